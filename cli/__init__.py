@@ -1,0 +1,1 @@
+"""`tijara`: the operator's command line (typer + rich)."""

@@ -1,0 +1,65 @@
+"""`tijara` commands. `tijara run` is what `make run` calls."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import threading
+
+import httpx
+import typer
+from rich.console import Console
+
+from deploy.local import demo, stack
+from deploy.local.marketplace import Marketplace
+
+app = typer.Typer(help="Operate the Tijara marketplace.", no_args_is_help=True)
+app.add_typer(stack.cli, name="stack")
+console = Console()
+
+
+@app.command()
+def run(
+    seed: bool = typer.Option(True, help="Seed the demo data set when the country page is empty."),
+) -> None:
+    """Start Kafka, FerretDB and the four services locally, seed the demo data, serve until Ctrl-C."""
+    profile = stack.up("run")
+    marketplace = Marketplace(profile.bootstrap, profile.mongodb_url, log_dir=profile.dir / "logs")
+    stopped = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopped.set())
+    try:
+        with console.status("Starting onboarding, catalogue, inquiries and showcase …"):
+            marketplace.start()
+            marketplace.wait_ready(90)
+        page = f"{marketplace.url('showcase')}/countries/ma"
+        if seed and _page_is_empty(marketplace):
+            summary = asyncio.run(demo.seed({s: marketplace.url(s) for s in marketplace.ports}))
+            console.print(f"[green]✓[/] demo data: {summary}")
+        console.print(f"\n[bold green]Tijara is running.[/] Morocco country page: [link={page}]{page}[/link]")
+        console.print(f"  JSON: {marketplace.url('showcase')}/api/countries/ma   "
+                      f"APIs: {', '.join(f'{s} {marketplace.url(s)}/docs' for s in marketplace.ports)}")
+        console.print(f"  Logs: {marketplace.log_dir}   Press Ctrl-C to stop everything.")
+        stopped.wait()
+    finally:
+        with console.status("Stopping services, Kafka and FerretDB …"):
+            marketplace.stop()
+            stack.stop_server(profile, "kafka")
+            stack.stop_server(profile, "ferretdb")
+        console.print("[green]✓[/] stopped; nothing left running")
+
+
+def _page_is_empty(marketplace: Marketplace) -> bool:
+    page = httpx.get(f"{marketplace.url('showcase')}/api/countries/ma", timeout=10).json()
+    return page["headline"]["verified_suppliers"] == 0
+
+
+@app.command()
+def seed(
+    onboarding: str = "http://127.0.0.1:8001", catalogue: str = "http://127.0.0.1:8002",
+    inquiries: str = "http://127.0.0.1:8003", suppliers: int = 40, products: int = 200, inquiry_count: int = 300,
+) -> None:
+    """Create the Moroccan demo data set through the public HTTP APIs (with a progress bar)."""
+    urls = {"onboarding": onboarding, "catalogue": catalogue, "inquiries": inquiries}
+    summary = asyncio.run(demo.seed(urls, demo.Scale(suppliers, products, inquiry_count)))
+    console.print(f"[green]✓[/] {summary}")

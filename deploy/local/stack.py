@@ -1,0 +1,284 @@
+"""The local stack: real Apache Kafka (KRaft) and FerretDB, provisioned from registries, without Docker.
+
+`python -m deploy.local.stack up --profile test` provisions (once, cached under `.stack/`), starts both servers,
+waits until Kafka answers a metadata request and FerretDB answers `ping`, and prints where they listen.
+Profiles `run` and `test` use different ports and data folders, so both can run side by side; `run` keeps its data
+across restarts, `test` starts from empty data on every `up`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+ROOT = Path(__file__).resolve().parents[2]
+HOME = Path(os.environ.get("TIJARA_STACK_HOME", ROOT / ".stack"))
+KAFKA_LIB = HOME / "kafka" / "lib"
+FERRETDB_BIN = HOME / "bin" / "ferretdb"
+FERRETDB_MODULE = "github.com/FerretDB/FerretDB@v1.24.2"
+HERE = Path(__file__).resolve().parent
+
+console = Console(stderr=True)
+cli = typer.Typer(help="Run real Kafka and FerretDB locally, without Docker.", no_args_is_help=True)
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    kafka_port: int
+    controller_port: int
+    mongo_port: int
+    ferretdb_debug_port: int
+    keep_data: bool
+
+    @property
+    def dir(self) -> Path:
+        return HOME / "profiles" / self.name
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def mongodb_url(self) -> str:
+        return f"mongodb://127.0.0.1:{self.mongo_port}/"
+
+
+def profile(name: str) -> Profile:
+    offset = int(os.environ.get("TIJARA_STACK_PORT_OFFSET", "0"))
+    base = {"run": (9092, 9093, 27017, 8088, True), "test": (19092, 19093, 27117, 18088, False)}[name]
+    kafka, ctrl, mongo, debug, keep = base
+    env = os.environ.get
+    return Profile(
+        name,
+        int(env("TIJARA_KAFKA_PORT", kafka + offset)),
+        int(env("TIJARA_KAFKA_CONTROLLER_PORT", ctrl + offset)),
+        int(env("TIJARA_MONGO_PORT", mongo + offset)),
+        debug + offset,
+        keep,
+    )
+
+
+# --- provisioning -------------------------------------------------------------------------------------------------
+
+
+def _run(cmd: list[str], what: str, **kw) -> None:
+    with console.status(f"[bold]{what}[/] …"):
+        done = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if done.returncode != 0:
+        console.print(done.stdout[-3000:], done.stderr[-3000:])
+        raise typer.Exit(f"{what} failed: {' '.join(cmd)}")
+    console.print(f"[green]✓[/] {what}")
+
+
+def provision_kafka() -> None:
+    if KAFKA_LIB.is_dir() and any(KAFKA_LIB.glob("kafka_2.13-*.jar")):
+        return
+    KAFKA_LIB.parent.mkdir(parents=True, exist_ok=True)
+    _run(
+        ["mvn", "-q", "-B", "-f", str(HERE / "kafka-pom.xml"), "dependency:copy-dependencies",
+         f"-DoutputDirectory={KAFKA_LIB}", "-DincludeScope=runtime"],
+        "Fetching Apache Kafka jars from Maven Central",
+    )
+
+
+def provision_ferretdb() -> None:
+    """Build FerretDB from its Go module. `go install` alone yields a binary that panics on start (its
+    version.txt is generated at release time), so build from a copy of the module with that file written."""
+    if FERRETDB_BIN.exists():
+        return
+    info = subprocess.run(["go", "mod", "download", "-json", FERRETDB_MODULE], capture_output=True, text=True)
+    if info.returncode != 0:
+        raise typer.Exit(f"go mod download {FERRETDB_MODULE} failed: {info.stderr}")
+    src = HOME / "src" / "ferretdb"
+    shutil.rmtree(src, ignore_errors=True)
+    shutil.copytree(json.loads(info.stdout)["Dir"], src)
+    for path in [src, *src.rglob("*")]:
+        path.chmod(path.stat().st_mode | 0o200)
+    (src / "build" / "version" / "version.txt").write_text(FERRETDB_MODULE.split("@")[1] + "\n")
+    FERRETDB_BIN.parent.mkdir(parents=True, exist_ok=True)
+    _run(["go", "build", "-o", str(FERRETDB_BIN), "./cmd/ferretdb"], "Building FerretDB 1.24 (Go module)", cwd=src)
+
+
+# --- processes ----------------------------------------------------------------------------------------------------
+
+
+def _pid_file(p: Profile, server: str) -> Path:
+    return p.dir / f"{server}.pid"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _running(p: Profile, server: str) -> int | None:
+    f = _pid_file(p, server)
+    if f.exists():
+        pid = int(f.read_text())
+        if _alive(pid):
+            return pid
+    return None
+
+
+def _spawn(p: Profile, server: str, cmd: list[str]) -> None:
+    log = open(p.dir / f"{server}.log", "ab")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            start_new_session=True, cwd=p.dir)
+    _pid_file(p, server).write_text(str(proc.pid))
+
+
+def _kafka_config(p: Profile) -> Path:
+    template = (HERE / "server.properties.template").read_text()
+    cfg = p.dir / "server.properties"
+    cfg.write_text(template.format(port=p.kafka_port, controller_port=p.controller_port, data=p.dir / "kafka-data"))
+    return cfg
+
+
+def start_kafka(p: Profile) -> None:
+    if _running(p, "kafka"):
+        return
+    cfg = _kafka_config(p)
+    java = ["java", "-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-XX:TieredStopAtLevel=1",
+            f"-Dlog4j2.configurationFile={HERE / 'log4j2.properties'}", f"-Dkafka.logs.dir={p.dir}",
+            "-cp", f"{KAFKA_LIB}/*"]
+    if not (p.dir / "kafka-data" / "meta.properties").exists():
+        cluster_id = uuid.uuid4().hex[:22]
+        _run([*java, "kafka.tools.StorageTool", "format", "--standalone", "-t", cluster_id, "-c", str(cfg)],
+             "Formatting Kafka storage (KRaft)")
+    _spawn(p, "kafka", [*java, "kafka.Kafka", str(cfg)])
+
+
+def start_ferretdb(p: Profile) -> None:
+    if _running(p, "ferretdb"):
+        return
+    data = p.dir / "ferretdb-data"
+    data.mkdir(parents=True, exist_ok=True)
+    _spawn(p, "ferretdb", [
+        str(FERRETDB_BIN), "--handler=sqlite", f"--sqlite-url=file:{data}/",
+        f"--listen-addr=127.0.0.1:{p.mongo_port}", f"--debug-addr=127.0.0.1:{p.ferretdb_debug_port}",
+        f"--state-dir={p.dir}", "--telemetry=disable", "--log-level=warn",
+    ])
+
+
+async def _kafka_answers(p: Profile) -> bool:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=p.bootstrap, request_timeout_ms=3000)
+    try:
+        await admin.start()
+        await admin.describe_cluster()
+        return True
+    except Exception:
+        return False
+    finally:
+        await admin.close()
+
+
+async def _mongo_answers(p: Profile) -> bool:
+    from pymongo import AsyncMongoClient
+
+    client = AsyncMongoClient(p.mongodb_url, serverSelectionTimeoutMS=1000)
+    try:
+        await client.admin.command("ping")
+        return True
+    except Exception:
+        return False
+    finally:
+        await client.close()
+
+
+def wait_until_ready(p: Profile, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    checks = {"kafka": _kafka_answers, "ferretdb": _mongo_answers}
+    with console.status("Waiting for Kafka and FerretDB to answer …"):
+        while checks and time.monotonic() < deadline:
+            for name, check in list(checks.items()):
+                if not _running(p, name):
+                    raise typer.Exit(f"{name} exited during start-up; see {p.dir / (name + '.log')}")
+                if asyncio.run(check(p)):
+                    checks.pop(name)
+            if checks:
+                time.sleep(0.5)
+    if checks:
+        raise typer.Exit(f"not ready after {timeout:.0f}s: {', '.join(checks)}; logs in {p.dir}")
+
+
+def stop_server(p: Profile, server: str, grace: float = 20.0) -> None:
+    pid = _running(p, server)
+    if pid:
+        os.killpg(pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if _alive(pid):
+            os.killpg(pid, signal.SIGKILL)
+    _pid_file(p, server).unlink(missing_ok=True)
+
+
+# --- commands -----------------------------------------------------------------------------------------------------
+
+
+def up(name: str) -> Profile:
+    p = profile(name)
+    provision_kafka()
+    provision_ferretdb()
+    if not p.keep_data and not (_running(p, "kafka") or _running(p, "ferretdb")):
+        shutil.rmtree(p.dir, ignore_errors=True)
+    p.dir.mkdir(parents=True, exist_ok=True)
+    start_ferretdb(p)
+    start_kafka(p)
+    wait_until_ready(p)
+    return p
+
+
+@cli.command("up")
+def up_command(profile_name: str = typer.Option("run", "--profile", help="run or test")) -> None:
+    """Provision (once), start and wait for Kafka and FerretDB; print where they listen."""
+    started = time.monotonic()
+    p = up(profile_name)
+    console.print(f"[green]✓[/] stack [bold]{p.name}[/] ready in {time.monotonic() - started:.1f}s")
+    print(f"KAFKA_BOOTSTRAP_SERVERS={p.bootstrap}")
+    print(f"MONGODB_URL={p.mongodb_url}")
+
+
+@cli.command("down")
+def down_command(profile_name: str = typer.Option("run", "--profile")) -> None:
+    """Stop Kafka and FerretDB cleanly (SIGTERM, then SIGKILL after a grace period)."""
+    p = profile(profile_name)
+    stop_server(p, "kafka")
+    stop_server(p, "ferretdb")
+    console.print(f"[green]✓[/] stack [bold]{p.name}[/] stopped")
+
+
+@cli.command("env")
+def env_command(profile_name: str = typer.Option("run", "--profile")) -> None:
+    """Print the connection settings of a profile as environment assignments."""
+    p = profile(profile_name)
+    print(f"KAFKA_BOOTSTRAP_SERVERS={p.bootstrap}\nMONGODB_URL={p.mongodb_url}")
+
+
+@cli.command("provision")
+def provision_command() -> None:
+    """Fetch Kafka and build FerretDB into the cache without starting anything."""
+    provision_kafka()
+    provision_ferretdb()
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,3 @@
+from services.catalogue.main import main
+
+main()

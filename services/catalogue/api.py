@@ -1,0 +1,45 @@
+"""catalogue over HTTP: list, read and delist products."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from services.catalogue.domain import Product
+from services.catalogue.service import Catalogue
+from shared.events import Id, ProductListing
+
+router = APIRouter(prefix="/products", tags=["products"])
+
+
+def catalogue(request: Request) -> Catalogue:
+    return request.app.state.catalogue
+
+
+Service = Annotated[Catalogue, Depends(catalogue)]
+
+
+class NewListing(BaseModel):
+    supplier_id: Id
+    listing: ProductListing
+
+
+class Delisting(BaseModel):
+    reason: str = Field(min_length=1, max_length=200)
+
+
+@router.post("", status_code=201)
+async def list_product(new: NewListing, service: Service) -> Product:
+    return await service.list_product(new.supplier_id, new.listing)
+
+
+@router.get("/{product_id}")
+async def get_product(product_id: str, service: Service) -> Product:
+    return await service.get(product_id)
+
+
+@router.post("/{product_id}/delisting")
+async def delist_product(product_id: str, delisting: Delisting, service: Service) -> Product:
+    return await service.delist(product_id, delisting.reason)

@@ -1,0 +1,29 @@
+"""catalogue handles `onboarding.suppliers` to know which suppliers may list."""
+
+from __future__ import annotations
+
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from services.catalogue.service import Catalogue
+from shared.events import Envelope, Topic, SupplierApplicationSubmitted, SupplierRejected, SupplierVerified
+from shared.messaging import EventConsumer, consumer_options
+from shared.settings import ServiceSettings
+
+
+def register(broker: KafkaBroker, catalogue: Catalogue, settings: ServiceSettings) -> EventConsumer:
+    async def apply_supplier(envelope: Envelope) -> None:
+        await catalogue.on_supplier_event(envelope.data)
+
+    consumer = EventConsumer(
+        broker, settings.consumer_group,
+        {t.TYPE: apply_supplier for t in (SupplierApplicationSubmitted, SupplierVerified, SupplierRejected)},
+        settings.consumer_max_attempts, settings.consumer_backoff_seconds,
+    )
+
+    @broker.subscriber(Topic.SUPPLIERS.value, group_id=settings.consumer_group,
+                       **consumer_options(settings.consumer_batch_size))
+    async def on_supplier_events(message: KafkaMessage) -> None:
+        await consumer.consume(message.raw_message)
+
+    return consumer

@@ -1,0 +1,35 @@
+"""catalogue's collections: `products` (the aggregate, with its outbox) and `suppliers` (its view of standing)."""
+
+from __future__ import annotations
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.catalogue.domain import Product, SupplierStanding
+from shared.events import Envelope, SupplierEvent
+from shared.mongo import apply_if_newer, save_aggregate
+
+
+class CatalogueStore:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.products = db["products"]
+        self.suppliers = db["suppliers"]
+
+    async def ensure_indexes(self) -> None:
+        await self.products.create_index([("supplier_id", ASCENDING)], name="products_by_supplier")
+
+    async def get_product(self, product_id: str) -> Product | None:
+        doc = await self.products.find_one({"_id": product_id}, {"outbox": 0})
+        return Product.model_validate(doc) if doc else None
+
+    async def save_product(self, product: Product, envelopes: list[Envelope]) -> None:
+        state = product.model_dump(mode="json")
+        await save_aggregate(self.products, product.product_id, product.version - 1, state, envelopes)
+
+    async def standing(self, supplier_id: str) -> SupplierStanding | None:
+        doc = await self.suppliers.find_one({"_id": supplier_id})
+        return SupplierStanding.model_validate(doc) if doc else None
+
+    async def apply_supplier_event(self, event: SupplierEvent) -> bool:
+        fields = {"supplier_id": event.supplier_id, "status": event.status.value, "country": event.profile.country}
+        return await apply_if_newer(self.suppliers, event.supplier_id, event.sequence, fields)

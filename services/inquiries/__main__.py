@@ -1,0 +1,3 @@
+from services.inquiries.main import main
+
+main()

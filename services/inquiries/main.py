@@ -1,0 +1,34 @@
+"""Composition root of inquiries: `python -m services.inquiries`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.inquiries import api, consumers
+from services.inquiries.service import Inquiries
+from services.inquiries.store import InquiryStore
+from shared.messaging import OutboxRelay
+from shared.runtime import Runtime, create_app, serve
+from shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    service_name: str = "inquiries"
+    http_port: int = 8003
+
+
+def build(settings: Settings | None = None) -> FastAPI:
+    runtime = Runtime.create(settings or Settings())
+    store = InquiryStore(runtime.db)
+    runtime.relay = OutboxRelay(runtime.broker, [store.inquiries], runtime.settings.outbox_poll_seconds)
+    runtime.on_start.append(store.ensure_indexes)
+    inquiries = Inquiries(store, runtime.relay)
+    consumers.register(runtime.broker, inquiries, runtime.settings)
+    app = create_app(runtime, [api.router], "Buyer inquiries about listed products.")
+    app.state.inquiries = inquiries
+    return app
+
+
+def main() -> None:
+    settings = Settings()
+    serve(build(settings), settings)

@@ -1,0 +1,37 @@
+"""inquiries' collections: `inquiries` (the aggregate, with its outbox) and `products` (its view of listings)."""
+
+from __future__ import annotations
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+from services.inquiries.domain import Inquiry, ListedProduct
+from shared.events import Envelope, ProductEvent, ProductListed
+from shared.mongo import apply_if_newer, save_aggregate
+
+
+class InquiryStore:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.inquiries = db["inquiries"]
+        self.products = db["products"]
+
+    async def ensure_indexes(self) -> None:
+        await self.inquiries.create_index([("supplier_id", ASCENDING), ("received_at", ASCENDING)],
+                                          name="inquiries_by_supplier")
+
+    async def get(self, inquiry_id: str) -> Inquiry | None:
+        doc = await self.inquiries.find_one({"_id": inquiry_id}, {"outbox": 0})
+        return Inquiry.model_validate(doc) if doc else None
+
+    async def save(self, inquiry: Inquiry, envelopes: list[Envelope]) -> None:
+        state = inquiry.model_dump(mode="json")
+        await save_aggregate(self.inquiries, inquiry.inquiry_id, inquiry.version - 1, state, envelopes)
+
+    async def product(self, product_id: str) -> ListedProduct | None:
+        doc = await self.products.find_one({"_id": product_id})
+        return ListedProduct.model_validate(doc) if doc else None
+
+    async def apply_product_event(self, event: ProductEvent) -> bool:
+        fields = {"product_id": event.product_id, "supplier_id": event.supplier_id,
+                  "listed": isinstance(event, ProductListed)}
+        return await apply_if_newer(self.products, event.product_id, event.sequence, fields)

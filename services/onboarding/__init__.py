@@ -1,0 +1,1 @@
+"""onboarding: owns suppliers and their verification. Publishes on `onboarding.suppliers`."""

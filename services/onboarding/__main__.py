@@ -1,0 +1,3 @@
+from services.onboarding.main import main
+
+main()

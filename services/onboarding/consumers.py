@@ -1,0 +1,1 @@
+"""onboarding reacts to no event yet: partner ingestion (partners.* topics) subscribes here."""

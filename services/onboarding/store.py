@@ -1,0 +1,32 @@
+"""onboarding's collections: `suppliers` (the aggregate, with its outbox)."""
+
+from __future__ import annotations
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from services.onboarding.domain import Supplier
+from shared.errors import Conflict
+from shared.events import Envelope
+from shared.mongo import save_aggregate
+
+
+class SupplierStore:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.suppliers = db["suppliers"]
+
+    async def ensure_indexes(self) -> None:
+        await self.suppliers.create_index([("profile.ice", ASCENDING)], unique=True, name="one_supplier_per_ice")
+
+    async def get(self, supplier_id: str) -> Supplier | None:
+        doc = await self.suppliers.find_one({"_id": supplier_id}, {"outbox": 0})
+        return Supplier.model_validate(doc) if doc else None
+
+    async def save(self, supplier: Supplier, envelopes: list[Envelope]) -> None:
+        state = supplier.model_dump(mode="json")
+        try:
+            await save_aggregate(self.suppliers, supplier.supplier_id, supplier.version - 1, state, envelopes)
+        except DuplicateKeyError:
+            raise Conflict(f"a supplier with ICE {supplier.profile.ice} is already registered",
+                           ice=supplier.profile.ice) from None

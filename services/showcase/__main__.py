@@ -1,0 +1,3 @@
+from services.showcase.main import main
+
+main()

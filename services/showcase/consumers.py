@@ -1,0 +1,25 @@
+"""showcase handles every marketplace stream; its read model is built from them alone."""
+
+from __future__ import annotations
+
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from services.showcase.service import Showcase
+from shared.events import EVENT_TYPES, Topic
+from shared.messaging import EventConsumer, consumer_options
+from shared.settings import ServiceSettings
+
+
+def register(broker: KafkaBroker, showcase: Showcase, settings: ServiceSettings) -> EventConsumer:
+    consumer = EventConsumer(
+        broker, settings.consumer_group, {event_type: showcase.apply for event_type in EVENT_TYPES},
+        settings.consumer_max_attempts, settings.consumer_backoff_seconds,
+    )
+
+    @broker.subscriber(Topic.SUPPLIERS.value, Topic.PRODUCTS.value, Topic.INQUIRIES.value,
+                       group_id=settings.consumer_group, **consumer_options(settings.consumer_batch_size))
+    async def on_marketplace_events(message: KafkaMessage) -> None:
+        await consumer.consume(message.raw_message)
+
+    return consumer

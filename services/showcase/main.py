@@ -1,0 +1,32 @@
+"""Composition root of showcase: `python -m services.showcase`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.showcase import api, consumers
+from services.showcase.service import Showcase
+from services.showcase.store import ShowcaseStore
+from shared.runtime import Runtime, create_app, serve
+from shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    service_name: str = "showcase"
+    http_port: int = 8000
+
+
+def build(settings: Settings | None = None) -> FastAPI:
+    runtime = Runtime.create(settings or Settings())
+    store = ShowcaseStore(runtime.db)
+    runtime.on_start.append(store.ensure_indexes)
+    showcase = Showcase(store)
+    consumers.register(runtime.broker, showcase, runtime.settings)
+    app = create_app(runtime, [api.router], "The country page, built from the event stream alone.")
+    app.state.showcase = showcase
+    return app
+
+
+def main() -> None:
+    settings = Settings()
+    serve(build(settings), settings)

@@ -1,0 +1,203 @@
+"""Messaging reliability: the outbox relay (publish what a write left pending), and the consumer side
+(decode, ordered per aggregate, retry with backoff, dead-letter what can't be handled, keep going)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import ConsumerRecord
+from faststream.kafka import KafkaBroker
+from pymongo import UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
+
+from shared import telemetry
+from shared.events import Envelope, PoisonEvent, dead_letter_topic, decode
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Envelope], Awaitable[None]]
+
+
+def make_broker(bootstrap: str, client_id: str) -> KafkaBroker:
+    """Producer side: acks=all and idempotence, so a retried send is neither lost nor written twice."""
+    return KafkaBroker(
+        bootstrap, client_id=client_id, acks="all", enable_idempotence=True, linger_ms=5,
+        request_timeout_ms=30_000, logger=logging.getLogger(f"faststream.{client_id}"),
+    )
+
+
+class OutboxRelay:
+    """Publishes the events that service writes left in their aggregates' `outbox` arrays, then pulls them.
+
+    Woken right after each write for low latency; also scans on a timer to recover what a crash left behind.
+    Publishing before pulling makes delivery at-least-once; consumers de-duplicate by sequence or event id.
+    """
+
+    def __init__(self, broker: KafkaBroker, collections: Sequence[AsyncCollection], poll_seconds: float = 2.0):
+        self._broker = broker
+        self._collections = {c.name: c for c in collections}
+        self._poll_seconds = poll_seconds
+        self._pending: dict[str, set[Any]] = defaultdict(set)
+        self._wakeup = asyncio.Event()
+
+    def wake(self, collection: AsyncCollection, aggregate_id: Any) -> None:
+        self._pending[collection.name].add(aggregate_id)
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_seconds)
+                self._wakeup.clear()
+                await self.publish_woken()
+            except TimeoutError:
+                await self.publish_all()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox relay pass failed; retrying on the next tick")
+                await asyncio.sleep(self._poll_seconds)
+
+    async def publish_woken(self) -> int:
+        pending, self._pending = self._pending, defaultdict(set)
+        sent = 0
+        for name, ids in pending.items():
+            sent += await self._drain(self._collections[name], {"_id": {"$in": list(ids)}})
+        return sent
+
+    async def publish_all(self) -> int:
+        """Recovery scan: everything still pending, e.g. left by a process that died after its write."""
+        sent, depth, oldest = 0, 0, None
+        for coll in self._collections.values():
+            async for doc in coll.find({"outbox": {"$ne": []}}, {"outbox.created_at": 1}):
+                depth += len(doc["outbox"])
+                first = min(e["created_at"] for e in doc["outbox"])
+                oldest = first if oldest is None else min(oldest, first)
+            sent += await self._drain(coll, {"outbox": {"$ne": []}})
+        telemetry.OUTBOX_DEPTH.set(depth)
+        telemetry.OUTBOX_AGE.set((datetime.now(UTC) - oldest).total_seconds() if oldest else 0)
+        return sent
+
+    async def _drain(self, coll: AsyncCollection, query: dict, batch: int = 500) -> int:
+        sent = 0
+        while docs := await coll.find({**query, "outbox": {"$ne": []}}, {"outbox": 1}).limit(batch).to_list():
+            deliveries = [await self._send(entry) for doc in docs for entry in doc["outbox"]]
+            await asyncio.gather(*deliveries)  # acks=all for every event before any is pulled
+            # $pullAll of the entries exactly as read: FerretDB's $pull takes no query conditions.
+            await coll.bulk_write(
+                [UpdateOne({"_id": d["_id"]}, {"$pullAll": {"outbox": d["outbox"]}}) for d in docs], ordered=False
+            )
+            for entry in (e for d in docs for e in d["outbox"]):
+                telemetry.EVENTS_PUBLISHED.labels(entry["topic"]).inc()
+            sent += len(deliveries)
+            if len(docs) < batch:
+                break
+        return sent
+
+    async def _send(self, entry: dict) -> asyncio.Future:
+        return await self._broker.publish(
+            entry["value"].encode(), topic=entry["topic"], key=entry["key"].encode(),
+            headers=entry["headers"], no_confirm=True,
+        )
+
+
+class EventConsumer:
+    """Handles batches of one consumer group. Per batch: events of one aggregate (same key) in order, different
+    aggregates concurrently; transient failures retried with exponential backoff; poison and exhausted messages
+    dead-lettered with the reason. The batch is committed by FastStream only after this returns."""
+
+    def __init__(self, broker: KafkaBroker, group: str, handlers: dict[str, Handler],
+                 max_attempts: int = 5, backoff_seconds: float = 0.2):
+        self.broker = broker
+        self.group = group
+        self.handlers = handlers  # by event type
+        self.max_attempts = max_attempts
+        self.backoff_seconds = backoff_seconds
+
+    async def consume(self, records: Sequence[ConsumerRecord]) -> None:
+        with telemetry.HANDLE_SECONDS.labels(self.group).time():
+            by_key: dict[tuple, list[ConsumerRecord]] = defaultdict(list)
+            for record in records:
+                by_key[(record.topic, record.partition, record.key)].append(record)
+            await asyncio.gather(*(self._consume_in_order(group) for group in by_key.values()))
+
+    async def _consume_in_order(self, records: list[ConsumerRecord]) -> None:
+        for record in records:
+            await self.consume_one(record)
+
+    async def consume_one(self, record: ConsumerRecord) -> None:
+        headers = dict(record.headers or ())
+        try:
+            envelope = decode(headers, record.value)
+        except PoisonEvent as poison:
+            return await self.dead_letter(record, poison.kind, poison.detail, attempts=1)
+        handler = self.handlers.get(envelope.type)
+        if handler is None:
+            telemetry.EVENTS_CONSUMED.labels(self.group, envelope.type, "ignored").inc()
+            return None
+        with telemetry.tracer().start_as_current_span(
+            f"consume {envelope.type}", context=telemetry.context_from(headers),
+            attributes={"messaging.destination.name": record.topic, "cloudevents.event_id": envelope.id},
+        ):
+            await self._handle_with_retry(record, envelope, handler)
+
+    async def _handle_with_retry(self, record: ConsumerRecord, envelope: Envelope, handler: Handler) -> None:
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                await handler(envelope)
+                telemetry.EVENTS_CONSUMED.labels(self.group, envelope.type, "applied").inc()
+                return
+            except PoisonEvent as poison:
+                return await self.dead_letter(record, poison.kind, poison.detail, attempt)
+            except Exception as error:  # transient until proven otherwise: retry, then dead-letter
+                if attempt == self.max_attempts:
+                    detail = f"{type(error).__name__}: {error}"
+                    return await self.dead_letter(record, "retries-exhausted", detail, attempt)
+                delay = self.backoff_seconds * 2 ** (attempt - 1)
+                log.warning("%s failed on %s (attempt %d), retrying in %.1fs: %s",
+                            self.group, envelope.type, attempt, delay, error)
+                await asyncio.sleep(delay)
+
+    async def dead_letter(self, record: ConsumerRecord, kind: str, detail: str, attempts: int) -> None:
+        original = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
+        headers = original | {
+            "dlq_error_type": kind,
+            "dlq_error_message": detail[:2000],
+            "dlq_attempts": str(attempts),
+            "dlq_consumer_group": self.group,
+            "dlq_original_topic": record.topic,
+            "dlq_original_partition": str(record.partition),
+            "dlq_original_offset": str(record.offset),
+            "dlq_failed_at": datetime.now(UTC).isoformat(),
+        }
+        await self.broker.publish(record.value or b"", topic=dead_letter_topic(record.topic), key=record.key,
+                                  headers=headers)
+        telemetry.DEAD_LETTERS.labels(record.topic, kind).inc()
+        telemetry.EVENTS_CONSUMED.labels(self.group, original.get("ce_type", "?"), "dead-lettered").inc()
+        log.error("dead-lettered %s[%d]@%d for %s: %s: %s", record.topic, record.partition, record.offset,
+                  self.group, kind, detail)
+
+
+
+
+def consumer_options(batch_size: int) -> dict[str, Any]:
+    """Subscriber options every Tijara consumer uses: batches, from the start of the log for a new group, and the
+    offset committed only after the batch is handled (a failure rewinds to the batch's first record)."""
+    from faststream import AckPolicy
+
+    return {
+        "batch": True, "max_records": batch_size, "batch_timeout_ms": 100,
+        "auto_offset_reset": "earliest", "ack_policy": AckPolicy.NACK_ON_ERROR,
+        "decoder": _raw_body,
+    }
+
+
+async def _raw_body(message: Any) -> Any:
+    """Leave decoding to `shared.events.decode`, so a poison message reaches the dead-letter path instead of
+    failing inside the framework and being redelivered forever."""
+    return message.body

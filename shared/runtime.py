@@ -1,0 +1,131 @@
+"""What every service process shares: the FastAPI app with its lifespan (topics, indexes, broker, outbox relay),
+health and readiness, Prometheus metrics, the AsyncAPI document, and uvicorn with graceful shutdown on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+import uvicorn
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI
+from faststream.specification.asyncapi.site import get_asyncapi_html
+from prometheus_client import make_asgi_app
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared import telemetry
+from shared.errors import MarketplaceError
+from shared.messaging import OutboxRelay, make_broker
+from shared.mongo import connect, ping
+from shared.settings import ServiceSettings
+from shared.topics import ensure_topics, marketplace_topics
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """The connections of one service process, created once in its composition root."""
+
+    settings: ServiceSettings
+    broker: KafkaBroker
+    client: AsyncMongoClient
+    db: AsyncDatabase
+    relay: OutboxRelay | None = None
+    on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    @classmethod
+    def create(cls, settings: ServiceSettings) -> Runtime:
+        telemetry.setup_logging(settings.service_name, settings.log_level, settings.log_format)
+        telemetry.setup_tracing(settings.service_name)
+        client = connect(settings.mongodb_url)
+        broker = make_broker(settings.kafka_bootstrap_servers, f"tijara-{settings.service_name}")
+        return cls(settings, broker, client, client[settings.database])
+
+
+def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str) -> FastAPI:
+    settings = runtime.settings
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await ensure_topics(settings.kafka_bootstrap_servers, marketplace_topics(settings.topic_partitions))
+        for hook in runtime.on_start:
+            await hook()
+        await runtime.broker.start()
+        relay_task = asyncio.create_task(runtime.relay.run()) if runtime.relay else None
+        log.info("%s ready on http://%s:%d", settings.service_name, settings.http_host, settings.http_port)
+        yield
+        log.info("%s shutting down", settings.service_name)
+        if relay_task:  # whatever it has not sent stays in the outbox for the next start
+            relay_task.cancel()
+            await asyncio.gather(relay_task, return_exceptions=True)
+        await runtime.broker.stop()  # subscribers stop; an uncommitted batch is redelivered, idempotently
+        await runtime.client.close()
+
+    app = FastAPI(title=f"Tijara {settings.service_name}", description=description, lifespan=lifespan)
+    for router in routers:
+        app.include_router(router)
+    app.include_router(_operations_router(runtime))
+    app.mount("/metrics", make_asgi_app())
+    app.add_exception_handler(RequestValidationError, _readable_validation_error)
+    app.add_exception_handler(MarketplaceError, _marketplace_error)
+    return app
+
+
+def _operations_router(runtime: Runtime) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+    spec = AsyncAPI(runtime.broker, title=f"Tijara {runtime.settings.service_name} events", version="1.0.0")
+
+    @router.get("/healthz")
+    async def healthz() -> dict:
+        return {"status": "ok", "service": runtime.settings.service_name}
+
+    @router.get("/readyz")
+    async def readyz() -> JSONResponse:
+        checks = {"mongodb": await _answers(ping(runtime.db)), "kafka": await _answers(runtime.broker.ping(2.0))}
+        ready = all(checks.values())
+        return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+
+    @router.get("/asyncapi.json")
+    async def asyncapi_json() -> JSONResponse:
+        return JSONResponse(spec.to_specification().to_jsonable())
+
+    @router.get("/asyncapi", response_class=HTMLResponse)
+    async def asyncapi_html() -> str:
+        return get_asyncapi_html(spec.to_specification())
+
+    return router
+
+
+async def _answers(check: Awaitable[object]) -> bool:
+    try:
+        result = await asyncio.wait_for(check, timeout=3.0)
+    except Exception:
+        return False
+    return result is not False
+
+
+async def _readable_validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
+    """422 with one plain sentence per problem, e.g. "body.ice: String should match pattern '^\\d{15}$'"."""
+    problems = [
+        {"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]} for e in error.errors()
+    ]
+    summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems[:5])
+    return JSONResponse({"error": "invalid request", "message": summary, "problems": problems}, status_code=422)
+
+
+async def _marketplace_error(_: Request, error: MarketplaceError) -> JSONResponse:
+    return JSONResponse({"error": error.title, "message": error.message, **error.details}, status_code=error.status)
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """uvicorn turns SIGTERM/SIGINT into a graceful shutdown: stop accepting, finish requests, run the lifespan exit."""
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level=settings.log_level.lower(),
+                timeout_graceful_shutdown=10, access_log=False)

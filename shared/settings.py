@@ -1,0 +1,33 @@
+"""Service settings from the environment (12-factor). Each service subclasses with its own defaults."""
+
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Names are plain env vars (KAFKA_BOOTSTRAP_SERVERS, MONGODB_URL, HTTP_PORT, ...), as in docker-compose."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    service_name: str = "tijara"
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    mongodb_url: str = "mongodb://127.0.0.1:27017/"
+    mongodb_database: str = ""
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    outbox_poll_seconds: float = 2.0
+    consumer_max_attempts: int = 5
+    consumer_backoff_seconds: float = 0.2
+    consumer_batch_size: int = 500
+    topic_partitions: int = 3
+
+    @property
+    def database(self) -> str:
+        return self.mongodb_database or f"tijara_{self.service_name}"
+
+    @property
+    def consumer_group(self) -> str:
+        return f"tijara.{self.service_name}"

@@ -1,0 +1,47 @@
+"""Declarative topic spec, and `ensure_topics` which creates what is missing (idempotent, safe at every start)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from shared.events import Topic, dead_letter_topic
+
+log = logging.getLogger(__name__)
+WEEK_MS = 7 * 24 * 3600 * 1000
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int = 3
+    config: dict[str, str] = field(default_factory=dict)
+
+
+def marketplace_topics(partitions: int = 3) -> list[TopicSpec]:
+    """Aggregate streams are kept forever (the showcase rebuilds from them); dead letters for four weeks."""
+    streams = [TopicSpec(t.value, partitions, {"retention.ms": "-1"}) for t in Topic]
+    dlqs = [TopicSpec(dead_letter_topic(t.value), 1, {"retention.ms": str(4 * WEEK_MS)}) for t in Topic]
+    return streams + dlqs
+
+
+async def ensure_topics(bootstrap: str, specs: list[TopicSpec]) -> list[str]:
+    """Create the topics that do not exist yet; return the names created."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [s for s in specs if s.name not in existing]
+        if missing:
+            new = [NewTopic(s.name, s.partitions, 1, topic_configs=s.config) for s in missing]
+            try:
+                await admin.create_topics(new)
+            except TopicAlreadyExistsError:
+                pass  # another service created them first
+            log.info("created topics %s", [s.name for s in missing])
+        return [s.name for s in missing]
+    finally:
+        await admin.close()

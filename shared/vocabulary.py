@@ -1,0 +1,57 @@
+"""The marketplace's shared vocabulary: Morocco's regions, export sectors, trade terms. Part of the event contract."""
+
+from enum import StrEnum
+
+
+class Region(StrEnum):
+    """Morocco's 12 regions (2015 division)."""
+
+    TANGER_TETOUAN_AL_HOCEIMA = "Tanger-Tétouan-Al Hoceïma"
+    ORIENTAL = "Oriental"
+    FES_MEKNES = "Fès-Meknès"
+    RABAT_SALE_KENITRA = "Rabat-Salé-Kénitra"
+    BENI_MELLAL_KHENIFRA = "Béni Mellal-Khénifra"
+    CASABLANCA_SETTAT = "Casablanca-Settat"
+    MARRAKECH_SAFI = "Marrakech-Safi"
+    DRAA_TAFILALET = "Drâa-Tafilalet"
+    SOUSS_MASSA = "Souss-Massa"
+    GUELMIM_OUED_NOUN = "Guelmim-Oued Noun"
+    LAAYOUNE_SAKIA_EL_HAMRA = "Laâyoune-Sakia El Hamra"
+    DAKHLA_OUED_ED_DAHAB = "Dakhla-Oued Ed-Dahab"
+
+
+class Sector(StrEnum):
+    """Export sectors a supplier works in; also the top level of the product taxonomy."""
+
+    AGRI_FOOD = "agri-food"
+    SEAFOOD = "seafood"
+    ARGAN_AND_COSMETICS = "argan-and-cosmetics"
+    OLIVE_OIL_AND_OLIVES = "olive-oil-and-olives"
+    HANDICRAFTS = "handicrafts"
+    TEXTILES_AND_GARMENTS = "textiles-and-garments"
+    LEATHER = "leather"
+    AUTOMOTIVE_PARTS = "automotive-parts"
+    AERONAUTICS = "aeronautics"
+    FERTILISERS = "fertilisers"
+    SPICES_AND_DATES = "spices-and-dates"
+    BUILDING_MATERIALS = "building-materials"
+
+
+class Incoterm(StrEnum):
+    FOB = "FOB"
+    CIF = "CIF"
+    CFR = "CFR"
+    CPT = "CPT"
+    EXW = "EXW"
+    DDP = "DDP"
+
+
+class Certification(StrEnum):
+    ONSSA = "ONSSA"
+    ORGANIC = "organic"
+    HALAL = "halal"
+    ISO_9001 = "ISO 9001"
+    ARGAN_PGI = "argan PGI"
+
+
+NORTH_AMERICA = frozenset({"US", "CA", "MX"})
