@@ -38,30 +38,40 @@ class OutboxRelay:
     Publishing before pulling makes delivery at-least-once; consumers de-duplicate by sequence or event id.
     """
 
-    def __init__(self, broker: KafkaBroker, collections: Sequence[AsyncCollection], poll_seconds: float = 2.0):
+    def __init__(self, broker: KafkaBroker, collections: Sequence[AsyncCollection], poll_seconds: float = 2.0,
+                 topic_prefix: str = ""):
         self._broker = broker
+        self._topic_prefix = topic_prefix
         self._collections = {c.name: c for c in collections}
         self._poll_seconds = poll_seconds
         self._pending: dict[str, set[Any]] = defaultdict(set)
         self._wakeup = asyncio.Event()
+        self._stopping = False
 
     def wake(self, collection: AsyncCollection, aggregate_id: Any) -> None:
         self._pending[collection.name].add(aggregate_id)
         self._wakeup.set()
 
     async def run(self) -> None:
-        while True:
+        """Until `stop()`: publish what writes woke us for, or scan everything when a poll interval passes quietly."""
+        while not self._stopping:
             try:
-                await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_seconds)
-                self._wakeup.clear()
-                await self.publish_woken()
+                async with asyncio.timeout(self._poll_seconds):
+                    await self._wakeup.wait()
+                woken = True
             except TimeoutError:
-                await self.publish_all()
-            except asyncio.CancelledError:
-                raise
+                woken = False
+            self._wakeup.clear()
+            try:
+                await (self.publish_woken() if woken else self.publish_all())
             except Exception:
                 log.exception("outbox relay pass failed; retrying on the next tick")
                 await asyncio.sleep(self._poll_seconds)
+
+    def stop(self) -> None:
+        """Finish the current pass (flushing what writes just woke us for), then return from `run`."""
+        self._stopping = True
+        self._wakeup.set()
 
     async def publish_woken(self) -> int:
         pending, self._pending = self._pending, defaultdict(set)
@@ -101,7 +111,7 @@ class OutboxRelay:
 
     async def _send(self, entry: dict) -> asyncio.Future:
         return await self._broker.publish(
-            entry["value"].encode(), topic=entry["topic"], key=entry["key"].encode(),
+            entry["value"].encode(), topic=self._topic_prefix + entry["topic"], key=entry["key"].encode(),
             headers=entry["headers"], no_confirm=True,
         )
 

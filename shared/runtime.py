@@ -55,7 +55,7 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await ensure_topics(settings.kafka_bootstrap_servers, marketplace_topics(settings.topic_partitions))
+        await ensure_topics(settings.kafka_bootstrap_servers, marketplace_topics(settings.topic_partitions, settings.kafka_topic_prefix))
         for hook in runtime.on_start:
             await hook()
         await runtime.broker.start()
@@ -63,9 +63,12 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str)
         log.info("%s ready on http://%s:%d", settings.service_name, settings.http_host, settings.http_port)
         yield
         log.info("%s shutting down", settings.service_name)
-        if relay_task:  # whatever it has not sent stays in the outbox for the next start
-            relay_task.cancel()
-            await asyncio.gather(relay_task, return_exceptions=True)
+        if relay_task:  # whatever it cannot send in time stays in the outbox for the next start
+            runtime.relay.stop()
+            try:
+                await asyncio.wait_for(relay_task, timeout=10)
+            except TimeoutError:
+                log.warning("outbox relay did not finish in 10s; pending events stay in the outbox")
         await runtime.broker.stop()  # subscribers stop; an uncommitted batch is redelivered, idempotently
         await runtime.client.close()
 

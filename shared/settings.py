@@ -23,11 +23,16 @@ class ServiceSettings(BaseSettings):
     consumer_backoff_seconds: float = 0.2
     consumer_batch_size: int = 500
     topic_partitions: int = 3
+    consumer_group_id: str = ""
+    kafka_topic_prefix: str = ""  # isolates environments sharing one cluster, e.g. "staging." or a test run's id
 
     @property
     def database(self) -> str:
         return self.mongodb_database or f"tijara_{self.service_name}"
 
+    def topic(self, name: str) -> str:
+        return f"{self.kafka_topic_prefix}{name}"
+
     @property
     def consumer_group(self) -> str:
-        return f"tijara.{self.service_name}"
+        return self.consumer_group_id or f"tijara.{self.service_name}"

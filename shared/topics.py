@@ -21,10 +21,10 @@ class TopicSpec:
     config: dict[str, str] = field(default_factory=dict)
 
 
-def marketplace_topics(partitions: int = 3) -> list[TopicSpec]:
+def marketplace_topics(partitions: int = 3, prefix: str = "") -> list[TopicSpec]:
     """Aggregate streams are kept forever (the showcase rebuilds from them); dead letters for four weeks."""
-    streams = [TopicSpec(t.value, partitions, {"retention.ms": "-1"}) for t in Topic]
-    dlqs = [TopicSpec(dead_letter_topic(t.value), 1, {"retention.ms": str(4 * WEEK_MS)}) for t in Topic]
+    streams = [TopicSpec(prefix + t.value, partitions, {"retention.ms": "-1"}) for t in Topic]
+    dlqs = [TopicSpec(dead_letter_topic(prefix + t.value), 1, {"retention.ms": str(4 * WEEK_MS)}) for t in Topic]
     return streams + dlqs
 
 

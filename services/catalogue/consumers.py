@@ -21,7 +21,7 @@ def register(broker: KafkaBroker, catalogue: Catalogue, settings: ServiceSetting
         settings.consumer_max_attempts, settings.consumer_backoff_seconds,
     )
 
-    @broker.subscriber(Topic.SUPPLIERS.value, group_id=settings.consumer_group,
+    @broker.subscriber(settings.topic(Topic.SUPPLIERS), group_id=settings.consumer_group,
                        **consumer_options(settings.consumer_batch_size))
     async def on_supplier_events(message: KafkaMessage) -> None:
         await consumer.consume(message.raw_message)

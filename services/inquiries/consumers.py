@@ -20,7 +20,7 @@ def register(broker: KafkaBroker, inquiries: Inquiries, settings: ServiceSetting
         settings.consumer_max_attempts, settings.consumer_backoff_seconds,
     )
 
-    @broker.subscriber(Topic.PRODUCTS.value, group_id=settings.consumer_group,
+    @broker.subscriber(settings.topic(Topic.PRODUCTS), group_id=settings.consumer_group,
                        **consumer_options(settings.consumer_batch_size))
     async def on_product_events(message: KafkaMessage) -> None:
         await consumer.consume(message.raw_message)

@@ -20,7 +20,9 @@ class Settings(ServiceSettings):
 def build(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime.create(settings or Settings())
     store = InquiryStore(runtime.db)
-    runtime.relay = OutboxRelay(runtime.broker, [store.inquiries], runtime.settings.outbox_poll_seconds)
+    runtime.relay = OutboxRelay(
+        runtime.broker, [store.inquiries], runtime.settings.outbox_poll_seconds, runtime.settings.kafka_topic_prefix
+    )
     runtime.on_start.append(store.ensure_indexes)
     inquiries = Inquiries(store, runtime.relay)
     consumers.register(runtime.broker, inquiries, runtime.settings)

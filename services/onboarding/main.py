@@ -20,7 +20,9 @@ class Settings(ServiceSettings):
 def build(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime.create(settings or Settings())
     store = SupplierStore(runtime.db)
-    runtime.relay = OutboxRelay(runtime.broker, [store.suppliers], runtime.settings.outbox_poll_seconds)
+    runtime.relay = OutboxRelay(
+        runtime.broker, [store.suppliers], runtime.settings.outbox_poll_seconds, runtime.settings.kafka_topic_prefix
+    )
     runtime.on_start.append(store.ensure_indexes)
     app = create_app(runtime, [api.router], "Suppliers and their verification.")
     app.state.onboarding = Onboarding(store, runtime.relay)

@@ -17,7 +17,7 @@ def register(broker: KafkaBroker, showcase: Showcase, settings: ServiceSettings)
         settings.consumer_max_attempts, settings.consumer_backoff_seconds,
     )
 
-    @broker.subscriber(Topic.SUPPLIERS.value, Topic.PRODUCTS.value, Topic.INQUIRIES.value,
+    @broker.subscriber(*(settings.topic(t) for t in Topic),
                        group_id=settings.consumer_group, **consumer_options(settings.consumer_batch_size))
     async def on_marketplace_events(message: KafkaMessage) -> None:
         await consumer.consume(message.raw_message)

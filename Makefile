@@ -1,0 +1,43 @@
+# Tijara: two commands on a fresh machine.
+#   make run   sets up everything and runs the whole marketplace locally with demo data
+#   make test  sets up everything and runs the whole test suite on real Kafka and FerretDB
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: setup run test test-unit test-integration test-e2e stack-up stack-down asyncapi bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed  ## virtual environment, dependencies, Kafka jars and FerretDB binary (cached)
+	$(PY) -m deploy.local.stack provision
+
+run: setup  ## the whole marketplace on the 'run' stack; prints the country page URL; Ctrl-C stops everything
+	$(PY) -m cli run
+
+test: setup  ## unit, contract, integration and e2e tests; the test stack is started and stopped by the suite
+	$(PY) -m pytest
+
+test-unit: setup
+	$(PY) -m pytest tests/unit tests/contract
+
+test-integration: setup
+	$(PY) -m pytest tests/integration
+
+test-e2e: setup
+	$(PY) -m pytest tests/e2e
+
+stack-up: setup
+	$(PY) -m deploy.local.stack up --profile run
+
+stack-down:
+	$(PY) -m deploy.local.stack down --profile run
+	$(PY) -m deploy.local.stack down --profile test
+
+clean: stack-down
+	rm -rf .stack/profiles

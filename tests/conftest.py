@@ -1,0 +1,64 @@
+"""Where the real servers come from, in order: explicit env (KAFKA_BOOTSTRAP_SERVERS + MONGODB_URL), the local
+stack (deploy/local, started here if needed), testcontainers (machines with Docker). Never skipped silently."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+
+@dataclass(frozen=True)
+class Infrastructure:
+    kafka: str
+    mongodb: str
+
+
+def _local_stack() -> Iterator[Infrastructure]:
+    from deploy.local import stack
+
+    profile = stack.profile("test")
+    already = stack._running(profile, "kafka") and stack._running(profile, "ferretdb")
+    profile = stack.up("test")
+    try:
+        yield Infrastructure(profile.bootstrap, profile.mongodb_url)
+    finally:
+        if not already and not os.environ.get("TIJARA_KEEP_STACK"):
+            stack.stop_server(profile, "kafka")
+            stack.stop_server(profile, "ferretdb")
+
+
+def _testcontainers() -> Iterator[Infrastructure]:
+    from testcontainers.kafka import KafkaContainer
+    from testcontainers.mongodb import MongoDbContainer
+
+    with KafkaContainer("apache/kafka:4.1.1").with_kraft() as kafka, MongoDbContainer("mongo:7") as mongo:
+        yield Infrastructure(kafka.get_bootstrap_server(), mongo.get_connection_url())
+
+
+@pytest.fixture(scope="session")
+def infrastructure() -> Iterator[Infrastructure]:
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("MONGODB_URL"):
+        yield Infrastructure(os.environ["KAFKA_BOOTSTRAP_SERVERS"], os.environ["MONGODB_URL"])
+        return
+    errors = []
+    for source in (_local_stack, _testcontainers):
+        try:
+            generator = source()
+            infra = next(generator)
+        except Exception as error:  # try the next real source; report all if none works
+            errors.append(f"{source.__name__}: {error!r}")
+            continue
+        yield infra
+        next(generator, None)
+        return
+    pytest.fail("no real Kafka + MongoDB-wire server available:\n" + "\n".join(errors), pytrace=False)
+
+
+@pytest.fixture
+def unique() -> str:
+    """A fresh suffix so each test has its own databases and consumer groups on the shared servers."""
+    return uuid.uuid4().hex[:8]

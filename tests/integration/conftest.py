@@ -1,0 +1,18 @@
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def settings_for(infrastructure, unique):
+    """Settings of a service on the real servers, with its own database and consumer group for this test."""
+
+    def make(settings_class):
+        return settings_class(
+            kafka_bootstrap_servers=infrastructure.kafka, mongodb_url=infrastructure.mongodb,
+            mongodb_database=f"it_{unique}_{settings_class().service_name}",
+            consumer_group_id=f"it.{unique}.{settings_class().service_name}", outbox_poll_seconds=0.5,
+            consumer_backoff_seconds=0.05, consumer_max_attempts=3,
+        )
+
+    return make

@@ -1,0 +1,44 @@
+"""inquiries on real Kafka and FerretDB: only listed products can be asked about."""
+
+from services.inquiries.main import Settings, build
+from shared.events import Envelope
+from tests import factories
+from tests.integration.helpers import eventually, header, publish, read_until, serving
+
+
+def ask(product_id: str) -> dict:
+    return {"product_id": product_id, "buyer_company": "Hudson Home & Decor", "buyer_country": "US",
+            "contact_email": "buying@hudson.example.com", "quantity": 20, "unit": "piece",
+            "message": "Beni Ourain rugs for our New York showroom."}
+
+
+async def test_inquiry_about_listed_product_is_received(infrastructure, settings_for, unique):
+    product_id, supplier_id = f"prd-{unique}", f"sup-{unique}"
+    async with serving(build(settings_for(Settings))) as http:
+        await publish(infrastructure.kafka, Envelope(factories.product_listed(product_id, supplier_id), "/test"))
+
+        async def received():
+            response = await http.post("/inquiries", json=ask(product_id))
+            assert response.status_code == 201, response.text
+            return response.json()
+
+        inquiry = await eventually(received)
+        assert inquiry["supplier_id"] == supplier_id
+        record = await read_until(infrastructure.kafka, "inquiries.inquiries",
+                                  lambda r: r.key == inquiry["inquiry_id"].encode())
+        assert header(record, "ce_type") == "ma.tijara.inquiry.received.v1"
+
+
+async def test_unknown_product_gets_a_clear_404(settings_for):
+    async with serving(build(settings_for(Settings))) as http:
+        response = await http.post("/inquiries", json=ask("prd-does-not-exist"))
+        assert response.status_code == 404
+        assert "no listed product 'prd-does-not-exist'" in response.json()["message"]
+
+
+async def test_bad_email_and_country_get_a_readable_422(settings_for):
+    async with serving(build(settings_for(Settings))) as http:
+        response = await http.post("/inquiries", json={**ask("p"), "contact_email": "nope", "buyer_country": "usa"})
+        assert response.status_code == 422
+        message = response.json()["message"]
+        assert "contact_email" in message and "buyer_country" in message

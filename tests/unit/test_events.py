@@ -1,0 +1,44 @@
+"""The envelope: CloudEvents binary mode in, the same event out; poison is named, never half-read."""
+
+import json
+
+import pytest
+
+from shared.events import EVENT_TYPES, Envelope, PoisonEvent, Topic, decode
+from tests import factories
+
+
+def test_round_trip_keeps_type_subject_key_and_data() -> None:
+    event = factories.supplier_verified("sup-1")
+    envelope = Envelope(event, "/tijara/onboarding", traceparent="00-" + "a" * 32 + "-" + "b" * 16 + "-01")
+    headers = envelope.headers()
+    assert headers["ce_specversion"] == "1.0"
+    assert headers["ce_type"] == "ma.tijara.supplier.verified.v1"
+    assert headers["ce_subject"] == "sup-1" and envelope.key == b"sup-1"
+    assert envelope.topic == Topic.SUPPLIERS
+    decoded = decode({k: v.encode() for k, v in headers.items()}, envelope.value())
+    assert decoded.data == event and decoded.id == envelope.id and decoded.traceparent == envelope.traceparent
+
+
+def test_every_event_type_is_versioned_and_routed_to_its_aggregate_topic() -> None:
+    for event_type, model in EVENT_TYPES.items():
+        assert event_type.startswith("ma.tijara.") and event_type.rsplit(".", 1)[1].startswith("v")
+        assert model.TOPIC in Topic
+
+
+@pytest.mark.parametrize(
+    ("headers", "value", "kind"),
+    [
+        ({}, b"{}", "undecodable"),
+        ({"ce_specversion": "1.0", "ce_id": "1", "ce_source": "/x", "ce_type": "ma.tijara.supplier.verified.v1"},
+         b"not json", "undecodable"),
+        ({"ce_specversion": "1.0", "ce_id": "1", "ce_source": "/x", "ce_type": "ma.tijara.unknown.v9"},
+         b"{}", "unknown-type"),
+        ({"ce_specversion": "1.0", "ce_id": "1", "ce_source": "/x", "ce_type": "ma.tijara.supplier.verified.v1"},
+         json.dumps({"supplier_id": "s", "sequence": 0}).encode(), "schema-invalid"),
+    ],
+)
+def test_poison_is_classified(headers: dict, value: bytes, kind: str) -> None:
+    with pytest.raises(PoisonEvent) as raised:
+        decode(headers, value)
+    assert raised.value.kind == kind
