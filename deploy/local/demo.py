@@ -179,7 +179,7 @@ async def seed(urls: dict[str, str], scale: Scale = Scale(), seed_value: int = 2
     """Onboard, verify or reject, list and inquire; return counts of what was created."""
     rng = random.Random(seed_value)
     applications = supplier_applications(scale, rng)
-    total = len(applications) * 2 + scale.products + scale.inquiries
+    total = len(applications) * 2 - scale.unverified + scale.products + scale.inquiries
     limits = asyncio.Semaphore(16)
     summary = {"suppliers": 0, "verified": 0, "rejected": 0, "products": 0, "refused_listings": 0, "inquiries": 0}
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import shutil
 import signal
@@ -120,6 +121,11 @@ def _pid_file(p: Profile, server: str) -> Path:
 
 
 def _alive(pid: int) -> bool:
+    try:  # reap it first if it is our own child, or it lingers as a zombie that still "exists"
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -206,6 +212,7 @@ async def _mongo_answers(p: Profile) -> bool:
 def wait_until_ready(p: Profile, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     checks = {"kafka": _kafka_answers, "ferretdb": _mongo_answers}
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # refused connections are expected while starting
     with console.status("Waiting for Kafka and FerretDB to answer …"):
         while checks and time.monotonic() < deadline:
             for name, check in list(checks.items()):
