@@ -14,7 +14,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("onboarding", "catalogue", "inquiries", "showcase")
-RUN_PORTS = {"showcase": 8000, "onboarding": 8001, "catalogue": 8002, "inquiries": 8003}
+_OFFSET = int(os.environ.get("TIJARA_STACK_PORT_OFFSET", "0"))
+RUN_PORTS = {"showcase": 8000 + _OFFSET, "onboarding": 8001 + _OFFSET, "catalogue": 8002 + _OFFSET,
+             "inquiries": 8003 + _OFFSET}
 
 
 @dataclass

@@ -1,9 +1,12 @@
+import os
+
 import pytest
 
 from deploy.local.marketplace import Marketplace
 
 pytestmark = pytest.mark.e2e
-E2E_PORTS = {"showcase": 18100, "onboarding": 18101, "catalogue": 18102, "inquiries": 18103}
+_OFFSET = int(os.environ.get("TIJARA_STACK_PORT_OFFSET", "0"))
+E2E_PORTS = {name: 18100 + _OFFSET + i for i, name in enumerate(("showcase", "onboarding", "catalogue", "inquiries"))}
 
 
 @pytest.fixture(scope="module")
