@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
@@ -53,19 +54,28 @@ class OutboxRelay:
         self._wakeup.set()
 
     async def run(self) -> None:
-        """Until `stop()`: publish what writes woke us for, or scan everything when a poll interval passes quietly."""
+        """Until `stop()`: publish what writes woke us for; and at least every poll interval, even under a steady
+        stream of wake-ups, scan everything (crash recovery) and refresh the outbox depth and age gauges."""
+        last_scan = 0.0
+        loop = asyncio.get_running_loop()
         while not self._stopping:
             try:
-                async with asyncio.timeout(self._poll_seconds):
+                async with asyncio.timeout(max(0.0, last_scan + self._poll_seconds - loop.time())):
                     await self._wakeup.wait()
-                woken = True
             except TimeoutError:
-                woken = False
+                pass
             self._wakeup.clear()
             try:
-                await (self.publish_woken() if woken else self.publish_all())
+                if self._pending:
+                    await self.publish_woken()
+                if loop.time() - last_scan >= self._poll_seconds or self._stopping:
+                    await self.publish_all()
+                    last_scan = loop.time()
             except Exception:
                 log.exception("outbox relay pass failed; retrying on the next tick")
+                with contextlib.suppress(Exception):  # a broker outage shows as a growing depth and age
+                    await self.measure()
+                last_scan = loop.time()
                 await asyncio.sleep(self._poll_seconds)
 
     def stop(self) -> None:
@@ -82,16 +92,24 @@ class OutboxRelay:
 
     async def publish_all(self) -> int:
         """Recovery scan: everything still pending, e.g. left by a process that died after its write."""
-        sent, depth, oldest = 0, 0, None
+        sent = 0
+        for coll in self._collections.values():
+            sent += await self._drain(coll, {"outbox": {"$ne": []}})
+        await self.measure()
+        return sent
+
+    async def measure(self) -> tuple[int, float]:
+        """Set the gauges: events waiting in the outboxes, and the age in seconds of the oldest one."""
+        depth, oldest = 0, None
         for coll in self._collections.values():
             async for doc in coll.find({"outbox": {"$ne": []}}, {"outbox.created_at": 1}):
                 depth += len(doc["outbox"])
                 first = min(e["created_at"] for e in doc["outbox"])
                 oldest = first if oldest is None else min(oldest, first)
-            sent += await self._drain(coll, {"outbox": {"$ne": []}})
+        age = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
         telemetry.OUTBOX_DEPTH.set(depth)
-        telemetry.OUTBOX_AGE.set((datetime.now(UTC) - oldest).total_seconds() if oldest else 0)
-        return sent
+        telemetry.OUTBOX_AGE.set(age)
+        return depth, age
 
     async def _drain(self, coll: AsyncCollection, query: dict, batch: int = 500) -> int:
         sent = 0

@@ -3,7 +3,7 @@ single-document atomic updates, unique and compound indexes, upserts; no transac
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -65,3 +65,33 @@ async def save_aggregate(
     )
     if result.matched_count == 0:
         raise ConcurrentUpdate(f"{_id} changed meanwhile (expected version {expected_version}); retry the request")
+
+
+
+async def record_once(coll: AsyncCollection, event_id: str, **facts: Any) -> bool:
+    """Record, under the unique `_id` index, that the event `event_id` is being handled; False if a delivery of it
+    already completed its effect (so this one is a redelivery and must do nothing).
+
+    For handlers with side effects that a sequence check cannot guard. Record first, act, then `mark_done`. A record
+    left unfinished (the process died between record and effect, or the effect failed) lets the next delivery act
+    again, so a crash loses no effect: the effect itself should tolerate that rare second run (e.g. a state check).
+    """
+    try:
+        await coll.insert_one({"_id": event_id, "state": "started", "recorded_at": datetime.now(UTC), **facts})
+        return True
+    except DuplicateKeyError:
+        done = await coll.find_one({"_id": event_id, "state": "done"}, {"_id": 1})
+        return done is None
+
+
+async def mark_done(coll: AsyncCollection, event_id: str) -> None:
+    await coll.update_one({"_id": event_id}, {"$set": {"state": "done", "done_at": datetime.now(UTC)}})
+
+
+async def handle_once(coll: AsyncCollection, event_id: str, effect: Callable[[], Awaitable[Any]], **facts: Any) -> bool:
+    """Run `effect` once per event id across redeliveries, retries and restarts; True if it ran now."""
+    if not await record_once(coll, event_id, **facts):
+        return False
+    await effect()
+    await mark_done(coll, event_id)
+    return True

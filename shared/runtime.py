@@ -40,6 +40,7 @@ class Runtime:
     db: AsyncDatabase
     relay: OutboxRelay | None = None
     on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @classmethod
     def create(cls, settings: ServiceSettings) -> Runtime:
@@ -70,6 +71,8 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str)
             except TimeoutError:
                 log.warning("outbox relay did not finish in 10s; pending events stay in the outbox")
         await runtime.broker.stop()  # subscribers stop; an uncommitted batch is redelivered, idempotently
+        for hook in runtime.on_stop:
+            await hook()
         await runtime.client.close()
 
     app = FastAPI(title=f"Tijara {settings.service_name}", description=description, lifespan=lifespan)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.showcase import api, consumers
+from services.showcase.generations import GenerationalDatabase
 from services.showcase.service import Showcase
 from services.showcase.store import ShowcaseStore
 from shared.runtime import Runtime, create_app, serve
@@ -18,8 +19,10 @@ class Settings(ServiceSettings):
 
 def build(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime.create(settings or Settings())
-    store = ShowcaseStore(runtime.db)
-    runtime.on_start.append(store.ensure_indexes)
+    live = GenerationalDatabase(runtime.db)  # follows the generation a replay swaps in
+    store = ShowcaseStore(live)
+    runtime.on_start += [live.start, store.ensure_indexes]
+    runtime.on_stop.append(live.stop)
     showcase = Showcase(store)
     consumers.register(runtime.broker, showcase, runtime.settings)
     app = create_app(runtime, [api.router], "The country page, built from the event stream alone.")

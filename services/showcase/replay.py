@@ -1,0 +1,132 @@
+"""Rebuild the country page's read model from the beginning of the log, beside the live one, then swap it in.
+
+`tijara replay showcase` runs this while the showcase keeps serving and consuming:
+1. a fresh consumer (no group: nothing committed, no live consumer disturbed) reads every marketplace topic from
+   the beginning and applies each event with the very projection code the live consumer uses, into the next
+   generation's collections (see generations.py), until it reaches the end offsets, re-captured until caught up;
+2. the swap: one write to the generation pointer; every showcase process follows within `REFRESH_SECONDS`;
+3. a final catch-up to the end offsets taken after the swap has settled: an event the live consumer wrote into the
+   old generation during the replay is applied to the new one too (applying twice is harmless: newest sequence
+   wins); events after that are the live consumer's, which now writes into the new generation;
+4. the old generation is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from services.showcase.generations import (
+    REFRESH_SECONDS,
+    FixedGeneration,
+    activate,
+    active_generation,
+    drop_generation,
+)
+from services.showcase.service import Showcase
+from services.showcase.store import ShowcaseStore
+from shared.events import EVENT_TYPES, Topic
+from shared.messaging import EventConsumer
+from shared.mongo import connect
+from shared.settings import ServiceSettings
+
+Progress = Callable[[int, int], None]  # (records read so far, records to read in total)
+
+
+@dataclass
+class ReplayReport:
+    old_generation: int
+    new_generation: int
+    records: int = 0
+    skipped: int = 0  # poison, left where the live consumer dead-lettered it
+    caught_up_after_swap: int = 0
+    seconds: float = 0.0
+
+
+class _ReplayConsumer(EventConsumer):
+    """The live consumer's ordering and retries, without dead-lettering: the live consumer already did that."""
+
+    skipped = 0
+
+    async def dead_letter(self, record: ConsumerRecord, kind: str, detail: str, attempts: int) -> None:
+        self.skipped += 1
+
+
+async def replay_showcase(settings: ServiceSettings, progress: Progress | None = None,
+                          settle_seconds: float = 3 * REFRESH_SECONDS) -> ReplayReport:
+    started = time.monotonic()
+    client = connect(settings.mongodb_url)
+    db = client[settings.database]
+    kafka = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None,
+                             enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=1000)
+    await kafka.start()
+    try:
+        old = await active_generation(db)
+        new = old + 1
+        shadow = FixedGeneration(db, new)
+        store = ShowcaseStore(shadow)
+        await drop_generation(db, new, shadow.names)  # leftovers of an interrupted replay
+        await store.ensure_indexes()
+        showcase = Showcase(store)
+        consumer = _ReplayConsumer(None, "replay", {t: showcase.apply for t in EVENT_TYPES})  # type: ignore[arg-type]
+        report = ReplayReport(old, new)
+
+        partitions = await _partitions(settings.kafka_bootstrap_servers, [settings.topic(t) for t in Topic])
+        kafka.assign(partitions)
+        await kafka.seek_to_beginning(*partitions)
+        starts = await kafka.beginning_offsets(partitions)
+
+        async def read_to(ends: dict[TopicPartition, int]) -> None:
+            total = sum(ends[tp] - starts[tp] for tp in partitions)
+            while True:
+                positions = {tp: await kafka.position(tp) for tp in partitions}
+                if progress:
+                    progress(sum(min(positions[tp], ends[tp]) - starts[tp] for tp in partitions), total)
+                if all(positions[tp] >= ends[tp] for tp in partitions):
+                    return
+                batches = await kafka.getmany(*partitions, timeout_ms=500, max_records=1000)
+                records = [r for rs in batches.values() for r in rs]  # past `ends` too: applying is idempotent
+                await consumer.consume(records)
+                report.records += len(records)
+
+        ends = await kafka.end_offsets(partitions)
+        await read_to(ends)
+        for _ in range(5):  # catch up with what came meanwhile; the final catch-up takes the rest
+            latest = await kafka.end_offsets(partitions)
+            if latest == ends:
+                break
+            ends = latest
+            await read_to(ends)
+
+        await activate(db, new)
+        await asyncio.sleep(settle_seconds)  # every showcase process now reads and writes the new generation
+        before = report.records
+        await read_to(await kafka.end_offsets(partitions))
+        report.caught_up_after_swap = report.records - before
+        await asyncio.sleep(settle_seconds)  # let requests that began on the old generation finish
+        await drop_generation(db, old, shadow.names)
+        report.skipped = consumer.skipped
+        report.seconds = time.monotonic() - started
+        return report
+    finally:
+        await kafka.stop()
+        await client.close()
+
+
+async def _partitions(bootstrap: str, topics: list[str]) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(topics)
+    finally:
+        await admin.close()
+    found = {d["topic"]: sorted(p["partition"] for p in d["partitions"]) for d in described if not d["error_code"]}
+    missing = [t for t in topics if not found.get(t)]
+    if missing:
+        raise RuntimeError(f"topics {missing} do not exist; is KAFKA_TOPIC_PREFIX right?")
+    return [TopicPartition(t, p) for t in topics for p in found[t]]
