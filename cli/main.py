@@ -10,11 +10,15 @@ import httpx
 import typer
 from rich.console import Console
 
+from cli import dlq, replay, topics
 from deploy.local import demo, stack
 from deploy.local.marketplace import Marketplace
 
 app = typer.Typer(help="Operate the Tijara marketplace.", no_args_is_help=True)
 app.add_typer(stack.cli, name="stack")
+app.add_typer(dlq.app, name="dlq")
+app.add_typer(replay.app, name="replay")
+app.add_typer(topics.app, name="topics")
 console = Console()
 
 

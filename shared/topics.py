@@ -14,18 +14,37 @@ log = logging.getLogger(__name__)
 WEEK_MS = 7 * 24 * 3600 * 1000
 
 
+REDRIVES = "tijara.dlq-redrives"  # which dead letters an operator sent back, keyed by dlq topic:partition:offset
+
+
 @dataclass(frozen=True)
 class TopicSpec:
     name: str
     partitions: int = 3
     config: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def policy(self) -> str:
+        if self.config.get("cleanup.policy") == "compact":
+            return "compacted"
+        ms = int(self.config.get("retention.ms", WEEK_MS))
+        return "kept forever" if ms < 0 else f"kept {ms / (24 * 3600 * 1000):g} days"
+
+
+def retained(name: str, partitions: int, ms: int) -> TopicSpec:
+    return TopicSpec(name, partitions, {"cleanup.policy": "delete", "retention.ms": str(ms)})
+
+
+def compacted(name: str, partitions: int) -> TopicSpec:
+    return TopicSpec(name, partitions, {"cleanup.policy": "compact"})
+
 
 def marketplace_topics(partitions: int = 3, prefix: str = "") -> list[TopicSpec]:
-    """Aggregate streams are kept forever (the showcase rebuilds from them); dead letters for four weeks."""
-    streams = [TopicSpec(prefix + t.value, partitions, {"retention.ms": "-1"}) for t in Topic]
-    dlqs = [TopicSpec(dead_letter_topic(prefix + t.value), 1, {"retention.ms": str(4 * WEEK_MS)}) for t in Topic]
-    return streams + dlqs
+    """THE topic spec. Aggregate streams are kept forever (the showcase rebuilds from them); dead letters four weeks;
+    the redrive record is compacted (only the latest record per dead letter matters)."""
+    streams = [retained(prefix + t.value, partitions, -1) for t in Topic]
+    dlqs = [retained(dead_letter_topic(prefix + t.value), 1, 4 * WEEK_MS) for t in Topic]
+    return streams + dlqs + [compacted(prefix + REDRIVES, 1)]
 
 
 async def ensure_topics(bootstrap: str, specs: list[TopicSpec]) -> list[str]:
@@ -45,3 +64,15 @@ async def ensure_topics(bootstrap: str, specs: list[TopicSpec]) -> list[str]:
         return [s.name for s in missing]
     finally:
         await admin.close()
+
+
+async def partitions_of(bootstrap: str, topics: list[str]) -> dict[str, list[int]]:
+    """The partitions of each topic that exists (a missing topic is left out)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(topics)
+    finally:
+        await admin.close()
+    return {d["topic"]: sorted(p["partition"] for p in d["partitions"]) for d in described
+            if not d["error_code"] and d["partitions"]}

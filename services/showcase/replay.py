@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from services.showcase.generations import (
     REFRESH_SECONDS,
@@ -34,6 +33,7 @@ from shared.events import EVENT_TYPES, Topic
 from shared.messaging import EventConsumer
 from shared.mongo import connect
 from shared.settings import ServiceSettings
+from shared.topics import partitions_of
 
 Progress = Callable[[int, int], None]  # (records read so far, records to read in total)
 
@@ -119,14 +119,8 @@ async def replay_showcase(settings: ServiceSettings, progress: Progress | None =
 
 
 async def _partitions(bootstrap: str, topics: list[str]) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        described = await admin.describe_topics(topics)
-    finally:
-        await admin.close()
-    found = {d["topic"]: sorted(p["partition"] for p in d["partitions"]) for d in described if not d["error_code"]}
-    missing = [t for t in topics if not found.get(t)]
+    found = await partitions_of(bootstrap, topics)
+    missing = [t for t in topics if t not in found]
     if missing:
         raise RuntimeError(f"topics {missing} do not exist; is KAFKA_TOPIC_PREFIX right?")
     return [TopicPartition(t, p) for t in topics for p in found[t]]
