@@ -91,11 +91,19 @@ class OutboxRelay:
         return sent
 
     async def publish_all(self) -> int:
-        """Recovery scan: everything still pending, e.g. left by a process that died after its write."""
-        sent = 0
+        """Recovery scan: everything still pending, e.g. left by a process that died after its write. One scan per
+        collection finds the aggregates with pending events and measures the outbox on the way."""
+        sent, depth, oldest = 0, 0, None
         for coll in self._collections.values():
-            sent += await self._drain(coll, {"outbox": {"$ne": []}})
-        await self.measure()
+            ids = []
+            async for doc in coll.find({"outbox": {"$ne": []}}, {"outbox.created_at": 1}):
+                ids.append(doc["_id"])
+                depth += len(doc["outbox"])
+                first = min(e["created_at"] for e in doc["outbox"])
+                oldest = first if oldest is None else min(oldest, first)
+            if ids:
+                sent += await self._drain(coll, {"_id": {"$in": ids}})
+        self._gauge(depth - sent, oldest if depth > sent else None)
         return sent
 
     async def measure(self) -> tuple[int, float]:
@@ -106,8 +114,12 @@ class OutboxRelay:
                 depth += len(doc["outbox"])
                 first = min(e["created_at"] for e in doc["outbox"])
                 oldest = first if oldest is None else min(oldest, first)
+        return self._gauge(depth, oldest)
+
+    @staticmethod
+    def _gauge(depth: int, oldest: datetime | None) -> tuple[int, float]:
         age = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
-        telemetry.OUTBOX_DEPTH.set(depth)
+        telemetry.OUTBOX_DEPTH.set(max(depth, 0))
         telemetry.OUTBOX_AGE.set(age)
         return depth, age
 
@@ -140,8 +152,9 @@ class EventConsumer:
     dead-lettered with the reason. The batch is committed by FastStream only after this returns."""
 
     def __init__(self, broker: KafkaBroker, group: str, handlers: dict[str, Handler],
-                 max_attempts: int = 5, backoff_seconds: float = 0.2):
+                 max_attempts: int = 5, backoff_seconds: float = 0.2, concurrency: int = 8):
         self.broker = broker
+        self.concurrency = concurrency  # aggregates handled at once; more only queues up in the database
         self.group = group
         self.handlers = handlers  # by event type
         self.max_attempts = max_attempts
@@ -152,11 +165,13 @@ class EventConsumer:
             by_key: dict[tuple, list[ConsumerRecord]] = defaultdict(list)
             for record in records:
                 by_key[(record.topic, record.partition, record.key)].append(record)
-            await asyncio.gather(*(self._consume_in_order(group) for group in by_key.values()))
+            slots = asyncio.Semaphore(self.concurrency)
+            await asyncio.gather(*(self._consume_in_order(group, slots) for group in by_key.values()))
 
-    async def _consume_in_order(self, records: list[ConsumerRecord]) -> None:
-        for record in records:
-            await self.consume_one(record)
+    async def _consume_in_order(self, records: list[ConsumerRecord], slots: asyncio.Semaphore) -> None:
+        async with slots:
+            for record in records:
+                await self.consume_one(record)
 
     async def consume_one(self, record: ConsumerRecord) -> None:
         headers = dict(record.headers or ())

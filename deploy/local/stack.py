@@ -238,6 +238,14 @@ def stop_server(p: Profile, server: str, grace: float = 20.0) -> None:
     _pid_file(p, server).unlink(missing_ok=True)
 
 
+def restart_kafka(p: Profile, away_seconds: float = 0.0) -> None:
+    """Stop the broker (SIGTERM, as an orchestrator would), leave it away a while, start it, wait until it answers."""
+    stop_server(p, "kafka")
+    time.sleep(away_seconds)
+    start_kafka(p)
+    wait_until_ready(p)
+
+
 # --- commands -----------------------------------------------------------------------------------------------------
 
 

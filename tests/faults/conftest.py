@@ -1,0 +1,111 @@
+"""Fault tests: the four services as real processes on the real Kafka and FerretDB, each test with its own topics
+(KAFKA_TOPIC_PREFIX), databases and ports; the figures of every test are summed up at the end of the run."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from deploy.local.marketplace import Marketplace
+from tests import factories
+
+pytestmark = pytest.mark.faults
+_OFFSET = int(os.environ.get("TIJARA_STACK_PORT_OFFSET", "0"))
+FAULT_PORTS = {name: 18200 + _OFFSET + i for i, name in enumerate(("showcase", "onboarding", "catalogue", "inquiries"))}
+FIGURES: list[dict] = []
+REPORT = Path(__file__).resolve().parents[2] / ".stack" / "reports" / "fault-figures.txt"
+
+
+@pytest.fixture
+async def market(infrastructure, tmp_path_factory):
+    run = uuid.uuid4().hex[:6]
+    market = Marketplace(
+        infrastructure.kafka, infrastructure.mongodb, ports=dict(FAULT_PORTS),
+        log_dir=tmp_path_factory.mktemp(f"faults-{run}"), database_prefix=f"faults_{run}",
+        extra_env={"KAFKA_TOPIC_PREFIX": f"faults-{run}.", "OUTBOX_POLL_SECONDS": "1.0", "LOG_LEVEL": "WARNING",
+                   "CONSUMER_BACKOFF_SECONDS": "0.05"},
+    )
+    market.run_id = run
+    market.start()
+    try:
+        await asyncio.to_thread(market.wait_ready, 90)
+        yield market
+    finally:
+        await asyncio.to_thread(market.stop)
+
+
+def prefix(market: Marketplace) -> str:
+    return market.extra_env["KAFKA_TOPIC_PREFIX"]
+
+
+def database(market: Marketplace, service: str) -> str:
+    return f"{market.database_prefix}_{service}"
+
+
+def record(figures: dict) -> None:
+    FIGURES.append(figures)
+    line = "  ".join(f"{k}={v}" for k, v in figures.items())
+    print(f"\nFAULT FIGURES {line}")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if not FIGURES:
+        return
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["  ".join(f"{k}={v}" for k, v in f.items()) for f in FIGURES]
+    REPORT.write_text("\n".join(lines) + "\n")
+    terminalreporter.section("fault-test figures")
+    for line in lines:
+        terminalreporter.write_line(line)
+
+
+class OnboardingLoad:
+    """Suppliers applying and being verified over HTTP, steadily, through onboarding's outbox; rides out restarts
+    (a request cut by a kill is sent again; 409 on the same ICE means the first one landed)."""
+
+    def __init__(self, url: str, suppliers: int = 100, per_second: float = 15) -> None:
+        self.url = url
+        self.suppliers = suppliers
+        self.pause = 1 / per_second
+        self.ices: list[str] = []
+        self.acknowledged = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> OnboardingLoad:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(30)
+
+    def _post(self, client: httpx.Client, path: str, body: dict) -> httpx.Response | None:
+        while not self._stop.is_set():
+            try:
+                return client.post(f"{self.url}{path}", json=body)
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        return None
+
+    def _run(self) -> None:
+        with httpx.Client(timeout=10) as client:
+            while not self._stop.is_set() and len(self.ices) < self.suppliers:
+                ice = f"{random.randrange(10**14, 10**15)}"
+                self.ices.append(ice)
+                profile = factories.profile(ice=ice).model_dump(mode="json")
+                created = self._post(client, "/suppliers", {"profile": profile, "submitted_by": "clementia"})
+                if created is not None and created.status_code == 201:
+                    self.acknowledged += 1
+                    supplier_id = created.json()["supplier_id"]
+                    if self._post(client, f"/suppliers/{supplier_id}/verification", {"decision": "verified"}):
+                        self.acknowledged += 1
+                time.sleep(self.pause)
