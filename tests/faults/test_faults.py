@@ -216,12 +216,11 @@ async def test_poison_of_each_kind_is_dead_lettered_with_its_reason_and_traffic_
            "COLUMNS": "200"}
     listed = subprocess.run([sys.executable, "-m", "cli", "dlq", "list"], env=env, capture_output=True, text=True)
     assert listed.returncode == 0 and all(k in listed.stdout for k in ("undecodable", "unknown-type", "schema-inv"))
-    first = subprocess.run([sys.executable, "-m", "cli", "dlq", "redrive", "inquiries.inquiries", "--all", "--yes"],
-                           env=env, capture_output=True, text=True)
-    again = subprocess.run([sys.executable, "-m", "cli", "dlq", "redrive", "inquiries.inquiries", "--all", "--yes"],
-                           env=env, capture_output=True, text=True)
-    assert "redriven 1" in first.stdout, first.stdout + first.stderr
-    assert "already redriven" in again.stdout and "nothing to redrive" in again.stdout, again.stdout
+    redrive = [sys.executable, "-m", "cli", "dlq", "redrive", "inquiries.inquiries", "--offset", "0", "--yes"]
+    first = subprocess.run(redrive, env=env, capture_output=True, text=True)
+    again = subprocess.run(redrive, env=env, capture_output=True, text=True)  # refused: it was sent back once
+    assert first.returncode == 0 and "redriven 1" in first.stdout, first.stdout + first.stderr
+    assert again.returncode == 1 and "already redriven" in again.stdout, again.stdout
 
 
 async def test_sigterm_mid_batch_neither_loses_nor_doubles_the_in_flight_message(market):
@@ -239,7 +238,8 @@ async def test_sigterm_mid_batch_neither_loses_nor_doubles_the_in_flight_message
     result = await converge(market, world)
     await figures(market, "sigterm mid-batch", world, len(world.envelopes), result, time.monotonic() - termed,
                   applied_before_sigterm=before.events(), graceful_exit_s=round(stopped, 1), exit_code=code)
-    assert code == 0, f"showcase did not shut down gracefully (exit {code})"
+    # uvicorn shuts down gracefully, then re-raises the signal: -15 after a clean exit; SIGKILL would be -9
+    assert code in (0, -signal.SIGTERM) and stopped < 15, f"showcase did not shut down gracefully (exit {code})"
     assert_exact(result)
 
 
