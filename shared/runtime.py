@@ -41,6 +41,7 @@ class Runtime:
     relay: OutboxRelay | None = None
     on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # periodic jobs, cancelled at stop
 
     @classmethod
     def create(cls, settings: ServiceSettings) -> Runtime:
@@ -61,9 +62,13 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str)
             await hook()
         await runtime.broker.start()
         relay_task = asyncio.create_task(runtime.relay.run()) if runtime.relay else None
+        jobs = [asyncio.create_task(job()) for job in runtime.background]
         log.info("%s ready on http://%s:%d", settings.service_name, settings.http_host, settings.http_port)
         yield
         log.info("%s shutting down", settings.service_name)
+        for job in jobs:
+            job.cancel()
+        await asyncio.gather(*jobs, return_exceptions=True)
         if relay_task:  # whatever it cannot send in time stays in the outbox for the next start
             runtime.relay.stop()
             try:

@@ -1,23 +1,29 @@
-"""catalogue handles `onboarding.suppliers` to know which suppliers may list."""
+"""catalogue handles `onboarding.suppliers` to know which suppliers may list, and delists the products of a
+supplier that is suspended or whose verification expired."""
 
 from __future__ import annotations
 
 from faststream.kafka import KafkaBroker
+from pymongo.asynchronous.collection import AsyncCollection
 from faststream.kafka.annotations import KafkaMessage
 
 from services.catalogue.service import Catalogue
-from shared.events import Envelope, Topic, SupplierApplicationSubmitted, SupplierRejected, SupplierVerified
+from shared.events import EVENT_TYPES, Envelope, SupplierEvent, Topic
 from shared.messaging import EventConsumer, consumer_options
+from shared.mongo import handle_once
 from shared.settings import ServiceSettings
 
 
-def register(broker: KafkaBroker, catalogue: Catalogue, settings: ServiceSettings) -> EventConsumer:
+def register(broker: KafkaBroker, catalogue: Catalogue, settings: ServiceSettings,
+             handled: AsyncCollection) -> EventConsumer:
     async def apply_supplier(envelope: Envelope) -> None:
-        await catalogue.on_supplier_event(envelope.data)
+        # Delisting is a side effect (new events through the outbox): once per event id, recorded in `handled`.
+        await handle_once(handled, envelope.id, lambda: catalogue.on_supplier_event(envelope.data),
+                          type=envelope.type, subject=envelope.data.subject)
 
     consumer = EventConsumer(
         broker, settings.consumer_group,
-        {t.TYPE: apply_supplier for t in (SupplierApplicationSubmitted, SupplierVerified, SupplierRejected)},
+        {t: apply_supplier for t, model in EVENT_TYPES.items() if issubclass(model, SupplierEvent)},
         settings.consumer_max_attempts, settings.consumer_backoff_seconds,
     )
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from fastapi import FastAPI
 
 from services.onboarding import api
@@ -11,10 +14,13 @@ from shared.messaging import OutboxRelay
 from shared.runtime import Runtime, create_app, serve
 from shared.settings import ServiceSettings
 
+log = logging.getLogger(__name__)
+
 
 class Settings(ServiceSettings):
     service_name: str = "onboarding"
     http_port: int = 8001
+    expiry_check_seconds: float = 3600.0  # how often verifications that ran out are expired
 
 
 def build(settings: Settings | None = None) -> FastAPI:
@@ -24,9 +30,21 @@ def build(settings: Settings | None = None) -> FastAPI:
         runtime.broker, [store.suppliers], runtime.settings.outbox_poll_seconds, runtime.settings.kafka_topic_prefix
     )
     runtime.on_start.append(store.ensure_indexes)
-    app = create_app(runtime, [api.router], "Suppliers and their verification.")
-    app.state.onboarding = Onboarding(store, runtime.relay)
+    onboarding = Onboarding(store, runtime.relay)
+    runtime.background.append(lambda: expire_periodically(onboarding, runtime.settings.expiry_check_seconds))
+    app = create_app(runtime, [api.router, api.operations], "Suppliers and their verification.")
+    app.state.onboarding = onboarding
     return app
+
+
+async def expire_periodically(onboarding: Onboarding, every_seconds: float) -> None:
+    """Several replicas may run this at once: each expiry is a versioned write, so a supplier expires once."""
+    while True:
+        try:
+            await onboarding.expire_verifications()
+        except Exception:
+            log.exception("verification expiry run failed; retrying on the next tick")
+        await asyncio.sleep(every_seconds)
 
 
 def main() -> None:

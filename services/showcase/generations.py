@@ -50,10 +50,10 @@ class FixedGeneration:
         self.generation = generation
         self.names: list[str] = []  # the store's collections, as it asked for them
 
-    def __getitem__(self, name: str) -> AsyncCollection:
+    def __getitem__(self, name: str) -> GenerationCollection:
         if name not in self.names:
             self.names.append(name)
-        return self.db[collection_name(name, self.generation)]
+        return GenerationCollection(self, name)
 
 
 class GenerationalDatabase:
@@ -65,8 +65,8 @@ class GenerationalDatabase:
         self.refresh_seconds = refresh_seconds
         self._task: asyncio.Task | None = None
 
-    def __getitem__(self, name: str) -> _FollowingCollection:
-        return _FollowingCollection(self, name)
+    def __getitem__(self, name: str) -> GenerationCollection:
+        return GenerationCollection(self, name)
 
     async def refresh(self) -> int:
         self.generation = await active_generation(self.db)
@@ -93,12 +93,17 @@ class GenerationalDatabase:
                 log.warning("could not read the active generation: %s", error)
 
 
-class _FollowingCollection:
-    """Forwards every call to the active generation's collection of that name."""
+class GenerationCollection:
+    """Forwards every call to the view's generation of the collection `name`, looked up call by call. `name` is
+    the logical name (what the store asked for), so code keyed by collection name works in every generation."""
 
-    def __init__(self, view: GenerationalDatabase, name: str) -> None:
+    def __init__(self, view: GenerationalDatabase | FixedGeneration, name: str) -> None:
         self._view = view
         self.logical_name = name
+
+    @property
+    def name(self) -> str:
+        return self.logical_name
 
     @property
     def current(self) -> AsyncCollection:

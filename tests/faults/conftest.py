@@ -102,10 +102,12 @@ class OnboardingLoad:
                 ice = f"{random.randrange(10**14, 10**15)}"
                 self.ices.append(ice)
                 profile = factories.profile(ice=ice).model_dump(mode="json")
-                created = self._post(client, "/suppliers", {"profile": profile, "submitted_by": "clementia"})
+                created = self._post(client, "/suppliers", {"profile": profile, "submitted_by": "clementia",
+                                                            "documents": factories.documents()})
                 if created is not None and created.status_code == 201:
                     self.acknowledged += 1
                     supplier_id = created.json()["supplier_id"]
-                    if self._post(client, f"/suppliers/{supplier_id}/verification", {"decision": "verified"}):
+                    if self._post(client, f"/suppliers/{supplier_id}/documents-verification",
+                                  {"reviewer": "clementia-kyc"}):
                         self.acknowledged += 1
                 time.sleep(self.pause)
