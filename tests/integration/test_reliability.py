@@ -1,0 +1,136 @@
+"""The reliability kernel on the real servers: outbox gauges and recovery under steady wake-ups, retries with
+backoff then the dead-letter topic, side effects once per event id."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from aiokafka import ConsumerRecord
+from pymongo import AsyncMongoClient
+
+from prometheus_client import REGISTRY
+from shared.events import Envelope
+from shared.messaging import EventConsumer, OutboxRelay, make_broker
+from shared.mongo import handle_once, outbox_entry
+from shared.topics import ensure_topics, marketplace_topics
+from tests import factories
+from tests.integration.helpers import eventually, header, read_until
+
+
+def _gauge(name: str) -> float | None:
+    return REGISTRY.get_sample_value(name)
+
+
+async def _setup(infrastructure, unique):
+    prefix = f"rel-{unique}."
+    await ensure_topics(infrastructure.kafka, marketplace_topics(1, prefix))
+    client = AsyncMongoClient(infrastructure.mongodb, tz_aware=True)
+    broker = make_broker(infrastructure.kafka, f"test-{unique}")
+    await broker.start()
+    return prefix, client, client[f"rel_{unique}"], broker
+
+
+def _pending(supplier_id: str, age: float) -> dict:
+    entry = outbox_entry(Envelope(factories.supplier_submitted(supplier_id), "/test"))
+    entry["created_at"] = datetime.now(UTC) - timedelta(seconds=age)
+    return {"_id": supplier_id, "version": 1, "outbox": [entry]}
+
+
+async def test_outbox_gauges_and_recovery_scan_while_writes_keep_waking_the_relay(infrastructure, unique):
+    prefix, client, db, broker = await _setup(infrastructure, unique)
+    suppliers = db["suppliers"]
+    try:
+        await suppliers.insert_many([_pending(f"sup-{unique}-a", 30), _pending(f"sup-{unique}-b", 5)])
+        relay = OutboxRelay(broker, [suppliers], poll_seconds=0.5, topic_prefix=prefix)
+        depth, age = await relay.measure()
+        assert depth == 2 and 30 <= age < 60
+        assert _gauge("tijara_outbox_depth") == 2 and _gauge("tijara_outbox_oldest_age_seconds") >= 30
+
+        # Left by a crashed process (nobody wakes the relay for it) while other writes wake it all the time.
+        task = asyncio.create_task(relay.run())
+        stop = asyncio.Event()
+
+        async def busy_writer():
+            while not stop.is_set():
+                relay.wake(suppliers, "someone-else")
+                await asyncio.sleep(0.05)
+
+        writer = asyncio.create_task(busy_writer())
+
+        async def drained():
+            assert await suppliers.count_documents({"outbox": {"$ne": []}}) == 0
+            assert _gauge("tijara_outbox_depth") == 0 and _gauge("tijara_outbox_oldest_age_seconds") == 0
+
+        await eventually(drained, timeout=10)
+        stop.set()
+        await writer
+        relay.stop()
+        await task
+        sent = await read_until(infrastructure.kafka, f"{prefix}onboarding.suppliers",
+                                lambda r: r.key == f"sup-{unique}-a".encode())
+        assert header(sent, "ce_type") == "ma.tijara.supplier.application-submitted.v1"
+    finally:
+        await broker.stop()
+        await client.drop_database(f"rel_{unique}")
+        await client.close()
+
+
+def _record(topic: str, envelope: Envelope, offset: int = 0) -> ConsumerRecord:
+    headers = [(k, v.encode()) for k, v in envelope.headers().items()]
+    return ConsumerRecord(topic, 0, offset, 0, 0, envelope.key, envelope.value(), None, 0, 0, headers)
+
+
+async def test_transient_failures_retry_with_backoff_then_dead_letter_with_attempts(infrastructure, unique):
+    prefix, client, _, broker = await _setup(infrastructure, unique)
+    calls: list[float] = []
+
+    async def flaky(envelope: Envelope) -> None:
+        calls.append(asyncio.get_running_loop().time())
+        if len(calls) < 3:
+            raise ConnectionError("database away")
+
+    async def broken(envelope: Envelope) -> None:
+        raise ConnectionError("database still away")
+
+    try:
+        topic = f"{prefix}onboarding.suppliers"
+        ok = Envelope(factories.supplier_submitted(f"sup-{unique}-ok"), "/test")
+        bad = Envelope(factories.supplier_submitted(f"sup-{unique}-bad"), "/test")
+        await EventConsumer(broker, "it.retry", {ok.type: flaky}, 3, 0.05).consume([_record(topic, ok)])
+        assert len(calls) == 3 and calls[2] - calls[1] >= 2 * (calls[1] - calls[0]) * 0.8  # exponential backoff
+        await EventConsumer(broker, "it.retry", {bad.type: broken}, 3, 0.01).consume([_record(topic, bad, 1)])
+        dead = await read_until(infrastructure.kafka, f"{topic}.dlq", lambda r: header(r, "ce_id") == bad.id)
+        assert header(dead, "dlq_error_type") == "retries-exhausted" and header(dead, "dlq_attempts") == "3"
+        assert "database still away" in header(dead, "dlq_error_message")
+        assert header(dead, "dlq_consumer_group") == "it.retry" and header(dead, "ce_type") == bad.type
+        assert header(dead, "dlq_original_topic") == topic and header(dead, "dlq_original_offset") == "1"
+    finally:
+        await broker.stop()
+        await client.close()
+
+
+async def test_a_side_effect_runs_once_per_event_id_and_again_after_a_failed_attempt(infrastructure, unique):
+    client = AsyncMongoClient(infrastructure.mongodb, tz_aware=True)
+    handled = client[f"rel_{unique}"]["handled_events"]
+    effects: list[str] = []
+
+    async def effect() -> None:
+        effects.append("delisted")
+
+    async def failing() -> None:
+        raise ConnectionError("broker away")
+
+    try:
+        assert await handle_once(handled, "evt-1", effect)
+        assert not await handle_once(handled, "evt-1", effect)  # redelivery
+        assert await asyncio.gather(*(handle_once(handled, "evt-1", effect) for _ in range(5))) == [False] * 5
+        try:
+            await handle_once(handled, "evt-2", failing)
+        except ConnectionError:
+            pass
+        assert await handle_once(handled, "evt-2", effect)  # the failed attempt did not count
+        assert effects == ["delisted", "delisted"]
+    finally:
+        await client.drop_database(f"rel_{unique}")
+        await client.close()
