@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup run test test-unit test-integration test-e2e stack-up stack-down asyncapi bench clean
+.PHONY: setup run test test-unit test-integration test-e2e test-faults stack-up stack-down asyncapi bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ setup: $(VENV)/.installed  ## virtual environment, dependencies, Kafka jars and 
 run: setup  ## the whole marketplace on the 'run' stack; prints the country page URL; Ctrl-C stops everything
 	$(PY) -m cli run
 
-test: setup  ## unit, contract, integration and e2e tests; the test stack is started and stopped by the suite
+test: setup  ## unit, contract, integration, e2e and fault tests; the test stack is started and stopped by the suite
 	$(PY) -m pytest
 
 test-unit: setup
@@ -31,6 +31,9 @@ test-integration: setup
 
 test-e2e: setup
 	$(PY) -m pytest tests/e2e
+
+test-faults: setup  ## kill -9, broker restart, duplicates, poison, SIGTERM, replay: figures at the end
+	$(PY) -m pytest tests/faults
 
 stack-up: setup
 	$(PY) -m deploy.local.stack up --profile run

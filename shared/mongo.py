@@ -63,6 +63,12 @@ async def apply_if_newer(coll: AsyncCollection, _id: str, sequence: int, fields:
     (The one-statement form, an upsert filtered on `sequence: {$lt: n}`, is correct too, but FerretDB cannot
     use the `_id` index for it and scans the collection: ~250 ms a write at 5,000 documents.)
     """
+    if sequence == 1:  # most events start an aggregate: try the insert straight away, one round trip
+        try:
+            await coll.insert_one({"_id": _id, **fields, "sequence": sequence})
+            return True
+        except DuplicateKeyError:
+            return False  # sequence 1 is the oldest there is: whatever is stored is this event or newer
     for _ in range(10):
         stored = await coll.find_one({"_id": _id}, {"sequence": 1})
         if stored is None:
