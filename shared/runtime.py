@@ -40,6 +40,7 @@ class Runtime:
     db: AsyncDatabase
     relay: OutboxRelay | None = None
     on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # run until shutdown
 
     @classmethod
     def create(cls, settings: ServiceSettings) -> Runtime:
@@ -60,9 +61,12 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str)
             await hook()
         await runtime.broker.start()
         relay_task = asyncio.create_task(runtime.relay.run()) if runtime.relay else None
+        chores = [asyncio.create_task(job()) for job in runtime.background]
         log.info("%s ready on http://%s:%d", settings.service_name, settings.http_host, settings.http_port)
         yield
         log.info("%s shutting down", settings.service_name)
+        for chore in chores:
+            chore.cancel()
         if relay_task:  # whatever it cannot send in time stays in the outbox for the next start
             runtime.relay.stop()
             try:
@@ -73,6 +77,7 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str)
         await runtime.client.close()
 
     app = FastAPI(title=f"Tijara {settings.service_name}", description=description, lifespan=lifespan)
+    app.state.runtime = runtime
     for router in routers:
         app.include_router(router)
     app.include_router(_operations_router(runtime))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from shared.events import Topic, dead_letter_topic
+from shared.events import PartnerTopic, Topic, dead_letter_topic
 
 log = logging.getLogger(__name__)
 WEEK_MS = 7 * 24 * 3600 * 1000
@@ -25,7 +25,15 @@ def marketplace_topics(partitions: int = 3, prefix: str = "") -> list[TopicSpec]
     """Aggregate streams are kept forever (the showcase rebuilds from them); dead letters for four weeks."""
     streams = [TopicSpec(prefix + t.value, partitions, {"retention.ms": "-1"}) for t in Topic]
     dlqs = [TopicSpec(dead_letter_topic(prefix + t.value), 1, {"retention.ms": str(4 * WEEK_MS)}) for t in Topic]
-    return streams + dlqs
+    return streams + dlqs + partner_topics(partitions, prefix)
+
+
+def partner_topics(partitions: int = 3, prefix: str = "") -> list[TopicSpec]:
+    """Partner input and receipts are a conversation, not a history: kept four weeks (delete, not compacted)."""
+    keep = {"retention.ms": str(4 * WEEK_MS), "cleanup.policy": "delete"}
+    inputs = [t for t in PartnerTopic if t is not PartnerTopic.RECEIPTS]
+    return ([TopicSpec(prefix + t.value, partitions, keep) for t in PartnerTopic]
+            + [TopicSpec(dead_letter_topic(prefix + t.value), 1, keep) for t in inputs])
 
 
 async def ensure_topics(bootstrap: str, specs: list[TopicSpec]) -> list[str]:

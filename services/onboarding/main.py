@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.onboarding import api
+from services.onboarding import api, consumers, gateway
+from services.onboarding.partner_store import PartnerStore
 from services.onboarding.service import Onboarding
 from services.onboarding.store import SupplierStore
 from shared.messaging import OutboxRelay
@@ -23,9 +24,15 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime.relay = OutboxRelay(
         runtime.broker, [store.suppliers], runtime.settings.outbox_poll_seconds, runtime.settings.kafka_topic_prefix
     )
-    runtime.on_start.append(store.ensure_indexes)
-    app = create_app(runtime, [api.router], "Suppliers and their verification.")
-    app.state.onboarding = Onboarding(store, runtime.relay)
+    partners = PartnerStore(runtime.db)
+    runtime.on_start += [store.ensure_indexes, partners.ensure_indexes]
+    onboarding = Onboarding(store, runtime.relay)
+    consumers.register(runtime.broker, onboarding, partners, runtime.settings)
+    partner_gateway = gateway.Gateway(runtime.broker, partners, runtime.settings)
+    runtime.background.append(partner_gateway.forget_old_signatures)
+    app = create_app(runtime, [api.router, gateway.router], "Suppliers and their verification; partner input.")
+    app.state.onboarding = onboarding
+    app.state.gateway = partner_gateway
     return app
 
 

@@ -1,0 +1,109 @@
+"""Partner ingestion over Kafka, end to end on the real broker and FerretDB: events in on partners.*, receipts out
+on partners.receipts keyed by partner, rejected input also on <topic>.dlq. Each test has its own topic prefix."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from services.onboarding.main import Settings, build
+from services.onboarding.partners import PartnerKind
+from shared.events import (
+    PartnerEndorsement,
+    PartnerInspectionReport,
+    PartnerSupplierApplication,
+    SupplierApplicationSubmitted,
+)
+from tests.factories import profile
+from tests.integration.helpers import header, publish, read_until, serving
+from tests.integration.partner_helpers import application, ce_headers, endorsement, inspection, register
+
+APPLICATION, ENDORSEMENT, INSPECTION = (PartnerSupplierApplication.TYPE, PartnerEndorsement.TYPE,
+                                        PartnerInspectionReport.TYPE)
+
+
+@pytest.fixture
+def partner_settings(settings_for, unique):
+    settings = settings_for(Settings)
+    settings.kafka_topic_prefix = f"it{unique}."
+    return settings
+
+
+async def receipt(kafka: str, prefix: str, partner: str, event_id: str) -> dict:
+    record = await read_until(kafka, f"{prefix}partners.receipts",
+                              lambda r: r.key == partner.encode() and json.loads(r.value)["event_id"] == event_id)
+    assert header(record, "ce_type") == "ma.tijara.partner.receipt.v1"
+    return json.loads(record.value)
+
+
+async def send(kafka: str, prefix: str, topic: str, partner: str, ce_type: str, data: dict | bytes,
+               key: str = "k") -> str:
+    headers = ce_headers(partner, ce_type)
+    value = data if isinstance(data, bytes) else json.dumps(data).encode()
+    await publish(kafka, raw=[(f"{prefix}{topic}", key.encode(), value, headers)])
+    return headers["ce_id"]
+
+
+async def test_partner_events_are_applied_and_acknowledged(infrastructure, partner_settings) -> None:
+    kafka, prefix = infrastructure.kafka, partner_settings.kafka_topic_prefix
+    app = build(partner_settings)
+    async with serving(app) as http:
+        store = app.state.gateway.partners
+        for partner_id, kind in (("clementia", PartnerKind.ONBOARDING_PARTNER), ("amdie", PartnerKind.EXPORT_AGENCY),
+                                 ("sgs", PartnerKind.INSPECTION_BODY)):
+            await register(store, partner_id, kind)
+
+        event_id = await send(kafka, prefix, "partners.applications", "clementia", APPLICATION, application())
+        accepted = await receipt(kafka, prefix, "clementia", event_id)
+        assert accepted["outcome"] == "accepted" and accepted["event_type"] == APPLICATION
+        supplier_id = accepted["supplier_id"]
+        supplier = (await http.get(f"/suppliers/{supplier_id}")).json()
+        assert supplier["submitted_by"] == "clementia"
+        await read_until(kafka, f"{prefix}onboarding.suppliers",
+                         lambda r: r.key == supplier_id.encode()
+                         and header(r, "ce_type") == SupplierApplicationSubmitted.TYPE)
+
+        endorsed = await send(kafka, prefix, "partners.endorsements", "amdie", ENDORSEMENT, endorsement(supplier_id))
+        assert (await receipt(kafka, prefix, "amdie", endorsed))["outcome"] == "accepted"
+        inspected = await send(kafka, prefix, "partners.inspections", "sgs", INSPECTION, inspection(supplier_id))
+        answer = await receipt(kafka, prefix, "sgs", inspected)
+        assert answer["outcome"] == "accepted", answer
+        assert answer["supplier_id"] == supplier_id
+
+
+async def test_each_rejection_gets_a_receipt_with_the_reason_and_a_dead_letter(infrastructure,
+                                                                               partner_settings) -> None:
+    kafka, prefix = infrastructure.kafka, partner_settings.kafka_topic_prefix
+    app = build(partner_settings)
+    async with serving(app):
+        store = app.state.gateway.partners
+        await register(store, "clementia", PartnerKind.ONBOARDING_PARTNER)
+        await register(store, "amdie", PartnerKind.EXPORT_AGENCY)
+        same_ice = profile().model_dump(mode="json")
+        first = await send(kafka, prefix, "partners.applications", "clementia", APPLICATION,
+                           application(profile=same_ice))
+        assert (await receipt(kafka, prefix, "clementia", first))["outcome"] == "accepted"
+
+        cases = {  # expected reason: (topic, partner, type, value)
+            "undecodable": ("partners.applications", "clementia", APPLICATION, b"{not json"),
+            "schema-invalid": ("partners.applications", "clementia", APPLICATION,
+                               application(profile={**same_ice, "ice": "12-34"})),
+            "unknown-type": ("partners.applications", "clementia", "ma.tijara.partner.gossip.v1", application()),
+            "unknown-partner": ("partners.endorsements", "acme", ENDORSEMENT, endorsement("sup-1")),
+            "type-not-allowed": ("partners.endorsements", "clementia", ENDORSEMENT, endorsement("sup-1")),
+            "supplier-not-found": ("partners.endorsements", "amdie", ENDORSEMENT, endorsement("sup-missing")),
+            "conflict": ("partners.applications", "clementia", APPLICATION, application(profile=same_ice)),
+        }
+        sent = {reason: (await send(kafka, prefix, topic, partner, ce_type, value), partner, topic)
+                for reason, (topic, partner, ce_type, value) in cases.items()}
+        wrong_topic = await send(kafka, prefix, "partners.applications", "amdie", ENDORSEMENT, endorsement("sup-1"))
+
+        for reason, (event_id, partner, topic) in sent.items():
+            answer = await receipt(kafka, prefix, partner if partner != "acme" else "acme", event_id)
+            assert answer["outcome"] == "rejected" and answer["reason"] == reason, (reason, answer)
+            assert answer["message"], reason
+            dead = await read_until(kafka, f"{prefix}{topic}.dlq", lambda r: header(r, "ce_id") == event_id)
+            assert header(dead, "dlq_error_type") == reason
+        misplaced = await receipt(kafka, prefix, "amdie", wrong_topic)
+        assert misplaced["reason"] == "type-not-allowed" and "belongs on partners.endorsements" in misplaced["message"]
