@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup run test test-unit test-integration test-e2e stack-up stack-down asyncapi bench clean
+.PHONY: setup run test test-unit test-integration test-e2e stack-up stack-down asyncapi schemas bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ test-integration: setup
 
 test-e2e: setup
 	$(PY) -m pytest tests/e2e
+
+schemas: $(VENV)/.installed  ## write shared/schemas/<ce_type>.json for every event version; refuses breaking changes
+	$(PY) -m shared.contract
+
+asyncapi: $(VENV)/.installed  ## export each service's AsyncAPI document to docs/asyncapi/ (no Kafka needed)
+	$(PY) -m shared.asyncapi docs/asyncapi
 
 stack-up: setup
 	$(PY) -m deploy.local.stack up --profile run
