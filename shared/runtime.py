@@ -8,19 +8,18 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import uvicorn
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from faststream.kafka import KafkaBroker
-from faststream.specification import AsyncAPI
-from faststream.specification.asyncapi.site import get_asyncapi_html
 from prometheus_client import make_asgi_app
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared import telemetry
+from shared import asyncapi, telemetry
 from shared.errors import MarketplaceError
 from shared.messaging import OutboxRelay, make_broker
 from shared.mongo import connect, ping
@@ -41,6 +40,7 @@ class Runtime:
     relay: OutboxRelay | None = None
     on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # run until shutdown
+    publishes: list[StrEnum] = field(default_factory=list)  # topics this service publishes (for AsyncAPI)
 
     @classmethod
     def create(cls, settings: ServiceSettings) -> Runtime:
@@ -78,6 +78,7 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str)
 
     app = FastAPI(title=f"Tijara {settings.service_name}", description=description, lifespan=lifespan)
     app.state.runtime = runtime
+    _declare_for_asyncapi(runtime)
     for router in routers:
         app.include_router(router)
     app.include_router(_operations_router(runtime))
@@ -87,9 +88,17 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str)
     return app
 
 
+def _declare_for_asyncapi(runtime: Runtime) -> None:
+    """Publishers for the AsyncAPI document: the topics the service publishes, and the dead-letter topics of the
+    topics it consumes (EventConsumer publishes there)."""
+    prefix = runtime.settings.kafka_topic_prefix
+    consumed = sorted({t.name for s in runtime.broker.subscribers for t in getattr(s, "topics", [])})
+    asyncapi.declare_publishers(runtime.broker, runtime.publishes, prefix)
+    asyncapi.dead_letter_publishers(runtime.broker, [t.removeprefix(prefix) for t in consumed], prefix)
+
+
 def _operations_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(tags=["operations"])
-    spec = AsyncAPI(runtime.broker, title=f"Tijara {runtime.settings.service_name} events", version="1.0.0")
 
     @router.get("/healthz")
     async def healthz() -> dict:
@@ -103,11 +112,11 @@ def _operations_router(runtime: Runtime) -> APIRouter:
 
     @router.get("/asyncapi.json")
     async def asyncapi_json() -> JSONResponse:
-        return JSONResponse(spec.to_specification().to_jsonable())
+        return JSONResponse(asyncapi.document(runtime))
 
     @router.get("/asyncapi", response_class=HTMLResponse)
     async def asyncapi_html() -> str:
-        return get_asyncapi_html(spec.to_specification())
+        return asyncapi.html(asyncapi.document(runtime))
 
     return router
 

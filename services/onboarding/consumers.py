@@ -182,7 +182,7 @@ def register(broker: KafkaBroker, onboarding: Onboarding, partners: PartnerStore
 
     @broker.subscriber(
         *(settings.topic(t) for t in INPUT_TOPICS), group_id=settings.consumer_group,
-        title="partner input", description="Partner events: supplier applications (onboarding partner), "
+        title="partner-input", description="Partner events: supplier applications (onboarding partner), "
         "endorsements (export agencies), inspection reports (inspection bodies). Each is answered on "
         "partners.receipts; rejected ones also go to <topic>.dlq.",
         **consumer_options(settings.consumer_batch_size),

@@ -8,6 +8,7 @@ from services.onboarding import api, consumers, gateway
 from services.onboarding.partner_store import PartnerStore
 from services.onboarding.service import Onboarding
 from services.onboarding.store import SupplierStore
+from shared.events import PartnerTopic, Topic
 from shared.messaging import OutboxRelay
 from shared.runtime import Runtime, create_app, serve
 from shared.settings import ServiceSettings
@@ -24,6 +25,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime.relay = OutboxRelay(
         runtime.broker, [store.suppliers], runtime.settings.outbox_poll_seconds, runtime.settings.kafka_topic_prefix
     )
+    runtime.publishes = [Topic.SUPPLIERS, PartnerTopic.RECEIPTS, *consumers.INPUT_TOPICS]
     partners = PartnerStore(runtime.db)
     runtime.on_start += [store.ensure_indexes, partners.ensure_indexes]
     onboarding = Onboarding(store, runtime.relay)
