@@ -47,7 +47,8 @@ class Runtime:
         telemetry.setup_logging(settings.service_name, settings.log_level, settings.log_format)
         telemetry.setup_tracing(settings.service_name)
         client = connect(settings.mongodb_url)
-        broker = make_broker(settings.kafka_bootstrap_servers, f"tijara-{settings.service_name}")
+        broker = make_broker(settings.kafka_bootstrap_servers, f"tijara-{settings.service_name}",
+                             settings.kafka_security())
         return cls(settings, broker, client, client[settings.database])
 
 
@@ -56,7 +57,9 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await ensure_topics(settings.kafka_bootstrap_servers, marketplace_topics(settings.topic_partitions, settings.kafka_topic_prefix))
+        await ensure_topics(settings.kafka_bootstrap_servers,
+                            marketplace_topics(settings.topic_partitions, settings.kafka_topic_prefix),
+                            **settings.kafka_client_options())
         for hook in runtime.on_start:
             await hook()
         await runtime.broker.start()

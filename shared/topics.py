@@ -36,9 +36,9 @@ def partner_topics(partitions: int = 3, prefix: str = "") -> list[TopicSpec]:
             + [TopicSpec(dead_letter_topic(prefix + t.value), 1, keep) for t in inputs])
 
 
-async def ensure_topics(bootstrap: str, specs: list[TopicSpec]) -> list[str]:
-    """Create the topics that do not exist yet; return the names created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def ensure_topics(bootstrap: str, specs: list[TopicSpec], **client_options: object) -> list[str]:
+    """Create the topics that do not exist yet; return the names created. `client_options`: SASL settings."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
