@@ -6,7 +6,7 @@ fills each channel with one message per event type that travels on the topic: th
 shared.events, the CloudEvents headers (ce_type fixed to the type), the Kafka key, and the consumer group of each
 receive operation. Dead-letter channels carry the original headers plus the dlq_* ones.
 
-    python -m shared.asyncapi docs/asyncapi     # (make asyncapi) docs/asyncapi/<service>.json, no Kafka needed
+    python -m shared.asyncapi docs/asyncapi     # (make asyncapi) docs/asyncapi/<service>.json and .yaml, no Kafka
 """
 
 from __future__ import annotations
@@ -151,9 +151,16 @@ def main(argv: list[str]) -> int:
     out = Path(argv[0] if argv else "docs/asyncapi")
     out.mkdir(parents=True, exist_ok=True)
     for service in SERVICES:
+        doc = service_document(service)
         path = out / f"{service}.json"
-        path.write_text(render(service_document(service)))
+        path.write_text(render(doc))
         print(f"wrote {path}")
+        try:
+            import yaml
+        except ImportError:  # PyYAML is a dev dependency; the JSON is the reference
+            continue
+        (out / f"{service}.yaml").write_text(yaml.safe_dump(json.loads(render(doc)), sort_keys=True,
+                                                             allow_unicode=True, width=120))
     return 0
 
 

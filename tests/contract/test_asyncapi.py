@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from shared import asyncapi
 from shared.events import EVENT_TYPES, PartnerTopic, Topic
@@ -24,6 +25,7 @@ def test_committed_export_is_current(documents) -> None:
         path = DOCS / f"{service}.json"
         assert path.exists(), f"{path} missing: run `make asyncapi`"
         assert json.loads(path.read_text()) == generated, f"{path} is out of date: run `make asyncapi` and commit it"
+        assert yaml.safe_load(path.with_suffix(".yaml").read_text()) == generated, f"{path.stem}.yaml out of date"
 
 
 def test_every_topic_and_event_type_is_documented(documents) -> None:
