@@ -8,6 +8,10 @@ import json
 import time
 
 import pytest
+from bson import json_util
+from pymongo import AsyncMongoClient, monitoring
+
+import shared.runtime as runtime_module
 
 from services.onboarding.main import Settings, build
 from services.onboarding.partners import PartnerKind
@@ -137,18 +141,62 @@ async def _operator_keys(db) -> list[str]:
     return found
 
 
-async def test_mongodb_operators_in_any_field_are_refused_and_never_stored(gateway) -> None:
-    http, keys, app = gateway
-    cases = [(keys["clementia"], APPLICATION, application()), (keys["amdie"], ENDORSEMENT, endorsement("sup-1")),
-             (keys["sgs"], INSPECTION, inspection("sup-1", passed=False))]
-    tried = 0
-    for key, ce_type, payload in cases:
-        for label, variant in _variants(payload):
-            answer = await post(http, key, ce_type, variant)
-            assert answer.status_code == 400, (ce_type, label, answer.text)
-            tried += 1
-        for header_name in ("Ce-Id",):
+def _walk_keys(value, keys: set[str]) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            keys.add(k)
+            _walk_keys(v, keys)
+    elif isinstance(value, list):
+        for v in value:
+            _walk_keys(v, keys)
+
+
+class _Commands(monitoring.CommandListener):
+    """Every command the app sends to MongoDB, as sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def started(self, event) -> None:
+        self.sent.append(json_util.dumps(event.command))
+
+    def succeeded(self, event) -> None:
+        pass
+
+    def failed(self, event) -> None:
+        pass
+
+
+async def test_mongodb_operators_in_any_field_are_refused_and_never_stored(gateway_settings, monkeypatch) -> None:
+    commands = _Commands()
+    monkeypatch.setattr(runtime_module, "connect", lambda url: AsyncMongoClient(
+        url, tz_aware=True, serverSelectionTimeoutMS=5000, event_listeners=[commands]))
+    app = build(gateway_settings)
+    async with serving(app) as http:
+        store = app.state.gateway.partners
+        keys = {kind: await register(store, name, kind) for name, kind in (
+            ("clementia", PartnerKind.ONBOARDING_PARTNER), ("amdie", PartnerKind.EXPORT_AGENCY),
+            ("sgs", PartnerKind.INSPECTION_BODY))}
+        cases = [(keys[PartnerKind.ONBOARDING_PARTNER], APPLICATION, application()),
+                 (keys[PartnerKind.EXPORT_AGENCY], ENDORSEMENT, endorsement("sup-1")),
+                 (keys[PartnerKind.INSPECTION_BODY], INSPECTION, inspection("sup-1", passed=False))]
+        commands.sent.clear()
+        tried = 0
+        for key, ce_type, payload in cases:
+            for label, variant in _variants(payload):
+                answer = await post(http, key, ce_type, variant)
+                assert answer.status_code == 400, (ce_type, label, answer.text)
+                tried += 1
             answer = await post(http, key, ce_type, payload, ce_id='{"$gt": ""}')
-            assert answer.status_code == 400, header_name
-    assert tried > 60
-    assert await _operator_keys(app.state.runtime.db) == []
+            assert answer.status_code == 400
+            for bad_key in ('{"$gt": ""}', "clementia-$where.x", "a.b.c"):
+                answer = await http.post("/partner-events", content=b"{}", headers={"X-Tijara-Key": bad_key})
+                assert answer.status_code == 401
+        assert tried > 60
+        assert any("keys.key_id" in c for c in commands.sent)  # the listener saw the key lookups
+        keys: set[str] = set()
+        for command in commands.sent:
+            _walk_keys(json_util.loads(command), keys)
+        assert not keys & {"$where", "$gt", "a.b", "profile.ice"}, keys
+        assert not any("sleep(1000)" in c for c in commands.sent)
+        assert await _operator_keys(app.state.runtime.db) == []
