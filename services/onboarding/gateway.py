@@ -123,7 +123,9 @@ class Gateway:
         """FerretDB has no TTL index: delete signatures older than the freshness window, on a timer."""
         while True:
             with contextlib.suppress(Exception):
-                cutoff = datetime.now(UTC) - timedelta(seconds=2 * rules.SIGNATURE_WINDOW_SECONDS)
+                # a signature seen at t had a timestamp within t±window: once t+2*window passed (plus a margin),
+                # that timestamp is stale, so the signature can be forgotten
+                cutoff = datetime.now(UTC) - timedelta(seconds=2 * rules.SIGNATURE_WINDOW_SECONDS + 60)
                 await self.partners.forget_signatures_before(cutoff)
             await asyncio.sleep(every_seconds)
 

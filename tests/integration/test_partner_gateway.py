@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from bson import json_util
@@ -86,11 +87,14 @@ async def test_authentication_failures_are_401_with_a_reason(gateway) -> None:
 
 
 async def test_replay_scope_rate_size_and_schema(gateway) -> None:
-    http, keys, _ = gateway
+    http, keys, _app = gateway
     body, headers = signed(keys["sgs"], INSPECTION, inspection("sup-1"))
     assert (await http.post("/partner-events", content=body, headers=headers)).status_code == 202
     replay = await http.post("/partner-events", content=body, headers=headers)
     assert replay.status_code == 409 and replay.json()["error"] == "replayed request"
+    store = _app.state.gateway.partners
+    assert await store.forget_signatures_before(datetime.now(UTC) - timedelta(minutes=11)) == 0  # too recent
+    assert await store.forget_signatures_before(datetime.now(UTC) + timedelta(seconds=1)) == 1  # the timer's job
 
     scope = await post(http, keys["amdie"], INSPECTION, inspection("sup-1"))
     assert scope.status_code == 403 and "may publish ma.tijara.partner.endorsement.v1" in scope.json()["message"]
