@@ -10,6 +10,9 @@ an enum loses a value, or a pattern/format/const changes. Such a change needs a 
 (`...v2`), with the old one kept readable (its model stays, or an upcaster in shared.events.UPCASTERS turns it into
 the new one). Adding an optional property is compatible. A committed schema whose type is neither an event type nor
 upcast any more is a failure too: messages of that version are still in the log.
+
+A type that was never released (its schema is not on main yet) may be reshaped freely: delete its file under
+shared/schemas/ and run `make schemas` again.
 """
 
 from __future__ import annotations

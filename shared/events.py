@@ -298,16 +298,15 @@ class Provenance(BaseModel):
     received_at: AwareDatetime
 
 
-class PartnerEvent(BaseModel):
-    """Data of one partner input event; registered in EVENT_TYPES like the marketplace's own events."""
+class PartnerMessage(BaseModel):
+    """Data of one message on a partners.* topic; registered in EVENT_TYPES like the marketplace's own events."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     TYPE: ClassVar[str]
     TOPIC: ClassVar[PartnerTopic]
     SUBJECT: ClassVar[str]
 
-    occurred_at: AwareDatetime = Field(description="When the partner recorded the fact.")
-    provenance: Provenance | None = Field(None, description="Stamped by the marketplace on receipt.")
+    occurred_at: AwareDatetime = Field(description="When the fact was recorded.")
 
     @property
     def subject(self) -> str:
@@ -317,6 +316,12 @@ class PartnerEvent(BaseModel):
         super().__init_subclass__(**kwargs)
         if "TYPE" in cls.__dict__:
             EVENT_TYPES[cls.TYPE] = cls  # type: ignore[assignment]
+
+
+class PartnerEvent(PartnerMessage):
+    """Partner input: what a partner system tells the marketplace."""
+
+    provenance: Provenance | None = Field(None, description="Stamped by the marketplace on receipt; leave it out.")
 
 
 class PartnerSupplierProfile(SupplierProfile):
@@ -371,7 +376,7 @@ class RejectionReason(StrEnum):
     CONFLICT = "conflict"
 
 
-class PartnerReceipt(PartnerEvent):
+class PartnerReceipt(PartnerMessage):
     """Onboarding's answer to one partner event, on partners.receipts keyed by partner id."""
 
     TYPE: ClassVar[str] = "ma.tijara.partner.receipt.v1"
