@@ -57,8 +57,8 @@ async def seed_demo(mongodb_url: str, database: str = "tijara_onboarding", keys_
 
     async def action(store: PartnerStore) -> int:
         keys = json.loads(keys_file.read_text()) if keys_file and keys_file.exists() else {}
-        for partner_id, name, kind in rules.DEMO_PARTNERS:
-            await store.ensure(rules.new_partner(partner_id, name, kind))
+        for partner_id, name, kind, organisation in rules.DEMO_PARTNERS:
+            await store.ensure(rules.new_partner(partner_id, name, kind, organisation=organisation))
             partner = await store.get(partner_id)
             has_key = partner is not None and any(not k.revoked for k in partner.keys)
             if not has_key or partner_id not in keys:
@@ -74,9 +74,14 @@ async def seed_demo(mongodb_url: str, database: str = "tijara_onboarding", keys_
 
 @cli.command()
 def add(partner_id: str, name: str = typer.Option(...), kind: rules.PartnerKind = typer.Option(...),
+        organisation: str | None = typer.Option(None, help="For agencies and inspection bodies: which one, as the "
+                                                "vocabulary names it (e.g. AMDIE, SGS, 'Bureau Veritas')."),
         rate: int = typer.Option(120, help="Events a minute through the HTTP gateway (per replica).")) -> None:
     """Register a partner; its scopes follow from its kind."""
-    partner = rules.new_partner(partner_id, name, kind, rate)
+    try:
+        partner = rules.new_partner(partner_id, name, kind, rate, organisation)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
     asyncio.run(_with_store(lambda store: store.add(partner)))
     console.print(f"[green]✓[/] {partner_id} ({kind.value}) may publish {', '.join(partner.scopes)}")
 
@@ -96,9 +101,10 @@ def revoke_key(partner_id: str, key_id: str) -> None:
 
 @cli.command("list")
 def list_partners() -> None:
-    table = Table("partner", "name", "kind", "may publish", "rate/min", "active keys")
+    table = Table("partner", "name", "kind", "acts as", "may publish", "rate/min", "active keys")
     for p in asyncio.run(_with_store(lambda store: store.all())):
-        table.add_row(p.partner_id, p.name, p.kind.value, "\n".join(p.scopes), str(p.rate_per_minute),
+        table.add_row(p.partner_id, p.name, p.kind.value, p.organisation or "-", "\n".join(p.scopes),
+                      str(p.rate_per_minute),
                       "\n".join(k.key_id for k in p.keys if not k.revoked) or "-")
     console.print(table)
 

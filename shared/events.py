@@ -19,7 +19,8 @@ from typing import Annotated, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from shared.vocabulary import Certification, Incoterm, Region, Sector
+from shared.listing import ProductListing, ProductListingV1, upcast_listing_v1
+from shared.vocabulary import ExportAgency, InspectionBody, Region, Sector
 
 SPECVERSION = "1.0"
 
@@ -68,9 +69,17 @@ Text = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class SupplierStatus(StrEnum):
+    """submitted -> documents-verified -> endorsed -> inspected -> verified; rejected at any step before verified;
+    verified <-> suspended; verified -> expired (re-inspection renews). Values were added in place: additive."""
+
     SUBMITTED = "submitted"
+    DOCUMENTS_VERIFIED = "documents-verified"
+    ENDORSED = "endorsed"
+    INSPECTED = "inspected"
     VERIFIED = "verified"
     REJECTED = "rejected"
+    SUSPENDED = "suspended"
+    EXPIRED = "expired"
 
 
 class VerificationLevel(StrEnum):
@@ -80,32 +89,64 @@ class VerificationLevel(StrEnum):
     INSPECTED = "inspected"
 
 
+class SupplierContact(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    name: Text
+    email: Annotated[str, Field(max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    phone: Annotated[str, Field(max_length=30, pattern=r"^\+?[0-9 ()-]{6,30}$")] | None = None
+
+
 class SupplierProfile(BaseModel):
-    """The public face of a supplier, as the country page shows it."""
+    """The public face of a supplier, as the country page shows it. rc_number, rc_city and contact were added as
+    optional fields (old v1 events stay valid); onboarding's application form requires them."""
 
     model_config = ConfigDict(frozen=True)
     legal_name: Text
     trade_name: Text
     ice: Annotated[str, Field(pattern=r"^\d{15}$")]
+    rc_number: Annotated[str, Field(pattern=r"^[0-9]{1,10}$")] | None = None
+    rc_city: Text | None = Field(None, description="Court (tribunal de commerce) city of the RC registration")
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] = "MA"
     region: Region
     city: Text
     sectors: list[Sector] = Field(min_length=1)
+    contact: SupplierContact | None = None
     export_markets: list[Annotated[str, Field(pattern=r"^[A-Z]{2}$")]] = []
 
 
 class SupplierEvent(Event):
+    """Every supplier event carries the supplier's whole public state: status, level and profile."""
+
     TOPIC: ClassVar[Topic] = Topic.SUPPLIERS
     SUBJECT: ClassVar[str] = "supplier_id"
     supplier_id: Id
     status: SupplierStatus
     verification_level: VerificationLevel
     profile: SupplierProfile
+    valid_until: AwareDatetime | None = Field(None, description="End of the current verification, once verified.")
 
 
 class SupplierApplicationSubmitted(SupplierEvent):
     TYPE: ClassVar[str] = "ma.tijara.supplier.application-submitted.v1"
     submitted_by: str | None = Field(None, description="Onboarding partner that applied on the SME's behalf.")
+
+
+class SupplierDocumentsVerified(SupplierEvent):
+    TYPE: ClassVar[str] = "ma.tijara.supplier.documents-verified.v1"
+    reviewer: Text
+
+
+class SupplierEndorsed(SupplierEvent):
+    TYPE: ClassVar[str] = "ma.tijara.supplier.endorsed.v1"
+    agency: ExportAgency
+
+
+class SupplierInspected(SupplierEvent):
+    TYPE: ClassVar[str] = "ma.tijara.supplier.inspected.v1"
+    body: InspectionBody
+    report_id: Text
+    inspected_on: AwareDatetime
+    report_valid_until: AwareDatetime
 
 
 class SupplierVerified(SupplierEvent):
@@ -117,26 +158,30 @@ class SupplierVerified(SupplierEvent):
 class SupplierRejected(SupplierEvent):
     TYPE: ClassVar[str] = "ma.tijara.supplier.rejected.v1"
     reason: Text
+    rejected_from: SupplierStatus | None = Field(None, description="The state the supplier was rejected in.")
+
+
+class SupplierSuspended(SupplierEvent):
+    TYPE: ClassVar[str] = "ma.tijara.supplier.suspended.v1"
+    reason: Text
+
+
+class SupplierReinstated(SupplierEvent):
+    TYPE: ClassVar[str] = "ma.tijara.supplier.reinstated.v1"
+
+
+class SupplierVerificationExpired(SupplierEvent):
+    TYPE: ClassVar[str] = "ma.tijara.supplier.verification-expired.v1"
+    expired_at: AwareDatetime
 
 
 # --- products -----------------------------------------------------------------------------------------------------
-
-
-class ProductListing(BaseModel):
-    """A B2B listing as buyers see it."""
-
-    model_config = ConfigDict(frozen=True)
-    title: Text
-    category: Sector
-    hs_code: Annotated[str, Field(pattern=r"^\d{6}$")]
-    moq: int = Field(gt=0)
-    moq_unit: Annotated[str, Field(min_length=1, max_length=20)]
-    unit_price: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-    incoterms: list[Incoterm] = Field(min_length=1)
-    origin_region: Region
-    certifications: list[Certification] = []
-    image_urls: list[Annotated[str, Field(max_length=500)]] = []
+#
+# Evolution: `product.listed.v1` carried a single `unit_price`. v2 carries the full listing (quantity price tiers,
+# localized title and description, lead time, supply ability, samples, port of loading). Producers emit v2 only;
+# the upcaster below turns any v1 still on the log into v2 at decode time (one open-ended tier from the MOQ), so
+# consumers handle v2 alone and a replay from the beginning of the log still works. `product.updated.v1` and
+# `product.delisted.v1` carry the v2 listing (on delisted it is an optional, additive field).
 
 
 class ProductEvent(Event):
@@ -147,17 +192,43 @@ class ProductEvent(Event):
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] = "MA"
 
 
-class ProductListed(ProductEvent):
+class ProductListedV1(ProductEvent):
+    """Superseded by v2; still in the contract so old records are documented. Decoding upcasts it to v2."""
+
     TYPE: ClassVar[str] = "ma.tijara.product.listed.v1"
+    listing: ProductListingV1
+
+
+class ProductListed(ProductEvent):
+    TYPE: ClassVar[str] = "ma.tijara.product.listed.v2"
+    listing: ProductListing
+
+
+class ProductUpdated(ProductEvent):
+    TYPE: ClassVar[str] = "ma.tijara.product.updated.v1"
     listing: ProductListing
 
 
 class ProductDelisted(ProductEvent):
     TYPE: ClassVar[str] = "ma.tijara.product.delisted.v1"
     reason: Text
+    listing: ProductListing | None = None
+
+
+def _upcast_product_listed_v1(data: dict) -> tuple[str, dict]:
+    listing = data.get("listing")
+    return ProductListed.TYPE, {**data, "listing": upcast_listing_v1(listing) if isinstance(listing, dict) else listing}
+
+
+UPCASTERS[ProductListedV1.TYPE] = _upcast_product_listed_v1
 
 
 # --- inquiries ----------------------------------------------------------------------------------------------------
+#
+# Responded and Closed repeat what the showcase needs of the inquiry (buyer country, received_at), so a projection
+# holding only the newest event per inquiry still computes response rate and time, whatever the arrival order.
+
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
 
 
 class InquiryEvent(Event):
@@ -171,10 +242,29 @@ class InquiryEvent(Event):
 class InquiryReceived(InquiryEvent):
     TYPE: ClassVar[str] = "ma.tijara.inquiry.received.v1"
     buyer_company: Text
-    buyer_country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    buyer_country: CountryCode
     quantity: int = Field(gt=0)
     unit: Annotated[str, Field(min_length=1, max_length=20)]
     received_at: AwareDatetime
+    target_price: Decimal | None = Field(None, gt=0, max_digits=12, decimal_places=2)
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    destination: Text | None = None
+
+
+class InquiryResponded(InquiryEvent):
+    TYPE: ClassVar[str] = "ma.tijara.inquiry.responded.v1"
+    buyer_country: CountryCode
+    received_at: AwareDatetime
+    responded_at: AwareDatetime
+
+
+class InquiryClosed(InquiryEvent):
+    TYPE: ClassVar[str] = "ma.tijara.inquiry.closed.v1"
+    buyer_country: CountryCode
+    received_at: AwareDatetime
+    responded_at: AwareDatetime | None = None
+    closed_at: AwareDatetime
+    reason: Text | None = None
 
 
 # --- envelope -----------------------------------------------------------------------------------------------------
@@ -276,6 +366,8 @@ def _summary(error: ValidationError) -> str:
 
 from datetime import date  # noqa: E402  (kept in this section so the sections above stay untouched)
 
+from shared.vocabulary import DocumentKind  # noqa: E402
+
 
 ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"  # the pattern of `Id`: no '$', no whitespace, nothing a query could interpret
 
@@ -324,8 +416,24 @@ class PartnerEvent(PartnerMessage):
     provenance: Provenance | None = Field(None, description="Stamped by the marketplace on receipt; leave it out.")
 
 
-class PartnerSupplierProfile(SupplierProfile):
+class PartnerSupplierContact(SupplierContact):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PartnerSupplierProfile(SupplierProfile):
+    """The supplier profile as a partner files it: strict, and with what an application requires."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    rc_number: Annotated[str, Field(pattern=r"^[0-9]{1,10}$")]
+    rc_city: Text = Field(description="Court (tribunal de commerce) city of the RC registration")
+    contact: PartnerSupplierContact
+
+
+class PartnerDocument(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: DocumentKind
+    reference: Annotated[str, Field(min_length=1, max_length=100, description="Number on the document")]
+    url: Annotated[str, Field(max_length=500, pattern=r"^https?://\S+$")] | None = None
 
 
 class PartnerSupplierApplication(PartnerEvent):
@@ -336,6 +444,7 @@ class PartnerSupplierApplication(PartnerEvent):
     SUBJECT: ClassVar[str] = "application_id"
     application_id: Id
     profile: PartnerSupplierProfile
+    documents: list[PartnerDocument] = Field([], max_length=20, description="RC extract and ICE certificate at least")
 
 
 class PartnerEndorsement(PartnerEvent):

@@ -17,6 +17,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from shared import telemetry
 from shared.events import Envelope, PoisonEvent, dead_letter_topic, decode
+from shared.mongo import write_lock
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +101,10 @@ class OutboxRelay:
             deliveries = [await self._send(entry) for doc in docs for entry in doc["outbox"]]
             await asyncio.gather(*deliveries)  # acks=all for every event before any is pulled
             # $pullAll of the entries exactly as read: FerretDB's $pull takes no query conditions.
-            await coll.bulk_write(
-                [UpdateOne({"_id": d["_id"]}, {"$pullAll": {"outbox": d["outbox"]}}) for d in docs], ordered=False
-            )
+            async with write_lock(coll):  # FerretDB loses concurrent updates of one document: see write_lock
+                await coll.bulk_write(
+                    [UpdateOne({"_id": d["_id"]}, {"$pullAll": {"outbox": d["outbox"]}}) for d in docs], ordered=False
+                )
             for entry in (e for d in docs for e in d["outbox"]):
                 telemetry.EVENTS_PUBLISHED.labels(entry["topic"]).inc()
             sent += len(deliveries)

@@ -3,6 +3,7 @@ single-document atomic updates, unique and compound indexes, upserts; no transac
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +15,23 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.errors import ConcurrentUpdate
 from shared.events import Envelope
+
+
+_WRITE_LOCKS: dict[tuple[int, str], asyncio.Lock] = {}
+
+
+def write_lock(coll: AsyncCollection) -> asyncio.Lock:
+    """Serializes this process's writes to one aggregate collection (use-case writes and the relay's `$pullAll`).
+
+    Why: FerretDB 1.24 on SQLite applies an update as read-modify-write without isolation, so two concurrent
+    updates of one document can lose one another. Measured: a relay `$pullAll` racing a `$set version`+`$push`
+    reverted the version and dropped the pushed outbox entry (a transition and its event silently lost).
+    MongoDB is atomic per document and does not need this; several replicas on FerretDB are still exposed.
+    """
+    key = (id(asyncio.get_running_loop()), coll.full_name)
+    if key not in _WRITE_LOCKS:
+        _WRITE_LOCKS[key] = asyncio.Lock()
+    return _WRITE_LOCKS[key]
 
 
 def connect(url: str) -> AsyncMongoClient:
@@ -57,11 +75,12 @@ async def save_aggregate(
     """The outbox write: new state and its pending events in ONE document write, so both land or neither does
     (no multi-document transaction needed). `version` in the filter is the optimistic concurrency check."""
     entries = [outbox_entry(e) for e in envelopes]
-    if expected_version == 0:
-        await coll.insert_one({"_id": _id, **state, "outbox": entries})
-        return
-    result = await coll.update_one(
-        {"_id": _id, "version": expected_version}, {"$set": dict(state), "$push": {"outbox": {"$each": entries}}}
-    )
+    async with write_lock(coll):
+        if expected_version == 0:
+            await coll.insert_one({"_id": _id, **state, "outbox": entries})
+            return
+        result = await coll.update_one(
+            {"_id": _id, "version": expected_version}, {"$set": dict(state), "$push": {"outbox": {"$each": entries}}}
+        )
     if result.matched_count == 0:
         raise ConcurrentUpdate(f"{_id} changed meanwhile (expected version {expected_version}); retry the request")

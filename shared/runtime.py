@@ -39,7 +39,7 @@ class Runtime:
     db: AsyncDatabase
     relay: OutboxRelay | None = None
     on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
-    background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # run until shutdown
+    background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # periodic jobs, cancelled at stop
     publishes: list[StrEnum] = field(default_factory=list)  # topics this service publishes (for AsyncAPI)
 
     @classmethod
@@ -64,12 +64,13 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str)
             await hook()
         await runtime.broker.start()
         relay_task = asyncio.create_task(runtime.relay.run()) if runtime.relay else None
-        chores = [asyncio.create_task(job()) for job in runtime.background]
+        jobs = [asyncio.create_task(job()) for job in runtime.background]
         log.info("%s ready on http://%s:%d", settings.service_name, settings.http_host, settings.http_port)
         yield
         log.info("%s shutting down", settings.service_name)
-        for chore in chores:
-            chore.cancel()
+        for job in jobs:
+            job.cancel()
+        await asyncio.gather(*jobs, return_exceptions=True)
         if relay_task:  # whatever it cannot send in time stays in the outbox for the next start
             runtime.relay.stop()
             try:

@@ -5,14 +5,17 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 
+from services.onboarding.application import SupplierApplication
 from shared.events import (
     InquiryReceived,
+    InquiryResponded,
     ProductDelisted,
     ProductListed,
     ProductListing,
     SupplierApplicationSubmitted,
     SupplierProfile,
     SupplierStatus,
+    SupplierSuspended,
     SupplierVerified,
     VerificationLevel,
 )
@@ -25,34 +28,64 @@ def ice(n: int = 1) -> str:
 
 
 def profile(**overrides: object) -> SupplierProfile:
-    data = {"legal_name": "Argane Souss SARL", "trade_name": "Argane Souss", "ice": ice(-1),
-            "region": "Souss-Massa", "city": "Agadir", "sectors": ["argan-and-cosmetics"],
+    data = {"legal_name": "Argane Souss SARL", "trade_name": "Argane Souss", "rc_number": "45872",
+            "rc_city": "Agadir", "region": "Souss-Massa", "city": "Agadir", "sectors": ["argan-and-cosmetics"],
+            "contact": {"name": "Fatima Zahra Amrani", "email": "export@arganesouss.example.ma",
+                        "phone": "+212 528 22 33 44"},
             "export_markets": ["US", "CA"]}
+    data["ice"] = overrides.get("ice") or ice(-1)  # random only when not given (hypothesis forbids it)
     return SupplierProfile.model_validate(data | overrides)
 
 
+def documents(*extra: str) -> list[dict]:
+    kinds = ["RC extract", "ICE certificate", *extra]
+    return [{"kind": k, "reference": f"REF-{i}", "url": f"https://docs.example.ma/{i}.pdf"} for i, k in enumerate(kinds)]
+
+
+def application(food: bool = False, **overrides: object) -> SupplierApplication:
+    return SupplierApplication(profile=profile(**overrides),
+                               documents=documents(*(["ONSSA approval"] if food else [])))
+
+
 def listing(**overrides: object) -> ProductListing:
-    data = {"title": "Organic cosmetic argan oil, cold-pressed", "category": "argan-and-cosmetics",
-            "hs_code": "151590", "moq": 50, "moq_unit": "litre", "unit_price": "38.00", "currency": "USD",
-            "incoterms": ["FOB", "CIF"], "origin_region": "Souss-Massa", "certifications": ["organic", "argan PGI"]}
+    data = {"title": {"en": "Organic cosmetic argan oil, cold-pressed", "fr": "Huile d'argan cosmétique bio",
+                      "ar": "زيت الأركان التجميلي العضوي"},
+            "description": {"en": "Cold-pressed from hand-cracked kernels by a women's cooperative near Agadir."},
+            "category": "argan-and-cosmetics", "hs_code": "151590", "moq": 50, "moq_unit": "litre",
+            "currency": "USD", "price_tiers": [{"min_quantity": 50, "max_quantity": 499, "unit_price": "38.00"},
+                                               {"min_quantity": 500, "max_quantity": None, "unit_price": "34.50"}],
+            "lead_time_days": 21, "supply_ability": {"quantity": 2000, "unit": "litre", "period": "month"},
+            "samples": {"available": True, "price": "15.00"}, "incoterms": ["FOB", "CIF"],
+            "port_of_loading": "Agadir", "origin_region": "Souss-Massa", "certifications": ["organic", "argan PGI"],
+            "image_urls": ["https://images.tijara.example/151590/1.jpg"]}
     return ProductListing.model_validate(data | overrides)
 
 
-def supplier_submitted(supplier_id: str, sequence: int = 1) -> SupplierApplicationSubmitted:
-    return SupplierApplicationSubmitted(supplier_id=supplier_id, sequence=sequence, occurred_at=NOW,
-                                        status=SupplierStatus.SUBMITTED, verification_level=VerificationLevel.NONE,
-                                        profile=profile())
+def _supplier_facts(supplier_id: str, sequence: int, status: SupplierStatus, level: VerificationLevel,
+                    **profile_overrides: object) -> dict:
+    return {"supplier_id": supplier_id, "sequence": sequence, "occurred_at": NOW, "status": status,
+            "verification_level": level, "profile": profile(**profile_overrides)}
 
 
-def supplier_verified(supplier_id: str, sequence: int = 2) -> SupplierVerified:
-    return SupplierVerified(supplier_id=supplier_id, sequence=sequence, occurred_at=NOW,
-                            status=SupplierStatus.VERIFIED, verification_level=VerificationLevel.INSPECTED,
-                            profile=profile(), verified_at=NOW, valid_until=NOW.replace(year=2027))
+def supplier_submitted(supplier_id: str, sequence: int = 1, **profile_overrides) -> SupplierApplicationSubmitted:
+    return SupplierApplicationSubmitted(**_supplier_facts(supplier_id, sequence, SupplierStatus.SUBMITTED,
+                                                          VerificationLevel.NONE, **profile_overrides))
 
 
-def product_listed(product_id: str, supplier_id: str, sequence: int = 1) -> ProductListed:
+def supplier_verified(supplier_id: str, sequence: int = 2, **profile_overrides) -> SupplierVerified:
+    return SupplierVerified(**_supplier_facts(supplier_id, sequence, SupplierStatus.VERIFIED,
+                                              VerificationLevel.INSPECTED, **profile_overrides),
+                            verified_at=NOW, valid_until=NOW.replace(year=2027))
+
+
+def supplier_suspended(supplier_id: str, sequence: int = 3) -> SupplierSuspended:
+    return SupplierSuspended(**_supplier_facts(supplier_id, sequence, SupplierStatus.SUSPENDED,
+                                               VerificationLevel.INSPECTED), reason="ONSSA approval withdrawn")
+
+
+def product_listed(product_id: str, supplier_id: str, sequence: int = 1, **listing_overrides) -> ProductListed:
     return ProductListed(product_id=product_id, supplier_id=supplier_id, sequence=sequence, occurred_at=NOW,
-                         listing=listing())
+                         listing=listing(**listing_overrides))
 
 
 def product_delisted(product_id: str, supplier_id: str, sequence: int = 2) -> ProductDelisted:
@@ -60,7 +93,15 @@ def product_delisted(product_id: str, supplier_id: str, sequence: int = 2) -> Pr
                            reason="out of season")
 
 
-def inquiry_received(inquiry_id: str, supplier_id: str, product_id: str, country: str = "US") -> InquiryReceived:
+def inquiry_received(inquiry_id: str, supplier_id: str, product_id: str, country: str = "US",
+                     received_at: datetime = NOW) -> InquiryReceived:
     return InquiryReceived(inquiry_id=inquiry_id, supplier_id=supplier_id, product_id=product_id, sequence=1,
-                           occurred_at=NOW, buyer_company="Pacific Gourmet Imports", buyer_country=country,
-                           quantity=100, unit="litre", received_at=NOW)
+                           occurred_at=received_at, buyer_company="Pacific Gourmet Imports", buyer_country=country,
+                           quantity=100, unit="litre", received_at=received_at)
+
+
+def inquiry_responded(inquiry_id: str, supplier_id: str, product_id: str, responded_at: datetime,
+                      country: str = "US", received_at: datetime = NOW) -> InquiryResponded:
+    return InquiryResponded(inquiry_id=inquiry_id, supplier_id=supplier_id, product_id=product_id, sequence=2,
+                            occurred_at=responded_at, buyer_country=country, received_at=received_at,
+                            responded_at=responded_at)

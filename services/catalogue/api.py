@@ -1,4 +1,4 @@
-"""catalogue over HTTP: list, read and delist products."""
+"""catalogue over HTTP: list, update, delist and re-list products; read them."""
 
 from __future__ import annotations
 
@@ -26,6 +26,10 @@ class NewListing(BaseModel):
     listing: ProductListing
 
 
+class ListingChange(BaseModel):
+    listing: ProductListing
+
+
 class Delisting(BaseModel):
     reason: str = Field(min_length=1, max_length=200)
 
@@ -35,11 +39,26 @@ async def list_product(new: NewListing, service: Service) -> Product:
     return await service.list_product(new.supplier_id, new.listing)
 
 
+@router.get("")
+async def products_of_supplier(supplier_id: str, service: Service) -> list[Product]:
+    return await service.of_supplier(supplier_id)
+
+
 @router.get("/{product_id}")
 async def get_product(product_id: str, service: Service) -> Product:
     return await service.get(product_id)
 
 
+@router.put("/{product_id}/listing")
+async def update_listing(product_id: str, change: ListingChange, service: Service) -> Product:
+    return await service.update(product_id, change.listing)
+
+
 @router.post("/{product_id}/delisting")
 async def delist_product(product_id: str, delisting: Delisting, service: Service) -> Product:
     return await service.delist(product_id, delisting.reason)
+
+
+@router.post("/{product_id}/relisting")
+async def relist_product(product_id: str, service: Service) -> Product:
+    return await service.relist(product_id)

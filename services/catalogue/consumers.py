@@ -1,4 +1,5 @@
-"""catalogue handles `onboarding.suppliers` to know which suppliers may list."""
+"""catalogue handles `onboarding.suppliers` to know which suppliers may list, and delists the products of a
+supplier that is suspended or whose verification expired."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from services.catalogue.service import Catalogue
-from shared.events import Envelope, Topic, SupplierApplicationSubmitted, SupplierRejected, SupplierVerified
+from shared.events import EVENT_TYPES, Envelope, SupplierEvent, Topic
 from shared.messaging import EventConsumer, consumer_options
 from shared.settings import ServiceSettings
 
@@ -17,7 +18,7 @@ def register(broker: KafkaBroker, catalogue: Catalogue, settings: ServiceSetting
 
     consumer = EventConsumer(
         broker, settings.consumer_group,
-        {t.TYPE: apply_supplier for t in (SupplierApplicationSubmitted, SupplierVerified, SupplierRejected)},
+        {t: apply_supplier for t, model in EVENT_TYPES.items() if issubclass(model, SupplierEvent)},
         settings.consumer_max_attempts, settings.consumer_backoff_seconds,
     )
 

@@ -6,9 +6,9 @@ import uuid
 from datetime import UTC, datetime
 
 from services.catalogue import domain
-from services.catalogue.domain import Product
+from services.catalogue.domain import ListingStatus, Product
 from services.catalogue.store import CatalogueStore
-from shared.errors import NotFound
+from shared.errors import ConcurrentUpdate, NotFound
 from shared.events import Envelope, Event, ProductListing, SupplierEvent
 from shared.messaging import OutboxRelay
 from shared.telemetry import current_traceparent
@@ -27,9 +27,18 @@ class Catalogue:
         product, events = domain.list_product(product_id, supplier_id, standing, listing, datetime.now(UTC))
         return await self._save(product, events)
 
+    async def update(self, product_id: str, listing: ProductListing) -> Product:
+        product = await self.get(product_id)
+        standing = await self.store.standing(product.supplier_id)
+        return await self._save(*domain.update(product, standing, listing, datetime.now(UTC)))
+
     async def delist(self, product_id: str, reason: str) -> Product:
-        product, events = domain.delist(await self.get(product_id), reason, datetime.now(UTC))
-        return await self._save(product, events)
+        return await self._save(*domain.delist(await self.get(product_id), reason, datetime.now(UTC)))
+
+    async def relist(self, product_id: str) -> Product:
+        product = await self.get(product_id)
+        standing = await self.store.standing(product.supplier_id)
+        return await self._save(*domain.relist(product, standing, datetime.now(UTC)))
 
     async def get(self, product_id: str) -> Product:
         product = await self.store.get_product(product_id)
@@ -37,8 +46,31 @@ class Catalogue:
             raise NotFound(f"no product {product_id!r}", product_id=product_id)
         return product
 
+    async def of_supplier(self, supplier_id: str) -> list[Product]:
+        return await self.store.products_of(supplier_id)
+
     async def on_supplier_event(self, event: SupplierEvent) -> None:
+        """Keep the supplier's standing; if it may no longer list, delist its products. Decided on the stored
+        standing (newest by sequence), so a redelivered or stale suspension after a reinstatement delists nothing,
+        and a redelivery finds nothing left listed."""
         await self.store.apply_supplier_event(event)
+        standing = await self.store.standing(event.supplier_id)
+        reason = standing and domain.delisting_reason(standing)
+        if not reason:
+            return
+        for product in await self.store.products_of(event.supplier_id, ListingStatus.LISTED):
+            await self._delist_for_supplier(product, reason)
+
+    async def _delist_for_supplier(self, product: Product, reason: str, attempts: int = 5) -> None:
+        for _ in range(attempts):
+            if product.status is not ListingStatus.LISTED:
+                return
+            try:
+                await self._save(*domain.delist(product, reason, datetime.now(UTC)))
+                return
+            except ConcurrentUpdate:  # someone updated it meanwhile: read again and retry
+                product = await self.get(product.product_id)
+        raise ConcurrentUpdate(f"product {product.product_id} kept changing while delisting")
 
     async def _save(self, product: Product, events: list[Event]) -> Product:
         traceparent = current_traceparent()

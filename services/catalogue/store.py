@@ -5,7 +5,7 @@ from __future__ import annotations
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.catalogue.domain import Product, SupplierStanding
+from services.catalogue.domain import ListingStatus, Product, SupplierStanding
 from shared.events import Envelope, SupplierEvent
 from shared.mongo import apply_if_newer, save_aggregate
 
@@ -21,6 +21,10 @@ class CatalogueStore:
     async def get_product(self, product_id: str) -> Product | None:
         doc = await self.products.find_one({"_id": product_id}, {"outbox": 0})
         return Product.model_validate(doc) if doc else None
+
+    async def products_of(self, supplier_id: str, status: ListingStatus | None = None) -> list[Product]:
+        query = {"supplier_id": supplier_id} | ({"status": status.value} if status else {})
+        return [Product.model_validate(d) async for d in self.products.find(query, {"outbox": 0})]
 
     async def save_product(self, product: Product, envelopes: list[Envelope]) -> None:
         state = product.model_dump(mode="json")

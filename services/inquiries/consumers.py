@@ -1,4 +1,5 @@
-"""inquiries handles `catalogue.products` to know which products are listed."""
+"""inquiries handles `catalogue.products` (which products are listed) and `onboarding.suppliers` (which suppliers
+are verified, for inquiries sent to a supplier rather than a product)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from services.inquiries.service import Inquiries
-from shared.events import Envelope, ProductDelisted, ProductListed, Topic
+from shared.events import EVENT_TYPES, Envelope, ProductEvent, SupplierEvent, Topic
 from shared.messaging import EventConsumer, consumer_options
 from shared.settings import ServiceSettings
 
@@ -15,14 +16,17 @@ def register(broker: KafkaBroker, inquiries: Inquiries, settings: ServiceSetting
     async def apply_product(envelope: Envelope) -> None:
         await inquiries.on_product_event(envelope.data)
 
-    consumer = EventConsumer(
-        broker, settings.consumer_group, {t.TYPE: apply_product for t in (ProductListed, ProductDelisted)},
-        settings.consumer_max_attempts, settings.consumer_backoff_seconds,
-    )
+    async def apply_supplier(envelope: Envelope) -> None:
+        await inquiries.on_supplier_event(envelope.data)
 
-    @broker.subscriber(settings.topic(Topic.PRODUCTS), group_id=settings.consumer_group,
-                       **consumer_options(settings.consumer_batch_size))
-    async def on_product_events(message: KafkaMessage) -> None:
+    handlers = {t: apply_product for t, m in EVENT_TYPES.items() if issubclass(m, ProductEvent)}
+    handlers |= {t: apply_supplier for t, m in EVENT_TYPES.items() if issubclass(m, SupplierEvent)}
+    consumer = EventConsumer(broker, settings.consumer_group, handlers, settings.consumer_max_attempts,
+                             settings.consumer_backoff_seconds)
+
+    @broker.subscriber(settings.topic(Topic.PRODUCTS), settings.topic(Topic.SUPPLIERS),
+                       group_id=settings.consumer_group, **consumer_options(settings.consumer_batch_size))
+    async def on_catalogue_and_supplier_events(message: KafkaMessage) -> None:
         await consumer.consume(message.raw_message)
 
     return consumer

@@ -1,14 +1,15 @@
-"""Buyer inquiries about listed products. Pure: no I/O."""
+"""Buyer inquiries to a listed product or to a verified supplier; the supplier's answer; closing. Pure: no I/O."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
-from shared.errors import NotFound
-from shared.events import Event, InquiryReceived
+from shared.errors import Conflict, NotFound
+from shared.events import Event, InquiryClosed, InquiryReceived, InquiryResponded, SupplierStatus
 
 
 class InquiryStatus(StrEnum):
@@ -26,17 +27,37 @@ class ListedProduct(BaseModel):
     listed: bool
 
 
+class KnownSupplier(BaseModel):
+    """What inquiries knows of a supplier, learnt from onboarding's events."""
+
+    supplier_id: str
+    sequence: int
+    status: SupplierStatus
+
+
 class BuyerRequest(BaseModel):
-    """What a buyer asks: quantity, destination, message; addressed to a listed product."""
+    """What a buyer asks: quantity, target price, destination, message; to a product or to a supplier."""
 
     model_config = ConfigDict(frozen=True)
-    product_id: str = Field(min_length=1, max_length=64)
+    product_id: str | None = Field(None, min_length=1, max_length=64)
+    supplier_id: str | None = Field(None, min_length=1, max_length=64)
     buyer_company: str = Field(min_length=1, max_length=200)
     buyer_country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2, e.g. US, CA")
     contact_email: EmailStr
     quantity: int = Field(gt=0)
     unit: str = Field(min_length=1, max_length=20)
+    target_price: Decimal | None = Field(None, gt=0, max_digits=12, decimal_places=2, description="Per unit")
+    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    destination: str | None = Field(None, min_length=1, max_length=200, description="Port or city of delivery")
     message: str = Field(min_length=1, max_length=4000)
+
+    @model_validator(mode="after")
+    def _addressed(self) -> BuyerRequest:
+        if not (self.product_id or self.supplier_id):
+            raise ValueError("an inquiry targets a product_id or a supplier_id")
+        if self.target_price is not None and self.currency is None:
+            raise ValueError("a target_price needs its currency")
+        return self
 
 
 class Inquiry(BaseModel):
@@ -48,19 +69,61 @@ class Inquiry(BaseModel):
     status: InquiryStatus
     request: BuyerRequest
     received_at: AwareDatetime
+    response: str | None = None
+    responded_at: AwareDatetime | None = None
+    closed_at: AwareDatetime | None = None
+    close_reason: str | None = None
+
+    def _facts(self, now: datetime) -> dict:
+        return {"inquiry_id": self.inquiry_id, "supplier_id": self.supplier_id, "product_id": self.request.product_id,
+                "sequence": self.version, "occurred_at": now}
 
 
 def receive_inquiry(
-    inquiry_id: str, request: BuyerRequest, product: ListedProduct | None, now: datetime
+    inquiry_id: str, request: BuyerRequest, product: ListedProduct | None, supplier: KnownSupplier | None,
+    now: datetime,
 ) -> tuple[Inquiry, list[Event]]:
-    if product is None or not product.listed:
-        raise NotFound(f"no listed product {request.product_id!r}: inquiries go to products in the catalogue",
-                       product_id=request.product_id)
-    inquiry = Inquiry(inquiry_id=inquiry_id, version=1, supplier_id=product.supplier_id,
-                      status=InquiryStatus.OPEN, request=request, received_at=now)
+    if request.product_id:
+        if product is None or not product.listed:
+            raise NotFound(f"no listed product {request.product_id!r}: inquiries go to products in the catalogue",
+                           product_id=request.product_id)
+        if request.supplier_id and request.supplier_id != product.supplier_id:
+            raise Conflict(f"product {product.product_id} is not offered by supplier {request.supplier_id}",
+                           product_id=product.product_id, supplier_id=request.supplier_id)
+        supplier_id = product.supplier_id
+    else:
+        if supplier is None:
+            raise NotFound(f"no supplier {request.supplier_id!r}", supplier_id=request.supplier_id)
+        if supplier.status is not SupplierStatus.VERIFIED:
+            raise Conflict(f"supplier {supplier.supplier_id} is {supplier.status.value}: inquiries go to verified "
+                           "suppliers", supplier_id=supplier.supplier_id, supplier_status=supplier.status.value)
+        supplier_id = supplier.supplier_id
+    inquiry = Inquiry(inquiry_id=inquiry_id, version=1, supplier_id=supplier_id, status=InquiryStatus.OPEN,
+                      request=request, received_at=now)
     event = InquiryReceived(
-        inquiry_id=inquiry_id, supplier_id=product.supplier_id, product_id=product.product_id, sequence=1,
-        occurred_at=now, buyer_company=request.buyer_company, buyer_country=request.buyer_country,
-        quantity=request.quantity, unit=request.unit, received_at=now,
+        **inquiry._facts(now), buyer_company=request.buyer_company, buyer_country=request.buyer_country,
+        quantity=request.quantity, unit=request.unit, received_at=now, target_price=request.target_price,
+        currency=request.currency, destination=request.destination,
     )
     return inquiry, [event]
+
+
+def respond(inquiry: Inquiry, message: str, now: datetime) -> tuple[Inquiry, list[Event]]:
+    """The supplier's first answer: what the response rate and time count."""
+    if inquiry.status is not InquiryStatus.OPEN:
+        raise Conflict(f"inquiry {inquiry.inquiry_id} is {inquiry.status.value}; only an open inquiry is answered",
+                       current_state=inquiry.status.value)
+    answered = inquiry.model_copy(update={"version": inquiry.version + 1, "status": InquiryStatus.RESPONDED,
+                                          "response": message, "responded_at": now})
+    return answered, [InquiryResponded(**answered._facts(now), buyer_country=inquiry.request.buyer_country,
+                                       received_at=inquiry.received_at, responded_at=now)]
+
+
+def close(inquiry: Inquiry, reason: str | None, now: datetime) -> tuple[Inquiry, list[Event]]:
+    if inquiry.status is InquiryStatus.CLOSED:
+        raise Conflict(f"inquiry {inquiry.inquiry_id} is already closed", current_state=inquiry.status.value)
+    closed = inquiry.model_copy(update={"version": inquiry.version + 1, "status": InquiryStatus.CLOSED,
+                                        "closed_at": now, "close_reason": reason})
+    return closed, [InquiryClosed(**closed._facts(now), buyer_country=inquiry.request.buyer_country,
+                                  received_at=inquiry.received_at, responded_at=inquiry.responded_at,
+                                  closed_at=now, reason=reason)]

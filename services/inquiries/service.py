@@ -9,7 +9,7 @@ from services.inquiries import domain
 from services.inquiries.domain import BuyerRequest, Inquiry
 from services.inquiries.store import InquiryStore
 from shared.errors import NotFound
-from shared.events import Envelope, ProductEvent
+from shared.events import Envelope, Event, ProductEvent, SupplierEvent
 from shared.messaging import OutboxRelay
 from shared.telemetry import current_traceparent
 
@@ -23,12 +23,15 @@ class Inquiries:
 
     async def receive(self, request: BuyerRequest) -> Inquiry:
         inquiry_id = f"inq-{uuid.uuid4().hex[:12]}"
-        product = await self.store.product(request.product_id)
-        inquiry, events = domain.receive_inquiry(inquiry_id, request, product, datetime.now(UTC))
-        traceparent = current_traceparent()
-        await self.store.save(inquiry, [Envelope(e, SOURCE, traceparent=traceparent) for e in events])
-        self.relay.wake(self.store.inquiries, inquiry.inquiry_id)
-        return inquiry
+        product = await self.store.product(request.product_id) if request.product_id else None
+        supplier = await self.store.supplier(request.supplier_id) if request.supplier_id else None
+        return await self._save(*domain.receive_inquiry(inquiry_id, request, product, supplier, datetime.now(UTC)))
+
+    async def respond(self, inquiry_id: str, message: str) -> Inquiry:
+        return await self._save(*domain.respond(await self.get(inquiry_id), message, datetime.now(UTC)))
+
+    async def close(self, inquiry_id: str, reason: str | None) -> Inquiry:
+        return await self._save(*domain.close(await self.get(inquiry_id), reason, datetime.now(UTC)))
 
     async def get(self, inquiry_id: str) -> Inquiry:
         inquiry = await self.store.get(inquiry_id)
@@ -36,5 +39,17 @@ class Inquiries:
             raise NotFound(f"no inquiry {inquiry_id!r}", inquiry_id=inquiry_id)
         return inquiry
 
+    async def of_supplier(self, supplier_id: str) -> list[Inquiry]:
+        return await self.store.of_supplier(supplier_id)
+
     async def on_product_event(self, event: ProductEvent) -> None:
         await self.store.apply_product_event(event)
+
+    async def on_supplier_event(self, event: SupplierEvent) -> None:
+        await self.store.apply_supplier_event(event)
+
+    async def _save(self, inquiry: Inquiry, events: list[Event]) -> Inquiry:
+        traceparent = current_traceparent()
+        await self.store.save(inquiry, [Envelope(e, SOURCE, traceparent=traceparent) for e in events])
+        self.relay.wake(self.store.inquiries, inquiry.inquiry_id)
+        return inquiry

@@ -1,12 +1,13 @@
-"""inquiries' collections: `inquiries` (the aggregate, with its outbox) and `products` (its view of listings)."""
+"""inquiries' collections: `inquiries` (the aggregate, with its outbox), `products` and `suppliers` (its views
+of listings and of supplier standing, from events)."""
 
 from __future__ import annotations
 
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.inquiries.domain import Inquiry, ListedProduct
-from shared.events import Envelope, ProductEvent, ProductListed
+from services.inquiries.domain import Inquiry, KnownSupplier, ListedProduct
+from shared.events import Envelope, ProductEvent, ProductListed, ProductUpdated, SupplierEvent
 from shared.mongo import apply_if_newer, save_aggregate
 
 
@@ -14,6 +15,7 @@ class InquiryStore:
     def __init__(self, db: AsyncDatabase) -> None:
         self.inquiries = db["inquiries"]
         self.products = db["products"]
+        self.suppliers = db["suppliers"]
 
     async def ensure_indexes(self) -> None:
         await self.inquiries.create_index([("supplier_id", ASCENDING), ("received_at", ASCENDING)],
@@ -27,11 +29,23 @@ class InquiryStore:
         state = inquiry.model_dump(mode="json")
         await save_aggregate(self.inquiries, inquiry.inquiry_id, inquiry.version - 1, state, envelopes)
 
+    async def of_supplier(self, supplier_id: str) -> list[Inquiry]:
+        cursor = self.inquiries.find({"supplier_id": supplier_id}, {"outbox": 0}).sort("received_at", -1)
+        return [Inquiry.model_validate(d) async for d in cursor]
+
+    async def supplier(self, supplier_id: str) -> KnownSupplier | None:
+        doc = await self.suppliers.find_one({"_id": supplier_id})
+        return KnownSupplier.model_validate(doc) if doc else None
+
+    async def apply_supplier_event(self, event: SupplierEvent) -> bool:
+        fields = {"supplier_id": event.supplier_id, "status": event.status.value}
+        return await apply_if_newer(self.suppliers, event.supplier_id, event.sequence, fields)
+
     async def product(self, product_id: str) -> ListedProduct | None:
         doc = await self.products.find_one({"_id": product_id})
         return ListedProduct.model_validate(doc) if doc else None
 
     async def apply_product_event(self, event: ProductEvent) -> bool:
         fields = {"product_id": event.product_id, "supplier_id": event.supplier_id,
-                  "listed": isinstance(event, ProductListed)}
+                  "listed": isinstance(event, ProductListed | ProductUpdated)}
         return await apply_if_newer(self.products, event.product_id, event.sequence, fields)

@@ -17,7 +17,9 @@ from datetime import UTC, datetime
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from pydantic import ValidationError
 
+from services.onboarding.application import DocumentSubmission, SupplierApplication
 from services.onboarding.partner_store import PartnerStore
 from services.onboarding.partners import Partner
 from services.onboarding.service import Onboarding
@@ -34,6 +36,8 @@ from shared.events import (
     Provenance,
     ReceiptOutcome,
     RejectionReason,
+    SupplierProfile,
+    _summary,
     decode,
 )
 from shared.messaging import EventConsumer, consumer_options
@@ -142,21 +146,21 @@ class PartnerInbox(EventConsumer):
         """The use case each partner event maps to; returns the supplier concerned."""
         service = self.onboarding
         if isinstance(data, PartnerSupplierApplication):
-            supplier = await service.submit_application(data.profile, submitted_by=partner.partner_id)
+            try:
+                application = SupplierApplication(
+                    profile=SupplierProfile.model_validate(data.profile.model_dump()),
+                    documents=[DocumentSubmission.model_validate(d.model_dump()) for d in data.documents])
+            except ValidationError as error:
+                raise Rejected(RejectionReason.SCHEMA_INVALID, _summary(error)) from None
+            supplier = await service.submit_application(application, submitted_by=partner.partner_id)
             return supplier.supplier_id
         if isinstance(data, PartnerEndorsement):
-            if not hasattr(service, "endorse"):  # TODO(issue 3): interim until the verification workflow lands
-                await service.get(data.supplier_id)
-                return data.supplier_id
-            await service.endorse(data.supplier_id, agency=partner.partner_id)
+            await service.endorse(data.supplier_id, agency=partner.organisation or partner.name)
             return data.supplier_id
         if isinstance(data, PartnerInspectionReport):
-            if not hasattr(service, "record_inspection"):  # TODO(issue 3): interim, as above
-                await (service.verify(data.supplier_id) if data.passed
-                       else service.reject(data.supplier_id, data.reason or "inspection failed"))
-                return data.supplier_id
-            await service.record_inspection(data.supplier_id, body=partner.partner_id, report_id=data.report_id,
-                                            passed=data.passed, inspected_on=data.inspected_on, reason=data.reason)
+            await service.record_inspection(data.supplier_id, body=partner.organisation or partner.name,
+                                            report_id=data.report_id, passed=data.passed,
+                                            inspected_on=data.inspected_on, reason=data.reason)
             return data.supplier_id
         raise Rejected(RejectionReason.TYPE_NOT_ALLOWED, f"{data.TYPE} is not partner input")
 

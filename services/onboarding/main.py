@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from fastapi import FastAPI
 
 from services.onboarding import api, consumers, gateway
@@ -13,10 +16,13 @@ from shared.messaging import OutboxRelay
 from shared.runtime import Runtime, create_app, serve
 from shared.settings import ServiceSettings
 
+log = logging.getLogger(__name__)
+
 
 class Settings(ServiceSettings):
     service_name: str = "onboarding"
     http_port: int = 8001
+    expiry_check_seconds: float = 3600.0  # how often verifications that ran out are expired
 
 
 def build(settings: Settings | None = None) -> FastAPI:
@@ -29,13 +35,25 @@ def build(settings: Settings | None = None) -> FastAPI:
     partners = PartnerStore(runtime.db)
     runtime.on_start += [store.ensure_indexes, partners.ensure_indexes]
     onboarding = Onboarding(store, runtime.relay)
+    runtime.background.append(lambda: expire_periodically(onboarding, runtime.settings.expiry_check_seconds))
     consumers.register(runtime.broker, onboarding, partners, runtime.settings)
     partner_gateway = gateway.Gateway(runtime.broker, partners, runtime.settings)
     runtime.background.append(partner_gateway.forget_old_signatures)
-    app = create_app(runtime, [api.router, gateway.router], "Suppliers and their verification; partner input.")
+    app = create_app(runtime, [api.router, api.operations, gateway.router],
+                     "Suppliers and their verification; partner input.")
     app.state.onboarding = onboarding
     app.state.gateway = partner_gateway
     return app
+
+
+async def expire_periodically(onboarding: Onboarding, every_seconds: float) -> None:
+    """Several replicas may run this at once: each expiry is a versioned write, so a supplier expires once."""
+    while True:
+        try:
+            await onboarding.expire_verifications()
+        except Exception:
+            log.exception("verification expiry run failed; retrying on the next tick")
+        await asyncio.sleep(every_seconds)
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from enum import StrEnum
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.events import ID_PATTERN, PartnerEndorsement, PartnerInspectionReport, PartnerSupplierApplication
+from shared.vocabulary import ExportAgency, InspectionBody
 
 SIGNATURE_WINDOW_SECONDS = 300
 KEY_PREFIX_BYTES = 6
@@ -42,16 +43,25 @@ SCOPES_BY_KIND: dict[PartnerKind, tuple[str, ...]] = {
 
 PARTNER_EVENT_TYPES = tuple(t for scopes in SCOPES_BY_KIND.values() for t in scopes)
 
-# The demo registry `make run` seeds (names as the partners call themselves).
-DEMO_PARTNERS: tuple[tuple[str, str, PartnerKind], ...] = (
-    ("clementia", "Clementia", PartnerKind.ONBOARDING_PARTNER),
-    ("amdie", "AMDIE (Moroccan Investment and Export Development Agency)", PartnerKind.EXPORT_AGENCY),
-    ("maroc-pme", "Maroc PME", PartnerKind.EXPORT_AGENCY),
-    ("asmex", "ASMEX (Moroccan Exporters Association)", PartnerKind.EXPORT_AGENCY),
-    ("sgs", "SGS", PartnerKind.INSPECTION_BODY),
-    ("tuv-rheinland", "TÜV Rheinland", PartnerKind.INSPECTION_BODY),
-    ("intertek", "Intertek", PartnerKind.INSPECTION_BODY),
-    ("bureau-veritas", "Bureau Veritas", PartnerKind.INSPECTION_BODY),
+# Which organisation of the shared vocabulary a partner acts as (the domain records endorsements and inspections
+# by these names); onboarding partners are recorded by their partner id.
+ORGANISATIONS: dict[PartnerKind, type[StrEnum] | None] = {
+    PartnerKind.ONBOARDING_PARTNER: None,
+    PartnerKind.EXPORT_AGENCY: ExportAgency,
+    PartnerKind.INSPECTION_BODY: InspectionBody,
+}
+
+# The demo registry `make run` seeds: id, name, kind, organisation.
+DEMO_PARTNERS: tuple[tuple[str, str, PartnerKind, str | None], ...] = (
+    ("clementia", "Clementia", PartnerKind.ONBOARDING_PARTNER, None),
+    ("amdie", "AMDIE (Moroccan Investment and Export Development Agency)", PartnerKind.EXPORT_AGENCY,
+     ExportAgency.AMDIE),
+    ("maroc-pme", "Maroc PME", PartnerKind.EXPORT_AGENCY, ExportAgency.MAROC_PME),
+    ("asmex", "ASMEX (Moroccan Exporters Association)", PartnerKind.EXPORT_AGENCY, ExportAgency.ASMEX),
+    ("sgs", "SGS", PartnerKind.INSPECTION_BODY, InspectionBody.SGS),
+    ("tuv-rheinland", "TÜV Rheinland", PartnerKind.INSPECTION_BODY, InspectionBody.TUV_RHEINLAND),
+    ("intertek", "Intertek", PartnerKind.INSPECTION_BODY, InspectionBody.INTERTEK),
+    ("bureau-veritas", "Bureau Veritas", PartnerKind.INSPECTION_BODY, InspectionBody.BUREAU_VERITAS),
 )
 
 
@@ -68,6 +78,7 @@ class Partner(BaseModel):
     partner_id: str = Field(pattern=ID_PATTERN, max_length=64)
     name: str = Field(min_length=1, max_length=200)
     kind: PartnerKind
+    organisation: str | None = Field(None, description="ExportAgency / InspectionBody value it acts as")
     scopes: list[str]
     rate_per_minute: int = Field(120, gt=0)
     keys: list[ApiKey] = []
@@ -79,9 +90,16 @@ class Partner(BaseModel):
         return next((k for k in self.keys if k.key_id == key_id and not k.revoked), None)
 
 
-def new_partner(partner_id: str, name: str, kind: PartnerKind, rate_per_minute: int = 120) -> Partner:
+def new_partner(partner_id: str, name: str, kind: PartnerKind, rate_per_minute: int = 120,
+                organisation: str | None = None) -> Partner:
+    """A partner whose scopes follow from its kind. Agencies and inspection bodies must name the organisation
+    of the vocabulary they are (e.g. "SGS"), since the supplier's record names it."""
+    vocabulary = ORGANISATIONS[kind]
+    if vocabulary is not None and organisation not in {m.value for m in vocabulary}:
+        raise ValueError(f"a {kind.value} must be one of {', '.join(m.value for m in vocabulary)}; "
+                         f"got {organisation!r}")
     return Partner(partner_id=partner_id, name=name, kind=kind, scopes=list(SCOPES_BY_KIND[kind]),
-                   rate_per_minute=rate_per_minute)
+                   rate_per_minute=rate_per_minute, organisation=organisation if vocabulary else None)
 
 
 def issue_key(partner: Partner, now: datetime) -> tuple[ApiKey, str]:

@@ -1,19 +1,33 @@
-"""onboarding use cases: command -> domain -> one atomic store write (state + outbox) -> wake the relay."""
+"""onboarding use cases: command -> domain -> one atomic store write (state + outbox) -> wake the relay.
+
+These methods are also the partner-facing entry points (partner ingestion calls them), hence the stable names.
+"""
 
 from __future__ import annotations
 
+import logging
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
 from services.onboarding import domain
+from services.onboarding.application import SupplierApplication
 from services.onboarding.domain import Supplier
 from services.onboarding.store import SupplierStore
-from shared.errors import NotFound
+from shared.errors import ConcurrentUpdate, NotFound
 from shared.events import Envelope, Event, SupplierProfile
 from shared.messaging import OutboxRelay
 from shared.telemetry import current_traceparent
+from shared.vocabulary import DocumentKind, ExportAgency, InspectionBody
 
 SOURCE = "/tijara/onboarding"
+log = logging.getLogger(__name__)
+
+
+def _moment(when: date | datetime) -> datetime:
+    """An inspection date as an aware instant (a plain date means midnight UTC)."""
+    if isinstance(when, datetime):
+        return when if when.tzinfo else when.replace(tzinfo=UTC)
+    return datetime.combine(when, time(0), tzinfo=UTC)
 
 
 class Onboarding:
@@ -21,18 +35,60 @@ class Onboarding:
         self.store = store
         self.relay = relay
 
-    async def submit_application(self, profile: SupplierProfile, submitted_by: str | None) -> Supplier:
-        supplier_id = f"sup-{uuid.uuid4().hex[:12]}"
-        supplier, events = domain.submit_application(supplier_id, profile, submitted_by, datetime.now(UTC))
+    async def submit_application(self, application: SupplierApplication | SupplierProfile,
+                                 submitted_by: str | None = None, *, supplier_id: str | None = None) -> Supplier:
+        """From the SME itself (submitted_by None) or from an onboarding partner on its behalf."""
+        if isinstance(application, SupplierProfile):
+            application = SupplierApplication(profile=application)
+        supplier_id = supplier_id or f"sup-{uuid.uuid4().hex[:12]}"
+        supplier, events = domain.submit_application(supplier_id, application, submitted_by, datetime.now(UTC))
         return await self._save(supplier, events)
+
+    async def review_document(self, supplier_id: str, kind: DocumentKind, accepted: bool,
+                              note: str | None = None) -> Supplier:
+        supplier = domain.review_document(await self.get(supplier_id), kind, accepted, note)
+        return await self._save(supplier, [])
+
+    async def verify_documents(self, supplier_id: str, reviewer: str) -> Supplier:
+        return await self._save(*domain.verify_documents(await self.get(supplier_id), reviewer, datetime.now(UTC)))
+
+    async def endorse(self, supplier_id: str, agency: str) -> Supplier:
+        supplier = await self.get(supplier_id)
+        return await self._save(*domain.endorse(supplier, ExportAgency(agency), datetime.now(UTC)))
+
+    async def record_inspection(self, supplier_id: str, body: str, report_id: str, passed: bool,
+                                inspected_on: date | datetime, reason: str | None = None) -> Supplier:
+        supplier = await self.get(supplier_id)
+        return await self._save(*domain.record_inspection(
+            supplier, InspectionBody(body), report_id, passed, _moment(inspected_on), reason, datetime.now(UTC)))
 
     async def verify(self, supplier_id: str) -> Supplier:
-        supplier, events = domain.verify(await self.get(supplier_id), datetime.now(UTC))
-        return await self._save(supplier, events)
+        return await self._save(*domain.verify(await self.get(supplier_id), datetime.now(UTC)))
 
     async def reject(self, supplier_id: str, reason: str) -> Supplier:
-        supplier, events = domain.reject(await self.get(supplier_id), reason, datetime.now(UTC))
-        return await self._save(supplier, events)
+        return await self._save(*domain.reject(await self.get(supplier_id), reason, datetime.now(UTC)))
+
+    async def suspend(self, supplier_id: str, reason: str) -> Supplier:
+        return await self._save(*domain.suspend(await self.get(supplier_id), reason, datetime.now(UTC)))
+
+    async def reinstate(self, supplier_id: str) -> Supplier:
+        return await self._save(*domain.reinstate(await self.get(supplier_id), datetime.now(UTC)))
+
+    async def expire_verifications(self, now: datetime | None = None) -> list[str]:
+        """Every verified supplier whose verification ran out becomes expired (one write each). Safe to run
+        concurrently with itself: a supplier changed meanwhile is skipped and caught by the next run."""
+        now = now or datetime.now(UTC)
+        expired = []
+        for supplier in await self.store.due_for_expiry(now):
+            try:
+                await self._save(*domain.expire(supplier, now))
+            except ConcurrentUpdate:
+                log.info("supplier %s changed while expiring; next run decides", supplier.supplier_id)
+                continue
+            expired.append(supplier.supplier_id)
+        if expired:
+            log.info("verification expired for %d suppliers", len(expired))
+        return expired
 
     async def get(self, supplier_id: str) -> Supplier:
         supplier = await self.store.get(supplier_id)

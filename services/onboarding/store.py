@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -18,13 +20,22 @@ class SupplierStore:
 
     async def ensure_indexes(self) -> None:
         await self.suppliers.create_index([("profile.ice", ASCENDING)], unique=True, name="one_supplier_per_ice")
+        await self.suppliers.create_index([("status", ASCENDING), ("valid_until", ASCENDING)], name="by_expiry")
 
     async def get(self, supplier_id: str) -> Supplier | None:
         doc = await self.suppliers.find_one({"_id": supplier_id}, {"outbox": 0})
         return Supplier.model_validate(doc) if doc else None
 
+    async def due_for_expiry(self, now: datetime) -> list[Supplier]:
+        """Verified suppliers whose validity ended: a query, not a TTL index (FerretDB has none, and expiry is a
+        state transition with an event, not a deletion)."""
+        cursor = self.suppliers.find({"status": "verified", "valid_until": {"$lte": now}}, {"outbox": 0})
+        return [Supplier.model_validate(d) async for d in cursor]
+
     async def save(self, supplier: Supplier, envelopes: list[Envelope]) -> None:
         state = supplier.model_dump(mode="json")
+        # datetimes stay BSON dates so the expiry query compares instants, not strings
+        state["valid_until"] = supplier.valid_until
         try:
             await save_aggregate(self.suppliers, supplier.supplier_id, supplier.version - 1, state, envelopes)
         except DuplicateKeyError:

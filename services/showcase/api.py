@@ -1,22 +1,27 @@
-"""The country page over HTTP: `/countries/{code}` (HTML) and `/api/countries/{code}` (JSON); `/` is Morocco."""
+"""The country page over HTTP: `/countries/{code}` (HTML) and `/api/countries/{code}` (JSON), with the product
+grid's filters as query parameters; a supplier's page under `/suppliers/{id}`; `/` is Morocco.
+Templates autoescape everything: supplier-provided text is never markup."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from services.showcase.domain import CountryPage
+from services.showcase.page import CountryPage, Filters, SupplierPage
 from services.showcase.service import Showcase
+from shared.vocabulary import SECTOR_LABELS, Certification, Incoterm, Region, Sector
 
 router = APIRouter(tags=["country page"])
 templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(default=True),
     enable_async=True,
 )
+templates.globals.update(sectors=SECTOR_LABELS, regions=list(Region), certifications=list(Certification),
+                         incoterms=list(Incoterm))
 
 
 def showcase(request: Request) -> Showcase:
@@ -26,17 +31,40 @@ def showcase(request: Request) -> Showcase:
 Service = Annotated[Showcase, Depends(showcase)]
 
 
+def product_filters(
+    category: Sector | None = None, region: Region | None = None, certification: Certification | None = None,
+    max_moq: Annotated[int | None, Query(gt=0)] = None, incoterm: Incoterm | None = None,
+    page: Annotated[int, Query(ge=1)] = 1, per_page: Annotated[int, Query(ge=1, le=100)] = 24,
+) -> Filters:
+    return Filters(category=category, region=region, certification=certification, max_moq=max_moq,
+                   incoterm=incoterm, page=page, per_page=per_page)
+
+
+ProductFilters = Annotated[Filters, Depends(product_filters)]
+
+
 @router.get("/", include_in_schema=False)
 async def home() -> RedirectResponse:
     return RedirectResponse("/countries/ma")
 
 
 @router.get("/api/countries/{code}")
-async def country_page_json(code: str, service: Service) -> CountryPage:
-    return await service.country_page(code)
+async def country_page_json(code: str, filters: ProductFilters, service: Service) -> CountryPage:
+    return await service.country_page(code, filters)
 
 
 @router.get("/countries/{code}", response_class=HTMLResponse)
-async def country_page_html(code: str, service: Service) -> str:
-    page = await service.country_page(code)
+async def country_page_html(code: str, filters: ProductFilters, service: Service) -> str:
+    page = await service.country_page(code, filters)
     return await templates.get_template("country.html").render_async(page=page)
+
+
+@router.get("/api/countries/{code}/suppliers/{supplier_id}")
+async def supplier_page_json(code: str, supplier_id: str, service: Service) -> SupplierPage:
+    return await service.supplier_page(code, supplier_id)
+
+
+@router.get("/countries/{code}/suppliers/{supplier_id}", response_class=HTMLResponse)
+async def supplier_page_html(code: str, supplier_id: str, service: Service) -> str:
+    page = await service.supplier_page(code, supplier_id)
+    return await templates.get_template("supplier.html").render_async(page=page)

@@ -1,20 +1,44 @@
-"""The country page: which suppliers and products show, and the figures. Pure: no I/O.
+"""The country page: which suppliers and products show, their figures, ranking, filters. Pure: no I/O.
 
 Rule: a product shows only while it is listed AND its supplier is verified, whatever order the events came in.
+Inquiry figures (the last 30 days) count inquiries to the suppliers the page shows.
+Filtering and paging happen here, on the verified suppliers' listed products of one country: a few thousand
+at most for a country page; the store's indexes allow pushing filters into the query if that ever grows.
 """
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
+from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel
 
-from shared.events import ProductListing, SupplierProfile, SupplierStatus, VerificationLevel
+from services.showcase.page import (
+    CategoryCount, CountryPage, Demand, DemandRow, Filters, Headline, Partner, ProductCard, ProductGrid,
+    SupplierCard, SupplierPage,
+)
+from shared.errors import NotFound
+from shared.events import SupplierProfile, SupplierStatus, VerificationLevel
+from shared.listing import ProductListing
+from shared.vocabulary import NORTH_AMERICA, SECTOR_LABELS, ExportAgency, InspectionBody, Sector, buyer_region
 
-COUNTRIES = {"MA": "Morocco"}
+WINDOW = timedelta(days=30)
+FEATURED = 8
 LEVEL_RANK = {VerificationLevel.INSPECTED: 3, VerificationLevel.ENDORSED: 2, VerificationLevel.DOCUMENTS: 1,
               VerificationLevel.NONE: 0}
+BADGES = {VerificationLevel.INSPECTED: "Verified · on-site inspected", VerificationLevel.ENDORSED:
+          "Verified · agency endorsed", VerificationLevel.DOCUMENTS: "Verified · documents checked",
+          VerificationLevel.NONE: "Verified"}
+COUNTRIES = {"MA": "Morocco"}
+PARTNERS = {"MA": [Partner(name="AMDIE (Morocco Now)", role="investment and export agency: endorses exporters"),
+                   Partner(name=ExportAgency.MAROC_PME.value, role="SME promotion agency: endorses exporters"),
+                   Partner(name="ASMEX", role="exporters' confederation: endorses exporters"),
+                   Partner(name="Clementia", role="onboarding partner: opens SMEs' digital storefronts"),
+                   *(Partner(name=b.value, role="independent inspection body: on-site verification")
+                     for b in InspectionBody)]}
 
 
 class SupplierView(BaseModel):
@@ -28,83 +52,159 @@ class ProductView(BaseModel):
     product_id: str
     supplier_id: str
     listed: bool
-    listing: ProductListing
+    listing: ProductListing | None = None
 
 
-class SupplierCard(BaseModel):
-    supplier_id: str
-    trade_name: str
-    region: str
-    city: str
-    sectors: list[str]
-    verification_level: VerificationLevel
-    products: int
-    inquiries: int
+class ResponseFigures(BaseModel):
+    """Sums over one supplier's inquiries of the last 30 days (what the store's $group returns)."""
+
+    inquiries: int = 0
+    answered: int = 0
+    answered_in_24h: int = 0
+    response_seconds: float = 0.0
+
+    @property
+    def rate(self) -> float | None:
+        return round(self.answered_in_24h / self.inquiries, 3) if self.inquiries else None
+
+    @property
+    def typical_hours(self) -> float | None:
+        """Mean time to first answer (FerretDB's $group has $sum only, so the mean rather than the median)."""
+        return round(self.response_seconds / self.answered / 3600, 1) if self.answered else None
 
 
-class ProductCard(BaseModel):
-    product_id: str
-    supplier_id: str
-    supplier_name: str
-    title: str
-    category: str
-    moq: int
-    moq_unit: str
-    unit_price: Decimal
-    currency: str
-    incoterms: list[str]
-    origin_region: str
-    certifications: list[str]
+def country_name(code: str) -> str:
+    country = code.upper()
+    if country not in COUNTRIES:
+        raise NotFound(f"no country page for {code!r}; pages exist for {', '.join(COUNTRIES)}", country=code)
+    return COUNTRIES[country]
 
 
-class Headline(BaseModel):
-    verified_suppliers: int
-    products: int
-    inquiries: int
+def recent(docs: Iterable[Mapping[str, Any]], supplier_ids: Iterable[str], since: datetime) -> list[Mapping]:
+    ids = set(supplier_ids)
+    return [d for d in docs if d.get("supplier_id") in ids and d.get("received_at") and d["received_at"] >= since]
 
 
-class CountryPage(BaseModel):
-    country: str
-    name: str
-    headline: Headline
-    suppliers: list[SupplierCard]
-    products: list[ProductCard]
+def response_figures(inquiries: Iterable[Mapping[str, Any]]) -> dict[str, ResponseFigures]:
+    """Pure twin of the store's aggregation, over already matched inquiry documents."""
+    sums: dict[str, ResponseFigures] = {}
+    for d in inquiries:
+        f = sums.setdefault(d["supplier_id"], ResponseFigures())
+        sums[d["supplier_id"]] = ResponseFigures(
+            inquiries=f.inquiries + 1, answered=f.answered + d["answered"],
+            answered_in_24h=f.answered_in_24h + d["answered_in_24h"],
+            response_seconds=f.response_seconds + d["response_seconds"])
+    return sums
 
 
-def visible_products(products: Iterable[ProductView], verified: Mapping[str, SupplierView]) -> list[ProductView]:
-    return [p for p in products if p.listed and p.supplier_id in verified]
+def demand_by_country(inquiries: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    return dict(Counter(d["buyer_country"] for d in inquiries))
 
 
-def build_page(
-    country: str, suppliers: Iterable[SupplierView], products: Iterable[ProductView],
-    inquiries_by_supplier: Mapping[str, int],
-) -> CountryPage:
-    verified = {s.supplier_id: s for s in suppliers if s.status is SupplierStatus.VERIFIED}
-    shown = visible_products(products, verified)
-    per_supplier: dict[str, int] = {}
-    for p in shown:
-        per_supplier[p.supplier_id] = per_supplier.get(p.supplier_id, 0) + 1
-    cards = [
-        SupplierCard(supplier_id=s.supplier_id, trade_name=s.profile.trade_name, region=s.profile.region,
-                     city=s.profile.city, sectors=list(s.profile.sectors), verification_level=s.verification_level,
-                     products=per_supplier.get(s.supplier_id, 0), inquiries=inquiries_by_supplier.get(s.supplier_id, 0))
-        for s in verified.values()
-    ]
-    cards.sort(key=lambda c: (-LEVEL_RANK[c.verification_level], -c.inquiries, -c.products, c.trade_name))
-    return CountryPage(
-        country=country, name=COUNTRIES.get(country, country),
-        headline=Headline(verified_suppliers=len(verified), products=len(shown),
-                          inquiries=sum(inquiries_by_supplier.get(s, 0) for s in verified)),
-        suppliers=cards,
-        products=[_product_card(p, verified[p.supplier_id]) for p in shown],
+def _supplier_card(s: SupplierView, products: int, f: ResponseFigures) -> SupplierCard:
+    p = s.profile
+    return SupplierCard(
+        supplier_id=s.supplier_id, trade_name=p.trade_name, region=p.region, city=p.city, sectors=list(p.sectors),
+        export_markets=list(p.export_markets), verification_level=s.verification_level,
+        badge=BADGES[s.verification_level], products=products, inquiries_30d=f.inquiries,
+        response_rate=f.rate, typical_response_hours=f.typical_hours,
     )
+
+
+def _rank(card: SupplierCard) -> tuple:
+    """Verification level first, then responsiveness, then activity (inquiries and products)."""
+    return (-LEVEL_RANK[card.verification_level], -(card.response_rate or 0.0),
+            -(card.inquiries_30d + card.products), card.trade_name, card.supplier_id)
 
 
 def _product_card(p: ProductView, supplier: SupplierView) -> ProductCard:
     listing = p.listing
     return ProductCard(
         product_id=p.product_id, supplier_id=p.supplier_id, supplier_name=supplier.profile.trade_name,
-        title=listing.title, category=listing.category, moq=listing.moq, moq_unit=listing.moq_unit,
-        unit_price=listing.unit_price, currency=listing.currency, incoterms=list(listing.incoterms),
+        verification_level=supplier.verification_level, title=listing.title, category=listing.category,
+        category_label=SECTOR_LABELS[Sector(listing.category)], hs_code=listing.hs_code, moq=listing.moq,
+        moq_unit=listing.moq_unit, from_price=listing.from_price, currency=listing.currency,
+        price_tiers=list(listing.price_tiers), lead_time_days=listing.lead_time_days,
+        incoterms=list(listing.incoterms), port_of_loading=listing.port_of_loading,
         origin_region=listing.origin_region, certifications=list(listing.certifications),
+        samples_available=listing.samples.available, image_url=listing.image_urls[0] if listing.image_urls else None,
     )
+
+
+def matches(card: ProductCard, f: Filters) -> bool:
+    return ((f.category is None or card.category == f.category)
+            and (f.region is None or card.origin_region == f.region)
+            and (f.certification is None or f.certification in card.certifications)
+            and (f.max_moq is None or card.moq <= f.max_moq)
+            and (f.incoterm is None or f.incoterm in card.incoterms))
+
+
+class Shown(BaseModel):
+    """The verified suppliers (ranked) and their listed products: what any page of a country may show."""
+
+    suppliers: list[SupplierCard]
+    products: list[ProductCard]
+
+
+def shown(suppliers: Iterable[SupplierView], products: Iterable[ProductView],
+          figures: Mapping[str, ResponseFigures]) -> Shown:
+    verified = {s.supplier_id: s for s in suppliers if s.status is SupplierStatus.VERIFIED}
+    listed = [p for p in products if p.listed and p.listing is not None and p.supplier_id in verified]
+    per_supplier = Counter(p.supplier_id for p in listed)
+    cards = sorted((_supplier_card(s, per_supplier[i], figures.get(i, ResponseFigures())) for i, s in verified.items()),
+                   key=_rank)
+    order = {c.supplier_id: n for n, c in enumerate(cards)}
+    product_cards = sorted((_product_card(p, verified[p.supplier_id]) for p in listed),
+                           key=lambda c: (order[c.supplier_id], c.title.en, c.product_id))
+    return Shown(suppliers=cards, products=product_cards)
+
+
+def build_page(country: str, view: Shown, demand: Mapping[str, int], filters: Filters) -> CountryPage:
+    matching = [c for c in view.products if matches(c, filters)]
+    pages = max(1, math.ceil(len(matching) / filters.per_page))
+    page = min(filters.page, pages)
+    start = (page - 1) * filters.per_page
+    categories = Counter(c.category for c in view.products)
+    total_inquiries = sum(demand.values())
+    by_region = Counter()
+    for code, count in demand.items():
+        by_region[buyer_region(code)] += count
+    return CountryPage(
+        country=country, name=COUNTRIES[country],
+        headline=Headline(
+            verified_suppliers=len(view.suppliers), products=len(view.products), categories=len(categories),
+            inquiries_30d=total_inquiries,
+            north_america_share=round(sum(demand.get(c, 0) for c in NORTH_AMERICA) / total_inquiries, 3)
+            if total_inquiries else 0.0),
+        categories=[CategoryCount(category=c, label=SECTOR_LABELS[Sector(c)], products=n)
+                    for c, n in sorted(categories.items(), key=lambda kv: (-kv[1], kv[0]))],
+        suppliers=view.suppliers,
+        products=ProductGrid(filters=filters.model_copy(update={"page": page}), total=len(matching), page=page,
+                             pages=pages, items=matching[start:start + filters.per_page]),
+        demand=Demand(by_country=_rows(demand), by_region=_rows(by_region)),
+        partners=PARTNERS.get(country, []),
+    )
+
+
+def _rows(counts: Mapping[str, int]) -> list[DemandRow]:
+    return [DemandRow(name=k, inquiries=v) for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def build_supplier_page(country: str, supplier_id: str, view: Shown, legal_name: str) -> SupplierPage:
+    card = next((c for c in view.suppliers if c.supplier_id == supplier_id), None)
+    if card is None:
+        raise NotFound(f"no verified supplier {supplier_id!r} on the {COUNTRIES[country]} page",
+                       supplier_id=supplier_id)
+    return SupplierPage(country=country, name=COUNTRIES[country], supplier=card, legal_name=legal_name,
+                        products=[p for p in view.products if p.supplier_id == supplier_id])
+
+
+def page_from_documents(country: str, docs: Mapping[str, Mapping[str, Mapping[str, Any]]], now: datetime,
+                        filters: Filters = Filters()) -> CountryPage:
+    """The whole page from a read model held in memory (see projection.Projection): the pure path."""
+    suppliers = [SupplierView.model_validate(d) for d in docs["suppliers"].values() if d.get("country") == country]
+    products = [ProductView.model_validate(d) for d in docs["products"].values() if d.get("country") == country]
+    ids = [s.supplier_id for s in suppliers if s.status is SupplierStatus.VERIFIED]
+    inquiries = recent(docs["inquiries"].values(), ids, now - WINDOW)
+    view = shown(suppliers, products, response_figures(inquiries))
+    return build_page(country, view, demand_by_country(inquiries), filters)

@@ -1,12 +1,14 @@
-"""showcase use cases: apply events to the read model; assemble the country page."""
+"""showcase use cases: apply events to the read model; assemble the country page and a supplier's page."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from services.showcase import domain
-from services.showcase.domain import CountryPage
+from services.showcase.page import CountryPage, Filters, SupplierPage
 from services.showcase.store import ShowcaseStore
 from shared.errors import NotFound
-from shared.events import Envelope, InquiryReceived, ProductEvent, SupplierEvent
+from shared.events import Envelope
 
 
 class Showcase:
@@ -14,20 +16,28 @@ class Showcase:
         self.store = store
 
     async def apply(self, envelope: Envelope) -> None:
-        event = envelope.data
-        if isinstance(event, SupplierEvent):
-            await self.store.apply_supplier(event)
-        elif isinstance(event, ProductEvent):
-            await self.store.apply_product(event)
-        elif isinstance(event, InquiryReceived):
-            await self.store.apply_inquiry(event)
+        await self.store.apply(envelope.data)
 
-    async def country_page(self, code: str) -> CountryPage:
-        country = code.upper()
-        if country not in domain.COUNTRIES:
-            raise NotFound(f"no country page for {code!r}; pages exist for {', '.join(domain.COUNTRIES)}")
+    async def _shown(self, country: str, now: datetime) -> tuple[domain.Shown, dict[str, int]]:
         suppliers = await self.store.verified_suppliers(country)
         ids = [s.supplier_id for s in suppliers]
         products = await self.store.listed_products(country, ids)
-        inquiries = await self.store.inquiries_by_supplier(ids)
-        return domain.build_page(country, suppliers, products, inquiries)
+        since = now - domain.WINDOW
+        figures = await self.store.response_figures(ids, since)
+        demand = await self.store.demand_by_country(ids, since)
+        return domain.shown(suppliers, products, figures), demand
+
+    async def country_page(self, code: str, filters: Filters = Filters(), now: datetime | None = None) -> CountryPage:
+        domain.country_name(code)
+        country = code.upper()
+        view, demand = await self._shown(country, now or datetime.now(UTC))
+        return domain.build_page(country, view, demand, filters)
+
+    async def supplier_page(self, code: str, supplier_id: str, now: datetime | None = None) -> SupplierPage:
+        domain.country_name(code)
+        country = code.upper()
+        view, _ = await self._shown(country, now or datetime.now(UTC))
+        legal_name = await self.store.supplier_legal_name(supplier_id)
+        if legal_name is None:
+            raise NotFound(f"no supplier {supplier_id!r}", supplier_id=supplier_id)
+        return domain.build_supplier_page(country, supplier_id, view, legal_name)

@@ -52,6 +52,6 @@ def test_every_partner_gets_write_on_its_own_topic_only() -> None:
         granted[match[1]] = match[2]
     for match in re.finditer(r"^for \w+ in ([^;]+); do partner \"\$\w+\" (\S+); done$", script, re.M):
         granted |= {name: match[2] for name in match[1].split()}
-    for partner_id, _, kind in DEMO_PARTNERS:
+    for partner_id, _, kind, _ in DEMO_PARTNERS:
         [scope] = SCOPES_BY_KIND[kind]
         assert granted.get(partner_id) == EVENT_TYPES[scope].TOPIC.value, partner_id

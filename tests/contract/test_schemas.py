@@ -113,3 +113,21 @@ def test_a_new_version_passes_and_a_vanished_one_fails_unless_upcast() -> None:
     [vanished] = contract.gate(committed, {"ma.tijara.test.thing.v2": v2})
     assert "ma.tijara.test.thing.v1" in vanished and "upcaster" in vanished
     assert contract.gate(committed, {"ma.tijara.test.thing.v2": v2}, upcast={"ma.tijara.test.thing.v1"}) == []
+
+
+# --- the real evolution: ProductListed v1 -> v2 (price tiers) ---------------------------------------------------
+
+
+def test_product_listed_v2_needed_a_new_version_and_v1_stays_readable() -> None:
+    committed = contract.committed_schemas()
+    v1, v2 = committed["ma.tijara.product.listed.v1"], committed["ma.tijara.product.listed.v2"]
+    changes = contract.breaking_changes(v1, v2)
+    assert "listing.unit_price: removed or renamed" in changes, changes  # the gate would have refused it in place
+    assert any(c.startswith("listing.price_tiers") or c.startswith("listing.title") for c in changes), changes
+    assert contract.gate({"ma.tijara.product.listed.v1": v1}, {"ma.tijara.product.listed.v1": v2}) != []
+    assert "ma.tijara.product.listed.v1" in UPCASTERS  # decoding v1 yields v2 (tests/unit/test_events.py)
+
+
+def test_every_upcast_version_has_a_committed_schema() -> None:
+    missing = sorted(set(UPCASTERS) - set(contract.committed_schemas()))
+    assert not missing, f"old versions without a committed schema: {missing}"

@@ -9,14 +9,19 @@ from datetime import UTC, datetime
 
 from services.onboarding import partners as rules
 from services.onboarding.partner_store import PartnerStore
-from tests.factories import profile
+from tests.factories import documents, profile
 
 NOW_TEXT = datetime.now(UTC).isoformat()
 
 
-async def register(store: PartnerStore, partner_id: str, kind: rules.PartnerKind, rate: int = 10_000) -> str:
+DEFAULT_ORGANISATION = {rules.PartnerKind.EXPORT_AGENCY: "AMDIE", rules.PartnerKind.INSPECTION_BODY: "SGS"}
+
+
+async def register(store: PartnerStore, partner_id: str, kind: rules.PartnerKind, rate: int = 10_000,
+                   organisation: str | None = None) -> str:
     """Register a partner with one key; return the plaintext key."""
-    partner = rules.new_partner(partner_id, partner_id.title(), kind, rate_per_minute=rate)
+    partner = rules.new_partner(partner_id, partner_id.title(), kind, rate_per_minute=rate,
+                                organisation=organisation or DEFAULT_ORGANISATION.get(kind))
     await store.add(partner)
     key, plaintext = rules.issue_key(partner, datetime.now(UTC))
     await store.add_key(partner_id, key)
@@ -25,7 +30,7 @@ async def register(store: PartnerStore, partner_id: str, kind: rules.PartnerKind
 
 def application(**overrides) -> dict:
     return {"application_id": f"app-{uuid.uuid4().hex[:8]}", "occurred_at": NOW_TEXT,
-            "profile": profile().model_dump(mode="json")} | overrides
+            "profile": profile().model_dump(mode="json"), "documents": documents()} | overrides
 
 
 def endorsement(supplier_id: str, **overrides) -> dict:

@@ -2,31 +2,92 @@
 
 import asyncio
 import json
+from datetime import UTC, date, datetime, timedelta
 
 from services.onboarding.main import Settings, build
-from tests.factories import profile
+from tests.factories import application as application_model
+from tests.factories import documents, profile
 from tests.integration.helpers import header, read_until, serving
 
 
-async def test_application_and_verification_publish_supplier_events(infrastructure, settings_for) -> None:
+def application(**overrides) -> dict:
+    return {"profile": profile(**overrides).model_dump(mode="json"), "documents": documents(),
+            "submitted_by": "clementia"}
+
+
+async def test_every_verification_step_publishes_its_event_with_the_level(infrastructure, settings_for) -> None:
     async with serving(build(settings_for(Settings))) as http:
-        created = await http.post("/suppliers", json={"profile": profile().model_dump(mode="json"),
-                                                      "submitted_by": "clementia"})
+        created = await http.post("/suppliers", json=application())
         assert created.status_code == 201, created.text
         supplier_id = created.json()["supplier_id"]
-        verified = await http.post(f"/suppliers/{supplier_id}/verification", json={"decision": "verified"})
-        assert verified.status_code == 200 and verified.json()["status"] == "verified"
+        inspected_on = (datetime.now(UTC) - timedelta(days=3)).date().isoformat()
+        steps = [("documents-verification", {"reviewer": "clementia-kyc"}, "documents-verified", "documents"),
+                 ("endorsement", {"agency": "AMDIE"}, "endorsed", "endorsed"),
+                 ("inspection", {"body": "TÜV Rheinland", "report_id": "TUV-MA-2026-031", "passed": True,
+                                 "inspected_on": inspected_on}, "inspected", "inspected"),
+                 ("verification", {"decision": "verified"}, "verified", "inspected"),
+                 ("suspension", {"reason": "complaint under review"}, "suspended", "inspected"),
+                 ("reinstatement", None, "verified", "inspected")]
+        for path, body, status, level in steps:
+            answer = await http.post(f"/suppliers/{supplier_id}/{path}", json=body)
+            assert answer.status_code == 200, answer.text
+            assert (answer.json()["status"], answer.json()["verification_level"]) == (status, level)
 
-        record = await read_until(infrastructure.kafka, "onboarding.suppliers",
-                                  lambda r: r.key == supplier_id.encode()
-                                  and header(r, "ce_type") == "ma.tijara.supplier.verified.v1")
-        assert header(record, "ce_subject") == supplier_id and header(record, "ce_source") == "/tijara/onboarding"
-        assert header(record, "traceparent")
-        assert json.loads(record.value)["sequence"] == 2
+        types = ["application-submitted", "documents-verified", "endorsed", "inspected", "verified", "suspended",
+                 "reinstated"]
+        for sequence, verb in enumerate(types, start=1):
+            record = await read_until(infrastructure.kafka, "onboarding.suppliers",
+                                      lambda r: r.key == supplier_id.encode()
+                                      and header(r, "ce_type") == f"ma.tijara.supplier.{verb}.v1")
+            data = json.loads(record.value)
+            assert data["sequence"] == sequence and data["profile"]["rc_city"] == "Agadir"
+        assert header(record, "ce_source") == "/tijara/onboarding" and header(record, "traceparent")
 
-        again = await http.post(f"/suppliers/{supplier_id}/verification", json={"decision": "rejected",
-                                                                                 "reason": "late"})
+        again = await http.post(f"/suppliers/{supplier_id}/endorsement", json={"agency": "ASMEX"})
         assert again.status_code == 409 and again.json()["current_state"] == "verified"
+        assert "cannot be endorsed" in again.json()["message"]
+
+
+async def test_rejection_at_any_step_and_missing_onssa_approval(settings_for) -> None:
+    async with serving(build(settings_for(Settings))) as http:
+        food = (await http.post("/suppliers", json=application(sectors=["seafood"]))).json()["supplier_id"]
+        refused = await http.post(f"/suppliers/{food}/documents-verification", json={"reviewer": "kyc"})
+        assert refused.status_code == 409 and refused.json()["missing_documents"] == ["ONSSA approval"]
+        rejected = await http.post(f"/suppliers/{food}/rejection", json={"reason": "no ONSSA approval"})
+        assert rejected.json()["status"] == "rejected" and rejected.json()["rejection_reason"] == "no ONSSA approval"
+
+
+async def test_verification_expiry_runs_on_the_operator_endpoint(infrastructure, settings_for) -> None:
+    async with serving(build(settings_for(Settings))) as http:
+        supplier_id = (await http.post("/suppliers", json=application())).json()["supplier_id"]
+        await http.post(f"/suppliers/{supplier_id}/documents-verification", json={"reviewer": "kyc"})
+        await http.post(f"/suppliers/{supplier_id}/verification", json={"decision": "verified"})
+        soon = await http.post("/operations/verification-expiry")
+        assert supplier_id not in soon.json()["expired"]
+        later = (datetime.now(UTC) + timedelta(days=366)).isoformat()
+        expired = await http.post("/operations/verification-expiry", params={"now": later})
+        assert supplier_id in expired.json()["expired"]
+        assert (await http.get(f"/suppliers/{supplier_id}")).json()["status"] == "expired"
+        assert supplier_id not in (await http.post("/operations/verification-expiry",
+                                                   params={"now": later})).json()["expired"]
+        await read_until(infrastructure.kafka, "onboarding.suppliers",
+                         lambda r: r.key == supplier_id.encode()
+                         and header(r, "ce_type") == "ma.tijara.supplier.verification-expired.v1")
+
+
+async def test_partner_facing_methods_take_plain_values(settings_for) -> None:
+    """The names and arguments partner ingestion (issue 5) calls."""
+    app = build(settings_for(Settings))
+    async with serving(app):
+        onboarding = app.state.onboarding
+        supplier = await onboarding.submit_application(application_model(), submitted_by="clementia")
+        await onboarding.verify_documents(supplier.supplier_id, reviewer="clementia-kyc")
+        await onboarding.endorse(supplier.supplier_id, agency="Maroc PME")
+        inspected = await onboarding.record_inspection(supplier.supplier_id, body="Intertek", report_id="ITK-1",
+                                                       passed=True, inspected_on=date.today(), reason=None)
+        assert inspected.verification_level == "inspected"
+        assert (await onboarding.verify(supplier.supplier_id)).status == "verified"
+        assert (await onboarding.get(supplier.supplier_id)).endorsed_by == "Maroc PME"
 
 
 async def test_invalid_application_gets_a_readable_422(settings_for) -> None:
@@ -39,7 +100,7 @@ async def test_invalid_application_gets_a_readable_422(settings_for) -> None:
 
 async def test_same_ice_twice_is_a_conflict(settings_for) -> None:
     async with serving(build(settings_for(Settings))) as http:
-        body = {"profile": profile().model_dump(mode="json")}
+        body = application()
         assert (await http.post("/suppliers", json=body)).status_code == 201
         second = await http.post("/suppliers", json=body)
         assert second.status_code == 409 and "already registered" in second.json()["message"]
@@ -53,7 +114,7 @@ async def test_event_left_in_the_outbox_by_a_crash_is_published_on_restart(infra
     relay.run = asyncio.Event().wait  # the 'crash': writes land, nothing is ever published by this process
     relay.wake = lambda *args: None
     async with serving(app) as http:
-        body = {"profile": profile().model_dump(mode="json")}
+        body = application()
         supplier_id = (await http.post("/suppliers", json=body)).json()["supplier_id"]
     async with serving(build(settings)):
         await read_until(infrastructure.kafka, "onboarding.suppliers", lambda r: r.key == supplier_id.encode())

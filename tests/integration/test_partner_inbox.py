@@ -64,12 +64,20 @@ async def test_partner_events_are_applied_and_acknowledged(infrastructure, partn
                          lambda r: r.key == supplier_id.encode()
                          and header(r, "ce_type") == SupplierApplicationSubmitted.TYPE)
 
+        early = await send(kafka, prefix, "partners.endorsements", "amdie", ENDORSEMENT, endorsement(supplier_id))
+        refused = await receipt(kafka, prefix, "amdie", early)  # documents not verified yet: the workflow says no
+        assert refused["outcome"] == "rejected" and refused["reason"] == "conflict", refused
+        await app.state.onboarding.verify_documents(supplier_id, reviewer="ops-casablanca")
+
         endorsed = await send(kafka, prefix, "partners.endorsements", "amdie", ENDORSEMENT, endorsement(supplier_id))
         assert (await receipt(kafka, prefix, "amdie", endorsed))["outcome"] == "accepted"
         inspected = await send(kafka, prefix, "partners.inspections", "sgs", INSPECTION, inspection(supplier_id))
         answer = await receipt(kafka, prefix, "sgs", inspected)
         assert answer["outcome"] == "accepted", answer
         assert answer["supplier_id"] == supplier_id
+        supplier = (await http.get(f"/suppliers/{supplier_id}")).json()
+        assert supplier["status"] == "inspected" and supplier["endorsed_by"] == "AMDIE", supplier
+        assert supplier["inspection"]["body"] == "SGS" and supplier["inspection"]["report_id"].startswith("rep-")
 
 
 async def test_each_rejection_gets_a_receipt_with_the_reason_and_a_dead_letter(infrastructure,

@@ -26,7 +26,7 @@ def test_demo_registry_and_operator_commands(infrastructure, unique, tmp_path, m
     monkeypatch.setenv("MONGODB_DATABASE", database)
     runner = CliRunner()
     added = runner.invoke(app, ["partners", "add", "acme-inspect", "--name", "ACME Inspection",
-                                "--kind", "inspection-body", "--rate", "30"])
+                                "--kind", "inspection-body", "--organisation", "Intertek", "--rate", "30"])
     assert added.exit_code == 0, added.output
     issued = runner.invoke(app, ["partners", "issue-key", "acme-inspect"])
     assert issued.exit_code == 0, issued.output

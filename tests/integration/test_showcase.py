@@ -22,11 +22,11 @@ async def test_country_page_shows_verified_supplier_product_and_inquiries(infras
         async def page_ready():
             page = (await http.get("/api/countries/ma")).json()
             card = next((s for s in page["suppliers"] if s["supplier_id"] == sup), None)
-            assert card and card["inquiries"] == 2 and card["products"] == 1
+            assert card and card["inquiries_30d"] == 2 and card["products"] == 1
             return page
 
         page = await eventually(page_ready)
-        product_ids = {p["product_id"] for p in page["products"]}
+        product_ids = {p["product_id"] for p in page["products"]["items"]}
         assert prd in product_ids and hidden_prd not in product_ids
         assert hidden not in {s["supplier_id"] for s in page["suppliers"]}
         html = (await http.get("/countries/ma")).text
@@ -57,3 +57,48 @@ async def test_unknown_country_is_a_404_with_the_known_ones(settings_for):
     async with serving(build(settings_for(Settings))) as http:
         response = await http.get("/api/countries/zz")
         assert response.status_code == 404 and "MA" in response.json()["message"]
+
+
+async def test_supplier_text_is_escaped_and_the_supplier_page_shows(infrastructure, settings_for, unique):
+    sup, prd = f"sup-{unique}", f"prd-{unique}"
+    evil = '<script>alert("x")</script> Argan'
+    async with serving(build(settings_for(Settings))) as http:
+        await publish(infrastructure.kafka,
+                      Envelope(factories.supplier_verified(sup, trade_name=evil), "/test"),
+                      Envelope(factories.product_listed(prd, sup, title={"en": "<img src=x onerror=alert(1)>",
+                                                                         "ar": "زيت الأركان"}), "/test"))
+
+        async def shown():
+            page = (await http.get(f"/api/countries/ma/suppliers/{sup}")).json()
+            assert "supplier" in page, page
+            assert page["supplier"]["trade_name"] == evil and len(page["products"]) == 1
+            return page
+
+        await eventually(shown)
+        for path in ("/countries/ma", f"/countries/ma/suppliers/{sup}"):
+            html = (await http.get(path, params={"per_page": 100})).text
+            assert "<script>alert" not in html and "&lt;script&gt;alert" in html
+            assert "<img src=x" not in html
+        profile_html = (await http.get(f"/countries/ma/suppliers/{sup}")).text
+        assert 'dir="rtl"' in profile_html and "Verified · on-site inspected" in profile_html
+        assert (await http.get("/countries/ma/suppliers/sup-nobody")).status_code == 404
+        bad = await http.get("/api/countries/ma", params={"category": "weapons", "page": 0})
+        assert bad.status_code == 422
+
+
+async def test_page_filters_over_http(infrastructure, settings_for, unique):
+    sup = f"sup-{unique}"
+    async with serving(build(settings_for(Settings))) as http:
+        await publish(infrastructure.kafka, Envelope(factories.supplier_verified(sup), "/test"),
+                      Envelope(factories.product_listed(f"prd-{unique}-1", sup), "/test"),
+                      Envelope(factories.product_listed(f"prd-{unique}-2", sup, category="seafood", hs_code="160413",
+                                                        certifications=["ONSSA"], incoterms=["EXW"]), "/test"))
+
+        async def filtered():
+            page = (await http.get("/api/countries/ma", params={"category": "seafood", "certification": "ONSSA",
+                                                                "incoterm": "EXW", "max_moq": 50,
+                                                                "region": "Souss-Massa"})).json()
+            assert f"prd-{unique}-2" in {p["product_id"] for p in page["products"]["items"]}
+            assert f"prd-{unique}-1" not in {p["product_id"] for p in page["products"]["items"]}
+
+        await eventually(filtered)

@@ -42,3 +42,27 @@ def test_poison_is_classified(headers: dict, value: bytes, kind: str) -> None:
     with pytest.raises(PoisonEvent) as raised:
         decode(headers, value)
     assert raised.value.kind == kind
+
+
+def test_product_listed_v1_on_the_log_is_upcast_to_v2() -> None:
+    """An old producer's v1 (single unit price) decodes as v2: one open-ended tier from the MOQ."""
+    v1 = {"product_id": "prd-old", "supplier_id": "sup-1", "sequence": 1, "occurred_at": "2025-01-10T10:00:00Z",
+          "listing": {"title": "Medjool dates, jumbo", "category": "spices-and-dates", "hs_code": "080410",
+                      "moq": 500, "moq_unit": "kg", "unit_price": "9.50", "currency": "USD", "incoterms": ["FOB"],
+                      "origin_region": "Drâa-Tafilalet", "certifications": ["ONSSA"]}}
+    headers = {"ce_specversion": "1.0", "ce_id": "old-1", "ce_source": "/legacy",
+               "ce_type": "ma.tijara.product.listed.v1"}
+    envelope = decode(headers, json.dumps(v1).encode())
+    assert envelope.type == "ma.tijara.product.listed.v2"
+    listing = envelope.data.listing
+    assert listing.title.en == listing.description.en == "Medjool dates, jumbo"
+    assert [(t.min_quantity, t.max_quantity, str(t.unit_price)) for t in listing.price_tiers] == [(500, None, "9.50")]
+    assert "ma.tijara.product.listed.v1" in EVENT_TYPES  # still documented in the contract
+
+
+def test_producers_emit_v2_and_it_round_trips() -> None:
+    event = factories.product_listed("prd-1", "sup-1")
+    envelope = Envelope(event, "/tijara/catalogue")
+    assert envelope.type == "ma.tijara.product.listed.v2"
+    decoded = decode({k: v.encode() for k, v in envelope.headers().items()}, envelope.value())
+    assert decoded.data == event

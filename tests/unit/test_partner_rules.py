@@ -11,8 +11,8 @@ from shared.events import PartnerEndorsement, PartnerInspectionReport, PartnerRe
 
 def test_each_kind_may_publish_only_its_own_event_types() -> None:
     clementia = rules.new_partner("clementia", "Clementia", PartnerKind.ONBOARDING_PARTNER)
-    amdie = rules.new_partner("amdie", "AMDIE", PartnerKind.EXPORT_AGENCY)
-    sgs = rules.new_partner("sgs", "SGS", PartnerKind.INSPECTION_BODY)
+    amdie = rules.new_partner("amdie", "AMDIE", PartnerKind.EXPORT_AGENCY, organisation="AMDIE")
+    sgs = rules.new_partner("sgs", "SGS", PartnerKind.INSPECTION_BODY, organisation="SGS")
     assert clementia.may_publish(PartnerSupplierApplication.TYPE)
     assert amdie.may_publish(PartnerEndorsement.TYPE) and not amdie.may_publish(PartnerInspectionReport.TYPE)
     assert sgs.may_publish(PartnerInspectionReport.TYPE) and not sgs.may_publish(PartnerSupplierApplication.TYPE)
@@ -22,7 +22,7 @@ def test_each_kind_may_publish_only_its_own_event_types() -> None:
 
 
 def test_keys_are_stored_hashed_and_checked_in_constant_time() -> None:
-    partner = rules.new_partner("sgs", "SGS", PartnerKind.INSPECTION_BODY)
+    partner = rules.new_partner("sgs", "SGS", PartnerKind.INSPECTION_BODY, organisation="SGS")
     key, plaintext = rules.issue_key(partner, datetime.now(UTC))
     key_id, secret = rules.split_key(plaintext)
     assert key_id == key.key_id and key_id.startswith("sgs-")
@@ -31,6 +31,16 @@ def test_keys_are_stored_hashed_and_checked_in_constant_time() -> None:
     partner = partner.model_copy(update={"keys": [key]})
     assert partner.key(key_id) == key
     assert partner.model_copy(update={"keys": [key.model_copy(update={"revoked": True})]}).key(key_id) is None
+
+
+def test_agencies_and_bodies_name_the_organisation_they_are() -> None:
+    assert rules.new_partner("tuv", "TÜV", PartnerKind.INSPECTION_BODY, organisation="TÜV Rheinland").organisation
+    assert rules.new_partner("clementia", "Clementia", PartnerKind.ONBOARDING_PARTNER).organisation is None
+    for kind, wrong in ((PartnerKind.INSPECTION_BODY, "AMDIE"), (PartnerKind.EXPORT_AGENCY, None)):
+        with pytest.raises(ValueError, match="must be one of"):
+            rules.new_partner("x", "X", kind, organisation=wrong)
+    for partner_id, name, kind, organisation in rules.DEMO_PARTNERS:
+        rules.new_partner(partner_id, name, kind, organisation=organisation)  # the demo registry is consistent
 
 
 @pytest.mark.parametrize("presented", ["", "nodot", ".secret", "id.", 'x.{"$gt":""}', "a b.c", "id.sec ret",
