@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from datetime import UTC, datetime
 
 from aiokafka import ConsumerRecord
@@ -25,6 +26,7 @@ from services.onboarding.partners import Partner
 from services.onboarding.service import Onboarding
 from shared.errors import Conflict, MarketplaceError, NotFound
 from shared.events import (
+    ID_PATTERN,
     Envelope,
     PartnerEndorsement,
     PartnerEvent,
@@ -70,6 +72,8 @@ class PartnerInbox(EventConsumer):
         headers = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
         source = headers.get("ce_source", "")
         partner_id = source.removeprefix(PARTNER_SOURCE_PREFIX) if source.startswith(PARTNER_SOURCE_PREFIX) else ""
+        if len(partner_id) > 64 or not re.fullmatch(ID_PATTERN, partner_id):
+            partner_id = ""  # not an id we could have registered (and receipts are keyed by valid ids only)
         event_id = headers.get("ce_id") or f"{record.topic}/{record.partition}/{record.offset}"
         event_type = headers.get("ce_type") or "?"
         input_id = f"{partner_id or '?'}:{event_id}"

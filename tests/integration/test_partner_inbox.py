@@ -113,5 +113,8 @@ async def test_each_rejection_gets_a_receipt_with_the_reason_and_a_dead_letter(i
             assert answer["message"], reason
             dead = await read_until(kafka, f"{prefix}{topic}.dlq", lambda r: header(r, "ce_id") == event_id)
             assert header(dead, "dlq_error_type") == reason
+        forged = await send(kafka, prefix, "partners.endorsements", "$where: 1", ENDORSEMENT, endorsement("sup-1"))
+        anonymous = await receipt(kafka, prefix, "unknown", forged)
+        assert anonymous["reason"] == "unknown-partner"
         misplaced = await receipt(kafka, prefix, "amdie", wrong_topic)
         assert misplaced["reason"] == "type-not-allowed" and "belongs on partners.endorsements" in misplaced["message"]
