@@ -68,9 +68,7 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str)
         log.info("%s ready on http://%s:%d", settings.service_name, settings.http_host, settings.http_port)
         yield
         log.info("%s shutting down", settings.service_name)
-        for job in jobs:
-            job.cancel()
-        await asyncio.gather(*jobs, return_exceptions=True)
+        await _cancel(jobs)
         if relay_task:  # whatever it cannot send in time stays in the outbox for the next start
             runtime.relay.stop()
             try:
@@ -90,6 +88,21 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str)
     app.add_exception_handler(RequestValidationError, _readable_validation_error)
     app.add_exception_handler(MarketplaceError, _marketplace_error)
     return app
+
+
+async def _cancel(jobs: list[asyncio.Task], attempts: int = 5) -> None:
+    """Cancel background jobs and wait for them, asking again if one carries on: PyMongo's async client can swallow
+    a CancelledError that lands while it sets up a connection (the operation then completes normally), and a job
+    loop would go on to its next sleep instead of stopping."""
+    pending = set(jobs)
+    for _ in range(attempts):
+        if not pending:
+            return
+        for job in pending:
+            job.cancel()
+        _, pending = await asyncio.wait(pending, timeout=1.0)
+    if pending:
+        log.warning("%d background job(s) ignored cancellation; leaving them", len(pending))
 
 
 def _declare_for_asyncapi(runtime: Runtime) -> None:

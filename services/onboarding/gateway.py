@@ -15,7 +15,6 @@ published on its partners.* topic (202): the same inbox as Kafka input applies i
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import re
@@ -122,11 +121,16 @@ class Gateway:
     async def forget_old_signatures(self, every_seconds: float = 60.0) -> None:
         """FerretDB has no TTL index: delete signatures older than the freshness window, on a timer."""
         while True:
-            with contextlib.suppress(Exception):
+            try:
                 # a signature seen at t had a timestamp within t±window: once t+2*window passed (plus a margin),
                 # that timestamp is stale, so the signature can be forgotten
                 cutoff = datetime.now(UTC) - timedelta(seconds=2 * rules.SIGNATURE_WINDOW_SECONDS + 60)
                 await self.partners.forget_signatures_before(cutoff)
+            except Exception:
+                log.warning("forgetting old signatures failed; retrying on the next tick", exc_info=True)
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():  # PyMongo may have swallowed our cancellation
+                raise asyncio.CancelledError
             await asyncio.sleep(every_seconds)
 
 
