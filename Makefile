@@ -14,8 +14,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-setup: $(VENV)/.installed  ## virtual environment, dependencies, Kafka jars and FerretDB binary (cached)
+setup: $(VENV)/.installed  ## virtual environment, dependencies, Kafka jars, FerretDB binary (cached), chromium
 	$(PY) -m deploy.local.stack provision
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)  # Debian's, for the e2e page test
 
 run: setup  ## the whole marketplace on the 'run' stack; prints the country page URL; Ctrl-C stops everything
 	$(PY) -m cli run

@@ -71,3 +71,11 @@ def seed(
     urls = {"onboarding": onboarding, "catalogue": catalogue, "inquiries": inquiries}
     summary = asyncio.run(demo.seed(urls, demo.Scale(suppliers, products, inquiry_count)))
     console.print(f"[green]✓[/] {summary}")
+
+
+@app.command("expire-verifications")
+def expire_verifications(onboarding: str = "http://127.0.0.1:8001", now: str | None = None) -> None:
+    """Expire the verifications that ran out (onboarding also does it periodically); `--now` to look ahead."""
+    answer = httpx.post(f"{onboarding}/operations/verification-expiry", params={"now": now} if now else None,
+                        timeout=30).raise_for_status().json()
+    console.print(f"[green]✓[/] {len(answer['expired'])} verifications expired: {', '.join(answer['expired']) or '-'}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from shared.vocabulary import Certification, Incoterm, Region, Sector
 
@@ -128,3 +128,11 @@ def upcast_listing_v1(listing: dict) -> dict:
     v2["price_tiers"] = [{"min_quantity": listing.get("moq"), "max_quantity": None,
                           "unit_price": listing.get("unit_price")}]
     return v2
+
+
+def _upcast_stored(value: object) -> object:
+    return upcast_listing_v1(value) if isinstance(value, dict) and "unit_price" in value else value
+
+
+StoredListing = Annotated[ProductListing, BeforeValidator(_upcast_stored)]
+"""A listing read back from a service's own database, where documents written before v2 keep the v1 shape."""

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from shared.errors import Conflict, NotFound
 from shared.events import Event, ProductDelisted, ProductListed, ProductListing, ProductUpdated, SupplierStatus
+from shared.listing import StoredListing
 
 DELISTED_WHEN = {SupplierStatus.SUSPENDED: "supplier suspended", SupplierStatus.EXPIRED: "supplier verification expired"}
 
@@ -39,7 +40,7 @@ class Product(BaseModel):
     supplier_id: str
     country: str
     status: ListingStatus
-    listing: ProductListing
+    listing: StoredListing
     delisting_reason: str | None = None
 
     def _facts(self, now: datetime) -> dict:

@@ -25,7 +25,18 @@ class Catalogue:
         product_id = f"prd-{uuid.uuid4().hex[:12]}"
         standing = await self.store.standing(supplier_id)
         product, events = domain.list_product(product_id, supplier_id, standing, listing, datetime.now(UTC))
-        return await self._save(product, events)
+        product = await self._save(product, events)
+        return await self._recheck_standing(product)
+
+    async def _recheck_standing(self, product: Product) -> Product:
+        """Closes the race with a suspension handled meanwhile: the handler writes the standing then looks for
+        listed products; this writes the product then looks at the standing, so one of the two sees the other."""
+        standing = await self.store.standing(product.supplier_id)
+        reason = standing and domain.delisting_reason(standing)
+        if reason:
+            await self._delist_for_supplier(product, reason)
+            return await self.get(product.product_id)
+        return product
 
     async def update(self, product_id: str, listing: ProductListing) -> Product:
         product = await self.get(product_id)
@@ -38,7 +49,7 @@ class Catalogue:
     async def relist(self, product_id: str) -> Product:
         product = await self.get(product_id)
         standing = await self.store.standing(product.supplier_id)
-        return await self._save(*domain.relist(product, standing, datetime.now(UTC)))
+        return await self._recheck_standing(await self._save(*domain.relist(product, standing, datetime.now(UTC))))
 
     async def get(self, product_id: str) -> Product:
         product = await self.store.get_product(product_id)

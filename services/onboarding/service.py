@@ -13,7 +13,7 @@ from services.onboarding import domain
 from services.onboarding.application import SupplierApplication
 from services.onboarding.domain import Supplier
 from services.onboarding.store import SupplierStore
-from shared.errors import ConcurrentUpdate, NotFound
+from shared.errors import ConcurrentUpdate, MarketplaceError, NotFound
 from shared.events import Envelope, Event, SupplierProfile
 from shared.messaging import OutboxRelay
 from shared.telemetry import current_traceparent
@@ -21,6 +21,15 @@ from shared.vocabulary import DocumentKind, ExportAgency, InspectionBody
 
 SOURCE = "/tijara/onboarding"
 log = logging.getLogger(__name__)
+
+
+def _known(vocabulary: type, value: str):
+    """A partner's plain string as one of the marketplace's names, or a clear 400 listing the known ones."""
+    try:
+        return vocabulary(value)
+    except ValueError:
+        known = ", ".join(v.value for v in vocabulary)
+        raise MarketplaceError(f"unknown {vocabulary.__name__} {value!r}; known: {known}", value=value) from None
 
 
 def _moment(when: date | datetime) -> datetime:
@@ -54,13 +63,13 @@ class Onboarding:
 
     async def endorse(self, supplier_id: str, agency: str) -> Supplier:
         supplier = await self.get(supplier_id)
-        return await self._save(*domain.endorse(supplier, ExportAgency(agency), datetime.now(UTC)))
+        return await self._save(*domain.endorse(supplier, _known(ExportAgency, agency), datetime.now(UTC)))
 
     async def record_inspection(self, supplier_id: str, body: str, report_id: str, passed: bool,
                                 inspected_on: date | datetime, reason: str | None = None) -> Supplier:
         supplier = await self.get(supplier_id)
         return await self._save(*domain.record_inspection(
-            supplier, InspectionBody(body), report_id, passed, _moment(inspected_on), reason, datetime.now(UTC)))
+            supplier, _known(InspectionBody, body), report_id, passed, _moment(inspected_on), reason, datetime.now(UTC)))
 
     async def verify(self, supplier_id: str) -> Supplier:
         return await self._save(*domain.verify(await self.get(supplier_id), datetime.now(UTC)))

@@ -5,10 +5,11 @@ Templates autoescape everything: supplier-provided text is never markup."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import PositiveInt
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.showcase.page import CountryPage, Filters, SupplierPage
@@ -20,6 +21,7 @@ templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(default=True),
     enable_async=True,
 )
+templates.filters["duration"] = lambda hours: f"{hours:g} h" if hours >= 1 else f"{round(hours * 60)} min"
 templates.globals.update(sectors=SECTOR_LABELS, regions=list(Region), certifications=list(Certification),
                          incoterms=list(Incoterm))
 
@@ -31,13 +33,17 @@ def showcase(request: Request) -> Showcase:
 Service = Annotated[Showcase, Depends(showcase)]
 
 
+Blank = Literal[""]  # an HTML form sends "" for "all": same as not filtering
+
+
 def product_filters(
-    category: Sector | None = None, region: Region | None = None, certification: Certification | None = None,
-    max_moq: Annotated[int | None, Query(gt=0)] = None, incoterm: Incoterm | None = None,
+    category: Sector | Blank | None = None, region: Region | Blank | None = None,
+    certification: Certification | Blank | None = None, max_moq: Annotated[PositiveInt, Query()] | Blank | None = None,
+    incoterm: Incoterm | Blank | None = None,
     page: Annotated[int, Query(ge=1)] = 1, per_page: Annotated[int, Query(ge=1, le=100)] = 24,
 ) -> Filters:
-    return Filters(category=category, region=region, certification=certification, max_moq=max_moq,
-                   incoterm=incoterm, page=page, per_page=per_page)
+    return Filters(category=category or None, region=region or None, certification=certification or None,
+                   max_moq=max_moq or None, incoterm=incoterm or None, page=page, per_page=per_page)
 
 
 ProductFilters = Annotated[Filters, Depends(product_filters)]

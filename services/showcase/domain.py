@@ -22,7 +22,7 @@ from services.showcase.page import (
 )
 from shared.errors import NotFound
 from shared.events import SupplierProfile, SupplierStatus, VerificationLevel
-from shared.listing import ProductListing
+from shared.listing import StoredListing
 from shared.vocabulary import NORTH_AMERICA, SECTOR_LABELS, ExportAgency, InspectionBody, Sector, buyer_region
 
 WINDOW = timedelta(days=30)
@@ -52,7 +52,7 @@ class ProductView(BaseModel):
     product_id: str
     supplier_id: str
     listed: bool
-    listing: ProductListing | None = None
+    listing: StoredListing | None = None
 
 
 class ResponseFigures(BaseModel):
@@ -70,7 +70,7 @@ class ResponseFigures(BaseModel):
     @property
     def typical_hours(self) -> float | None:
         """Mean time to first answer (FerretDB's $group has $sum only, so the mean rather than the median)."""
-        return round(self.response_seconds / self.answered / 3600, 1) if self.answered else None
+        return round(self.response_seconds / self.answered / 3600, 2) if self.answered else None
 
 
 def country_name(code: str) -> str:

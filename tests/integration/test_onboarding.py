@@ -5,6 +5,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 from services.onboarding.main import Settings, build
+from shared.errors import MarketplaceError
 from tests.factories import application as application_model
 from tests.factories import documents, profile
 from tests.integration.helpers import header, read_until, serving
@@ -88,6 +89,11 @@ async def test_partner_facing_methods_take_plain_values(settings_for) -> None:
         assert inspected.verification_level == "inspected"
         assert (await onboarding.verify(supplier.supplier_id)).status == "verified"
         assert (await onboarding.get(supplier.supplier_id)).endorsed_by == "Maroc PME"
+        try:
+            await onboarding.endorse(supplier.supplier_id, agency="Chamber of Commerce")
+            raise AssertionError("an unknown agency is refused")
+        except MarketplaceError as error:
+            assert error.status == 400 and "AMDIE" in error.message
 
 
 async def test_invalid_application_gets_a_readable_422(settings_for) -> None:

@@ -34,3 +34,31 @@ async def test_store_on_ferretdb_matches_the_pure_projection(infrastructure, del
     finally:
         await client.drop_database(name)
         await client.close()
+
+
+async def test_response_figures_on_ferretdb(infrastructure) -> None:
+    """Several sums over the same inquiries (FerretDB gets only the first accumulator of a $group right)."""
+    from datetime import timedelta
+
+    from tests import factories
+
+    client = connect(infrastructure.mongodb)
+    name = f"figures_{uuid.uuid4().hex[:8]}"
+    try:
+        store = ShowcaseStore(client[name])
+        received = NOW - timedelta(days=1)
+        events = [factories.supplier_verified("a"), factories.product_listed("p", "a")]
+        for n, hours in enumerate([1, 30, None]):
+            events.append(factories.inquiry_received(f"i{n}", "a", "p", "CA", received_at=received))
+            if hours:
+                events.append(factories.inquiry_responded(f"i{n}", "a", "p", received + timedelta(hours=hours),
+                                                          "CA", received_at=received))
+        for event in events:
+            await store.apply(event)
+        figures = await store.response_figures(["a"], NOW - timedelta(days=30))
+        assert figures["a"].model_dump() == {"inquiries": 3, "answered": 2, "answered_in_24h": 1,
+                                             "response_seconds": 31 * 3600}
+        assert await store.demand_by_country(["a"], NOW - timedelta(days=30)) == {"CA": 3}
+    finally:
+        await client.drop_database(name)
+        await client.close()

@@ -66,3 +66,13 @@ def test_producers_emit_v2_and_it_round_trips() -> None:
     assert envelope.type == "ma.tijara.product.listed.v2"
     decoded = decode({k: v.encode() for k, v in envelope.headers().items()}, envelope.value())
     assert decoded.data == event
+
+
+def test_read_models_written_before_v2_still_load() -> None:
+    from services.showcase.domain import ProductView
+
+    stored = {"product_id": "p", "supplier_id": "s", "listed": True,
+              "listing": {"title": "Medjool dates", "category": "spices-and-dates", "hs_code": "080410", "moq": 5,
+                          "moq_unit": "kg", "unit_price": "9.50", "currency": "USD", "incoterms": ["FOB"],
+                          "origin_region": "Drâa-Tafilalet"}}
+    assert ProductView.model_validate(stored).listing.price_tiers[0].min_quantity == 5

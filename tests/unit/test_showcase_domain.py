@@ -54,7 +54,7 @@ def test_response_rate_counts_answers_within_24_hours_over_30_days() -> None:
     events.append(factories.inquiry_received("old", "a", "p1", received_at=NOW - timedelta(days=31)))
     card = page_of(*events).suppliers[0]
     assert card.inquiries_30d == 4 and card.response_rate == 0.5
-    assert card.typical_response_hours == round((2 + 30 + 5) / 3, 1)
+    assert card.typical_response_hours == round((2 + 30 + 5) / 3, 2)
 
 
 def test_suppliers_rank_by_level_then_response_rate_then_activity() -> None:
