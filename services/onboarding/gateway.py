@@ -111,8 +111,13 @@ class Gateway:
         data = data.model_copy(update={"provenance": Provenance(partner=partner.partner_id, key_id=key_id,
                                                                 channel="http", received_at=now)})
         envelope = Envelope(data, f"/partners/{partner.partner_id}", id=event_id)
-        await self.broker.publish(envelope.value(), topic=self.settings.topic(data.TOPIC), key=envelope.key,
-                                  headers=envelope.headers())
+        try:
+            await self.broker.publish(envelope.value(), topic=self.settings.topic(data.TOPIC), key=envelope.key,
+                                      headers=envelope.headers())
+        except Exception:
+            log.exception("could not publish partner event %s of %s", event_id, partner.partner_id)
+            return _answer(503, "try again", "the marketplace could not take the event right now; send it again "
+                           "with the same Ce-Id and a fresh timestamp and signature", headers={"Retry-After": "5"})
         return JSONResponse({"status": "accepted for processing", "event_id": event_id, "event_type": event_type,
                              "partner": partner.partner_id,
                              "message": f"the outcome will be on partners.receipts, key {partner.partner_id}"},
@@ -155,7 +160,8 @@ def gateway(request: Request) -> Gateway:
 @router.post("/partner-events", status_code=202, responses={
     400: {"description": "unknown type, invalid JSON or schema"}, 401: {"description": "key, timestamp or signature"},
     403: {"description": "type outside the partner's scopes"}, 409: {"description": "replayed request"},
-    413: {"description": "body over 64 KiB"}, 429: {"description": "over the partner's rate"}})
+    413: {"description": "body over 64 KiB"}, 429: {"description": "over the partner's rate"},
+    503: {"description": "Kafka unavailable; resend"}})
 async def receive_partner_event(request: Request) -> JSONResponse:
     """Publish one partner event (see the module docstring for the headers and the signature)."""
     return await gateway(request).receive(request)
