@@ -204,3 +204,13 @@ async def test_mongodb_operators_in_any_field_are_refused_and_never_stored(gatew
         assert not keys & {"$where", "$gt", "a.b", "profile.ice"}, keys
         assert not any("sleep(1000)" in c for c in commands.sent)
         assert await _operator_keys(app.state.runtime.db) == []
+
+
+async def test_kafka_unavailable_is_a_503_to_resend(gateway_settings) -> None:
+    app = build(gateway_settings)
+    async with serving(app) as http:
+        key = await register(app.state.gateway.partners, "amdie", PartnerKind.EXPORT_AGENCY)
+        await app.state.runtime.broker.stop()  # the producer is gone: publishing fails
+        answer = await post(http, key, ENDORSEMENT, endorsement("sup-1"))
+        assert answer.status_code == 503 and "same Ce-Id" in answer.json()["message"]
+        assert answer.headers["Retry-After"] == "5"
