@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from aiokafka import AIOKafkaConsumer
 
 from services.onboarding.main import Settings, build
 from services.onboarding.partners import PartnerKind
@@ -16,7 +17,7 @@ from shared.events import (
     SupplierApplicationSubmitted,
 )
 from tests.factories import profile
-from tests.integration.helpers import header, publish, read_until, serving
+from tests.integration.helpers import eventually, header, publish, read_until, serving
 from tests.integration.partner_helpers import application, ce_headers, endorsement, inspection, register
 
 APPLICATION, ENDORSEMENT, INSPECTION = (PartnerSupplierApplication.TYPE, PartnerEndorsement.TYPE,
@@ -35,6 +36,19 @@ async def receipt(kafka: str, prefix: str, partner: str, event_id: str) -> dict:
                               lambda r: r.key == partner.encode() and json.loads(r.value)["event_id"] == event_id)
     assert header(record, "ce_type") == "ma.tijara.partner.receipt.v1"
     return json.loads(record.value)
+
+
+async def collect(kafka: str, topic: str, match) -> list[dict]:
+    """Every matching record on the topic now (read from the beginning until a quiet second)."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=kafka, auto_offset_reset="earliest", group_id=None)
+    await consumer.start()
+    found = []
+    try:
+        while batches := await consumer.getmany(timeout_ms=1000):
+            found += [json.loads(r.value) for records in batches.values() for r in records if match(r)]
+    finally:
+        await consumer.stop()
+    return found
 
 
 async def send(kafka: str, prefix: str, topic: str, partner: str, ce_type: str, data: dict | bytes,
@@ -118,3 +132,25 @@ async def test_each_rejection_gets_a_receipt_with_the_reason_and_a_dead_letter(i
         assert anonymous["reason"] == "unknown-partner"
         misplaced = await receipt(kafka, prefix, "amdie", wrong_topic)
         assert misplaced["reason"] == "type-not-allowed" and "belongs on partners.endorsements" in misplaced["message"]
+
+
+async def test_a_resent_event_gets_the_same_receipt_and_is_applied_once(infrastructure, partner_settings) -> None:
+    kafka, prefix = infrastructure.kafka, partner_settings.kafka_topic_prefix
+    app = build(partner_settings)
+    async with serving(app):
+        await register(app.state.gateway.partners, "clementia", PartnerKind.ONBOARDING_PARTNER)
+        headers = ce_headers("clementia", APPLICATION)
+        value = json.dumps(application()).encode()
+        topic = f"{prefix}partners.applications"
+        await publish(kafka, raw=[(topic, b"app", value, headers), (topic, b"app", value, headers)])
+
+        async def both_answered() -> list[dict]:
+            answers = await collect(kafka, f"{prefix}partners.receipts",
+                                    lambda r: json.loads(r.value)["event_id"] == headers["ce_id"])
+            assert len(answers) == 2, answers
+            return answers
+
+        first, second = await eventually(both_answered)
+        assert first["outcome"] == second["outcome"] == "accepted"
+        assert first["supplier_id"] == second["supplier_id"]
+        assert await app.state.onboarding.store.suppliers.count_documents({}) == 1
