@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup run test test-unit test-integration test-e2e test-faults stack-up stack-down asyncapi bench clean
+.PHONY: setup run test test-unit test-integration test-e2e test-faults stack-up stack-down asyncapi schemas bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ test-e2e: setup
 
 test-faults: setup  ## kill -9, broker restart, duplicates, poison, SIGTERM, replay: figures at the end
 	$(PY) -m pytest tests/faults
+
+schemas: $(VENV)/.installed  ## write shared/schemas/<ce_type>.json for every event version; refuses breaking changes
+	$(PY) -m shared.contract
+
+asyncapi: $(VENV)/.installed  ## export each service's AsyncAPI document to docs/asyncapi/ (no Kafka needed)
+	$(PY) -m shared.asyncapi docs/asyncapi
 
 stack-up: setup
 	$(PY) -m deploy.local.stack up --profile run

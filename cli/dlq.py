@@ -11,9 +11,10 @@ from rich.json import JSON
 from rich.table import Table
 
 from cli.common import console, run, settings
-from shared.events import Topic, dead_letter_topic
+from shared.events import PartnerTopic, Topic, dead_letter_topic
 from shared.topics import REDRIVES, partitions_of
 
+PARTNER_INPUTS = [t for t in PartnerTopic if t is not PartnerTopic.RECEIPTS]
 app = typer.Typer(help="Dead-letter topics: list, inspect, redrive.", no_args_is_help=True)
 
 
@@ -30,11 +31,12 @@ def _headers(record: ConsumerRecord) -> dict[str, str]:
 
 async def read_topic(topic: str) -> list[ConsumerRecord]:
     """Every record of `topic`, from the beginning to the end offsets at the time of asking (no consumer group)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings().kafka_bootstrap_servers, group_id=None,
-                                enable_auto_commit=False)
+    s = settings()
+    consumer = AIOKafkaConsumer(bootstrap_servers=s.kafka_bootstrap_servers, group_id=None,
+                                enable_auto_commit=False, **s.kafka_client_options())
     await consumer.start()
     try:
-        found = await partitions_of(settings().kafka_bootstrap_servers, [topic])
+        found = await partitions_of(s.kafka_bootstrap_servers, [topic], **s.kafka_client_options())
         partitions = [TopicPartition(topic, p) for p in found.get(topic, [])]
         if not partitions:
             return []
@@ -62,7 +64,7 @@ def _key(record: ConsumerRecord) -> str:
 @app.command("list")
 def list_(topic: str = typer.Option(None, "--topic", help="One topic (default: every marketplace topic).")) -> None:
     """A table of dead letters: offset, time, event type, error type, message, consumer group."""
-    topics = [_dlq(topic)] if topic else [_dlq(t.value) for t in Topic]
+    topics = [_dlq(topic)] if topic else [_dlq(t.value) for t in (*Topic, *PARTNER_INPUTS)]
     redriven = run(_redriven())
     count = 0
     for name in topics:
@@ -133,8 +135,9 @@ def redrive(
 
 
 async def _send_back(records: list[ConsumerRecord]) -> int:
-    producer = AIOKafkaProducer(bootstrap_servers=settings().kafka_bootstrap_servers, acks="all",
-                                enable_idempotence=True)
+    s = settings()
+    producer = AIOKafkaProducer(bootstrap_servers=s.kafka_bootstrap_servers, acks="all", enable_idempotence=True,
+                                **s.kafka_client_options())
     await producer.start()
     try:
         for record in records:

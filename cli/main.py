@@ -10,7 +10,7 @@ import httpx
 import typer
 from rich.console import Console
 
-from cli import dlq, replay, topics
+from cli import dlq, partners, replay, tail, topics
 from deploy.local import demo, stack
 from deploy.local.marketplace import Marketplace
 
@@ -19,6 +19,8 @@ app.add_typer(stack.cli, name="stack")
 app.add_typer(dlq.app, name="dlq")
 app.add_typer(replay.app, name="replay")
 app.add_typer(topics.app, name="topics")
+app.add_typer(partners.cli, name="partners")
+app.command("tail")(tail.tail)
 console = Console()
 
 
@@ -40,9 +42,14 @@ def run(
         if seed and _page_is_empty(marketplace):
             summary = asyncio.run(demo.seed({s: marketplace.url(s) for s in marketplace.ports}))
             console.print(f"[green]✓[/] demo data: {summary}")
+        keys_file = profile.dir / "partner-keys.json"
+        asyncio.run(partners.seed_demo(profile.mongodb_url, f"{marketplace.database_prefix}_onboarding", keys_file))
+        console.print(f"[green]✓[/] demo partners registered; their API keys: {keys_file}")
         console.print(f"\n[bold green]Tijara is running.[/] Morocco country page: [link={page}]{page}[/link]")
         console.print(f"  JSON: {marketplace.url('showcase')}/api/countries/ma   "
                       f"APIs: {', '.join(f'{s} {marketplace.url(s)}/docs' for s in marketplace.ports)}")
+        console.print(f"  Partner gateway: POST {marketplace.url('onboarding')}/partner-events (docs/partners.md)   "
+                      "Watch events: tijara tail catalogue.products")
         console.print(f"  Logs: {marketplace.log_dir}   Press Ctrl-C to stop everything.")
         stopped.wait()
     finally:

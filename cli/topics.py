@@ -16,7 +16,7 @@ def ensure() -> None:
     """Create the topics that are missing (partitions, retention or compaction per topic); idempotent."""
     s = settings()
     specs = marketplace_topics(s.topic_partitions, s.kafka_topic_prefix)
-    created = set(run(ensure_topics(s.kafka_bootstrap_servers, specs)))
+    created = set(run(ensure_topics(s.kafka_bootstrap_servers, specs, **s.kafka_client_options())))
     table = Table(title=f"Topics on {s.kafka_bootstrap_servers}")
     for column in ("topic", "partitions", "policy", "state"):
         table.add_column(column)

@@ -25,11 +25,12 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Envelope], Awaitable[None]]
 
 
-def make_broker(bootstrap: str, client_id: str) -> KafkaBroker:
-    """Producer side: acks=all and idempotence, so a retried send is neither lost nor written twice."""
+def make_broker(bootstrap: str, client_id: str, security: Any = None) -> KafkaBroker:
+    """Producer side: acks=all and idempotence, so a retried send is neither lost nor written twice.
+    `security`: a faststream.security object (SASL/SCRAM in docker-compose), None for PLAINTEXT."""
     return KafkaBroker(
         bootstrap, client_id=client_id, acks="all", enable_idempotence=True, linger_ms=5,
-        request_timeout_ms=30_000, logger=logging.getLogger(f"faststream.{client_id}"),
+        request_timeout_ms=30_000, logger=logging.getLogger(f"faststream.{client_id}"), security=security,
     )
 
 

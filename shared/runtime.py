@@ -8,19 +8,18 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import uvicorn
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from faststream.kafka import KafkaBroker
-from faststream.specification import AsyncAPI
-from faststream.specification.asyncapi.site import get_asyncapi_html
 from prometheus_client import make_asgi_app
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared import telemetry
+from shared import asyncapi, telemetry
 from shared.errors import MarketplaceError
 from shared.messaging import OutboxRelay, make_broker
 from shared.mongo import connect, ping
@@ -42,13 +41,15 @@ class Runtime:
     on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # periodic jobs, cancelled at stop
+    publishes: list[StrEnum] = field(default_factory=list)  # topics this service publishes (for AsyncAPI)
 
     @classmethod
     def create(cls, settings: ServiceSettings) -> Runtime:
         telemetry.setup_logging(settings.service_name, settings.log_level, settings.log_format)
         telemetry.setup_tracing(settings.service_name)
         client = connect(settings.mongodb_url)
-        broker = make_broker(settings.kafka_bootstrap_servers, f"tijara-{settings.service_name}")
+        broker = make_broker(settings.kafka_bootstrap_servers, f"tijara-{settings.service_name}",
+                             settings.kafka_security())
         return cls(settings, broker, client, client[settings.database])
 
 
@@ -57,7 +58,9 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await ensure_topics(settings.kafka_bootstrap_servers, marketplace_topics(settings.topic_partitions, settings.kafka_topic_prefix))
+        await ensure_topics(settings.kafka_bootstrap_servers,
+                            marketplace_topics(settings.topic_partitions, settings.kafka_topic_prefix),
+                            **settings.kafka_client_options())
         for hook in runtime.on_start:
             await hook()
         await runtime.broker.start()
@@ -66,9 +69,7 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str)
         log.info("%s ready on http://%s:%d", settings.service_name, settings.http_host, settings.http_port)
         yield
         log.info("%s shutting down", settings.service_name)
-        for job in jobs:
-            job.cancel()
-        await asyncio.gather(*jobs, return_exceptions=True)
+        await _cancel(jobs)
         if relay_task:  # whatever it cannot send in time stays in the outbox for the next start
             runtime.relay.stop()
             try:
@@ -81,6 +82,8 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str)
         await runtime.client.close()
 
     app = FastAPI(title=f"Tijara {settings.service_name}", description=description, lifespan=lifespan)
+    app.state.runtime = runtime
+    _declare_for_asyncapi(runtime)
     for router in routers:
         app.include_router(router)
     app.include_router(_operations_router(runtime))
@@ -90,9 +93,32 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str)
     return app
 
 
+async def _cancel(jobs: list[asyncio.Task], attempts: int = 5) -> None:
+    """Cancel background jobs and wait for them, asking again if one carries on: PyMongo's async client can swallow
+    a CancelledError that lands while it sets up a connection (the operation then completes normally), and a job
+    loop would go on to its next sleep instead of stopping."""
+    pending = set(jobs)
+    for _ in range(attempts):
+        if not pending:
+            return
+        for job in pending:
+            job.cancel()
+        _, pending = await asyncio.wait(pending, timeout=1.0)
+    if pending:
+        log.warning("%d background job(s) ignored cancellation; leaving them", len(pending))
+
+
+def _declare_for_asyncapi(runtime: Runtime) -> None:
+    """Publishers for the AsyncAPI document: the topics the service publishes, and the dead-letter topics of the
+    topics it consumes (EventConsumer publishes there)."""
+    prefix = runtime.settings.kafka_topic_prefix
+    consumed = sorted({t.name for s in runtime.broker.subscribers for t in getattr(s, "topics", [])})
+    asyncapi.declare_publishers(runtime.broker, runtime.publishes, prefix)
+    asyncapi.dead_letter_publishers(runtime.broker, [t.removeprefix(prefix) for t in consumed], prefix)
+
+
 def _operations_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(tags=["operations"])
-    spec = AsyncAPI(runtime.broker, title=f"Tijara {runtime.settings.service_name} events", version="1.0.0")
 
     @router.get("/healthz")
     async def healthz() -> dict:
@@ -106,11 +132,11 @@ def _operations_router(runtime: Runtime) -> APIRouter:
 
     @router.get("/asyncapi.json")
     async def asyncapi_json() -> JSONResponse:
-        return JSONResponse(spec.to_specification().to_jsonable())
+        return JSONResponse(asyncapi.document(runtime))
 
     @router.get("/asyncapi", response_class=HTMLResponse)
     async def asyncapi_html() -> str:
-        return get_asyncapi_html(spec.to_specification())
+        return asyncapi.html(asyncapi.document(runtime))
 
     return router
 

@@ -25,6 +25,11 @@ class ServiceSettings(BaseSettings):
     topic_partitions: int = 3
     consumer_group_id: str = ""
     kafka_topic_prefix: str = ""  # isolates environments sharing one cluster, e.g. "staging." or a test run's id
+    # Kafka authentication: PLAINTEXT locally; SASL_PLAINTEXT (or SASL_SSL) with SCRAM-SHA-512 in docker-compose.
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: str = ""
 
     @property
     def database(self) -> str:
@@ -32,6 +37,24 @@ class ServiceSettings(BaseSettings):
 
     def topic(self, name: str) -> str:
         return f"{self.kafka_topic_prefix}{name}"
+
+    def kafka_client_options(self) -> dict:
+        """aiokafka client options for the configured security (admin client, tools, ad-hoc consumers)."""
+        if self.kafka_security_protocol == "PLAINTEXT":
+            return {}
+        return {"security_protocol": self.kafka_security_protocol, "sasl_mechanism": self.kafka_sasl_mechanism,
+                "sasl_plain_username": self.kafka_sasl_username, "sasl_plain_password": self.kafka_sasl_password}
+
+    def kafka_security(self):  # -> faststream.security.BaseSecurity | None
+        """The same, as FastStream's security object for the KafkaBroker."""
+        if self.kafka_security_protocol == "PLAINTEXT":
+            return None
+        from faststream import security
+
+        use_ssl = self.kafka_security_protocol == "SASL_SSL"
+        kind = {"SCRAM-SHA-512": security.SASLScram512, "SCRAM-SHA-256": security.SASLScram256,
+                "PLAIN": security.SASLPlaintext}[self.kafka_sasl_mechanism]
+        return kind(self.kafka_sasl_username, self.kafka_sasl_password, use_ssl=use_ssl)
 
     @property
     def consumer_group(self) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from shared.events import Topic, dead_letter_topic
+from shared.events import PartnerTopic, Topic, dead_letter_topic
 
 log = logging.getLogger(__name__)
 WEEK_MS = 7 * 24 * 3600 * 1000
@@ -41,15 +41,23 @@ def compacted(name: str, partitions: int) -> TopicSpec:
 
 def marketplace_topics(partitions: int = 3, prefix: str = "") -> list[TopicSpec]:
     """THE topic spec. Aggregate streams are kept forever (the showcase rebuilds from them); dead letters four weeks;
-    the redrive record is compacted (only the latest record per dead letter matters)."""
+    the redrive record is compacted (only the latest record per dead letter matters); partner topics as below."""
     streams = [retained(prefix + t.value, partitions, -1) for t in Topic]
     dlqs = [retained(dead_letter_topic(prefix + t.value), 1, 4 * WEEK_MS) for t in Topic]
-    return streams + dlqs + [compacted(prefix + REDRIVES, 1)]
+    return streams + dlqs + partner_topics(partitions, prefix) + [compacted(prefix + REDRIVES, 1)]
 
 
-async def ensure_topics(bootstrap: str, specs: list[TopicSpec]) -> list[str]:
-    """Create the topics that do not exist yet; return the names created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+def partner_topics(partitions: int = 3, prefix: str = "") -> list[TopicSpec]:
+    """Partner input and receipts are a conversation, not a history: kept four weeks (delete, not compacted)."""
+    keep = {"retention.ms": str(4 * WEEK_MS), "cleanup.policy": "delete"}
+    inputs = [t for t in PartnerTopic if t is not PartnerTopic.RECEIPTS]
+    return ([TopicSpec(prefix + t.value, partitions, keep) for t in PartnerTopic]
+            + [TopicSpec(dead_letter_topic(prefix + t.value), 1, keep) for t in inputs])
+
+
+async def ensure_topics(bootstrap: str, specs: list[TopicSpec], **client_options: object) -> list[str]:
+    """Create the topics that do not exist yet; return the names created. `client_options`: SASL settings."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -66,9 +74,9 @@ async def ensure_topics(bootstrap: str, specs: list[TopicSpec]) -> list[str]:
         await admin.close()
 
 
-async def partitions_of(bootstrap: str, topics: list[str]) -> dict[str, list[int]]:
+async def partitions_of(bootstrap: str, topics: list[str], **client_options: object) -> dict[str, list[int]]:
     """The partitions of each topic that exists (a missing topic is left out)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options)
     await admin.start()
     try:
         described = await admin.describe_topics(topics)

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.catalogue import api, consumers
 from services.catalogue.service import Catalogue
 from services.catalogue.store import CatalogueStore
+from shared.events import Topic
 from shared.messaging import OutboxRelay
 from shared.runtime import Runtime, create_app, serve
 from shared.settings import ServiceSettings
@@ -23,6 +24,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime.relay = OutboxRelay(
         runtime.broker, [store.products], runtime.settings.outbox_poll_seconds, runtime.settings.kafka_topic_prefix
     )
+    runtime.publishes = [Topic.PRODUCTS]
     runtime.on_start.append(store.ensure_indexes)
     catalogue = Catalogue(store, runtime.relay)
     consumers.register(runtime.broker, catalogue, runtime.settings, runtime.db["handled_events"])

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.inquiries import api, consumers
 from services.inquiries.service import Inquiries
 from services.inquiries.store import InquiryStore
+from shared.events import Topic
 from shared.messaging import OutboxRelay
 from shared.runtime import Runtime, create_app, serve
 from shared.settings import ServiceSettings
@@ -23,6 +24,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime.relay = OutboxRelay(
         runtime.broker, [store.inquiries], runtime.settings.outbox_poll_seconds, runtime.settings.kafka_topic_prefix
     )
+    runtime.publishes = [Topic.INQUIRIES]
     runtime.on_start.append(store.ensure_indexes)
     inquiries = Inquiries(store, runtime.relay)
     consumers.register(runtime.broker, inquiries, runtime.settings)

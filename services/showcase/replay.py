@@ -63,7 +63,8 @@ async def replay_showcase(settings: ServiceSettings, progress: Progress | None =
     client = connect(settings.mongodb_url)
     db = client[settings.database]
     kafka = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None,
-                             enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=1000)
+                             enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=1000,
+                             **settings.kafka_client_options())
     await kafka.start()
     try:
         old = await active_generation(db)
@@ -76,7 +77,7 @@ async def replay_showcase(settings: ServiceSettings, progress: Progress | None =
         consumer = _ReplayConsumer(None, "replay", {t: showcase.apply for t in EVENT_TYPES})  # type: ignore[arg-type]
         report = ReplayReport(old, new)
 
-        partitions = await _partitions(settings.kafka_bootstrap_servers, [settings.topic(t) for t in Topic])
+        partitions = await _partitions(settings, [settings.topic(t) for t in Topic])
         kafka.assign(partitions)
         await kafka.seek_to_beginning(*partitions)
         starts = await kafka.beginning_offsets(partitions)
@@ -118,8 +119,8 @@ async def replay_showcase(settings: ServiceSettings, progress: Progress | None =
         await client.close()
 
 
-async def _partitions(bootstrap: str, topics: list[str]) -> list[TopicPartition]:
-    found = await partitions_of(bootstrap, topics)
+async def _partitions(settings: ServiceSettings, topics: list[str]) -> list[TopicPartition]:
+    found = await partitions_of(settings.kafka_bootstrap_servers, topics, **settings.kafka_client_options())
     missing = [t for t in topics if t not in found]
     if missing:
         raise RuntimeError(f"topics {missing} do not exist; is KAFKA_TOPIC_PREFIX right?")

@@ -1,4 +1,5 @@
 import os
+import socket
 
 import pytest
 
@@ -9,12 +10,35 @@ _OFFSET = int(os.environ.get("TIJARA_STACK_PORT_OFFSET", "0"))
 E2E_PORTS = {name: 18100 + _OFFSET + i for i, name in enumerate(("showcase", "onboarding", "catalogue", "inquiries"))}
 
 
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _ephemeral() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def e2e_ports() -> dict[str, int]:
+    """The offset's ports if free; otherwise free ephemeral ones (another checkout's services may hold ours, and a
+    readiness probe answered by them would wrongly pass)."""
+    if all(_free(p) for p in E2E_PORTS.values()):
+        return dict(E2E_PORTS)
+    return {name: _ephemeral() for name in E2E_PORTS}
+
+
 @pytest.fixture(scope="module")
 def marketplace(infrastructure, tmp_path_factory):
     """The four services as separate processes, as an operator runs them, each with its own database."""
     import uuid
 
-    market = Marketplace(infrastructure.kafka, infrastructure.mongodb, ports=dict(E2E_PORTS),
+    market = Marketplace(infrastructure.kafka, infrastructure.mongodb, ports=e2e_ports(),
                          log_dir=tmp_path_factory.mktemp("service-logs"),
                          database_prefix=f"e2e_{uuid.uuid4().hex[:6]}",
                          extra_env={"OUTBOX_POLL_SECONDS": "0.5", "KAFKA_TOPIC_PREFIX": f"e2e-{uuid.uuid4().hex[:6]}."})

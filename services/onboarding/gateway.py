@@ -1,0 +1,167 @@
+"""The partner gateway: partner events over HTTP, for partners that do not run a Kafka producer.
+
+    POST /partner-events              body: the event data as JSON (the same as on Kafka)
+    Ce-Type: ma.tijara.partner.endorsement.v1          which event (CloudEvents HTTP binary mode)
+    Ce-Id: <your unique id for this event>             echoed in the receipt; resending the same id is idempotent
+    X-Tijara-Key: <key id>.<secret>                    the API key the operator issued to you
+    X-Tijara-Timestamp: <unix seconds>                 within five minutes of our clock
+    X-Tijara-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>
+
+Checks, in order: size (413), key (401), timestamp and signature (401), rate (429), type (400), scope (403),
+schema (400), replay (409). A passing event is stamped with provenance (partner, key id, received time) and
+published on its partners.* topic (202): the same inbox as Kafka input applies it and answers on partners.receipts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+from datetime import UTC, datetime, timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from faststream.kafka import KafkaBroker
+from pydantic import ValidationError
+
+from services.onboarding import partners as rules
+from services.onboarding.partner_store import PartnerStore
+from shared.events import EVENT_TYPES, Envelope, PartnerEvent, Provenance, _summary
+from shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+MAX_BODY_BYTES = 64 * 1024
+CE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
+DOCS = "see docs/partners.md"
+
+router = APIRouter(tags=["partners"])
+
+
+class Gateway:
+    def __init__(self, broker: KafkaBroker, partners: PartnerStore, settings: ServiceSettings,
+                 limiter: rules.TokenBucket | None = None) -> None:
+        self.broker = broker
+        self.partners = partners
+        self.settings = settings
+        self.limiter = limiter or rules.TokenBucket()
+
+    async def receive(self, request: Request) -> JSONResponse:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            return _answer(413, "body too large", f"the body may be at most {MAX_BODY_BYTES} bytes")
+        body = await _read_at_most(request, MAX_BODY_BYTES)
+        if body is None:
+            return _answer(413, "body too large", f"the body may be at most {MAX_BODY_BYTES} bytes")
+
+        presented = request.headers.get("x-tijara-key", "")
+        split = rules.split_key(presented)
+        if split is None:
+            return _answer(401, "unauthenticated", f"send your API key as X-Tijara-Key: <key id>.<secret>; {DOCS}")
+        key_id, secret = split
+        partner = await self.partners.by_key_id(key_id)
+        key = partner.key(key_id) if partner else None
+        if partner is None or key is None or not rules.key_matches(key, secret):
+            return _answer(401, "unauthenticated", "unknown or revoked API key (check X-Tijara-Key)")
+        timestamp = request.headers.get("x-tijara-timestamp", "")
+        if not rules.timestamp_fresh(timestamp, time.time()):
+            return _answer(401, "stale request", "X-Tijara-Timestamp must be the current unix time in seconds "
+                           f"(within ±{rules.SIGNATURE_WINDOW_SECONDS}s of ours: {int(time.time())})")
+        signature = request.headers.get("x-tijara-signature", "")
+        if not rules.signature_valid(secret, timestamp, body, signature):
+            return _answer(401, "bad signature", "X-Tijara-Signature must be sha256=<hex HMAC-SHA256 of "
+                           "timestamp + '.' + raw body, keyed with your secret>; the body or timestamp changed or "
+                           "the key is wrong")
+
+        wait = self.limiter.take(partner.partner_id, partner.rate_per_minute)
+        if wait:
+            return _answer(429, "too many requests", f"{partner.partner_id} may send {partner.rate_per_minute} "
+                           f"events a minute; retry in {wait:.1f}s", headers={"Retry-After": str(int(wait) + 1)})
+
+        event_type = request.headers.get("ce-type", "")
+        model = EVENT_TYPES.get(event_type)
+        if model is None or not issubclass(model, PartnerEvent) or event_type not in rules.PARTNER_EVENT_TYPES:
+            return _answer(400, "unknown event type", f"Ce-Type must be one of {', '.join(rules.PARTNER_EVENT_TYPES)}")
+        if not partner.may_publish(event_type):
+            return _answer(403, "not allowed", f"{partner.partner_id} ({partner.kind.value}) may publish "
+                           f"{', '.join(partner.scopes)}; not {event_type}")
+        event_id = request.headers.get("ce-id", "")
+        if not CE_ID.fullmatch(event_id):
+            return _answer(400, "invalid Ce-Id", "Ce-Id must be 1-100 characters of A-Z a-z 0-9 _ . : -")
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as error:
+            return _answer(400, "invalid JSON", f"the body is not JSON: {error}")
+        if not isinstance(payload, dict):
+            return _answer(400, "invalid event", "the body must be a JSON object")
+        if "provenance" in payload:
+            return _answer(400, "invalid event", "provenance is set by the marketplace; leave it out")
+        now = datetime.now(UTC)
+        try:
+            data = model.model_validate(payload)
+        except ValidationError as error:
+            return _answer(400, "invalid event", _summary(error),
+                           problems=[{"field": ".".join(map(str, e["loc"])), "problem": e["msg"]}
+                                     for e in error.errors()[:20]])
+        if not await self.partners.remember_signature(signature, partner.partner_id, now):
+            return _answer(409, "replayed request", "this exact signed request was already received; sign each "
+                           "request with a fresh timestamp")
+
+        data = data.model_copy(update={"provenance": Provenance(partner=partner.partner_id, key_id=key_id,
+                                                                channel="http", received_at=now)})
+        envelope = Envelope(data, f"/partners/{partner.partner_id}", id=event_id)
+        try:
+            await self.broker.publish(envelope.value(), topic=self.settings.topic(data.TOPIC), key=envelope.key,
+                                      headers=envelope.headers())
+        except Exception:
+            log.exception("could not publish partner event %s of %s", event_id, partner.partner_id)
+            return _answer(503, "try again", "the marketplace could not take the event right now; send it again "
+                           "with the same Ce-Id and a fresh timestamp and signature", headers={"Retry-After": "5"})
+        return JSONResponse({"status": "accepted for processing", "event_id": event_id, "event_type": event_type,
+                             "partner": partner.partner_id,
+                             "message": f"the outcome will be on partners.receipts, key {partner.partner_id}"},
+                            status_code=202)
+
+    async def forget_old_signatures(self, every_seconds: float = 60.0) -> None:
+        """FerretDB has no TTL index: delete signatures older than the freshness window, on a timer."""
+        while True:
+            try:
+                # a signature seen at t had a timestamp within t±window: once t+2*window passed (plus a margin),
+                # that timestamp is stale, so the signature can be forgotten
+                cutoff = datetime.now(UTC) - timedelta(seconds=2 * rules.SIGNATURE_WINDOW_SECONDS + 60)
+                await self.partners.forget_signatures_before(cutoff)
+            except Exception:
+                log.warning("forgetting old signatures failed; retrying on the next tick", exc_info=True)
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():  # PyMongo may have swallowed our cancellation
+                raise asyncio.CancelledError
+            await asyncio.sleep(every_seconds)
+
+
+async def _read_at_most(request: Request, limit: int) -> bytes | None:
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _answer(status: int, error: str, message: str, headers: dict | None = None, **extra: object) -> JSONResponse:
+    return JSONResponse({"error": error, "message": message, **extra}, status_code=status, headers=headers)
+
+
+def gateway(request: Request) -> Gateway:
+    return request.app.state.gateway
+
+
+@router.post("/partner-events", status_code=202, responses={
+    400: {"description": "unknown type, invalid JSON or schema"}, 401: {"description": "key, timestamp or signature"},
+    403: {"description": "type outside the partner's scopes"}, 409: {"description": "replayed request"},
+    413: {"description": "body over 64 KiB"}, 429: {"description": "over the partner's rate"},
+    503: {"description": "Kafka unavailable; resend"}})
+async def receive_partner_event(request: Request) -> JSONResponse:
+    """Publish one partner event (see the module docstring for the headers and the signature)."""
+    return await gateway(request).receive(request)

@@ -1,0 +1,82 @@
+"""onboarding's partner collections: `partners` (the registry, API keys hashed), `partner_signatures` (replay guard),
+`partner_inputs` (the outcome of each partner event, so a redelivered one gets the same receipt).
+
+FerretDB has no TTL indexes: old signatures are deleted by `forget_signatures_before`, which the gateway runs on a
+timer. Every filter here is built from validated values (ids matching ID_PATTERN), never from raw partner input."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from services.onboarding.partners import ApiKey, Partner
+from shared.errors import Conflict, NotFound
+
+
+class PartnerStore:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.partners = db["partners"]
+        self.signatures = db["partner_signatures"]
+        self.inputs = db["partner_inputs"]
+
+    async def ensure_indexes(self) -> None:
+        await self.partners.create_index([("keys.key_id", ASCENDING)], name="by_key_id")
+        await self.signatures.create_index([("seen_at", ASCENDING)], name="by_seen_at")
+
+    async def add(self, partner: Partner) -> Partner:
+        try:
+            await self.partners.insert_one({"_id": partner.partner_id, **partner.model_dump(mode="json")})
+        except DuplicateKeyError:
+            raise Conflict(f"partner {partner.partner_id!r} is already registered") from None
+        return partner
+
+    async def ensure(self, partner: Partner) -> None:
+        """Register if absent (keys untouched when present): for seeding a demo registry on every start."""
+        doc = partner.model_dump(mode="json")
+        keys = doc.pop("keys")
+        await self.partners.update_one({"_id": partner.partner_id}, {"$setOnInsert": {"keys": keys}, "$set": doc},
+                                       upsert=True)
+
+    async def get(self, partner_id: str) -> Partner | None:
+        doc = await self.partners.find_one({"_id": partner_id})
+        return Partner.model_validate(doc) if doc else None
+
+    async def all(self) -> list[Partner]:
+        return [Partner.model_validate(d) async for d in self.partners.find({}).sort("_id", ASCENDING)]
+
+    async def by_key_id(self, key_id: str) -> Partner | None:
+        doc = await self.partners.find_one({"keys.key_id": key_id})
+        return Partner.model_validate(doc) if doc else None
+
+    async def add_key(self, partner_id: str, key: ApiKey) -> None:
+        result = await self.partners.update_one({"_id": partner_id}, {"$push": {"keys": key.model_dump(mode="json")}})
+        if result.matched_count == 0:
+            raise NotFound(f"no partner {partner_id!r}")
+
+    async def revoke_key(self, partner_id: str, key_id: str) -> None:
+        partner = await self.get(partner_id)
+        if partner is None or partner.key(key_id) is None:
+            raise NotFound(f"partner {partner_id!r} has no active key {key_id!r}")
+        keys = [k.model_copy(update={"revoked": k.revoked or k.key_id == key_id}).model_dump(mode="json")
+                for k in partner.keys]
+        await self.partners.update_one({"_id": partner_id}, {"$set": {"keys": keys}})
+
+    async def remember_signature(self, signature: str, partner_id: str, seen_at: datetime) -> bool:
+        """False if this signature was seen before (a replay). The unique _id index is the guard."""
+        try:
+            await self.signatures.insert_one({"_id": signature, "partner": partner_id, "seen_at": seen_at})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def forget_signatures_before(self, cutoff: datetime) -> int:
+        return (await self.signatures.delete_many({"seen_at": {"$lt": cutoff}})).deleted_count
+
+    async def outcome(self, input_id: str) -> dict | None:
+        return await self.inputs.find_one({"_id": input_id})
+
+    async def record_outcome(self, input_id: str, receipt: dict) -> None:
+        await self.inputs.update_one({"_id": input_id}, {"$set": {"receipt": receipt}}, upsert=True)

@@ -1,0 +1,165 @@
+"""Partner identities and what they may do: kinds, scopes, API keys, request signatures, rate limits. Pure: no I/O.
+
+A partner is a system that publishes events into the marketplace: the onboarding partner (Clementia) sends supplier
+applications, export agencies (AMDIE, Maroc PME, ASMEX) send endorsements, inspection bodies (SGS, TÜV Rheinland,
+Intertek, Bureau Veritas) send inspection reports. Each may publish only its own event types (its scopes).
+
+API keys: `<key_id>.<secret>`, the secret 32 random bytes (url-safe base64). Only sha256(secret) is stored: a
+high-entropy secret needs no slow hash, and a stolen registry gives no usable key. An HTTP request carries the key
+and an HMAC-SHA256 of `<timestamp>.<body>` keyed with the secret, so the body and its time are bound to the key; a
+request older or newer than five minutes is stale, and a signature seen before is a replay.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import time
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared.events import ID_PATTERN, PartnerEndorsement, PartnerInspectionReport, PartnerSupplierApplication
+from shared.vocabulary import ExportAgency, InspectionBody
+
+SIGNATURE_WINDOW_SECONDS = 300
+KEY_PREFIX_BYTES = 6
+
+
+class PartnerKind(StrEnum):
+    ONBOARDING_PARTNER = "onboarding-partner"
+    EXPORT_AGENCY = "export-agency"
+    INSPECTION_BODY = "inspection-body"
+
+
+SCOPES_BY_KIND: dict[PartnerKind, tuple[str, ...]] = {
+    PartnerKind.ONBOARDING_PARTNER: (PartnerSupplierApplication.TYPE,),
+    PartnerKind.EXPORT_AGENCY: (PartnerEndorsement.TYPE,),
+    PartnerKind.INSPECTION_BODY: (PartnerInspectionReport.TYPE,),
+}
+
+PARTNER_EVENT_TYPES = tuple(t for scopes in SCOPES_BY_KIND.values() for t in scopes)
+
+# Which organisation of the shared vocabulary a partner acts as (the domain records endorsements and inspections
+# by these names); onboarding partners are recorded by their partner id.
+ORGANISATIONS: dict[PartnerKind, type[StrEnum] | None] = {
+    PartnerKind.ONBOARDING_PARTNER: None,
+    PartnerKind.EXPORT_AGENCY: ExportAgency,
+    PartnerKind.INSPECTION_BODY: InspectionBody,
+}
+
+# The demo registry `make run` seeds: id, name, kind, organisation.
+DEMO_PARTNERS: tuple[tuple[str, str, PartnerKind, str | None], ...] = (
+    ("clementia", "Clementia", PartnerKind.ONBOARDING_PARTNER, None),
+    ("amdie", "AMDIE (Moroccan Investment and Export Development Agency)", PartnerKind.EXPORT_AGENCY,
+     ExportAgency.AMDIE),
+    ("maroc-pme", "Maroc PME", PartnerKind.EXPORT_AGENCY, ExportAgency.MAROC_PME),
+    ("asmex", "ASMEX (Moroccan Exporters Association)", PartnerKind.EXPORT_AGENCY, ExportAgency.ASMEX),
+    ("sgs", "SGS", PartnerKind.INSPECTION_BODY, InspectionBody.SGS),
+    ("tuv-rheinland", "TÜV Rheinland", PartnerKind.INSPECTION_BODY, InspectionBody.TUV_RHEINLAND),
+    ("intertek", "Intertek", PartnerKind.INSPECTION_BODY, InspectionBody.INTERTEK),
+    ("bureau-veritas", "Bureau Veritas", PartnerKind.INSPECTION_BODY, InspectionBody.BUREAU_VERITAS),
+)
+
+
+class ApiKey(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    key_id: str = Field(pattern=ID_PATTERN)
+    secret_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    created_at: AwareDatetime
+    revoked: bool = False
+
+
+class Partner(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    partner_id: str = Field(pattern=ID_PATTERN, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    kind: PartnerKind
+    organisation: str | None = Field(None, description="ExportAgency / InspectionBody value it acts as")
+    scopes: list[str]
+    rate_per_minute: int = Field(120, gt=0)
+    keys: list[ApiKey] = []
+
+    def may_publish(self, event_type: str) -> bool:
+        return event_type in self.scopes
+
+    def key(self, key_id: str) -> ApiKey | None:
+        return next((k for k in self.keys if k.key_id == key_id and not k.revoked), None)
+
+
+def new_partner(partner_id: str, name: str, kind: PartnerKind, rate_per_minute: int = 120,
+                organisation: str | None = None) -> Partner:
+    """A partner whose scopes follow from its kind. Agencies and inspection bodies must name the organisation
+    of the vocabulary they are (e.g. "SGS"), since the supplier's record names it."""
+    vocabulary = ORGANISATIONS[kind]
+    if vocabulary is not None and organisation not in {m.value for m in vocabulary}:
+        raise ValueError(f"a {kind.value} must be one of {', '.join(m.value for m in vocabulary)}; "
+                         f"got {organisation!r}")
+    return Partner(partner_id=partner_id, name=name, kind=kind, scopes=list(SCOPES_BY_KIND[kind]),
+                   rate_per_minute=rate_per_minute, organisation=organisation if vocabulary else None)
+
+
+def issue_key(partner: Partner, now: datetime) -> tuple[ApiKey, str]:
+    """A new key for `partner`: the stored record, and the plaintext `<key_id>.<secret>` shown once to the operator."""
+    key_id = f"{partner.partner_id}-{secrets.token_hex(KEY_PREFIX_BYTES)}"
+    secret = secrets.token_urlsafe(32)
+    return ApiKey(key_id=key_id, secret_sha256=hash_secret(secret), created_at=now), f"{key_id}.{secret}"
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def split_key(presented: str) -> tuple[str, str] | None:
+    """`<key_id>.<secret>` -> (key_id, secret), or None when it is not shaped like one of our keys."""
+    key_id, dot, secret = presented.rpartition(".")
+    if not dot or not key_id or not secret or len(presented) > 200:
+        return None
+    return (key_id, secret) if re.fullmatch(ID_PATTERN, key_id) and re.fullmatch(r"[A-Za-z0-9_-]+", secret) else None
+
+
+def key_matches(key: ApiKey, secret: str) -> bool:
+    return hmac.compare_digest(key.secret_sha256, hash_secret(secret))
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """The signature a partner sends in `X-Tijara-Signature`: `sha256=` + hex HMAC-SHA256(secret, ts + '.' + body)."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def signature_valid(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
+    return hmac.compare_digest(sign(secret, timestamp, body), signature)
+
+
+def timestamp_fresh(timestamp: str, now: float, window: float = SIGNATURE_WINDOW_SECONDS) -> bool:
+    """Unix seconds within ±window of now (clocks drift a little; replays beyond the window are refused)."""
+    if not timestamp.isdigit() or len(timestamp) > 12:
+        return False
+    return abs(now - int(timestamp)) <= window
+
+
+class TokenBucket:
+    """Per-partner rate limit: `rate_per_minute` requests a minute, bursts up to the same number.
+
+    In-process, so per replica: with N gateway replicas a partner gets up to N times its rate. Good enough to stop a
+    runaway client; a cluster-wide limit would count in MongoDB (findAndModify upsert of a per-minute window).
+    """
+
+    def __init__(self, clock=time.monotonic) -> None:
+        self._clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}  # partner -> (tokens, last refill)
+
+    def take(self, partner: str, rate_per_minute: int) -> float:
+        """0.0 if the request may go ahead (a token is taken), else the seconds until a token is available."""
+        now = self._clock()
+        tokens, last = self._buckets.get(partner, (float(rate_per_minute), now))
+        tokens = min(float(rate_per_minute), tokens + (now - last) * rate_per_minute / 60.0)
+        if tokens >= 1.0:
+            self._buckets[partner] = (tokens - 1.0, now)
+            return 0.0
+        self._buckets[partner] = (tokens, now)
+        return (1.0 - tokens) * 60.0 / rate_per_minute

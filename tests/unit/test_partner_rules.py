@@ -1,0 +1,79 @@
+"""Partner rules, pure: scopes per kind, keys stored hashed, signatures, freshness, the token bucket."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from services.onboarding import partners as rules
+from services.onboarding.partners import PartnerKind
+from shared.events import PartnerEndorsement, PartnerInspectionReport, PartnerReceipt, PartnerSupplierApplication
+
+
+def test_each_kind_may_publish_only_its_own_event_types() -> None:
+    clementia = rules.new_partner("clementia", "Clementia", PartnerKind.ONBOARDING_PARTNER)
+    amdie = rules.new_partner("amdie", "AMDIE", PartnerKind.EXPORT_AGENCY, organisation="AMDIE")
+    sgs = rules.new_partner("sgs", "SGS", PartnerKind.INSPECTION_BODY, organisation="SGS")
+    assert clementia.may_publish(PartnerSupplierApplication.TYPE)
+    assert amdie.may_publish(PartnerEndorsement.TYPE) and not amdie.may_publish(PartnerInspectionReport.TYPE)
+    assert sgs.may_publish(PartnerInspectionReport.TYPE) and not sgs.may_publish(PartnerSupplierApplication.TYPE)
+    assert not any(p.may_publish(PartnerReceipt.TYPE) for p in (clementia, amdie, sgs))
+    assert {p[0] for p in rules.DEMO_PARTNERS} == {"clementia", "amdie", "maroc-pme", "asmex", "sgs",
+                                                   "tuv-rheinland", "intertek", "bureau-veritas"}
+
+
+def test_keys_are_stored_hashed_and_checked_in_constant_time() -> None:
+    partner = rules.new_partner("sgs", "SGS", PartnerKind.INSPECTION_BODY, organisation="SGS")
+    key, plaintext = rules.issue_key(partner, datetime.now(UTC))
+    key_id, secret = rules.split_key(plaintext)
+    assert key_id == key.key_id and key_id.startswith("sgs-")
+    assert secret not in key.model_dump_json() and len(secret) >= 40
+    assert rules.key_matches(key, secret) and not rules.key_matches(key, secret + "x")
+    partner = partner.model_copy(update={"keys": [key]})
+    assert partner.key(key_id) == key
+    assert partner.model_copy(update={"keys": [key.model_copy(update={"revoked": True})]}).key(key_id) is None
+
+
+def test_agencies_and_bodies_name_the_organisation_they_are() -> None:
+    assert rules.new_partner("tuv", "TÜV", PartnerKind.INSPECTION_BODY, organisation="TÜV Rheinland").organisation
+    assert rules.new_partner("clementia", "Clementia", PartnerKind.ONBOARDING_PARTNER).organisation is None
+    for kind, wrong in ((PartnerKind.INSPECTION_BODY, "AMDIE"), (PartnerKind.EXPORT_AGENCY, None)):
+        with pytest.raises(ValueError, match="must be one of"):
+            rules.new_partner("x", "X", kind, organisation=wrong)
+    for partner_id, name, kind, organisation in rules.DEMO_PARTNERS:
+        rules.new_partner(partner_id, name, kind, organisation=organisation)  # the demo registry is consistent
+
+
+@pytest.mark.parametrize("presented", ["", "nodot", ".secret", "id.", 'x.{"$gt":""}', "a b.c", "id.sec ret",
+                                       "x" * 300 + ".s"])
+def test_malformed_keys_are_not_split(presented: str) -> None:
+    assert rules.split_key(presented) is None
+
+
+def test_signature_binds_secret_timestamp_and_body() -> None:
+    signature = rules.sign("s3cret", "1764230000", b'{"a":1}')
+    assert signature.startswith("sha256=") and len(signature) == 7 + 64
+    assert rules.signature_valid("s3cret", "1764230000", b'{"a":1}', signature)
+    assert not rules.signature_valid("s3cret", "1764230001", b'{"a":1}', signature)
+    assert not rules.signature_valid("s3cret", "1764230000", b'{"a":2}', signature)
+    assert not rules.signature_valid("other", "1764230000", b'{"a":1}', signature)
+    assert not rules.signature_valid("s3cret", "1764230000", b'{"a":1}', signature.upper())
+
+
+def test_timestamps_are_fresh_within_five_minutes_only() -> None:
+    now = 1_764_230_000.0
+    assert rules.timestamp_fresh("1764230000", now) and rules.timestamp_fresh("1764229701", now)
+    assert rules.timestamp_fresh("1764230299", now)
+    assert not rules.timestamp_fresh("1764229600", now) and not rules.timestamp_fresh("1764230400", now)
+    for junk in ("", "-1", "1.5", "1e9", "abc", "9" * 20):
+        assert not rules.timestamp_fresh(junk, now), junk
+
+
+def test_token_bucket_allows_a_burst_then_refills_at_the_rate() -> None:
+    clock = [0.0]
+    bucket = rules.TokenBucket(clock=lambda: clock[0])
+    assert [bucket.take("amdie", 60) for _ in range(60)] == [0.0] * 60
+    wait = bucket.take("amdie", 60)
+    assert 0.9 < wait <= 1.0
+    assert bucket.take("sgs", 60) == 0.0  # partners are limited separately
+    clock[0] += 1.0
+    assert bucket.take("amdie", 60) == 0.0 and bucket.take("amdie", 60) > 0
