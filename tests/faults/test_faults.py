@@ -100,18 +100,21 @@ async def figures(market, test: str, world: World, sent: int, result: dict[str, 
 async def test_kill_9_each_service_mid_stream_loses_and_doubles_nothing(market):
     """2,400 events flowing (and suppliers applying over HTTP): each service in turn gets SIGKILL, and is restarted."""
     world = World.generate(f"k9{market.run_id}", 2400, seed=1)
-    restarts = {}
-    with OnboardingLoad(market.url("onboarding")) as load:
+    restarts, sent_at_kill = {}, {}
+    with OnboardingLoad(market.url("onboarding"), suppliers=120, per_second=3) as load:
         async with Publisher(market.kafka, prefix(market)) as publisher:
-            flow = asyncio.create_task(publisher.send(world.envelopes, per_second=200, chunk=50))
+            # paced so the stream outlasts the four kill-restart cycles (each ~10 s on a busy 2-core machine)
+            flow = asyncio.create_task(publisher.send(world.envelopes, per_second=50, chunk=25))
             for service in ("showcase", "catalogue", "inquiries", "onboarding"):
                 await asyncio.sleep(1.0)  # mid-stream
                 killed = time.monotonic()
+                sent_at_kill[service] = publisher.sent
                 market.signal(service, signal.SIGKILL)
                 await asyncio.to_thread(market.processes[service].wait)
                 market.start(service)
                 await asyncio.to_thread(market.wait_ready, 60, service)
                 restarts[service] = round(time.monotonic() - killed, 1)
+            assert not flow.done(), "the stream ended before the last kill: slow the publisher down"
             await flow
             sent = publisher.sent
         last_sent = time.monotonic()
@@ -119,7 +122,8 @@ async def test_kill_9_each_service_mid_stream_loses_and_doubles_nothing(market):
     recover = time.monotonic() - last_sent
     outbox = await outbox_check(market, load)
     await figures(market, "kill-9 each service", world, sent, result, recover, outbox,
-                  restart_s=json.dumps(restarts).replace(" ", ""))
+                  restart_s=json.dumps(restarts).replace(" ", ""),
+                  sent_at_kill=json.dumps(sent_at_kill).replace(" ", ""))
     assert_exact(result)
     assert outbox.exact and outbox.expected_events > 0, outbox
 
