@@ -15,6 +15,7 @@ from shared.settings import ServiceSettings
 class Settings(ServiceSettings):
     service_name: str = "showcase"
     http_port: int = 8000
+    page_cache_seconds: float = 1.0  # how stale a served page may be, at most, beyond the event stream's own lag
 
 
 def build(settings: Settings | None = None) -> FastAPI:
@@ -23,7 +24,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     store = ShowcaseStore(live)
     runtime.on_start += [live.start, store.ensure_indexes]
     runtime.on_stop.append(live.stop)
-    showcase = Showcase(store)
+    showcase = Showcase(store, runtime.settings.page_cache_seconds)
     consumers.register(runtime.broker, showcase, runtime.settings)
     app = create_app(runtime, [api.router], "The country page, built from the event stream alone.")
     app.state.showcase = showcase

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime
 
 from services.showcase import domain
@@ -12,31 +14,47 @@ from shared.events import Envelope
 
 
 class Showcase:
-    def __init__(self, store: ShowcaseStore) -> None:
+    """`cache_seconds`: how long one computed view of a country serves page requests. The read model is eventually
+    consistent anyway, and on FerretDB reading a country's listings costs a few hundred milliseconds, so concurrent
+    and back-to-back requests share one computation (single flight) instead of each scanning the read model."""
+
+    def __init__(self, store: ShowcaseStore, cache_seconds: float = 0.0) -> None:
         self.store = store
+        self.cache_seconds = cache_seconds
+        self._views: dict[str, tuple[float, asyncio.Future]] = {}
 
     async def apply(self, envelope: Envelope) -> None:
         await self.store.apply(envelope.data)
 
-    async def _shown(self, country: str, now: datetime) -> tuple[domain.Shown, dict[str, int]]:
+    async def _shown(self, country: str, now: datetime | None) -> tuple[domain.Shown, dict[str, int]]:
+        if now is not None or self.cache_seconds <= 0:
+            return await self._compute(country, now or datetime.now(UTC))
+        started, view = self._views.get(country, (0.0, None))
+        if view is None or time.monotonic() - started > self.cache_seconds or (view.done() and view.exception()):
+            view = asyncio.ensure_future(self._compute(country, datetime.now(UTC)))
+            self._views[country] = (time.monotonic(), view)
+        return await asyncio.shield(view)
+
+    async def _compute(self, country: str, now: datetime) -> tuple[domain.Shown, dict[str, int]]:
         suppliers = await self.store.verified_suppliers(country)
         ids = [s.supplier_id for s in suppliers]
-        products = await self.store.listed_products(country, ids)
         since = now - domain.WINDOW
-        figures = await self.store.response_figures(ids, since)
-        demand = await self.store.demand_by_country(ids, since)
+        products, figures, demand = await asyncio.gather(
+            self.store.listed_products(country, ids), self.store.response_figures(ids, since),
+            self.store.demand_by_country(ids, since),
+        )
         return domain.shown(suppliers, products, figures), demand
 
     async def country_page(self, code: str, filters: Filters = Filters(), now: datetime | None = None) -> CountryPage:
         domain.country_name(code)
         country = code.upper()
-        view, demand = await self._shown(country, now or datetime.now(UTC))
+        view, demand = await self._shown(country, now)
         return domain.build_page(country, view, demand, filters)
 
     async def supplier_page(self, code: str, supplier_id: str, now: datetime | None = None) -> SupplierPage:
         domain.country_name(code)
         country = code.upper()
-        view, _ = await self._shown(country, now or datetime.now(UTC))
+        view, _ = await self._shown(country, now)
         legal_name = await self.store.supplier_legal_name(supplier_id)
         if legal_name is None:
             raise NotFound(f"no supplier {supplier_id!r}", supplier_id=supplier_id)

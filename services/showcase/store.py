@@ -4,6 +4,7 @@ Figures come from `$match` + `$group` with `$sum` only (what FerretDB supports; 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from pymongo import ASCENDING
@@ -51,10 +52,13 @@ class ShowcaseStore:
     async def response_figures(self, supplier_ids: list[str], since: datetime) -> dict[str, ResponseFigures]:
         """One `$group` per measure: FerretDB 1.24 computes only the first accumulator of a `$group` correctly
         (the others come back 0), so each sum gets its own small pipeline over the same `$match`."""
+        measures = {"inquiries": 1, "answered": "$answered", "answered_in_24h": "$answered_in_24h",
+                    "response_seconds": "$response_seconds"}
+        totals = await asyncio.gather(*(self._sum_by(supplier_ids, since, "$supplier_id", expression)
+                                        for expression in measures.values()))
         sums: dict[str, dict[str, float]] = {}
-        for measure, expression in (("inquiries", 1), ("answered", "$answered"),
-                                    ("answered_in_24h", "$answered_in_24h"), ("response_seconds", "$response_seconds")):
-            for supplier_id, value in (await self._sum_by(supplier_ids, since, "$supplier_id", expression)).items():
+        for measure, by_supplier in zip(measures, totals, strict=True):
+            for supplier_id, value in by_supplier.items():
                 sums.setdefault(supplier_id, {})[measure] = value
         return {supplier_id: ResponseFigures.model_validate(row) for supplier_id, row in sums.items()}
 
