@@ -97,14 +97,12 @@ class OutboxRelay:
         collection finds the aggregates with pending events and measures the outbox on the way."""
         sent, depth, oldest = 0, 0, None
         for coll in self._collections.values():
-            ids = []
-            async for doc in coll.find({"outbox": {"$ne": []}}, {"outbox.created_at": 1}):
-                ids.append(doc["_id"])
+            docs = await coll.find({"outbox": {"$ne": []}}, {"outbox": 1}).to_list()
+            for doc in docs:
                 depth += len(doc["outbox"])
                 first = min(e["created_at"] for e in doc["outbox"])
                 oldest = first if oldest is None else min(oldest, first)
-            if ids:
-                sent += await self._drain(coll, {"_id": {"$in": ids}})
+            sent += await self._publish(coll, docs)
         self._gauge(depth - sent, oldest if depth > sent else None)
         return sent
 
@@ -125,22 +123,26 @@ class OutboxRelay:
         telemetry.OUTBOX_AGE.set(age)
         return depth, age
 
-    async def _drain(self, coll: AsyncCollection, query: dict, batch: int = 50) -> int:
-        # 50 aggregates a round: FerretDB 1.24 never answers a bulk of ~100 `$pullAll` updates (measured; 60 pass)
+    async def _drain(self, coll: AsyncCollection, query: dict) -> int:
+        return await self._publish(coll, await coll.find({**query, "outbox": {"$ne": []}}, {"outbox": 1}).to_list())
+
+    async def _publish(self, coll: AsyncCollection, docs: list[dict], batch: int = 50) -> int:
+        """Publish the entries as read, then `$pullAll` exactly those: entries pushed after the read stay for the
+        next pass, so one read serves the whole pass (re-querying per round made FerretDB rescan the collection).
+        50 aggregates a round: FerretDB 1.24 never answers a bulk of ~100 `$pullAll` updates (measured; 60 pass)."""
         sent = 0
-        while docs := await coll.find({**query, "outbox": {"$ne": []}}, {"outbox": 1}).limit(batch).to_list():
-            deliveries = [await self._send(entry) for doc in docs for entry in doc["outbox"]]
-            await asyncio.gather(*deliveries)  # acks=all for every event before any is pulled
-            # $pullAll of the entries exactly as read: FerretDB's $pull takes no query conditions.
+        for start in range(0, len(docs), batch):
+            round_docs = docs[start:start + batch]
+            entries = [entry for doc in round_docs for entry in doc["outbox"]]
+            await asyncio.gather(*[await self._send(e) for e in entries])  # acks=all for all before any is pulled
             async with write_lock(coll):  # FerretDB loses concurrent updates of one document: see write_lock
                 await coll.bulk_write(
-                    [UpdateOne({"_id": d["_id"]}, {"$pullAll": {"outbox": d["outbox"]}}) for d in docs], ordered=False
+                    [UpdateOne({"_id": d["_id"]}, {"$pullAll": {"outbox": d["outbox"]}}) for d in round_docs],
+                    ordered=False,
                 )
-            for entry in (e for d in docs for e in d["outbox"]):
+            for entry in entries:
                 telemetry.EVENTS_PUBLISHED.labels(entry["topic"]).inc()
-            sent += len(deliveries)
-            if len(docs) < batch:
-                break
+            sent += len(entries)
         return sent
 
     async def _send(self, entry: dict) -> asyncio.Future:
