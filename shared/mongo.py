@@ -103,7 +103,6 @@ async def save_aggregate(
         raise ConcurrentUpdate(f"{_id} changed meanwhile (expected version {expected_version}); retry the request")
 
 
-
 async def record_once(coll: AsyncCollection, event_id: str, **facts: Any) -> bool:
     """Record, under the unique `_id` index, that the event `event_id` is being handled; False if a delivery of it
     already completed its effect (this one is a redelivery and must do nothing).

@@ -21,7 +21,7 @@ def _local_stack() -> Iterator[Infrastructure]:
     from deploy.local import stack
 
     profile = stack.profile("test")
-    already = stack._running(profile, "kafka") and stack._running(profile, "ferretdb")
+    already = stack.running(profile, "kafka") and stack.running(profile, "ferretdb")
     profile = stack.up("test")
     try:
         yield Infrastructure(profile.bootstrap, profile.mongodb_url)

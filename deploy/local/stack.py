@@ -133,7 +133,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _running(p: Profile, server: str) -> int | None:
+def running(p: Profile, server: str) -> int | None:
     f = _pid_file(p, server)
     if f.exists():
         pid = int(f.read_text())
@@ -157,7 +157,7 @@ def _kafka_config(p: Profile) -> Path:
 
 
 def start_kafka(p: Profile) -> None:
-    if _running(p, "kafka"):
+    if running(p, "kafka"):
         return
     cfg = _kafka_config(p)
     java = ["java", "-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-XX:TieredStopAtLevel=1",
@@ -171,7 +171,7 @@ def start_kafka(p: Profile) -> None:
 
 
 def start_ferretdb(p: Profile) -> None:
-    if _running(p, "ferretdb"):
+    if running(p, "ferretdb"):
         return
     data = p.dir / "ferretdb-data"
     data.mkdir(parents=True, exist_ok=True)
@@ -216,7 +216,7 @@ def wait_until_ready(p: Profile, timeout: float = 90.0) -> None:
     with console.status("Waiting for Kafka and FerretDB to answer …"):
         while checks and time.monotonic() < deadline:
             for name, check in list(checks.items()):
-                if not _running(p, name):
+                if not running(p, name):
                     raise typer.Exit(f"{name} exited during start-up; see {p.dir / (name + '.log')}")
                 if asyncio.run(check(p)):
                     checks.pop(name)
@@ -227,7 +227,7 @@ def wait_until_ready(p: Profile, timeout: float = 90.0) -> None:
 
 
 def stop_server(p: Profile, server: str, grace: float = 20.0) -> None:
-    pid = _running(p, server)
+    pid = running(p, server)
     if pid:
         os.killpg(pid, signal.SIGTERM)
         deadline = time.monotonic() + grace
@@ -253,7 +253,7 @@ def up(name: str) -> Profile:
     p = profile(name)
     provision_kafka()
     provision_ferretdb()
-    if not p.keep_data and not (_running(p, "kafka") or _running(p, "ferretdb")):
+    if not p.keep_data and not (running(p, "kafka") or running(p, "ferretdb")):
         shutil.rmtree(p.dir, ignore_errors=True)
     p.dir.mkdir(parents=True, exist_ok=True)
     start_ferretdb(p)

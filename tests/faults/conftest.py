@@ -4,16 +4,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import threading
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from deploy.local import stack
 from deploy.local.marketplace import Marketplace
 from tests import factories
 
@@ -27,9 +30,31 @@ REPORT = Path(__file__).resolve().parents[2] / ".stack" / "reports" / "fault-fig
 
 @pytest.fixture
 async def market(infrastructure, tmp_path_factory):
+    async with _marketplace(infrastructure.kafka, infrastructure.mongodb, tmp_path_factory) as market:
+        yield market
+
+
+@pytest.fixture
+async def market_on_local_broker(tmp_path_factory):
+    """For the broker-restart test, which must stop and start the broker itself: always the local test stack's
+    Kafka and FerretDB (started here if needed), whatever servers the rest of the suite uses."""
+    profile = stack.profile("test")
+    already = stack.running(profile, "kafka") and stack.running(profile, "ferretdb")
+    profile = await asyncio.to_thread(stack.up, "test")
+    try:
+        async with _marketplace(profile.bootstrap, profile.mongodb_url, tmp_path_factory) as market:
+            yield market, profile
+    finally:
+        if not already:
+            await asyncio.to_thread(stack.stop_server, profile, "kafka")
+            await asyncio.to_thread(stack.stop_server, profile, "ferretdb")
+
+
+@contextlib.asynccontextmanager
+async def _marketplace(kafka: str, mongodb: str, tmp_path_factory) -> AsyncIterator[Marketplace]:
     run = uuid.uuid4().hex[:6]
     market = Marketplace(
-        infrastructure.kafka, infrastructure.mongodb, ports=dict(FAULT_PORTS),
+        kafka, mongodb, ports=dict(FAULT_PORTS),
         log_dir=tmp_path_factory.mktemp(f"faults-{run}"), database_prefix=f"faults_{run}",
         extra_env={"KAFKA_TOPIC_PREFIX": f"faults-{run}.", "OUTBOX_POLL_SECONDS": "1.0", "LOG_LEVEL": "WARNING",
                    "CONSUMER_BACKOFF_SECONDS": "0.05"},
