@@ -38,7 +38,9 @@ class Marketplace:
         return {
             **os.environ, "KAFKA_BOOTSTRAP_SERVERS": self.kafka, "MONGODB_URL": self.mongodb,
             "MONGODB_DATABASE": f"{self.database_prefix}_{service}", "HTTP_PORT": str(self.ports[service]),
-            "PYTHONUNBUFFERED": "1", **self.extra_env,
+            "PYTHONUNBUFFERED": "1",
+            **({"INQUIRIES_URL": self.url("inquiries")} if service == "showcase" and "inquiries" in self.ports else {}),
+            **self.extra_env,
         }
 
     def start(self, *services: str) -> None:

@@ -16,14 +16,17 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from babel import Locale
+
+from services.showcase.countries import Country
 from services.showcase.page import (
-    CategoryCount, CountryPage, Demand, DemandRow, Filters, Headline, Partner, ProductCard, ProductGrid,
+    CategoryCount, CountryPage, Demand, DemandRow, Filters, Headline, ProductCard, ProductGrid, ProductPage,
     SupplierCard, SupplierPage,
 )
 from shared.errors import NotFound
 from shared.events import SupplierProfile, SupplierStatus, VerificationLevel
 from shared.listing import StoredListing
-from shared.vocabulary import NORTH_AMERICA, SECTOR_LABELS, ExportAgency, InspectionBody, Sector, buyer_region
+from shared.vocabulary import NORTH_AMERICA, SECTOR_LABELS, Sector, buyer_region
 
 WINDOW = timedelta(days=30)
 FEATURED = 8
@@ -32,13 +35,6 @@ LEVEL_RANK = {VerificationLevel.INSPECTED: 3, VerificationLevel.ENDORSED: 2, Ver
 BADGES = {VerificationLevel.INSPECTED: "Verified · on-site inspected", VerificationLevel.ENDORSED:
           "Verified · agency endorsed", VerificationLevel.DOCUMENTS: "Verified · documents checked",
           VerificationLevel.NONE: "Verified"}
-COUNTRIES = {"MA": "Morocco"}
-PARTNERS = {"MA": [Partner(name="AMDIE (Morocco Now)", role="investment and export agency: endorses exporters"),
-                   Partner(name=ExportAgency.MAROC_PME.value, role="SME promotion agency: endorses exporters"),
-                   Partner(name="ASMEX", role="exporters' confederation: endorses exporters"),
-                   Partner(name="Clementia", role="onboarding partner: opens SMEs' digital storefronts"),
-                   *(Partner(name=b.value, role="independent inspection body: on-site verification")
-                     for b in InspectionBody)]}
 
 
 class SupplierView(BaseModel):
@@ -74,10 +70,15 @@ class ResponseFigures(BaseModel):
 
 
 def country_name(code: str) -> str:
-    country = code.upper()
-    if country not in COUNTRIES:
-        raise NotFound(f"no country page for {code!r}; pages exist for {', '.join(COUNTRIES)}", country=code)
-    return COUNTRIES[country]
+    """The country's English name (CLDR); the page's JSON speaks English, its HTML the visitor's language."""
+    return Locale("en").territories.get(code.upper(), code.upper())
+
+
+def configured(countries: Mapping[str, Country], code: str) -> Country:
+    country = countries.get(code.upper())
+    if country is None:
+        raise NotFound(f"no country page for {code!r}; pages exist for {', '.join(sorted(countries))}", country=code)
+    return country
 
 
 def recent(docs: Iterable[Mapping[str, Any]], supplier_ids: Iterable[str], since: datetime) -> list[Mapping]:
@@ -131,8 +132,9 @@ def _product_card(p: ProductView, supplier: SupplierView) -> ProductCard:
     )
 
 
-def matches(card: ProductCard, f: Filters) -> bool:
-    return ((f.category is None or card.category == f.category)
+def matches(card: ProductCard, f: Filters, found: set[str] | None = None) -> bool:
+    return ((found is None or card.product_id in found)
+            and (f.category is None or card.category == f.category)
             and (f.region is None or card.origin_region == f.region)
             and (f.certification is None or f.certification in card.certifications)
             and (f.max_moq is None or card.moq <= f.max_moq)
@@ -159,8 +161,10 @@ def shown(suppliers: Iterable[SupplierView], products: Iterable[ProductView],
     return Shown(suppliers=cards, products=product_cards)
 
 
-def build_page(country: str, view: Shown, demand: Mapping[str, int], filters: Filters) -> CountryPage:
-    matching = [c for c in view.products if matches(c, filters)]
+def build_page(country: Country, view: Shown, demand: Mapping[str, int], filters: Filters,
+               found: set[str] | None = None) -> CountryPage:
+    """`found`: the products a text search found (None: no search)."""
+    matching = [c for c in view.products if matches(c, filters, found)]
     pages = max(1, math.ceil(len(matching) / filters.per_page))
     page = min(filters.page, pages)
     start = (page - 1) * filters.per_page
@@ -170,7 +174,7 @@ def build_page(country: str, view: Shown, demand: Mapping[str, int], filters: Fi
     for code, count in demand.items():
         by_region[buyer_region(code)] += count
     return CountryPage(
-        country=country, name=COUNTRIES[country],
+        country=country.code, name=country_name(country.code),
         headline=Headline(
             verified_suppliers=len(view.suppliers), products=len(view.products), categories=len(categories),
             inquiries_30d=total_inquiries,
@@ -182,7 +186,7 @@ def build_page(country: str, view: Shown, demand: Mapping[str, int], filters: Fi
         products=ProductGrid(filters=filters.model_copy(update={"page": page}), total=len(matching), page=page,
                              pages=pages, items=matching[start:start + filters.per_page]),
         demand=Demand(by_country=_rows(demand), by_region=_rows(by_region)),
-        partners=PARTNERS.get(country, []),
+        partners=list(country.partners),
     )
 
 
@@ -190,20 +194,37 @@ def _rows(counts: Mapping[str, int]) -> list[DemandRow]:
     return [DemandRow(name=k, inquiries=v) for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def build_supplier_page(country: str, supplier_id: str, view: Shown, legal_name: str) -> SupplierPage:
-    card = next((c for c in view.suppliers if c.supplier_id == supplier_id), None)
-    if card is None:
-        raise NotFound(f"no verified supplier {supplier_id!r} on the {COUNTRIES[country]} page",
-                       supplier_id=supplier_id)
-    return SupplierPage(country=country, name=COUNTRIES[country], supplier=card, legal_name=legal_name,
+def build_supplier_page(country: Country, supplier_id: str, view: Shown, legal_name: str) -> SupplierPage:
+    card = _verified(country, supplier_id, view)
+    return SupplierPage(country=country.code, name=country_name(country.code), supplier=card, legal_name=legal_name,
                         products=[p for p in view.products if p.supplier_id == supplier_id])
 
 
-def page_from_documents(country: str, docs: Mapping[str, Mapping[str, Mapping[str, Any]]], now: datetime,
+def _verified(country: Country, supplier_id: str, view: Shown) -> SupplierCard:
+    card = next((c for c in view.suppliers if c.supplier_id == supplier_id), None)
+    if card is None:
+        raise NotFound(f"no verified supplier {supplier_id!r} on the {country_name(country.code)} page",
+                       supplier_id=supplier_id)
+    return card
+
+
+def build_product_page(country: Country, product: ProductView, view: Shown) -> ProductPage:
+    card = next((c for c in view.products if c.product_id == product.product_id), None)
+    if card is None or product.listing is None:
+        raise NotFound(f"no listed product {product.product_id!r} on the {country_name(country.code)} page",
+                       product_id=product.product_id)
+    listing = product.listing
+    return ProductPage(country=country.code, name=country_name(country.code), product=card,
+                       description=listing.description, image_urls=list(listing.image_urls),
+                       supply_ability=listing.supply_ability, samples_price=listing.samples.price,
+                       supplier=_verified(country, card.supplier_id, view))
+
+
+def page_from_documents(country: Country, docs: Mapping[str, Mapping[str, Mapping[str, Any]]], now: datetime,
                         filters: Filters = Filters()) -> CountryPage:
     """The whole page from a read model held in memory (see projection.Projection): the pure path."""
-    suppliers = [SupplierView.model_validate(d) for d in docs["suppliers"].values() if d.get("country") == country]
-    products = [ProductView.model_validate(d) for d in docs["products"].values() if d.get("country") == country]
+    suppliers = [SupplierView.model_validate(d) for d in docs["suppliers"].values() if d.get("country") == country.code]
+    products = [ProductView.model_validate(d) for d in docs["products"].values() if d.get("country") == country.code]
     ids = [s.supplier_id for s in suppliers if s.status is SupplierStatus.VERIFIED]
     inquiries = recent(docs["inquiries"].values(), ids, now - WINDOW)
     view = shown(suppliers, products, response_figures(inquiries))
