@@ -17,6 +17,7 @@ $(VENV)/.installed: pyproject.toml
 setup: $(VENV)/.installed  ## virtual environment, dependencies, Kafka jars, FerretDB binary (cached), chromium
 	$(PY) -m deploy.local.stack provision
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)  # Debian's, for the e2e page test
+	@test -f .stack/npm/node_modules/axe-core/axe.min.js || npm install --silent --no-audit --no-fund --prefix .stack/npm axe-core@4.14.1  # accessibility checks of the page tests
 
 run: setup  ## the whole marketplace on the 'run' stack; prints the country page URL; Ctrl-C stops everything
 	$(PY) -m cli run

@@ -24,6 +24,12 @@ from deploy.local.demo_data import (
 FOOD = {"agri-food", "seafood", "olive-oil-and-olives", "spices-and-dates"}
 AGENCIES = ["AMDIE", "Maroc PME", "ASMEX"]
 INSPECTORS = ["SGS", "TÜV Rheinland", "Intertek", "Bureau Veritas"]
+DEMO_PICTURES = "http://127.0.0.1:8000/media/demo"
+VARIANTS = [  # (English, MOQ factor, French, Arabic): a supplier's further listings of the same product
+    ("bulk export packing", 4, "conditionnement export en vrac", "تعبئة تصدير بالجملة"),
+    ("private label", 2, "marque de distributeur", "علامة خاصة"),
+    ("retail-ready packs", 1, "emballages prêts à la vente", "عبوات جاهزة للبيع بالتقسيط"),
+]
 CERT_DOCUMENTS = {"ISO 9001": "ISO 9001 certificate", "organic": "organic certificate", "halal": "halal certificate"}
 
 
@@ -93,14 +99,22 @@ def workflow(i: int, scale: Scale, rng: random.Random) -> list[tuple[str, dict |
     return [*steps, ("verification", {"decision": "verified"})]
 
 
-def listing(sector: str, region: str, rng: random.Random) -> dict:
-    title, hs_code, unit, moq, price, certifications = rng.choice(SECTORS[sector][1])
+def listing(sector: str, region: str, rng: random.Random, nth: int = 0, pictures: str = DEMO_PICTURES) -> dict:
+    """The supplier's `nth` listing: its sector's products in turn, then variants, so no title repeats."""
+    templates = SECTORS[sector][1]
+    title, hs_code, unit, moq, price, certifications = templates[nth % len(templates)]
+    variant = VARIANTS[(nth // len(templates) - 1) % len(VARIANTS)] if nth >= len(templates) else None
+    base_title = title
+    if variant:
+        title = f"{title}, {variant[0]}"
+        moq *= variant[1]
     price *= rng.uniform(0.9, 1.15)
     tiers = [{"min_quantity": moq, "max_quantity": moq * 5 - 1, "unit_price": f"{price:.2f}"},
              {"min_quantity": moq * 5, "max_quantity": moq * 20 - 1, "unit_price": f"{price * 0.93:.2f}"},
              {"min_quantity": moq * 20, "max_quantity": None, "unit_price": f"{price * 0.87:.2f}"}]
     return {
-        "title": {"en": title, "fr": FRENCH_TITLES.get(title), "ar": ARABIC_TITLES.get(title)},
+        "title": {"en": title, "fr": _variant(FRENCH_TITLES.get(base_title), variant, 2),
+                  "ar": _variant(ARABIC_TITLES.get(base_title), variant, 3)},
         "description": {"en": f"{title}, from {region}. Export packaging, documents for customs clearance provided."},
         "category": sector, "hs_code": hs_code, "moq": moq, "moq_unit": unit, "currency": "USD",
         "price_tiers": _open_ended(tiers[:rng.choice([1, 2, 3])] if rng.random() < 0.3 else tiers),
@@ -108,8 +122,16 @@ def listing(sector: str, region: str, rng: random.Random) -> dict:
         "supply_ability": {"quantity": moq * rng.choice([20, 50, 100]), "unit": unit, "period": "month"},
         "samples": {"available": rng.random() < 0.6}, "incoterms": rng.sample(["FOB", "CIF", "EXW", "CFR", "DDP"], 2),
         "port_of_loading": PORTS.get(region, "Casablanca"), "origin_region": region, "certifications": certifications,
-        "image_urls": [f"https://images.tijara.example/{hs_code}/{rng.randrange(1000)}.jpg"],
+        "image_urls": [] if rng.random() < 0.1 else [f"{pictures}/{_slug(base_title)}.svg"],
     }
+
+
+def _variant(title: str | None, variant: tuple | None, language: int) -> str | None:
+    return f"{title}, {variant[language]}" if title and variant else title
+
+
+def _slug(title: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in title.lower()).split())[:60]
 
 
 def _open_ended(tiers: list[dict]) -> list[dict]:
@@ -174,9 +196,11 @@ async def seed(urls: dict[str, str], scale: Scale = Scale(), seed_value: int = 2
             verified = [s for s in suppliers if s["status"] == "verified"]
 
             progress.update(task, description="Listing products")
+            pictures = f"{urls.get('showcase', 'http://127.0.0.1:8000')}/media/demo"  # served locally
             bodies = [{"supplier_id": s["supplier_id"],
-                       "listing": listing(s["profile"]["sectors"][0], s["profile"]["region"], rng)}
-                      for s in (verified[i % len(verified)] for i in range(scale.products))]
+                       "listing": listing(s["profile"]["sectors"][0], s["profile"]["region"], rng,
+                                          i // len(verified), pictures)}
+                      for i, s in ((i, verified[i % len(verified)]) for i in range(scale.products))]
             products = [r.json() for r in await asyncio.gather(
                 *(call("POST", f"{urls['catalogue']}/products", b, retry=True) for b in bodies))]
 

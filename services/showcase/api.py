@@ -171,10 +171,10 @@ def _form_with_errors(request: Request, code: str, lang: str, submission: inquir
     kind, arg = ("product", form["product_id"]) if form.get("product_id") else ("supplier", form.get("supplier_id"))
     try:
         country = pages.countries[code.upper()]
-        page, _ = pages.model(renditions, (kind, country.code, "json", lang, arg))
+        page, _ = pages.model(renditions.build, (kind, country.code, "json", lang, arg))
     except (KeyError, NotFound):
         return error_page(request, lang, 404, gettext(lang, "Page not found"), gettext(lang, "Page not found"))
-    body = pages.html(country, lang, kind, page, renditions, form=form, errors=submission.errors,
+    body = pages.html(country, lang, kind, page, renditions.build, form=form, errors=submission.errors,
                       jsonld=None)
     return Response(body, status_code=422, media_type=HTML, headers={"Cache-Control": "no-store"})
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -118,7 +118,7 @@ def _rank(card: SupplierCard) -> tuple:
             -(card.inquiries_30d + card.products), card.trade_name, card.supplier_id)
 
 
-def _product_card(p: ProductView, supplier: SupplierView) -> ProductCard:
+def product_card(p: ProductView, supplier: SupplierView) -> ProductCard:
     listing = p.listing
     return ProductCard(
         product_id=p.product_id, supplier_id=p.supplier_id, supplier_name=supplier.profile.trade_name,
@@ -149,14 +149,17 @@ class Shown(BaseModel):
 
 
 def shown(suppliers: Iterable[SupplierView], products: Iterable[ProductView],
-          figures: Mapping[str, ResponseFigures]) -> Shown:
+          figures: Mapping[str, ResponseFigures],
+          card: Callable[[ProductView, SupplierView], ProductCard] | None = None) -> Shown:
+    """`card`: how a product's card is made (a caller may reuse the cards of products that did not change)."""
+    card = card or product_card
     verified = {s.supplier_id: s for s in suppliers if s.status is SupplierStatus.VERIFIED}
     listed = [p for p in products if p.listed and p.listing is not None and p.supplier_id in verified]
     per_supplier = Counter(p.supplier_id for p in listed)
     cards = sorted((_supplier_card(s, per_supplier[i], figures.get(i, ResponseFigures())) for i, s in verified.items()),
                    key=_rank)
     order = {c.supplier_id: n for n, c in enumerate(cards)}
-    product_cards = sorted((_product_card(p, verified[p.supplier_id]) for p in listed),
+    product_cards = sorted((card(p, verified[p.supplier_id]) for p in listed),
                            key=lambda c: (order[c.supplier_id], c.title.en, c.product_id))
     return Shown(suppliers=cards, products=product_cards)
 

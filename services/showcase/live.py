@@ -18,6 +18,7 @@ from typing import Any
 
 from services.showcase import domain
 from services.showcase.domain import ProductView, ResponseFigures, SupplierView
+from services.showcase.page import ProductCard
 from services.showcase.projection import INQUIRIES, PRODUCTS, SUPPLIERS, route
 from services.showcase.search import WordIndex, search
 from shared.events import Event, SupplierStatus
@@ -34,6 +35,7 @@ class LiveModel:
         self._arrivals: list[tuple[datetime, str]] = []  # (received_at, inquiry id), oldest first
         self.since: datetime | None = None  # start of the window; inquiries received before it count for nothing
         self.product_words, self.supplier_words = WordIndex(), WordIndex()
+        self._cards: dict[str, tuple[int, int, ProductCard]] = {}  # product id -> (its seq, supplier's seq, card)
         self.changes = 0  # bumped by every change that lands: the rendered pages' version
 
     def apply(self, event: Event) -> bool:
@@ -114,7 +116,17 @@ class LiveModel:
         demand: Counter = Counter()
         for supplier_id in verified:
             demand.update(self.demand.get(supplier_id, {}))
-        return domain.shown(suppliers, products, self.figures), dict(demand)
+        return domain.shown(suppliers, products, self.figures, self._card), dict(demand)
+
+    def _card(self, product: ProductView, supplier: SupplierView) -> ProductCard:
+        """A product's card changes only with the product's or its supplier's events: made once per pair."""
+        p_seq = self.docs[PRODUCTS][product.product_id]["sequence"]
+        s_seq = self.docs[SUPPLIERS][supplier.supplier_id]["sequence"]
+        cached = self._cards.get(product.product_id)
+        if cached is None or cached[:2] != (p_seq, s_seq):
+            cached = (p_seq, s_seq, domain.product_card(product, supplier))
+            self._cards[product.product_id] = cached
+        return cached[2]
 
     def search(self, query: str) -> set[str]:
         return search(query, self.product_words, self.supplier_words,

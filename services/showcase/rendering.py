@@ -17,7 +17,7 @@ from services.showcase import domain, i18n
 from services.showcase.countries import Country
 from services.showcase.live import LiveModel
 from services.showcase.page import Filters
-from services.showcase.renditions import Rendition, Renditions
+from services.showcase.renditions import Build, Rendition
 from shared.errors import NotFound
 from shared.vocabulary import SECTOR_LABELS, Certification, Incoterm, Region
 
@@ -66,7 +66,7 @@ class Pages:
         return [("country", code, "json", None, DEFAULT_FILTERS),
                 *(("country", code, "html", lang, DEFAULT_FILTERS) for lang in i18n.LANGUAGES)]
 
-    def __call__(self, r: Renditions, key: tuple) -> Rendition:
+    def __call__(self, r: Build, key: tuple) -> Rendition:
         if key[0] == "sitemap":
             return Rendition.of(self.sitemap(r).encode(), "application/xml")
         kind, code, fmt, lang, _ = key
@@ -75,7 +75,7 @@ class Pages:
             return Rendition.of(page.model_dump_json().encode(), JSON)
         return Rendition.of(self.html(self.countries[code], lang, kind, page, r, jsonld=jsonld).encode(), HTML)
 
-    def model(self, r: Renditions, key: tuple) -> tuple[Any, dict]:
+    def model(self, r: Build, key: tuple) -> tuple[Any, dict]:
         """The page's data and its schema.org description, from the current views."""
         kind, code, _, _, arg = key
         country = domain.configured(self.countries, code)
@@ -100,12 +100,12 @@ class Pages:
     def model_legal_name(self, supplier_id: str) -> str:
         return self.live.legal_name(supplier_id) or ""
 
-    def html(self, country: Country, lang: str, kind: str, page: Any, r: Renditions, form: dict | None = None,
+    def html(self, country: Country, lang: str, kind: str, page: Any, r: Build, form: dict | None = None,
              errors: dict | None = None, jsonld: dict | None = None) -> str:
         root = f"/countries/{country.code.lower()}"
         path = {"country": root, "supplier": f"{root}/suppliers/{getattr(page, 'supplier', None) and page.supplier.supplier_id}",
                 "product": f"{root}/products/{getattr(page, 'product', None) and page.product.product_id}"}[kind]
-        return html(lang, f"{kind}.html", page=page, **self.common(country, lang, path), built_at=r.built_at,
+        return html(lang, f"{kind}.html", page=page, **self.common(country, lang, path), built_at=r.at,
                     form=form or {}, errors=errors or {}, jsonld=jsonld)
 
     def common(self, country: Country, lang: str, path: str) -> dict[str, Any]:
@@ -137,7 +137,7 @@ class Pages:
                                                 "unitText": p.moq_unit},
                            "seller": {"@type": "Organization", "name": p.supplier_name}}}
 
-    def sitemap(self, r: Renditions) -> str:
+    def sitemap(self, r: Build) -> str:
         """Every page in the three languages, each entry with its alternates (Google's hreflang sitemap form)."""
         paths = []
         for code, (view, _) in r.views.items():

@@ -56,11 +56,11 @@ def test_the_country_page_in_headless_chromium(marketplace):
             page.click("button[type=submit]")
             page.wait_for_url(f"**category={category['category']}**")
             assert page.locator("#products-total").inner_text().startswith(f"{category['products']} products")
-            texts = page.locator("#products-grid .product").all_inner_texts()
+            texts = page.locator("#products-grid .product-card").all_inner_texts()
             assert texts and all(category["label"] in text for text in texts)
             first_supplier = page_json["suppliers"][0]
             page.click(f"[data-supplier-id='{first_supplier['supplier_id']}'] h3 a")
-            page.wait_for_url(f"**/suppliers/{first_supplier['supplier_id']}")
+            page.wait_for_url(f"**/suppliers/{first_supplier['supplier_id']}?lang=en")
             assert page.locator("#trade-name").inner_text() == first_supplier["trade_name"]
             assert "Verified" in page.locator("#badge").inner_text()
             assert page.locator("#response-rate").inner_text().endswith("%")

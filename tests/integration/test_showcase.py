@@ -166,3 +166,27 @@ async def test_languages_over_http(settings_for):
         assert "Sitemap: " in robots and (await http.get("/sitemap.xml")).status_code == 200
         picture = await http.get("/media/placeholder/seafood.svg")
         assert picture.headers["content-type"] == "image/svg+xml"
+
+
+async def test_inquiry_form_abuse_controls_and_errors_in_the_visitors_language(infrastructure, settings_for, unique):
+    """Checked before anything is forwarded (no inquiries service here: nothing reaches it)."""
+    sup = f"sup-{unique}"
+    settings = settings_for(Settings).model_copy(update={"inquiry_rate_limit": "1/minute",
+                                                         "inquiries_url": "http://127.0.0.1:9"})
+    async with serving(build(settings)) as http:
+        await publish(infrastructure.kafka, Envelope(factories.supplier_verified(sup), "/test"))
+        await eventually(lambda: _shows(http, sup))
+        url, form = "/countries/ma/inquiries?lang=fr", {"supplier_id": sup, "buyer_company": "", "message": "x"}
+        invalid = await http.post(url, data=form)
+        assert invalid.status_code == 422 and "Ce champ est obligatoire." in invalid.text
+        assert 'aria-invalid="true"' in invalid.text and 'value="x"' not in invalid.text  # message is a textarea
+        bot = await http.post(url, data={**form, "website": "http://spam.example"})
+        assert bot.status_code == 303 and bot.headers["location"] == "/countries/ma/inquiries/sent?lang=fr"
+        too_big = await http.post(url, data={**form, "message": "x" * 20_000})
+        assert too_big.status_code == 413 and "raccourcir" in too_big.text
+        limited = await http.post(url, data=form)
+        assert limited.status_code == 429 and "quelques minutes" in limited.text
+
+
+async def _shows(http, supplier_id):
+    assert (await http.get(f"/api/countries/ma/suppliers/{supplier_id}")).status_code == 200

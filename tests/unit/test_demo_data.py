@@ -34,3 +34,15 @@ def test_full_scale_covers_regions_sectors_and_buyer_countries() -> None:
 def test_same_seed_same_data() -> None:
     assert demo.supplier_applications(demo.Scale(), random.Random(7)) == \
         demo.supplier_applications(demo.Scale(), random.Random(7))
+
+
+def test_a_supplier_never_lists_the_same_title_twice_and_pictures_are_local() -> None:
+    rng = random.Random(3)
+    for sector in ("seafood", "aeronautics", "argan-and-cosmetics"):
+        listings = [demo.listing(sector, "Souss-Massa", rng, nth, "http://127.0.0.1:8000/media/demo")
+                    for nth in range(8)]
+        for listing in listings:
+            ProductListing.model_validate(listing)
+        titles = [listing["title"]["en"] for listing in listings]
+        assert len(set(titles)) == len(titles), titles
+        assert all(url.startswith("http://127.0.0.1:8000/media/demo/") for x in listings for url in x["image_urls"])
