@@ -9,6 +9,7 @@ are suspended (their products delisted) and one is reinstated (its products re-l
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,8 @@ FOOD = {"agri-food", "seafood", "olive-oil-and-olives", "spices-and-dates"}
 AGENCIES = ["AMDIE", "Maroc PME", "ASMEX"]
 INSPECTORS = ["SGS", "TÜV Rheinland", "Intertek", "Bureau Veritas"]
 DEMO_PICTURES = "http://127.0.0.1:8000/media/demo"
+PACES = [(0.95, 0.3, 0.6), (0.9, 2.0, 0.8), (0.8, 6.0, 0.9), (0.7, 20.0, 0.7), (0.5, 60.0, 0.6),
+         (0.25, 96.0, 0.5)]  # (share answered, typical hours, spread): from within the hour to days, or rarely
 VARIANTS = [  # (English, MOQ factor, French, Arabic): a supplier's further listings of the same product
     ("bulk export packing", 4, "conditionnement export en vrac", "تعبئة تصدير بالجملة"),
     ("private label", 2, "marque de distributeur", "علامة خاصة"),
@@ -126,6 +129,22 @@ def listing(sector: str, region: str, rng: random.Random, nth: int = 0, pictures
     }
 
 
+def past_inquiry(ask: dict, pace: tuple[float, float, float], rng: random.Random, now: datetime) -> dict:
+    """An inquiry of the past four weeks, answered (or not) at its supplier's pace: (share answered, typical
+    hours to answer, spread), log-normal, so one supplier answers in minutes and another in days."""
+    share, typical_hours, spread = pace
+    received = now - timedelta(hours=rng.uniform(6, 27 * 24))
+    body = {"request": ask, "received_at": received.isoformat()}
+    if rng.random() < share:
+        hours = min(rng.lognormvariate(math.log(typical_hours), spread), (now - received).total_seconds() / 3600)
+        body |= {"response": rng.choice(ANSWERS), "responded_at": (received + timedelta(hours=hours)).isoformat()}
+    return body
+
+
+def _hours(start: str, end: str) -> float:
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() / 3600
+
+
 def _variant(title: str | None, variant: tuple | None, language: int) -> str | None:
     return f"{title}, {variant[language]}" if title and variant else title
 
@@ -225,15 +244,18 @@ async def seed(urls: dict[str, str], scale: Scale = Scale(), seed_value: int = 2
             active = [p for p in products if p["supplier_id"] not in gone]
 
             progress.update(task, description="Buyers sending inquiries")
-            responsive = {s["supplier_id"]: rng.choice([0.95, 0.85, 0.7, 0.5, 0.2]) for s in verified}
-            asks = [inquiry(rng.choice(active), rng) for _ in range(scale.inquiries)]
+            pace = {s["supplier_id"]: rng.choice(PACES) for s in verified}  # how each supplier answers
+            chosen = [rng.choice(active) for _ in range(scale.inquiries)]
+            asks = [inquiry(p, rng) for p in chosen]
+            fresh = max(1, len(asks) // 10)  # arriving now, not answered yet; the rest came over the past weeks
+            now = datetime.now(UTC)
+            past = [past_inquiry(a, pace[p["supplier_id"]], rng, now) for a, p in zip(asks, chosen)][fresh:]
             inquiries = [r.json() for r in await asyncio.gather(
-                *(call("POST", f"{urls['inquiries']}/inquiries", a, retry=True) for a in asks))]
+                *(call("POST", f"{urls['inquiries']}/inquiries", a, retry=True) for a in asks[:fresh]),
+                *(call("POST", f"{urls['inquiries']}/inquiries/history", p, retry=True) for p in past))]
 
             progress.update(task, description="Suppliers answering")
-            answers = [i for i in inquiries if rng.random() < responsive[i["supplier_id"]]]
-            await asyncio.gather(*(call("POST", f"{urls['inquiries']}/inquiries/{i['inquiry_id']}/response",
-                                        {"message": rng.choice(ANSWERS)}) for i in answers))
+            answers = [i for i in inquiries if i["status"] == "responded"]
             closed = answers[: len(answers) // 4]
             await asyncio.gather(*(call("POST", f"{urls['inquiries']}/inquiries/{i['inquiry_id']}/closing",
                                         {"reason": "quotation sent"}) for i in closed))
@@ -244,6 +266,7 @@ async def seed(urls: dict[str, str], scale: Scale = Scale(), seed_value: int = 2
         "pending": sum(s["status"] not in ("verified", "rejected") for s in suppliers),
         "suspended": len(suspended), "reinstated": len(reinstated), "products": len(products),
         "relisted": relisted, "inquiries": len(inquiries), "answered": len(answers),
+        "answered_in_24h": sum(_hours(i["received_at"], i["responded_at"]) <= 24 for i in answers),
         "buyer_countries": len({a["buyer_country"] for a in asks}),
         "regions": len({s["profile"]["region"] for s in suppliers}),
         "sectors": len({s["profile"]["sectors"][0] for s in suppliers}),

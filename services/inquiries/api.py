@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from services.inquiries.domain import BuyerRequest, Inquiry
+from services.inquiries.domain import BuyerRequest, Inquiry, PastInquiry
 from services.inquiries.service import Inquiries
 
 router = APIRouter(prefix="/inquiries", tags=["inquiries"])
@@ -31,6 +31,13 @@ class Closing(BaseModel):
 @router.post("", status_code=201)
 async def send_inquiry(request: BuyerRequest, service: Service) -> Inquiry:
     return await service.receive(request)
+
+
+@router.post("/history", status_code=201)
+async def bring_in_past_inquiry(past: PastInquiry, service: Service) -> Inquiry:
+    """An inquiry the supplier received before joining, with its original times (what `make run`'s demo uses to
+    give suppliers a believable history of response times)."""
+    return await service.bring_in(past)
 
 
 @router.get("")

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 from services.inquiries import domain
-from services.inquiries.domain import BuyerRequest, Inquiry
+from services.inquiries.domain import BuyerRequest, Inquiry, PastInquiry
 from services.inquiries.store import InquiryStore
 from shared.errors import NotFound
 from shared.events import Envelope, Event, ProductEvent, SupplierEvent
@@ -21,11 +21,20 @@ class Inquiries:
         self.store = store
         self.relay = relay
 
-    async def receive(self, request: BuyerRequest) -> Inquiry:
+    async def receive(self, request: BuyerRequest, received_at: datetime | None = None) -> Inquiry:
         inquiry_id = f"inq-{uuid.uuid4().hex[:12]}"
         product = await self.store.product(request.product_id) if request.product_id else None
         supplier = await self.store.supplier(request.supplier_id) if request.supplier_id else None
-        return await self._save(*domain.receive_inquiry(inquiry_id, request, product, supplier, datetime.now(UTC)))
+        return await self._save(*domain.receive_inquiry(inquiry_id, request, product, supplier,
+                                                        received_at or datetime.now(UTC)))
+
+    async def bring_in(self, past: PastInquiry) -> Inquiry:
+        """A past inquiry with its own times: received, then answered if it was (two events, as they happened)."""
+        domain.check_past(past, datetime.now(UTC))
+        inquiry = await self.receive(past.request, past.received_at)
+        if past.response and past.responded_at:
+            inquiry = await self._save(*domain.respond(inquiry, past.response, past.responded_at))
+        return inquiry
 
     async def respond(self, inquiry_id: str, message: str) -> Inquiry:
         return await self._save(*domain.respond(await self.get(inquiry_id), message, datetime.now(UTC)))

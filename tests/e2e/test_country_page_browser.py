@@ -46,10 +46,10 @@ def _events(showcase: str) -> list:
                                  description={"en": "Cold-pressed by a women's cooperative near Agadir.",
                                               "fr": "Pressée à froid par une coopérative de femmes près d'Agadir."}),
         factories.product_listed("prd-pouf", "sup-fes", category="leather", hs_code="420500",
-                                 origin_region="Fès-Meknès", certifications=[], incoterms=["EXW"],
+                                 origin_region="Fès-Meknès", certifications=[], incoterms=["EXW"], image_urls=[],
                                  title={"en": "Leather pouf, hand-stitched"},
                                  description={"en": "Goatskin pouf, vegetable-tanned in Fès."}),
-        factories.product_listed("prd-xss", "sup-xss", title={"en": XSS_TITLE, "fr": XSS_TITLE, "ar": XSS_TITLE},
+        factories.product_listed("prd-xss", "sup-xss", image_urls=[], title={"en": XSS_TITLE, "fr": XSS_TITLE, "ar": XSS_TITLE},
                                  description={"en": '<script>window.pwned=3</script>"quoted"'}),
     ]
     for n, hours in enumerate([0.2, 5, 50, None]):
@@ -97,7 +97,7 @@ def english_phrases() -> set[str]:
     """Interface phrases (several words) whose French translation differs: none may show in fr or ar."""
     with (LOCALE_DIR / "fr" / "LC_MESSAGES" / "messages.po").open("rb") as po:
         return {re.sub(r"%\(\w+\)s", "", m.id).strip(" :.,") for m in read_po(po)
-                if m.id and m.string != m.id and " " in m.id and len(m.id) > 8} - {""}
+                if isinstance(m.id, str) and m.string != m.id and " " in m.id and len(m.id) > 8} - {""}
 
 
 def check_page(page, lang: str, name: str) -> None:
@@ -113,7 +113,8 @@ def check_page(page, lang: str, name: str) -> None:
             copy.querySelectorAll('[lang="en"], style, script').forEach(e => e.remove());
             return copy.innerText; }""")
         left = sorted(p for p in english_phrases() if p.split(" ")[0] and re.search(rf"\b{re.escape(p)}\b", text))
-        assert left == [], f"English left on {name} ({lang}): {left}"
+        context = [text[max(0, m.start() - 60):m.end() + 20] for p in left for m in [re.search(rf"\b{re.escape(p)}\b", text)]]
+        assert left == [], f"English left on {name} ({lang}): {context}"
 
 
 def test_every_page_type_in_every_language(site, browser):
