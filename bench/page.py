@@ -191,8 +191,11 @@ def main() -> None:
                   for _ in range(args.rounds)]  # interleaved, so a busy moment of the machine hits all alike
         rows = {name: {k: statistics.median(r[name][k] for r in rounds) for k in ("rps", "p50", "p99")}
                 for name, _ in endpoints}
+        cpu_before, wall_before = _cpu_seconds(market.processes["showcase"].pid), time.monotonic()
         fresh = asyncio.run(freshness(market, profile.bootstrap, prefix, args.writes, args.rate,
                                       args.through_inquiries))
+        cpu_share = ((_cpu_seconds(market.processes["showcase"].pid) - cpu_before)
+                     / (time.monotonic() - wall_before))
     finally:
         market.stop()
     hello = rows["hello (limit)"]["rps"]
@@ -202,7 +205,8 @@ def main() -> None:
     for name, row in rows.items():
         print(f"  {name:14} {row['rps']:8.0f} req/s   p50 {row['p50']:6.2f} ms   p99 {row['p99']:6.2f} ms   "
               f"x{row['rps'] / hello:.2f} of hello")
-    print(f"write -> visible on the page JSON, {args.writes} writes at {args.rate:g}/s")
+    print(f"write -> visible on the page JSON, {args.writes} writes at {args.rate:g}/s (the showcase process used "
+          f"{cpu_share:.0%} of one core meanwhile, its store writes and the page polling included)")
     for name, latencies in fresh.items():
         print(f"  {name:16} p50 {quantile(latencies, 50):6.0f} ms   p99 {quantile(latencies, 99):6.0f} ms   "
               f"max {max(latencies):6.0f} ms")
@@ -233,6 +237,12 @@ async def _group_lag(bootstrap: str, prefix: str, group: str, wait: float = 60) 
     finally:
         await probe.stop()
         await admin.close()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc (Linux)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _wait_for_products(url: str, products: int, timeout: float = 120) -> None:

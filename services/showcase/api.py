@@ -76,9 +76,8 @@ def send(request: Request, page: Rendition, lang: str | None = None, negotiated:
 
 
 def _html_page(request: Request, key: tuple, lang: str, negotiated: bool) -> Response:
-    renditions, pages = _state(request)
     try:
-        return send(request, renditions.get(key), lang, negotiated)
+        return send(request, _state(request)[0].get(key), lang, negotiated)
     except NotFound as missing:
         return error_page(request, lang, 404, gettext(lang, "Page not found"), missing.message)
 

@@ -52,7 +52,7 @@ class ProductView(BaseModel):
 
 
 class ResponseFigures(BaseModel):
-    """Sums over one supplier's inquiries of the last 30 days (what the store's $group returns)."""
+    """Sums over one supplier's inquiries of the last 30 days (kept by deltas in live.py)."""
 
     inquiries: int = 0
     answered: int = 0
@@ -65,7 +65,7 @@ class ResponseFigures(BaseModel):
 
     @property
     def typical_hours(self) -> float | None:
-        """Mean time to first answer (FerretDB's $group has $sum only, so the mean rather than the median)."""
+        """Mean time to first answer: a sum and a count move by deltas, a median would need every value."""
         return round(self.response_seconds / self.answered / 3600, 2) if self.answered else None
 
 

@@ -82,11 +82,11 @@ class Pages:
         view, demand = r.views[country.code]
         if kind == "country":
             filters = Filters.model_validate_json(arg)
-            found = self.model_search(filters.q) if filters.q else None
+            found = self.live.search(filters.q) if filters.q else None
             page = domain.build_page(country, view, demand, filters, found)
             return page, self.organizations(country, page.suppliers[:8])
         if kind == "supplier":
-            page = domain.build_supplier_page(country, arg, view, self.model_legal_name(arg))
+            page = domain.build_supplier_page(country, arg, view, self.live.legal_name(arg) or "")
             return page, self.organization(country, page.supplier)
         product = self.live.products.get(arg)
         if product is None:
@@ -94,17 +94,13 @@ class Pages:
         page = domain.build_product_page(country, product, view)
         return page, self.product_jsonld(country, page)
 
-    def model_search(self, q: str) -> set[str]:
-        return self.live.search(q)
-
-    def model_legal_name(self, supplier_id: str) -> str:
-        return self.live.legal_name(supplier_id) or ""
-
     def html(self, country: Country, lang: str, kind: str, page: Any, r: Build, form: dict | None = None,
              errors: dict | None = None, jsonld: dict | None = None) -> str:
-        root = f"/countries/{country.code.lower()}"
-        path = {"country": root, "supplier": f"{root}/suppliers/{getattr(page, 'supplier', None) and page.supplier.supplier_id}",
-                "product": f"{root}/products/{getattr(page, 'product', None) and page.product.product_id}"}[kind]
+        path = f"/countries/{country.code.lower()}"
+        if kind == "supplier":
+            path += f"/suppliers/{page.supplier.supplier_id}"
+        elif kind == "product":
+            path += f"/products/{page.product.product_id}"
         return html(lang, f"{kind}.html", page=page, **self.common(country, lang, path), built_at=r.at,
                     form=form or {}, errors=errors or {}, jsonld=jsonld)
 
