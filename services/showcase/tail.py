@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -56,12 +57,15 @@ class LogFollower:
 
     async def start(self) -> None:
         s = self.settings
+        started = time.monotonic()
         partitions = await self._partitions()
         committed = await self._committed()
         snapshot = await self.store.snapshot(datetime.now(UTC) - WINDOW)
         for collection, docs in snapshot.items():
             self.model.load(collection, docs)
         self.changed()
+        log.info("page model loaded from the store in %.1f s (%s); following %d partitions from the group's offsets",
+                 time.monotonic() - started, ", ".join(f"{len(d)} {c}" for c, d in snapshot.items()), len(partitions))
         self._kafka = AIOKafkaConsumer(bootstrap_servers=s.kafka_bootstrap_servers, group_id=None,
                                        enable_auto_commit=False, auto_offset_reset="earliest",
                                        fetch_max_wait_ms=200, max_poll_records=1000, **s.kafka_client_options())

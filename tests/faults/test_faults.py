@@ -103,8 +103,17 @@ async def test_kill_9_each_service_mid_stream_loses_and_doubles_nothing(market):
     restarts, sent_at_kill = {}, {}
     with OnboardingLoad(market.url("onboarding"), suppliers=120, per_second=3) as load:
         async with Publisher(market.kafka, prefix(market)) as publisher:
-            # paced so the stream outlasts the four kill-restart cycles (each ~10 s on a busy 2-core machine)
-            flow = asyncio.create_task(publisher.send(world.envelopes, per_second=50, chunk=25))
+            kills_done = asyncio.Event()
+
+            async def stream() -> None:
+                """20 events/s while services are being killed (the 2,400 last two minutes, longer than the four
+                kill-restart cycles even on a loaded 2-core machine), the rest at once after the last restart."""
+                for start in range(0, len(world.envelopes), 25):
+                    await publisher.send(world.envelopes[start:start + 25])
+                    if not kills_done.is_set():
+                        await asyncio.sleep(25 / 20)
+
+            flow = asyncio.create_task(stream())
             for service in ("showcase", "catalogue", "inquiries", "onboarding"):
                 await asyncio.sleep(1.0)  # mid-stream
                 killed = time.monotonic()
@@ -114,7 +123,8 @@ async def test_kill_9_each_service_mid_stream_loses_and_doubles_nothing(market):
                 market.start(service)
                 await asyncio.to_thread(market.wait_ready, 60, service)
                 restarts[service] = round(time.monotonic() - killed, 1)
-            assert not flow.done(), "the stream ended before the last kill: slow the publisher down"
+            assert not flow.done(), f"the stream ended before the last kill (restarts {restarts} s)"
+            kills_done.set()
             await flow
             sent = publisher.sent
         last_sent = time.monotonic()
