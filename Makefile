@@ -1,6 +1,6 @@
 # Tijara: two commands on a fresh machine.
 #   make run   sets up everything and runs the whole marketplace locally with demo data
-#   make test  sets up everything and runs the whole test suite on real Kafka and FerretDB
+#   make test  sets up everything and runs the whole test suite on real Kafka and the local MongoDB-wire store
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-setup: $(VENV)/.installed  ## virtual environment, dependencies, Kafka jars, FerretDB binary (cached), chromium
+setup: $(VENV)/.installed  ## virtual environment, dependencies, Kafka jars, mongo-java-server store (cached), chromium
 	$(PY) -m deploy.local.stack provision
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)  # Debian's, for the e2e page test
 

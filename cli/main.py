@@ -28,7 +28,7 @@ console = Console()
 def run(
     seed: bool = typer.Option(True, help="Seed the demo data set when the country page is empty."),
 ) -> None:
-    """Start Kafka, FerretDB and the four services locally, seed the demo data, serve until Ctrl-C."""
+    """Start Kafka, the store and the four services locally, seed the demo data, serve until Ctrl-C."""
     profile = stack.up("run")
     marketplace = Marketplace(profile.bootstrap, profile.mongodb_url, log_dir=profile.dir / "logs")
     stopped = threading.Event()
@@ -53,10 +53,10 @@ def run(
         console.print(f"  Logs: {marketplace.log_dir}   Press Ctrl-C to stop everything.")
         stopped.wait()
     finally:
-        with console.status("Stopping services, Kafka and FerretDB …"):
+        with console.status("Stopping services, Kafka and the store …"):
             marketplace.stop()
             stack.stop_server(profile, "kafka")
-            stack.stop_server(profile, "ferretdb")
+            stack.stop_server(profile, "store")
         console.print("[green]✓[/] stopped; nothing left running")
 
 

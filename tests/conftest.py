@@ -21,14 +21,14 @@ def _local_stack() -> Iterator[Infrastructure]:
     from deploy.local import stack
 
     profile = stack.profile("test")
-    already = stack.running(profile, "kafka") and stack.running(profile, "ferretdb")
+    already = stack.running(profile, "kafka") and stack.running(profile, "store")
     profile = stack.up("test")
     try:
         yield Infrastructure(profile.bootstrap, profile.mongodb_url)
     finally:
         if not already and not os.environ.get("TIJARA_KEEP_STACK"):
             stack.stop_server(profile, "kafka")
-            stack.stop_server(profile, "ferretdb")
+            stack.stop_server(profile, "store")
 
 
 def _testcontainers() -> Iterator[Infrastructure]:

@@ -1,4 +1,4 @@
-"""Fault tests: the four services as real processes on the real Kafka and FerretDB, each test with its own topics
+"""Fault tests: the four services as real processes on the real Kafka and the local store, each test with its own topics
 (KAFKA_TOPIC_PREFIX), databases and ports; the figures of every test are summed up at the end of the run."""
 
 from __future__ import annotations
@@ -37,9 +37,9 @@ async def market(infrastructure, tmp_path_factory):
 @pytest.fixture
 async def market_on_local_broker(tmp_path_factory):
     """For the broker-restart test, which must stop and start the broker itself: always the local test stack's
-    Kafka and FerretDB (started here if needed), whatever servers the rest of the suite uses."""
+    Kafka and the store (started here if needed), whatever servers the rest of the suite uses."""
     profile = stack.profile("test")
-    already = stack.running(profile, "kafka") and stack.running(profile, "ferretdb")
+    already = stack.running(profile, "kafka") and stack.running(profile, "store")
     profile = await asyncio.to_thread(stack.up, "test")
     try:
         async with _marketplace(profile.bootstrap, profile.mongodb_url, tmp_path_factory) as market:
@@ -47,7 +47,7 @@ async def market_on_local_broker(tmp_path_factory):
     finally:
         if not already:
             await asyncio.to_thread(stack.stop_server, profile, "kafka")
-            await asyncio.to_thread(stack.stop_server, profile, "ferretdb")
+            await asyncio.to_thread(stack.stop_server, profile, "store")
 
 
 @contextlib.asynccontextmanager
