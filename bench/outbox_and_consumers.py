@@ -23,7 +23,7 @@ from services.showcase.service import Showcase
 from services.showcase.store import ShowcaseStore
 from shared.events import EVENT_TYPES, Envelope, Topic
 from shared.messaging import EventConsumer, OutboxRelay, make_broker
-from shared.mongo import connect, outbox_entry
+from shared.mongo import connect, outbox_entry, with_outbox
 from shared.topics import ensure_topics, marketplace_topics, partitions_of
 from tests import factories
 
@@ -39,8 +39,8 @@ async def main(events: int, profile: str) -> None:
     await broker.start()
     try:
         # 1. relay: `events` suppliers each with one pending event, then one recovery pass publishes them all
-        docs = [{"_id": f"sup-{i}", "version": 1,
-                 "outbox": [outbox_entry(Envelope(factories.supplier_submitted(f"sup-{run}-{i}"), "/bench"))]}
+        docs = [with_outbox({"_id": f"sup-{i}", "version": 1},
+                            [outbox_entry(Envelope(factories.supplier_submitted(f"sup-{run}-{i}"), "/bench"))])
                 for i in range(events)]
         await db["suppliers"].insert_many(docs)
         relay = OutboxRelay(broker, [db["suppliers"]], topic_prefix=prefix)

@@ -12,7 +12,7 @@ from pymongo import AsyncMongoClient
 from prometheus_client import REGISTRY
 from shared.events import Envelope
 from shared.messaging import EventConsumer, OutboxRelay, make_broker
-from shared.mongo import handle_once, outbox_entry
+from shared.mongo import handle_once, outbox_entry, with_outbox
 from shared.topics import ensure_topics, marketplace_topics
 from tests import factories
 from tests.integration.helpers import eventually, header, read_until
@@ -34,7 +34,7 @@ async def _setup(infrastructure, unique):
 def _pending(supplier_id: str, age: float) -> dict:
     entry = outbox_entry(Envelope(factories.supplier_submitted(supplier_id), "/test"))
     entry["created_at"] = datetime.now(UTC) - timedelta(seconds=age)
-    return {"_id": supplier_id, "version": 1, "outbox": [entry]}
+    return with_outbox({"_id": supplier_id, "version": 1}, [entry])
 
 
 async def test_outbox_gauges_and_recovery_scan_while_writes_keep_waking_the_relay(infrastructure, unique):
