@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup run test test-unit test-integration test-e2e test-faults stack-up stack-down asyncapi schemas bench clean
+.PHONY: setup run test test-unit test-integration test-e2e test-faults stack-up stack-down asyncapi schemas bench clean bench-scale bench-stores
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ schemas: $(VENV)/.installed  ## write shared/schemas/<ce_type>.json for every ev
 
 asyncapi: $(VENV)/.installed  ## export each service's AsyncAPI document to docs/asyncapi/ (no Kafka needed)
 	$(PY) -m shared.asyncapi docs/asyncapi
+
+bench-scale: setup  ## the pipeline against its raw limits at 2,000 and 250,000 aggregates (~15 min; not part of make test)
+	$(PY) -m bench.pipeline
+
+bench-stores: setup  ## the MongoDB-wire store candidates side by side, same pymongo script (~4 min)
+	$(PY) -m bench.stores
 
 stack-up: setup
 	$(PY) -m deploy.local.stack up --profile run

@@ -145,21 +145,28 @@ class OutboxRelay:
             yield docs
 
     async def _publish(self, coll: AsyncCollection, docs: list[dict]) -> int:
-        """Publish the entries as read, then in ONE bulk: `$pullAll` exactly those (entries pushed after the read stay
-        for the next pass) and, where the outbox is now empty, drop the pending marker (a write racing in between
-        pushes an entry and sets the marker again with `$min`, so it is never lost)."""
+        """Publish the entries as read, then clear each outbox that still holds exactly them, marker included: one
+        update per aggregate, one bulk per round. An aggregate that received new events meanwhile does not match;
+        for those, pull only what was sent (the new entries stay for the next pass, and keep the marker)."""
         entries = [entry for doc in docs for entry in doc["outbox"]]
         if not entries:
             return 0
         await asyncio.gather(*[await self._send(e) for e in entries])  # acks=all for all before any is pulled
-        updates = []
-        for doc in docs:
-            updates.append(UpdateOne({"_id": doc["_id"]}, {"$pullAll": {"outbox": doc["outbox"]}}))
-            updates.append(UpdateOne({"_id": doc["_id"], "outbox": {"$size": 0}}, {"$unset": {OUTBOX_SINCE: ""}}))
-        await coll.bulk_write(updates, ordered=True)  # ordered: each marker check runs after its aggregate's pull
+        cleared = await coll.bulk_write([
+            UpdateOne({"_id": doc["_id"], "outbox": doc["outbox"]}, {"$set": {"outbox": []}, "$unset": {OUTBOX_SINCE: ""}})
+            for doc in docs], ordered=False)
+        if cleared.matched_count < len(docs):
+            await coll.bulk_write([update for doc in docs for update in self._pull_sent(doc)], ordered=True)
         for entry in entries:
             telemetry.EVENTS_PUBLISHED.labels(entry["topic"]).inc()
         return len(entries)
+
+    @staticmethod
+    def _pull_sent(doc: dict) -> list[UpdateOne]:
+        """Pull the sent entries; then, if the outbox is empty, drop the marker (ordered after the pull). A write
+        racing in between pushes an entry and sets the marker again with `$min`, so none is ever left unmarked."""
+        return [UpdateOne({"_id": doc["_id"]}, {"$pullAll": {"outbox": doc["outbox"]}}),
+                UpdateOne({"_id": doc["_id"], "outbox": {"$size": 0}}, {"$unset": {OUTBOX_SINCE: ""}})]
 
     async def _send(self, entry: dict) -> asyncio.Future:
         return await self._broker.publish(

@@ -12,7 +12,7 @@ from pymongo import AsyncMongoClient
 from prometheus_client import REGISTRY
 from shared.events import Envelope
 from shared.messaging import EventConsumer, OutboxRelay, make_broker
-from shared.mongo import handle_once, outbox_entry, with_outbox
+from shared.mongo import OUTBOX_SINCE, handle_once, outbox_entry, with_outbox
 from shared.topics import ensure_topics, marketplace_topics
 from tests import factories
 from tests.integration.helpers import eventually, header, read_until
@@ -132,5 +132,27 @@ async def test_a_side_effect_runs_once_per_event_id_and_again_after_a_failed_att
         assert await handle_once(handled, "evt-2", effect)  # the failed attempt did not count
         assert effects == ["delisted", "delisted"]
     finally:
+        await client.drop_database(f"rel_{unique}")
+        await client.close()
+
+
+async def test_relay_keeps_events_pushed_while_it_publishes(infrastructure, unique):
+    """A write that lands between the relay's read and its clearing update keeps its event and the pending marker."""
+    prefix, client, db, broker = await _setup(infrastructure, unique)
+    suppliers = db["suppliers"]
+    try:
+        await suppliers.insert_one(_pending(f"sup-{unique}", 1))
+        relay = OutboxRelay(broker, [suppliers], topic_prefix=prefix)
+        docs = await suppliers.find({}, {"outbox": 1}).to_list()
+        late = outbox_entry(Envelope(factories.supplier_submitted(f"sup-{unique}", sequence=2), "/test"))
+        await suppliers.update_one({"_id": f"sup-{unique}"}, {"$push": {"outbox": late}, "$min": {OUTBOX_SINCE: late["created_at"]}})
+        assert await relay._publish(suppliers, docs) == 1
+        stored = await suppliers.find_one({"_id": f"sup-{unique}"})
+        assert [e["id"] for e in stored["outbox"]] == [late["id"]] and OUTBOX_SINCE in stored
+        assert await relay.publish_all() == 1
+        stored = await suppliers.find_one({"_id": f"sup-{unique}"})
+        assert stored["outbox"] == [] and OUTBOX_SINCE not in stored
+    finally:
+        await broker.stop()
         await client.drop_database(f"rel_{unique}")
         await client.close()
