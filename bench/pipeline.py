@@ -1,7 +1,7 @@
 """The event pipeline against its raw limits, measured in ONE run on the local stack: `make bench-scale`.
 
-    TIJARA_STACK_PORT_OFFSET=4000 .venv/bin/python -m bench.pipeline                    # 2,000 events, then launch scale
-    TIJARA_STACK_PORT_OFFSET=4000 .venv/bin/python -m bench.pipeline --sizes 2000     # the small size only
+    .venv/bin/python -m bench.pipeline                  # 2,000 aggregates, then launch scale
+    .venv/bin/python -m bench.pipeline --sizes 2000     # the small size only
 
 For each size (the number of aggregates already in the collection: 2,000, then 250,000 = the launch data set's
 largest collection, its inquiries), with the same 2,000 new events:
@@ -30,6 +30,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from rich.console import Console
 from rich.table import Table
 
+from bench.rates import rate
 from deploy.local import stack
 from deploy.local.marketplace import Marketplace
 from shared.events import Envelope, Topic
@@ -64,24 +65,12 @@ def _envelope(run: str, n: int) -> Envelope:
     return Envelope(factories.supplier_submitted(f"sup-{run}-{n}"), "/bench")
 
 
-async def _rate(op, tasks: int, keys: int) -> float:
-    done, deadline, started = 0, time.perf_counter() + RAW_SECONDS, time.perf_counter()
-
-    async def worker() -> None:
-        nonlocal done
-        while time.perf_counter() < deadline:
-            await op(random.randrange(keys))
-            done += 1
-
-    await asyncio.gather(*(worker() for _ in range(tasks)))
-    return done / (time.perf_counter() - started)
-
-
 async def raw_store(db, size: int) -> dict[str, float]:
     scratch = db["raw_inserts"]
     counter = iter(range(10**9))
-    insert = await _rate(lambda _: scratch.insert_one({**_aggregate(0), "_id": next(counter)}), 16, 1)
-    update = await _rate(lambda n: db["suppliers"].update_one({"_id": f"sup-{n}"}, {"$inc": {"touched": 1}}), 16, size)
+    insert = await rate(lambda _: scratch.insert_one({**_aggregate(0), "_id": next(counter)}), 16, 1, RAW_SECONDS)
+    touch = {"$inc": {"touched": 1}}
+    update = await rate(lambda n: db["suppliers"].update_one({"_id": f"sup-{n}"}, touch), 16, size, RAW_SECONDS)
     await scratch.drop()
     return {"insert_one /s": insert, "update_one by _id /s": update}
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import random
 import shutil
 import signal
 import subprocess
@@ -29,6 +28,7 @@ from pymongo import AsyncMongoClient, UpdateOne
 from rich.console import Console
 from rich.table import Table
 
+from bench.rates import rate
 from deploy.local import stack, store
 
 console = Console(width=170)
@@ -187,20 +187,6 @@ async def rename_drop_target(db) -> str:
     return "works" if doc and doc["generation"] == "new" else "wrong result"
 
 
-async def _rate(op: Callable[[int], Awaitable[object]], tasks: int, keys: int) -> float:
-    done, deadline = 0, time.perf_counter() + SPEED_SECONDS
-    started = time.perf_counter()
-
-    async def worker() -> None:
-        nonlocal done
-        while time.perf_counter() < deadline:
-            await op(random.randrange(keys))
-            done += 1
-
-    await asyncio.gather(*(worker() for _ in range(tasks)))
-    return done / (time.perf_counter() - started)
-
-
 async def speed(db, results: dict[str, str]) -> None:
     """Fills the collection to each size with insert_many, then measures reads and updates by `_id` for a while."""
     coll, filled = db.listings, 0
@@ -208,14 +194,16 @@ async def speed(db, results: dict[str, str]) -> None:
         started = time.perf_counter()
         for start in range(filled, size, 1_000):
             await coll.insert_many([{"_id": n, "title": f"listing {n}", "price": n % 500, "supplier": f"s{n % 97}",
-                                     "tags": ["argan", "cosmetics"], "text": "x" * 200} for n in range(start, start + 1000)])
+                                     "tags": ["argan", "cosmetics"], "text": "x" * 200}
+                                    for n in range(start, start + 1000)])
         results[f"insert_many /s (to {size:,})"] = f"{(size - filled) / (time.perf_counter() - started):,.0f}"
         filled = size
-        find = await _rate(lambda n: coll.find_one({"_id": n}), 1, size)
-        update = await _rate(lambda n: coll.update_one({"_id": n}, {"$inc": {"price": 1}}), 16, size)
+        find = await rate(lambda n: coll.find_one({"_id": n}), 1, size, SPEED_SECONDS)
+        bump = {"$inc": {"price": 1}}
+        update = await rate(lambda n: coll.update_one({"_id": n}, bump), 16, size, SPEED_SECONDS)
         results[f"find_one by _id /s at {size:,}"] = f"{find:,.0f}"
         results[f"update_one by _id, 16 tasks /s at {size:,}"] = f"{update:,.0f}"
-        guarded = await _rate(lambda n: coll.update_one({"_id": n, "price": {"$gte": 0}}, {"$inc": {"price": 1}}), 16, size)
+        guarded = await rate(lambda n: coll.update_one({"_id": n, "price": {"$gte": 0}}, bump), 16, size, SPEED_SECONDS)
         results[f"update_one by _id + a guard field /s at {size:,}"] = f"{guarded:,.0f}"
 
 

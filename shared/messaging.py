@@ -105,7 +105,8 @@ class OutboxRelay:
         outbox on the way."""
         sent, depth, oldest = 0, 0, None
         for coll in self._collections.values():
-            async for docs in self._rounds(coll.find({OUTBOX_SINCE: {"$exists": True}}, {"outbox": 1, OUTBOX_SINCE: 1})):
+            pending = coll.find({OUTBOX_SINCE: {"$exists": True}}, {"outbox": 1, OUTBOX_SINCE: 1})
+            async for docs in self._rounds(pending):
                 depth += sum(len(doc["outbox"]) for doc in docs)
                 first = min(doc[OUTBOX_SINCE] for doc in docs)
                 oldest = first if oldest is None else min(oldest, first)
@@ -152,9 +153,9 @@ class OutboxRelay:
         if not entries:
             return 0
         await asyncio.gather(*[await self._send(e) for e in entries])  # acks=all for all before any is pulled
-        cleared = await coll.bulk_write([
-            UpdateOne({"_id": doc["_id"], "outbox": doc["outbox"]}, {"$set": {"outbox": []}, "$unset": {OUTBOX_SINCE: ""}})
-            for doc in docs], ordered=False)
+        clear = {"$set": {"outbox": []}, "$unset": {OUTBOX_SINCE: ""}}
+        cleared = await coll.bulk_write(
+            [UpdateOne({"_id": doc["_id"], "outbox": doc["outbox"]}, clear) for doc in docs], ordered=False)
         if cleared.matched_count < len(docs):
             await coll.bulk_write([update for doc in docs for update in self._pull_sent(doc)], ordered=True)
         for entry in entries:

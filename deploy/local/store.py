@@ -54,7 +54,8 @@ def command(home: Path, port: int, data: Path, commit: str = "each") -> list[str
     data.mkdir(parents=True, exist_ok=True)
     return ["java", "-Xms128m", "-Xmx1g", "-XX:+UseG1GC", "-XX:TieredStopAtLevel=1",
             "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-            "-cp", f"{lib(home)}/*:{classes(home)}", LAUNCHER, "127.0.0.1", str(port), str(data / "store.mv.db"), commit]
+            "-cp", f"{lib(home)}/*:{classes(home)}", LAUNCHER, "127.0.0.1", str(port), str(data / "store.mv.db"),
+            commit]
 
 
 # --- FerretDB 1.24, for the comparison only ---------------------------------------------------------------------

@@ -104,8 +104,8 @@ public final class TijaraStore {
             @Override
             protected QueryResult queryDocuments(Document query, Document orderBy, int skip, int limit, int batchSize,
                                                  Document fieldSelector) {
-                if (query.size() > 1 && query.containsKey(getIdField())) {
-                    Document byId = new Document(getIdField(), query.get(getIdField()));
+                if (query.size() > 1 && query.containsKey("_id") && "_id".equals(getIdField())) {
+                    Document byId = new Document("_id", query.get("_id"));
                     for (Index<Object> index : getIndexes()) {
                         if (index.canHandle(byId)) {
                             return matchDocuments(query, index.getPositions(byId), orderBy, skip, limit, batchSize,
