@@ -20,9 +20,12 @@ import asyncio
 import os
 import random
 import statistics
+import subprocess
+import sys
 import time
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import typer
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -32,7 +35,7 @@ from rich.table import Table
 
 from bench.rates import rate
 from deploy.local import stack
-from deploy.local.marketplace import Marketplace
+from deploy.local.marketplace import ROOT, Marketplace
 from shared.events import Envelope, Topic
 from shared.messaging import OutboxRelay, make_broker
 from shared.mongo import connect, outbox_entry, save_aggregate, with_outbox
@@ -47,12 +50,25 @@ RAW_SECONDS = 3.0
 
 
 class BenchMarketplace(Marketplace):
-    """The real service processes on this run's topics, databases and consumer groups."""
+    """The real service processes on this run's topics, databases and consumer groups; with `profiles`, each runs
+    under pyinstrument and writes its profile there when it stops."""
 
     run: str = ""
+    profiles: Path | None = None
 
     def env(self, service: str) -> dict[str, str]:
         return {**super().env(service), "CONSUMER_GROUP_ID": f"bench-{self.run}-{service}"}
+
+    def start(self, *services: str) -> None:
+        if self.profiles is None:
+            return super().start(*services)
+        self.profiles.mkdir(parents=True, exist_ok=True)
+        for name in services:
+            report = self.profiles / f"{name}.txt"
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", "pyinstrument", "-r", "text", "-o", str(report), "-m", f"services.{name}"],
+                cwd=ROOT, env=self.env(name), stdout=open(self.profiles / f"{name}.log", "ab"),
+                stderr=subprocess.STDOUT)
 
 
 def _aggregate(n: int) -> dict:
@@ -199,7 +215,7 @@ async def prefill(db, size: int) -> float:
     return (size - have) / (time.perf_counter() - started) if size > have else 0.0
 
 
-async def measure(p: stack.Profile, sizes: list[int]) -> list[dict[str, float]]:
+async def measure(p: stack.Profile, sizes: list[int], profiles: Path | None) -> list[dict[str, float]]:
     run = uuid.uuid4().hex[:6]
     prefix, dbname = f"bench-{run}.", f"bench_{run}"
     raw_topic, recovery_prefix = prefix + "raw", prefix + "recovery."  # read by no service
@@ -212,7 +228,7 @@ async def measure(p: stack.Profile, sizes: list[int]) -> list[dict[str, float]]:
     offset = int(os.environ.get("TIJARA_STACK_PORT_OFFSET", "0"))
     market = BenchMarketplace(p.bootstrap, p.mongodb_url, ports={c: 8060 + offset + i for i, c in enumerate(CONSUMERS)},
                               database_prefix=dbname, extra_env={"KAFKA_TOPIC_PREFIX": prefix})
-    market.run = run
+    market.run, market.profiles = run, profiles
     market.start(*CONSUMERS)
     rows = []
     try:
@@ -262,8 +278,9 @@ def report(rows: list[dict[str, float]]) -> None:
     console.print(table)
 
 
-def main(sizes: list[int] = typer.Option([2_000, 250_000], help="aggregates in the collection, one row each")) -> None:
-    asyncio.run(measure(stack.up("test"), sizes))
+def main(sizes: list[int] = typer.Option([2_000, 250_000], help="aggregates in the collection, one row each"),
+         profile: Path | None = typer.Option(None, help="run the consumers under pyinstrument, reports here")) -> None:
+    asyncio.run(measure(stack.up("test"), sizes, profile))
 
 
 if __name__ == "__main__":
