@@ -217,7 +217,8 @@ async def prefill(db, size: int) -> float:
 
 async def measure(p: stack.Profile, sizes: list[int], profiles: Path | None) -> list[dict[str, float]]:
     run = uuid.uuid4().hex[:6]
-    prefix, dbname = f"bench-{run}.", f"bench_{run}"
+    # No database name may be a prefix of another: the local store's dropDatabase would drop both (see store.py)
+    prefix, dbname = f"bench-{run}.", f"bench_{run}_relay"
     raw_topic, recovery_prefix = prefix + "raw", prefix + "recovery."  # read by no service
     await ensure_topics(p.bootstrap, [*marketplace_topics(3, prefix), retained(raw_topic, 3, -1),
                                       retained(recovery_prefix + Topic.SUPPLIERS.value, 3, -1)])
