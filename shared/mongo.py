@@ -55,14 +55,17 @@ async def apply_if_newer(coll: AsyncCollection, _id: str, sequence: int, fields:
     """Projection write that is idempotent and order-proof: it lands only if `sequence` is newer than the stored one.
 
     One statement: an upsert filtered on an older sequence. When the stored document is as new or newer, the filter
-    misses and the upsert's insert collides with it on the unique `_id`: nothing is written.
+    misses and the upsert's insert collides with it on the unique `_id`: nothing is written. The collision can also
+    be a concurrent first insert of an older event: so try once more, now as an update of the stored document.
     """
-    try:
-        await coll.update_one({"_id": _id, "sequence": {"$lt": sequence}},
-                              {"$set": {**fields, "sequence": sequence}}, upsert=True)
-    except DuplicateKeyError:
-        return False
-    return True
+    for _ in range(2):
+        try:
+            await coll.update_one({"_id": _id, "sequence": {"$lt": sequence}},
+                                  {"$set": {**fields, "sequence": sequence}}, upsert=True)
+            return True
+        except DuplicateKeyError:
+            continue
+    return False
 
 
 async def pending_outbox_index(coll: AsyncCollection) -> None:

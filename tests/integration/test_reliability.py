@@ -12,7 +12,7 @@ from pymongo import AsyncMongoClient
 from prometheus_client import REGISTRY
 from shared.events import Envelope
 from shared.messaging import EventConsumer, OutboxRelay, make_broker
-from shared.mongo import OUTBOX_SINCE, handle_once, outbox_entry, with_outbox
+from shared.mongo import OUTBOX_SINCE, apply_if_newer, handle_once, outbox_entry, with_outbox
 from shared.topics import ensure_topics, marketplace_topics
 from tests import factories
 from tests.integration.helpers import eventually, header, read_until
@@ -155,4 +155,22 @@ async def test_relay_keeps_events_pushed_while_it_publishes(infrastructure, uniq
     finally:
         await broker.stop()
         await client.drop_database(f"rel_{unique}")
+        await client.close()
+
+
+async def test_apply_if_newer_keeps_the_newest_whatever_the_order(infrastructure, unique):
+    """Projection writes on the real store: stale and repeated events change nothing, and a newer event racing an
+    older one's first insert still lands."""
+    client = AsyncMongoClient(infrastructure.mongodb, tz_aware=True)
+    coll = client[f"newer_{unique}"]["suppliers"]
+    try:
+        assert await apply_if_newer(coll, "a", 2, {"status": "verified"})
+        assert not await apply_if_newer(coll, "a", 1, {"status": "submitted"})  # stale
+        assert not await apply_if_newer(coll, "a", 2, {"status": "verified"})  # repeated
+        for n in range(10):  # the first insert of an older event racing a newer one
+            await asyncio.gather(*(apply_if_newer(coll, f"race-{n}", s, {"status": f"s{s}"}) for s in (1, 3, 2)))
+            assert (await coll.find_one({"_id": f"race-{n}"}))["sequence"] == 3
+        assert (await coll.find_one({"_id": "a"}))["status"] == "verified"
+    finally:
+        await client.drop_database(f"newer_{unique}")
         await client.close()
