@@ -10,6 +10,10 @@ from dataclasses import dataclass
 
 import pytest
 
+# Services built in-process read these; the local test stack is one broker (the 3-broker fault test sets its own).
+os.environ.setdefault("TOPIC_REPLICATION_FACTOR", "1")
+os.environ.setdefault("TOPIC_MIN_INSYNC_REPLICAS", "1")
+
 
 @dataclass(frozen=True)
 class Infrastructure:
