@@ -20,6 +20,12 @@ Protocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 Mechanism = Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"]
 
 
+def servers(bootstrap: str) -> list[str]:
+    """KAFKA_BOOTSTRAP_SERVERS as a list. aiokafka splits a comma-separated string itself, but FastStream wraps a
+    string into a one-item list, so "b1:9092,b2:9092" (as MSK and Confluent Cloud hand it out) fails to resolve."""
+    return [server.strip() for server in bootstrap.split(",") if server.strip()]
+
+
 class KafkaSecurityError(ValueError):
     """A security setting that cannot work; the message names the env var to fix."""
 

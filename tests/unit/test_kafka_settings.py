@@ -10,7 +10,7 @@ from faststream import security
 from pydantic import ValidationError
 
 from deploy.local.kafka_security import make_certificates
-from shared.kafka_security import KafkaSecurityError
+from shared.kafka_security import KafkaSecurityError, servers
 from shared.settings import ServiceSettings
 from shared.topics import TopicState, marketplace_topics
 
@@ -20,6 +20,14 @@ def certificates(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tls")
     make_certificates(folder)
     return folder
+
+
+def test_a_bootstrap_list_reaches_faststream_as_separate_servers():
+    from shared.messaging import make_broker
+
+    assert servers(" b1:9092, b2:9092,b3:9092 ") == ["b1:9092", "b2:9092", "b3:9092"]
+    broker = make_broker("b1:9092,b2:9092", "t")
+    assert broker.config.broker_config.builder.keywords["bootstrap_servers"] == ["b1:9092", "b2:9092"]
 
 
 def test_plaintext_needs_nothing():
