@@ -36,11 +36,11 @@ def _local_stack() -> Iterator[Infrastructure]:
 
 
 def _testcontainers() -> Iterator[Infrastructure]:
-    from testcontainers.kafka import KafkaContainer
-    from testcontainers.mongodb import MongoDbContainer
+    from tests.containers import kafka_container, mongo_container
 
-    with KafkaContainer("apache/kafka:4.1.1").with_kraft() as kafka, MongoDbContainer("mongo:7") as mongo:
-        yield Infrastructure(kafka.get_bootstrap_server(), mongo.get_connection_url())
+    kafka, bootstrap = kafka_container()
+    with kafka, mongo_container() as mongo:
+        yield Infrastructure(bootstrap, mongo.get_connection_url())
 
 
 @pytest.fixture(scope="session")
