@@ -9,7 +9,8 @@ import typer
 from rich.table import Table
 
 from cli.common import console, run, settings
-from shared.topics import TopicState, ensure_topics, topic_drift, topics_for
+from shared.kafka_security import KafkaSecurityError
+from shared.topics import TopicSettingsError, TopicState, ensure_topics, topic_drift, topics_for
 
 app = typer.Typer(help="Kafka topics of the marketplace.", no_args_is_help=True)
 
@@ -18,11 +19,16 @@ app = typer.Typer(help="Kafka topics of the marketplace.", no_args_is_help=True)
 def ensure(as_json: bool = typer.Option(False, "--json", help="print the report as JSON (for scripts)")) -> None:
     """Create the topics that are missing (partitions, replication, min.insync.replicas, retention or compaction
     per topic; idempotent), then report drift. Exits 1 when an existing topic differs from the spec: partitions
-    and replication are never changed here (that is a reassignment an operator plans), configs neither."""
+    and replication are never changed here (that is a reassignment an operator plans), configs neither. Exits 2
+    on a setting the cluster cannot meet (e.g. a replication factor above its broker count)."""
     s = settings()
     specs = topics_for(s)
-    options = s.kafka_client_options()
-    created = set(run(ensure_topics(s.kafka_bootstrap_servers, specs, **options)))
+    try:
+        options = s.kafka_client_options()
+        created = set(run(ensure_topics(s.kafka_bootstrap_servers, specs, **options)))
+    except (KafkaSecurityError, TopicSettingsError) as error:  # a setting to fix, not a bug: no traceback
+        console.print(f"[red]{error}[/]")
+        raise typer.Exit(2) from None
     states = run(topic_drift(s.kafka_bootstrap_servers, specs, **options))
     if as_json:
         print(json.dumps([{**state.as_json(), "created": state.spec.name in created} for state in states], indent=2))

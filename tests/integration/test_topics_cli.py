@@ -50,3 +50,12 @@ async def test_a_replication_factor_beyond_the_cluster_is_refused_by_name(infras
     specs = marketplace_topics(1, f"rf{unique}.", replication=3, min_insync=2)
     with pytest.raises(TopicSettingsError, match="TOPIC_REPLICATION_FACTOR=3 but the Kafka cluster has 1 broker"):
         await ensure_topics(infrastructure.kafka, specs)
+
+
+def test_the_cli_names_the_setting_instead_of_a_traceback(infrastructure, unique):
+    env = {"KAFKA_BOOTSTRAP_SERVERS": infrastructure.kafka, "KAFKA_TOPIC_PREFIX": f"rf3{unique}.",
+           "TOPIC_REPLICATION_FACTOR": "3",
+           "TOPIC_MIN_INSYNC_REPLICAS": "2"}
+    refused = CliRunner().invoke(app, ["topics", "ensure"], env=env)
+    assert refused.exit_code == 2 and "TOPIC_REPLICATION_FACTOR=3" in refused.output
+    assert "Traceback" not in refused.output
