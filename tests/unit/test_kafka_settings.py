@@ -106,3 +106,15 @@ def test_drift_names_each_difference():
     assert short.drift == ["partitions 2, spec 3", "replication 1, spec 3", "min.insync.replicas=1, spec 2",
                            "retention.ms=604800000, spec -1"]
     assert short.as_json()["drift"] == short.drift and short.as_json()["spec"]["replication"] == 3
+
+
+def test_the_variables_an_operator_sets_are_the_ones_read(monkeypatch, certificates):
+    for name, value in {"KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_MECHANISM": "SCRAM-SHA-256",
+                        "KAFKA_SASL_USERNAME": "svc", "KAFKA_SASL_PASSWORD": "pw",
+                        "KAFKA_SSL_CAFILE": str(certificates / "ca.pem"), "KAFKA_SSL_CHECK_HOSTNAME": "false",
+                        "TOPIC_REPLICATION_FACTOR": "3", "TOPIC_MIN_INSYNC_REPLICAS": "2"}.items():
+        monkeypatch.setenv(name, value)
+    settings = ServiceSettings()
+    options = settings.kafka_client_options()
+    assert options["sasl_mechanism"] == "SCRAM-SHA-256" and not options["ssl_context"].check_hostname
+    assert (settings.topic_replication_factor, settings.topic_min_insync_replicas) == (3, 2)
