@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.kafka_security import KafkaSecurity, Mechanism, Protocol
@@ -34,11 +34,11 @@ class ServiceSettings(BaseSettings):
     kafka_security_protocol: Protocol = "PLAINTEXT"
     kafka_sasl_mechanism: Mechanism = "SCRAM-SHA-512"
     kafka_sasl_username: str = ""
-    kafka_sasl_password: str = ""
+    kafka_sasl_password: SecretStr = SecretStr("")  # SecretStr: never printed with the settings
     kafka_ssl_cafile: str = ""  # PEM bundle of the CA that signed the brokers; empty = the system's CAs
     kafka_ssl_certfile: str = ""  # client certificate (mTLS), PEM
     kafka_ssl_keyfile: str = ""  # its private key, PEM
-    kafka_ssl_key_password: str = ""
+    kafka_ssl_key_password: SecretStr = SecretStr("")
     kafka_ssl_check_hostname: bool = True
     # Topics: defaults right for a three-broker cluster; a single-broker stack sets 1 and 1 (deploy/local does).
     topic_replication_factor: int = Field(3, ge=1)
@@ -61,8 +61,8 @@ class ServiceSettings(BaseSettings):
     def kafka_connection(self) -> KafkaSecurity:
         return KafkaSecurity(
             self.kafka_security_protocol, self.kafka_sasl_mechanism, self.kafka_sasl_username,
-            self.kafka_sasl_password, self.kafka_ssl_cafile, self.kafka_ssl_certfile, self.kafka_ssl_keyfile,
-            self.kafka_ssl_key_password, self.kafka_ssl_check_hostname)
+            self.kafka_sasl_password.get_secret_value(), self.kafka_ssl_cafile, self.kafka_ssl_certfile,
+            self.kafka_ssl_keyfile, self.kafka_ssl_key_password.get_secret_value(), self.kafka_ssl_check_hostname)
 
     def kafka_client_options(self) -> dict:
         """aiokafka client options for the configured security (admin client, tools, ad-hoc consumers)."""

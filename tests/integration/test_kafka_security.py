@@ -9,6 +9,7 @@ import asyncio
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
+from pydantic import SecretStr
 from pymongo import AsyncMongoClient
 from rich.console import Console
 
@@ -88,6 +89,6 @@ async def test_the_secured_listeners_refuse_clients_without_the_right_credential
     with pytest.raises((KafkaError, TimeoutError, OSError)):
         await _admin_connects(no_certificate.kafka_bootstrap_servers, **no_certificate.kafka_client_options())
     sasl = secure_settings(secured, "sasl_ssl", "SCRAM-SHA-512", infrastructure, unique)
-    wrong = sasl.model_copy(update={"kafka_sasl_password": "not-the-password"})
+    wrong = sasl.model_copy(update={"kafka_sasl_password": SecretStr("not-the-password")})
     with pytest.raises((KafkaError, TimeoutError, OSError)):
         await _admin_connects(wrong.kafka_bootstrap_servers, **wrong.kafka_client_options())
