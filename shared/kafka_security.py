@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -37,11 +37,11 @@ class KafkaSecurity:
     protocol: Protocol = "PLAINTEXT"
     sasl_mechanism: Mechanism = "SCRAM-SHA-512"
     sasl_username: str = ""
-    sasl_password: str = ""
+    sasl_password: str = field(default="", repr=False)
     ssl_cafile: str = ""
     ssl_certfile: str = ""
     ssl_keyfile: str = ""
-    ssl_key_password: str = ""
+    ssl_key_password: str = field(default="", repr=False)
     ssl_check_hostname: bool = True
 
     @property
