@@ -22,8 +22,8 @@ def test_the_image_version_is_the_local_stacks_kafka():
 
 
 def test_the_environment_renders_as_the_image_documents():
-    properties = as_properties({**kafka_environment("docker-host", 32000, 9093, 9092, "abc"), "KAFKA_HEAP_OPTS": "-Xmx1g",
-                                "KAFKA_SOME___ODD__NAME": "x"})
+    environment = kafka_environment("docker-host", 32000, 9093, 9092, "abc")
+    properties = as_properties({**environment, "KAFKA_HEAP_OPTS": "-Xmx1g", "KAFKA_SOME___ODD__NAME": "x"})
     assert properties["advertised.listeners"] == "HOST://docker-host:32000,BROKER://localhost:9092"
     assert properties["controller.quorum.voters"] == "1@localhost:9093" and properties["process.roles"] == \
         "broker,controller"
