@@ -19,6 +19,7 @@ import subprocess
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import typer
 
@@ -33,7 +34,7 @@ class Cluster:
     offset: int
 
     @property
-    def dir(self):
+    def dir(self) -> Path:
         return stack.HOME / "profiles" / "cluster"
 
     def port(self, node: int) -> int:
