@@ -18,6 +18,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from shared import telemetry
 from shared.events import Envelope, PoisonEvent, dead_letter_topic, decode
+from shared.kafka_security import servers
 from shared.mongo import OUTBOX_SINCE, pending_outbox_index
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ def make_broker(bootstrap: str, client_id: str, security: Any = None) -> KafkaBr
     """Producer side: acks=all and idempotence, so a retried send is neither lost nor written twice.
     `security`: a faststream.security object (SASL/SCRAM in docker-compose), None for PLAINTEXT."""
     return KafkaBroker(
-        bootstrap, client_id=client_id, acks="all", enable_idempotence=True, linger_ms=5,
+        servers(bootstrap), client_id=client_id, acks="all", enable_idempotence=True, linger_ms=5,
         request_timeout_ms=30_000, logger=logging.getLogger(f"faststream.{client_id}"), security=security,
     )
 

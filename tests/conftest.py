@@ -10,6 +10,10 @@ from dataclasses import dataclass
 
 import pytest
 
+# Services built in-process read these; the local test stack is one broker (the 3-broker fault test sets its own).
+os.environ.setdefault("TOPIC_REPLICATION_FACTOR", "1")
+os.environ.setdefault("TOPIC_MIN_INSYNC_REPLICAS", "1")
+
 
 @dataclass(frozen=True)
 class Infrastructure:
@@ -32,11 +36,11 @@ def _local_stack() -> Iterator[Infrastructure]:
 
 
 def _testcontainers() -> Iterator[Infrastructure]:
-    from testcontainers.kafka import KafkaContainer
-    from testcontainers.mongodb import MongoDbContainer
+    from tests.containers import kafka_container, mongo_container
 
-    with KafkaContainer("apache/kafka:4.1.1").with_kraft() as kafka, MongoDbContainer("mongo:7") as mongo:
-        yield Infrastructure(kafka.get_bootstrap_server(), mongo.get_connection_url())
+    kafka, bootstrap = kafka_container()
+    with kafka, mongo_container() as mongo:
+        yield Infrastructure(bootstrap, mongo.get_connection_url())
 
 
 @pytest.fixture(scope="session")

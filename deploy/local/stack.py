@@ -24,7 +24,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from deploy.local import store
+from deploy.local import kafka_security, store
 
 ROOT = Path(__file__).resolve().parents[2]
 HOME = Path(os.environ.get("TIJARA_STACK_HOME", ROOT / ".stack"))
@@ -136,8 +136,14 @@ def _spawn(p: Profile, server: str, cmd: list[str]) -> None:
 def _kafka_config(p: Profile) -> Path:
     template = (HERE / "server.properties.template").read_text()
     cfg = p.dir / "server.properties"
-    cfg.write_text(template.format(port=p.kafka_port, controller_port=p.controller_port, data=p.dir / "kafka-data"))
+    cfg.write_text(template.format(port=p.kafka_port, controller_port=p.controller_port, data=p.dir / "kafka-data")
+                   + kafka_security.broker_properties(secured_listeners(p), p.controller_port))
     return cfg
+
+
+def secured_listeners(p: Profile) -> kafka_security.Listeners:
+    """The broker's TLS, mTLS and SASL_SSL listeners and the client settings for each (deploy/local/kafka_security)."""
+    return kafka_security.listeners("127.0.0.1", p.kafka_port, p.dir)
 
 
 def start_kafka(p: Profile) -> None:
@@ -149,7 +155,8 @@ def start_kafka(p: Profile) -> None:
             "-cp", f"{KAFKA_LIB}/*"]
     if not (p.dir / "kafka-data" / "meta.properties").exists():
         cluster_id = uuid.uuid4().hex[:22]
-        _run([*java, "kafka.tools.StorageTool", "format", "--standalone", "-t", cluster_id, "-c", str(cfg)],
+        _run([*java, "kafka.tools.StorageTool", "format", "--standalone", "-t", cluster_id, "-c", str(cfg),
+              *kafka_security.scram_format_arguments()],
              "Formatting Kafka storage (KRaft)")
     _spawn(p, "kafka", [*java, "kafka.Kafka", str(cfg)])
 
@@ -264,6 +271,7 @@ def env_command(profile_name: str = typer.Option("run", "--profile")) -> None:
     """Print the connection settings of a profile as environment assignments."""
     p = profile(profile_name)
     print(f"KAFKA_BOOTSTRAP_SERVERS={p.bootstrap}\nMONGODB_URL={p.mongodb_url}")
+    print("TOPIC_REPLICATION_FACTOR=1\nTOPIC_MIN_INSYNC_REPLICAS=1")  # one broker
 
 
 @cli.command("provision")
