@@ -10,7 +10,7 @@ import httpx
 import typer
 from rich.console import Console
 
-from cli import dlq, partners, replay, tail, topics
+from cli import dlq, identity, partners, replay, tail, topics
 from deploy.local import demo, stack
 from deploy.local.marketplace import Marketplace
 
@@ -21,6 +21,7 @@ app.add_typer(replay.app, name="replay")
 app.add_typer(topics.app, name="topics")
 app.add_typer(partners.cli, name="partners")
 app.command("tail")(tail.tail)
+app.command("token")(identity.token)
 console = Console()
 
 
@@ -40,7 +41,7 @@ def run(
             marketplace.wait_ready(90)
         page = f"{marketplace.url('showcase')}/countries/ma"
         if seed and _page_is_empty(marketplace):
-            summary = asyncio.run(demo.seed({s: marketplace.url(s) for s in marketplace.ports}))
+            summary = asyncio.run(demo.seed({s: marketplace.url(s) for s in marketplace.ports}, marketplace.token))
             console.print(f"[green]✓[/] demo data: {summary}")
         keys_file = profile.dir / "partner-keys.json"
         asyncio.run(partners.seed_demo(profile.mongodb_url, f"{marketplace.database_prefix}_onboarding", keys_file))
@@ -50,10 +51,12 @@ def run(
                       f"APIs: {', '.join(f'{s} {marketplace.url(s)}/docs' for s in marketplace.ports)}")
         console.print(f"  Partner gateway: POST {marketplace.url('onboarding')}/partner-events (docs/partners.md)   "
                       "Watch events: tijara tail catalogue.products")
+        console.print(f"  Token issuer: {marketplace.issuer_url}   Try: tijara token --role staff "
+                      "(paste it into Swagger UI's Authorize)")
         console.print(f"  Logs: {marketplace.log_dir}   Press Ctrl-C to stop everything.")
         stopped.wait()
     finally:
-        with console.status("Stopping services, Kafka and FerretDB …"):
+        with console.status("Stopping services, the token issuer, Kafka and FerretDB …"):
             marketplace.stop()
             stack.stop_server(profile, "kafka")
             stack.stop_server(profile, "ferretdb")
@@ -70,15 +73,17 @@ def seed(
     onboarding: str = "http://127.0.0.1:8001", catalogue: str = "http://127.0.0.1:8002",
     inquiries: str = "http://127.0.0.1:8003", suppliers: int = 40, products: int = 200, inquiry_count: int = 300,
 ) -> None:
-    """Create the Moroccan demo data set through the public HTTP APIs (with a progress bar)."""
+    """Create the Moroccan demo data set through the public HTTP APIs (with a progress bar), with the local
+    issuer's tokens."""
     urls = {"onboarding": onboarding, "catalogue": catalogue, "inquiries": inquiries}
-    summary = asyncio.run(demo.seed(urls, demo.Scale(suppliers, products, inquiry_count)))
+    summary = asyncio.run(demo.seed(urls, identity.local_token, demo.Scale(suppliers, products, inquiry_count)))
     console.print(f"[green]✓[/] {summary}")
 
 
 @app.command("expire-verifications")
 def expire_verifications(onboarding: str = "http://127.0.0.1:8001", now: str | None = None) -> None:
-    """Expire the verifications that ran out (onboarding also does it periodically); `--now` to look ahead."""
+    """Expire the verifications that ran out (onboarding also does it periodically); `--now` to look ahead.
+    Needs the operator role: the token is $TIJARA_TOKEN, else one from the local issuer."""
     answer = httpx.post(f"{onboarding}/operations/verification-expiry", params={"now": now} if now else None,
-                        timeout=30).raise_for_status().json()
+                        headers=identity.bearer("operator"), timeout=30).raise_for_status().json()
     console.print(f"[green]✓[/] {len(answer['expired'])} verifications expired: {', '.join(answer['expired']) or '-'}")

@@ -30,6 +30,14 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
     kafka_sasl_username: str = ""
     kafka_sasl_password: str = ""
+    # Identity: bearer JWTs from the operator's OIDC provider (locally, deploy/local/issuer.py started by `make run`).
+    oidc_issuer: str = "http://127.0.0.1:8008"
+    oidc_audience: str = "tijara"
+    oidc_jwks_url: str = ""  # empty: from the issuer's discovery document, else <issuer>/jwks.json
+    oidc_roles_claim: str = "roles"  # a dotted path: Keycloak puts realm roles under realm_access.roles
+    oidc_organisation_claim: str = "organisation"  # supplier id, agency, inspection body or partner of the caller
+    oidc_leeway_seconds: float = 30.0
+    http_max_body_bytes: int = 256 * 1024
 
     @property
     def database(self) -> str:
