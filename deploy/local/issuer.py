@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import functools
 import hashlib
 import json
 import time
@@ -34,7 +35,9 @@ AUDIENCE = "tijara"
 NEEDS_ORGANISATION = {Role.SUPPLIER, Role.PARTNER, Role.AGENCY, Role.INSPECTION}
 
 
+@functools.cache
 def load_or_create_key(path: Path) -> rsa.RSAPrivateKey:
+    """Cached: loading an RSA private key checks it, which costs tens of milliseconds."""
     if path.exists():
         return serialization.load_pem_private_key(path.read_bytes(), password=None)  # type: ignore[return-value]
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)

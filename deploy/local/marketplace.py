@@ -45,11 +45,11 @@ class Marketplace:
     def issuer_url(self) -> str:
         return f"http://127.0.0.1:{self.issuer_port}"
 
-    def token(self, role: str, subject: str | None = None) -> str:
+    def token(self, role: str, subject: str | None = None, lifetime: int = 3600) -> str:
         """A token of the local issuer, e.g. token("agency:AMDIE"), as `tijara token` prints it."""
         from deploy.local import issuer
 
-        return issuer.mint(issuer.load_or_create_key(self.issuer_key), self.issuer_url, role, subject)
+        return issuer.mint(issuer.load_or_create_key(self.issuer_key), self.issuer_url, role, subject, lifetime)
 
     def auth(self, role: str, subject: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(role, subject)}"}
