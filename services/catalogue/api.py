@@ -17,7 +17,7 @@ from shared.http_errors import responses
 from shared.identity import require
 
 ERROR_STATUSES = {NotFound: 404, Conflict: 409, NotAllowed: 403, MarketplaceError: 400}
-AUTH = (401, 403, 413, 422)
+AUTH = (401, 403, 413, 422, 503)  # 503: the identity provider's keys unreachable
 router = APIRouter(prefix="/products", tags=["products"])
 
 

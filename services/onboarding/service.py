@@ -14,7 +14,7 @@ from services.onboarding.application import SupplierApplication
 from services.onboarding.domain import Supplier
 from services.onboarding.store import SupplierStore
 from shared.actors import Actor, system
-from shared.errors import ConcurrentUpdate, MarketplaceError, NotFound
+from shared.errors import ConcurrentUpdate, Conflict, MarketplaceError, NotFound
 from shared.events import Envelope, Event, SupplierProfile
 from shared.messaging import OutboxRelay
 from shared.telemetry import current_traceparent
@@ -52,6 +52,8 @@ class Onboarding:
         """From the SME itself (submitted_by None) or from an onboarding partner on its behalf."""
         if isinstance(application, SupplierProfile):
             application = SupplierApplication(profile=application)
+        if supplier_id and await self.store.get(supplier_id):  # an SME account applies once for its supplier id
+            raise Conflict(f"supplier {supplier_id} has already applied", supplier_id=supplier_id)
         supplier_id = supplier_id or f"sup-{uuid.uuid4().hex[:12]}"
         supplier, events = domain.submit_application(supplier_id, application, submitted_by, datetime.now(UTC))
         return await self._save(supplier, events, actor)
