@@ -124,3 +124,24 @@ async def test_discovery_gives_the_jwks_address() -> None:
     jwks = Jwks(KEY)
     check = TokenVerifier(ISSUER, "tijara", fetch=jwks)
     assert (await check.verify(signed({})))["sub"] == "u1" and jwks.fetches == 2
+
+
+async def test_the_local_issuer_speaks_enough_oidc_for_the_verifier(tmp_path) -> None:
+    import httpx
+
+    from deploy.local import issuer as local_issuer
+
+    key = local_issuer.load_or_create_key(tmp_path / "key.pem")
+    assert local_issuer.load_or_create_key(tmp_path / "key.pem") is key  # generated once, then reused
+    app = local_issuer.app(key, ISSUER)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ISSUER) as http:
+        async def fetch(url: str) -> dict:
+            return (await http.get(url)).raise_for_status().json()
+
+        minted = (await http.post("/token", json={"role": "inspection:TÜV Rheinland"})).json()
+        assert minted["token_type"] == "Bearer"
+        caller = await TokenVerifier(ISSUER, "tijara", fetch=fetch).caller(minted["access_token"])
+        assert caller.roles == {Role.INSPECTION} and caller.organisation == "TÜV Rheinland"
+        refused = await http.post("/token", json={"role": "agency"})
+        assert refused.status_code == 400 and "organisation" in refused.json()["message"]
+        assert (await http.post("/token", json={"role": "system"})).status_code == 400
