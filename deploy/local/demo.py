@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import random
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -155,11 +156,17 @@ def acting_as(step: str, body: dict | None) -> str:
     return "staff"
 
 
+def fresh_tokens(token: Callable[[str], str], renew_seconds: float = 1800) -> Callable[[str], str]:
+    """`token`, minted once per role and again every `renew_seconds` (tokens live an hour; a seeding may not)."""
+    cached = functools.cache(lambda role, _period: token(role))
+    return lambda role: cached(role, int(time.monotonic() // renew_seconds))
+
+
 async def seed(urls: dict[str, str], token: Callable[[str], str], scale: Scale = Scale(), seed_value: int = 2024,
                show: bool = True) -> dict:
     """Onboard and verify (or reject), list, inquire and answer, suspend and reinstate; return what was created.
     Each call acts in its proper role: `token("agency:AMDIE")` gives a bearer token (the local issuer's)."""
-    tokens = functools.cache(token)
+    tokens = fresh_tokens(token)
     rng = random.Random(seed_value)
     applications = supplier_applications(scale, rng)
     plans = [workflow(i, scale, rng) for i in range(scale.suppliers)]

@@ -55,7 +55,8 @@ class Marketplace:
         return {"Authorization": f"Bearer {self.token(role, subject)}"}
 
     def env(self, service: str) -> dict[str, str]:
-        return {
+        return {  # replication 1 unless the environment says otherwise: the local stack is one broker
+            "TOPIC_REPLICATION_FACTOR": "1", "TOPIC_MIN_INSYNC_REPLICAS": "1",
             **os.environ, "KAFKA_BOOTSTRAP_SERVERS": self.kafka, "MONGODB_URL": self.mongodb,
             "MONGODB_DATABASE": f"{self.database_prefix}_{service}", "HTTP_PORT": str(self.ports[service]),
             "PYTHONUNBUFFERED": "1", "OIDC_ISSUER": self.issuer_url,
