@@ -22,7 +22,7 @@ from shared.identity import require
 from shared.vocabulary import DocumentKind, ExportAgency, InspectionBody
 
 ERROR_STATUSES = {NotFound: 404, Conflict: 409, NotAllowed: 403, MarketplaceError: 400}
-AUTH = (401, 403, 413, 422, 503)  # 503: the identity provider's keys unreachable
+AUTH = (401, 403, 503)  # 503: the identity provider's keys unreachable; 404/413/422 come with the route's shape
 router = APIRouter(prefix="/suppliers", tags=["suppliers"])
 operations = APIRouter(prefix="/operations", tags=["operations"])
 

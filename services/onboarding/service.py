@@ -76,8 +76,8 @@ class Onboarding:
                                 actor: Actor | None = None) -> Supplier:
         supplier = await self.get(supplier_id)
         return await self._save(*domain.record_inspection(
-            supplier, _known(InspectionBody, body), report_id, passed, _moment(inspected_on), reason, datetime.now(UTC)),
-            actor)
+            supplier, _known(InspectionBody, body), report_id, passed, _moment(inspected_on), reason,
+            datetime.now(UTC)), actor)
 
     async def verify(self, supplier_id: str, *, actor: Actor | None = None) -> Supplier:
         return await self._save(*domain.verify(await self.get(supplier_id), datetime.now(UTC)), actor)

@@ -226,7 +226,7 @@ async def test_every_endpoint_answers_every_caller_exactly_as_the_readme_says(ma
     assert not unexpected, "\n".join(unexpected)
     versions_after = await _versions(apps, supplier, product, inquiry)
     for target, before in versions_before.items():  # nothing half-done: only the let-through writes changed them
-        assert versions_after[target] - before == writes_through[target], (target, before, versions_after, writes_through)
+        assert versions_after[target] - before == writes_through[target], (target, versions_after, writes_through)
 
 
 def _target_of(path: str, supplier: str, product: str, inquiry: str) -> str | None:

@@ -99,7 +99,8 @@ async def test_suspension_delists_every_product_and_reinstatement_lets_them_back
 
         assert (await eventually(relisted))["status"] == "listed"
         update = await http.put(f"/products/{products[0]}/listing",
-                                json={"listing": factories.listing(lead_time_days=7).model_dump(mode="json")}, headers=owner)
+                                json={"listing": factories.listing(lead_time_days=7).model_dump(mode="json")},
+                                headers=owner)
         assert update.status_code == 200 and update.json()["listing"]["lead_time_days"] == 7
 
 

@@ -65,9 +65,11 @@ async def test_supplier_answers_then_closes_and_events_follow(infrastructure, se
         answered = await http.post(f"/inquiries/{inquiry['inquiry_id']}/response",
                                    json={"message": "20 rugs ship in 6 weeks, FOB Casablanca."}, headers=owner)
         assert answered.status_code == 200 and answered.json()["status"] == "responded"
-        again = await http.post(f"/inquiries/{inquiry['inquiry_id']}/response", json={"message": "again"}, headers=owner)
+        again = await http.post(f"/inquiries/{inquiry['inquiry_id']}/response", json={"message": "again"},
+                                headers=owner)
         assert again.status_code == 409 and again.json()["current_state"] == "responded"
-        closed = await http.post(f"/inquiries/{inquiry['inquiry_id']}/closing", json={"reason": "ordered"}, headers=owner)
+        closed = await http.post(f"/inquiries/{inquiry['inquiry_id']}/closing", json={"reason": "ordered"},
+                                 headers=owner)
         assert closed.json()["status"] == "closed"
         for verb in ("received", "responded", "closed"):
             await read_until(infrastructure.kafka, "inquiries.inquiries",

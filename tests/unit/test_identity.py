@@ -106,7 +106,8 @@ async def test_alg_none_hs256_with_the_public_key_and_tampering_are_refused() ->
     claims = {"iss": ISSUER, "aud": "tijara", "sub": "u1", "exp": int(time.time()) + 300, "roles": ["operator"]}
     unsigned = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}."
     assert "'none'" in await refused(check, unsigned)
-    public_pem = KEY.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    public_pem = KEY.public_key().public_bytes(serialization.Encoding.PEM,
+                                               serialization.PublicFormat.SubjectPublicKeyInfo)
     header = _b64({"alg": "HS256", "typ": "JWT", "kid": public_jwk(KEY)["kid"]})
     import hashlib
     import hmac
