@@ -103,9 +103,10 @@ async def test_kill_9_each_service_mid_stream_loses_and_doubles_nothing(market):
     restarts, sent_at_kill = {}, {}
     with OnboardingLoad(market.url("onboarding"), suppliers=120, per_second=3, token=market.token) as load:
         async with Publisher(market.kafka, prefix(market)) as publisher:
-            # paced so the stream (80 s) outlasts the four kill-restart cycles (10-20 s each on a 2-core machine
-            # shared with other suites: at 50/s the stream ended before the last kill under a load average of 25+)
-            flow = asyncio.create_task(publisher.send(world.envelopes, per_second=30, chunk=15))
+            # paced so the stream (120 s) outlasts the four kill-restart cycles (10-25 s each on a 2-core machine
+            # shared with other suites: at 50/s, and at 30/s, the stream ended before the last kill under a load
+            # average of 25+)
+            flow = asyncio.create_task(publisher.send(world.envelopes, per_second=20, chunk=10))
             for service in ("showcase", "catalogue", "inquiries", "onboarding"):
                 await asyncio.sleep(1.0)  # mid-stream
                 killed = time.monotonic()
