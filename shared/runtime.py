@@ -6,21 +6,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 import uvicorn
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 from faststream.kafka import KafkaBroker
 from prometheus_client import make_asgi_app
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared import asyncapi, telemetry
+from shared import asyncapi, http_errors, telemetry
 from shared.errors import MarketplaceError
+from shared.identity import TokenVerifier
 from shared.messaging import OutboxRelay, make_broker
 from shared.mongo import connect, ping
 from shared.settings import ServiceSettings
@@ -53,7 +53,9 @@ class Runtime:
         return cls(settings, broker, client, client[settings.database])
 
 
-def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str) -> FastAPI:
+def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str,
+               error_statuses: Mapping[type[MarketplaceError], int] | None = None) -> FastAPI:
+    """`error_statuses`: the service's map of its domain errors to HTTP statuses (its api.py owns it)."""
     settings = runtime.settings
 
     @contextlib.asynccontextmanager
@@ -81,13 +83,14 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str)
 
     app = FastAPI(title=f"Tijara {settings.service_name}", description=description, lifespan=lifespan)
     app.state.runtime = runtime
+    app.state.verifier = TokenVerifier.from_settings(settings)
     _declare_for_asyncapi(runtime)
+    routers = [*routers, _operations_router(runtime)]
+    http_errors.declare_common(routers)
     for router in routers:
         app.include_router(router)
-    app.include_router(_operations_router(runtime))
     app.mount("/metrics", make_asgi_app())
-    app.add_exception_handler(RequestValidationError, _readable_validation_error)
-    app.add_exception_handler(MarketplaceError, _marketplace_error)
+    http_errors.install(app, error_statuses or {}, settings.http_max_body_bytes)
     return app
 
 
@@ -145,19 +148,6 @@ async def _answers(check: Awaitable[object]) -> bool:
     except Exception:
         return False
     return result is not False
-
-
-async def _readable_validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
-    """422 with one plain sentence per problem, e.g. "body.ice: String should match pattern '^\\d{15}$'"."""
-    problems = [
-        {"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]} for e in error.errors()
-    ]
-    summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems[:5])
-    return JSONResponse({"error": "invalid request", "message": summary, "problems": problems}, status_code=422)
-
-
-async def _marketplace_error(_: Request, error: MarketplaceError) -> JSONResponse:
-    return JSONResponse({"error": error.title, "message": error.message, **error.details}, status_code=error.status)
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:

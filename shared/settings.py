@@ -44,6 +44,16 @@ class ServiceSettings(BaseSettings):
     topic_replication_factor: int = Field(3, ge=1)
     topic_min_insync_replicas: int = Field(2, ge=1)
 
+
+    # Identity: bearer JWTs from the operator's OIDC provider (locally, deploy/local/issuer.py started by `make run`).
+    oidc_issuer: str = "http://127.0.0.1:8008"
+    oidc_audience: str = "tijara"
+    oidc_jwks_url: str = ""  # empty: from the issuer's discovery document, else <issuer>/jwks.json
+    oidc_roles_claim: str = "roles"  # a dotted path: Keycloak puts realm roles under realm_access.roles
+    oidc_organisation_claim: str = "organisation"  # supplier id, agency, inspection body or partner of the caller
+    oidc_leeway_seconds: float = 30.0
+    http_max_body_bytes: int = 256 * 1024
+
     @model_validator(mode="after")
     def _min_insync_within_replication(self) -> ServiceSettings:
         if self.topic_min_insync_replicas > self.topic_replication_factor:  # every acks=all write would be refused
