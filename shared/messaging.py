@@ -13,6 +13,7 @@ from typing import Any
 
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
+from opentelemetry.trace import SpanKind
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
@@ -31,6 +32,7 @@ def make_broker(bootstrap: str, client_id: str, security: Any = None) -> KafkaBr
     return KafkaBroker(
         bootstrap, client_id=client_id, acks="all", enable_idempotence=True, linger_ms=5,
         request_timeout_ms=30_000, logger=logging.getLogger(f"faststream.{client_id}"), security=security,
+        middlewares=[telemetry.kafka_middleware()],
     )
 
 
@@ -146,10 +148,11 @@ class OutboxRelay:
         return sent
 
     async def _send(self, entry: dict) -> asyncio.Future:
-        return await self._broker.publish(
-            entry["value"].encode(), topic=self._topic_prefix + entry["topic"], key=entry["key"].encode(),
-            headers=entry["headers"], no_confirm=True,
-        )
+        with telemetry.within(entry["headers"].get("traceparent")):  # the writer's trace goes on through Kafka
+            return await self._broker.publish(
+                entry["value"].encode(), topic=self._topic_prefix + entry["topic"], key=entry["key"].encode(),
+                headers=dict(entry["headers"]), no_confirm=True,
+            )
 
 
 class EventConsumer:
@@ -190,7 +193,7 @@ class EventConsumer:
             telemetry.EVENTS_CONSUMED.labels(self.group, envelope.type, "ignored").inc()
             return None
         with telemetry.tracer().start_as_current_span(
-            f"consume {envelope.type}", context=telemetry.context_from(headers),
+            f"consume {envelope.type}", context=telemetry.context_from(headers), kind=SpanKind.CONSUMER,
             attributes={"messaging.destination.name": record.topic, "cloudevents.event_id": envelope.id},
         ):
             await self._handle_with_retry(record, envelope, handler)

@@ -88,6 +88,7 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str)
         app.include_router(router)
     app.include_router(_operations_router(runtime))
     app.mount("/metrics", make_asgi_app())
+    telemetry.instrument_http(app)
     app.add_exception_handler(RequestValidationError, _readable_validation_error)
     app.add_exception_handler(MarketplaceError, _marketplace_error)
     return app
