@@ -24,6 +24,8 @@ class ServiceSettings(BaseSettings):
     consumer_batch_size: int = 500
     topic_partitions: int = 3
     consumer_group_id: str = ""
+    consumer_check_seconds: float = 5.0  # how often lag, stalled partitions and dead-letter depth are asked of Kafka
+    consumer_stall_seconds: float = 60.0  # records waiting and no commit for this long: the partition is stalled
     kafka_topic_prefix: str = ""  # isolates environments sharing one cluster, e.g. "staging." or a test run's id
     # Kafka authentication: PLAINTEXT locally; SASL_PLAINTEXT (or SASL_SSL) with SCRAM-SHA-512 in docker-compose.
     kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"

@@ -31,6 +31,9 @@ OUTBOX_AGE = Gauge("tijara_outbox_oldest_age_seconds", "Age of the oldest event 
 HANDLE_SECONDS = Histogram("tijara_consumer_batch_seconds", "Time to handle one consumed batch", ["group"])
 
 
+_EXTRA_FIELDS = ("trace_id", "route", "http_method", "status", "duration_ms")  # e.g. the access log's
+
+
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
@@ -38,6 +41,7 @@ class _JsonFormatter(logging.Formatter):
         span = trace.get_current_span().get_span_context()
         if span.is_valid:
             entry["trace_id"] = format(span.trace_id, "032x")
+        entry.update({k: getattr(record, k) for k in _EXTRA_FIELDS if getattr(record, k, None) is not None})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
