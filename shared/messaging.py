@@ -18,7 +18,8 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 from shared import telemetry
-from shared.events import Envelope, PoisonEvent, dead_letter_topic, decode
+from shared.dead_letters import DeadLetters
+from shared.events import Envelope, PoisonEvent, decode
 from shared.mongo import write_lock
 
 log = logging.getLogger(__name__)
@@ -168,6 +169,7 @@ class EventConsumer:
         self.handlers = handlers  # by event type
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
+        self.dead_letters = DeadLetters(broker, group)
 
     async def consume(self, records: Sequence[ConsumerRecord]) -> None:
         with telemetry.HANDLE_SECONDS.labels(self.group).time():
@@ -180,6 +182,9 @@ class EventConsumer:
     async def _consume_in_order(self, records: list[ConsumerRecord], slots: asyncio.Semaphore) -> None:
         async with slots:
             for record in records:
+                if record.value is None:  # a tombstone: no marketplace stream deletes by key, so it is a mistake
+                    await self.dead_letter(record, "tombstone", "null value (tombstone) on an event stream", 1)
+                    continue
                 await self.consume_one(record)
 
     async def consume_one(self, record: ConsumerRecord) -> None:
@@ -216,25 +221,13 @@ class EventConsumer:
                 await asyncio.sleep(delay)
 
     async def dead_letter(self, record: ConsumerRecord, kind: str, detail: str, attempts: int) -> None:
-        original = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
-        headers = original | {
-            "dlq_error_type": kind,
-            "dlq_error_message": detail[:2000],
-            "dlq_attempts": str(attempts),
-            "dlq_consumer_group": self.group,
-            "dlq_original_topic": record.topic,
-            "dlq_original_partition": str(record.partition),
-            "dlq_original_offset": str(record.offset),
-            "dlq_failed_at": datetime.now(UTC).isoformat(),
-        }
-        await self.broker.publish(record.value or b"", topic=dead_letter_topic(record.topic), key=record.key,
-                                  headers=headers)
-        telemetry.DEAD_LETTERS.labels(record.topic, kind).inc()
-        telemetry.EVENTS_CONSUMED.labels(self.group, original.get("ce_type", "?"), "dead-lettered").inc()
+        """To `<topic>.dlq` in a form that fits, or skipped with a pointer: never holds the partition (see
+        shared.dead_letters)."""
+        written = await self.dead_letters.send(record, kind, detail, attempts)
+        ce_type = next((v.decode(errors="replace") for k, v in (record.headers or ()) if k == "ce_type"), "?")
+        telemetry.EVENTS_CONSUMED.labels(self.group, ce_type, "dead-lettered" if written else "skipped").inc()
         log.error("dead-lettered %s[%d]@%d for %s: %s: %s", record.topic, record.partition, record.offset,
                   self.group, kind, detail)
-
-
 
 
 def consumer_options(batch_size: int) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from shared.errors import MarketplaceError
 from shared.messaging import OutboxRelay, make_broker
 from shared.mongo import connect, ping
 from shared.progress import ConsumerProgress
+from shared.storable import StorableBodyGuard
 from shared.settings import ServiceSettings
 from shared.topics import ensure_topics, marketplace_topics
 
@@ -50,7 +51,7 @@ class Runtime:
     def create(cls, settings: ServiceSettings) -> Runtime:
         telemetry.setup_logging(settings.service_name, settings.log_level, settings.log_format)
         telemetry.setup_tracing(settings.service_name)
-        client = connect(settings.mongodb_url)
+        client = connect(settings.mongodb_url, settings.mongodb_write_concern, settings.mongodb_read_concern)
         broker = make_broker(settings.kafka_bootstrap_servers, f"tijara-{settings.service_name}",
                              settings.kafka_security())
         progress = ConsumerProgress(broker, settings.kafka_bootstrap_servers, settings.consumer_stall_seconds,
@@ -95,6 +96,7 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str)
         app.include_router(router)
     app.include_router(_operations_router(runtime))
     app.mount("/metrics", make_asgi_app())
+    app.add_middleware(StorableBodyGuard)  # a 422 for values the store cannot hold, before any use case runs
     app.add_middleware(AccessMiddleware, service=settings.service_name)
     telemetry.instrument_http(app)  # after: its server span is current when the access line is written
     app.add_exception_handler(RequestValidationError, _readable_validation_error)

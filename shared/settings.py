@@ -14,6 +14,8 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     mongodb_url: str = "mongodb://127.0.0.1:27017/"
     mongodb_database: str = ""
+    mongodb_write_concern: str = ""  # "majority" on a replica set; "" = the server's default (w:1)
+    mongodb_read_concern: str = ""  # "majority" with it, so reads never see a write a failover could roll back
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     log_level: str = "INFO"
