@@ -10,7 +10,7 @@ import httpx
 import typer
 from rich.console import Console
 
-from cli import dlq, partners, replay, tail, topics
+from cli import dlq, partners, replay, status, tail, topics
 from deploy.local import demo, stack
 from deploy.local.marketplace import Marketplace
 
@@ -21,6 +21,7 @@ app.add_typer(replay.app, name="replay")
 app.add_typer(topics.app, name="topics")
 app.add_typer(partners.cli, name="partners")
 app.command("tail")(tail.tail)
+app.command("status")(status.status)
 console = Console()
 
 
