@@ -47,8 +47,9 @@ class DeadLetters:
         for attempt in range(1, self.attempts + 1):
             for form_value, form_headers in forms:
                 try:
-                    await self.broker.publish(form_value, topic=dead_letter_topic(record.topic), key=record.key,
-                                              headers=form_headers)
+                    with telemetry.within(headers.get("traceparent")):  # a redrive continues the original trace
+                        await self.broker.publish(form_value, topic=dead_letter_topic(record.topic),
+                                                  key=record.key, headers=form_headers)
                     telemetry.DEAD_LETTERS.labels(record.topic, kind).inc()
                     return True
                 except Exception as error:  # refused or unreachable: try the smaller form, then again later

@@ -216,6 +216,7 @@ class EventConsumer:
                     detail = f"{type(error).__name__}: {error}"
                     return await self.dead_letter(record, "retries-exhausted", detail, attempt)
                 delay = self.backoff_seconds * 2 ** (attempt - 1)
+                telemetry.EVENTS_CONSUMED.labels(self.group, envelope.type, "retried").inc()  # a failed attempt
                 log.warning("%s failed on %s (attempt %d), retrying in %.1fs: %s",
                             self.group, envelope.type, attempt, delay, error)
                 await asyncio.sleep(delay)
