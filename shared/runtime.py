@@ -179,4 +179,5 @@ async def _marketplace_error(_: Request, error: MarketplaceError) -> JSONRespons
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """uvicorn turns SIGTERM/SIGINT into a graceful shutdown: stop accepting, finish requests, run the lifespan exit."""
     uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level=settings.log_level.lower(),
-                timeout_graceful_shutdown=10, access_log=False)  # shared.access logs each request, with its route
+                timeout_graceful_shutdown=10, access_log=False,  # shared.access logs each request, with its route
+                log_config=None)  # uvicorn's own lines go through our handler: JSON too with LOG_FORMAT=json

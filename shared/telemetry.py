@@ -54,6 +54,9 @@ def setup_logging(service: str, level: str = "INFO", fmt: str = "text") -> None:
     else:
         handler.setFormatter(logging.Formatter(f"%(asctime)s %(levelname)-7s {service} %(name)s: %(message)s"))
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
+    faststream = logging.getLogger("faststream")  # it brings its own coloured stdout handler: use ours, JSON too
+    faststream.handlers.clear()
+    faststream.propagate = True
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
     logging.getLogger("pymongo").setLevel(logging.WARNING)
 
