@@ -10,7 +10,7 @@ from shared.telemetry import setup_logging
 
 
 def test_json_lines_from_every_logger_carry_the_trace_id(capsys):
-    saved = logging.root.handlers[:], logging.root.level
+    handlers, level = logging.root.handlers[:], logging.root.level
     setup_logging("unit", "INFO", "json")
     try:
         with TracerProvider().get_tracer("unit").start_as_current_span("request") as span:
@@ -18,8 +18,8 @@ def test_json_lines_from_every_logger_carry_the_trace_id(capsys):
             logging.getLogger("uvicorn.error").info("Started server process")
         lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
     finally:
-        logging.root.handlers[:], _ = saved
-        logging.root.setLevel(saved[1])
+        logging.root.handlers[:] = handlers
+        logging.root.setLevel(level)
     trace_id = format(span.get_span_context().trace_id, "032x")
     assert [(line["logger"], line["message"], line["trace_id"]) for line in lines] == [
         ("faststream.tijara-unit", "Received", trace_id), ("uvicorn.error", "Started server process", trace_id)]
