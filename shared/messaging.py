@@ -227,8 +227,9 @@ class EventConsumer:
         written = await self.dead_letters.send(record, kind, detail, attempts)
         ce_type = next((v.decode(errors="replace") for k, v in (record.headers or ()) if k == "ce_type"), "?")
         telemetry.EVENTS_CONSUMED.labels(self.group, ce_type, "dead-lettered" if written else "skipped").inc()
-        log.error("dead-lettered %s[%d]@%d for %s: %s: %s", record.topic, record.partition, record.offset,
-                  self.group, kind, detail)
+        if written:  # a skip is logged by DeadLetters, with the record's digest
+            log.error("dead-lettered %s[%d]@%d for %s: %s: %s", record.topic, record.partition, record.offset,
+                      self.group, kind, detail)
 
 
 def consumer_options(batch_size: int) -> dict[str, Any]:

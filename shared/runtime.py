@@ -25,8 +25,8 @@ from shared.errors import MarketplaceError
 from shared.messaging import OutboxRelay, make_broker
 from shared.mongo import connect, ping
 from shared.progress import ConsumerProgress
-from shared.storable import StorableBodyGuard
 from shared.settings import ServiceSettings
+from shared.storable import StorableBodyGuard
 from shared.topics import ensure_topics, marketplace_topics
 
 log = logging.getLogger(__name__)
