@@ -11,7 +11,7 @@ import httpx
 import typer
 from rich.console import Console
 
-from cli import dlq, identity, partners, replay, tail, topics
+from cli import dlq, identity, partners, replay, status, tail, topics
 from deploy.local import demo, launch, stack
 from deploy.local.marketplace import Marketplace
 
@@ -23,6 +23,7 @@ app.add_typer(topics.app, name="topics")
 app.add_typer(partners.cli, name="partners")
 app.command("tail")(tail.tail)
 app.command("token")(identity.token)
+app.command("status")(status.status)
 console = Console()
 
 

@@ -127,5 +127,5 @@ def test_every_service_reports_health_and_readiness(marketplace):
     for service in marketplace.ports:
         assert httpx.get(f"{marketplace.url(service)}/healthz").json()["status"] == "ok"
         ready = httpx.get(f"{marketplace.url(service)}/readyz").json()
-        assert ready == {"ready": True, "checks": {"mongodb": True, "kafka": True}}
+        assert ready == {"ready": True, "checks": {"mongodb": True, "kafka": True, "partitions": True}}
         assert "tijara_" in httpx.get(f"{marketplace.url(service)}/metrics/").text
