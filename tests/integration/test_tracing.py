@@ -27,18 +27,21 @@ def spans():
     exporter.shutdown()
 
 
-async def test_one_trace_from_a_suspension_request_to_the_showcase_projection_write(settings_for, spans):
+async def test_one_trace_from_a_suspension_request_to_the_showcase_projection_write(settings_for, spans, issuer):
     onboarding_settings, showcase_settings = settings_for(OnboardingSettings), settings_for(ShowcaseSettings)
     async with (serving(build_onboarding(onboarding_settings)) as onboarding,
                 serving(build_catalogue(settings_for(CatalogueSettings))) as catalogue,
                 serving(build_showcase(showcase_settings)) as showcase):
-        supplier_id = (await onboarding.post("/suppliers", json=application())).json()["supplier_id"]
-        await onboarding.post(f"/suppliers/{supplier_id}/documents-verification", json={"reviewer": "kyc"})
-        await onboarding.post(f"/suppliers/{supplier_id}/verification", json={"decision": "verified"})
+        staff = issuer.auth("staff")
+        supplier_id = (await onboarding.post("/suppliers", json=application(),
+                                             headers=issuer.auth("partner:clementia"))).json()["supplier_id"]
+        await onboarding.post(f"/suppliers/{supplier_id}/documents-verification", json={"reviewer": "kyc"},
+                              headers=staff)
+        await onboarding.post(f"/suppliers/{supplier_id}/verification", json={"decision": "verified"}, headers=staff)
         body = {"supplier_id": supplier_id, "listing": factories.listing().model_dump(mode="json")}
 
         async def listed():
-            response = await catalogue.post("/products", json=body)
+            response = await catalogue.post("/products", json=body, headers=issuer.auth(f"supplier:{supplier_id}"))
             assert response.status_code == 201, response.text
             return response.json()["product_id"]
 
@@ -50,7 +53,8 @@ async def test_one_trace_from_a_suspension_request_to_the_showcase_projection_wr
 
         await eventually(lambda: on_page(True))
         spans.clear()
-        suspended = await onboarding.post(f"/suppliers/{supplier_id}/suspension", json={"reason": "complaint"})
+        suspended = await onboarding.post(f"/suppliers/{supplier_id}/suspension", json={"reason": "complaint"},
+                                          headers=staff)
         assert suspended.status_code == 200, suspended.text
         await eventually(lambda: on_page(False))
 
