@@ -53,7 +53,7 @@ async def test_relay_publishes_and_showcase_consumes_over_the_secured_listener(s
     event = Envelope(factories.supplier_verified(supplier), "/tijara/onboarding")
     client = AsyncMongoClient(infrastructure.mongodb)
     outbox = client[f"sec_{unique}_onboarding"]["suppliers"]
-    await outbox.insert_one(with_outbox({"_id": supplier}, [outbox_entry(event)]))  # as a crashed writer left it
+    await outbox.insert_one(with_outbox({"_id": supplier}, [outbox_entry(event)]))
     async with serving(build(settings)) as http:  # topics created and subscribers started over `kind`
         producer = make_broker(settings.kafka_bootstrap_servers, "sec-test-relay", settings.kafka_security())
         await producer.start()
