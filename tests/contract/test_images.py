@@ -147,3 +147,10 @@ def test_compose_builds_every_service_from_the_one_dockerfile_with_its_port() ->
         assert int(build["args"]["HTTP_PORT"]) == int(services[name]["environment"]["HTTP_PORT"])
         if name in SERVICES:
             assert int(build["args"]["HTTP_PORT"]) == _declared_port(name)
+
+
+def test_build_context_leaves_out_what_no_image_may_hold() -> None:
+    context = build_context()
+    assert "deploy/Dockerfile" in context and "pyproject.toml" in context
+    for kept_out in ("cli/", "deploy/local/", "tests/", ".venv/", ".stack/", ".git/"):
+        assert not any(f.startswith(kept_out) for f in context), kept_out
