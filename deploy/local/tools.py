@@ -23,8 +23,9 @@ import zipfile
 from pathlib import Path
 
 import typer
+import yaml  # PyYAML: a dev dependency, as is everything this module provisions for
 
-from deploy.local.stack import HOME
+from deploy.local.stack import HOME, ROOT
 
 BIN = HOME / "bin"
 GO_TOOLS = {  # binary: (module@version, build tags)
@@ -102,6 +103,33 @@ def provision_command() -> None:
     for name in GO_TOOLS:
         provision_go_tool(name)
     provision_schemas()
+
+
+ALERTS = ROOT / "deploy" / "prometheus" / "alerts.yml"
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """Multi-line expressions as `|` blocks, as written in alerts.yml."""
+
+
+_BlockDumper.add_representer(
+    str, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value,
+                                                       style="|" if "\n" in value else None))
+
+
+def prometheus_rule(alerts: Path = ALERTS) -> str:
+    """The alert rules as a Prometheus Operator PrometheusRule (the same groups, wrapped)."""
+    rule = {"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
+            "metadata": {"name": "tijara-alerts", "labels": {"release": "prometheus"}},
+            "spec": {"groups": yaml.safe_load(alerts.read_text())["groups"]}}
+    return ("# GENERATED from deploy/prometheus/alerts.yml by `python -m deploy.local.tools prometheus-rule`; edit that\n"
+            "# file and regenerate (tests/contract/test_k8s.py checks they are equal).\n"
+            + yaml.dump(rule, Dumper=_BlockDumper, sort_keys=False, width=120))
+
+
+@cli.command("prometheus-rule")
+def prometheus_rule_command() -> None:
+    typer.echo(prometheus_rule(), nl=False)
 
 
 @cli.command("paths")

@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from deploy.local.tools import BIN, SCHEMA_DIR, kubeconform_command
+from deploy.local.tools import BIN, SCHEMA_DIR, kubeconform_command, prometheus_rule
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 OVERLAYS = sorted(p.parent.name for p in (K8S / "overlays").glob("*/kustomization.yaml"))
 DEPLOYED = {"showcase", "onboarding", "catalogue", "inquiries", "partners"}
-CRDS = "ScaledObject,TriggerAuthentication"  # KEDA's: no schema ships in a registry package, checked below instead
+CRDS = "ScaledObject,TriggerAuthentication,ServiceMonitor,PrometheusRule"  # KEDA's and the Prometheus Operator's:
+# no registry package ships their schemas; the tests below check them instead
 
 
 def _tool(name: str) -> str:
@@ -121,12 +122,23 @@ def test_production_network_is_default_deny_with_named_openings() -> None:
 
 
 def test_keda_component_replaces_the_cpu_autoscalers_with_lag_scaling() -> None:
-    assert resources("production-keda", "HorizontalPodAutoscaler") == {}
-    scaled = resources("production-keda", "ScaledObject")
-    assert set(scaled) == set(resources("production-keda", "Deployment"))
-    [auth] = resources("production-keda", "TriggerAuthentication").values()
+    assert resources("production-operators", "HorizontalPodAutoscaler") == {}
+    scaled = resources("production-operators", "ScaledObject")
+    assert set(scaled) == set(resources("production-operators", "Deployment"))
+    [auth] = resources("production-operators", "TriggerAuthentication").values()
     for name, obj in scaled.items():
         assert obj["spec"]["scaleTargetRef"]["name"] == name and obj["spec"]["minReplicaCount"] >= 2
         [kafka] = [t for t in obj["spec"]["triggers"] if t["type"] == "kafka"]
         assert kafka["metadata"]["consumerGroup"] == f"tijara.{name}"
         assert kafka["authenticationRef"]["name"] == auth["metadata"]["name"]
+
+
+def test_prometheus_operator_component_scrapes_every_service_and_loads_the_alerts() -> None:
+    [monitor] = resources("production-operators", "ServiceMonitor").values()
+    selected = {name for name, s in resources("production-operators", "Service").items()
+                if monitor["spec"]["selector"]["matchLabels"].items() <= s["metadata"]["labels"].items()}
+    assert selected == DEPLOYED
+    [endpoint] = monitor["spec"]["endpoints"]
+    assert endpoint["port"] == "http" and endpoint["relabelings"] == [{"targetLabel": "part_of", "replacement": "tijara"}]
+    [rule] = resources("production-operators", "PrometheusRule").values()
+    assert rule == yaml.safe_load(prometheus_rule()), "regenerate: python -m deploy.local.tools prometheus-rule"
