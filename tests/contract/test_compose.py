@@ -10,6 +10,8 @@ from pathlib import Path
 import yaml
 from compose_spec import PyCompose
 
+from shared.settings import ServiceSettings
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -53,3 +55,16 @@ def test_images_are_pinned_and_ports_stay_on_the_host() -> None:
         assert ":" in image and not image.endswith(":latest"), f"{name}: pin {image} to a version"
         for port in service.get("ports", []):
             assert port.startswith("127.0.0.1:"), f"{name}: {port} would listen on every interface"
+
+
+def test_services_trust_the_compose_keycloak() -> None:
+    services = _compose()["services"]
+    realm = json.loads((ROOT / "deploy/keycloak/tijara-realm.json").read_text())["realm"]
+    keycloak = services["keycloak"]
+    issuer = f"{keycloak['environment']['KC_HOSTNAME']}/realms/{realm}"
+    for name in (n for n, s in services.items() if "build" in s):
+        env = services[name]["environment"]
+        assert {k.lower() for k in env if k.startswith("OIDC_")} <= set(ServiceSettings.model_fields)
+        assert env["OIDC_ISSUER"] == issuer, "tokens fetched from the host carry this issuer"
+        assert env["OIDC_JWKS_URL"].startswith(f"http://keycloak:8080/realms/{realm}/")
+        assert env["OIDC_ROLES_CLAIM"] == "realm_access.roles"

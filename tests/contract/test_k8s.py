@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from deploy.local.tools import BIN, SCHEMA_DIR, kubeconform_command, prometheus_rule
+from shared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -77,6 +78,14 @@ def test_production_takes_credentials_from_secrets_and_ships_none() -> None:
         assert ca["secret"]["secretName"] == "tijara-kafka-ca"
         mounts = {m["mountPath"] for m in spec["containers"][0]["volumeMounts"]}
         assert config["data"]["KAFKA_SSL_CAFILE"].rsplit("/", 1)[0] in mounts
+
+
+def test_production_settings_are_ones_the_services_read() -> None:
+    """A misspelt variable would be ignored silently (pydantic-settings skips unknown names): each must be a field
+    of the services' settings, or one of OpenTelemetry's standard OTEL_* variables, read by its SDK."""
+    [config] = resources("production", "ConfigMap").values()
+    unknown = {k for k in config["data"] if k.lower() not in ServiceSettings.model_fields and not k.startswith("OTEL_")}
+    assert unknown == set()
 
 
 def test_documented_secret_example_covers_every_reference() -> None:

@@ -4,14 +4,18 @@ metric names are the ones the services export; the collector, Jaeger, Prometheus
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
+from prometheus_client import REGISTRY
 
+import shared
 from deploy.local.tools import BIN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,6 +74,15 @@ def test_alerts_and_dashboard_use_only_exported_metrics() -> None:
     used = set().union(*(_metric_names(r["expr"]) for r in rules), *map(_metric_names, _dashboard_exprs()))
     assert used <= METRICS | {"up"}, used - METRICS
     assert METRICS <= set().union(*map(_metric_names, _dashboard_exprs())), "a panel for every metric"
+
+
+def test_the_metric_names_are_the_ones_the_code_registers() -> None:
+    """METRICS above is what the alerts may use; here it is checked against prometheus-client's registry after
+    importing every module of the shared kernel, so a renamed metric fails here, not silently in production."""
+    for module in pkgutil.walk_packages(shared.__path__, "shared."):
+        importlib.import_module(module.name)
+    registered = {m.name + ("_total" if m.type == "counter" else "") for m in REGISTRY.collect()}
+    assert METRICS <= registered, METRICS - registered
 
 
 def test_every_dashboard_query_is_valid_promql(tmp_path: Path) -> None:
