@@ -19,6 +19,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from shared.actors import Actor
 from shared.listing import ProductListing, ProductListingV1, upcast_listing_v1
 from shared.vocabulary import ExportAgency, InspectionBody, Region, Sector
 
@@ -45,6 +46,8 @@ class Event(BaseModel):
 
     sequence: int = Field(ge=1, description="The aggregate's version after this event.")
     occurred_at: AwareDatetime
+    actor: Actor | None = Field(None, description="Who caused the change: subject, role, organisation (the "
+                                "marketplace itself for automated changes). Absent on events older than it.")
 
     @property
     def subject(self) -> str:

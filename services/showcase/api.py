@@ -23,13 +23,16 @@ from services.showcase.i18n import LANGUAGES, gettext, negotiate
 from services.showcase.page import CountryPage, Filters, ProductPage, SupplierPage
 from services.showcase.rendering import DEFAULT_FILTERS, HTML, Pages, html
 from services.showcase.renditions import Rendition, Renditions
-from shared.errors import NotFound
+from shared.errors import MarketplaceError, NotFound
+from shared.http_errors import answer, responses
 from shared.vocabulary import Certification, Incoterm, Region, Sector
 
+
+ERROR_STATUSES = {NotFound: 404, MarketplaceError: 400}
 router = APIRouter(tags=["country page"])
 Blank = Literal[""]  # an HTML form sends "" for "all": same as not filtering
 Language = Literal["en", "fr", "ar"]
-NOT_FOUND = {404: {"description": "No such country page, supplier or product"}}
+PAGE = responses(404, 422)  # no such country, supplier or product; a filter out of range
 
 
 class PageQuery(BaseModel):
@@ -83,6 +86,9 @@ def _html_page(request: Request, key: tuple, lang: str, negotiated: bool) -> Res
 
 
 def error_page(request: Request, lang: str, status: int, title: str, message: str) -> Response:
+    """A page a visitor reads in their language; a client that does not ask for HTML gets the one JSON shape."""
+    if "text/html" not in request.headers.get("accept", ""):
+        return answer(status, title, message)
     _, pages = _state(request)
     country = next(iter(pages.countries.values()))
     body = html(lang, "error.html", title=title, message=message,
@@ -98,13 +104,13 @@ async def home(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/countries/{first}" + (f"?lang={lang}" if lang in LANGUAGES else ""))
 
 
-@router.get("/api/countries/{code}", response_model=CountryPage, responses=NOT_FOUND)
+@router.get("/api/countries/{code}", response_model=CountryPage, responses=PAGE)
 async def country_page_json(code: str, request: Request, query: Annotated[PageQuery, Query()]) -> Response:
     filters = DEFAULT_FILTERS if len(request.query_params) == 0 else query.filters()
     return send(request, _state(request)[0].get(("country", code.upper(), "json", None, filters)))
 
 
-@router.get("/countries/{code}", response_class=Response, responses=NOT_FOUND)
+@router.get("/countries/{code}", response_class=Response, responses=PAGE)
 async def country_page_html(code: str, request: Request, query: Annotated[PageQuery, Query()]) -> Response:
     lang = _language(request, query.lang)
     only_lang = set(request.query_params) <= {"lang"}
@@ -112,24 +118,24 @@ async def country_page_html(code: str, request: Request, query: Annotated[PageQu
     return _html_page(request, ("country", code.upper(), "html", lang, filters), lang, not query.lang)
 
 
-@router.get("/api/countries/{code}/suppliers/{supplier_id}", response_model=SupplierPage, responses=NOT_FOUND)
+@router.get("/api/countries/{code}/suppliers/{supplier_id}", response_model=SupplierPage, responses=PAGE)
 async def supplier_page_json(code: str, supplier_id: str, request: Request) -> Response:
     return send(request, _state(request)[0].get(("supplier", code.upper(), "json", None, supplier_id)))
 
 
-@router.get("/countries/{code}/suppliers/{supplier_id}", response_class=Response, responses=NOT_FOUND)
+@router.get("/countries/{code}/suppliers/{supplier_id}", response_class=Response, responses=PAGE)
 async def supplier_page_html(code: str, supplier_id: str, request: Request,
                              query: Annotated[LangQuery, Query()]) -> Response:
     lang = _language(request, query.lang)
     return _html_page(request, ("supplier", code.upper(), "html", lang, supplier_id), lang, not query.lang)
 
 
-@router.get("/api/countries/{code}/products/{product_id}", response_model=ProductPage, responses=NOT_FOUND)
+@router.get("/api/countries/{code}/products/{product_id}", response_model=ProductPage, responses=PAGE)
 async def product_page_json(code: str, product_id: str, request: Request) -> Response:
     return send(request, _state(request)[0].get(("product", code.upper(), "json", None, product_id)))
 
 
-@router.get("/countries/{code}/products/{product_id}", response_class=Response, responses=NOT_FOUND)
+@router.get("/countries/{code}/products/{product_id}", response_class=Response, responses=PAGE)
 async def product_page_html(code: str, product_id: str, request: Request,
                             query: Annotated[LangQuery, Query()]) -> Response:
     lang = _language(request, query.lang)
@@ -137,9 +143,7 @@ async def product_page_html(code: str, product_id: str, request: Request,
 
 
 @router.post("/countries/{code}/inquiries", response_class=Response, status_code=303,
-             responses={303: {"description": "Sent: to the confirmation page"},
-                        413: {"description": "Form too large"}, 422: {"description": "The form, with its errors"},
-                        429: {"description": "Too many inquiries from this client"}})
+             responses={303: {"description": "Sent: to the confirmation page"}, **responses(404, 413, 422, 429)})
 async def send_inquiry(code: str, request: Request, query: Annotated[LangQuery, Query()]) -> Response:
     """The inquiry form (application/x-www-form-urlencoded), answered in the visitor's language."""
     lang = _language(request, query.lang)
@@ -153,11 +157,12 @@ async def send_inquiry(code: str, request: Request, query: Annotated[LangQuery, 
     submission = inquiry_form.check(form, lang)
     if submission.bot:
         return RedirectResponse(sent, status_code=303)
-    if not forwarder.allow(request.client.host if request.client else "unknown"):
+    client = request.client.host if request.client else "unknown"
+    if not forwarder.allow(client):
         return error_page(request, lang, 429, _("Too many inquiries"),
                           _("You sent several inquiries in a short time. Please try again in a few minutes."))
     if not submission.errors:
-        accepted, detail = await forwarder.send(inquiry_form.inquiry(form))
+        accepted, detail = await forwarder.send(inquiry_form.inquiry(form), client)
         if accepted:
             return RedirectResponse(sent, status_code=303)
         submission.errors["message"] = _("The supplier cannot receive inquiries about this right now.")

@@ -86,9 +86,10 @@ class InquiryForwarder:
     def allow(self, client: str) -> bool:
         return self.limiter.hit(self.limit, "inquiry-form", client)
 
-    async def send(self, payload: dict) -> tuple[bool, str | None]:
-        """(sent, inquiry id) or (False, the service's message) when it refused the inquiry."""
-        response = await self.http.post("/inquiries", json=payload)
+    async def send(self, payload: dict, client: str) -> tuple[bool, str | None]:
+        """(sent, inquiry id) or (False, the service's message) when it refused the inquiry. The visitor's address
+        goes along, so the inquiries service can limit per buyer rather than per showcase replica."""
+        response = await self.http.post("/inquiries", json=payload, headers={"X-Forwarded-For": client})
         if response.status_code == 201:
             return True, response.json().get("inquiry_id")
         if 400 <= response.status_code < 500:

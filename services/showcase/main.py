@@ -41,7 +41,8 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime.on_start += [live_db.start, store.ensure_indexes, follower.start, renditions.start]
     runtime.on_stop += [renditions.stop, follower.stop, live_db.stop, forwarder.close]
     consumers.register(runtime.broker, Showcase(store), s)
-    app = create_app(runtime, [api.router], "The country pages, built from the event stream alone.")
+    app = create_app(runtime, [api.router], "The country pages, built from the event stream alone.",
+                     api.ERROR_STATUSES)
     app.state.renditions, app.state.pages, app.state.inquiry_forwarder = renditions, pages, forwarder
     app.state.cache_control = s.page_cache_control
     return app
