@@ -73,12 +73,14 @@ async def test_a_one_mebibyte_poison_and_a_tombstone_are_dead_lettered_and_what_
 
         await eventually(inquiry_applied, timeout=60)
 
-    dead = await read_until(infrastructure.kafka, "inquiries.inquiries.dlq",
-                            lambda r: header(r, "ce_id") == f"poison-{unique}")
-    assert header(dead, "dlq_error_type") in {"undecodable", "schema-invalid"}
-    assert header(dead, "dlq_truncated") == "true" and len(dead.value) == 64 * 1024
-    assert header(dead, "dlq_original_size") == str(len(poison_value))
-    assert header(dead, "dlq_original_sha256") == hashlib.sha256(poison_value).hexdigest()
-    tombstone = await read_until(infrastructure.kafka, "inquiries.inquiries.dlq",
-                                 lambda r: r.key == inq.encode() and header(r, "dlq_error_type") == "tombstone")
-    assert tombstone.value == b"" and header(tombstone, "dlq_original_topic") == "inquiries.inquiries"
+        # the dead letters while the showcase still runs: its page follows the log itself, so the page showing
+        # the inquiry does not mean the consumer group has reached the poison yet
+        dead = await read_until(infrastructure.kafka, "inquiries.inquiries.dlq",
+                                lambda r: header(r, "ce_id") == f"poison-{unique}")
+        assert header(dead, "dlq_error_type") in {"undecodable", "schema-invalid"}
+        assert header(dead, "dlq_truncated") == "true" and len(dead.value) == 64 * 1024
+        assert header(dead, "dlq_original_size") == str(len(poison_value))
+        assert header(dead, "dlq_original_sha256") == hashlib.sha256(poison_value).hexdigest()
+        tombstone = await read_until(infrastructure.kafka, "inquiries.inquiries.dlq",
+                                     lambda r: r.key == inq.encode() and header(r, "dlq_error_type") == "tombstone")
+        assert tombstone.value == b"" and header(tombstone, "dlq_original_topic") == "inquiries.inquiries"
