@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import signal
 import threading
 
@@ -28,14 +29,18 @@ console = Console()
 def run(
     seed: bool = typer.Option(True, help="Seed the demo data set when the country page is empty."),
 ) -> None:
-    """Start Kafka, FerretDB and the four services locally, seed the demo data, serve until Ctrl-C."""
+    """Start Kafka, FerretDB and the five services locally, seed the demo data, serve until Ctrl-C."""
     profile = stack.up("run")
-    marketplace = Marketplace(profile.bootstrap, profile.mongodb_url, log_dir=profile.dir / "logs")
+    token_file = profile.dir / "operator-token"  # the partner registry's operator credential for this run
+    token_file.touch(mode=0o600)
+    token_file.write_text(operator_token := secrets.token_urlsafe(24))
+    marketplace = Marketplace(profile.bootstrap, profile.mongodb_url, log_dir=profile.dir / "logs",
+                              extra_env={"OPERATOR_TOKEN": operator_token})
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())
     try:
-        with console.status("Starting onboarding, catalogue, inquiries and showcase …"):
+        with console.status("Starting onboarding, catalogue, inquiries, showcase and partners …"):
             marketplace.start()
             marketplace.wait_ready(90)
         page = f"{marketplace.url('showcase')}/countries/ma"
@@ -43,12 +48,13 @@ def run(
             summary = asyncio.run(demo.seed({s: marketplace.url(s) for s in marketplace.ports}))
             console.print(f"[green]✓[/] demo data: {summary}")
         keys_file = profile.dir / "partner-keys.json"
-        asyncio.run(partners.seed_demo(profile.mongodb_url, f"{marketplace.database_prefix}_onboarding", keys_file))
-        console.print(f"[green]✓[/] demo partners registered; their API keys: {keys_file}")
+        partners.seed_demo(marketplace.url("partners"), operator_token, keys_file)
+        console.print(f"[green]✓[/] demo partners registered; their API keys: {keys_file}; "
+                      f"operator token: {token_file}")
         console.print(f"\n[bold green]Tijara is running.[/] Morocco country page: [link={page}]{page}[/link]")
         console.print(f"  JSON: {marketplace.url('showcase')}/api/countries/ma   "
                       f"APIs: {', '.join(f'{s} {marketplace.url(s)}/docs' for s in marketplace.ports)}")
-        console.print(f"  Partner gateway: POST {marketplace.url('onboarding')}/partner-events (docs/partners.md)   "
+        console.print(f"  Partner gateway: POST {marketplace.url('partners')}/partner-events (docs/partners.md)   "
                       "Watch events: tijara tail catalogue.products")
         console.print(f"  Logs: {marketplace.log_dir}   Press Ctrl-C to stop everything.")
         stopped.wait()

@@ -27,7 +27,7 @@ from shared.events import EVENT_TYPES, SPECVERSION
 if TYPE_CHECKING:
     from shared.runtime import Runtime
 
-SERVICES = ("onboarding", "catalogue", "inquiries", "showcase")
+SERVICES = ("onboarding", "catalogue", "inquiries", "showcase", "partners")
 REF = "#/components/schemas/{model}"
 DLQ_HEADERS = {
     "dlq_error_type": "why: undecodable, unknown-type, schema-invalid, retries-exhausted, or a partner rejection "

@@ -271,7 +271,7 @@ class InquiryClosed(InquiryEvent):
 
 
 class PoisonEvent(Exception):
-    """A message no retry can fix. `kind`: undecodable, unknown-type or schema-invalid."""
+    """A message no retry can fix. `kind`: undecodable, tombstone, unknown-type or schema-invalid."""
 
     def __init__(self, kind: str, detail: str) -> None:
         super().__init__(f"{kind}: {detail}")
@@ -326,6 +326,8 @@ def _text(headers: Mapping[str, bytes | str], name: str) -> str | None:
 
 def decode(headers: Mapping[str, bytes | str], value: bytes | None) -> Envelope:
     """Validate a consumed message into an Envelope, upcasting old versions; raise PoisonEvent if it can't be."""
+    if value is None:  # a null value deletes a key on a compacted topic; on an event stream it is no event
+        raise PoisonEvent("tombstone", "the record has a null value (a tombstone); an event needs a JSON value")
     ce_type, ce_id, source = (_text(headers, h) for h in ("ce_type", "ce_id", "ce_source"))
     if not (ce_type and ce_id and source) or _text(headers, "ce_specversion") != SPECVERSION:
         raise PoisonEvent("undecodable", "missing CloudEvents headers (ce_specversion 1.0, ce_id, ce_source, ce_type)")
@@ -377,6 +379,8 @@ class PartnerTopic(StrEnum):
     ENDORSEMENTS = "partners.endorsements"
     INSPECTIONS = "partners.inspections"
     RECEIPTS = "partners.receipts"
+    COMMANDS = "partners.commands"  # admitted partner input, from the partners service to onboarding
+    OUTCOMES = "partners.outcomes"  # onboarding's answer to each command, from which the receipt is made
 
 
 class Provenance(BaseModel):
@@ -483,10 +487,13 @@ class RejectionReason(StrEnum):
     TYPE_NOT_ALLOWED = "type-not-allowed"
     SUPPLIER_NOT_FOUND = "supplier-not-found"
     CONFLICT = "conflict"
+    TOMBSTONE = "tombstone"
+    BAD_SIGNATURE = "bad-signature"
+    PROVENANCE_NOT_ALLOWED = "provenance-not-allowed"
 
 
 class PartnerReceipt(PartnerMessage):
-    """Onboarding's answer to one partner event, on partners.receipts keyed by partner id."""
+    """The partners service's answer to one partner event, on partners.receipts keyed by partner id."""
 
     TYPE: ClassVar[str] = "ma.tijara.partner.receipt.v1"
     TOPIC: ClassVar[PartnerTopic] = PartnerTopic.RECEIPTS
@@ -498,3 +505,6 @@ class PartnerReceipt(PartnerMessage):
     reason: RejectionReason | None = None
     message: Annotated[str, Field(max_length=2000)] | None = None
     supplier_id: Id | None = None
+
+
+from shared import partner_commands  # noqa: E402,F401  (registers the partner command types in EVENT_TYPES)

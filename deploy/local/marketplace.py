@@ -1,4 +1,4 @@
-"""The four services as separate processes, as an operator would run them: used by `make run` and the e2e tests."""
+"""The five services as separate processes, as an operator would run them: used by `make run` and the e2e tests."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("onboarding", "catalogue", "inquiries", "showcase")
+SERVICES = ("onboarding", "catalogue", "inquiries", "showcase", "partners")
 _OFFSET = int(os.environ.get("TIJARA_STACK_PORT_OFFSET", "0"))
 RUN_PORTS = {"showcase": 8000 + _OFFSET, "onboarding": 8001 + _OFFSET, "catalogue": 8002 + _OFFSET,
-             "inquiries": 8003 + _OFFSET}
+             "inquiries": 8003 + _OFFSET, "partners": 8004 + _OFFSET}
 
 
 @dataclass
@@ -43,7 +43,7 @@ class Marketplace:
 
     def start(self, *services: str) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        for name in services or SERVICES:
+        for name in services or tuple(s for s in SERVICES if s in self.ports):  # those given a port
             log = open(self.log_dir / f"{name}.log", "ab")
             self.processes[name] = subprocess.Popen(
                 [sys.executable, "-m", f"services.{name}"], cwd=ROOT, env=self.env(name),

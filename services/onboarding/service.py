@@ -1,6 +1,8 @@
 """onboarding use cases: command -> domain -> one atomic store write (state + outbox) -> wake the relay.
 
-These methods are also the partner-facing entry points (partner ingestion calls them), hence the stable names.
+The partner-facing ones (application, endorsement, inspection) also serve partner commands: `answering` puts the
+command's accepted outcome and its id in the same write as the change, so the change, its answer and the record
+that it was applied land together (see partner_commands.py).
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from services.onboarding.application import SupplierApplication
 from services.onboarding.domain import Supplier
 from services.onboarding.store import SupplierStore
 from shared.errors import ConcurrentUpdate, MarketplaceError, NotFound
-from shared.events import Envelope, Event, SupplierProfile
+from shared.events import Envelope, Event, ReceiptOutcome, SupplierProfile
 from shared.messaging import OutboxRelay
+from shared.partner_commands import PartnerCommand, PartnerCommandOutcome
 from shared.telemetry import current_traceparent
 from shared.vocabulary import DocumentKind, ExportAgency, InspectionBody
 
@@ -45,13 +48,14 @@ class Onboarding:
         self.relay = relay
 
     async def submit_application(self, application: SupplierApplication | SupplierProfile,
-                                 submitted_by: str | None = None, *, supplier_id: str | None = None) -> Supplier:
+                                 submitted_by: str | None = None, *, supplier_id: str | None = None,
+                                 answering: PartnerCommand | None = None) -> Supplier:
         """From the SME itself (submitted_by None) or from an onboarding partner on its behalf."""
         if isinstance(application, SupplierProfile):
             application = SupplierApplication(profile=application)
         supplier_id = supplier_id or f"sup-{uuid.uuid4().hex[:12]}"
         supplier, events = domain.submit_application(supplier_id, application, submitted_by, datetime.now(UTC))
-        return await self._save(supplier, events)
+        return await self._save(supplier, events, answering)
 
     async def review_document(self, supplier_id: str, kind: DocumentKind, accepted: bool,
                               note: str | None = None) -> Supplier:
@@ -61,15 +65,17 @@ class Onboarding:
     async def verify_documents(self, supplier_id: str, reviewer: str) -> Supplier:
         return await self._save(*domain.verify_documents(await self.get(supplier_id), reviewer, datetime.now(UTC)))
 
-    async def endorse(self, supplier_id: str, agency: str) -> Supplier:
+    async def endorse(self, supplier_id: str, agency: str, *, answering: PartnerCommand | None = None) -> Supplier:
         supplier = await self.get(supplier_id)
-        return await self._save(*domain.endorse(supplier, _known(ExportAgency, agency), datetime.now(UTC)))
+        return await self._save(*domain.endorse(supplier, _known(ExportAgency, agency), datetime.now(UTC)), answering)
 
     async def record_inspection(self, supplier_id: str, body: str, report_id: str, passed: bool,
-                                inspected_on: date | datetime, reason: str | None = None) -> Supplier:
+                                inspected_on: date | datetime, reason: str | None = None, *,
+                                answering: PartnerCommand | None = None) -> Supplier:
         supplier = await self.get(supplier_id)
         return await self._save(*domain.record_inspection(
-            supplier, _known(InspectionBody, body), report_id, passed, _moment(inspected_on), reason, datetime.now(UTC)))
+            supplier, _known(InspectionBody, body), report_id, passed, _moment(inspected_on), reason, datetime.now(UTC)),
+            answering)
 
     async def verify(self, supplier_id: str) -> Supplier:
         return await self._save(*domain.verify(await self.get(supplier_id), datetime.now(UTC)))
@@ -105,8 +111,16 @@ class Onboarding:
             raise NotFound(f"no supplier {supplier_id!r}", supplier_id=supplier_id)
         return supplier
 
-    async def _save(self, supplier: Supplier, events: list[Event]) -> Supplier:
+    async def _save(self, supplier: Supplier, events: list[Event], answering: PartnerCommand | None = None) -> Supplier:
         traceparent = current_traceparent()
-        await self.store.save(supplier, [Envelope(e, SOURCE, traceparent=traceparent) for e in events])
+        envelopes = [Envelope(e, SOURCE, traceparent=traceparent) for e in events]
+        applied = None
+        if answering is not None:
+            outcome = PartnerCommandOutcome(command_id=answering.command_id, partner=answering.partner,
+                                            outcome=ReceiptOutcome.ACCEPTED, supplier_id=supplier.supplier_id,
+                                            occurred_at=datetime.now(UTC))
+            envelopes.append(Envelope(outcome, SOURCE, traceparent=traceparent))
+            applied = [*await self.store.partner_commands(supplier.supplier_id), answering.command_id]
+        await self.store.save(supplier, envelopes, partner_commands=applied)
         self.relay.wake(self.store.suppliers, supplier.supplier_id)
         return supplier

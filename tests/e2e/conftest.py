@@ -7,7 +7,9 @@ from deploy.local.marketplace import Marketplace
 
 pytestmark = pytest.mark.e2e
 _OFFSET = int(os.environ.get("TIJARA_STACK_PORT_OFFSET", "0"))
-E2E_PORTS = {name: 18100 + _OFFSET + i for i, name in enumerate(("showcase", "onboarding", "catalogue", "inquiries"))}
+E2E_PORTS = {name: 18100 + _OFFSET + i
+             for i, name in enumerate(("showcase", "onboarding", "catalogue", "inquiries", "partners"))}
+OPERATOR_TOKEN = "e2e-operator-token"
 
 
 def _free(port: int) -> bool:
@@ -35,13 +37,14 @@ def e2e_ports() -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def marketplace(infrastructure, tmp_path_factory):
-    """The four services as separate processes, as an operator runs them, each with its own database."""
+    """The five services as separate processes, as an operator runs them, each with its own database."""
     import uuid
 
     market = Marketplace(infrastructure.kafka, infrastructure.mongodb, ports=e2e_ports(),
                          log_dir=tmp_path_factory.mktemp("service-logs"),
                          database_prefix=f"e2e_{uuid.uuid4().hex[:6]}",
-                         extra_env={"OUTBOX_POLL_SECONDS": "0.5", "KAFKA_TOPIC_PREFIX": f"e2e-{uuid.uuid4().hex[:6]}."})
+                         extra_env={"OUTBOX_POLL_SECONDS": "0.5", "KAFKA_TOPIC_PREFIX": f"e2e-{uuid.uuid4().hex[:6]}.",
+                                    "OPERATOR_TOKEN": OPERATOR_TOKEN})
     market.start()
     try:
         market.wait_ready(90)
