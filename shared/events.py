@@ -359,9 +359,9 @@ def _summary(error: ValidationError) -> str:
 
 
 # === partner input (issue 5) ======================================================================================
-# Events that partner systems publish into the marketplace (over Kafka on partners.* topics, or through onboarding's
-# HTTP gateway, which stamps provenance and publishes them on the same topics), and the receipts onboarding answers
-# with. Partner input is strict: unknown fields are refused (extra="forbid"), identifiers match ID_PATTERN, so no
+# Events that partner systems publish into the marketplace (signed, over Kafka on partners.* topics, or through the
+# partners service's HTTP gateway), and the receipts the partners service answers with (commands and outcomes
+# between it and onboarding: shared/partner_commands.py). Partner input is strict: unknown fields are refused (extra="forbid"), identifiers match ID_PATTERN, so no
 # MongoDB operator ($gt, $where) or dotted key can travel through it. Kept apart from the aggregate streams: partner
 # topics are not in `Topic`, so the marketplace consumers never subscribe to them.
 

@@ -72,10 +72,9 @@ class Onboarding:
     async def record_inspection(self, supplier_id: str, body: str, report_id: str, passed: bool,
                                 inspected_on: date | datetime, reason: str | None = None, *,
                                 answering: PartnerCommand | None = None) -> Supplier:
-        supplier = await self.get(supplier_id)
-        return await self._save(*domain.record_inspection(
-            supplier, _known(InspectionBody, body), report_id, passed, _moment(inspected_on), reason, datetime.now(UTC)),
-            answering)
+        supplier, events = domain.record_inspection(await self.get(supplier_id), _known(InspectionBody, body), report_id,
+                                                    passed, _moment(inspected_on), reason, datetime.now(UTC))
+        return await self._save(supplier, events, answering)
 
     async def verify(self, supplier_id: str) -> Supplier:
         return await self._save(*domain.verify(await self.get(supplier_id), datetime.now(UTC)))
