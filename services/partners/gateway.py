@@ -113,7 +113,7 @@ class Gateway:
                             status_code=202)
 
     async def forget_old_signatures(self, every_seconds: float = 60.0) -> None:
-        """FerretDB has no TTL index: delete signatures older than the freshness window, on a timer."""
+        """The local store (mongo-java-server) has no TTL index: delete old signatures on a timer."""
         while True:
             try:
                 # a signature seen at t had a timestamp within t±window: once t+2*window passed (plus a margin),
