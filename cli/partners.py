@@ -7,8 +7,8 @@ database), with the operator's bearer token.
     tijara partners list
     tijara partners seed-demo                # the demo registry: Clementia, AMDIE, Maroc PME, ASMEX, SGS, ...
 
-TIJARA_PARTNERS_URL (default http://127.0.0.1:8004) says where the service is; TIJARA_OPERATOR_TOKEN is the token
-(`make run` writes it to .stack/profiles/run/operator-token, which is read when the variable is not set).
+TIJARA_PARTNERS_URL (default http://127.0.0.1:8004) says where the service is. The registry answers operators only:
+the token is --token, else $TIJARA_TOKEN, else an operator token of `make run`'s local issuer.
 """
 
 from __future__ import annotations
@@ -22,25 +22,24 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli import identity
 from services.partners.domain import DEMO_PARTNERS, PartnerKind
 
 cli = typer.Typer(help="Register partner systems and issue their API keys.", no_args_is_help=True)
 console = Console()
-RUN_TOKEN_FILE = Path(__file__).resolve().parents[1] / ".stack" / "profiles" / "run" / "operator-token"
 
 Url = typer.Option(lambda: os.environ.get("TIJARA_PARTNERS_URL", "http://127.0.0.1:8004"), "--url",
                    help="The partners service.", show_default="$TIJARA_PARTNERS_URL or http://127.0.0.1:8004")
-Token = typer.Option(lambda: os.environ.get("TIJARA_OPERATOR_TOKEN", ""), "--token", help="The operator's token.",
-                     show_default="$TIJARA_OPERATOR_TOKEN or the run profile's operator-token file")
+Token = typer.Option("", "--token", help="A bearer token with the operator role.",
+                     show_default="$TIJARA_TOKEN, else one of the local issuer")
 
 
 class Registry:
     """The registry endpoints of the partners service, with the operator's token."""
 
     def __init__(self, url: str, token: str) -> None:
-        token = token or (RUN_TOKEN_FILE.read_text().strip() if RUN_TOKEN_FILE.exists() else "")
-        self.http = httpx.Client(base_url=url.rstrip("/"), timeout=30,
-                                 headers={"Authorization": f"Bearer {token}"} if token else {})
+        headers = {"Authorization": f"Bearer {token}"} if token else identity.bearer("operator")
+        self.http = httpx.Client(base_url=url.rstrip("/"), timeout=30, headers=headers)
 
     def call(self, method: str, path: str, ok: tuple[int, ...] = (200, 201), **kw) -> httpx.Response:
         answer = self.http.request(method, path, **kw)

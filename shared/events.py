@@ -19,6 +19,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from shared.actors import Actor
 from shared.listing import ProductListing, ProductListingV1, upcast_listing_v1
 from shared.vocabulary import ExportAgency, InspectionBody, Region, Sector
 
@@ -45,6 +46,8 @@ class Event(BaseModel):
 
     sequence: int = Field(ge=1, description="The aggregate's version after this event.")
     occurred_at: AwareDatetime
+    actor: Actor | None = Field(None, description="Who caused the change: subject, role, organisation (the "
+                                "marketplace itself for automated changes). Absent on events older than it.")
 
     @property
     def subject(self) -> str:
@@ -271,7 +274,7 @@ class InquiryClosed(InquiryEvent):
 
 
 class PoisonEvent(Exception):
-    """A message no retry can fix. `kind`: undecodable, tombstone, unknown-type or schema-invalid."""
+    """A message no retry can fix. `kind`: undecodable, unknown-type or schema-invalid."""
 
     def __init__(self, kind: str, detail: str) -> None:
         super().__init__(f"{kind}: {detail}")
@@ -326,8 +329,6 @@ def _text(headers: Mapping[str, bytes | str], name: str) -> str | None:
 
 def decode(headers: Mapping[str, bytes | str], value: bytes | None) -> Envelope:
     """Validate a consumed message into an Envelope, upcasting old versions; raise PoisonEvent if it can't be."""
-    if value is None:  # a null value deletes a key on a compacted topic; on an event stream it is no event
-        raise PoisonEvent("tombstone", "the record has a null value (a tombstone); an event needs a JSON value")
     ce_type, ce_id, source = (_text(headers, h) for h in ("ce_type", "ce_id", "ce_source"))
     if not (ce_type and ce_id and source) or _text(headers, "ce_specversion") != SPECVERSION:
         raise PoisonEvent("undecodable", "missing CloudEvents headers (ce_specversion 1.0, ce_id, ce_source, ce_type)")
@@ -360,10 +361,11 @@ def _summary(error: ValidationError) -> str:
 
 # === partner input (issue 5) ======================================================================================
 # Events that partner systems publish into the marketplace (signed, over Kafka on partners.* topics, or through the
-# partners service's HTTP gateway), and the receipts the partners service answers with (commands and outcomes
-# between it and onboarding: shared/partner_commands.py). Partner input is strict: unknown fields are refused (extra="forbid"), identifiers match ID_PATTERN, so no
-# MongoDB operator ($gt, $where) or dotted key can travel through it. Kept apart from the aggregate streams: partner
-# topics are not in `Topic`, so the marketplace consumers never subscribe to them.
+# partners service's HTTP gateway), and the receipts the partners service answers with (commands and outcomes between
+# it and onboarding: shared/partner_commands.py). Partner input is strict: unknown fields are refused
+# (extra="forbid"), identifiers match ID_PATTERN, so no MongoDB operator ($gt, $where) or dotted key can travel
+# through it. Kept apart from the aggregate streams: partner topics are not in `Topic`, so the marketplace consumers
+# never subscribe to them.
 
 
 from datetime import date  # noqa: E402  (kept in this section so the sections above stay untouched)

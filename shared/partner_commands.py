@@ -16,6 +16,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import ConfigDict, Field
 
+from shared.actors import Actor
 from shared.events import (
     Id,
     PartnerDocument,
@@ -38,6 +39,8 @@ class PartnerCommand(PartnerMessage):
                                        "command. Onboarding applies a command once.")
     partner: Id = Field(description="The registered partner that sent it (from its key or signature).")
     provenance: Provenance
+    actor: Actor = Field(description="The partner system in its role (partner, agency, inspection) and the "
+                                     "organisation it is registered as: travels on the supplier's events.")
 
 
 class SubmitSupplierApplication(PartnerCommand):

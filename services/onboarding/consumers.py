@@ -1,7 +1,8 @@
 """onboarding applies partner commands (`partners.commands`) and answers each on `partners.outcomes`.
 
 The partners service has already authenticated the partner and checked its scope and the input's schema; the
-command names the agency or inspection body from the partner's registration. Here the workflow decides: the change
+command names the agency or inspection body from the partner's registration, and the actor (the partner system, in
+its role) that travels on the supplier's events. Here the workflow decides: the change
 and its accepted outcome are written together (service.py, `answering`), a refusal (unknown supplier, a state that
 forbids it) is recorded with its rejected outcome. A redelivered command is recognised by its id, in the supplier's
 `partner_commands` or among the refusals, and changes nothing: its answer is already on its way.
@@ -70,12 +71,13 @@ class PartnerCommands:
                 profile=command.profile,
                 documents=[DocumentSubmission.model_validate(d.model_dump()) for d in command.documents])
             await service.submit_application(application, command.partner, supplier_id=supplier_id,
-                                             answering=command)
+                                             actor=command.actor, answering=command)
         elif isinstance(command, EndorseSupplier):
-            await service.endorse(supplier_id, command.agency, answering=command)
+            await service.endorse(supplier_id, command.agency, actor=command.actor, answering=command)
         elif isinstance(command, RecordInspection):
             await service.record_inspection(supplier_id, command.body, command.report_id, command.passed,
-                                            command.inspected_on, command.reason, answering=command)
+                                            command.inspected_on, command.reason, actor=command.actor,
+                                            answering=command)
 
     async def refuse(self, command: PartnerCommand, reason: RejectionReason, message: str,
                      supplier_id: str | None) -> None:

@@ -1,49 +1,27 @@
 """The partner registry over HTTP, for operators (`tijara partners ...` calls it): register partners, issue and revoke
 API keys, list them. Secrets are shown once, at issue; stored and listed keys carry no secret material.
 
-Who may call: operators only. Until the marketplace's OIDC identity (shared/identity) is wired, the `operator`
-dependency below is the seam: a bearer token equal to the OPERATOR_TOKEN setting. To wire it, replace its body by
-`require(Role.OPERATOR)`; nothing else here changes.
+Who may call: operators only (a bearer token with the operator role, verified by shared.identity).
 """
 
 from __future__ import annotations
 
-import hmac
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from services.partners.domain import ID_PATTERN, Partner, PartnerKind
 from services.partners.service import PartnerIngress
-from shared.errors import MarketplaceError
+from shared.actors import Role
+from shared.errors import Conflict, MarketplaceError, NotAllowed, NotFound
+from shared.http_errors import responses
+from shared.identity import require
 
-ERRORS = {401: {"description": "no or wrong operator token"}, 403: {"description": "registry closed (no token set)"},
-          404: {"description": "no such partner or key"}, 409: {"description": "partner already registered"}}
-bearer = HTTPBearer(auto_error=False, description="The operator's token (OPERATOR_TOKEN of the partners service)")
-
-
-class Unauthenticated(MarketplaceError):
-    status, title = 401, "unauthenticated"
-
-
-class Forbidden(MarketplaceError):
-    status, title = 403, "forbidden"
-
-
-def operator(request: Request,
-             credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
-    expected = request.app.state.runtime.settings.operator_token
-    if not expected:
-        raise Forbidden("the partner registry is closed: the partners service has no OPERATOR_TOKEN set")
-    if credentials is None or not hmac.compare_digest(credentials.credentials.encode(), expected.encode()):
-        raise Unauthenticated("send the operator's token as Authorization: Bearer <token>")
-
-
-router = APIRouter(prefix="/partners", tags=["partner registry"], dependencies=[Depends(operator)],
-                   responses=ERRORS)
+ERROR_STATUSES = {NotFound: 404, Conflict: 409, NotAllowed: 403, MarketplaceError: 400}
+AUTH = (401, 403, 503)  # 503: the identity provider's keys unreachable
+router = APIRouter(prefix="/partners", tags=["partner registry"], dependencies=[Depends(require(Role.OPERATOR))])
 
 
 def ingress(request: Request) -> PartnerIngress:
@@ -89,28 +67,28 @@ class IssuedKey(BaseModel):
     key: str = Field(description="`<key id>.<secret>`: shown this once; only its hash is kept")
 
 
-@router.get("")
+@router.get("", responses=responses(*AUTH))
 async def list_partners(service: Service) -> list[PartnerView]:
     return [PartnerView.of(p) for p in await service.partners.all()]
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=responses(400, 409, *AUTH))
 async def register_partner(registration: Registration, service: Service) -> PartnerView:
     return PartnerView.of(await service.register(**registration.model_dump()))
 
 
-@router.get("/{partner_id}")
+@router.get("/{partner_id}", responses=responses(*AUTH))
 async def get_partner(partner_id: str, service: Service) -> PartnerView:
     return PartnerView.of(await service.partner(partner_id))
 
 
-@router.post("/{partner_id}/keys", status_code=201)
+@router.post("/{partner_id}/keys", status_code=201, responses=responses(*AUTH))
 async def issue_key(partner_id: str, service: Service) -> IssuedKey:
     key, plaintext = await service.issue_key(partner_id)
     return IssuedKey(partner_id=partner_id, key_id=key.key_id, key=plaintext)
 
 
-@router.post("/{partner_id}/keys/{key_id}/revocation")
+@router.post("/{partner_id}/keys/{key_id}/revocation", responses=responses(*AUTH))
 async def revoke_key(partner_id: str, key_id: str, service: Service) -> PartnerView:
     await service.revoke_key(partner_id, key_id)
     return PartnerView.of(await service.partner(partner_id))

@@ -28,6 +28,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from shared.actors import Actor, Role
 from shared.events import ID_PATTERN, PartnerEndorsement, PartnerInspectionReport, PartnerSupplierApplication
 from shared.vocabulary import ExportAgency, InspectionBody
 
@@ -46,6 +47,9 @@ SCOPES_BY_KIND: dict[PartnerKind, tuple[str, ...]] = {
     PartnerKind.EXPORT_AGENCY: (PartnerEndorsement.TYPE,),
     PartnerKind.INSPECTION_BODY: (PartnerInspectionReport.TYPE,),
 }
+
+ROLE_OF_KIND = {PartnerKind.ONBOARDING_PARTNER: Role.PARTNER, PartnerKind.EXPORT_AGENCY: Role.AGENCY,
+                PartnerKind.INSPECTION_BODY: Role.INSPECTION}
 
 PARTNER_EVENT_TYPES = tuple(t for scopes in SCOPES_BY_KIND.values() for t in scopes)
 
@@ -99,6 +103,14 @@ class Partner(BaseModel):
 
     def key(self, key_id: str) -> ApiKey | None:
         return next((k for k in self.keys if k.key_id == key_id and not k.revoked), None)
+
+    @property
+    def actor(self) -> Actor:
+        """The partner system as the actor of what it sends: its role, and the organisation it is registered as
+        (an onboarding partner acts as itself)."""
+        organisation = self.partner_id if self.kind is PartnerKind.ONBOARDING_PARTNER else self.organisation
+        return Actor(subject=f"partner:{self.partner_id}", role=ROLE_OF_KIND[self.kind],
+                     organisation=organisation or self.name)
 
 
 def new_partner(partner_id: str, name: str, kind: PartnerKind, rate_per_minute: int = 120,

@@ -29,6 +29,7 @@ from pydantic import ValidationError
 from services.partners import domain as rules
 from services.partners.service import PartnerIngress
 from shared.events import EVENT_TYPES, PartnerEvent, Provenance, _summary
+from shared.http_errors import ErrorAnswer
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
@@ -147,9 +148,10 @@ def gateway(request: Request) -> Gateway:
 
 
 @router.post("/partner-events", status_code=202, responses={
-    400: {"description": "unknown type, invalid JSON or schema"}, 401: {"description": "key, timestamp or signature"},
-    403: {"description": "type outside the partner's scopes"}, 409: {"description": "replayed request"},
-    413: {"description": "body over 64 KiB"}, 429: {"description": "over the partner's rate"}})
+    status: {"model": ErrorAnswer, "description": description} for status, description in {
+        400: "unknown type, invalid JSON or schema", 401: "key, timestamp or signature",
+        403: "type outside the partner's scopes", 409: "replayed request", 413: "body over 64 KiB",
+        429: "over the partner's rate"}.items()})
 async def receive_partner_event(request: Request) -> JSONResponse:
     """Publish one partner event (see the module docstring for the headers and the signature)."""
     return await gateway(request).receive(request)

@@ -86,7 +86,7 @@ def check_record_signature(partner: Partner, headers: Mapping[str, str], value: 
 def command_for(partner: Partner, event_id: str, data: PartnerEvent, provenance: Provenance) -> PartnerCommand:
     """The command onboarding applies; who endorses or inspects comes from the registry."""
     common = {"command_id": command_id(partner.partner_id, event_id), "partner": partner.partner_id,
-              "provenance": provenance, "occurred_at": data.occurred_at}
+              "provenance": provenance, "actor": partner.actor, "occurred_at": data.occurred_at}
     organisation = partner.organisation or partner.name
     if isinstance(data, PartnerSupplierApplication):
         return SubmitSupplierApplication(**common, application_id=data.application_id, documents=data.documents,

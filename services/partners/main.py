@@ -16,7 +16,6 @@ from shared.settings import ServiceSettings
 class Settings(ServiceSettings):
     service_name: str = "partners"
     http_port: int = 8004
-    operator_token: str = ""  # OPERATOR_TOKEN: the registry's operator credential until OIDC roles are wired
 
 
 def build(settings: Settings | None = None) -> FastAPI:
@@ -32,7 +31,8 @@ def build(settings: Settings | None = None) -> FastAPI:
     partner_gateway = gateway.Gateway(ingress)
     runtime.background.append(partner_gateway.forget_old_signatures)
     app = create_app(runtime, [gateway.router, api.router],
-                     "Partner ingress: the partner registry and keys, the signed HTTP gateway and the Kafka inbox.")
+                     "Partner ingress: the partner registry and keys, the signed HTTP gateway and the Kafka inbox.",
+                     api.ERROR_STATUSES)
     app.state.ingress = ingress
     app.state.gateway = partner_gateway
     return app

@@ -3,7 +3,8 @@
 the command for onboarding, then the partner's receipt).
 
 The local store (mongo-java-server) has no TTL indexes: old signatures are deleted by `forget_signatures_before`,
-which the gateway runs on a timer. Every filter here is built from validated values (ids matching ID_PATTERN), never from raw partner input."""
+which the gateway runs on a timer. Every filter here is built from validated values (ids matching ID_PATTERN), never
+from raw partner input."""
 
 from __future__ import annotations
 

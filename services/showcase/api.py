@@ -14,8 +14,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.showcase.page import CountryPage, Filters, SupplierPage
 from services.showcase.service import Showcase
+from shared.errors import MarketplaceError, NotFound
 from shared.vocabulary import SECTOR_LABELS, Certification, Incoterm, Region, Sector
 
+ERROR_STATUSES = {NotFound: 404, MarketplaceError: 400}
 router = APIRouter(tags=["country page"])
 templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(default=True),

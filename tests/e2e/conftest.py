@@ -7,9 +7,8 @@ from deploy.local.marketplace import Marketplace
 
 pytestmark = pytest.mark.e2e
 _OFFSET = int(os.environ.get("TIJARA_STACK_PORT_OFFSET", "0"))
-E2E_PORTS = {name: 18100 + _OFFSET + i
-             for i, name in enumerate(("showcase", "onboarding", "catalogue", "inquiries", "partners"))}
-OPERATOR_TOKEN = "e2e-operator-token"
+E2E_PORTS = {name: 18100 + _OFFSET + i  # 18104: the issuer's (below)
+             for i, name in zip((0, 1, 2, 3, 5), ("showcase", "onboarding", "catalogue", "inquiries", "partners"))}
 
 
 def _free(port: int) -> bool:
@@ -40,11 +39,12 @@ def marketplace(infrastructure, tmp_path_factory):
     """The five services as separate processes, as an operator runs them, each with its own database."""
     import uuid
 
-    market = Marketplace(infrastructure.kafka, infrastructure.mongodb, ports=e2e_ports(),
+    ports = e2e_ports()
+    issuer_port = 18104 + _OFFSET if _free(18104 + _OFFSET) else _ephemeral()
+    market = Marketplace(infrastructure.kafka, infrastructure.mongodb, ports=ports, issuer_port=issuer_port,
                          log_dir=tmp_path_factory.mktemp("service-logs"),
                          database_prefix=f"e2e_{uuid.uuid4().hex[:6]}",
-                         extra_env={"OUTBOX_POLL_SECONDS": "0.5", "KAFKA_TOPIC_PREFIX": f"e2e-{uuid.uuid4().hex[:6]}.",
-                                    "OPERATOR_TOKEN": OPERATOR_TOKEN})
+                         extra_env={"OUTBOX_POLL_SECONDS": "0.5", "KAFKA_TOPIC_PREFIX": f"e2e-{uuid.uuid4().hex[:6]}."})
     market.start()
     try:
         market.wait_ready(90)

@@ -10,7 +10,6 @@ import json
 import httpx
 
 from cli.partners import seed_demo
-from tests.e2e.conftest import OPERATOR_TOKEN
 from tests.e2e.test_marketplace_flow import apply, wait_for
 from tests.integration.helpers import header, publish, read_until
 from tests.integration.partner_helpers import application, ce_headers, endorsement, signed, signed_record
@@ -22,9 +21,11 @@ def test_a_partner_applies_and_endorses_through_the_partners_service(marketplace
     partners, onboarding = marketplace.url("partners"), marketplace.url("onboarding")
     prefix = marketplace.extra_env["KAFKA_TOPIC_PREFIX"]
     keys_file = tmp_path / "partner-keys.json"
-    assert seed_demo(partners, OPERATOR_TOKEN, keys_file) == 8
+    assert seed_demo(partners, marketplace.token("operator"), keys_file) == 8
     keys = json.loads(keys_file.read_text())
     assert httpx.get(f"{partners}/partners", timeout=10).status_code == 401  # the registry is the operator's
+    assert httpx.get(f"{partners}/partners", headers=marketplace.auth("staff"), timeout=10).status_code == 403
+    staff = marketplace.auth("staff")
 
     body, headers = signed(keys["clementia"], APPLICATION, application())
     accepted = httpx.post(f"{partners}/partner-events", content=body, headers=headers, timeout=10)
@@ -32,9 +33,9 @@ def test_a_partner_applies_and_endorses_through_the_partners_service(marketplace
     receipt = asyncio.run(_receipt(marketplace.kafka, prefix, "clementia", headers["Ce-Id"]))
     assert receipt["outcome"] == "accepted", receipt
     supplier_id = receipt["supplier_id"]
-    supplier = httpx.get(f"{onboarding}/suppliers/{supplier_id}", timeout=10).json()
+    supplier = httpx.get(f"{onboarding}/suppliers/{supplier_id}", headers=staff, timeout=10).json()
     assert supplier["submitted_by"] == "clementia" and supplier["status"] == "submitted"
-    apply(onboarding, supplier_id, "documents-verification", {"reviewer": "ops-casablanca"})
+    apply(onboarding, supplier_id, "documents-verification", None, staff)
 
     # ASMEX signs an endorsement that claims to come from AMDIE: refused, dead-lettered, AMDIE hears of it
     value = json.dumps(endorsement(supplier_id)).encode()
@@ -46,7 +47,7 @@ def test_a_partner_applies_and_endorses_through_the_partners_service(marketplace
     dead = asyncio.run(read_until(marketplace.kafka, f"{prefix}partners.endorsements.dlq",
                                   lambda r: header(r, "ce_id") == forged["ce_id"]))
     assert header(dead, "dlq_error_type") == "bad-signature"
-    assert httpx.get(f"{onboarding}/suppliers/{supplier_id}", timeout=10).json()["endorsed_by"] is None
+    assert httpx.get(f"{onboarding}/suppliers/{supplier_id}", headers=staff, timeout=10).json()["endorsed_by"] is None
 
     # AMDIE's own signed record endorses, as AMDIE
     own = signed_record(keys["amdie"], ce_headers("amdie", ENDORSEMENT), value)
@@ -55,7 +56,7 @@ def test_a_partner_applies_and_endorses_through_the_partners_service(marketplace
     assert asyncio.run(_receipt(marketplace.kafka, prefix, "amdie", own["ce_id"]))["outcome"] == "accepted"
 
     def endorsed() -> dict:
-        supplier = httpx.get(f"{onboarding}/suppliers/{supplier_id}", timeout=10).json()
+        supplier = httpx.get(f"{onboarding}/suppliers/{supplier_id}", headers=staff, timeout=10).json()
         assert supplier["status"] == "endorsed" and supplier["endorsed_by"] == "AMDIE", supplier
         return supplier
 

@@ -70,7 +70,6 @@ async def partners_and_onboarding(settings_for, prefix: str):
     """The partners service and onboarding in-process on the real servers, sharing a topic prefix."""
     partners_settings, onboarding_settings = settings_for(PartnersSettings), settings_for(OnboardingSettings)
     partners_settings.kafka_topic_prefix = onboarding_settings.kafka_topic_prefix = prefix
-    partners_settings.operator_token = "it-operator"
     partners_app, onboarding_app = build_partners(partners_settings), build_onboarding(onboarding_settings)
     async with serving(partners_app) as partners_http, serving(onboarding_app) as onboarding_http:
         yield partners_app, partners_http, onboarding_app, onboarding_http

@@ -30,6 +30,7 @@ from tests.integration.partner_helpers import (
 
 APPLICATION, ENDORSEMENT, INSPECTION = (PartnerSupplierApplication.TYPE, PartnerEndorsement.TYPE,
                                         PartnerInspectionReport.TYPE)
+INSPECTED = "ma.tijara.supplier.inspected.v1"
 
 
 @pytest.fixture
@@ -68,7 +69,7 @@ async def send(kafka: str, prefix: str, topic: str, partner: str, ce_type: str, 
     return headers["ce_id"]
 
 
-async def test_partner_events_are_applied_and_acknowledged(infrastructure, settings_for, prefix) -> None:
+async def test_partner_events_are_applied_and_acknowledged(infrastructure, settings_for, prefix, issuer) -> None:
     kafka = infrastructure.kafka
     async with partners_and_onboarding(settings_for, prefix) as (partners, _, onboarding, http):
         store = partners.state.ingress.partners
@@ -81,7 +82,7 @@ async def test_partner_events_are_applied_and_acknowledged(infrastructure, setti
         accepted = await receipt(kafka, prefix, "clementia", event_id)
         assert accepted["outcome"] == "accepted" and accepted["event_type"] == APPLICATION, accepted
         supplier_id = accepted["supplier_id"]
-        supplier = (await http.get(f"/suppliers/{supplier_id}")).json()
+        supplier = (await http.get(f"/suppliers/{supplier_id}", headers=issuer.auth("staff"))).json()
         assert supplier["submitted_by"] == "clementia"
         await read_until(kafka, f"{prefix}onboarding.suppliers",
                          lambda r: r.key == supplier_id.encode()
@@ -100,9 +101,13 @@ async def test_partner_events_are_applied_and_acknowledged(infrastructure, setti
                                key=supplier_id, signer=keys["sgs"])
         answer = await receipt(kafka, prefix, "sgs", inspected)
         assert answer["outcome"] == "accepted" and answer["supplier_id"] == supplier_id, answer
-        supplier = (await http.get(f"/suppliers/{supplier_id}")).json()
+        supplier = (await http.get(f"/suppliers/{supplier_id}", headers=issuer.auth("staff"))).json()
         assert supplier["status"] == "inspected" and supplier["endorsed_by"] == "AMDIE", supplier
         assert supplier["inspection"]["body"] == "SGS" and supplier["inspection"]["report_id"].startswith("rep-")
+        submitted = await read_until(kafka, f"{prefix}onboarding.suppliers",
+                                     lambda r: r.key == supplier_id.encode() and header(r, "ce_type") == INSPECTED)
+        assert json.loads(submitted.value)["actor"] == {"subject": "partner:sgs", "role": "inspection",
+                                                        "organisation": "SGS"}  # who did it travels with it
 
 
 async def test_each_refusal_gets_a_receipt_with_the_reason_and_a_dead_letter(infrastructure, settings_for,

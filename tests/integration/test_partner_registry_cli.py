@@ -1,5 +1,6 @@
-"""`tijara partners ...` against the partners service running as its own process on the real servers: the demo
-registry, adding a partner, issuing a key once, the operator's token required; no database access from the CLI."""
+"""`tijara partners ...` against the partners service running as its own process (with the local token issuer) on
+the real servers: the demo registry, adding a partner, issuing a key once, the operator role required; no database
+access from the CLI."""
 
 from __future__ import annotations
 
@@ -15,9 +16,6 @@ from cli.partners import seed_demo
 from deploy.local.marketplace import Marketplace
 from services.partners import domain as rules
 
-TOKEN = "it-registry-operator"
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -27,30 +25,32 @@ def _free_port() -> int:
 @pytest.fixture
 def partners_service(infrastructure, unique, tmp_path):
     market = Marketplace(infrastructure.kafka, infrastructure.mongodb, ports={"partners": _free_port()},
-                         log_dir=tmp_path / "logs", database_prefix=f"it_{unique}",
-                         extra_env={"OPERATOR_TOKEN": TOKEN, "KAFKA_TOPIC_PREFIX": f"cli{unique}."})
-    market.start("partners")
+                         issuer_port=_free_port(), log_dir=tmp_path / "logs", database_prefix=f"it_{unique}",
+                         extra_env={"KAFKA_TOPIC_PREFIX": f"cli{unique}."})
+    market.start()  # the issuer, then the partners service (the only one given a port)
     try:
         market.wait_ready(60)
-        yield market.url("partners")
+        yield market
     finally:
         market.stop()
 
 
 def test_demo_registry_and_operator_commands(partners_service, tmp_path, monkeypatch) -> None:
-    url = partners_service
+    url, operator = partners_service.url("partners"), partners_service.token("operator")
     keys_file = tmp_path / "partner-keys.json"
-    assert seed_demo(url, TOKEN, keys_file) == 8
+    assert seed_demo(url, operator, keys_file) == 8
     first = json.loads(keys_file.read_text())
-    assert seed_demo(url, TOKEN, keys_file) == 8  # idempotent: no new keys
+    assert seed_demo(url, operator, keys_file) == 8  # idempotent: no new keys
     assert json.loads(keys_file.read_text()) == first
     assert set(first) == {p[0] for p in rules.DEMO_PARTNERS} and keys_file.stat().st_mode & 0o077 == 0
 
     monkeypatch.setenv("TIJARA_PARTNERS_URL", url)
     runner = CliRunner()
-    refused = runner.invoke(app, ["partners", "list", "--token", "not-the-token"])
+    refused = runner.invoke(app, ["partners", "list", "--token", "not-a-token"])
     assert refused.exit_code == 1 and "unauthenticated" in refused.output, refused.output
-    monkeypatch.setenv("TIJARA_OPERATOR_TOKEN", TOKEN)
+    staff = runner.invoke(app, ["partners", "list", "--token", partners_service.token("staff")])
+    assert staff.exit_code == 1 and "forbidden" in staff.output and "operator" in staff.output, staff.output
+    monkeypatch.setenv("TIJARA_TOKEN", operator)
     added = runner.invoke(app, ["partners", "add", "acme-inspect", "--name", "ACME Inspection",
                                 "--kind", "inspection-body", "--organisation", "Intertek", "--rate", "30"])
     assert added.exit_code == 0, added.output
@@ -63,7 +63,7 @@ def test_demo_registry_and_operator_commands(partners_service, tmp_path, monkeyp
     listed = runner.invoke(app, ["partners", "list"], env={"COLUMNS": "200"})
     assert "acme-inspect" in listed.output and "bureau-veritas" in listed.output
 
-    headers = {"Authorization": f"Bearer {TOKEN}"}
+    headers = {"Authorization": f"Bearer {operator}"}
     registry = {p["partner_id"]: p for p in httpx.get(f"{url}/partners", headers=headers).json()}
     for partner_id, key in [*first.items(), ("acme-inspect", plaintext)]:
         key_id, secret = rules.split_key(key)

@@ -32,6 +32,8 @@ def test_the_command_names_the_registered_organisation_not_the_input() -> None:
     endorsement = PartnerEndorsement(endorsement_id="end-1", supplier_id="sup-1", occurred_at=NOW)
     command = intake.command_for(amdie, "e-1", endorsement, provenance)
     assert isinstance(command, EndorseSupplier) and command.agency == "AMDIE" and command.partner == "amdie"
+    assert (command.actor.role, command.actor.organisation, command.actor.subject) == ("agency", "AMDIE",
+                                                                                       "partner:amdie")
     assert command.command_id == intake.command_id("amdie", "e-1") != intake.command_id("asmex", "e-1")
     report = PartnerInspectionReport(report_id="r-1", supplier_id="sup-1", passed=True, inspected_on=date(2026, 11, 20),
                                      occurred_at=NOW)
@@ -78,9 +80,10 @@ def test_onboarding_gives_an_application_command_one_supplier_id() -> None:
     from tests.factories import profile
 
     provenance = Provenance(partner="clementia", channel="http", received_at=NOW)
+    clementia = domain.new_partner("clementia", "Clementia", PartnerKind.ONBOARDING_PARTNER)
     command = SubmitSupplierApplication(command_id=intake.command_id("clementia", "e-1"), partner="clementia",
-                                        provenance=provenance, application_id="app-1", profile=profile(),
-                                        occurred_at=NOW)
+                                        provenance=provenance, actor=clementia.actor, application_id="app-1",
+                                        profile=profile(), occurred_at=NOW)
     again = command.model_copy(update={"application_id": "app-2"})
     other = command.model_copy(update={"command_id": intake.command_id("clementia", "e-2")})
     assert supplier_for(command) == supplier_for(again) != supplier_for(other)

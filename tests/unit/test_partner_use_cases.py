@@ -162,7 +162,10 @@ def onboarding() -> tuple[PartnerCommands, Suppliers]:
 
 
 def command(cls, event_id: str, **fields):
-    return cls(command_id=intake.command_id("clementia", event_id), partner="clementia",
+    from services.partners.domain import new_partner
+
+    actor = new_partner("clementia", "Clementia", PartnerKind.ONBOARDING_PARTNER).actor
+    return cls(command_id=intake.command_id("clementia", event_id), partner="clementia", actor=actor,
                provenance=PROVENANCE.model_copy(update={"partner": "clementia"}), occurred_at=NOW, **fields)
 
 
@@ -177,6 +180,8 @@ async def test_onboarding_applies_a_command_once_with_its_outcome_in_the_same_wr
     assert store.suppliers.docs[supplier_id]["partner_commands"] == [application.command_id]
     outcomes = [m for m in published(store.suppliers) if isinstance(m, PartnerCommandOutcome)]
     assert [(o.outcome, o.supplier_id) for o in outcomes] == [("accepted", supplier_id)]
+    [submitted] = [m for m in published(store.suppliers) if not isinstance(m, PartnerCommandOutcome)]
+    assert submitted.actor == application.actor and submitted.submitted_by == "clementia"
 
     twin = command(SubmitSupplierApplication, "e-2", application_id="app-2", profile=profile(ice=store.suppliers.docs[
         supplier_id]["profile"]["ice"]), documents=documents())
