@@ -61,6 +61,7 @@ class Marketplace:
             "MONGODB_DATABASE": f"{self.database_prefix}_{service}", "HTTP_PORT": str(self.ports[service]),
             "PYTHONUNBUFFERED": "1", "OIDC_ISSUER": self.issuer_url,
             "INQUIRY_RATE_LIMIT": "100000/minute",  # the demo seeding and the tests send from one address
+            **({"INQUIRIES_URL": self.url("inquiries")} if service == "showcase" and "inquiries" in self.ports else {}),
             **self.extra_env,
         }
 

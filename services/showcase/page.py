@@ -7,7 +7,7 @@ from decimal import Decimal
 from pydantic import BaseModel
 
 from shared.events import VerificationLevel
-from shared.listing import LocalizedText, PriceTier
+from shared.listing import LocalizedText, PriceTier, SupplyAbility
 
 
 class SupplierCard(BaseModel):
@@ -63,6 +63,7 @@ class CategoryCount(BaseModel):
 
 
 class Filters(BaseModel):
+    q: str | None = None  # words searched in titles, descriptions (any language) and supplier names
     category: str | None = None
     region: str | None = None
     certification: str | None = None
@@ -111,6 +112,17 @@ class CountryPage(BaseModel):
     products: ProductGrid
     demand: Demand
     partners: list[Partner]
+
+
+class ProductPage(BaseModel):
+    country: str
+    name: str
+    product: ProductCard
+    description: LocalizedText
+    image_urls: list[str]
+    supply_ability: SupplyAbility | None
+    samples_price: Decimal | None
+    supplier: SupplierCard
 
 
 class SupplierPage(BaseModel):

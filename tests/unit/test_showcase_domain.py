@@ -6,7 +6,7 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.showcase import domain
+from services.showcase import countries, domain
 from services.showcase.page import Filters
 from services.showcase.projection import Projection
 from shared.errors import NotFound
@@ -16,10 +16,11 @@ from tests.factories import NOW
 from tests.strategies import deliveries
 
 ALL = Filters(per_page=100)
+MOROCCO = countries.load(["MA"])["MA"]
 
 
 def page_of(*events, filters: Filters = ALL):
-    return domain.page_from_documents("MA", Projection().apply_all(events).docs, NOW, filters)
+    return domain.page_from_documents(MOROCCO, Projection().apply_all(events).docs, NOW, filters)
 
 
 def test_only_listed_products_of_verified_suppliers_show() -> None:
@@ -91,10 +92,10 @@ def test_supplier_page_shows_only_a_verified_supplier() -> None:
                                    factories.product_listed("p1", "a")]).docs
     view = domain.shown([domain.SupplierView.model_validate(d) for d in docs["suppliers"].values()],
                         [domain.ProductView.model_validate(d) for d in docs["products"].values()], {})
-    page = domain.build_supplier_page("MA", "a", view, "Argane Souss SARL")
+    page = domain.build_supplier_page(MOROCCO, "a", view, "Argane Souss SARL")
     assert page.supplier.badge == "Verified · on-site inspected" and [p.product_id for p in page.products] == ["p1"]
     try:
-        domain.build_supplier_page("MA", "b", view, "x")
+        domain.build_supplier_page(MOROCCO, "b", view, "x")
         raise AssertionError("an unverified supplier has no page")
     except NotFound:
         pass
@@ -102,7 +103,7 @@ def test_supplier_page_shows_only_a_verified_supplier() -> None:
 
 def test_unknown_country() -> None:
     try:
-        domain.country_name("zz")
+        domain.configured({"MA": MOROCCO}, "zz")
         raise AssertionError("expected NotFound")
     except NotFound as error:
         assert "MA" in error.message
