@@ -27,11 +27,11 @@ from shared.events import EVENT_TYPES, SPECVERSION
 if TYPE_CHECKING:
     from shared.runtime import Runtime
 
-SERVICES = ("onboarding", "catalogue", "inquiries", "showcase")
+SERVICES = ("onboarding", "catalogue", "inquiries", "showcase", "partners")
 REF = "#/components/schemas/{model}"
 DLQ_HEADERS = {
-    "dlq_error_type": "why: undecodable, unknown-type, schema-invalid, retries-exhausted, or a partner rejection "
-                      "reason (unknown-partner, type-not-allowed, supplier-not-found, conflict)",
+    "dlq_error_type": "why: undecodable, tombstone, unknown-type, schema-invalid, retries-exhausted, or a partner "
+                      "refusal (unknown-partner, type-not-allowed, provenance-not-allowed, bad-signature)",
     "dlq_error_message": "the error, readable", "dlq_attempts": "attempts made",
     "dlq_consumer_group": "the group that gave up", "dlq_original_topic": "where the record was read",
     "dlq_original_partition": "its partition", "dlq_original_offset": "its offset", "dlq_failed_at": "ISO 8601 time",

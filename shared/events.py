@@ -360,11 +360,12 @@ def _summary(error: ValidationError) -> str:
 
 
 # === partner input (issue 5) ======================================================================================
-# Events that partner systems publish into the marketplace (over Kafka on partners.* topics, or through onboarding's
-# HTTP gateway, which stamps provenance and publishes them on the same topics), and the receipts onboarding answers
-# with. Partner input is strict: unknown fields are refused (extra="forbid"), identifiers match ID_PATTERN, so no
-# MongoDB operator ($gt, $where) or dotted key can travel through it. Kept apart from the aggregate streams: partner
-# topics are not in `Topic`, so the marketplace consumers never subscribe to them.
+# Events that partner systems publish into the marketplace (signed, over Kafka on partners.* topics, or through the
+# partners service's HTTP gateway), and the receipts the partners service answers with (commands and outcomes between
+# it and onboarding: shared/partner_commands.py). Partner input is strict: unknown fields are refused
+# (extra="forbid"), identifiers match ID_PATTERN, so no MongoDB operator ($gt, $where) or dotted key can travel
+# through it. Kept apart from the aggregate streams: partner topics are not in `Topic`, so the marketplace consumers
+# never subscribe to them.
 
 
 from datetime import date  # noqa: E402  (kept in this section so the sections above stay untouched)
@@ -380,6 +381,8 @@ class PartnerTopic(StrEnum):
     ENDORSEMENTS = "partners.endorsements"
     INSPECTIONS = "partners.inspections"
     RECEIPTS = "partners.receipts"
+    COMMANDS = "partners.commands"  # admitted partner input, from the partners service to onboarding
+    OUTCOMES = "partners.outcomes"  # onboarding's answer to each command, from which the receipt is made
 
 
 class Provenance(BaseModel):
@@ -486,10 +489,13 @@ class RejectionReason(StrEnum):
     TYPE_NOT_ALLOWED = "type-not-allowed"
     SUPPLIER_NOT_FOUND = "supplier-not-found"
     CONFLICT = "conflict"
+    TOMBSTONE = "tombstone"
+    BAD_SIGNATURE = "bad-signature"
+    PROVENANCE_NOT_ALLOWED = "provenance-not-allowed"
 
 
 class PartnerReceipt(PartnerMessage):
-    """Onboarding's answer to one partner event, on partners.receipts keyed by partner id."""
+    """The partners service's answer to one partner event, on partners.receipts keyed by partner id."""
 
     TYPE: ClassVar[str] = "ma.tijara.partner.receipt.v1"
     TOPIC: ClassVar[PartnerTopic] = PartnerTopic.RECEIPTS
@@ -501,3 +507,6 @@ class PartnerReceipt(PartnerMessage):
     reason: RejectionReason | None = None
     message: Annotated[str, Field(max_length=2000)] | None = None
     supplier_id: Id | None = None
+
+
+from shared import partner_commands  # noqa: E402,F401  (registers the partner command types in EVENT_TYPES)
