@@ -6,10 +6,13 @@ compatible change from a breaking one.
 
 A change to an event type is breaking, for consumers reading old messages or old consumers reading new ones, when
 a property is removed or renamed, its type changes (or loses a type it accepted), a new required property appears,
-an enum loses a value, or a pattern/format/const changes. Such a change needs a new version: a new ce_type
-(`...v2`), with the old one kept readable (its model stays, or an upcaster in shared.events.UPCASTERS turns it into
-the new one). Adding an optional property is compatible. A committed schema whose type is neither an event type nor
-upcast any more is a failure too: messages of that version are still in the log.
+an enum loses a value, a constraint narrows (maxLength, minLength, minimum, maximum, exclusiveMinimum/Maximum,
+multipleOf, minItems, maxItems, uniqueItems, pattern, format, const), or additionalProperties closes: what a schema
+registry's compatibility check refuses. Such a change needs a new version: a new ce_type (`...v2`), with the old one
+kept readable (its model stays, or an upcaster in shared.events.UPCASTERS turns it into the new one). Adding an
+optional property is compatible, and so is adding an enum value: consumers read through tolerant readers that keep a
+value they do not know as "unknown" (shared.envelope.Tolerant). A committed schema whose type is neither an event
+type nor upcast any more is a failure too: messages of that version are still in the log.
 
 A type that was never released (its schema is not on main yet) may be reshaped freely: delete its file under
 shared/schemas/ and run `make schemas` again.
@@ -114,9 +117,7 @@ def _compare(old: dict[str, Any], new: dict[str, Any], path: str) -> list[str]:
         removed = [v for v in old.get("enum", []) if v not in new.get("enum", old.get("enum", []))]
         if removed:
             problems.append(f"{where}: enum value(s) removed: {', '.join(map(str, removed))}")
-    for constraint in ("pattern", "format", "const"):
-        if old.get(constraint) != new.get(constraint) and constraint in new:
-            problems.append(f"{where}: {constraint} changed from {old.get(constraint)!r} to {new[constraint]!r}")
+    problems += _narrowed(old, new, where)
     old_props, new_props = old.get("properties", {}), new.get("properties", {})
     for name, schema in old_props.items():
         child = f"{path}.{name}" if path else name
@@ -129,7 +130,51 @@ def _compare(old: dict[str, Any], new: dict[str, Any], path: str) -> list[str]:
         problems.append(f"{child}: new required field" if name not in old_props else f"{child}: became required")
     if "items" in old and "items" in new:
         problems += _compare(old["items"], new["items"], f"{path}[]")
+    if isinstance(old.get("additionalProperties"), dict) and isinstance(new.get("additionalProperties"), dict):
+        problems += _compare(old["additionalProperties"], new["additionalProperties"], f"{path}{{}}")
     return problems
+
+
+# A bound that moves this way (or appears) refuses values the old schema accepted.
+_UPPER_BOUNDS = ("maxLength", "maximum", "exclusiveMaximum", "maxItems", "maxProperties")
+_LOWER_BOUNDS = ("minLength", "minimum", "exclusiveMinimum", "minItems", "minProperties")
+# No cheap way to prove one regex (format, constant) accepts all another did: any change or addition is narrowing.
+_EXACT = ("pattern", "format", "const")
+
+
+def _narrowed(old: dict[str, Any], new: dict[str, Any], where: str) -> list[str]:
+    """Constraints of `new` that refuse a value `old` accepted: what a schema registry calls narrowing."""
+    problems = []
+    for bound in _UPPER_BOUNDS + _LOWER_BOUNDS:
+        if bound not in new:
+            continue
+        before, after = old.get(bound), new[bound]
+        tighter = before is None or (after < before if bound in _UPPER_BOUNDS else after > before)
+        if tighter:
+            problems.append(f"{where}: {bound} narrowed from {_shown(before)} to {after!r}")
+    for constraint in _EXACT:
+        if constraint in new and old.get(constraint) != new[constraint]:
+            problems.append(f"{where}: {constraint} changed from {_shown(old.get(constraint))} to "
+                            f"{new[constraint]!r}")
+    if "multipleOf" in new and not _divides(new["multipleOf"], old.get("multipleOf")):
+        problems.append(f"{where}: multipleOf narrowed from {_shown(old.get('multipleOf'))} to {new['multipleOf']!r}")
+    if new.get("uniqueItems") and not old.get("uniqueItems"):
+        problems.append(f"{where}: uniqueItems added")
+    if new.get("additionalProperties") is False and old.get("additionalProperties") is not False:
+        problems.append(f"{where}: additionalProperties closed (unknown fields refused)")
+    return problems
+
+
+def _divides(step: float, old_step: float | None) -> bool:
+    """Every multiple of `old_step` is a multiple of `step` (no old step: any number was accepted)."""
+    if old_step is None:
+        return False
+    quotient = old_step / step
+    return abs(quotient - round(quotient)) < 1e-9
+
+
+def _shown(value: Any) -> str:
+    return "(none)" if value is None else repr(value)
 
 
 def gate(committed: dict[str, dict[str, Any]], current: dict[str, dict[str, Any]],
