@@ -8,61 +8,21 @@ Events carry the aggregate's public state (event-carried state transfer): a proj
 
 from __future__ import annotations
 
-import json
-import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, ClassVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.listing import ProductListing, ProductListingV1, upcast_listing_v1
 from shared.vocabulary import ExportAgency, InspectionBody, Region, Sector
 
-SPECVERSION = "1.0"
+from shared.envelope import (  # noqa: F401  (re-exported: the contract's names in one place)
+    EVENT_TYPES, SPECVERSION, UPCASTERS, CountryCode, Envelope, Event, Id, PoisonEvent, Text, Topic, dead_letter_topic,
+    decode, read, summary,
+)
 
-
-class Topic(StrEnum):
-    SUPPLIERS = "onboarding.suppliers"
-    PRODUCTS = "catalogue.products"
-    INQUIRIES = "inquiries.inquiries"
-
-
-def dead_letter_topic(topic: str) -> str:
-    return f"{topic}.dlq"
-
-
-class Event(BaseModel):
-    """Data of one event. Subclasses declare TYPE (versioned), TOPIC and SUBJECT (the aggregate id field)."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-    TYPE: ClassVar[str]
-    TOPIC: ClassVar[Topic]
-    SUBJECT: ClassVar[str]
-
-    sequence: int = Field(ge=1, description="The aggregate's version after this event.")
-    occurred_at: AwareDatetime
-
-    @property
-    def subject(self) -> str:
-        return str(getattr(self, self.SUBJECT))
-
-    def __init_subclass__(cls, **kwargs: object) -> None:
-        super().__init_subclass__(**kwargs)
-        if "TYPE" in cls.__dict__:
-            EVENT_TYPES[cls.TYPE] = cls
-
-
-EVENT_TYPES: dict[str, type[Event]] = {}
-
-# Old event versions stay readable: an upcaster turns (type, data) of an old version into the next one.
-UPCASTERS: dict[str, Callable[[dict], tuple[str, dict]]] = {}
-
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
-Text = Annotated[str, Field(min_length=1, max_length=200)]
+_summary = summary
 
 
 # --- suppliers ----------------------------------------------------------------------------------------------------
@@ -228,9 +188,6 @@ UPCASTERS[ProductListedV1.TYPE] = _upcast_product_listed_v1
 # Responded and Closed repeat what the showcase needs of the inquiry (buyer country, received_at), so a projection
 # holding only the newest event per inquiry still computes response rate and time, whatever the arrival order.
 
-CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
-
-
 class InquiryEvent(Event):
     TOPIC: ClassVar[Topic] = Topic.INQUIRIES
     SUBJECT: ClassVar[str] = "inquiry_id"
@@ -265,95 +222,6 @@ class InquiryClosed(InquiryEvent):
     responded_at: AwareDatetime | None = None
     closed_at: AwareDatetime
     reason: Text | None = None
-
-
-# --- envelope -----------------------------------------------------------------------------------------------------
-
-
-class PoisonEvent(Exception):
-    """A message no retry can fix. `kind`: undecodable, unknown-type or schema-invalid."""
-
-    def __init__(self, kind: str, detail: str) -> None:
-        super().__init__(f"{kind}: {detail}")
-        self.kind = kind
-        self.detail = detail
-
-
-@dataclass(frozen=True)
-class Envelope:
-    """A CloudEvent in Kafka binary mode: attributes in `ce_*` headers, data as the JSON value."""
-
-    data: Event
-    source: str
-    id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    time: datetime = field(default_factory=lambda: datetime.now(UTC))
-    traceparent: str | None = None
-
-    @property
-    def type(self) -> str:
-        return self.data.TYPE
-
-    @property
-    def topic(self) -> str:
-        return self.data.TOPIC.value
-
-    @property
-    def key(self) -> bytes:
-        return self.data.subject.encode()
-
-    def headers(self) -> dict[str, str]:
-        headers = {
-            "ce_specversion": SPECVERSION,
-            "ce_id": self.id,
-            "ce_source": self.source,
-            "ce_type": self.type,
-            "ce_time": self.time.isoformat(),
-            "ce_subject": self.data.subject,
-            "content-type": "application/json",
-        }
-        if self.traceparent:
-            headers["traceparent"] = self.traceparent
-        return headers
-
-    def value(self) -> bytes:
-        return self.data.model_dump_json().encode()
-
-
-def _text(headers: Mapping[str, bytes | str], name: str) -> str | None:
-    raw = headers.get(name)
-    return raw.decode() if isinstance(raw, bytes) else raw
-
-
-def decode(headers: Mapping[str, bytes | str], value: bytes | None) -> Envelope:
-    """Validate a consumed message into an Envelope, upcasting old versions; raise PoisonEvent if it can't be."""
-    ce_type, ce_id, source = (_text(headers, h) for h in ("ce_type", "ce_id", "ce_source"))
-    if not (ce_type and ce_id and source) or _text(headers, "ce_specversion") != SPECVERSION:
-        raise PoisonEvent("undecodable", "missing CloudEvents headers (ce_specversion 1.0, ce_id, ce_source, ce_type)")
-    try:
-        payload = json.loads(value or b"")
-    except (ValueError, UnicodeDecodeError) as error:
-        raise PoisonEvent("undecodable", f"value is not JSON: {error}") from None
-    if not isinstance(payload, dict):
-        raise PoisonEvent("undecodable", "value is not a JSON object")
-    while ce_type in UPCASTERS:
-        ce_type, payload = UPCASTERS[ce_type](payload)
-    model = EVENT_TYPES.get(ce_type)
-    if model is None:
-        raise PoisonEvent("unknown-type", f"no event type {ce_type!r} in the contract")
-    try:
-        data = model.model_validate(payload)
-    except ValidationError as error:
-        raise PoisonEvent("schema-invalid", _summary(error)) from None
-    time_text = _text(headers, "ce_time")
-    try:
-        time = datetime.fromisoformat(time_text) if time_text else data.occurred_at
-    except ValueError:
-        raise PoisonEvent("undecodable", f"ce_time is not ISO 8601: {time_text!r}") from None
-    return Envelope(data=data, source=source, id=ce_id, time=time, traceparent=_text(headers, "traceparent"))
-
-
-def _summary(error: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in error.errors()[:5])
 
 
 # === partner input (issue 5) ======================================================================================

@@ -7,17 +7,18 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 from pymongo import UpdateOne
+from pydantic import BaseModel
 from pymongo.asynchronous.collection import AsyncCollection
 
 from shared import telemetry
-from shared.events import Envelope, PoisonEvent, dead_letter_topic, decode
+from shared.envelope import EVENT_TYPES, Envelope, PoisonEvent, dead_letter_topic, read
 from shared.mongo import write_lock
 
 log = logging.getLogger(__name__)
@@ -155,10 +156,16 @@ class OutboxRelay:
 class EventConsumer:
     """Handles batches of one consumer group. Per batch: events of one aggregate (same key) in order, different
     aggregates concurrently; transient failures retried with exponential backoff; poison and exhausted messages
-    dead-lettered with the reason. The batch is committed by FastStream only after this returns."""
+    dead-lettered with the reason. The batch is committed by FastStream only after this returns.
+
+    `readers`: the consumer's own reader model per event type (see shared.envelope); a type of the contract it has
+    no reader or handler for is skipped. Without readers, events are validated by the producers' strict models.
+    Per-key ordering, retry and dead-lettering are ours: FastStream's Kafka subscriber has no equivalent of them."""
 
     def __init__(self, broker: KafkaBroker, group: str, handlers: dict[str, Handler],
-                 max_attempts: int = 5, backoff_seconds: float = 0.2, concurrency: int = 8):
+                 max_attempts: int = 5, backoff_seconds: float = 0.2, concurrency: int = 8,
+                 readers: Mapping[str, type[BaseModel]] | None = None):
+        self.readers = EVENT_TYPES if readers is None else readers
         self.broker = broker
         self.concurrency = concurrency  # aggregates handled at once; more only queues up in the database
         self.group = group
@@ -182,12 +189,13 @@ class EventConsumer:
     async def consume_one(self, record: ConsumerRecord) -> None:
         headers = dict(record.headers or ())
         try:
-            envelope = decode(headers, record.value)
+            envelope = read(headers, record.value, self.readers)
         except PoisonEvent as poison:
             return await self.dead_letter(record, poison.kind, poison.detail, attempts=1)
-        handler = self.handlers.get(envelope.type)
-        if handler is None:
-            telemetry.EVENTS_CONSUMED.labels(self.group, envelope.type, "ignored").inc()
+        handler = envelope and self.handlers.get(envelope.type)
+        if envelope is None or handler is None:
+            ce_type = headers.get("ce_type", b"?")
+            telemetry.EVENTS_CONSUMED.labels(self.group, ce_type.decode(errors="replace"), "ignored").inc()
             return None
         with telemetry.tracer().start_as_current_span(
             f"consume {envelope.type}", context=telemetry.context_from(headers),

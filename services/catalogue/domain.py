@@ -12,6 +12,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from shared.errors import Conflict, NotFound
+from shared.envelope import Tolerant
 from shared.events import Event, ProductDelisted, ProductListed, ProductListing, ProductUpdated, SupplierStatus
 from shared.listing import StoredListing
 
@@ -28,7 +29,7 @@ class SupplierStanding(BaseModel):
 
     supplier_id: str
     sequence: int
-    status: SupplierStatus
+    status: Tolerant[SupplierStatus]
     country: str = "MA"
 
 
@@ -53,8 +54,8 @@ def ensure_may_list(supplier_id: str, standing: SupplierStanding | None) -> Supp
         raise NotFound(f"no supplier {supplier_id!r} is known to the catalogue", supplier_id=supplier_id)
     if standing.status is not SupplierStatus.VERIFIED:
         raise Conflict(
-            f"supplier {supplier_id} is {standing.status.value}: only verified suppliers can list products",
-            supplier_id=supplier_id, supplier_status=standing.status.value,
+            f"supplier {supplier_id} is {standing.status}: only verified suppliers can list products",
+            supplier_id=supplier_id, supplier_status=str(standing.status),
         )
     return standing
 

@@ -9,7 +9,8 @@ from services.catalogue import domain
 from services.catalogue.domain import ListingStatus, Product
 from services.catalogue.store import CatalogueStore
 from shared.errors import ConcurrentUpdate, NotFound
-from shared.events import Envelope, Event, ProductListing, SupplierEvent
+from services.catalogue.readers import SupplierChanged
+from shared.events import Envelope, Event, ProductListing
 from shared.messaging import OutboxRelay
 from shared.telemetry import current_traceparent
 
@@ -60,7 +61,7 @@ class Catalogue:
     async def of_supplier(self, supplier_id: str) -> list[Product]:
         return await self.store.products_of(supplier_id)
 
-    async def on_supplier_event(self, event: SupplierEvent) -> None:
+    async def on_supplier_event(self, event: SupplierChanged) -> None:
         """Keep the supplier's standing; if it may no longer list, delist its products. Decided on the stored
         standing (newest by sequence), so a redelivered or stale suspension after a reinstatement delists nothing,
         and a redelivery finds nothing left listed."""

@@ -9,6 +9,7 @@ from enum import StrEnum
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from shared.errors import Conflict, NotFound
+from shared.envelope import Tolerant
 from shared.events import Event, InquiryClosed, InquiryReceived, InquiryResponded, SupplierStatus
 
 
@@ -32,7 +33,7 @@ class KnownSupplier(BaseModel):
 
     supplier_id: str
     sequence: int
-    status: SupplierStatus
+    status: Tolerant[SupplierStatus]
 
 
 class BuyerRequest(BaseModel):
@@ -95,8 +96,8 @@ def receive_inquiry(
         if supplier is None:
             raise NotFound(f"no supplier {request.supplier_id!r}", supplier_id=request.supplier_id)
         if supplier.status is not SupplierStatus.VERIFIED:
-            raise Conflict(f"supplier {supplier.supplier_id} is {supplier.status.value}: inquiries go to verified "
-                           "suppliers", supplier_id=supplier.supplier_id, supplier_status=supplier.status.value)
+            raise Conflict(f"supplier {supplier.supplier_id} is {supplier.status}: inquiries go to verified "
+                           "suppliers", supplier_id=supplier.supplier_id, supplier_status=str(supplier.status))
         supplier_id = supplier.supplier_id
     inquiry = Inquiry(inquiry_id=inquiry_id, version=1, supplier_id=supplier_id, status=InquiryStatus.OPEN,
                       request=request, received_at=now)

@@ -9,7 +9,8 @@ from services.inquiries import domain
 from services.inquiries.domain import BuyerRequest, Inquiry
 from services.inquiries.store import InquiryStore
 from shared.errors import NotFound
-from shared.events import Envelope, Event, ProductEvent, SupplierEvent
+from services.inquiries.readers import ProductOffered, SupplierChanged
+from shared.events import Envelope, Event
 from shared.messaging import OutboxRelay
 from shared.telemetry import current_traceparent
 
@@ -42,10 +43,10 @@ class Inquiries:
     async def of_supplier(self, supplier_id: str) -> list[Inquiry]:
         return await self.store.of_supplier(supplier_id)
 
-    async def on_product_event(self, event: ProductEvent) -> None:
+    async def on_product_event(self, event: ProductOffered) -> None:
         await self.store.apply_product_event(event)
 
-    async def on_supplier_event(self, event: SupplierEvent) -> None:
+    async def on_supplier_event(self, event: SupplierChanged) -> None:
         await self.store.apply_supplier_event(event)
 
     async def _save(self, inquiry: Inquiry, events: list[Event]) -> Inquiry:

@@ -29,7 +29,8 @@ from services.showcase.generations import (
 )
 from services.showcase.service import Showcase
 from services.showcase.store import ShowcaseStore
-from shared.events import EVENT_TYPES, Topic
+from services.showcase.readers import READERS
+from shared.envelope import Topic
 from shared.messaging import EventConsumer
 from shared.mongo import connect
 from shared.settings import ServiceSettings
@@ -74,7 +75,8 @@ async def replay_showcase(settings: ServiceSettings, progress: Progress | None =
         await drop_generation(db, new, shadow.names)  # leftovers of an interrupted replay
         await store.ensure_indexes()
         showcase = Showcase(store)
-        consumer = _ReplayConsumer(None, "replay", {t: showcase.apply for t in EVENT_TYPES})  # type: ignore[arg-type]
+        consumer = _ReplayConsumer(None, "replay", {t: showcase.apply for t in READERS},  # type: ignore[arg-type]
+                                   readers=READERS)
         report = ReplayReport(old, new)
 
         partitions = await _partitions(settings, [settings.topic(t) for t in Topic])

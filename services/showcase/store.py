@@ -12,7 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.showcase.domain import ProductView, ResponseFigures, SupplierView
 from services.showcase.projection import route
-from shared.events import Event
+from shared.envelope import Reader
 from shared.mongo import apply_if_newer
 
 
@@ -30,7 +30,7 @@ class ShowcaseStore:
         await self.inquiries.create_index([("supplier_id", ASCENDING), ("received_at", ASCENDING)],
                                           name="by_supplier_received")
 
-    async def apply(self, event: Event) -> bool:
+    async def apply(self, event: Reader) -> bool:
         routed = route(event)
         if routed is None:
             return False

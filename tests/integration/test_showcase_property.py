@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 
 from services.showcase import domain
 from services.showcase.page import Filters
-from services.showcase.projection import Projection
+from tests.showcase_model import Projection, as_read, page_from_documents
 from services.showcase.service import Showcase
 from services.showcase.store import ShowcaseStore
 from shared.mongo import connect
@@ -25,9 +25,9 @@ async def test_store_on_ferretdb_matches_the_pure_projection(infrastructure, del
         store = ShowcaseStore(client[name])
         await store.ensure_indexes()
         for event in delivered:
-            await store.apply(event)
+            await store.apply(as_read(event))
         page = await Showcase(store).country_page("ma", Filters(per_page=100), now=NOW)
-        assert page == domain.page_from_documents("MA", Projection().apply_all(in_order).docs, NOW,
+        assert page == page_from_documents("MA", Projection().apply_all(in_order).docs, NOW,
                                                   Filters(per_page=100))
         assert {p.product_id for p in page.products.items} == expected.visible_products
         assert page.headline.inquiries_30d == expected.inquiries_30d
@@ -54,7 +54,7 @@ async def test_response_figures_on_ferretdb(infrastructure) -> None:
                 events.append(factories.inquiry_responded(f"i{n}", "a", "p", received + timedelta(hours=hours),
                                                           "CA", received_at=received))
         for event in events:
-            await store.apply(event)
+            await store.apply(as_read(event))
         figures = await store.response_figures(["a"], NOW - timedelta(days=30))
         assert figures["a"].model_dump() == {"inquiries": 3, "answered": 2, "answered_in_24h": 1,
                                              "response_seconds": 31 * 3600}
