@@ -21,7 +21,7 @@ from deploy.local import stack
 from services.showcase.generations import FixedGeneration
 from services.showcase.service import Showcase
 from services.showcase.store import ShowcaseStore
-from shared.events import EVENT_TYPES, Envelope, Topic
+from shared.envelope import EVENT_TYPES, Envelope, Topic
 from shared.messaging import EventConsumer, OutboxRelay, make_broker
 from shared.mongo import connect, outbox_entry
 from shared.topics import ensure_topics, marketplace_topics, partitions_of

@@ -15,7 +15,7 @@ a property is removed or renamed, its type changes (or loses a type it accepted)
 an enum loses a value, a constraint narrows (maxLength, minLength, minimum, maximum, exclusiveMinimum/Maximum,
 multipleOf, minItems, maxItems, uniqueItems, pattern, format, const), or additionalProperties closes: what a schema
 registry's compatibility check refuses. Such a change needs a new version: a new ce_type (`...v2`), with the old one
-kept readable (its model stays, or an upcaster in shared.events.UPCASTERS turns it into the new one). Adding an
+kept readable (its model stays, or an upcaster in shared.envelope.UPCASTERS turns it into the new one). Adding an
 optional property is compatible, and so is adding an enum value: consumers read through tolerant readers that keep a
 value they do not know as "unknown" (shared.envelope.Tolerant). A committed schema whose type is neither an event
 type nor upcast any more is a failure too: messages of that version are still in the log.
@@ -33,7 +33,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shared.events import EVENT_TYPES, UPCASTERS
+from shared import inquiries, partners, products, suppliers  # noqa: F401  (each registers its event types)
+from shared.envelope import EVENT_TYPES, UPCASTERS
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 RELEASED_DIR = SCHEMA_DIR / "released"

@@ -255,6 +255,6 @@ def consumer_options(batch_size: int) -> dict[str, Any]:
 
 
 async def _raw_body(message: Any) -> Any:
-    """Leave decoding to `shared.events.decode`, so a poison message reaches the dead-letter path instead of
+    """Leave decoding to `shared.envelope.read`, so a poison message reaches the dead-letter path instead of
     failing inside the framework and being redelivered forever."""
     return message.body

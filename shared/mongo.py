@@ -14,7 +14,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from shared.errors import ConcurrentUpdate
-from shared.events import Envelope
+from shared.envelope import Envelope
 
 
 _WRITE_LOCKS: dict[tuple[int, str], asyncio.Lock] = {}

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from services.catalogue.domain import Product
+from services.catalogue.listing import Listing
 from services.catalogue.service import Catalogue
-from shared.events import Id, ProductListing
+from shared.envelope import Id
 
 router = APIRouter(prefix="/products", tags=["products"])
 
@@ -21,13 +22,21 @@ def catalogue(request: Request) -> Catalogue:
 Service = Annotated[Catalogue, Depends(catalogue)]
 
 
+class ListingForm(Listing):
+    """The listing as a supplier files it over HTTP: today the catalogue's rules in full; a class of its own so the
+    HTTP body can evolve (e.g. accept a draft) without touching the aggregate or the events."""
+
+    def to_listing(self) -> Listing:
+        return Listing.model_validate(self.model_dump())
+
+
 class NewListing(BaseModel):
     supplier_id: Id
-    listing: ProductListing
+    listing: ListingForm
 
 
 class ListingChange(BaseModel):
-    listing: ProductListing
+    listing: ListingForm
 
 
 class Delisting(BaseModel):
@@ -36,7 +45,7 @@ class Delisting(BaseModel):
 
 @router.post("", status_code=201)
 async def list_product(new: NewListing, service: Service) -> Product:
-    return await service.list_product(new.supplier_id, new.listing)
+    return await service.list_product(new.supplier_id, new.listing.to_listing())
 
 
 @router.get("")
@@ -51,7 +60,7 @@ async def get_product(product_id: str, service: Service) -> Product:
 
 @router.put("/{product_id}/listing")
 async def update_listing(product_id: str, change: ListingChange, service: Service) -> Product:
-    return await service.update(product_id, change.listing)
+    return await service.update(product_id, change.listing.to_listing())
 
 
 @router.post("/{product_id}/delisting")

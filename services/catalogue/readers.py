@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from shared.envelope import EVENT_TYPES, Reader, Tolerant
-from shared.events import SupplierEvent, SupplierStatus
+from shared.suppliers import SupplierEvent, SupplierStatus
 
 
 class _Seat(BaseModel):

@@ -10,7 +10,8 @@ from services.catalogue.domain import ListingStatus, Product
 from services.catalogue.store import CatalogueStore
 from shared.errors import ConcurrentUpdate, NotFound
 from services.catalogue.readers import SupplierChanged
-from shared.events import Envelope, Event, ProductListing
+from services.catalogue.listing import Listing
+from shared.envelope import Envelope, Event
 from shared.messaging import OutboxRelay
 from shared.telemetry import current_traceparent
 
@@ -22,7 +23,7 @@ class Catalogue:
         self.store = store
         self.relay = relay
 
-    async def list_product(self, supplier_id: str, listing: ProductListing) -> Product:
+    async def list_product(self, supplier_id: str, listing: Listing) -> Product:
         product_id = f"prd-{uuid.uuid4().hex[:12]}"
         standing = await self.store.standing(supplier_id)
         product, events = domain.list_product(product_id, supplier_id, standing, listing, datetime.now(UTC))
@@ -39,7 +40,7 @@ class Catalogue:
             return await self.get(product.product_id)
         return product
 
-    async def update(self, product_id: str, listing: ProductListing) -> Product:
+    async def update(self, product_id: str, listing: Listing) -> Product:
         product = await self.get(product_id)
         standing = await self.store.standing(product.supplier_id)
         return await self._save(*domain.update(product, standing, listing, datetime.now(UTC)))

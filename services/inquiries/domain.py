@@ -10,7 +10,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, mode
 
 from shared.errors import Conflict, NotFound
 from shared.envelope import Tolerant
-from shared.events import Event, InquiryClosed, InquiryReceived, InquiryResponded, SupplierStatus
+from shared.envelope import Event
+from shared.inquiries import InquiryClosed, InquiryReceived, InquiryResponded
+from shared.suppliers import SupplierStatus
 
 
 class InquiryStatus(StrEnum):

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from shared.envelope import EVENT_TYPES, Reader, Tolerant
-from shared.events import ProductDelisted, ProductEvent, SupplierEvent, SupplierStatus
+from shared.products import ProductDelisted, ProductEvent
+from shared.suppliers import SupplierEvent, SupplierStatus
 
 
 class ProductOffered(Reader):

@@ -10,7 +10,7 @@ from services.inquiries.domain import BuyerRequest, Inquiry
 from services.inquiries.store import InquiryStore
 from shared.errors import NotFound
 from services.inquiries.readers import ProductOffered, SupplierChanged
-from shared.events import Envelope, Event
+from shared.envelope import Envelope, Event
 from shared.messaging import OutboxRelay
 from shared.telemetry import current_traceparent
 

@@ -25,23 +25,20 @@ from services.onboarding.partner_store import PartnerStore
 from services.onboarding.partners import Partner
 from services.onboarding.service import Onboarding
 from shared.errors import Conflict, MarketplaceError, NotFound
-from shared.events import (
+from shared.envelope import Envelope, PoisonEvent, decode, summary as _summary
+from shared.partners import (
     ID_PATTERN,
-    Envelope,
     PartnerEndorsement,
     PartnerEvent,
     PartnerInspectionReport,
     PartnerReceipt,
     PartnerSupplierApplication,
     PartnerTopic,
-    PoisonEvent,
     Provenance,
     ReceiptOutcome,
     RejectionReason,
-    SupplierProfile,
-    _summary,
-    decode,
 )
+from shared.suppliers import SupplierProfile
 from shared.messaging import EventConsumer, consumer_options
 from shared.settings import ServiceSettings
 

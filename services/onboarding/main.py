@@ -11,7 +11,8 @@ from services.onboarding import api, consumers, gateway
 from services.onboarding.partner_store import PartnerStore
 from services.onboarding.service import Onboarding
 from services.onboarding.store import SupplierStore
-from shared.events import PartnerTopic, Topic
+from shared.envelope import Topic
+from shared.partners import PartnerTopic
 from shared.messaging import OutboxRelay
 from shared.runtime import Runtime, create_app, serve
 from shared.settings import ServiceSettings

@@ -22,7 +22,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from shared.events import ID_PATTERN, PartnerEndorsement, PartnerInspectionReport, PartnerSupplierApplication
+from shared.partners import ID_PATTERN, PartnerEndorsement, PartnerInspectionReport, PartnerSupplierApplication
 from shared.vocabulary import ExportAgency, InspectionBody
 
 SIGNATURE_WINDOW_SECONDS = 300

@@ -14,7 +14,8 @@ from services.onboarding.application import SupplierApplication
 from services.onboarding.domain import Supplier
 from services.onboarding.store import SupplierStore
 from shared.errors import ConcurrentUpdate, MarketplaceError, NotFound
-from shared.events import Envelope, Event, SupplierProfile
+from shared.envelope import Envelope, Event
+from shared.suppliers import SupplierProfile
 from shared.messaging import OutboxRelay
 from shared.telemetry import current_traceparent
 from shared.vocabulary import DocumentKind, ExportAgency, InspectionBody

@@ -10,7 +10,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.onboarding.domain import Supplier
 from shared.errors import Conflict
-from shared.events import Envelope
+from shared.envelope import Envelope
 from shared.mongo import save_aggregate
 
 

@@ -14,7 +14,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.showcase.page import CountryPage, Filters, SupplierPage
 from services.showcase.service import Showcase
-from shared.vocabulary import SECTOR_LABELS, Certification, Incoterm, Region, Sector
+from services.showcase.labels import SECTOR_LABELS
+from shared.vocabulary import Certification, Incoterm, Region, Sector
 
 router = APIRouter(tags=["country page"])
 templates = Environment(

@@ -22,8 +22,9 @@ from services.showcase.page import (
 from shared.errors import NotFound
 from services.showcase.readers import ProfileShown, StoredListing
 from shared.envelope import Tolerant
-from shared.events import SupplierStatus, VerificationLevel
-from shared.vocabulary import NORTH_AMERICA, SECTOR_LABELS, ExportAgency, InspectionBody, buyer_region
+from shared.suppliers import SupplierStatus, VerificationLevel
+from services.showcase.labels import NORTH_AMERICA, buyer_region, sector_label
+from shared.vocabulary import ExportAgency, InspectionBody
 
 WINDOW = timedelta(days=30)
 FEATURED = 8
@@ -71,11 +72,6 @@ class ResponseFigures(BaseModel):
     def typical_hours(self) -> float | None:
         """Mean time to first answer (FerretDB's $group has $sum only, so the mean rather than the median)."""
         return round(self.response_seconds / self.answered / 3600, 2) if self.answered else None
-
-
-def sector_label(sector: str) -> str:
-    """A sector added after this release has no label yet: show its code rather than hide the product."""
-    return SECTOR_LABELS.get(sector, sector)  # type: ignore[call-overload]
 
 
 def country_name(code: str) -> str:

@@ -10,9 +10,9 @@ from typing import Annotated, ClassVar
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from shared.envelope import EVENT_TYPES, Reader, Tolerant
-from shared.events import (
-    InquiryEvent, ProductDelisted, ProductEvent, SupplierEvent, SupplierStatus, VerificationLevel, upcast_listing_v1,
-)
+from shared.inquiries import InquiryEvent
+from shared.products import ProductDelisted, ProductEvent, upcast_listing_v1
+from shared.suppliers import SupplierEvent, SupplierStatus, VerificationLevel
 from shared.vocabulary import Certification, Incoterm, Region, Sector
 
 

@@ -10,7 +10,7 @@ from services.showcase import domain
 from services.showcase.page import CountryPage, Filters, SupplierPage
 from services.showcase.store import ShowcaseStore
 from shared.errors import NotFound
-from shared.events import Envelope
+from shared.envelope import Envelope
 
 
 class Showcase:

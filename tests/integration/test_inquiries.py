@@ -1,7 +1,7 @@
 """inquiries on real Kafka and FerretDB: only listed products can be asked about."""
 
 from services.inquiries.main import Settings, build
-from shared.events import Envelope
+from shared.envelope import Envelope
 from tests import factories
 from tests.integration.helpers import eventually, header, publish, read_until, serving
 

@@ -16,7 +16,7 @@ import shared.runtime as runtime_module
 
 from services.onboarding.main import Settings, build
 from services.onboarding.partners import PartnerKind
-from shared.events import PartnerEndorsement, PartnerInspectionReport, PartnerSupplierApplication
+from shared.partners import PartnerEndorsement, PartnerInspectionReport, PartnerSupplierApplication
 from tests.integration.helpers import header, read_until, serving
 from tests.integration.partner_helpers import application, endorsement, inspection, register, signed
 

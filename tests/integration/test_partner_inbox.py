@@ -10,12 +10,8 @@ from aiokafka import AIOKafkaConsumer
 
 from services.onboarding.main import Settings, build
 from services.onboarding.partners import PartnerKind
-from shared.events import (
-    PartnerEndorsement,
-    PartnerInspectionReport,
-    PartnerSupplierApplication,
-    SupplierApplicationSubmitted,
-)
+from shared.partners import PartnerEndorsement, PartnerInspectionReport, PartnerSupplierApplication
+from shared.suppliers import SupplierApplicationSubmitted
 from tests.factories import profile
 from tests.integration.helpers import eventually, header, publish, read_until, serving
 from tests.integration.partner_helpers import application, ce_headers, endorsement, inspection, register

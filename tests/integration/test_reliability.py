@@ -10,7 +10,7 @@ from aiokafka import ConsumerRecord
 from pymongo import AsyncMongoClient
 
 from prometheus_client import REGISTRY
-from shared.events import Envelope
+from shared.envelope import Envelope
 from shared.messaging import EventConsumer, OutboxRelay, make_broker
 from shared.mongo import handle_once, outbox_entry
 from shared.topics import ensure_topics, marketplace_topics

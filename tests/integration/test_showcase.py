@@ -1,7 +1,7 @@
 """showcase on real Kafka and FerretDB: the page from events alone; poison goes to the DLQ, traffic goes on."""
 
 from services.showcase.main import Settings, build
-from shared.events import Envelope
+from shared.envelope import Envelope
 from tests import factories
 from tests.integration.helpers import eventually, header, publish, read_until, serving
 

@@ -5,8 +5,8 @@ from collections import Counter
 
 from deploy.local import demo
 from services.onboarding.application import SupplierApplication
-from shared.listing import ProductListing
-from shared.vocabulary import NORTH_AMERICA
+from services.catalogue.listing import Listing
+from services.showcase.labels import NORTH_AMERICA
 
 
 def test_full_scale_covers_regions_sectors_and_buyer_countries() -> None:
@@ -25,7 +25,7 @@ def test_full_scale_covers_regions_sectors_and_buyer_countries() -> None:
     assert scale.products >= 200 and scale.inquiries >= 300
     products = [{"product_id": f"p{i}", "listing": demo.listing("seafood", "Souss-Massa", rng)} for i in range(20)]
     for p in products:
-        ProductListing.model_validate(p["listing"])
+        Listing.model_validate(p["listing"])
     countries = Counter(demo.inquiry(rng.choice(products), rng)["buyer_country"] for _ in range(scale.inquiries))
     assert len(countries) >= 15
     assert sum(countries[c] for c in NORTH_AMERICA) / scale.inquiries > 0.4

@@ -10,7 +10,7 @@ from services.showcase import domain
 from services.showcase.page import Filters
 from tests.showcase_model import Projection, as_read, page_from_documents
 from shared.errors import NotFound
-from shared.events import SupplierStatus, VerificationLevel
+from shared.suppliers import SupplierStatus, VerificationLevel
 from tests import factories
 from tests.factories import NOW
 from tests.strategies import deliveries

@@ -1,0 +1,148 @@
+"""Wire contract of partner input: events that partner systems publish into the marketplace (over Kafka on
+partners.* topics, or through the HTTP gateway, which stamps provenance and publishes them on the same topics), and
+the receipts answered with. Partner input is strict: unknown fields are refused (extra="forbid"), identifiers match
+ID_PATTERN, so no MongoDB operator ($gt, $where) or dotted key can travel through it. Kept apart from the aggregate
+streams: partner topics are not in `Topic`, so the marketplace consumers never subscribe to them."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, ClassVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared.envelope import EVENT_TYPES, Id, Text
+from shared.suppliers import SupplierContact, SupplierProfile
+from shared.vocabulary import DocumentKind
+
+
+ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"  # the pattern of `Id`: no '$', no whitespace, nothing a query could interpret
+
+
+class PartnerTopic(StrEnum):
+    APPLICATIONS = "partners.applications"
+    ENDORSEMENTS = "partners.endorsements"
+    INSPECTIONS = "partners.inspections"
+    RECEIPTS = "partners.receipts"
+
+
+class Provenance(BaseModel):
+    """Who sent a partner event, how, and when it reached the marketplace. Set by the marketplace, never trusted
+    from the partner: the gateway stamps it from the authenticated request; the Kafka inbox from the record."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    partner: Id
+    key_id: Id | None = Field(None, description="The API key that signed the HTTP request; none over Kafka.")
+    channel: Annotated[str, Field(pattern=r"^(http|kafka)$")]
+    received_at: AwareDatetime
+
+
+class PartnerMessage(BaseModel):
+    """Data of one message on a partners.* topic; registered in EVENT_TYPES like the marketplace's own events."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    TYPE: ClassVar[str]
+    TOPIC: ClassVar[PartnerTopic]
+    SUBJECT: ClassVar[str]
+
+    occurred_at: AwareDatetime = Field(description="When the fact was recorded.")
+
+    @property
+    def subject(self) -> str:
+        return str(getattr(self, self.SUBJECT))
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "TYPE" in cls.__dict__:
+            EVENT_TYPES[cls.TYPE] = cls  # type: ignore[assignment]
+
+
+class PartnerEvent(PartnerMessage):
+    """Partner input: what a partner system tells the marketplace."""
+
+    provenance: Provenance | None = Field(None, description="Stamped by the marketplace on receipt; leave it out.")
+
+
+class PartnerSupplierContact(SupplierContact):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PartnerSupplierProfile(SupplierProfile):
+    """The supplier profile as a partner files it: strict, and with what an application requires."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    rc_number: Annotated[str, Field(pattern=r"^[0-9]{1,10}$")]
+    rc_city: Text = Field(description="Court (tribunal de commerce) city of the RC registration")
+    contact: PartnerSupplierContact
+
+
+class PartnerDocument(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: DocumentKind
+    reference: Annotated[str, Field(min_length=1, max_length=100, description="Number on the document")]
+    url: Annotated[str, Field(max_length=500, pattern=r"^https?://\S+$")] | None = None
+
+
+class PartnerSupplierApplication(PartnerEvent):
+    """An onboarding partner (e.g. Clementia) applies on an SME's behalf. Keyed by the partner's application id."""
+
+    TYPE: ClassVar[str] = "ma.tijara.partner.supplier-application.v1"
+    TOPIC: ClassVar[PartnerTopic] = PartnerTopic.APPLICATIONS
+    SUBJECT: ClassVar[str] = "application_id"
+    application_id: Id
+    profile: PartnerSupplierProfile
+    documents: list[PartnerDocument] = Field([], max_length=20, description="RC extract and ICE certificate at least")
+
+
+class PartnerEndorsement(PartnerEvent):
+    """An export agency (AMDIE, Maroc PME, ASMEX) endorses a supplier. Keyed by supplier id."""
+
+    TYPE: ClassVar[str] = "ma.tijara.partner.endorsement.v1"
+    TOPIC: ClassVar[PartnerTopic] = PartnerTopic.ENDORSEMENTS
+    SUBJECT: ClassVar[str] = "supplier_id"
+    endorsement_id: Id
+    supplier_id: Id
+
+
+class PartnerInspectionReport(PartnerEvent):
+    """An inspection body (SGS, TÜV Rheinland, Intertek, Bureau Veritas) reports on a supplier. Keyed by supplier."""
+
+    TYPE: ClassVar[str] = "ma.tijara.partner.inspection-report.v1"
+    TOPIC: ClassVar[PartnerTopic] = PartnerTopic.INSPECTIONS
+    SUBJECT: ClassVar[str] = "supplier_id"
+    report_id: Id
+    supplier_id: Id
+    passed: bool
+    inspected_on: date
+    reason: Text | None = Field(None, description="Why the inspection failed; required when passed is false.")
+
+
+class ReceiptOutcome(StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class RejectionReason(StrEnum):
+    UNDECODABLE = "undecodable"
+    UNKNOWN_TYPE = "unknown-type"
+    SCHEMA_INVALID = "schema-invalid"
+    UNKNOWN_PARTNER = "unknown-partner"
+    TYPE_NOT_ALLOWED = "type-not-allowed"
+    SUPPLIER_NOT_FOUND = "supplier-not-found"
+    CONFLICT = "conflict"
+
+
+class PartnerReceipt(PartnerMessage):
+    """Onboarding's answer to one partner event, on partners.receipts keyed by partner id."""
+
+    TYPE: ClassVar[str] = "ma.tijara.partner.receipt.v1"
+    TOPIC: ClassVar[PartnerTopic] = PartnerTopic.RECEIPTS
+    SUBJECT: ClassVar[str] = "partner"
+    partner: Id
+    event_id: Annotated[str, Field(min_length=1, max_length=200)] = Field(description="ce_id of the partner event.")
+    event_type: Annotated[str, Field(max_length=200)]
+    outcome: ReceiptOutcome
+    reason: RejectionReason | None = None
+    message: Annotated[str, Field(max_length=2000)] | None = None
+    supplier_id: Id | None = None
