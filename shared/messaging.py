@@ -9,7 +9,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
@@ -24,6 +24,12 @@ from shared.mongo import write_lock
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Envelope], Awaitable[None]]
+
+
+class Relay(Protocol):
+    """What a use case needs of the outbox relay: a nudge after its write (OutboxRelay; an in-memory fake in tests)."""
+
+    def wake(self, collection: Any, aggregate_id: Any) -> None: ...
 
 
 def make_broker(bootstrap: str, client_id: str, security: Any = None) -> KafkaBroker:

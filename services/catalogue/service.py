@@ -4,22 +4,34 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from services.catalogue import domain
-from services.catalogue.domain import ListingStatus, Product
-from services.catalogue.store import CatalogueStore
+from services.catalogue.domain import ListingStatus, Product, SupplierStanding
 from shared.errors import ConcurrentUpdate, NotFound
 from services.catalogue.readers import SupplierChanged
 from services.catalogue.listing import Listing
 from shared.envelope import Envelope, Event
-from shared.messaging import OutboxRelay
+from shared.messaging import Relay
 from shared.telemetry import current_traceparent
 
 SOURCE = "/tijara/catalogue"
 
 
+class CatalogueRecords(Protocol):
+    """What the use cases need of the store: services.catalogue.store.CatalogueStore (tests: an in-memory fake)."""
+
+    products: Any  # the aggregate collection the relay is woken for
+
+    async def get_product(self, product_id: str) -> Product | None: ...
+    async def products_of(self, supplier_id: str, status: ListingStatus | None = None) -> list[Product]: ...
+    async def save_product(self, product: Product, envelopes: list[Envelope]) -> None: ...
+    async def standing(self, supplier_id: str) -> SupplierStanding | None: ...
+    async def apply_supplier_event(self, event: SupplierChanged) -> bool: ...
+
+
 class Catalogue:
-    def __init__(self, store: CatalogueStore, relay: OutboxRelay) -> None:
+    def __init__(self, store: CatalogueRecords, relay: Relay) -> None:
         self.store = store
         self.relay = relay
 

@@ -4,21 +4,35 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from services.inquiries import domain
-from services.inquiries.domain import BuyerRequest, Inquiry
-from services.inquiries.store import InquiryStore
+from services.inquiries.domain import BuyerRequest, Inquiry, KnownSupplier, ListedProduct
 from shared.errors import NotFound
 from services.inquiries.readers import ProductOffered, SupplierChanged
 from shared.envelope import Envelope, Event
-from shared.messaging import OutboxRelay
+from shared.messaging import Relay
 from shared.telemetry import current_traceparent
 
 SOURCE = "/tijara/inquiries"
 
 
+class InquiryRecords(Protocol):
+    """What the use cases need of the store: services.inquiries.store.InquiryStore (tests: an in-memory fake)."""
+
+    inquiries: Any  # the aggregate collection the relay is woken for
+
+    async def get(self, inquiry_id: str) -> Inquiry | None: ...
+    async def save(self, inquiry: Inquiry, envelopes: list[Envelope]) -> None: ...
+    async def of_supplier(self, supplier_id: str) -> list[Inquiry]: ...
+    async def supplier(self, supplier_id: str) -> KnownSupplier | None: ...
+    async def apply_supplier_event(self, event: SupplierChanged) -> bool: ...
+    async def product(self, product_id: str) -> ListedProduct | None: ...
+    async def apply_product_event(self, event: ProductOffered) -> bool: ...
+
+
 class Inquiries:
-    def __init__(self, store: InquiryStore, relay: OutboxRelay) -> None:
+    def __init__(self, store: InquiryRecords, relay: Relay) -> None:
         self.store = store
         self.relay = relay
 

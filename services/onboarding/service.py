@@ -8,15 +8,15 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import UTC, date, datetime, time
+from typing import Any, Protocol
 
 from services.onboarding import domain
 from services.onboarding.application import SupplierApplication
 from services.onboarding.domain import Supplier
-from services.onboarding.store import SupplierStore
 from shared.errors import ConcurrentUpdate, MarketplaceError, NotFound
 from shared.envelope import Envelope, Event
 from shared.suppliers import SupplierProfile
-from shared.messaging import OutboxRelay
+from shared.messaging import Relay
 from shared.telemetry import current_traceparent
 from shared.vocabulary import DocumentKind, ExportAgency, InspectionBody
 
@@ -40,8 +40,18 @@ def _moment(when: date | datetime) -> datetime:
     return datetime.combine(when, time(0), tzinfo=UTC)
 
 
+class SupplierRecords(Protocol):
+    """What the use cases need of the store: services.onboarding.store.SupplierStore (tests: an in-memory fake)."""
+
+    suppliers: Any  # the aggregate collection the relay is woken for
+
+    async def get(self, supplier_id: str) -> Supplier | None: ...
+    async def due_for_expiry(self, now: datetime) -> list[Supplier]: ...
+    async def save(self, supplier: Supplier, envelopes: list[Envelope]) -> None: ...
+
+
 class Onboarding:
-    def __init__(self, store: SupplierStore, relay: OutboxRelay) -> None:
+    def __init__(self, store: SupplierRecords, relay: Relay) -> None:
         self.store = store
         self.relay = relay
 

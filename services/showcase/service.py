@@ -5,12 +5,23 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime
+from typing import Protocol
 
 from services.showcase import domain
 from services.showcase.page import CountryPage, Filters, SupplierPage
-from services.showcase.store import ShowcaseStore
 from shared.errors import NotFound
-from shared.envelope import Envelope
+from shared.envelope import Envelope, Reader
+
+
+class ShowcaseRecords(Protocol):
+    """What the use cases need of the read model: services.showcase.store.ShowcaseStore (tests: in memory)."""
+
+    async def apply(self, event: Reader) -> bool: ...
+    async def verified_suppliers(self, country: str) -> list[domain.SupplierView]: ...
+    async def supplier_legal_name(self, supplier_id: str) -> str | None: ...
+    async def listed_products(self, country: str, supplier_ids: list[str]) -> list[domain.ProductView]: ...
+    async def response_figures(self, supplier_ids: list[str], since: datetime) -> dict[str, domain.ResponseFigures]: ...
+    async def demand_by_country(self, supplier_ids: list[str], since: datetime) -> dict[str, int]: ...
 
 
 class Showcase:
@@ -18,7 +29,7 @@ class Showcase:
     consistent anyway, and on FerretDB reading a country's listings costs a few hundred milliseconds, so concurrent
     and back-to-back requests share one computation (single flight) instead of each scanning the read model."""
 
-    def __init__(self, store: ShowcaseStore, cache_seconds: float = 0.0) -> None:
+    def __init__(self, store: ShowcaseRecords, cache_seconds: float = 0.0) -> None:
         self.store = store
         self.cache_seconds = cache_seconds
         self._views: dict[str, tuple[float, asyncio.Future]] = {}
