@@ -169,7 +169,7 @@ class EventConsumer:
     Per-key ordering, retry and dead-lettering are ours: FastStream's Kafka subscriber has no equivalent of them."""
 
     def __init__(self, broker: KafkaBroker, group: str, handlers: dict[str, Handler],
-                 max_attempts: int = 5, backoff_seconds: float = 0.2, concurrency: int = 8,
+                 max_attempts: int = 5, backoff_seconds: float = 0.2, concurrency: int = 8, *,
                  readers: Mapping[str, type[BaseModel]] | None = None):
         self.readers = EVENT_TYPES if readers is None else readers
         self.broker = broker

@@ -31,5 +31,5 @@ def buyer_region(country: str) -> str:
 
 
 def sector_label(sector: str) -> str:
-    """A sector added after this release has no label yet: show its code rather than hide the product."""
+    """A sector added after this release (read as "unknown") has no label: show the product under that word."""
     return SECTOR_LABELS.get(sector, sector)  # type: ignore[call-overload]
