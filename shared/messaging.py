@@ -13,8 +13,8 @@ from typing import Any, Protocol
 
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
-from pymongo import UpdateOne
 from pydantic import BaseModel
+from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 from shared import telemetry

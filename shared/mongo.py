@@ -13,9 +13,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from shared.errors import ConcurrentUpdate
 from shared.envelope import Envelope
-
+from shared.errors import ConcurrentUpdate
 
 _WRITE_LOCKS: dict[tuple[int, str], asyncio.Lock] = {}
 

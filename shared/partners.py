@@ -16,7 +16,6 @@ from shared.envelope import EVENT_TYPES, Id, Text
 from shared.suppliers import SupplierContact, SupplierProfile
 from shared.vocabulary import DocumentKind
 
-
 ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"  # the pattern of `Id`: no '$', no whitespace, nothing a query could interpret
 
 

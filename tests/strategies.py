@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from hypothesis import strategies as st
 
+from services.showcase.labels import NORTH_AMERICA
 from shared.envelope import Event
 from shared.inquiries import InquiryClosed, InquiryReceived, InquiryResponded
 from shared.products import ProductDelisted, ProductListed
@@ -25,7 +26,6 @@ from shared.suppliers import (
     SupplierVerified,
     VerificationLevel,
 )
-from services.showcase.labels import NORTH_AMERICA
 from tests.factories import NOW, listing, profile
 
 S = SupplierStatus

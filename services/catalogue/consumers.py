@@ -4,8 +4,8 @@ supplier that is suspended or whose verification expired."""
 from __future__ import annotations
 
 from faststream.kafka import KafkaBroker
-from pymongo.asynchronous.collection import AsyncCollection
 from faststream.kafka.annotations import KafkaMessage
+from pymongo.asynchronous.collection import AsyncCollection
 
 from services.catalogue.readers import READERS
 from services.catalogue.service import Catalogue

@@ -11,9 +11,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.errors import Conflict, NotFound
 from services.catalogue.listing import Listing, StoredListing
 from shared.envelope import Event, Tolerant
+from shared.errors import Conflict, NotFound
 from shared.products import ProductDelisted, ProductListed, ProductUpdated
 from shared.suppliers import SupplierStatus
 

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from shared.products import LocalizedText, Samples, SupplyAbility, ProductListing, upcast_listing_v1
+from shared.products import LocalizedText, ProductListing, Samples, SupplyAbility, upcast_listing_v1
 from shared.vocabulary import Certification, Incoterm, Region, Sector
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. USD, EUR, MAD")]

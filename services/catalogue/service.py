@@ -8,10 +8,10 @@ from typing import Any, Protocol
 
 from services.catalogue import domain
 from services.catalogue.domain import ListingStatus, Product, SupplierStanding
-from shared.errors import ConcurrentUpdate, NotFound
-from services.catalogue.readers import SupplierChanged
 from services.catalogue.listing import Listing
+from services.catalogue.readers import SupplierChanged
 from shared.envelope import Envelope, Event
+from shared.errors import ConcurrentUpdate, NotFound
 from shared.messaging import Relay
 from shared.telemetry import current_traceparent
 

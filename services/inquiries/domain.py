@@ -8,9 +8,8 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
+from shared.envelope import Event, Tolerant
 from shared.errors import Conflict, NotFound
-from shared.envelope import Tolerant
-from shared.envelope import Event
 from shared.inquiries import InquiryClosed, InquiryReceived, InquiryResponded
 from shared.suppliers import SupplierStatus
 

@@ -8,9 +8,9 @@ from typing import Any, Protocol
 
 from services.inquiries import domain
 from services.inquiries.domain import BuyerRequest, Inquiry, KnownSupplier, ListedProduct
-from shared.errors import NotFound
 from services.inquiries.readers import ProductOffered, SupplierChanged
 from shared.envelope import Envelope, Event
+from shared.errors import NotFound
 from shared.messaging import Relay
 from shared.telemetry import current_traceparent
 

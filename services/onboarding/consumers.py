@@ -24,8 +24,10 @@ from services.onboarding.application import DocumentSubmission, SupplierApplicat
 from services.onboarding.partner_store import PartnerStore
 from services.onboarding.partners import Partner
 from services.onboarding.service import Onboarding
-from shared.errors import Conflict, MarketplaceError, NotFound
-from shared.envelope import Envelope, PoisonEvent, decode, summary as _summary
+from shared.envelope import Envelope, PoisonEvent, decode
+from shared.envelope import summary as _summary
+from shared.errors import MarketplaceError, NotFound
+from shared.messaging import EventConsumer, consumer_options
 from shared.partners import (
     ID_PATTERN,
     PartnerEndorsement,
@@ -38,9 +40,8 @@ from shared.partners import (
     ReceiptOutcome,
     RejectionReason,
 )
-from shared.suppliers import SupplierProfile
-from shared.messaging import EventConsumer, consumer_options
 from shared.settings import ServiceSettings
+from shared.suppliers import SupplierProfile
 
 log = logging.getLogger(__name__)
 SOURCE = "/tijara/onboarding"

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from services.onboarding.application import Document, DocumentReview, SupplierApplication, required_documents
-from shared.errors import Conflict
 from shared.envelope import Event
+from shared.errors import Conflict
 from shared.suppliers import (
     SupplierApplicationSubmitted,
     SupplierDocumentsVerified,

@@ -28,7 +28,8 @@ from pydantic import ValidationError
 
 from services.onboarding import partners as rules
 from services.onboarding.partner_store import PartnerStore
-from shared.envelope import EVENT_TYPES, Envelope, summary as _summary
+from shared.envelope import EVENT_TYPES, Envelope
+from shared.envelope import summary as _summary
 from shared.partners import PartnerEvent, Provenance
 from shared.settings import ServiceSettings
 

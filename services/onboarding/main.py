@@ -12,8 +12,8 @@ from services.onboarding.partner_store import PartnerStore
 from services.onboarding.service import Onboarding
 from services.onboarding.store import SupplierStore
 from shared.envelope import Topic
-from shared.partners import PartnerTopic
 from shared.messaging import OutboxRelay
+from shared.partners import PartnerTopic
 from shared.runtime import Runtime, create_app, serve
 from shared.settings import ServiceSettings
 

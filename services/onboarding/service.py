@@ -13,10 +13,10 @@ from typing import Any, Protocol
 from services.onboarding import domain
 from services.onboarding.application import SupplierApplication
 from services.onboarding.domain import Supplier
-from shared.errors import ConcurrentUpdate, MarketplaceError, NotFound
 from shared.envelope import Envelope, Event
-from shared.suppliers import SupplierProfile
+from shared.errors import ConcurrentUpdate, MarketplaceError, NotFound
 from shared.messaging import Relay
+from shared.suppliers import SupplierProfile
 from shared.telemetry import current_traceparent
 from shared.vocabulary import DocumentKind, ExportAgency, InspectionBody
 

@@ -9,8 +9,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.onboarding.domain import Supplier
-from shared.errors import Conflict
 from shared.envelope import Envelope
+from shared.errors import Conflict
 from shared.mongo import save_aggregate
 
 

@@ -9,12 +9,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import PositiveInt
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import PositiveInt
 
+from services.showcase.labels import SECTOR_LABELS
 from services.showcase.page import CountryPage, Filters, SupplierPage
 from services.showcase.service import Showcase
-from services.showcase.labels import SECTOR_LABELS
 from shared.vocabulary import Certification, Incoterm, Region, Sector
 
 router = APIRouter(tags=["country page"])

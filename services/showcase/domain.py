@@ -11,19 +11,28 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from pydantic import BaseModel
 
+from services.showcase.labels import NORTH_AMERICA, buyer_region, sector_label
 from services.showcase.page import (
-    CategoryCount, CountryPage, Demand, DemandRow, Filters, Headline, Partner, ProductCard, ProductGrid,
-    SupplierCard, SupplierPage,
+    CategoryCount,
+    CountryPage,
+    Demand,
+    DemandRow,
+    Filters,
+    Headline,
+    Partner,
+    ProductCard,
+    ProductGrid,
+    SupplierCard,
+    SupplierPage,
 )
-from shared.errors import NotFound
 from services.showcase.readers import ProfileShown, StoredListing
 from shared.envelope import Tolerant
+from shared.errors import NotFound
 from shared.suppliers import SupplierStatus, VerificationLevel
-from services.showcase.labels import NORTH_AMERICA, buyer_region, sector_label
 from shared.vocabulary import ExportAgency, InspectionBody
 
 WINDOW = timedelta(days=30)

@@ -27,9 +27,9 @@ from services.showcase.generations import (
     active_generation,
     drop_generation,
 )
+from services.showcase.readers import READERS
 from services.showcase.service import Showcase
 from services.showcase.store import ShowcaseStore
-from services.showcase.readers import READERS
 from shared.envelope import Topic
 from shared.messaging import EventConsumer
 from shared.mongo import connect

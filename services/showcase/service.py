@@ -9,8 +9,8 @@ from typing import Protocol
 
 from services.showcase import domain
 from services.showcase.page import CountryPage, Filters, SupplierPage
-from shared.errors import NotFound
 from shared.envelope import Envelope, Reader
+from shared.errors import NotFound
 
 
 class ShowcaseRecords(Protocol):

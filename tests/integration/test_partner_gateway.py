@@ -13,7 +13,6 @@ from bson import json_util
 from pymongo import AsyncMongoClient, monitoring
 
 import shared.runtime as runtime_module
-
 from services.onboarding.main import Settings, build
 from services.onboarding.partners import PartnerKind
 from shared.partners import PartnerEndorsement, PartnerInspectionReport, PartnerSupplierApplication

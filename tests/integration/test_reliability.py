@@ -7,9 +7,9 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from aiokafka import ConsumerRecord
+from prometheus_client import REGISTRY
 from pymongo import AsyncMongoClient
 
-from prometheus_client import REGISTRY
 from shared.envelope import Envelope
 from shared.messaging import EventConsumer, OutboxRelay, make_broker
 from shared.mongo import handle_once, outbox_entry

@@ -5,13 +5,12 @@ import uuid
 
 from hypothesis import HealthCheck, given, settings
 
-from services.showcase import domain
 from services.showcase.page import Filters
-from tests.showcase_model import Projection, as_read, page_from_documents
 from services.showcase.service import Showcase
 from services.showcase.store import ShowcaseStore
 from shared.mongo import connect
 from tests.factories import NOW
+from tests.showcase_model import Projection, as_read, page_from_documents
 from tests.strategies import deliveries
 
 

@@ -4,8 +4,8 @@ import random
 from collections import Counter
 
 from deploy.local import demo
-from services.onboarding.application import SupplierApplication
 from services.catalogue.listing import Listing
+from services.onboarding.application import SupplierApplication
 from services.showcase.labels import NORTH_AMERICA
 
 

@@ -6,8 +6,10 @@ import json
 import pytest
 
 from services.catalogue.readers import READERS as CATALOGUE
-from services.inquiries.readers import READERS as INQUIRIES, ProductWithdrawn
-from services.showcase.readers import READERS as SHOWCASE, SupplierShown
+from services.inquiries.readers import READERS as INQUIRIES
+from services.inquiries.readers import ProductWithdrawn
+from services.showcase.readers import READERS as SHOWCASE
+from services.showcase.readers import SupplierShown
 from shared.envelope import UNKNOWN, Envelope, PoisonEvent, read
 from tests import factories
 

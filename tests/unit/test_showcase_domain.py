@@ -8,11 +8,11 @@ from hypothesis import strategies as st
 
 from services.showcase import domain
 from services.showcase.page import Filters
-from tests.showcase_model import Projection, as_read, page_from_documents
 from shared.errors import NotFound
 from shared.suppliers import SupplierStatus, VerificationLevel
 from tests import factories
 from tests.factories import NOW
+from tests.showcase_model import Projection, page_from_documents
 from tests.strategies import deliveries
 
 ALL = Filters(per_page=100)
