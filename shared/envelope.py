@@ -42,16 +42,14 @@ def dead_letter_topic(topic: str) -> str:
     return f"{topic}.dlq"
 
 
-class Event(BaseModel):
-    """Data of one event as its producer writes it. Subclasses declare TYPE (versioned), TOPIC and SUBJECT."""
+class Message(BaseModel):
+    """Data of one message of the contract. A concrete type declares TYPE (versioned ce_type), TOPIC and SUBJECT (the
+    field whose value is the Kafka key and ce_subject), and is registered in EVENT_TYPES by declaring TYPE."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(frozen=True)
     TYPE: ClassVar[str]
     TOPIC: ClassVar[StrEnum]
     SUBJECT: ClassVar[str]
-
-    sequence: int = Field(ge=1, description="The aggregate's version after this event.")
-    occurred_at: AwareDatetime
 
     @property
     def subject(self) -> str:
@@ -61,6 +59,14 @@ class Event(BaseModel):
         super().__init_subclass__(**kwargs)
         if "TYPE" in cls.__dict__:
             EVENT_TYPES[cls.TYPE] = cls
+
+
+class Event(Message):
+    """Data of one aggregate event as its producer writes it."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    sequence: int = Field(ge=1, description="The aggregate's version after this event.")
+    occurred_at: AwareDatetime
 
 
 EVENT_TYPES: dict[str, type[BaseModel]] = {}

@@ -12,7 +12,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from shared.envelope import EVENT_TYPES, Id, Text
+from shared.envelope import Id, Message, Text
 from shared.suppliers import SupplierContact, SupplierProfile
 from shared.vocabulary import DocumentKind
 
@@ -37,24 +37,13 @@ class Provenance(BaseModel):
     received_at: AwareDatetime
 
 
-class PartnerMessage(BaseModel):
+class PartnerMessage(Message):
     """Data of one message on a partners.* topic; registered in EVENT_TYPES like the marketplace's own events."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    TYPE: ClassVar[str]
     TOPIC: ClassVar[PartnerTopic]
-    SUBJECT: ClassVar[str]
 
     occurred_at: AwareDatetime = Field(description="When the fact was recorded.")
-
-    @property
-    def subject(self) -> str:
-        return str(getattr(self, self.SUBJECT))
-
-    def __init_subclass__(cls, **kwargs: object) -> None:
-        super().__init_subclass__(**kwargs)
-        if "TYPE" in cls.__dict__:
-            EVENT_TYPES[cls.TYPE] = cls  # type: ignore[assignment]
 
 
 class PartnerEvent(PartnerMessage):
