@@ -1,12 +1,12 @@
 # Tijara: two commands on a fresh machine.
 #   make run   sets up everything and runs the whole marketplace locally with demo data
-#   make test  sets up everything and runs the whole test suite on real Kafka and FerretDB
+#   make test  sets up everything and runs the whole test suite on real Kafka and the local MongoDB-wire store
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup run test test-unit test-integration test-e2e test-faults stack-up stack-down asyncapi schemas release-schemas bench clean
+.PHONY: setup run test test-unit test-integration test-e2e test-faults stack-up stack-down asyncapi schemas release-schemas bench clean bench-scale bench-stores
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-setup: $(VENV)/.installed  ## virtual environment, dependencies, Kafka jars, FerretDB binary (cached), chromium
+setup: $(VENV)/.installed  ## virtual environment, dependencies, Kafka jars, mongo-java-server store (cached), chromium
 	$(PY) -m deploy.local.stack provision
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)  # Debian's, for the e2e page test
 
@@ -44,6 +44,12 @@ release-schemas: $(VENV)/.installed  ## at a release: snapshot the schemas into 
 
 asyncapi: $(VENV)/.installed  ## export each service's AsyncAPI document to docs/asyncapi/ (no Kafka needed)
 	$(PY) -m shared.asyncapi docs/asyncapi
+
+bench-scale: setup  ## the pipeline against its raw limits at 2,000 and 250,000 aggregates (~15 min; not part of make test)
+	$(PY) -m bench.pipeline
+
+bench-stores: setup  ## the MongoDB-wire store candidates side by side, same pymongo script (~4 min)
+	$(PY) -m bench.stores
 
 stack-up: setup
 	$(PY) -m deploy.local.stack up --profile run

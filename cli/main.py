@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import signal
 import threading
+from pathlib import Path
 
 import httpx
 import typer
 from rich.console import Console
 
 from cli import dlq, partners, replay, tail, topics
-from deploy.local import demo, stack
+from deploy.local import demo, launch, stack
 from deploy.local.marketplace import Marketplace
 
 app = typer.Typer(help="Operate the Tijara marketplace.", no_args_is_help=True)
@@ -28,7 +29,7 @@ console = Console()
 def run(
     seed: bool = typer.Option(True, help="Seed the demo data set when the country page is empty."),
 ) -> None:
-    """Start Kafka, FerretDB and the four services locally, seed the demo data, serve until Ctrl-C."""
+    """Start Kafka, the store and the four services locally, seed the demo data, serve until Ctrl-C."""
     profile = stack.up("run")
     marketplace = Marketplace(profile.bootstrap, profile.mongodb_url, log_dir=profile.dir / "logs")
     stopped = threading.Event()
@@ -53,10 +54,10 @@ def run(
         console.print(f"  Logs: {marketplace.log_dir}   Press Ctrl-C to stop everything.")
         stopped.wait()
     finally:
-        with console.status("Stopping services, Kafka and FerretDB …"):
+        with console.status("Stopping services, Kafka and the store …"):
             marketplace.stop()
             stack.stop_server(profile, "kafka")
-            stack.stop_server(profile, "ferretdb")
+            stack.stop_server(profile, "store")
         console.print("[green]✓[/] stopped; nothing left running")
 
 
@@ -69,10 +70,16 @@ def _page_is_empty(marketplace: Marketplace) -> bool:
 def seed(
     onboarding: str = "http://127.0.0.1:8001", catalogue: str = "http://127.0.0.1:8002",
     inquiries: str = "http://127.0.0.1:8003", suppliers: int = 40, products: int = 200, inquiry_count: int = 300,
+    scale: str = typer.Option("demo", help="demo (the options above) or launch: 5,000 suppliers, 50,000 products, "
+                                           "250,000 inquiries; resumable from its journal"),
+    journal: Path = typer.Option(Path(".stack/launch-seed.jsonl"), help="with --scale launch: what was created"),
 ) -> None:
     """Create the Moroccan demo data set through the public HTTP APIs (with a progress bar)."""
     urls = {"onboarding": onboarding, "catalogue": catalogue, "inquiries": inquiries}
-    summary = asyncio.run(demo.seed(urls, demo.Scale(suppliers, products, inquiry_count)))
+    if scale == "launch":
+        summary = asyncio.run(launch.seed(urls, journal))
+    else:
+        summary = asyncio.run(demo.seed(urls, demo.Scale(suppliers, products, inquiry_count)))
     console.print(f"[green]✓[/] {summary}")
 
 

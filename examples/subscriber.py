@@ -22,6 +22,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
 from shared.envelope import PoisonEvent, Topic, decode
+from shared.kafka_security import servers
 from shared.products import ProductDelisted, ProductListed
 from shared.settings import ServiceSettings
 
@@ -63,7 +64,7 @@ async def _raw(message: Any) -> Any:
 def build(settings: ServiceSettings | None = None, group: str | None = None) -> tuple[FastStream, ListingsWatch]:
     settings = settings or ServiceSettings(service_name="example-subscriber")
     group = group or os.environ.get("CONSUMER_GROUP_ID", "team-pricing.listings")
-    broker = KafkaBroker(settings.kafka_bootstrap_servers, security=settings.kafka_security(),
+    broker = KafkaBroker(servers(settings.kafka_bootstrap_servers), security=settings.kafka_security(),
                          client_id="team-pricing")
     watch = ListingsWatch()
 

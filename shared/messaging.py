@@ -19,7 +19,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from shared import telemetry
 from shared.envelope import EVENT_TYPES, Envelope, PoisonEvent, dead_letter_topic, read
-from shared.mongo import write_lock
+from shared.kafka_security import servers
+from shared.mongo import OUTBOX_SINCE, pending_outbox_index
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def make_broker(bootstrap: str, client_id: str, security: Any = None) -> KafkaBr
     """Producer side: acks=all and idempotence, so a retried send is neither lost nor written twice.
     `security`: a faststream.security object (SASL/SCRAM in docker-compose), None for PLAINTEXT."""
     return KafkaBroker(
-        bootstrap, client_id=client_id, acks="all", enable_idempotence=True, linger_ms=5,
+        servers(bootstrap), client_id=client_id, acks="all", enable_idempotence=True, linger_ms=5,
         request_timeout_ms=30_000, logger=logging.getLogger(f"faststream.{client_id}"), security=security,
     )
 
@@ -44,16 +45,19 @@ def make_broker(bootstrap: str, client_id: str, security: Any = None) -> KafkaBr
 class OutboxRelay:
     """Publishes the events that service writes left in their aggregates' `outbox` arrays, then pulls them.
 
-    Woken right after each write for low latency; also scans on a timer to recover what a crash left behind.
-    Publishing before pulling makes delivery at-least-once; consumers de-duplicate by sequence or event id.
+    Woken right after each write for low latency (it reads those aggregates by `_id`); also scans on a timer to
+    recover what a crash left behind (it reads the aggregates marked `outbox_since`, an indexed marker on MongoDB).
+    So the cost per event does not grow with the collection. Publishing before pulling makes delivery
+    at-least-once; consumers de-duplicate by sequence or event id.
     """
 
     def __init__(self, broker: KafkaBroker, collections: Sequence[AsyncCollection], poll_seconds: float = 2.0,
-                 topic_prefix: str = ""):
+                 topic_prefix: str = "", round_size: int = 500):
         self._broker = broker
         self._topic_prefix = topic_prefix
         self._collections = {c.name: c for c in collections}
         self._poll_seconds = poll_seconds
+        self._round_size = round_size  # aggregates per round: bounds memory and the time before the first pull
         self._pending: dict[str, set[Any]] = defaultdict(set)
         self._wakeup = asyncio.Event()
         self._stopping = False
@@ -63,13 +67,17 @@ class OutboxRelay:
         self._wakeup.set()
 
     async def run(self) -> None:
-        """Until `stop()`: publish what writes woke us for; and at least every poll interval, even under a steady
-        stream of wake-ups, scan everything (crash recovery) and refresh the outbox depth and age gauges."""
-        last_scan = 0.0
+        """Until `stop()`: publish what writes woke us for; and every poll interval, even under a steady stream of
+        wake-ups, scan the pending aggregates (crash recovery) and refresh the outbox gauges. A scan that takes long
+        (a store without the marker's index reads the whole collection) spaces the next one out to ten times its
+        duration, so woken events never wait behind scans for more than a tenth of the time."""
+        for coll in self._collections.values():
+            await pending_outbox_index(coll)
+        next_scan = 0.0
         loop = asyncio.get_running_loop()
         while not self._stopping:
             try:
-                async with asyncio.timeout(max(0.0, last_scan + self._poll_seconds - loop.time())):
+                async with asyncio.timeout(max(0.0, next_scan - loop.time())):
                     await self._wakeup.wait()
             except TimeoutError:
                 pass
@@ -77,14 +85,15 @@ class OutboxRelay:
             try:
                 if self._pending:
                     await self.publish_woken()
-                if loop.time() - last_scan >= self._poll_seconds or self._stopping:
+                if loop.time() >= next_scan or self._stopping:
+                    started = loop.time()
                     await self.publish_all()
-                    last_scan = loop.time()
+                    next_scan = loop.time() + max(self._poll_seconds, 10 * (loop.time() - started))
             except Exception:
                 log.exception("outbox relay pass failed; retrying on the next tick")
                 with contextlib.suppress(Exception):  # a broker outage shows as a growing depth and age
                     await self.measure()
-                last_scan = loop.time()
+                next_scan = loop.time() + self._poll_seconds
                 await asyncio.sleep(self._poll_seconds)
 
     def stop(self) -> None:
@@ -96,20 +105,23 @@ class OutboxRelay:
         pending, self._pending = self._pending, defaultdict(set)
         sent = 0
         for name, ids in pending.items():
-            sent += await self._drain(self._collections[name], {"_id": {"$in": list(ids)}})
+            ids = list(ids)
+            for start in range(0, len(ids), self._round_size):
+                query = {"_id": {"$in": ids[start:start + self._round_size]}, OUTBOX_SINCE: {"$exists": True}}
+                sent += await self._publish(self._collections[name], await self._read(self._collections[name], query))
         return sent
 
     async def publish_all(self) -> int:
-        """Recovery scan: everything still pending, e.g. left by a process that died after its write. One scan per
-        collection finds the aggregates with pending events and measures the outbox on the way."""
+        """Recovery scan: everything still pending, e.g. left by a process that died after its write; measures the
+        outbox on the way."""
         sent, depth, oldest = 0, 0, None
         for coll in self._collections.values():
-            docs = await coll.find({"outbox": {"$ne": []}}, {"outbox": 1}).to_list()
-            for doc in docs:
-                depth += len(doc["outbox"])
-                first = min(e["created_at"] for e in doc["outbox"])
+            pending = coll.find({OUTBOX_SINCE: {"$exists": True}}, {"outbox": 1, OUTBOX_SINCE: 1})
+            async for docs in self._rounds(pending):
+                depth += sum(len(doc["outbox"]) for doc in docs)
+                first = min(doc[OUTBOX_SINCE] for doc in docs)
                 oldest = first if oldest is None else min(oldest, first)
-            sent += await self._publish(coll, docs)
+                sent += await self._publish(coll, docs)
         self._gauge(depth - sent, oldest if depth > sent else None)
         return sent
 
@@ -117,10 +129,9 @@ class OutboxRelay:
         """Set the gauges: events waiting in the outboxes, and the age in seconds of the oldest one."""
         depth, oldest = 0, None
         for coll in self._collections.values():
-            async for doc in coll.find({"outbox": {"$ne": []}}, {"outbox.created_at": 1}):
+            async for doc in coll.find({OUTBOX_SINCE: {"$exists": True}}, {"outbox.id": 1, OUTBOX_SINCE: 1}):
                 depth += len(doc["outbox"])
-                first = min(e["created_at"] for e in doc["outbox"])
-                oldest = first if oldest is None else min(oldest, first)
+                oldest = doc[OUTBOX_SINCE] if oldest is None else min(oldest, doc[OUTBOX_SINCE])
         return self._gauge(depth, oldest)
 
     @staticmethod
@@ -130,27 +141,44 @@ class OutboxRelay:
         telemetry.OUTBOX_AGE.set(age)
         return depth, age
 
-    async def _drain(self, coll: AsyncCollection, query: dict) -> int:
-        return await self._publish(coll, await coll.find({**query, "outbox": {"$ne": []}}, {"outbox": 1}).to_list())
+    @staticmethod
+    async def _read(coll: AsyncCollection, query: dict) -> list[dict]:
+        return await coll.find(query, {"outbox": 1}).to_list()
 
-    async def _publish(self, coll: AsyncCollection, docs: list[dict], batch: int = 50) -> int:
-        """Publish the entries as read, then `$pullAll` exactly those: entries pushed after the read stay for the
-        next pass, so one read serves the whole pass (re-querying per round made FerretDB rescan the collection).
-        50 aggregates a round: FerretDB 1.24 never answers a bulk of ~100 `$pullAll` updates (measured; 60 pass)."""
-        sent = 0
-        for start in range(0, len(docs), batch):
-            round_docs = docs[start:start + batch]
-            entries = [entry for doc in round_docs for entry in doc["outbox"]]
-            await asyncio.gather(*[await self._send(e) for e in entries])  # acks=all for all before any is pulled
-            async with write_lock(coll):  # FerretDB loses concurrent updates of one document: see write_lock
-                await coll.bulk_write(
-                    [UpdateOne({"_id": d["_id"]}, {"$pullAll": {"outbox": d["outbox"]}}) for d in round_docs],
-                    ordered=False,
-                )
-            for entry in entries:
-                telemetry.EVENTS_PUBLISHED.labels(entry["topic"]).inc()
-            sent += len(entries)
-        return sent
+    async def _rounds(self, cursor: Any) -> Any:
+        """The cursor's documents, a round at a time."""
+        docs: list[dict] = []
+        async for doc in cursor:
+            docs.append(doc)
+            if len(docs) == self._round_size:
+                yield docs
+                docs = []
+        if docs:
+            yield docs
+
+    async def _publish(self, coll: AsyncCollection, docs: list[dict]) -> int:
+        """Publish the entries as read, then clear each outbox that still holds exactly them, marker included: one
+        update per aggregate, one bulk per round. An aggregate that received new events meanwhile does not match;
+        for those, pull only what was sent (the new entries stay for the next pass, and keep the marker)."""
+        entries = [entry for doc in docs for entry in doc["outbox"]]
+        if not entries:
+            return 0
+        await asyncio.gather(*[await self._send(e) for e in entries])  # acks=all for all before any is pulled
+        clear = {"$set": {"outbox": []}, "$unset": {OUTBOX_SINCE: ""}}
+        cleared = await coll.bulk_write(
+            [UpdateOne({"_id": doc["_id"], "outbox": doc["outbox"]}, clear) for doc in docs], ordered=False)
+        if cleared.matched_count < len(docs):
+            await coll.bulk_write([update for doc in docs for update in self._pull_sent(doc)], ordered=True)
+        for entry in entries:
+            telemetry.EVENTS_PUBLISHED.labels(entry["topic"]).inc()
+        return len(entries)
+
+    @staticmethod
+    def _pull_sent(doc: dict) -> list[UpdateOne]:
+        """Pull the sent entries; then, if the outbox is empty, drop the marker (ordered after the pull). A write
+        racing in between pushes an entry and sets the marker again with `$min`, so none is ever left unmarked."""
+        return [UpdateOne({"_id": doc["_id"]}, {"$pullAll": {"outbox": doc["outbox"]}}),
+                UpdateOne({"_id": doc["_id"], "outbox": {"$size": 0}}, {"$unset": {OUTBOX_SINCE: ""}})]
 
     async def _send(self, entry: dict) -> asyncio.Future:
         return await self._broker.publish(

@@ -1,9 +1,15 @@
-"""MongoDB access through PyMongo's async API (the successor of motor), within what FerretDB also supports:
-single-document atomic updates, unique and compound indexes, upserts; no transactions, change streams or $lookup."""
+"""MongoDB access through PyMongo's async API (the successor of motor): single-document atomic updates, unique
+indexes, upserts; no multi-document transactions, change streams or $lookup, so the code runs on MongoDB itself and
+on the local store (mongo-java-server on H2, deploy/local/store.py).
+
+The local store's defects that still shape this module (each named where it matters):
+- it has no secondary indexes (mongo-java-server accepts `createIndex` and ignores it, except unique ones): a query
+  on any field but `_id` reads the whole collection. The outbox marker's index below serves MongoDB; locally the
+  recovery scan reads every document in memory, which the relay bounds by scanning on a timer, not per event.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -16,21 +22,7 @@ from pymongo.errors import DuplicateKeyError
 from shared.envelope import Envelope
 from shared.errors import ConcurrentUpdate
 
-_WRITE_LOCKS: dict[tuple[int, str], asyncio.Lock] = {}
-
-
-def write_lock(coll: AsyncCollection) -> asyncio.Lock:
-    """Serializes this process's writes to one aggregate collection (use-case writes and the relay's `$pullAll`).
-
-    Why: FerretDB 1.24 on SQLite applies an update as read-modify-write without isolation, so two concurrent
-    updates of one document can lose one another. Measured: a relay `$pullAll` racing a `$set version`+`$push`
-    reverted the version and dropped the pushed outbox entry (a transition and its event silently lost).
-    MongoDB is atomic per document and does not need this; several replicas on FerretDB are still exposed.
-    """
-    key = (id(asyncio.get_running_loop()), coll.full_name)
-    if key not in _WRITE_LOCKS:
-        _WRITE_LOCKS[key] = asyncio.Lock()
-    return _WRITE_LOCKS[key]
+OUTBOX_SINCE = "outbox_since"  # set while an aggregate has pending events: when the oldest of them was written
 
 
 def connect(url: str) -> AsyncMongoClient:
@@ -53,36 +45,33 @@ def outbox_entry(envelope: Envelope) -> dict[str, Any]:
     }
 
 
+def with_outbox(document: Mapping[str, Any], entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """A new aggregate document holding its pending events, marked so the relay's recovery scan finds it."""
+    marker = {OUTBOX_SINCE: min(e["created_at"] for e in entries)} if entries else {}
+    return {**document, "outbox": entries, **marker}
+
+
 async def apply_if_newer(coll: AsyncCollection, _id: str, sequence: int, fields: Mapping[str, Any]) -> bool:
     """Projection write that is idempotent and order-proof: it lands only if `sequence` is newer than the stored one.
 
-    Read the stored sequence by `_id`, then: absent -> insert (the unique `_id` index refuses a concurrent twin, and
-    we look again); older -> compare-and-set update on the sequence just read (a concurrent change makes it miss,
-    and we look again); newer or equal -> nothing to write: a stale or repeated event costs one indexed read.
-    (The one-statement form, an upsert filtered on `sequence: {$lt: n}`, is correct too, but FerretDB cannot
-    use the `_id` index for it and scans the collection: ~250 ms a write at 5,000 documents.)
+    One statement: an upsert filtered on an older sequence. When the stored document is as new or newer, the filter
+    misses and the upsert's insert collides with it on the unique `_id`: nothing is written. The collision can also
+    be a concurrent first insert of an older event: so try once more, now as an update of the stored document.
     """
-    if sequence == 1:  # most events start an aggregate: try the insert straight away, one round trip
+    for _ in range(2):
         try:
-            await coll.insert_one({"_id": _id, **fields, "sequence": sequence})
+            await coll.update_one({"_id": _id, "sequence": {"$lt": sequence}},
+                                  {"$set": {**fields, "sequence": sequence}}, upsert=True)
             return True
         except DuplicateKeyError:
-            return False  # sequence 1 is the oldest there is: whatever is stored is this event or newer
-    for _ in range(10):
-        stored = await coll.find_one({"_id": _id}, {"sequence": 1})
-        if stored is None:
-            try:
-                await coll.insert_one({"_id": _id, **fields, "sequence": sequence})
-                return True
-            except DuplicateKeyError:
-                continue
-        if stored.get("sequence", 0) >= sequence:
-            return False
-        result = await coll.update_one({"_id": _id, "sequence": stored.get("sequence")},
-                                       {"$set": {**fields, "sequence": sequence}})
-        if result.matched_count:
-            return True
-    raise ConcurrentUpdate(f"{coll.name}/{_id} kept changing while applying sequence {sequence}; retrying")
+            continue
+    return False
+
+
+async def pending_outbox_index(coll: AsyncCollection) -> None:
+    """The index that finds aggregates with pending events without reading the others (MongoDB; sparse, so it holds
+    only those aggregates). The local store ignores it: see the module's note."""
+    await coll.create_index(OUTBOX_SINCE, sparse=True)
 
 
 async def save_aggregate(
@@ -91,13 +80,13 @@ async def save_aggregate(
     """The outbox write: new state and its pending events in ONE document write, so both land or neither does
     (no multi-document transaction needed). `version` in the filter is the optimistic concurrency check."""
     entries = [outbox_entry(e) for e in envelopes]
-    async with write_lock(coll):
-        if expected_version == 0:
-            await coll.insert_one({"_id": _id, **state, "outbox": entries})
-            return
-        result = await coll.update_one(
-            {"_id": _id, "version": expected_version}, {"$set": dict(state), "$push": {"outbox": {"$each": entries}}}
-        )
+    if expected_version == 0:
+        await coll.insert_one(with_outbox({"_id": _id, **state}, entries))
+        return
+    update: dict[str, Any] = {"$set": dict(state), "$push": {"outbox": {"$each": entries}}}
+    if entries:
+        update["$min"] = {OUTBOX_SINCE: entries[0]["created_at"]}  # keeps an older pending event's time
+    result = await coll.update_one({"_id": _id, "version": expected_version}, update)
     if result.matched_count == 0:
         raise ConcurrentUpdate(f"{_id} changed meanwhile (expected version {expected_version}); retry the request")
 
@@ -108,23 +97,18 @@ async def record_once(coll: AsyncCollection, event_id: str, **facts: Any) -> boo
 
     For handlers with side effects that a sequence check cannot guard. Record first, act, then `mark_done`. A record
     left unfinished (the process died between record and effect, or the effect failed) lets the next delivery act
-    again, so a crash loses no effect. Insert-only (the done mark is a second document), because FerretDB's updates
-    scan the collection.
+    again, so a crash loses no effect.
     """
-    if await coll.find_one({"_id": f"{event_id}#done"}, {"_id": 1}):
-        return False
     try:
         await coll.insert_one({"_id": event_id, "recorded_at": datetime.now(UTC), **facts})
+        return True
     except DuplicateKeyError:
-        pass  # an earlier delivery began and did not finish: act again
-    return True
+        stored = await coll.find_one({"_id": event_id}, {"done_at": 1})
+        return stored is None or "done_at" not in stored  # an earlier delivery began and did not finish: act again
 
 
 async def mark_done(coll: AsyncCollection, event_id: str) -> None:
-    try:
-        await coll.insert_one({"_id": f"{event_id}#done", "done_at": datetime.now(UTC)})
-    except DuplicateKeyError:
-        pass
+    await coll.update_one({"_id": event_id}, {"$set": {"done_at": datetime.now(UTC)}})
 
 
 async def handle_once(coll: AsyncCollection, event_id: str, effect: Callable[[], Awaitable[Any]], **facts: Any) -> bool:

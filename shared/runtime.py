@@ -24,7 +24,7 @@ from shared.errors import MarketplaceError
 from shared.messaging import OutboxRelay, make_broker
 from shared.mongo import connect, ping
 from shared.settings import ServiceSettings
-from shared.topics import ensure_topics, marketplace_topics
+from shared.topics import ensure_topics, topics_for
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +58,7 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await ensure_topics(settings.kafka_bootstrap_servers,
-                            marketplace_topics(settings.topic_partitions, settings.kafka_topic_prefix),
-                            **settings.kafka_client_options())
+        await ensure_topics(settings.kafka_bootstrap_servers, topics_for(settings), **settings.kafka_client_options())
         for hook in runtime.on_start:
             await hook()
         await runtime.broker.start()

@@ -1,8 +1,13 @@
 """Service settings from the environment (12-factor). Each service subclasses with its own defaults."""
 
+from __future__ import annotations
+
 from typing import Literal
 
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.kafka_security import KafkaSecurity, Mechanism, Protocol
 
 
 class ServiceSettings(BaseSettings):
@@ -25,11 +30,26 @@ class ServiceSettings(BaseSettings):
     topic_partitions: int = 3
     consumer_group_id: str = ""
     kafka_topic_prefix: str = ""  # isolates environments sharing one cluster, e.g. "staging." or a test run's id
-    # Kafka authentication: PLAINTEXT locally; SASL_PLAINTEXT (or SASL_SSL) with SCRAM-SHA-512 in docker-compose.
-    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
-    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    # Kafka security (shared/kafka_security.py builds the clients' TLS context and SASL options from these).
+    kafka_security_protocol: Protocol = "PLAINTEXT"
+    kafka_sasl_mechanism: Mechanism = "SCRAM-SHA-512"
     kafka_sasl_username: str = ""
-    kafka_sasl_password: str = ""
+    kafka_sasl_password: SecretStr = SecretStr("")  # SecretStr: never printed with the settings
+    kafka_ssl_cafile: str = ""  # PEM bundle of the CA that signed the brokers; empty = the system's CAs
+    kafka_ssl_certfile: str = ""  # client certificate (mTLS), PEM
+    kafka_ssl_keyfile: str = ""  # its private key, PEM
+    kafka_ssl_key_password: SecretStr = SecretStr("")
+    kafka_ssl_check_hostname: bool = True
+    # Topics: defaults right for a three-broker cluster; a single-broker stack sets 1 and 1 (deploy/local does).
+    topic_replication_factor: int = Field(3, ge=1)
+    topic_min_insync_replicas: int = Field(2, ge=1)
+
+    @model_validator(mode="after")
+    def _min_insync_within_replication(self) -> ServiceSettings:
+        if self.topic_min_insync_replicas > self.topic_replication_factor:  # every acks=all write would be refused
+            raise ValueError(f"TOPIC_MIN_INSYNC_REPLICAS={self.topic_min_insync_replicas} exceeds "
+                             f"TOPIC_REPLICATION_FACTOR={self.topic_replication_factor}")
+        return self
 
     @property
     def database(self) -> str:
@@ -38,23 +58,19 @@ class ServiceSettings(BaseSettings):
     def topic(self, name: str) -> str:
         return f"{self.kafka_topic_prefix}{name}"
 
+    def kafka_connection(self) -> KafkaSecurity:
+        return KafkaSecurity(
+            self.kafka_security_protocol, self.kafka_sasl_mechanism, self.kafka_sasl_username,
+            self.kafka_sasl_password.get_secret_value(), self.kafka_ssl_cafile, self.kafka_ssl_certfile,
+            self.kafka_ssl_keyfile, self.kafka_ssl_key_password.get_secret_value(), self.kafka_ssl_check_hostname)
+
     def kafka_client_options(self) -> dict:
         """aiokafka client options for the configured security (admin client, tools, ad-hoc consumers)."""
-        if self.kafka_security_protocol == "PLAINTEXT":
-            return {}
-        return {"security_protocol": self.kafka_security_protocol, "sasl_mechanism": self.kafka_sasl_mechanism,
-                "sasl_plain_username": self.kafka_sasl_username, "sasl_plain_password": self.kafka_sasl_password}
+        return self.kafka_connection().client_options()
 
     def kafka_security(self):  # -> faststream.security.BaseSecurity | None
         """The same, as FastStream's security object for the KafkaBroker."""
-        if self.kafka_security_protocol == "PLAINTEXT":
-            return None
-        from faststream import security
-
-        use_ssl = self.kafka_security_protocol == "SASL_SSL"
-        kind = {"SCRAM-SHA-512": security.SASLScram512, "SCRAM-SHA-256": security.SASLScram256,
-                "PLAIN": security.SASLPlaintext}[self.kafka_sasl_mechanism]
-        return kind(self.kafka_sasl_username, self.kafka_sasl_password, use_ssl=use_ssl)
+        return self.kafka_connection().broker_security()
 
     @property
     def consumer_group(self) -> str:

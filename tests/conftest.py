@@ -10,6 +10,10 @@ from dataclasses import dataclass
 
 import pytest
 
+# Services built in-process read these; the local test stack is one broker (the 3-broker fault test sets its own).
+os.environ.setdefault("TOPIC_REPLICATION_FACTOR", "1")
+os.environ.setdefault("TOPIC_MIN_INSYNC_REPLICAS", "1")
+
 
 @dataclass(frozen=True)
 class Infrastructure:
@@ -21,22 +25,22 @@ def _local_stack() -> Iterator[Infrastructure]:
     from deploy.local import stack
 
     profile = stack.profile("test")
-    already = stack.running(profile, "kafka") and stack.running(profile, "ferretdb")
+    already = stack.running(profile, "kafka") and stack.running(profile, "store")
     profile = stack.up("test")
     try:
         yield Infrastructure(profile.bootstrap, profile.mongodb_url)
     finally:
         if not already and not os.environ.get("TIJARA_KEEP_STACK"):
             stack.stop_server(profile, "kafka")
-            stack.stop_server(profile, "ferretdb")
+            stack.stop_server(profile, "store")
 
 
 def _testcontainers() -> Iterator[Infrastructure]:
-    from testcontainers.kafka import KafkaContainer
-    from testcontainers.mongodb import MongoDbContainer
+    from tests.containers import kafka_container, mongo_container
 
-    with KafkaContainer("apache/kafka:4.1.1").with_kraft() as kafka, MongoDbContainer("mongo:7") as mongo:
-        yield Infrastructure(kafka.get_bootstrap_server(), mongo.get_connection_url())
+    kafka, bootstrap = kafka_container()
+    with kafka, mongo_container() as mongo:
+        yield Infrastructure(bootstrap, mongo.get_connection_url())
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pymongo.errors import DuplicateKeyError
+
 from services.catalogue.domain import ListingStatus, Product, SupplierStanding
 from services.catalogue.readers import SupplierChanged as CatalogueSupplierChanged
 from services.inquiries.domain import Inquiry, KnownSupplier, ListedProduct
@@ -48,6 +50,25 @@ class Collection:
     def events(self) -> list[Any]:
         """The pending events' data, in the order they were written."""
         return [e.data for e in self.outbox]
+
+
+class HandledEvents:
+    """The collection `shared.mongo.handle_once` records side-effecting events in: by _id, unique, `$set` updates."""
+
+    def __init__(self) -> None:
+        self.docs: dict[str, dict[str, Any]] = {}
+
+    async def find_one(self, query: dict, projection: Any = None) -> dict | None:
+        return self.docs.get(query["_id"])
+
+    async def insert_one(self, doc: dict) -> None:
+        if doc["_id"] in self.docs:
+            raise DuplicateKeyError("E11000 duplicate key error: _id")
+        self.docs[doc["_id"]] = dict(doc)
+
+    async def update_one(self, query: dict, update: dict) -> None:
+        if query["_id"] in self.docs:
+            self.docs[query["_id"]].update(update["$set"])
 
 
 class FakeRelay:

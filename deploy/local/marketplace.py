@@ -35,7 +35,8 @@ class Marketplace:
         return f"http://127.0.0.1:{self.ports[service]}"
 
     def env(self, service: str) -> dict[str, str]:
-        return {
+        return {  # replication 1 unless the environment says otherwise: the local stack is one broker
+            "TOPIC_REPLICATION_FACTOR": "1", "TOPIC_MIN_INSYNC_REPLICAS": "1",
             **os.environ, "KAFKA_BOOTSTRAP_SERVERS": self.kafka, "MONGODB_URL": self.mongodb,
             "MONGODB_DATABASE": f"{self.database_prefix}_{service}", "HTTP_PORT": str(self.ports[service]),
             "PYTHONUNBUFFERED": "1", **self.extra_env,

@@ -1,7 +1,8 @@
-"""The local stack: real Apache Kafka (KRaft) and FerretDB, provisioned from registries, without Docker.
+"""The local stack: real Apache Kafka (KRaft) and a MongoDB-wire store, provisioned from registries, without Docker.
 
 `python -m deploy.local.stack up --profile test` provisions (once, cached under `.stack/`), starts both servers,
-waits until Kafka answers a metadata request and FerretDB answers `ping`, and prints where they listen.
+waits until Kafka answers a metadata request and the store answers `ping`, and prints where they listen.
+The store is mongo-java-server on H2, chosen by measurement: see deploy/local/store.py and bench/stores.py.
 Profiles `run` and `test` use different ports and data folders, so both can run side by side; `run` keeps its data
 across restarts, `test` starts from empty data on every `up`.
 """
@@ -9,7 +10,6 @@ across restarts, `test` starts from empty data on every `up`.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import shutil
@@ -24,15 +24,15 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from deploy.local import kafka_security, store
+
 ROOT = Path(__file__).resolve().parents[2]
 HOME = Path(os.environ.get("TIJARA_STACK_HOME", ROOT / ".stack"))
 KAFKA_LIB = HOME / "kafka" / "lib"
-FERRETDB_BIN = HOME / "bin" / "ferretdb"
-FERRETDB_MODULE = "github.com/FerretDB/FerretDB@v1.24.2"
 HERE = Path(__file__).resolve().parent
 
 console = Console(stderr=True)
-cli = typer.Typer(help="Run real Kafka and FerretDB locally, without Docker.", no_args_is_help=True)
+cli = typer.Typer(help="Run real Kafka and a MongoDB-wire store locally, without Docker.", no_args_is_help=True)
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,6 @@ class Profile:
     kafka_port: int
     controller_port: int
     mongo_port: int
-    ferretdb_debug_port: int
     keep_data: bool
 
     @property
@@ -59,15 +58,14 @@ class Profile:
 
 def profile(name: str) -> Profile:
     offset = int(os.environ.get("TIJARA_STACK_PORT_OFFSET", "0"))
-    base = {"run": (9092, 9093, 27017, 8088, True), "test": (19092, 19093, 27117, 18088, False)}[name]
-    kafka, ctrl, mongo, debug, keep = base
+    base = {"run": (9092, 9093, 27017, True), "test": (19092, 19093, 27117, False)}[name]
+    kafka, ctrl, mongo, keep = base
     env = os.environ.get
     return Profile(
         name,
         int(env("TIJARA_KAFKA_PORT", kafka + offset)),
         int(env("TIJARA_KAFKA_CONTROLLER_PORT", ctrl + offset)),
         int(env("TIJARA_MONGO_PORT", mongo + offset)),
-        debug + offset,
         keep,
     )
 
@@ -95,22 +93,8 @@ def provision_kafka() -> None:
     )
 
 
-def provision_ferretdb() -> None:
-    """Build FerretDB from its Go module. `go install` alone yields a binary that panics on start (its
-    version.txt is generated at release time), so build from a copy of the module with that file written."""
-    if FERRETDB_BIN.exists():
-        return
-    info = subprocess.run(["go", "mod", "download", "-json", FERRETDB_MODULE], capture_output=True, text=True)
-    if info.returncode != 0:
-        raise typer.Exit(f"go mod download {FERRETDB_MODULE} failed: {info.stderr}")
-    src = HOME / "src" / "ferretdb"
-    shutil.rmtree(src, ignore_errors=True)
-    shutil.copytree(json.loads(info.stdout)["Dir"], src)
-    for path in [src, *src.rglob("*")]:
-        path.chmod(path.stat().st_mode | 0o200)
-    (src / "build" / "version" / "version.txt").write_text(FERRETDB_MODULE.split("@")[1] + "\n")
-    FERRETDB_BIN.parent.mkdir(parents=True, exist_ok=True)
-    _run(["go", "build", "-o", str(FERRETDB_BIN), "./cmd/ferretdb"], "Building FerretDB 1.24 (Go module)", cwd=src)
+def provision_store() -> None:
+    store.provision(HOME, _run)
 
 
 # --- processes ----------------------------------------------------------------------------------------------------
@@ -152,8 +136,14 @@ def _spawn(p: Profile, server: str, cmd: list[str]) -> None:
 def _kafka_config(p: Profile) -> Path:
     template = (HERE / "server.properties.template").read_text()
     cfg = p.dir / "server.properties"
-    cfg.write_text(template.format(port=p.kafka_port, controller_port=p.controller_port, data=p.dir / "kafka-data"))
+    cfg.write_text(template.format(port=p.kafka_port, controller_port=p.controller_port, data=p.dir / "kafka-data")
+                   + kafka_security.broker_properties(secured_listeners(p), p.controller_port))
     return cfg
+
+
+def secured_listeners(p: Profile) -> kafka_security.Listeners:
+    """The broker's TLS, mTLS and SASL_SSL listeners and the client settings for each (deploy/local/kafka_security)."""
+    return kafka_security.listeners("127.0.0.1", p.kafka_port, p.dir)
 
 
 def start_kafka(p: Profile) -> None:
@@ -165,21 +155,16 @@ def start_kafka(p: Profile) -> None:
             "-cp", f"{KAFKA_LIB}/*"]
     if not (p.dir / "kafka-data" / "meta.properties").exists():
         cluster_id = uuid.uuid4().hex[:22]
-        _run([*java, "kafka.tools.StorageTool", "format", "--standalone", "-t", cluster_id, "-c", str(cfg)],
+        _run([*java, "kafka.tools.StorageTool", "format", "--standalone", "-t", cluster_id, "-c", str(cfg),
+              *kafka_security.scram_format_arguments()],
              "Formatting Kafka storage (KRaft)")
     _spawn(p, "kafka", [*java, "kafka.Kafka", str(cfg)])
 
 
-def start_ferretdb(p: Profile) -> None:
-    if running(p, "ferretdb"):
+def start_store(p: Profile) -> None:
+    if running(p, store.NAME):
         return
-    data = p.dir / "ferretdb-data"
-    data.mkdir(parents=True, exist_ok=True)
-    _spawn(p, "ferretdb", [
-        str(FERRETDB_BIN), "--handler=sqlite", f"--sqlite-url=file:{data}/",
-        f"--listen-addr=127.0.0.1:{p.mongo_port}", f"--debug-addr=127.0.0.1:{p.ferretdb_debug_port}",
-        f"--state-dir={p.dir}", "--telemetry=disable", "--log-level=warn",
-    ])
+    _spawn(p, store.NAME, store.command(HOME, p.mongo_port, p.dir / "store-data"))
 
 
 async def _kafka_answers(p: Profile) -> bool:
@@ -211,9 +196,9 @@ async def _mongo_answers(p: Profile) -> bool:
 
 def wait_until_ready(p: Profile, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
-    checks = {"kafka": _kafka_answers, "ferretdb": _mongo_answers}
+    checks = {"kafka": _kafka_answers, store.NAME: _mongo_answers}
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # refused connections are expected while starting
-    with console.status("Waiting for Kafka and FerretDB to answer …"):
+    with console.status("Waiting for Kafka and the store to answer …"):
         while checks and time.monotonic() < deadline:
             for name, check in list(checks.items()):
                 if not running(p, name):
@@ -252,11 +237,11 @@ def restart_kafka(p: Profile, away_seconds: float = 0.0) -> None:
 def up(name: str) -> Profile:
     p = profile(name)
     provision_kafka()
-    provision_ferretdb()
-    if not p.keep_data and not (running(p, "kafka") or running(p, "ferretdb")):
+    provision_store()
+    if not p.keep_data and not (running(p, "kafka") or running(p, store.NAME)):
         shutil.rmtree(p.dir, ignore_errors=True)
     p.dir.mkdir(parents=True, exist_ok=True)
-    start_ferretdb(p)
+    start_store(p)
     start_kafka(p)
     wait_until_ready(p)
     return p
@@ -264,7 +249,7 @@ def up(name: str) -> Profile:
 
 @cli.command("up")
 def up_command(profile_name: str = typer.Option("run", "--profile", help="run or test")) -> None:
-    """Provision (once), start and wait for Kafka and FerretDB; print where they listen."""
+    """Provision (once), start and wait for Kafka and the store; print where they listen."""
     started = time.monotonic()
     p = up(profile_name)
     console.print(f"[green]✓[/] stack [bold]{p.name}[/] ready in {time.monotonic() - started:.1f}s")
@@ -274,10 +259,10 @@ def up_command(profile_name: str = typer.Option("run", "--profile", help="run or
 
 @cli.command("down")
 def down_command(profile_name: str = typer.Option("run", "--profile")) -> None:
-    """Stop Kafka and FerretDB cleanly (SIGTERM, then SIGKILL after a grace period)."""
+    """Stop Kafka and the store cleanly (SIGTERM, then SIGKILL after a grace period)."""
     p = profile(profile_name)
     stop_server(p, "kafka")
-    stop_server(p, "ferretdb")
+    stop_server(p, store.NAME)
     console.print(f"[green]✓[/] stack [bold]{p.name}[/] stopped")
 
 
@@ -286,13 +271,14 @@ def env_command(profile_name: str = typer.Option("run", "--profile")) -> None:
     """Print the connection settings of a profile as environment assignments."""
     p = profile(profile_name)
     print(f"KAFKA_BOOTSTRAP_SERVERS={p.bootstrap}\nMONGODB_URL={p.mongodb_url}")
+    print("TOPIC_REPLICATION_FACTOR=1\nTOPIC_MIN_INSYNC_REPLICAS=1")  # one broker
 
 
 @cli.command("provision")
 def provision_command() -> None:
-    """Fetch Kafka and build FerretDB into the cache without starting anything."""
+    """Fetch Kafka and the store into the cache without starting anything."""
     provision_kafka()
-    provision_ferretdb()
+    provision_store()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Fault tests: the four services as real processes on the real Kafka and FerretDB, each test with its own topics
+"""Fault tests: the four services as real processes on the real Kafka and the local store, each test with its own topics
 (KAFKA_TOPIC_PREFIX), databases and ports; the figures of every test are summed up at the end of the run."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from deploy.local import stack
+from deploy.local import cluster, stack
 from deploy.local.marketplace import Marketplace
 from tests import factories
 
@@ -37,9 +37,9 @@ async def market(infrastructure, tmp_path_factory):
 @pytest.fixture
 async def market_on_local_broker(tmp_path_factory):
     """For the broker-restart test, which must stop and start the broker itself: always the local test stack's
-    Kafka and FerretDB (started here if needed), whatever servers the rest of the suite uses."""
+    Kafka and the store (started here if needed), whatever servers the rest of the suite uses."""
     profile = stack.profile("test")
-    already = stack.running(profile, "kafka") and stack.running(profile, "ferretdb")
+    already = stack.running(profile, "kafka") and stack.running(profile, "store")
     profile = await asyncio.to_thread(stack.up, "test")
     try:
         async with _marketplace(profile.bootstrap, profile.mongodb_url, tmp_path_factory) as market:
@@ -47,17 +47,31 @@ async def market_on_local_broker(tmp_path_factory):
     finally:
         if not already:
             await asyncio.to_thread(stack.stop_server, profile, "kafka")
-            await asyncio.to_thread(stack.stop_server, profile, "ferretdb")
+            await asyncio.to_thread(stack.stop_server, profile, "store")
+
+
+@pytest.fixture
+async def market_on_three_brokers(infrastructure, tmp_path_factory):
+    """The services on a three-broker cluster (deploy/local/cluster.py) with topics at RF 3 and min ISR 2; the
+    store is the suite's MongoDB-wire server."""
+    nodes = cluster.local()
+    await asyncio.to_thread(cluster.up, nodes)
+    try:
+        async with _marketplace(nodes.bootstrap, infrastructure.mongodb, tmp_path_factory,
+                                TOPIC_REPLICATION_FACTOR="3", TOPIC_MIN_INSYNC_REPLICAS="2") as market:
+            yield market, nodes
+    finally:
+        await asyncio.to_thread(cluster.down, nodes)
 
 
 @contextlib.asynccontextmanager
-async def _marketplace(kafka: str, mongodb: str, tmp_path_factory) -> AsyncIterator[Marketplace]:
+async def _marketplace(kafka: str, mongodb: str, tmp_path_factory, **env: str) -> AsyncIterator[Marketplace]:
     run = uuid.uuid4().hex[:6]
     market = Marketplace(
         kafka, mongodb, ports=dict(FAULT_PORTS),
         log_dir=tmp_path_factory.mktemp(f"faults-{run}"), database_prefix=f"faults_{run}",
         extra_env={"KAFKA_TOPIC_PREFIX": f"faults-{run}.", "OUTBOX_POLL_SECONDS": "1.0", "LOG_LEVEL": "WARNING",
-                   "CONSUMER_BACKOFF_SECONDS": "0.05"},
+                   "CONSUMER_BACKOFF_SECONDS": "0.05", **env},
     )
     market.run_id = run
     market.start()

@@ -12,7 +12,7 @@ from pymongo import AsyncMongoClient
 
 from shared.envelope import Envelope
 from shared.messaging import EventConsumer, OutboxRelay, make_broker
-from shared.mongo import handle_once, outbox_entry
+from shared.mongo import OUTBOX_SINCE, apply_if_newer, handle_once, outbox_entry, with_outbox
 from shared.topics import ensure_topics, marketplace_topics
 from tests import factories
 from tests.integration.helpers import eventually, header, read_until
@@ -34,7 +34,7 @@ async def _setup(infrastructure, unique):
 def _pending(supplier_id: str, age: float) -> dict:
     entry = outbox_entry(Envelope(factories.supplier_submitted(supplier_id), "/test"))
     entry["created_at"] = datetime.now(UTC) - timedelta(seconds=age)
-    return {"_id": supplier_id, "version": 1, "outbox": [entry]}
+    return with_outbox({"_id": supplier_id, "version": 1}, [entry])
 
 
 async def test_outbox_gauges_and_recovery_scan_while_writes_keep_waking_the_relay(infrastructure, unique):
@@ -133,4 +133,44 @@ async def test_a_side_effect_runs_once_per_event_id_and_again_after_a_failed_att
         assert effects == ["delisted", "delisted"]
     finally:
         await client.drop_database(f"rel_{unique}")
+        await client.close()
+
+
+async def test_relay_keeps_events_pushed_while_it_publishes(infrastructure, unique):
+    """A write that lands between the relay's read and its clearing update keeps its event and the pending marker."""
+    prefix, client, db, broker = await _setup(infrastructure, unique)
+    suppliers = db["suppliers"]
+    try:
+        await suppliers.insert_one(_pending(f"sup-{unique}", 1))
+        relay = OutboxRelay(broker, [suppliers], topic_prefix=prefix)
+        docs = await suppliers.find({}, {"outbox": 1}).to_list()
+        late = outbox_entry(Envelope(factories.supplier_submitted(f"sup-{unique}", sequence=2), "/test"))
+        await suppliers.update_one({"_id": f"sup-{unique}"}, {"$push": {"outbox": late}, "$min": {OUTBOX_SINCE: late["created_at"]}})
+        assert await relay._publish(suppliers, docs) == 1
+        stored = await suppliers.find_one({"_id": f"sup-{unique}"})
+        assert [e["id"] for e in stored["outbox"]] == [late["id"]] and OUTBOX_SINCE in stored
+        assert await relay.publish_all() == 1
+        stored = await suppliers.find_one({"_id": f"sup-{unique}"})
+        assert stored["outbox"] == [] and OUTBOX_SINCE not in stored
+    finally:
+        await broker.stop()
+        await client.drop_database(f"rel_{unique}")
+        await client.close()
+
+
+async def test_apply_if_newer_keeps_the_newest_whatever_the_order(infrastructure, unique):
+    """Projection writes on the real store: stale and repeated events change nothing, and a newer event racing an
+    older one's first insert still lands."""
+    client = AsyncMongoClient(infrastructure.mongodb, tz_aware=True)
+    coll = client[f"newer_{unique}"]["suppliers"]
+    try:
+        assert await apply_if_newer(coll, "a", 2, {"status": "verified"})
+        assert not await apply_if_newer(coll, "a", 1, {"status": "submitted"})  # stale
+        assert not await apply_if_newer(coll, "a", 2, {"status": "verified"})  # repeated
+        for n in range(10):  # the first insert of an older event racing a newer one
+            await asyncio.gather(*(apply_if_newer(coll, f"race-{n}", s, {"status": f"s{s}"}) for s in (1, 3, 2)))
+            assert (await coll.find_one({"_id": f"race-{n}"}))["sequence"] == 3
+        assert (await coll.find_one({"_id": "a"}))["status"] == "verified"
+    finally:
+        await client.drop_database(f"newer_{unique}")
         await client.close()

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
-from pymongo.errors import DuplicateKeyError
 
 from services.catalogue import consumers as catalogue_consumers
 from services.catalogue.main import Settings as CatalogueSettings
@@ -24,7 +23,7 @@ from services.showcase.service import Showcase
 from shared import contract
 from shared.messaging import EventConsumer
 from tests.contract import samples
-from tests.fakes import FakeCatalogueStore, FakeInquiryStore, FakeRelay, FakeShowcaseStore
+from tests.fakes import FakeCatalogueStore, FakeInquiryStore, FakeRelay, FakeShowcaseStore, HandledEvents
 
 SCHEMAS = contract.current_schemas()
 
@@ -37,21 +36,6 @@ class DeadLetters:
 
     async def publish(self, value: bytes, topic: str, key: bytes | None = None, headers: dict | None = None) -> None:
         self.sent.append({"topic": topic, **(headers or {})})
-
-
-class HandledEvents:
-    """The `handled_events` collection catalogue records side-effecting events in (find_one / insert_one by _id)."""
-
-    def __init__(self) -> None:
-        self.docs: dict[str, dict] = {}
-
-    async def find_one(self, query: dict, projection: Any = None) -> dict | None:
-        return self.docs.get(query["_id"])
-
-    async def insert_one(self, doc: dict) -> None:
-        if doc["_id"] in self.docs:
-            raise DuplicateKeyError("duplicate _id")
-        self.docs[doc["_id"]] = doc
 
 
 def catalogue() -> tuple[EventConsumer, Any]:

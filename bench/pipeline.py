@@ -1,0 +1,288 @@
+"""The event pipeline against its raw limits, measured in ONE run on the local stack: `make bench-scale`.
+
+    .venv/bin/python -m bench.pipeline                  # 2,000 aggregates, then launch scale
+    .venv/bin/python -m bench.pipeline --sizes 2000     # the small size only
+
+For each size (the number of aggregates already in the collection: 2,000, then 250,000 = the launch data set's
+largest collection, its inquiries), with the same 2,000 new events:
+- raw limits: Kafka produce and consume (aiokafka, acks=all), the store's insert_one and update_one by `_id`
+  (16 tasks each);
+- the outbox relay (shared/messaging.py), woken for 2,000 writes, events/s; and a recovery pass over 20,000 pending;
+- each consumer of the suppliers stream, as the real service process (catalogue, inquiries, showcase), events/s
+  from the relay's first publish until its group has committed the last offset;
+- end-to-end latency: a write (save_aggregate) at a steady pace until a consumer receives its event, percentiles.
+Ratios are against the raw limits measured in the same run. Topics, groups and databases are this run's own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from rich.console import Console
+from rich.table import Table
+
+from bench.rates import rate
+from deploy.local import stack
+from deploy.local.marketplace import ROOT, Marketplace
+from shared.envelope import Envelope, Topic
+from shared.messaging import OutboxRelay, make_broker
+from shared.mongo import connect, outbox_entry, save_aggregate, with_outbox
+from shared.topics import ensure_topics, marketplace_topics, partitions_of, retained
+from tests import factories
+
+console = Console(width=150)
+EVENTS = 2_000
+RECOVERY = 20_000
+CONSUMERS = ("catalogue", "inquiries", "showcase")  # every reader of the suppliers stream
+RAW_SECONDS = 3.0
+
+
+class BenchMarketplace(Marketplace):
+    """The real service processes on this run's topics, databases and consumer groups; with `profiles`, each runs
+    under pyinstrument and writes its profile there when it stops."""
+
+    run: str = ""
+    profiles: Path | None = None
+
+    def env(self, service: str) -> dict[str, str]:
+        return {**super().env(service), "CONSUMER_GROUP_ID": f"bench-{self.run}-{service}"}
+
+    def start(self, *services: str) -> None:
+        if self.profiles is None:
+            return super().start(*services)
+        self.profiles.mkdir(parents=True, exist_ok=True)
+        for name in services:
+            report = self.profiles / f"{name}.txt"
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", "pyinstrument", "-r", "text", "-o", str(report), "-m", f"services.{name}"],
+                cwd=ROOT, env=self.env(name), stdout=open(self.profiles / f"{name}.log", "ab"),
+                stderr=subprocess.STDOUT)
+
+
+def _aggregate(n: int) -> dict:
+    """A supplier aggregate as onboarding stores it, roughly (a profile's worth of bytes), no pending event."""
+    return {"_id": f"sup-{n}", "version": 1, "status": "verified", "outbox": [],
+            "profile": {"legal_name": f"Supplier {n} SARL", "region": "Souss-Massa", "text": "x" * 600}}
+
+
+def _envelope(run: str, n: int) -> Envelope:
+    return Envelope(factories.supplier_submitted(f"sup-{run}-{n}"), "/bench")
+
+
+async def raw_store(db, size: int) -> dict[str, float]:
+    scratch = db["raw_inserts"]
+    counter = iter(range(10**9))
+    insert = await rate(lambda _: scratch.insert_one({**_aggregate(0), "_id": next(counter)}), 16, 1, RAW_SECONDS)
+    touch = {"$inc": {"touched": 1}}
+    update = await rate(lambda n: db["suppliers"].update_one({"_id": f"sup-{n}"}, touch), 16, size, RAW_SECONDS)
+    await scratch.drop()
+    return {"insert_one /s": insert, "update_one by _id /s": update}
+
+
+async def raw_kafka(bootstrap: str, topic: str, count: int) -> dict[str, float]:
+    value = _envelope("raw", 0).value()
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
+    await producer.start()
+    started = time.perf_counter()
+    futures = [await producer.send(topic, value, key=str(n).encode()) for n in range(count)]
+    await asyncio.gather(*futures)
+    produce = count / (time.perf_counter() - started)
+    await producer.stop()
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None)
+    await consumer.start()
+    got, started = 0, time.perf_counter()
+    while got < count:
+        got += sum(len(r) for r in (await consumer.getmany(timeout_ms=1000, max_records=5000)).values())
+    consume = count / (time.perf_counter() - started)
+    await consumer.stop()
+    return {"Kafka produce /s": produce, "Kafka consume /s": consume}
+
+
+async def end_offset(bootstrap: str, topic: str) -> int:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    await consumer.start()
+    partitions = [TopicPartition(topic, n) for n in (await partitions_of(bootstrap, [topic]))[topic]]
+    ends = await consumer.end_offsets(partitions)
+    await consumer.stop()
+    return sum(ends.values())
+
+
+async def committed(admin: AIOKafkaAdminClient, group: str, topic: str) -> int:
+    offsets = await admin.list_consumer_group_offsets(group)
+    return sum(meta.offset for tp, meta in offsets.items() if tp.topic == topic and meta.offset > 0)
+
+
+async def relay_and_consumers(run: str, db, broker, bootstrap: str, prefix: str, size: int) -> dict[str, float]:
+    """2,000 writes on existing aggregates, the relay woken for each, the three consumers reading behind it."""
+    coll, topic = db["suppliers"], prefix + Topic.SUPPLIERS.value
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    before = await end_offset(bootstrap, topic)  # consumers may still be reading earlier events: count from here
+    picked = random.sample(range(size), EVENTS)
+    await asyncio.gather(*(save_aggregate(coll, f"sup-{n}", 1, {"version": 2}, [_envelope(run, n)]) for n in picked))
+    relay = OutboxRelay(broker, [coll], topic_prefix=prefix)
+    for n in picked:
+        relay.wake(coll, f"sup-{n}")
+    started = time.perf_counter()
+    sent = await relay.publish_woken()
+    figures = {"relay events/s": sent / (time.perf_counter() - started)}
+    pending = set(CONSUMERS)
+    while pending and time.perf_counter() - started < 600:
+        for c in list(pending):
+            if await committed(admin, f"bench-{run}-{c}", topic) - before >= sent:
+                figures[f"{c} consumer events/s"] = sent / (time.perf_counter() - started)
+                pending.discard(c)
+        await asyncio.sleep(0.1)
+    await admin.close()
+    await coll.update_many({"_id": {"$in": [f"sup-{n}" for n in picked]}}, {"$set": {"version": 1}})
+    return figures
+
+
+async def recovery(run: str, db, broker, prefix: str) -> dict[str, float]:
+    """20,000 aggregates left with a pending event each (as by a crash after the write): one recovery pass."""
+    coll = db["suppliers"]
+    entries = (with_outbox({"_id": f"crashed-{run}-{n}", "version": 1},
+                           [outbox_entry(_envelope(run, 10**7 + n))]) for n in range(RECOVERY))
+    batch: list[dict] = []
+    for doc in entries:
+        batch.append(doc)
+        if len(batch) == 1000:
+            await coll.insert_many(batch)
+            batch = []
+    relay = OutboxRelay(broker, [coll], topic_prefix=prefix)
+    started = time.perf_counter()
+    sent = await relay.publish_all()
+    seconds = time.perf_counter() - started
+    await coll.delete_many({"_id": {"$regex": f"^crashed-{run}-"}})
+    return {"recovery pass over 20,000 pending, s": seconds, "recovery events/s": sent / seconds}
+
+
+async def latency(run: str, db, broker, bootstrap: str, prefix: str, size: int, count: int = 500,
+                  pace: float = 200.0) -> dict[str, float]:
+    """Writes at a steady pace with the relay running as in a service; write -> received by a Kafka consumer."""
+    coll, topic = db["suppliers"], prefix + Topic.SUPPLIERS.value
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="latest")
+    await consumer.start()
+    await consumer.getmany(timeout_ms=500)  # assigned and positioned at the end before the first write
+    relay = OutboxRelay(broker, [coll], topic_prefix=prefix)
+    running = asyncio.create_task(relay.run())
+    written: dict[str, float] = {}
+    delays: list[float] = []
+
+    async def write() -> None:
+        for i, n in enumerate(random.sample(range(size), count)):
+            envelope = _envelope(f"{run}-lat", n)
+            written[envelope.id] = time.perf_counter()
+            await save_aggregate(coll, f"sup-{n}", 1, {"version": 2}, [envelope])
+            await coll.update_one({"_id": f"sup-{n}"}, {"$set": {"version": 1}})  # ready for a second pick
+            relay.wake(coll, f"sup-{n}")
+            await asyncio.sleep(max(0.0, (i + 1) / pace - (time.perf_counter() - begin)))
+
+    begin = time.perf_counter()
+    writer = asyncio.create_task(write())
+    deadline = time.perf_counter() + 120
+    while len(delays) < count and time.perf_counter() < deadline:
+        for records in (await consumer.getmany(timeout_ms=200)).values():
+            for record in records:
+                event_id = dict(record.headers).get("ce_id", b"").decode()
+                if event_id in written:
+                    delays.append(time.perf_counter() - written[event_id])
+    await writer
+    relay.stop()
+    await running
+    await consumer.stop()
+    q = statistics.quantiles(delays, n=100)
+    return {"latency p50 ms": q[49] * 1000, "latency p95 ms": q[94] * 1000, "latency p99 ms": q[98] * 1000}
+
+
+async def prefill(db, size: int) -> float:
+    coll, have = db["suppliers"], await db["suppliers"].count_documents({})
+    started = time.perf_counter()
+    for start in range(have, size, 2000):
+        await coll.insert_many([_aggregate(n) for n in range(start, min(size, start + 2000))])
+    return (size - have) / (time.perf_counter() - started) if size > have else 0.0
+
+
+async def measure(p: stack.Profile, sizes: list[int], profiles: Path | None) -> list[dict[str, float]]:
+    run = uuid.uuid4().hex[:6]
+    # No database name may be a prefix of another: the local store's dropDatabase would drop both (see store.py)
+    prefix, dbname = f"bench-{run}.", f"bench_{run}_relay"
+    raw_topic, recovery_prefix = prefix + "raw", prefix + "recovery."  # read by no service
+    await ensure_topics(p.bootstrap, [*marketplace_topics(3, prefix), retained(raw_topic, 3, -1),
+                                      retained(recovery_prefix + Topic.SUPPLIERS.value, 3, -1)])
+    client = connect(p.mongodb_url)
+    db = client[dbname]
+    broker = make_broker(p.bootstrap, "bench")
+    await broker.start()
+    offset = int(os.environ.get("TIJARA_STACK_PORT_OFFSET", "0"))
+    market = BenchMarketplace(p.bootstrap, p.mongodb_url, ports={c: 8060 + offset + i for i, c in enumerate(CONSUMERS)},
+                              database_prefix=dbname, extra_env={"KAFKA_TOPIC_PREFIX": prefix})
+    market.run, market.profiles = run, profiles
+    market.start(*CONSUMERS)
+    rows = []
+    try:
+        await asyncio.to_thread(market.wait_ready, 90.0)
+        for size in sizes:
+            console.print(f"[bold]{size:,}[/] aggregates in the collection …")
+            row = {"aggregates": size, "insert_many /s (prefill)": await prefill(db, size)}
+            row |= await raw_kafka(p.bootstrap, raw_topic, 20_000)
+            row |= await raw_store(db, size)
+            row |= await relay_and_consumers(run, db, broker, p.bootstrap, prefix, size)
+            row |= await recovery(run, db, broker, recovery_prefix)
+            row |= await latency(run, db, broker, p.bootstrap, prefix, size)
+            rows.append(row)
+            report(rows)
+    finally:
+        market.stop()
+        await broker.stop()
+        for name in [dbname, *(f"{dbname}_{c}" for c in CONSUMERS)]:
+            try:
+                await client.drop_database(name)
+            except Exception as error:  # leftovers stay in the test profile, which `stack up` empties
+                console.print(f"[yellow]could not drop {name}: {str(error)[:200]}")
+        await client.close()
+    return rows
+
+
+RATIOS = [  # (figure, raw limit, goal)
+    ("relay events/s", "update_one by _id /s", 0.7),
+    *((f"{c} consumer events/s", "update_one by _id /s", 0.7) for c in CONSUMERS),
+    ("relay events/s", "Kafka produce /s", None),
+]
+
+
+def report(rows: list[dict[str, float]]) -> None:
+    table = Table(title=f"Pipeline vs raw limits, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {EVENTS:,} new events")
+    table.add_column("figure")
+    for row in rows:
+        table.add_column(f"{row['aggregates']:,} aggregates", justify="right")
+    for key in [k for k in rows[0] if k != "aggregates"]:
+        table.add_row(key, *(f"{row.get(key, float('nan')):,.1f}" for row in rows))
+    for figure, limit, goal in RATIOS:
+        label = f"{figure} ÷ {limit}" + (f" (goal ≥ {goal})" if goal else "")
+        table.add_row(label, *(f"{row[figure] / row[limit]:.2f}" if figure in row else "—" for row in rows))
+    if len(rows) > 1 and "relay events/s" in rows[0]:
+        table.add_row("relay at largest ÷ at smallest (goal ≥ 0.8)",
+                      *([""] * (len(rows) - 1)), f"{rows[-1]['relay events/s'] / rows[0]['relay events/s']:.2f}")
+    console.print(table)
+
+
+def main(sizes: list[int] = typer.Option([2_000, 250_000], help="aggregates in the collection, one row each"),
+         profile: Path | None = typer.Option(None, help="run the consumers under pyinstrument, reports here")) -> None:
+    asyncio.run(measure(stack.up("test"), sizes, profile))
+
+
+if __name__ == "__main__":
+    typer.run(main)

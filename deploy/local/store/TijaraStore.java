@@ -1,0 +1,132 @@
+import java.util.List;
+import java.util.Set;
+
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+
+import de.bwaldvogel.mongo.MongoCollection;
+import de.bwaldvogel.mongo.MongoDatabase;
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.MongoVersion;
+import de.bwaldvogel.mongo.backend.CollectionOptions;
+import de.bwaldvogel.mongo.backend.Index;
+import de.bwaldvogel.mongo.backend.QueryResult;
+import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.backend.h2.H2Collection;
+import de.bwaldvogel.mongo.backend.h2.H2Database;
+import de.bwaldvogel.mongo.bson.Document;
+import io.netty.channel.Channel;
+
+/**
+ * The local MongoDB-wire store: mongo-java-server's H2 (MVStore) backend, with three changes.
+ *
+ * <ul>
+ * <li>It reports wire version 13 (MongoDB 5.0, the dialect mongo-java-server implements) instead of its 8, which
+ * pymongo 4.20 refuses (it needs at least 9).</li>
+ * <li>Every write command is committed to the MVStore file before it is acknowledged. By default the MVStore commits
+ * in the background about once a second, so a kill -9 loses up to ~1 s of acknowledged writes.</li>
+ * <li>A query that names {@code _id} beside other fields uses the {@code _id} index, then checks the rest on the few
+ * documents found. mongo-java-server uses an index only when the query names exactly the index's keys, so
+ * {@code {_id: x, version: 3}} (an optimistic-concurrency update) read the whole collection.</li>
+ * </ul>
+ *
+ * Usage: {@code java -cp 'lib/*:classes' TijaraStore <host> <port> <file> [each|background]}; {@code background}
+ * keeps mongo-java-server's own once-a-second commit (only for measuring what the per-write commit costs).
+ */
+public final class TijaraStore {
+
+    private static final int CACHE_MB = 768;
+
+    private static final Set<String> WRITES = Set.of(
+        "insert", "update", "delete", "findandmodify", "createindexes", "dropindexes", "drop", "dropdatabase",
+        "create", "renamecollection");
+
+    enum WireVersion implements MongoVersion {
+        MONGO_5_0;
+
+        @Override
+        public List<Integer> getVersionArray() {
+            return List.of(5, 0, 0);
+        }
+
+        @Override
+        public int getWireVersion() {
+            return 13;
+        }
+    }
+
+    /** Commits the store before answering a write, so an acknowledged write is in the file. */
+    static final class DurableBackend extends H2Backend {
+
+        private final boolean commitEachWrite;
+
+        DurableBackend(MVStore store, boolean commitEachWrite) {
+            super(store);
+            this.commitEachWrite = commitEachWrite;
+            version(WireVersion.MONGO_5_0);
+        }
+
+        @Override
+        public Document handleCommand(Channel channel, String database, String command, Document query) {
+            Document response = super.handleCommand(channel, database, command, query);
+            if (commitEachWrite && WRITES.contains(command.toLowerCase())) {
+                commit();
+            }
+            return response;
+        }
+
+        @Override
+        protected MongoDatabase openOrCreateDatabase(String databaseName) {
+            return new IdFirstDatabase(databaseName);
+        }
+
+        /** H2Database with {@link IdFirstCollection}s; the map names are H2Database's, so existing files open. */
+        final class IdFirstDatabase extends H2Database {
+
+            IdFirstDatabase(String databaseName) {
+                super(databaseName, getMvStore(), getCursorRegistry());
+            }
+
+            @Override
+            protected MongoCollection<Object> openOrCreateCollection(String collectionName, CollectionOptions options) {
+                String fullName = getFullCollectionNamespace(collectionName);
+                MVMap<Object, Document> data = getMvStore().openMap("databases." + fullName);
+                MVMap<String, Object> meta = getMvStore().openMap("meta." + fullName);
+                return new IdFirstCollection(this, collectionName, options, data, meta);
+            }
+        }
+
+        final class IdFirstCollection extends H2Collection {
+
+            IdFirstCollection(MongoDatabase database, String name, CollectionOptions options,
+                              MVMap<Object, Document> data, MVMap<String, Object> meta) {
+                super(database, name, options, data, meta, getCursorRegistry());
+            }
+
+            @Override
+            protected QueryResult queryDocuments(Document query, Document orderBy, int skip, int limit, int batchSize,
+                                                 Document fieldSelector) {
+                if (query.size() > 1 && query.containsKey("_id") && "_id".equals(getIdField())) {
+                    Document byId = new Document("_id", query.get("_id"));
+                    for (Index<Object> index : getIndexes()) {
+                        if (index.canHandle(byId)) {
+                            return matchDocuments(query, index.getPositions(byId), orderBy, skip, limit, batchSize,
+                                fieldSelector);
+                        }
+                    }
+                }
+                return super.queryDocuments(query, orderBy, skip, limit, batchSize, fieldSelector);
+            }
+        }
+    }
+
+    public static void main(String[] args) {
+        String host = args[0];
+        int port = Integer.parseInt(args[1]);
+        // A page cache that holds the launch-scale data set (the default 16 MB re-reads pages at 250,000 documents).
+        MVStore store = new MVStore.Builder().fileName(args[2]).cacheSize(CACHE_MB).open();
+        MongoServer server = new MongoServer(new DurableBackend(store, args.length < 4 || args[3].equals("each")));
+        server.bind(host, port);
+        Runtime.getRuntime().addShutdownHook(new Thread(server::shutdownNow));
+    }
+}
