@@ -11,7 +11,7 @@ import httpx
 import typer
 from rich.console import Console
 
-from cli import dlq, partners, replay, tail, topics
+from cli import dlq, identity, partners, replay, status, tail, topics
 from deploy.local import demo, launch, stack
 from deploy.local.marketplace import Marketplace
 
@@ -22,6 +22,8 @@ app.add_typer(replay.app, name="replay")
 app.add_typer(topics.app, name="topics")
 app.add_typer(partners.cli, name="partners")
 app.command("tail")(tail.tail)
+app.command("token")(identity.token)
+app.command("status")(status.status)
 console = Console()
 
 
@@ -41,7 +43,7 @@ def run(
             marketplace.wait_ready(90)
         page = f"{marketplace.url('showcase')}/countries/ma"
         if seed and _page_is_empty(marketplace):
-            summary = asyncio.run(demo.seed({s: marketplace.url(s) for s in marketplace.ports}))
+            summary = asyncio.run(demo.seed({s: marketplace.url(s) for s in marketplace.ports}, marketplace.token))
             console.print(f"[green]✓[/] demo data: {summary}")
         keys_file = profile.dir / "partner-keys.json"
         asyncio.run(partners.seed_demo(profile.mongodb_url, f"{marketplace.database_prefix}_onboarding", keys_file))
@@ -51,10 +53,12 @@ def run(
                       f"APIs: {', '.join(f'{s} {marketplace.url(s)}/docs' for s in marketplace.ports)}")
         console.print(f"  Partner gateway: POST {marketplace.url('onboarding')}/partner-events (docs/partners.md)   "
                       "Watch events: tijara tail catalogue.products")
+        console.print(f"  Token issuer: {marketplace.issuer_url}   Try: tijara token --role staff "
+                      "(paste it into Swagger UI's Authorize)")
         console.print(f"  Logs: {marketplace.log_dir}   Press Ctrl-C to stop everything.")
         stopped.wait()
     finally:
-        with console.status("Stopping services, Kafka and the store …"):
+        with console.status("Stopping services, the token issuer, Kafka and the store …"):
             marketplace.stop()
             stack.stop_server(profile, "kafka")
             stack.stop_server(profile, "store")
@@ -74,18 +78,20 @@ def seed(
                                            "250,000 inquiries; resumable from its journal"),
     journal: Path = typer.Option(Path(".stack/launch-seed.jsonl"), help="with --scale launch: what was created"),
 ) -> None:
-    """Create the Moroccan demo data set through the public HTTP APIs (with a progress bar)."""
+    """Create the Moroccan demo data set through the public HTTP APIs (with a progress bar), with the local
+    issuer's tokens."""
     urls = {"onboarding": onboarding, "catalogue": catalogue, "inquiries": inquiries}
     if scale == "launch":
-        summary = asyncio.run(launch.seed(urls, journal))
+        summary = asyncio.run(launch.seed(urls, journal, identity.local_token))
     else:
-        summary = asyncio.run(demo.seed(urls, demo.Scale(suppliers, products, inquiry_count)))
+        summary = asyncio.run(demo.seed(urls, identity.local_token, demo.Scale(suppliers, products, inquiry_count)))
     console.print(f"[green]✓[/] {summary}")
 
 
 @app.command("expire-verifications")
 def expire_verifications(onboarding: str = "http://127.0.0.1:8001", now: str | None = None) -> None:
-    """Expire the verifications that ran out (onboarding also does it periodically); `--now` to look ahead."""
+    """Expire the verifications that ran out (onboarding also does it periodically); `--now` to look ahead.
+    Needs the operator role: the token is $TIJARA_TOKEN, else one from the local issuer."""
     answer = httpx.post(f"{onboarding}/operations/verification-expiry", params={"now": now} if now else None,
-                        timeout=30).raise_for_status().json()
+                        headers=identity.bearer("operator"), timeout=30).raise_for_status().json()
     console.print(f"[green]✓[/] {len(answer['expired'])} verifications expired: {', '.join(answer['expired']) or '-'}")

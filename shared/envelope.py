@@ -27,6 +27,8 @@ from pydantic import (
     WrapValidator,
 )
 
+from shared.actors import Actor
+
 SPECVERSION = "1.0"
 
 
@@ -67,6 +69,8 @@ class Event(Message):
     model_config = ConfigDict(extra="ignore", frozen=True)
     sequence: int = Field(ge=1, description="The aggregate's version after this event.")
     occurred_at: AwareDatetime
+    actor: Actor | None = Field(None, description="Who caused the change: subject, role, organisation (the "
+                                "marketplace itself for automated changes). Absent on events older than it.")
 
 
 EVENT_TYPES: dict[str, type[BaseModel]] = {}

@@ -13,12 +13,14 @@ from typing import Any, Protocol
 
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
+from opentelemetry.trace import SpanKind
 from pydantic import BaseModel
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 from shared import telemetry
-from shared.envelope import EVENT_TYPES, Envelope, PoisonEvent, dead_letter_topic, read
+from shared.dead_letters import DeadLetters
+from shared.envelope import EVENT_TYPES, Envelope, PoisonEvent, read
 from shared.kafka_security import servers
 from shared.mongo import OUTBOX_SINCE, pending_outbox_index
 
@@ -39,6 +41,7 @@ def make_broker(bootstrap: str, client_id: str, security: Any = None) -> KafkaBr
     return KafkaBroker(
         servers(bootstrap), client_id=client_id, acks="all", enable_idempotence=True, linger_ms=5,
         request_timeout_ms=30_000, logger=logging.getLogger(f"faststream.{client_id}"), security=security,
+        middlewares=[telemetry.kafka_middleware()],
     )
 
 
@@ -181,10 +184,11 @@ class OutboxRelay:
                 UpdateOne({"_id": doc["_id"], "outbox": {"$size": 0}}, {"$unset": {OUTBOX_SINCE: ""}})]
 
     async def _send(self, entry: dict) -> asyncio.Future:
-        return await self._broker.publish(
-            entry["value"].encode(), topic=self._topic_prefix + entry["topic"], key=entry["key"].encode(),
-            headers=entry["headers"], no_confirm=True,
-        )
+        with telemetry.within(entry["headers"].get("traceparent")):  # the writer's trace goes on through Kafka
+            return await self._broker.publish(
+                entry["value"].encode(), topic=self._topic_prefix + entry["topic"], key=entry["key"].encode(),
+                headers=dict(entry["headers"]), no_confirm=True,
+            )
 
 
 class EventConsumer:
@@ -206,6 +210,7 @@ class EventConsumer:
         self.handlers = handlers  # by event type
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
+        self.dead_letters = DeadLetters(broker, group)
 
     async def consume(self, records: Sequence[ConsumerRecord]) -> None:
         with telemetry.HANDLE_SECONDS.labels(self.group).time():
@@ -218,6 +223,9 @@ class EventConsumer:
     async def _consume_in_order(self, records: list[ConsumerRecord], slots: asyncio.Semaphore) -> None:
         async with slots:
             for record in records:
+                if record.value is None:  # a tombstone: no marketplace stream deletes by key, so it is a mistake
+                    await self.dead_letter(record, "tombstone", "null value (tombstone) on an event stream", 1)
+                    continue
                 await self.consume_one(record)
 
     async def consume_one(self, record: ConsumerRecord) -> None:
@@ -232,7 +240,7 @@ class EventConsumer:
             telemetry.EVENTS_CONSUMED.labels(self.group, ce_type.decode(errors="replace"), "ignored").inc()
             return None
         with telemetry.tracer().start_as_current_span(
-            f"consume {envelope.type}", context=telemetry.context_from(headers),
+            f"consume {envelope.type}", context=telemetry.context_from(headers), kind=SpanKind.CONSUMER,
             attributes={"messaging.destination.name": record.topic, "cloudevents.event_id": envelope.id},
         ):
             await self._handle_with_retry(record, envelope, handler)
@@ -250,30 +258,20 @@ class EventConsumer:
                     detail = f"{type(error).__name__}: {error}"
                     return await self.dead_letter(record, "retries-exhausted", detail, attempt)
                 delay = self.backoff_seconds * 2 ** (attempt - 1)
+                telemetry.EVENTS_CONSUMED.labels(self.group, envelope.type, "retried").inc()  # a failed attempt
                 log.warning("%s failed on %s (attempt %d), retrying in %.1fs: %s",
                             self.group, envelope.type, attempt, delay, error)
                 await asyncio.sleep(delay)
 
     async def dead_letter(self, record: ConsumerRecord, kind: str, detail: str, attempts: int) -> None:
-        original = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
-        headers = original | {
-            "dlq_error_type": kind,
-            "dlq_error_message": detail[:2000],
-            "dlq_attempts": str(attempts),
-            "dlq_consumer_group": self.group,
-            "dlq_original_topic": record.topic,
-            "dlq_original_partition": str(record.partition),
-            "dlq_original_offset": str(record.offset),
-            "dlq_failed_at": datetime.now(UTC).isoformat(),
-        }
-        await self.broker.publish(record.value or b"", topic=dead_letter_topic(record.topic), key=record.key,
-                                  headers=headers)
-        telemetry.DEAD_LETTERS.labels(record.topic, kind).inc()
-        telemetry.EVENTS_CONSUMED.labels(self.group, original.get("ce_type", "?"), "dead-lettered").inc()
-        log.error("dead-lettered %s[%d]@%d for %s: %s: %s", record.topic, record.partition, record.offset,
-                  self.group, kind, detail)
-
-
+        """To `<topic>.dlq` in a form that fits, or skipped with a pointer: never holds the partition (see
+        shared.dead_letters)."""
+        written = await self.dead_letters.send(record, kind, detail, attempts)
+        ce_type = next((v.decode(errors="replace") for k, v in (record.headers or ()) if k == "ce_type"), "?")
+        telemetry.EVENTS_CONSUMED.labels(self.group, ce_type, "dead-lettered" if written else "skipped").inc()
+        if written:  # a skip is logged by DeadLetters, with the record's digest
+            log.error("dead-lettered %s[%d]@%d for %s: %s: %s", record.topic, record.partition, record.offset,
+                      self.group, kind, detail)
 
 
 def consumer_options(batch_size: int) -> dict[str, Any]:

@@ -25,8 +25,19 @@ from shared.errors import ConcurrentUpdate
 OUTBOX_SINCE = "outbox_since"  # set while an aggregate has pending events: when the oldest of them was written
 
 
-def connect(url: str) -> AsyncMongoClient:
-    return AsyncMongoClient(url, tz_aware=True, serverSelectionTimeoutMS=5000, appname="tijara")
+def connect(url: str, write_concern: str = "", read_concern: str = "") -> AsyncMongoClient:
+    """A client for `url` (TLS, replica set and credentials go in the URL, e.g. `?tls=true&replicaSet=rs0`).
+
+    `write_concern`: `majority` (a replica set: an acknowledged write survives the primary's loss), a number of
+    members, or "" for the server's default; `read_concern`: `majority`, `local`, ... or "" for the default.
+    When set, these win over the same options in the URL."""
+    options: dict[str, Any] = {}
+    if write_concern:
+        options["w"] = int(write_concern) if write_concern.isdigit() else write_concern
+    if read_concern:
+        options["readConcernLevel"] = read_concern
+    return AsyncMongoClient(url, tz_aware=True, serverSelectionTimeoutMS=5000, appname="tijara",
+                            **options)
 
 
 async def ping(db: AsyncDatabase) -> None:

@@ -6,24 +6,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 import uvicorn
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 from faststream.kafka import KafkaBroker
 from prometheus_client import make_asgi_app
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared import asyncapi, telemetry
+from shared import asyncapi, http_errors, telemetry
+from shared.access import AccessMiddleware
 from shared.errors import MarketplaceError
+from shared.identity import TokenVerifier
 from shared.messaging import OutboxRelay, make_broker
 from shared.mongo import connect, ping
+from shared.progress import ConsumerProgress
 from shared.settings import ServiceSettings
+from shared.storable import StorableBodyGuard
 from shared.topics import ensure_topics, topics_for
 
 log = logging.getLogger(__name__)
@@ -42,18 +45,23 @@ class Runtime:
     on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # periodic jobs, cancelled at stop
     publishes: list[StrEnum] = field(default_factory=list)  # topics this service publishes (for AsyncAPI)
+    progress: ConsumerProgress | None = None  # lag, stalled partitions, dead-letter depth of this process's groups
 
     @classmethod
     def create(cls, settings: ServiceSettings) -> Runtime:
         telemetry.setup_logging(settings.service_name, settings.log_level, settings.log_format)
         telemetry.setup_tracing(settings.service_name)
-        client = connect(settings.mongodb_url)
+        client = connect(settings.mongodb_url, settings.mongodb_write_concern, settings.mongodb_read_concern)
         broker = make_broker(settings.kafka_bootstrap_servers, f"tijara-{settings.service_name}",
                              settings.kafka_security())
-        return cls(settings, broker, client, client[settings.database])
+        progress = ConsumerProgress(broker, settings.kafka_bootstrap_servers, settings.consumer_stall_seconds,
+                                    settings.kafka_client_options())
+        return cls(settings, broker, client, client[settings.database], progress=progress)
 
 
-def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str) -> FastAPI:
+def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str,
+               error_statuses: Mapping[type[MarketplaceError], int] | None = None) -> FastAPI:
+    """`error_statuses`: the service's map of its domain errors to HTTP statuses (its api.py owns it)."""
     settings = runtime.settings
 
     @contextlib.asynccontextmanager
@@ -64,6 +72,8 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str)
         await runtime.broker.start()
         relay_task = asyncio.create_task(runtime.relay.run()) if runtime.relay else None
         jobs = [asyncio.create_task(job()) for job in runtime.background]
+        if runtime.progress:
+            jobs.append(asyncio.create_task(runtime.progress.run(settings.consumer_check_seconds)))
         log.info("%s ready on http://%s:%d", settings.service_name, settings.http_host, settings.http_port)
         yield
         log.info("%s shutting down", settings.service_name)
@@ -81,13 +91,17 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str)
 
     app = FastAPI(title=f"Tijara {settings.service_name}", description=description, lifespan=lifespan)
     app.state.runtime = runtime
+    app.state.verifier = TokenVerifier.from_settings(settings)
     _declare_for_asyncapi(runtime)
+    routers = [*routers, _operations_router(runtime)]
+    http_errors.declare_common(routers)
     for router in routers:
         app.include_router(router)
-    app.include_router(_operations_router(runtime))
     app.mount("/metrics", make_asgi_app())
-    app.add_exception_handler(RequestValidationError, _readable_validation_error)
-    app.add_exception_handler(MarketplaceError, _marketplace_error)
+    app.add_middleware(StorableBodyGuard)  # a 422 for values the store cannot hold, before any use case runs
+    http_errors.install(app, error_statuses or {}, settings.http_max_body_bytes)  # its body limit wraps the guard
+    app.add_middleware(AccessMiddleware, service=settings.service_name)
+    telemetry.instrument_http(app)  # after: its server span is current when the access line is written
     return app
 
 
@@ -125,8 +139,11 @@ def _operations_router(runtime: Runtime) -> APIRouter:
     @router.get("/readyz")
     async def readyz() -> JSONResponse:
         checks = {"mongodb": await _answers(ping(runtime.db)), "kafka": await _answers(runtime.broker.ping(2.0))}
+        stalled = runtime.progress.stalled if runtime.progress else []
+        checks["partitions"] = not stalled
         ready = all(checks.values())
-        return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+        body = {"ready": ready, "checks": checks} | ({"stalled_partitions": stalled} if stalled else {})
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     @router.get("/asyncapi.json")
     async def asyncapi_json() -> JSONResponse:
@@ -147,20 +164,8 @@ async def _answers(check: Awaitable[object]) -> bool:
     return result is not False
 
 
-async def _readable_validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
-    """422 with one plain sentence per problem, e.g. "body.ice: String should match pattern '^\\d{15}$'"."""
-    problems = [
-        {"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]} for e in error.errors()
-    ]
-    summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems[:5])
-    return JSONResponse({"error": "invalid request", "message": summary, "problems": problems}, status_code=422)
-
-
-async def _marketplace_error(_: Request, error: MarketplaceError) -> JSONResponse:
-    return JSONResponse({"error": error.title, "message": error.message, **error.details}, status_code=error.status)
-
-
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """uvicorn turns SIGTERM/SIGINT into a graceful shutdown: stop accepting, finish requests, run the lifespan exit."""
     uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level=settings.log_level.lower(),
-                timeout_graceful_shutdown=10, access_log=False)
+                timeout_graceful_shutdown=10, access_log=False,  # shared.access logs each request, with its route
+                log_config=None)  # uvicorn's own lines go through our handler: JSON too with LOG_FORMAT=json

@@ -19,6 +19,8 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     mongodb_url: str = "mongodb://127.0.0.1:27017/"
     mongodb_database: str = ""
+    mongodb_write_concern: str = ""  # "majority" on a replica set; "" = the server's default (w:1)
+    mongodb_read_concern: str = ""  # "majority" with it, so reads never see a write a failover could roll back
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     log_level: str = "INFO"
@@ -29,6 +31,8 @@ class ServiceSettings(BaseSettings):
     consumer_batch_size: int = 500
     topic_partitions: int = 3
     consumer_group_id: str = ""
+    consumer_check_seconds: float = 5.0  # how often lag, stalled partitions and dead-letter depth are asked of Kafka
+    consumer_stall_seconds: float = 60.0  # records waiting and no commit for this long: the partition is stalled
     kafka_topic_prefix: str = ""  # isolates environments sharing one cluster, e.g. "staging." or a test run's id
     # Kafka security (shared/kafka_security.py builds the clients' TLS context and SASL options from these).
     kafka_security_protocol: Protocol = "PLAINTEXT"
@@ -43,6 +47,16 @@ class ServiceSettings(BaseSettings):
     # Topics: defaults right for a three-broker cluster; a single-broker stack sets 1 and 1 (deploy/local does).
     topic_replication_factor: int = Field(3, ge=1)
     topic_min_insync_replicas: int = Field(2, ge=1)
+
+
+    # Identity: bearer JWTs from the operator's OIDC provider (locally, deploy/local/issuer.py started by `make run`).
+    oidc_issuer: str = "http://127.0.0.1:8008"
+    oidc_audience: str = "tijara"
+    oidc_jwks_url: str = ""  # empty: from the issuer's discovery document, else <issuer>/jwks.json
+    oidc_roles_claim: str = "roles"  # a dotted path: Keycloak puts realm roles under realm_access.roles
+    oidc_organisation_claim: str = "organisation"  # supplier id, agency, inspection body or partner of the caller
+    oidc_leeway_seconds: float = 30.0
+    http_max_body_bytes: int = 256 * 1024
 
     @model_validator(mode="after")
     def _min_insync_within_replication(self) -> ServiceSettings:

@@ -66,3 +66,12 @@ def infrastructure() -> Iterator[Infrastructure]:
 def unique() -> str:
     """A fresh suffix so each test has its own databases and consumer groups on the shared servers."""
     return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(scope="session")
+def issuer(tmp_path_factory):
+    """The local token issuer as its own process; `issuer.auth("staff")` gives request headers."""
+    from tests.tokens import running_issuer
+
+    with running_issuer(tmp_path_factory.mktemp("issuer")) as running:
+        yield running

@@ -49,7 +49,7 @@ class Cluster:
 
     def node(self, n: int) -> stack.Profile:
         """A node as a stack profile, so the stack's process helpers (spawn, pid files, stop) serve it too."""
-        return stack.Profile(f"cluster/node{n}", self.port(n), self.controller_port(n), 0, 0, keep_data=False)
+        return stack.Profile(f"cluster/node{n}", self.port(n), self.controller_port(n), 0, keep_data=False)
 
 
 def local() -> Cluster:

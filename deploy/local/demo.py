@@ -9,7 +9,11 @@ are suspended (their products delisted) and one is reinstated (its products re-l
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
+import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -143,8 +147,26 @@ async def _retry(send, attempts: int = 120, delay: float = 0.5) -> httpx.Respons
     return await send()
 
 
-async def seed(urls: dict[str, str], scale: Scale = Scale(), seed_value: int = 2024, show: bool = True) -> dict:
-    """Onboard and verify (or reject), list, inquire and answer, suspend and reinstate; return what was created."""
+def acting_as(step: str, body: dict | None) -> str:
+    """Who takes a verification step: staff, or the agency / inspection body named in the step."""
+    if step == "endorsement":
+        return f"agency:{body['agency']}"
+    if step == "inspection":
+        return f"inspection:{body['body']}"
+    return "staff"
+
+
+def fresh_tokens(token: Callable[[str], str], renew_seconds: float = 1800) -> Callable[[str], str]:
+    """`token`, minted once per role and again every `renew_seconds` (tokens live an hour; a seeding may not)."""
+    cached = functools.cache(lambda role, _period: token(role))
+    return lambda role: cached(role, int(time.monotonic() // renew_seconds))
+
+
+async def seed(urls: dict[str, str], token: Callable[[str], str], scale: Scale = Scale(), seed_value: int = 2024,
+               show: bool = True) -> dict:
+    """Onboard and verify (or reject), list, inquire and answer, suspend and reinstate; return what was created.
+    Each call acts in its proper role: `token("agency:AMDIE")` gives a bearer token (the local issuer's)."""
+    tokens = fresh_tokens(token)
     rng = random.Random(seed_value)
     applications = supplier_applications(scale, rng)
     plans = [workflow(i, scale, rng) for i in range(scale.suppliers)]
@@ -155,18 +177,22 @@ async def seed(urls: dict[str, str], scale: Scale = Scale(), seed_value: int = 2
         task = progress.add_task("Seeding the Moroccan marketplace", total=total)
         async with httpx.AsyncClient(timeout=30) as http:
 
-            async def call(method: str, url: str, body: dict | None = None, retry: bool = False) -> httpx.Response:
+            async def call(method: str, url: str, body: dict | None = None, retry: bool = False,
+                           role: str | None = None) -> httpx.Response:
+                headers = {"Authorization": f"Bearer {tokens(role)}"} if role else None
                 async with limits:
-                    send = lambda: http.request(method, url, json=body)  # noqa: E731
+                    send = lambda: http.request(method, url, json=body, headers=headers)  # noqa: E731
                     response = await (_retry(send) if retry else send())
                 progress.advance(task)
                 return response.raise_for_status()
 
             async def onboard(application: dict, plan: list) -> dict:
-                supplier = (await call("POST", f"{urls['onboarding']}/suppliers", application)).json()
+                partner = application.pop("submitted_by")  # else the SME applies itself, for its own supplier id
+                applicant = f"partner:{partner}" if partner else f"supplier:sup-{uuid.uuid4().hex[:12]}"
+                supplier = (await call("POST", f"{urls['onboarding']}/suppliers", application, role=applicant)).json()
                 for step, body in plan:
                     supplier = (await call("POST", f"{urls['onboarding']}/suppliers/{supplier['supplier_id']}/{step}",
-                                           body)).json()
+                                           body, role=acting_as(step, body))).json()
                 return supplier
 
             progress.update(task, description="Onboarding and verifying suppliers")
@@ -178,23 +204,25 @@ async def seed(urls: dict[str, str], scale: Scale = Scale(), seed_value: int = 2
                        "listing": listing(s["profile"]["sectors"][0], s["profile"]["region"], rng)}
                       for s in (verified[i % len(verified)] for i in range(scale.products))]
             products = [r.json() for r in await asyncio.gather(
-                *(call("POST", f"{urls['catalogue']}/products", b, retry=True) for b in bodies))]
+                *(call("POST", f"{urls['catalogue']}/products", b, retry=True, role=f"supplier:{b['supplier_id']}")
+                  for b in bodies))]
 
             progress.update(task, description="Suspending and reinstating")
             suspended = verified[-scale.suspended:] if scale.suspended else []
             for s in suspended:
                 await call("POST", f"{urls['onboarding']}/suppliers/{s['supplier_id']}/suspension",
-                           {"reason": "ONSSA approval under review after a buyer complaint"})
+                           {"reason": "ONSSA approval under review after a buyer complaint"}, role="staff")
             reinstated = suspended[:1]
             for s in reinstated:
-                await call("POST", f"{urls['onboarding']}/suppliers/{s['supplier_id']}/reinstatement")
+                await call("POST", f"{urls['onboarding']}/suppliers/{s['supplier_id']}/reinstatement", role="staff")
             relisted = 0
             for s in suspended:  # wait until the catalogue has delisted them (it learns through Kafka)
                 await _until_delisted(http, urls["catalogue"], s["supplier_id"])
                 progress.advance(task)
             for s in reinstated:
                 for p in (p for p in products if p["supplier_id"] == s["supplier_id"]):
-                    await call("POST", f"{urls['catalogue']}/products/{p['product_id']}/relisting", retry=True)
+                    await call("POST", f"{urls['catalogue']}/products/{p['product_id']}/relisting", retry=True,
+                               role=f"supplier:{s['supplier_id']}")
                     relisted += 1
                 progress.advance(task)
             gone = {s["supplier_id"] for s in suspended[len(reinstated):]}
@@ -209,10 +237,12 @@ async def seed(urls: dict[str, str], scale: Scale = Scale(), seed_value: int = 2
             progress.update(task, description="Suppliers answering")
             answers = [i for i in inquiries if rng.random() < responsive[i["supplier_id"]]]
             await asyncio.gather(*(call("POST", f"{urls['inquiries']}/inquiries/{i['inquiry_id']}/response",
-                                        {"message": rng.choice(ANSWERS)}) for i in answers))
+                                        {"message": rng.choice(ANSWERS)}, role=f"supplier:{i['supplier_id']}")
+                                   for i in answers))
             closed = answers[: len(answers) // 4]
             await asyncio.gather(*(call("POST", f"{urls['inquiries']}/inquiries/{i['inquiry_id']}/closing",
-                                        {"reason": "quotation sent"}) for i in closed))
+                                        {"reason": "quotation sent"}, role=f"supplier:{i['supplier_id']}")
+                                   for i in closed))
             progress.update(task, completed=total, description="Demo marketplace ready")
     return {
         "suppliers": len(suppliers), "verified": len(verified) - len(gone),

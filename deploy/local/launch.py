@@ -67,24 +67,26 @@ def buyer_country(rng: random.Random) -> str:
     return rng.choices(countries, weights)[0]
 
 
-async def seed(urls: dict[str, str], journal_path: Path, scale: demo.Scale = LAUNCH, seed_value: int = 2024,
+async def seed(urls: dict[str, str], journal_path: Path, token: Callable[[str], str], scale: demo.Scale = LAUNCH,
+               seed_value: int = 2024,
                client: Callable[[], httpx.AsyncClient] = lambda: httpx.AsyncClient(timeout=60)) -> dict:
+    """`token(role)`: a bearer token for each role the seeding acts in (demo.seed's roles)."""
     journal = Journal(journal_path)
     try:
         async with client() as http:
-            return await _phases(http, urls, journal, scale, seed_value)
+            return await _phases(http, urls, journal, scale, seed_value, demo.fresh_tokens(token))
     finally:
         journal.close()
 
 
 async def _phases(http: httpx.AsyncClient, urls: dict[str, str], journal: Journal, scale: demo.Scale,
-                  seed_value: int) -> dict:
+                  seed_value: int, tokens: Callable[[str], str]) -> dict:
     rng = random.Random(f"{seed_value}-suppliers")
     applications = demo.supplier_applications(scale, rng)
     plans = [demo.workflow(i, scale, rng) for i in range(scale.suppliers)]
     with Progress(TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("ETA"), TimeRemainingColumn()) as progress:
-        run = _Runner(http, journal, progress)
+        run = _Runner(http, journal, progress, tokens)
         steps = [(i, k) for i, plan in enumerate(plans) for k in range(len(plan) + 1)]
         await run.phase("Onboarding and verifying suppliers", "supplier-steps", range(len(steps)),
                         lambda n: _supplier_step(run, urls, applications, plans, *steps[n]), ordered_by=steps)
@@ -95,7 +97,8 @@ async def _phases(http: httpx.AsyncClient, urls: dict[str, str], journal: Journa
         bodies = [{"supplier_id": s["supplier_id"], "listing": demo.listing(s["sector"], s["region"], rng)}
                   for s in (verified[i % len(verified)] for i in range(scale.products))]
         await run.phase("Listing products", "products", range(scale.products), lambda n: run.post(
-            f"{urls['catalogue']}/products", bodies[n], keep=("product_id", "supplier_id"), retry=True))
+            f"{urls['catalogue']}/products", bodies[n], keep=("product_id", "supplier_id"), retry=True,
+            role=f"supplier:{bodies[n]['supplier_id']}"))
         products = [{**journal.done["products"][n], "listing": bodies[n]["listing"]} for n in range(scale.products)]
 
         rng = random.Random(f"{seed_value}-inquiries")
@@ -112,7 +115,7 @@ async def _phases(http: httpx.AsyncClient, urls: dict[str, str], journal: Journa
         answered = [n for n, i in enumerate(inquiries) if rng.random() < responsive[i["supplier_id"]]]
         await run.phase("Suppliers answering", "answers", answered, lambda n: run.post(
             f"{urls['inquiries']}/inquiries/{inquiries[n]['inquiry_id']}/response",
-            {"message": ANSWERS[n % len(ANSWERS)]}, keep=("status",)))
+            {"message": ANSWERS[n % len(ANSWERS)]}, keep=("status",), role=f"supplier:{inquiries[n]['supplier_id']}"))
     return {"suppliers": len(suppliers), "verified": len(verified), "products": len(products),
             "inquiries": len(inquiries), "answered": len(answered),
             "regions": len({s["region"] for s in suppliers}),
@@ -123,12 +126,15 @@ async def _supplier_step(run: _Runner, urls: dict[str, str], applications: list[
                          k: int) -> dict:
     """Step k of supplier i: 0 submits the application, then the verification steps in order."""
     keep = ("supplier_id", "status")
-    if k == 0:
-        answer = await run.post(f"{urls['onboarding']}/suppliers", applications[i], keep=keep)
+    if k == 0:  # Clementia applies, or the SME itself for a supplier id fixed by its position (resumable)
+        partner = applications[i]["submitted_by"]
+        role = f"partner:{partner}" if partner else f"supplier:sup-launch-{i:05d}"
+        answer = await run.post(f"{urls['onboarding']}/suppliers", applications[i], keep=keep, role=role)
     else:
         supplier_id = run.journal.done["supplier-steps"][run.index[(i, k - 1)]]["supplier_id"]
         step, body = plans[i][k - 1]
-        answer = await run.post(f"{urls['onboarding']}/suppliers/{supplier_id}/{step}", body, keep=keep)
+        answer = await run.post(f"{urls['onboarding']}/suppliers/{supplier_id}/{step}", body, keep=keep,
+                                role=demo.acting_as(step, body))
     profile = applications[i]["profile"]
     return {**answer, "sector": profile["sectors"][0], "region": profile["region"]}
 
@@ -136,12 +142,14 @@ async def _supplier_step(run: _Runner, urls: dict[str, str], applications: list[
 class _Runner:
     """Sends a phase's requests CONCURRENCY at a time, skipping what the journal holds, advancing the bar."""
 
-    def __init__(self, http: httpx.AsyncClient, journal: Journal, progress: Progress):
-        self.http, self.journal, self.progress = http, journal, progress
+    def __init__(self, http: httpx.AsyncClient, journal: Journal, progress: Progress, tokens: Callable[[str], str]):
+        self.http, self.journal, self.progress, self.tokens = http, journal, progress, tokens
         self.index: dict[Any, int] = {}
 
-    async def post(self, url: str, body: dict | None, keep: tuple[str, ...], retry: bool = False) -> dict:
-        send = lambda: self.http.post(url, json=body)  # noqa: E731
+    async def post(self, url: str, body: dict | None, keep: tuple[str, ...], retry: bool = False,
+                   role: str | None = None) -> dict:
+        headers = {"Authorization": f"Bearer {self.tokens(role)}"} if role else None
+        send = lambda: self.http.post(url, json=body, headers=headers)  # noqa: E731
         response = await (demo._retry(send) if retry else send())
         answer = response.raise_for_status().json()
         return {k: answer[k] for k in keep}

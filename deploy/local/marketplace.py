@@ -1,4 +1,5 @@
-"""The four services as separate processes, as an operator would run them: used by `make run` and the e2e tests."""
+"""The four services as separate processes, as an operator would run them, with the local token issuer whose keys
+they trust: used by `make run` and the e2e and fault tests."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ SERVICES = ("onboarding", "catalogue", "inquiries", "showcase")
 _OFFSET = int(os.environ.get("TIJARA_STACK_PORT_OFFSET", "0"))
 RUN_PORTS = {"showcase": 8000 + _OFFSET, "onboarding": 8001 + _OFFSET, "catalogue": 8002 + _OFFSET,
              "inquiries": 8003 + _OFFSET}
+ISSUER_PORT = 8008 + _OFFSET
+ISSUER = "issuer"
 
 
 @dataclass
@@ -29,21 +32,50 @@ class Marketplace:
     log_dir: Path = ROOT / ".stack" / "logs"
     database_prefix: str = "tijara"
     extra_env: dict[str, str] = field(default_factory=dict)
+    issuer_port: int = ISSUER_PORT
+    issuer_key: Path = ROOT / ".stack" / "issuer" / "signing-key.pem"  # generated once, reused across runs
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def url(self, service: str) -> str:
+        if service == ISSUER:
+            return self.issuer_url
         return f"http://127.0.0.1:{self.ports[service]}"
+
+    @property
+    def issuer_url(self) -> str:
+        return f"http://127.0.0.1:{self.issuer_port}"
+
+    def token(self, role: str, subject: str | None = None, lifetime: int = 3600) -> str:
+        """A token of the local issuer, e.g. token("agency:AMDIE"), as `tijara token` prints it."""
+        from deploy.local import issuer
+
+        return issuer.mint(issuer.load_or_create_key(self.issuer_key), self.issuer_url, role, subject, lifetime)
+
+    def auth(self, role: str, subject: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(role, subject)}"}
 
     def env(self, service: str) -> dict[str, str]:
         return {  # replication 1 unless the environment says otherwise: the local stack is one broker
             "TOPIC_REPLICATION_FACTOR": "1", "TOPIC_MIN_INSYNC_REPLICAS": "1",
             **os.environ, "KAFKA_BOOTSTRAP_SERVERS": self.kafka, "MONGODB_URL": self.mongodb,
             "MONGODB_DATABASE": f"{self.database_prefix}_{service}", "HTTP_PORT": str(self.ports[service]),
-            "PYTHONUNBUFFERED": "1", **self.extra_env,
+            "PYTHONUNBUFFERED": "1", "OIDC_ISSUER": self.issuer_url,
+            "INQUIRY_RATE_LIMIT": "100000/minute",  # the demo seeding and the tests send from one address
+            **self.extra_env,
         }
 
     def start(self, *services: str) -> None:
+        """The named services, or all of them after the issuer (which they fetch their keys from)."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        if not services and (ISSUER not in self.processes or self.processes[ISSUER].poll() is not None):
+            from deploy.local import issuer
+
+            issuer.load_or_create_key(self.issuer_key)  # here, so token() and the issuer never race to create it
+            log = open(self.log_dir / f"{ISSUER}.log", "ab")
+            self.processes[ISSUER] = subprocess.Popen(
+                [sys.executable, "-m", "deploy.local.issuer", "--port", str(self.issuer_port),
+                 "--key", str(self.issuer_key)], cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         for name in services or SERVICES:
             log = open(self.log_dir / f"{name}.log", "ab")
             self.processes[name] = subprocess.Popen(

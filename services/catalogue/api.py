@@ -1,4 +1,5 @@
-"""catalogue over HTTP: list, update, delist and re-list products; read them."""
+"""catalogue over HTTP: an SME lists, updates, delists and re-lists its own products; anyone reads them (they are
+what the country page shows). Staff may delist any listing (moderation)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,14 @@ from pydantic import BaseModel, Field
 from services.catalogue.domain import Product
 from services.catalogue.listing import Listing
 from services.catalogue.service import Catalogue
+from shared.actors import Actor, Role
 from shared.envelope import Id
+from shared.errors import Conflict, MarketplaceError, NotAllowed, NotFound
+from shared.http_errors import responses
+from shared.identity import require
 
+ERROR_STATUSES = {NotFound: 404, Conflict: 409, NotAllowed: 403, MarketplaceError: 400}
+AUTH = (401, 403, 503)  # 503: the identity provider's keys unreachable; 404/413/422 come with the route's shape
 router = APIRouter(prefix="/products", tags=["products"])
 
 
@@ -20,6 +27,8 @@ def catalogue(request: Request) -> Catalogue:
 
 
 Service = Annotated[Catalogue, Depends(catalogue)]
+Supplier = Annotated[Actor, Depends(require(Role.SUPPLIER))]
+SupplierOrStaff = Annotated[Actor, Depends(require(Role.SUPPLIER, Role.STAFF))]
 
 
 class ListingForm(Listing):
@@ -31,7 +40,7 @@ class ListingForm(Listing):
 
 
 class NewListing(BaseModel):
-    supplier_id: Id
+    supplier_id: Id | None = Field(None, description="Optional: must be the supplier the token names.")
     listing: ListingForm
 
 
@@ -43,31 +52,31 @@ class Delisting(BaseModel):
     reason: str = Field(min_length=1, max_length=200)
 
 
-@router.post("", status_code=201)
-async def list_product(new: NewListing, service: Service) -> Product:
-    return await service.list_product(new.supplier_id, new.listing.to_listing())
+@router.post("", status_code=201, responses=responses(400, 404, 409, *AUTH))
+async def list_product(new: NewListing, service: Service, actor: Supplier) -> Product:
+    return await service.list_product(new.supplier_id or actor.supplier_id or "", new.listing.to_listing(), actor)
 
 
-@router.get("")
+@router.get("", responses=responses(422))
 async def products_of_supplier(supplier_id: str, service: Service) -> list[Product]:
     return await service.of_supplier(supplier_id)
 
 
-@router.get("/{product_id}")
+@router.get("/{product_id}", responses=responses(404))
 async def get_product(product_id: str, service: Service) -> Product:
     return await service.get(product_id)
 
 
-@router.put("/{product_id}/listing")
-async def update_listing(product_id: str, change: ListingChange, service: Service) -> Product:
-    return await service.update(product_id, change.listing.to_listing())
+@router.put("/{product_id}/listing", responses=responses(400, 404, 409, *AUTH))
+async def update_listing(product_id: str, change: ListingChange, service: Service, actor: Supplier) -> Product:
+    return await service.update(product_id, change.listing.to_listing(), actor)
 
 
-@router.post("/{product_id}/delisting")
-async def delist_product(product_id: str, delisting: Delisting, service: Service) -> Product:
-    return await service.delist(product_id, delisting.reason)
+@router.post("/{product_id}/delisting", responses=responses(404, 409, *AUTH))
+async def delist_product(product_id: str, delisting: Delisting, service: Service, actor: SupplierOrStaff) -> Product:
+    return await service.delist(product_id, delisting.reason, actor)
 
 
-@router.post("/{product_id}/relisting")
-async def relist_product(product_id: str, service: Service) -> Product:
-    return await service.relist(product_id)
+@router.post("/{product_id}/relisting", responses=responses(404, 409, *AUTH))
+async def relist_product(product_id: str, service: Service, actor: Supplier) -> Product:
+    return await service.relist(product_id, actor)

@@ -6,16 +6,18 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from services.catalogue import domain
+from services.catalogue import access, domain
 from services.catalogue.domain import ListingStatus, Product, SupplierStanding
 from services.catalogue.listing import Listing
 from services.catalogue.readers import SupplierChanged
+from shared.actors import Actor, system
 from shared.envelope import Envelope, Event
 from shared.errors import ConcurrentUpdate, NotFound
 from shared.messaging import Relay
 from shared.telemetry import current_traceparent
 
 SOURCE = "/tijara/catalogue"
+SYSTEM = system("catalogue")
 
 
 class CatalogueRecords(Protocol):
@@ -35,11 +37,12 @@ class Catalogue:
         self.store = store
         self.relay = relay
 
-    async def list_product(self, supplier_id: str, listing: Listing) -> Product:
+    async def list_product(self, supplier_id: str, listing: Listing, actor: Actor) -> Product:
+        access.owns(actor, supplier_id)
         product_id = f"prd-{uuid.uuid4().hex[:12]}"
         standing = await self.store.standing(supplier_id)
         product, events = domain.list_product(product_id, supplier_id, standing, listing, datetime.now(UTC))
-        product = await self._save(product, events)
+        product = await self._save(product, events, actor)
         return await self._recheck_standing(product)
 
     async def _recheck_standing(self, product: Product) -> Product:
@@ -52,18 +55,23 @@ class Catalogue:
             return await self.get(product.product_id)
         return product
 
-    async def update(self, product_id: str, listing: Listing) -> Product:
+    async def update(self, product_id: str, listing: Listing, actor: Actor) -> Product:
         product = await self.get(product_id)
+        access.may_change(actor, product)
         standing = await self.store.standing(product.supplier_id)
-        return await self._save(*domain.update(product, standing, listing, datetime.now(UTC)))
+        return await self._save(*domain.update(product, standing, listing, datetime.now(UTC)), actor)
 
-    async def delist(self, product_id: str, reason: str) -> Product:
-        return await self._save(*domain.delist(await self.get(product_id), reason, datetime.now(UTC)))
-
-    async def relist(self, product_id: str) -> Product:
+    async def delist(self, product_id: str, reason: str, actor: Actor) -> Product:
         product = await self.get(product_id)
+        access.may_change(actor, product, staff_too=True)
+        return await self._save(*domain.delist(product, reason, datetime.now(UTC)), actor)
+
+    async def relist(self, product_id: str, actor: Actor) -> Product:
+        product = await self.get(product_id)
+        access.may_change(actor, product)
         standing = await self.store.standing(product.supplier_id)
-        return await self._recheck_standing(await self._save(*domain.relist(product, standing, datetime.now(UTC))))
+        return await self._recheck_standing(
+            await self._save(*domain.relist(product, standing, datetime.now(UTC)), actor))
 
     async def get(self, product_id: str) -> Product:
         product = await self.store.get_product(product_id)
@@ -91,14 +99,15 @@ class Catalogue:
             if product.status is not ListingStatus.LISTED:
                 return
             try:
-                await self._save(*domain.delist(product, reason, datetime.now(UTC)))
+                await self._save(*domain.delist(product, reason, datetime.now(UTC)), SYSTEM)
                 return
             except ConcurrentUpdate:  # someone updated it meanwhile: read again and retry
                 product = await self.get(product.product_id)
         raise ConcurrentUpdate(f"product {product.product_id} kept changing while delisting")
 
-    async def _save(self, product: Product, events: list[Event]) -> Product:
+    async def _save(self, product: Product, events: list[Event], actor: Actor) -> Product:
         traceparent = current_traceparent()
-        await self.store.save_product(product, [Envelope(e, SOURCE, traceparent=traceparent) for e in events])
+        stamped = [e.model_copy(update={"actor": actor}) for e in events]
+        await self.store.save_product(product, [Envelope(e, SOURCE, traceparent=traceparent) for e in stamped])
         self.relay.wake(self.store.products, product.product_id)
         return product

@@ -1,15 +1,26 @@
-"""inquiries over HTTP: buyers send inquiries; suppliers answer them; either side closes them."""
+"""inquiries over HTTP: buyers send inquiries without a token (rate-limited per client, size-limited, with a
+honeypot field for forms); the addressed supplier reads and answers them; it or staff closes them. The buyer's
+contact is readable only by the addressed supplier and staff."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
+import limits
 from fastapi import APIRouter, Depends, Request
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import MovingWindowRateLimiter
 from pydantic import BaseModel, Field
 
 from services.inquiries.domain import BuyerRequest, Inquiry
 from services.inquiries.service import Inquiries
+from shared.actors import Actor, Role
+from shared.errors import Conflict, MarketplaceError, NotAllowed, NotFound
+from shared.http_errors import TooManyRequests, responses
+from shared.identity import require
 
+ERROR_STATUSES = {NotFound: 404, Conflict: 409, NotAllowed: 403, MarketplaceError: 400}
+AUTH = (401, 403, 503)  # 503: the identity provider's keys unreachable; 404/413/422 come with the route's shape
 router = APIRouter(prefix="/inquiries", tags=["inquiries"])
 
 
@@ -18,6 +29,31 @@ def inquiries(request: Request) -> Inquiries:
 
 
 Service = Annotated[Inquiries, Depends(inquiries)]
+Addressee = Annotated[Actor, Depends(require(Role.SUPPLIER))]
+AddresseeOrStaff = Annotated[Actor, Depends(require(Role.SUPPLIER, Role.STAFF))]
+
+
+class BuyerLimit:
+    """Inquiries per client address in a moving window (the `limits` library, in this process's memory: each
+    replica counts its own; behind a load balancer, set uvicorn's proxy headers so the client address is real)."""
+
+    def __init__(self, rate: str) -> None:
+        self.rate = limits.parse(rate)
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    async def check(self, client: str) -> None:
+        if not await self.limiter.hit(self.rate, "inquiry", client):
+            reset, _ = await self.limiter.get_window_stats(self.rate, "inquiry", client)
+            raise TooManyRequests(f"at most {self.rate} inquiries per client; try again later",
+                                  retry_after=reset)
+
+
+async def within_buyer_limit(request: Request) -> None:
+    await request.app.state.buyer_limit.check(request.client.host if request.client else "unknown")
+
+
+class InquiryForm(BuyerRequest):
+    website: str | None = Field(None, max_length=200, description="Honeypot: forms hide it; people leave it empty.")
 
 
 class Answer(BaseModel):
@@ -28,26 +64,30 @@ class Closing(BaseModel):
     reason: str | None = Field(None, min_length=1, max_length=200)
 
 
-@router.post("", status_code=201)
-async def send_inquiry(request: BuyerRequest, service: Service) -> Inquiry:
-    return await service.receive(request)
+@router.post("", status_code=201, dependencies=[Depends(within_buyer_limit)],
+             responses=responses(400, 404, 409, 413, 422, 429))
+async def send_inquiry(form: InquiryForm, service: Service) -> Inquiry:
+    """Open to every buyer, without a token."""
+    if form.website:
+        raise MarketplaceError("this inquiry looks automated (a hidden form field was filled in)")
+    return await service.receive(BuyerRequest.model_validate(form.model_dump(exclude={"website"})))
 
 
-@router.get("")
-async def inquiries_of_supplier(supplier_id: str, service: Service) -> list[Inquiry]:
-    return await service.of_supplier(supplier_id)
+@router.get("", responses=responses(*AUTH))
+async def inquiries_of_supplier(supplier_id: str, service: Service, actor: AddresseeOrStaff) -> list[Inquiry]:
+    return await service.of_supplier(supplier_id, actor)
 
 
-@router.get("/{inquiry_id}")
-async def get_inquiry(inquiry_id: str, service: Service) -> Inquiry:
-    return await service.get(inquiry_id)
+@router.get("/{inquiry_id}", responses=responses(404, *AUTH))
+async def get_inquiry(inquiry_id: str, service: Service, actor: AddresseeOrStaff) -> Inquiry:
+    return await service.read(inquiry_id, actor)
 
 
-@router.post("/{inquiry_id}/response")
-async def respond(inquiry_id: str, answer: Answer, service: Service) -> Inquiry:
-    return await service.respond(inquiry_id, answer.message)
+@router.post("/{inquiry_id}/response", responses=responses(404, 409, *AUTH))
+async def respond(inquiry_id: str, answer: Answer, service: Service, actor: Addressee) -> Inquiry:
+    return await service.respond(inquiry_id, answer.message, actor)
 
 
-@router.post("/{inquiry_id}/closing")
-async def close(inquiry_id: str, closing: Closing, service: Service) -> Inquiry:
-    return await service.close(inquiry_id, closing.reason)
+@router.post("/{inquiry_id}/closing", responses=responses(404, 409, *AUTH))
+async def close(inquiry_id: str, closing: Closing, service: Service, actor: AddresseeOrStaff) -> Inquiry:
+    return await service.close(inquiry_id, closing.reason, actor)

@@ -16,6 +16,7 @@ from shared.settings import ServiceSettings
 class Settings(ServiceSettings):
     service_name: str = "inquiries"
     http_port: int = 8003
+    inquiry_rate_limit: str = "20/minute"  # per client address, for POST /inquiries (the `limits` notation)
 
 
 def build(settings: Settings | None = None) -> FastAPI:
@@ -28,8 +29,9 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime.on_start.append(store.ensure_indexes)
     inquiries = Inquiries(store, runtime.relay)
     consumers.register(runtime.broker, inquiries, runtime.settings)
-    app = create_app(runtime, [api.router], "Buyer inquiries about listed products.")
+    app = create_app(runtime, [api.router], "Buyer inquiries about listed products.", api.ERROR_STATUSES)
     app.state.inquiries = inquiries
+    app.state.buyer_limit = api.BuyerLimit(runtime.settings.inquiry_rate_limit)
     return app
 
 

@@ -6,9 +6,10 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from services.inquiries import domain
+from services.inquiries import access, domain
 from services.inquiries.domain import BuyerRequest, Inquiry, KnownSupplier, ListedProduct
 from services.inquiries.readers import ProductOffered, SupplierChanged
+from shared.actors import Actor, Role
 from shared.envelope import Envelope, Event
 from shared.errors import NotFound
 from shared.messaging import Relay
@@ -37,16 +38,28 @@ class Inquiries:
         self.relay = relay
 
     async def receive(self, request: BuyerRequest) -> Inquiry:
+        """From a buyer, without a token: the event names the buyer's company, never the contact."""
         inquiry_id = f"inq-{uuid.uuid4().hex[:12]}"
         product = await self.store.product(request.product_id) if request.product_id else None
         supplier = await self.store.supplier(request.supplier_id) if request.supplier_id else None
-        return await self._save(*domain.receive_inquiry(inquiry_id, request, product, supplier, datetime.now(UTC)))
+        buyer = Actor(subject="buyer", role=Role.BUYER, organisation=request.buyer_company)
+        return await self._save(*domain.receive_inquiry(inquiry_id, request, product, supplier, datetime.now(UTC)),
+                                buyer)
 
-    async def respond(self, inquiry_id: str, message: str) -> Inquiry:
-        return await self._save(*domain.respond(await self.get(inquiry_id), message, datetime.now(UTC)))
+    async def respond(self, inquiry_id: str, message: str, actor: Actor) -> Inquiry:
+        inquiry = await self.get(inquiry_id)
+        access.addressed_to(actor, inquiry.supplier_id, staff_too=False)
+        return await self._save(*domain.respond(inquiry, message, datetime.now(UTC)), actor)
 
-    async def close(self, inquiry_id: str, reason: str | None) -> Inquiry:
-        return await self._save(*domain.close(await self.get(inquiry_id), reason, datetime.now(UTC)))
+    async def close(self, inquiry_id: str, reason: str | None, actor: Actor) -> Inquiry:
+        inquiry = await self.get(inquiry_id)
+        access.addressed_to(actor, inquiry.supplier_id)
+        return await self._save(*domain.close(inquiry, reason, datetime.now(UTC)), actor)
+
+    async def read(self, inquiry_id: str, actor: Actor) -> Inquiry:
+        inquiry = await self.get(inquiry_id)
+        access.addressed_to(actor, inquiry.supplier_id)
+        return inquiry
 
     async def get(self, inquiry_id: str) -> Inquiry:
         inquiry = await self.store.get(inquiry_id)
@@ -54,7 +67,8 @@ class Inquiries:
             raise NotFound(f"no inquiry {inquiry_id!r}", inquiry_id=inquiry_id)
         return inquiry
 
-    async def of_supplier(self, supplier_id: str) -> list[Inquiry]:
+    async def of_supplier(self, supplier_id: str, actor: Actor) -> list[Inquiry]:
+        access.addressed_to(actor, supplier_id)
         return await self.store.of_supplier(supplier_id)
 
     async def on_product_event(self, event: ProductOffered) -> None:
@@ -63,8 +77,9 @@ class Inquiries:
     async def on_supplier_event(self, event: SupplierChanged) -> None:
         await self.store.apply_supplier_event(event)
 
-    async def _save(self, inquiry: Inquiry, events: list[Event]) -> Inquiry:
+    async def _save(self, inquiry: Inquiry, events: list[Event], actor: Actor) -> Inquiry:
         traceparent = current_traceparent()
-        await self.store.save(inquiry, [Envelope(e, SOURCE, traceparent=traceparent) for e in events])
+        stamped = [e.model_copy(update={"actor": actor}) for e in events]
+        await self.store.save(inquiry, [Envelope(e, SOURCE, traceparent=traceparent) for e in stamped])
         self.relay.wake(self.store.inquiries, inquiry.inquiry_id)
         return inquiry

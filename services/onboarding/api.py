@@ -1,6 +1,7 @@
 """onboarding over HTTP: applications, each verification step, suspension, and the expiry run for operators.
 
-Every step is its own POST on the supplier; an illegal one answers 409 with `current_state`."""
+Every step is its own POST on the supplier, open only to the role that takes it (shared.identity); an illegal one
+answers 409 with `current_state`. Who acted comes from the token and travels on the event."""
 
 from __future__ import annotations
 
@@ -10,11 +11,18 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from services.onboarding import access
 from services.onboarding.application import SupplierApplication
 from services.onboarding.domain import Supplier
 from services.onboarding.service import Onboarding
+from shared.actors import Actor, Role
+from shared.errors import Conflict, MarketplaceError, NotAllowed, NotFound
+from shared.http_errors import responses
+from shared.identity import require
 from shared.vocabulary import DocumentKind, ExportAgency, InspectionBody
 
+ERROR_STATUSES = {NotFound: 404, Conflict: 409, NotAllowed: 403, MarketplaceError: 400}
+AUTH = (401, 403, 503)  # 503: the identity provider's keys unreachable; 404/413/422 come with the route's shape
 router = APIRouter(prefix="/suppliers", tags=["suppliers"])
 operations = APIRouter(prefix="/operations", tags=["operations"])
 
@@ -24,13 +32,13 @@ def onboarding(request: Request) -> Onboarding:
 
 
 Service = Annotated[Onboarding, Depends(onboarding)]
+Applicant = Annotated[Actor, Depends(require(Role.SUPPLIER, Role.PARTNER))]
+Reader = Annotated[Actor, Depends(require(Role.SUPPLIER, Role.PARTNER, Role.STAFF, Role.AGENCY, Role.INSPECTION))]
+Staff = Annotated[Actor, Depends(require(Role.STAFF))]
+Agency = Annotated[Actor, Depends(require(Role.AGENCY))]
+InspectionBodyActor = Annotated[Actor, Depends(require(Role.INSPECTION))]
+Operator = Annotated[Actor, Depends(require(Role.OPERATOR))]
 Reason = Annotated[str, Field(min_length=1, max_length=200)]
-
-
-class Application(SupplierApplication):
-    """The application form; complete profile (RC number and city, contact) required."""
-
-    submitted_by: str | None = Field(None, max_length=100, description="Onboarding partner applying for the SME")
 
 
 class DocumentDecision(BaseModel):
@@ -38,16 +46,12 @@ class DocumentDecision(BaseModel):
     note: str | None = Field(None, max_length=200)
 
 
-class DocumentsVerification(BaseModel):
-    reviewer: Annotated[str, Field(min_length=1, max_length=100)]
-
-
 class Endorsement(BaseModel):
-    agency: ExportAgency
+    agency: ExportAgency | None = Field(None, description="Optional: must be the agency the token names.")
 
 
 class InspectionReport(BaseModel):
-    body: InspectionBody
+    body: InspectionBody | None = Field(None, description="Optional: must be the inspection body the token names.")
     report_id: Annotated[str, Field(min_length=1, max_length=100)]
     passed: bool
     inspected_on: date
@@ -56,70 +60,81 @@ class InspectionReport(BaseModel):
 
 class Decision(BaseModel):
     decision: Literal["verified", "rejected"]
-    reason: Reason | None = Field(None, description="Required when rejecting")
+    reason: Reason | None = Field(None, description="Required when rejecting (400 without it)")
 
 
 class WithReason(BaseModel):
     reason: Reason
 
 
-@router.post("", status_code=201)
-async def submit_application(application: Application, service: Service) -> Supplier:
-    filed = SupplierApplication(profile=application.profile, documents=application.documents)
-    return await service.submit_application(filed, application.submitted_by)
+@router.post("", status_code=201, responses=responses(400, 409, *AUTH))
+async def submit_application(application: SupplierApplication, service: Service, actor: Applicant) -> Supplier:
+    """An SME applies for its own supplier id (the token's organisation); an onboarding partner on an SME's behalf
+    (recorded as `submitted_by`, from the token)."""
+    if actor.role is Role.PARTNER:
+        return await service.submit_application(application, actor.organisation, actor=actor)
+    return await service.submit_application(application, supplier_id=actor.supplier_id, actor=actor)
 
 
-@router.get("/{supplier_id}")
-async def get_supplier(supplier_id: str, service: Service) -> Supplier:
-    return await service.get(supplier_id)
+@router.get("/{supplier_id}", responses=responses(404, *AUTH))
+async def get_supplier(supplier_id: str, service: Service, actor: Reader) -> Supplier:
+    supplier = await service.get(supplier_id)
+    access.may_read(actor, supplier)
+    return supplier
 
 
-@router.post("/{supplier_id}/documents/{kind}/review")
-async def review_document(supplier_id: str, kind: DocumentKind, decision: DocumentDecision,
-                          service: Service) -> Supplier:
-    return await service.review_document(supplier_id, kind, decision.accepted, decision.note)
+@router.post("/{supplier_id}/documents/{kind}/review", responses=responses(404, 409, *AUTH))
+async def review_document(supplier_id: str, kind: DocumentKind, decision: DocumentDecision, service: Service,
+                          actor: Staff) -> Supplier:
+    return await service.review_document(supplier_id, kind, decision.accepted, decision.note, actor=actor)
 
 
-@router.post("/{supplier_id}/documents-verification")
-async def verify_documents(supplier_id: str, body: DocumentsVerification, service: Service) -> Supplier:
-    return await service.verify_documents(supplier_id, body.reviewer)
+@router.post("/{supplier_id}/documents-verification", responses=responses(404, 409, *AUTH))
+async def verify_documents(supplier_id: str, service: Service, actor: Staff) -> Supplier:
+    """The reviewer is the staff member of the token."""
+    return await service.verify_documents(supplier_id, actor.subject, actor=actor)
 
 
-@router.post("/{supplier_id}/endorsement")
-async def endorse(supplier_id: str, body: Endorsement, service: Service) -> Supplier:
-    return await service.endorse(supplier_id, body.agency)
+@router.post("/{supplier_id}/endorsement", responses=responses(400, 404, 409, *AUTH))
+async def endorse(supplier_id: str, service: Service, actor: Agency, body: Endorsement | None = None) -> Supplier:
+    agency = access.acting_as(actor, body and body.agency and body.agency.value, "endorse")
+    return await service.endorse(supplier_id, agency, actor=actor)
 
 
-@router.post("/{supplier_id}/inspection")
-async def record_inspection(supplier_id: str, report: InspectionReport, service: Service) -> Supplier:
-    return await service.record_inspection(supplier_id, report.body, report.report_id, report.passed,
-                                           report.inspected_on, report.reason)
+@router.post("/{supplier_id}/inspection", responses=responses(400, 404, 409, *AUTH))
+async def record_inspection(supplier_id: str, report: InspectionReport, service: Service,
+                            actor: InspectionBodyActor) -> Supplier:
+    body = access.acting_as(actor, report.body and report.body.value, "file a report")
+    return await service.record_inspection(supplier_id, body, report.report_id, report.passed,
+                                           report.inspected_on, report.reason, actor=actor)
 
 
-@router.post("/{supplier_id}/verification")
-async def record_decision(supplier_id: str, decision: Decision, service: Service) -> Supplier:
+@router.post("/{supplier_id}/verification", responses=responses(400, 404, 409, *AUTH))
+async def record_decision(supplier_id: str, decision: Decision, service: Service, actor: Staff) -> Supplier:
     if decision.decision == "verified":
-        return await service.verify(supplier_id)
-    return await service.reject(supplier_id, decision.reason or "not stated")
+        return await service.verify(supplier_id, actor=actor)
+    if not decision.reason:
+        raise MarketplaceError('a rejection needs its reason: send {"decision": "rejected", "reason": "..."}')
+    return await service.reject(supplier_id, decision.reason, actor=actor)
 
 
-@router.post("/{supplier_id}/rejection")
-async def reject(supplier_id: str, body: WithReason, service: Service) -> Supplier:
-    return await service.reject(supplier_id, body.reason)
+@router.post("/{supplier_id}/rejection", responses=responses(404, 409, *AUTH))
+async def reject(supplier_id: str, body: WithReason, service: Service, actor: Staff) -> Supplier:
+    return await service.reject(supplier_id, body.reason, actor=actor)
 
 
-@router.post("/{supplier_id}/suspension")
-async def suspend(supplier_id: str, body: WithReason, service: Service) -> Supplier:
-    return await service.suspend(supplier_id, body.reason)
+@router.post("/{supplier_id}/suspension", responses=responses(404, 409, *AUTH))
+async def suspend(supplier_id: str, body: WithReason, service: Service, actor: Staff) -> Supplier:
+    return await service.suspend(supplier_id, body.reason, actor=actor)
 
 
-@router.post("/{supplier_id}/reinstatement")
-async def reinstate(supplier_id: str, service: Service) -> Supplier:
-    return await service.reinstate(supplier_id)
+@router.post("/{supplier_id}/reinstatement", responses=responses(404, 409, *AUTH))
+async def reinstate(supplier_id: str, service: Service, actor: Staff) -> Supplier:
+    return await service.reinstate(supplier_id, actor=actor)
 
 
-@operations.post("/verification-expiry")
-async def expire_verifications(service: Service, now: datetime | None = None) -> dict:
+@operations.post("/verification-expiry", responses=responses(*AUTH))
+async def expire_verifications(service: Service, actor: Operator, now: datetime | None = None) -> dict:
     """Run the expiry now (it also runs periodically); `now` lets an operator look ahead, e.g. in a drill."""
     moment = now if now is None or now.tzinfo else now.replace(tzinfo=UTC)
-    return {"expired": await service.expire_verifications(moment)}
+    return {"expired": await service.expire_verifications(moment, actor=actor)}

@@ -22,8 +22,9 @@ from pydantic import ValidationError
 
 from services.onboarding.application import DocumentSubmission, SupplierApplication
 from services.onboarding.partner_store import PartnerStore
-from services.onboarding.partners import Partner
+from services.onboarding.partners import Partner, PartnerKind
 from services.onboarding.service import Onboarding
+from shared.actors import Actor, Role
 from shared.envelope import Envelope, PoisonEvent, decode
 from shared.envelope import summary as _summary
 from shared.errors import MarketplaceError, NotFound
@@ -154,15 +155,16 @@ class PartnerInbox(EventConsumer):
                     documents=[DocumentSubmission.model_validate(d.model_dump()) for d in data.documents])
             except ValidationError as error:
                 raise Rejected(RejectionReason.SCHEMA_INVALID, _summary(error)) from None
-            supplier = await service.submit_application(application, submitted_by=partner.partner_id)
+            supplier = await service.submit_application(application, submitted_by=partner.partner_id,
+                                                        actor=_actor(partner))
             return supplier.supplier_id
         if isinstance(data, PartnerEndorsement):
-            await service.endorse(data.supplier_id, agency=partner.organisation or partner.name)
+            await service.endorse(data.supplier_id, agency=partner.organisation or partner.name, actor=_actor(partner))
             return data.supplier_id
         if isinstance(data, PartnerInspectionReport):
             await service.record_inspection(data.supplier_id, body=partner.organisation or partner.name,
                                             report_id=data.report_id, passed=data.passed,
-                                            inspected_on=data.inspected_on, reason=data.reason)
+                                            inspected_on=data.inspected_on, reason=data.reason, actor=_actor(partner))
             return data.supplier_id
         raise Rejected(RejectionReason.TYPE_NOT_ALLOWED, f"{data.TYPE} is not partner input")
 
@@ -176,6 +178,17 @@ class PartnerInbox(EventConsumer):
         envelope = Envelope(receipt, SOURCE)
         await self.broker.publish(envelope.value(), topic=self.settings.topic(PartnerTopic.RECEIPTS),
                                   key=envelope.key, headers=envelope.headers())
+
+
+ROLE_OF_KIND = {PartnerKind.ONBOARDING_PARTNER: Role.PARTNER, PartnerKind.EXPORT_AGENCY: Role.AGENCY,
+                PartnerKind.INSPECTION_BODY: Role.INSPECTION}
+
+
+def _actor(partner: Partner) -> Actor:
+    """A registered partner system acting through the inbox: the partner id is the subject."""
+    organisation = partner.partner_id if partner.kind is PartnerKind.ONBOARDING_PARTNER else partner.organisation
+    return Actor(subject=f"partner:{partner.partner_id}", role=ROLE_OF_KIND[partner.kind],
+                 organisation=organisation or partner.name)
 
 
 class _Exhausted(Exception):

@@ -80,8 +80,10 @@ class Supplier(BaseModel):
         return self.model_copy(update={"version": self.version + 1, **changes})
 
     def _facts(self, now: datetime) -> dict:
+        # the contact person (name, e-mail, phone) stays in onboarding: supplier events go to every internal team
         return {"supplier_id": self.supplier_id, "sequence": self.version, "occurred_at": now,
-                "status": self.status, "verification_level": self.verification_level, "profile": self.profile,
+                "status": self.status, "verification_level": self.verification_level,
+                "profile": self.profile.model_copy(update={"contact": None}),
                 "valid_until": self.valid_until}
 
     def _require(self, attempted: str, *allowed: SupplierStatus) -> None:

@@ -30,6 +30,7 @@ from services.onboarding import partners as rules
 from services.onboarding.partner_store import PartnerStore
 from shared.envelope import EVENT_TYPES, Envelope
 from shared.envelope import summary as _summary
+from shared.http_errors import ErrorAnswer
 from shared.partners import PartnerEvent, Provenance
 from shared.settings import ServiceSettings
 
@@ -160,10 +161,10 @@ def gateway(request: Request) -> Gateway:
 
 
 @router.post("/partner-events", status_code=202, responses={
-    400: {"description": "unknown type, invalid JSON or schema"}, 401: {"description": "key, timestamp or signature"},
-    403: {"description": "type outside the partner's scopes"}, 409: {"description": "replayed request"},
-    413: {"description": "body over 64 KiB"}, 429: {"description": "over the partner's rate"},
-    503: {"description": "Kafka unavailable; resend"}})
+    status: {"model": ErrorAnswer, "description": description} for status, description in {
+        400: "unknown type, invalid JSON or schema", 401: "key, timestamp or signature",
+        403: "type outside the partner's scopes", 409: "replayed request", 413: "body over 64 KiB",
+        429: "over the partner's rate", 503: "Kafka unavailable; resend"}.items()})
 async def receive_partner_event(request: Request) -> JSONResponse:
     """Publish one partner event (see the module docstring for the headers and the signature)."""
     return await gateway(request).receive(request)

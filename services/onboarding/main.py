@@ -41,7 +41,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     partner_gateway = gateway.Gateway(runtime.broker, partners, runtime.settings)
     runtime.background.append(partner_gateway.forget_old_signatures)
     app = create_app(runtime, [api.router, api.operations, gateway.router],
-                     "Suppliers and their verification; partner input.")
+                     "Suppliers and their verification; partner input.", api.ERROR_STATUSES)
     app.state.onboarding = onboarding
     app.state.gateway = partner_gateway
     return app

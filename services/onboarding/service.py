@@ -13,14 +13,16 @@ from typing import Any, Protocol
 from services.onboarding import domain
 from services.onboarding.application import SupplierApplication
 from services.onboarding.domain import Supplier
+from shared.actors import Actor, system
 from shared.envelope import Envelope, Event
-from shared.errors import ConcurrentUpdate, MarketplaceError, NotFound
+from shared.errors import ConcurrentUpdate, Conflict, MarketplaceError, NotFound
 from shared.messaging import Relay
 from shared.suppliers import SupplierProfile
 from shared.telemetry import current_traceparent
 from shared.vocabulary import DocumentKind, ExportAgency, InspectionBody
 
 SOURCE = "/tijara/onboarding"
+SYSTEM = system("onboarding")
 log = logging.getLogger(__name__)
 
 
@@ -56,52 +58,58 @@ class Onboarding:
         self.relay = relay
 
     async def submit_application(self, application: SupplierApplication | SupplierProfile,
-                                 submitted_by: str | None = None, *, supplier_id: str | None = None) -> Supplier:
+                                 submitted_by: str | None = None, *, supplier_id: str | None = None,
+                                 actor: Actor | None = None) -> Supplier:
         """From the SME itself (submitted_by None) or from an onboarding partner on its behalf."""
         if isinstance(application, SupplierProfile):
             application = SupplierApplication(profile=application)
+        if supplier_id and await self.store.get(supplier_id):  # an SME account applies once for its supplier id
+            raise Conflict(f"supplier {supplier_id} has already applied", supplier_id=supplier_id)
         supplier_id = supplier_id or f"sup-{uuid.uuid4().hex[:12]}"
         supplier, events = domain.submit_application(supplier_id, application, submitted_by, datetime.now(UTC))
-        return await self._save(supplier, events)
+        return await self._save(supplier, events, actor)
 
     async def review_document(self, supplier_id: str, kind: DocumentKind, accepted: bool,
-                              note: str | None = None) -> Supplier:
+                              note: str | None = None, *, actor: Actor | None = None) -> Supplier:
         supplier = domain.review_document(await self.get(supplier_id), kind, accepted, note)
-        return await self._save(supplier, [])
+        return await self._save(supplier, [], actor)
 
-    async def verify_documents(self, supplier_id: str, reviewer: str) -> Supplier:
-        return await self._save(*domain.verify_documents(await self.get(supplier_id), reviewer, datetime.now(UTC)))
+    async def verify_documents(self, supplier_id: str, reviewer: str, *, actor: Actor | None = None) -> Supplier:
+        return await self._save(*domain.verify_documents(await self.get(supplier_id), reviewer, datetime.now(UTC)),
+                                actor)
 
-    async def endorse(self, supplier_id: str, agency: str) -> Supplier:
+    async def endorse(self, supplier_id: str, agency: str, *, actor: Actor | None = None) -> Supplier:
         supplier = await self.get(supplier_id)
-        return await self._save(*domain.endorse(supplier, _known(ExportAgency, agency), datetime.now(UTC)))
+        return await self._save(*domain.endorse(supplier, _known(ExportAgency, agency), datetime.now(UTC)), actor)
 
     async def record_inspection(self, supplier_id: str, body: str, report_id: str, passed: bool,
-                                inspected_on: date | datetime, reason: str | None = None) -> Supplier:
+                                inspected_on: date | datetime, reason: str | None = None, *,
+                                actor: Actor | None = None) -> Supplier:
         supplier = await self.get(supplier_id)
         return await self._save(*domain.record_inspection(
-            supplier, _known(InspectionBody, body), report_id, passed, _moment(inspected_on), reason, datetime.now(UTC)))
+            supplier, _known(InspectionBody, body), report_id, passed, _moment(inspected_on), reason,
+            datetime.now(UTC)), actor)
 
-    async def verify(self, supplier_id: str) -> Supplier:
-        return await self._save(*domain.verify(await self.get(supplier_id), datetime.now(UTC)))
+    async def verify(self, supplier_id: str, *, actor: Actor | None = None) -> Supplier:
+        return await self._save(*domain.verify(await self.get(supplier_id), datetime.now(UTC)), actor)
 
-    async def reject(self, supplier_id: str, reason: str) -> Supplier:
-        return await self._save(*domain.reject(await self.get(supplier_id), reason, datetime.now(UTC)))
+    async def reject(self, supplier_id: str, reason: str, *, actor: Actor | None = None) -> Supplier:
+        return await self._save(*domain.reject(await self.get(supplier_id), reason, datetime.now(UTC)), actor)
 
-    async def suspend(self, supplier_id: str, reason: str) -> Supplier:
-        return await self._save(*domain.suspend(await self.get(supplier_id), reason, datetime.now(UTC)))
+    async def suspend(self, supplier_id: str, reason: str, *, actor: Actor | None = None) -> Supplier:
+        return await self._save(*domain.suspend(await self.get(supplier_id), reason, datetime.now(UTC)), actor)
 
-    async def reinstate(self, supplier_id: str) -> Supplier:
-        return await self._save(*domain.reinstate(await self.get(supplier_id), datetime.now(UTC)))
+    async def reinstate(self, supplier_id: str, *, actor: Actor | None = None) -> Supplier:
+        return await self._save(*domain.reinstate(await self.get(supplier_id), datetime.now(UTC)), actor)
 
-    async def expire_verifications(self, now: datetime | None = None) -> list[str]:
+    async def expire_verifications(self, now: datetime | None = None, *, actor: Actor = SYSTEM) -> list[str]:
         """Every verified supplier whose verification ran out becomes expired (one write each). Safe to run
         concurrently with itself: a supplier changed meanwhile is skipped and caught by the next run."""
         now = now or datetime.now(UTC)
         expired = []
         for supplier in await self.store.due_for_expiry(now):
             try:
-                await self._save(*domain.expire(supplier, now))
+                await self._save(*domain.expire(supplier, now), actor)
             except ConcurrentUpdate:
                 log.info("supplier %s changed while expiring; next run decides", supplier.supplier_id)
                 continue
@@ -116,8 +124,10 @@ class Onboarding:
             raise NotFound(f"no supplier {supplier_id!r}", supplier_id=supplier_id)
         return supplier
 
-    async def _save(self, supplier: Supplier, events: list[Event]) -> Supplier:
+    async def _save(self, supplier: Supplier, events: list[Event], actor: Actor | None) -> Supplier:
+        """`actor` travels on every event of the change (None only for callers that predate it)."""
         traceparent = current_traceparent()
-        await self.store.save(supplier, [Envelope(e, SOURCE, traceparent=traceparent) for e in events])
+        stamped = [e.model_copy(update={"actor": actor}) for e in events]
+        await self.store.save(supplier, [Envelope(e, SOURCE, traceparent=traceparent) for e in stamped])
         self.relay.wake(self.store.suppliers, supplier.supplier_id)
         return supplier

@@ -15,8 +15,10 @@ from pydantic import PositiveInt
 from services.showcase.labels import SECTOR_LABELS
 from services.showcase.page import CountryPage, Filters, SupplierPage
 from services.showcase.service import Showcase
+from shared.errors import MarketplaceError, NotFound
 from shared.vocabulary import Certification, Incoterm, Region, Sector
 
+ERROR_STATUSES = {NotFound: 404, MarketplaceError: 400}
 router = APIRouter(tags=["country page"])
 templates = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(default=True),

@@ -26,7 +26,8 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime.on_stop.append(live.stop)
     showcase = Showcase(store, runtime.settings.page_cache_seconds)
     consumers.register(runtime.broker, showcase, runtime.settings)
-    app = create_app(runtime, [api.router], "The country page, built from the event stream alone.")
+    app = create_app(runtime, [api.router], "The country page, built from the event stream alone.",
+                     api.ERROR_STATUSES)
     app.state.showcase = showcase
     return app
 

@@ -61,7 +61,7 @@ class _ReplayConsumer(EventConsumer):
 async def replay_showcase(settings: ServiceSettings, progress: Progress | None = None,
                           settle_seconds: float = 3 * REFRESH_SECONDS) -> ReplayReport:
     started = time.monotonic()
-    client = connect(settings.mongodb_url)
+    client = connect(settings.mongodb_url, settings.mongodb_write_concern, settings.mongodb_read_concern)
     db = client[settings.database]
     kafka = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None,
                              enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=1000,

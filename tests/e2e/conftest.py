@@ -38,7 +38,9 @@ def marketplace(infrastructure, tmp_path_factory):
     """The four services as separate processes, as an operator runs them, each with its own database."""
     import uuid
 
-    market = Marketplace(infrastructure.kafka, infrastructure.mongodb, ports=e2e_ports(),
+    ports = e2e_ports()
+    issuer_port = 18104 + _OFFSET if _free(18104 + _OFFSET) else _ephemeral()
+    market = Marketplace(infrastructure.kafka, infrastructure.mongodb, ports=ports, issuer_port=issuer_port,
                          log_dir=tmp_path_factory.mktemp("service-logs"),
                          database_prefix=f"e2e_{uuid.uuid4().hex[:6]}",
                          extra_env={"OUTBOX_POLL_SECONDS": "0.5", "KAFKA_TOPIC_PREFIX": f"e2e-{uuid.uuid4().hex[:6]}."})

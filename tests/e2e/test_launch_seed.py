@@ -31,11 +31,12 @@ def test_launch_seeding_resumes_from_its_journal(marketplace, tmp_path):
     urls = {s: marketplace.url(s) for s in marketplace.ports}
     journal = tmp_path / "seed.jsonl"
     with pytest.raises(httpx.ConnectError):
-        asyncio.run(launch.seed(urls, journal, SCALE, client=lambda: httpx.AsyncClient(transport=_Unplugged(60))))
+        asyncio.run(launch.seed(urls, journal, marketplace.token, SCALE,
+                                client=lambda: httpx.AsyncClient(transport=_Unplugged(60))))
     first = [json.loads(line) for line in journal.read_text().splitlines()]
     assert 0 < len(first) < 60
 
-    summary = asyncio.run(launch.seed(urls, journal, SCALE))
+    summary = asyncio.run(launch.seed(urls, journal, marketplace.token, SCALE))
     assert summary["suppliers"] == 12 and summary["products"] == 30 and summary["inquiries"] == 40
     entries = [json.loads(line) for line in journal.read_text().splitlines()]
     assert len({(e["phase"], e["i"]) for e in entries}) == len(entries)  # no request recorded twice

@@ -21,19 +21,19 @@ def wait_for(check, timeout: float = TIMEOUT):
             time.sleep(0.3)
 
 
-def post_until(url: str, body: dict, status: int) -> httpx.Response:
+def post_until(url: str, body: dict, status: int, headers: dict | None = None) -> httpx.Response:
     """POST until the expected status: the next service learns of a change through Kafka, a moment later."""
 
     def attempt():
-        response = httpx.post(url, json=body, timeout=10)
+        response = httpx.post(url, json=body, timeout=10, headers=headers)
         assert response.status_code == status, response.text
         return response
 
     return wait_for(attempt)
 
 
-def apply(onboarding: str, supplier_id: str, step: str, body: dict | None = None) -> dict:
-    response = httpx.post(f"{onboarding}/suppliers/{supplier_id}/{step}", json=body, timeout=10)
+def apply(onboarding: str, supplier_id: str, step: str, body: dict | None, headers: dict) -> dict:
+    response = httpx.post(f"{onboarding}/suppliers/{supplier_id}/{step}", json=body, timeout=10, headers=headers)
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -41,22 +41,28 @@ def apply(onboarding: str, supplier_id: str, step: str, body: dict | None = None
 def test_the_whole_workflow_from_application_to_the_country_page_and_back(marketplace):
     onboarding, catalogue = marketplace.url("onboarding"), marketplace.url("catalogue")
     inquiries, showcase = marketplace.url("inquiries"), marketplace.url("showcase")
+    staff = marketplace.auth("staff")
 
     profile = factories.profile(trade_name="Sardines de Safi", region="Marrakech-Safi", city="Safi",
                                 sectors=["seafood"]).model_dump(mode="json")
     created = httpx.post(f"{onboarding}/suppliers", json={
-        "profile": profile, "documents": factories.documents("ONSSA approval"), "submitted_by": "clementia"})
+        "profile": profile, "documents": factories.documents("ONSSA approval")},
+        headers=marketplace.auth("partner:clementia"))
     assert created.status_code == 201, created.text
     supplier_id = created.json()["supplier_id"]
+    assert created.json()["submitted_by"] == "clementia"
+    owner = marketplace.auth(f"supplier:{supplier_id}")
     pending = httpx.post(f"{onboarding}/suppliers", json={
         "profile": factories.profile(trade_name="Dattes du Tafilalet").model_dump(mode="json"),
-        "documents": factories.documents()}).json()
-    apply(onboarding, supplier_id, "documents-verification", {"reviewer": "clementia-kyc"})
-    apply(onboarding, supplier_id, "endorsement", {"agency": "ASMEX"})
+        "documents": factories.documents()}, headers=marketplace.auth("supplier:sup-dattes-tafilalet")).json()
+    assert pending["supplier_id"] == "sup-dattes-tafilalet"
+    apply(onboarding, supplier_id, "documents-verification", None, staff)
+    apply(onboarding, supplier_id, "endorsement", {"agency": "ASMEX"}, marketplace.auth("agency:ASMEX"))
     inspected_on = (datetime.now(UTC) - timedelta(days=5)).date().isoformat()
     apply(onboarding, supplier_id, "inspection", {"body": "Bureau Veritas", "report_id": "BV-MA-7781",
-                                                  "passed": True, "inspected_on": inspected_on})
-    assert apply(onboarding, supplier_id, "verification", {"decision": "verified"})["status"] == "verified"
+                                                  "passed": True, "inspected_on": inspected_on},
+          marketplace.auth("inspection:Bureau Veritas"))
+    assert apply(onboarding, supplier_id, "verification", {"decision": "verified"}, staff)["status"] == "verified"
 
     listing = factories.listing(title={"en": "Canned sardines in olive oil, 125 g", "fr": "Sardines à l'huile"},
                                 category="seafood", hs_code="160413", moq=500, moq_unit="carton",
@@ -64,8 +70,10 @@ def test_the_whole_workflow_from_application_to_the_country_page_and_back(market
                                              {"min_quantity": 2000, "unit_price": "21.50"}],
                                 certifications=["ONSSA", "halal"], port_of_loading="Safi",
                                 origin_region="Marrakech-Safi").model_dump(mode="json")
-    product = post_until(f"{catalogue}/products", {"supplier_id": supplier_id, "listing": listing}, 201).json()
-    refused = post_until(f"{catalogue}/products", {"supplier_id": pending["supplier_id"], "listing": listing}, 409)
+    product = post_until(f"{catalogue}/products", {"supplier_id": supplier_id, "listing": listing}, 201,
+                         owner).json()
+    refused = post_until(f"{catalogue}/products", {"supplier_id": pending["supplier_id"], "listing": listing}, 409,
+                         marketplace.auth(f"supplier:{pending['supplier_id']}"))
     assert "only verified suppliers can list" in refused.json()["message"]
 
     inquiry = post_until(f"{inquiries}/inquiries", {
@@ -75,7 +83,7 @@ def test_the_whole_workflow_from_application_to_the_country_page_and_back(market
         "message": "Please quote CIF Port Newark for 1,000 cartons."}, 201).json()
     assert inquiry["supplier_id"] == supplier_id
     answered = httpx.post(f"{inquiries}/inquiries/{inquiry['inquiry_id']}/response",
-                          json={"message": "1,000 cartons at 23.20 USD CIF Newark, 4 weeks."})
+                          json={"message": "1,000 cartons at 23.20 USD CIF Newark, 4 weeks."}, headers=owner)
     assert answered.status_code == 200
 
     def page_shows_everything():
@@ -97,7 +105,7 @@ def test_the_whole_workflow_from_application_to_the_country_page_and_back(market
     assert profile_page.status_code == 200 and "100%" in profile_page.text
     assert httpx.get(f"{showcase}/", follow_redirects=True).url.path == "/countries/ma"
 
-    apply(onboarding, supplier_id, "suspension", {"reason": "ONSSA approval under review"})
+    apply(onboarding, supplier_id, "suspension", {"reason": "ONSSA approval under review"}, staff)
 
     def delisted_and_gone():
         assert httpx.get(f"{catalogue}/products/{product['product_id']}").json()["status"] == "delisted"
@@ -105,8 +113,8 @@ def test_the_whole_workflow_from_application_to_the_country_page_and_back(market
         assert page["headline"]["verified_suppliers"] == 0 and page["products"]["items"] == []
 
     wait_for(delisted_and_gone)
-    apply(onboarding, supplier_id, "reinstatement")
-    post_until(f"{catalogue}/products/{product['product_id']}/relisting", {}, 200)
+    apply(onboarding, supplier_id, "reinstatement", None, staff)
+    post_until(f"{catalogue}/products/{product['product_id']}/relisting", {}, 200, owner)
 
     def back_on_the_page():
         page = httpx.get(f"{showcase}/api/countries/ma", timeout=10).json()
@@ -119,5 +127,5 @@ def test_every_service_reports_health_and_readiness(marketplace):
     for service in marketplace.ports:
         assert httpx.get(f"{marketplace.url(service)}/healthz").json()["status"] == "ok"
         ready = httpx.get(f"{marketplace.url(service)}/readyz").json()
-        assert ready == {"ready": True, "checks": {"mongodb": True, "kafka": True}}
+        assert ready == {"ready": True, "checks": {"mongodb": True, "kafka": True, "partitions": True}}
         assert "tijara_" in httpx.get(f"{marketplace.url(service)}/metrics/").text

@@ -13,7 +13,7 @@ SCALE = demo.Scale(suppliers=14, products=30, inquiries=40, rejected=3, pending=
 
 def test_seeding_builds_a_consistent_country_page(marketplace):
     urls = {s: marketplace.url(s) for s in marketplace.ports}
-    summary = asyncio.run(demo.seed(urls, SCALE, show=False))
+    summary = asyncio.run(demo.seed(urls, marketplace.token, SCALE, show=False))
     assert summary["suppliers"] == 14 and summary["rejected"] == 3 and summary["pending"] == 3
     assert summary["products"] == 30 and summary["inquiries"] == 40 and summary["reinstated"] == 1
 

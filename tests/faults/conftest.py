@@ -10,7 +10,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
@@ -68,7 +68,7 @@ async def market_on_three_brokers(infrastructure, tmp_path_factory):
 async def _marketplace(kafka: str, mongodb: str, tmp_path_factory, **env: str) -> AsyncIterator[Marketplace]:
     run = uuid.uuid4().hex[:6]
     market = Marketplace(
-        kafka, mongodb, ports=dict(FAULT_PORTS),
+        kafka, mongodb, ports=dict(FAULT_PORTS), issuer_port=18154 + _OFFSET,
         log_dir=tmp_path_factory.mktemp(f"faults-{run}"), database_prefix=f"faults_{run}",
         extra_env={"KAFKA_TOPIC_PREFIX": f"faults-{run}.", "OUTBOX_POLL_SECONDS": "1.0", "LOG_LEVEL": "WARNING",
                    "CONSUMER_BACKOFF_SECONDS": "0.05", **env},
@@ -111,8 +111,9 @@ class OnboardingLoad:
     """Suppliers applying and being verified over HTTP, steadily, through onboarding's outbox; rides out restarts
     (a request cut by a kill is sent again; 409 on the same ICE means the first one landed)."""
 
-    def __init__(self, url: str, suppliers: int = 100, per_second: float = 15) -> None:
+    def __init__(self, url: str, token: Callable[[str], str], suppliers: int = 100, per_second: float = 15) -> None:
         self.url = url
+        self.headers = {role: {"Authorization": f"Bearer {token(role)}"} for role in ("partner:clementia", "staff")}
         self.suppliers = suppliers
         self.pause = 1 / per_second
         self.ices: list[str] = []
@@ -128,10 +129,10 @@ class OnboardingLoad:
         self._stop.set()
         self._thread.join(30)
 
-    def _post(self, client: httpx.Client, path: str, body: dict) -> httpx.Response | None:
+    def _post(self, client: httpx.Client, path: str, body: dict, role: str) -> httpx.Response | None:
         while not self._stop.is_set():
             try:
-                return client.post(f"{self.url}{path}", json=body)
+                return client.post(f"{self.url}{path}", json=body, headers=self.headers[role])
             except httpx.HTTPError:
                 time.sleep(0.2)
         return None
@@ -142,12 +143,11 @@ class OnboardingLoad:
                 ice = f"{random.randrange(10**14, 10**15)}"
                 self.ices.append(ice)
                 profile = factories.profile(ice=ice).model_dump(mode="json")
-                created = self._post(client, "/suppliers", {"profile": profile, "submitted_by": "clementia",
-                                                            "documents": factories.documents()})
+                created = self._post(client, "/suppliers", {"profile": profile, "documents": factories.documents()},
+                                     "partner:clementia")
                 if created is not None and created.status_code == 201:
                     self.acknowledged += 1
                     supplier_id = created.json()["supplier_id"]
-                    if self._post(client, f"/suppliers/{supplier_id}/documents-verification",
-                                  {"reviewer": "clementia-kyc"}):
+                    if self._post(client, f"/suppliers/{supplier_id}/documents-verification", {}, "staff"):
                         self.acknowledged += 1
                 time.sleep(self.pause)

@@ -55,7 +55,7 @@ async def test_one_of_three_brokers_killed_mid_stream_loses_and_doubles_nothing(
     victim = leaders.most_common(1)[0][0]
     world = World.generate(f"rf{market.run_id}", 2000, seed=13)
     during, after = world.envelopes[:1400], world.envelopes[1400:]
-    with OnboardingLoad(market.url("onboarding"), suppliers=80, per_second=5) as load:
+    with OnboardingLoad(market.url("onboarding"), market.token, suppliers=80, per_second=5) as load:
         async with Publisher(market.kafka, prefix(market)) as publisher:
             flow = asyncio.create_task(publisher.send(during, per_second=100, chunk=20))
             await asyncio.sleep(4)  # mid-stream

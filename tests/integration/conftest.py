@@ -4,7 +4,7 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def settings_for(infrastructure, unique):
+def settings_for(infrastructure, unique, issuer):
     """Settings of a service on the real servers, with its own database and consumer group for this test."""
 
     def make(settings_class):
@@ -12,7 +12,8 @@ def settings_for(infrastructure, unique):
             kafka_bootstrap_servers=infrastructure.kafka, mongodb_url=infrastructure.mongodb,
             mongodb_database=f"it_{unique}_{settings_class().service_name}",
             consumer_group_id=f"it.{unique}.{settings_class().service_name}", outbox_poll_seconds=0.5,
-            consumer_backoff_seconds=0.05, consumer_max_attempts=3,
+            consumer_backoff_seconds=0.05, consumer_max_attempts=3, oidc_issuer=issuer.url,
+            inquiry_rate_limit="100000/minute",  # tests poll POST /inquiries until the product is known
         )
 
     return make

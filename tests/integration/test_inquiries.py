@@ -1,5 +1,7 @@
 """inquiries on real Kafka and FerretDB: only listed products can be asked about."""
 
+import json
+
 from services.inquiries.main import Settings, build
 from shared.envelope import Envelope
 from tests import factories
@@ -44,8 +46,9 @@ async def test_bad_email_and_country_get_a_readable_422(settings_for):
         assert "contact_email" in message and "buyer_country" in message
 
 
-async def test_supplier_answers_then_closes_and_events_follow(infrastructure, settings_for, unique):
+async def test_supplier_answers_then_closes_and_events_follow(infrastructure, settings_for, unique, issuer):
     product_id, supplier_id = f"prd-{unique}", f"sup-{unique}"
+    owner = issuer.auth(f"supplier:{supplier_id}")
     async with serving(build(settings_for(Settings))) as http:
         await publish(infrastructure.kafka, Envelope(factories.product_listed(product_id, supplier_id), "/test"),
                       Envelope(factories.supplier_verified(supplier_id), "/test"))
@@ -60,15 +63,36 @@ async def test_supplier_answers_then_closes_and_events_follow(infrastructure, se
         direct = await eventually(lambda: received({**ask(None), "supplier_id": supplier_id}))
         assert direct["supplier_id"] == supplier_id
         answered = await http.post(f"/inquiries/{inquiry['inquiry_id']}/response",
-                                   json={"message": "20 rugs ship in 6 weeks, FOB Casablanca."})
+                                   json={"message": "20 rugs ship in 6 weeks, FOB Casablanca."}, headers=owner)
         assert answered.status_code == 200 and answered.json()["status"] == "responded"
-        again = await http.post(f"/inquiries/{inquiry['inquiry_id']}/response", json={"message": "again"})
+        again = await http.post(f"/inquiries/{inquiry['inquiry_id']}/response", json={"message": "again"},
+                                headers=owner)
         assert again.status_code == 409 and again.json()["current_state"] == "responded"
-        closed = await http.post(f"/inquiries/{inquiry['inquiry_id']}/closing", json={"reason": "ordered"})
+        closed = await http.post(f"/inquiries/{inquiry['inquiry_id']}/closing", json={"reason": "ordered"},
+                                 headers=owner)
         assert closed.json()["status"] == "closed"
         for verb in ("received", "responded", "closed"):
             await read_until(infrastructure.kafka, "inquiries.inquiries",
                              lambda r: r.key == inquiry["inquiry_id"].encode()
                              and header(r, "ce_type") == f"ma.tijara.inquiry.{verb}.v1")
-        mine = (await http.get("/inquiries", params={"supplier_id": supplier_id})).json()
+        mine = (await http.get("/inquiries", params={"supplier_id": supplier_id}, headers=owner)).json()
         assert {i["inquiry_id"] for i in mine} == {inquiry["inquiry_id"], direct["inquiry_id"]}
+        record = await read_until(infrastructure.kafka, "inquiries.inquiries",
+                                  lambda r: r.key == inquiry["inquiry_id"].encode()
+                                  and header(r, "ce_type") == "ma.tijara.inquiry.received.v1")
+        received_event = json.loads(record.value)
+        assert received_event["actor"] == {"subject": "buyer", "role": "buyer", "organisation": "Hudson Home & Decor"}
+        assert "buying@hudson.example.com" not in record.value.decode()  # the buyer's contact stays in inquiries
+
+
+async def test_buyers_are_rate_limited_per_client_and_the_honeypot_refuses(settings_for) -> None:
+    settings = settings_for(Settings)
+    settings.inquiry_rate_limit = "3/minute"
+    async with serving(build(settings)) as http:
+        bot = await http.post("/inquiries", json={**ask("prd-x"), "website": "http://spam.example"})
+        assert bot.status_code == 400 and "automated" in bot.json()["message"]
+        answers = [await http.post("/inquiries", json=ask("prd-x")) for _ in range(3)]
+        assert [a.status_code for a in answers] == [404, 404, 429]
+        assert answers[-1].json()["error"] == "too many requests" and int(answers[-1].headers["Retry-After"]) >= 1
+        huge = await http.post("/inquiries", json={**ask("prd-x"), "message": "x" * 300_000})
+        assert huge.status_code == 413 and huge.json()["error"] == "body too large"

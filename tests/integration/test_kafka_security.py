@@ -18,7 +18,7 @@ from deploy.local import kafka_security, stack
 from services.showcase.main import Settings, build
 from shared.envelope import Envelope
 from shared.messaging import OutboxRelay, make_broker
-from shared.mongo import outbox_entry
+from shared.mongo import outbox_entry, with_outbox
 from tests import factories
 from tests.integration.helpers import eventually, serving
 
@@ -53,7 +53,7 @@ async def test_relay_publishes_and_showcase_consumes_over_the_secured_listener(s
     event = Envelope(factories.supplier_verified(supplier), "/tijara/onboarding")
     client = AsyncMongoClient(infrastructure.mongodb)
     outbox = client[f"sec_{unique}_onboarding"]["suppliers"]
-    await outbox.insert_one({"_id": supplier, "outbox": [outbox_entry(event)]})
+    await outbox.insert_one(with_outbox({"_id": supplier}, [outbox_entry(event)]))
     async with serving(build(settings)) as http:  # topics created and subscribers started over `kind`
         producer = make_broker(settings.kafka_bootstrap_servers, "sec-test-relay", settings.kafka_security())
         await producer.start()

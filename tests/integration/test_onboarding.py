@@ -12,25 +12,26 @@ from tests.integration.helpers import header, read_until, serving
 
 
 def application(**overrides) -> dict:
-    return {"profile": profile(**overrides).model_dump(mode="json"), "documents": documents(),
-            "submitted_by": "clementia"}
+    return {"profile": profile(**overrides).model_dump(mode="json"), "documents": documents()}
 
 
-async def test_every_verification_step_publishes_its_event_with_the_level(infrastructure, settings_for) -> None:
+async def test_every_verification_step_publishes_its_event_with_the_level(infrastructure, settings_for,
+                                                                           issuer) -> None:
     async with serving(build(settings_for(Settings))) as http:
-        created = await http.post("/suppliers", json=application())
+        created = await http.post("/suppliers", json=application(), headers=issuer.auth("partner:clementia"))
         assert created.status_code == 201, created.text
         supplier_id = created.json()["supplier_id"]
         inspected_on = (datetime.now(UTC) - timedelta(days=3)).date().isoformat()
-        steps = [("documents-verification", {"reviewer": "clementia-kyc"}, "documents-verified", "documents"),
-                 ("endorsement", {"agency": "AMDIE"}, "endorsed", "endorsed"),
+        staff = "staff"
+        steps = [("documents-verification", None, staff, "documents-verified", "documents"),
+                 ("endorsement", {"agency": "AMDIE"}, "agency:AMDIE", "endorsed", "endorsed"),
                  ("inspection", {"body": "TÜV Rheinland", "report_id": "TUV-MA-2026-031", "passed": True,
-                                 "inspected_on": inspected_on}, "inspected", "inspected"),
-                 ("verification", {"decision": "verified"}, "verified", "inspected"),
-                 ("suspension", {"reason": "complaint under review"}, "suspended", "inspected"),
-                 ("reinstatement", None, "verified", "inspected")]
-        for path, body, status, level in steps:
-            answer = await http.post(f"/suppliers/{supplier_id}/{path}", json=body)
+                                 "inspected_on": inspected_on}, "inspection:TÜV Rheinland", "inspected", "inspected"),
+                 ("verification", {"decision": "verified"}, staff, "verified", "inspected"),
+                 ("suspension", {"reason": "complaint under review"}, staff, "suspended", "inspected"),
+                 ("reinstatement", None, staff, "verified", "inspected")]
+        for path, body, role, status, level in steps:
+            answer = await http.post(f"/suppliers/{supplier_id}/{path}", json=body, headers=issuer.auth(role))
             assert answer.status_code == 200, answer.text
             assert (answer.json()["status"], answer.json()["verification_level"]) == (status, level)
 
@@ -42,35 +43,47 @@ async def test_every_verification_step_publishes_its_event_with_the_level(infras
                                       and header(r, "ce_type") == f"ma.tijara.supplier.{verb}.v1")
             data = json.loads(record.value)
             assert data["sequence"] == sequence and data["profile"]["rc_city"] == "Agadir"
+            assert data["profile"]["contact"] is None  # personal data stays in onboarding
+            assert data["actor"]["role"] == ["partner", "staff", "agency", "inspection", "staff", "staff",
+                                             "staff"][sequence - 1]
+        assert data["actor"] == {"subject": "staff-user", "role": "staff", "organisation": None}
         assert header(record, "ce_source") == "/tijara/onboarding" and header(record, "traceparent")
 
-        again = await http.post(f"/suppliers/{supplier_id}/endorsement", json={"agency": "ASMEX"})
+        again = await http.post(f"/suppliers/{supplier_id}/endorsement", json={"agency": "ASMEX"},
+                                headers=issuer.auth("agency:ASMEX"))
         assert again.status_code == 409 and again.json()["current_state"] == "verified"
         assert "cannot be endorsed" in again.json()["message"]
 
 
-async def test_rejection_at_any_step_and_missing_onssa_approval(settings_for) -> None:
+async def test_rejection_at_any_step_and_missing_onssa_approval(settings_for, issuer) -> None:
+    staff = issuer.auth("staff")
     async with serving(build(settings_for(Settings))) as http:
-        food = (await http.post("/suppliers", json=application(sectors=["seafood"]))).json()["supplier_id"]
-        refused = await http.post(f"/suppliers/{food}/documents-verification", json={"reviewer": "kyc"})
+        food = (await http.post("/suppliers", json=application(sectors=["seafood"]),
+                                headers=issuer.auth("partner:clementia"))).json()["supplier_id"]
+        refused = await http.post(f"/suppliers/{food}/documents-verification", headers=staff)
         assert refused.status_code == 409 and refused.json()["missing_documents"] == ["ONSSA approval"]
-        rejected = await http.post(f"/suppliers/{food}/rejection", json={"reason": "no ONSSA approval"})
+        unexplained = await http.post(f"/suppliers/{food}/verification", json={"decision": "rejected"}, headers=staff)
+        assert unexplained.status_code == 400 and "reason" in unexplained.json()["message"]
+        rejected = await http.post(f"/suppliers/{food}/rejection", json={"reason": "no ONSSA approval"},
+                                   headers=staff)
         assert rejected.json()["status"] == "rejected" and rejected.json()["rejection_reason"] == "no ONSSA approval"
 
 
-async def test_verification_expiry_runs_on_the_operator_endpoint(infrastructure, settings_for) -> None:
+async def test_verification_expiry_runs_on_the_operator_endpoint(infrastructure, settings_for, issuer) -> None:
+    staff, operator = issuer.auth("staff"), issuer.auth("operator")
     async with serving(build(settings_for(Settings))) as http:
-        supplier_id = (await http.post("/suppliers", json=application())).json()["supplier_id"]
-        await http.post(f"/suppliers/{supplier_id}/documents-verification", json={"reviewer": "kyc"})
-        await http.post(f"/suppliers/{supplier_id}/verification", json={"decision": "verified"})
-        soon = await http.post("/operations/verification-expiry")
+        supplier_id = (await http.post("/suppliers", json=application(),
+                                       headers=issuer.auth("partner:clementia"))).json()["supplier_id"]
+        await http.post(f"/suppliers/{supplier_id}/documents-verification", headers=staff)
+        await http.post(f"/suppliers/{supplier_id}/verification", json={"decision": "verified"}, headers=staff)
+        soon = await http.post("/operations/verification-expiry", headers=operator)
         assert supplier_id not in soon.json()["expired"]
         later = (datetime.now(UTC) + timedelta(days=366)).isoformat()
-        expired = await http.post("/operations/verification-expiry", params={"now": later})
+        expired = await http.post("/operations/verification-expiry", params={"now": later}, headers=operator)
         assert supplier_id in expired.json()["expired"]
-        assert (await http.get(f"/suppliers/{supplier_id}")).json()["status"] == "expired"
-        assert supplier_id not in (await http.post("/operations/verification-expiry",
-                                                   params={"now": later})).json()["expired"]
+        assert (await http.get(f"/suppliers/{supplier_id}", headers=staff)).json()["status"] == "expired"
+        assert supplier_id not in (await http.post("/operations/verification-expiry", params={"now": later},
+                                                   headers=operator)).json()["expired"]
         await read_until(infrastructure.kafka, "onboarding.suppliers",
                          lambda r: r.key == supplier_id.encode()
                          and header(r, "ce_type") == "ma.tijara.supplier.verification-expired.v1")
@@ -93,26 +106,35 @@ async def test_partner_facing_methods_take_plain_values(settings_for) -> None:
             await onboarding.endorse(supplier.supplier_id, agency="Chamber of Commerce")
             raise AssertionError("an unknown agency is refused")
         except MarketplaceError as error:
-            assert error.status == 400 and "AMDIE" in error.message
+            assert type(error) is MarketplaceError and "AMDIE" in error.message
 
 
-async def test_invalid_application_gets_a_readable_422(settings_for) -> None:
+async def test_invalid_application_gets_a_readable_422_and_malformed_json_a_400(settings_for, issuer) -> None:
+    partner = issuer.auth("partner:clementia")
     async with serving(build(settings_for(Settings))) as http:
         response = await http.post("/suppliers", json={"profile": {**profile().model_dump(mode="json"),
-                                                                   "ice": "12-34"}})
+                                                                   "ice": "12-34"}}, headers=partner)
         assert response.status_code == 422
         assert "body.profile.ice" in response.json()["message"]
+        for content_type in ("application/json", "text/plain"):
+            broken = await http.post("/suppliers", content=b'{"profile": ',
+                                     headers={**partner, "Content-Type": content_type})
+            assert broken.status_code == 400 and broken.json()["error"] == "malformed JSON", broken.text
+        unknown = await http.get("/no-such-route")
+        assert unknown.status_code == 404 and set(unknown.json()) == {"error", "message"}
 
 
-async def test_same_ice_twice_is_a_conflict(settings_for) -> None:
+async def test_same_ice_twice_is_a_conflict(settings_for, issuer) -> None:
+    partner = issuer.auth("partner:clementia")
     async with serving(build(settings_for(Settings))) as http:
         body = application()
-        assert (await http.post("/suppliers", json=body)).status_code == 201
-        second = await http.post("/suppliers", json=body)
+        assert (await http.post("/suppliers", json=body, headers=partner)).status_code == 201
+        second = await http.post("/suppliers", json=body, headers=partner)
         assert second.status_code == 409 and "already registered" in second.json()["message"]
 
 
-async def test_event_left_in_the_outbox_by_a_crash_is_published_on_restart(infrastructure, settings_for) -> None:
+async def test_event_left_in_the_outbox_by_a_crash_is_published_on_restart(infrastructure, settings_for,
+                                                                           issuer) -> None:
     """The write lands with its pending event; the process dies before publishing; the next start sends it."""
     settings = settings_for(Settings)
     app = build(settings)
@@ -121,6 +143,7 @@ async def test_event_left_in_the_outbox_by_a_crash_is_published_on_restart(infra
     relay.wake = lambda *args: None
     async with serving(app) as http:
         body = application()
-        supplier_id = (await http.post("/suppliers", json=body)).json()["supplier_id"]
+        supplier_id = (await http.post("/suppliers", json=body,
+                                       headers=issuer.auth("partner:clementia"))).json()["supplier_id"]
     async with serving(build(settings)):
         await read_until(infrastructure.kafka, "onboarding.suppliers", lambda r: r.key == supplier_id.encode())

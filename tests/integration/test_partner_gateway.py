@@ -172,7 +172,7 @@ class _Commands(monitoring.CommandListener):
 
 async def test_mongodb_operators_in_any_field_are_refused_and_never_stored(gateway_settings, monkeypatch) -> None:
     commands = _Commands()
-    monkeypatch.setattr(runtime_module, "connect", lambda url: AsyncMongoClient(
+    monkeypatch.setattr(runtime_module, "connect", lambda url, *concerns: AsyncMongoClient(
         url, tz_aware=True, serverSelectionTimeoutMS=5000, event_listeners=[commands]))
     app = build(gateway_settings)
     async with serving(app) as http:

@@ -55,7 +55,7 @@ async def send(kafka: str, prefix: str, topic: str, partner: str, ce_type: str, 
     return headers["ce_id"]
 
 
-async def test_partner_events_are_applied_and_acknowledged(infrastructure, partner_settings) -> None:
+async def test_partner_events_are_applied_and_acknowledged(infrastructure, partner_settings, issuer) -> None:
     kafka, prefix = infrastructure.kafka, partner_settings.kafka_topic_prefix
     app = build(partner_settings)
     async with serving(app) as http:
@@ -68,7 +68,7 @@ async def test_partner_events_are_applied_and_acknowledged(infrastructure, partn
         accepted = await receipt(kafka, prefix, "clementia", event_id)
         assert accepted["outcome"] == "accepted" and accepted["event_type"] == APPLICATION
         supplier_id = accepted["supplier_id"]
-        supplier = (await http.get(f"/suppliers/{supplier_id}")).json()
+        supplier = (await http.get(f"/suppliers/{supplier_id}", headers=issuer.auth("staff"))).json()
         assert supplier["submitted_by"] == "clementia"
         await read_until(kafka, f"{prefix}onboarding.suppliers",
                          lambda r: r.key == supplier_id.encode()
@@ -85,7 +85,7 @@ async def test_partner_events_are_applied_and_acknowledged(infrastructure, partn
         answer = await receipt(kafka, prefix, "sgs", inspected)
         assert answer["outcome"] == "accepted", answer
         assert answer["supplier_id"] == supplier_id
-        supplier = (await http.get(f"/suppliers/{supplier_id}")).json()
+        supplier = (await http.get(f"/suppliers/{supplier_id}", headers=issuer.auth("staff"))).json()
         assert supplier["status"] == "inspected" and supplier["endorsed_by"] == "AMDIE", supplier
         assert supplier["inspection"]["body"] == "SGS" and supplier["inspection"]["report_id"].startswith("rep-")
 

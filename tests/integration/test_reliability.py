@@ -97,7 +97,11 @@ async def test_transient_failures_retry_with_backoff_then_dead_letter_with_attem
         topic = f"{prefix}onboarding.suppliers"
         ok = Envelope(factories.supplier_submitted(f"sup-{unique}-ok"), "/test")
         bad = Envelope(factories.supplier_submitted(f"sup-{unique}-bad"), "/test")
-        await EventConsumer(broker, "it.retry", {ok.type: flaky}, 3, 0.05).consume([_record(topic, ok)])
+        outcome = {"group": f"it.retry.{unique}", "type": ok.type}
+        await EventConsumer(broker, outcome["group"], {ok.type: flaky}, 3, 0.05).consume([_record(topic, ok)])
+        counted = {o: REGISTRY.get_sample_value("tijara_events_consumed_total", outcome | {"outcome": o})
+                   for o in ("retried", "applied")}
+        assert counted == {"retried": 2, "applied": 1}
         assert len(calls) == 3 and calls[2] - calls[1] >= 2 * (calls[1] - calls[0]) * 0.8  # exponential backoff
         await EventConsumer(broker, "it.retry", {bad.type: broken}, 3, 0.01).consume([_record(topic, bad, 1)])
         dead = await read_until(infrastructure.kafka, f"{topic}.dlq", lambda r: header(r, "ce_id") == bad.id)

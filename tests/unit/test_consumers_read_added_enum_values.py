@@ -71,7 +71,7 @@ def record(ce_type: str, data: dict, offset: int) -> ConsumerRecord:
 async def test_every_event_with_enum_values_added_is_applied_without_a_dead_letter(build) -> None:
     consumer, applied = build()
     dead_letters = DeadLetters()
-    consumer.broker = dead_letters  # type: ignore[assignment]
+    consumer.broker = consumer.dead_letters.broker = dead_letters  # type: ignore[assignment]
     read_types = sorted(t for t in consumer.readers if t in SCHEMAS and not t.endswith("listed.v1"))
     assert read_types, "the consumer reads nothing?"
     for offset, ce_type in enumerate(read_types):
@@ -86,7 +86,7 @@ async def test_every_event_with_enum_values_added_is_applied_without_a_dead_lett
 async def test_an_event_missing_what_the_reader_needs_is_still_dead_lettered(build) -> None:
     consumer, applied = build()
     dead_letters = DeadLetters()
-    consumer.broker = dead_letters  # type: ignore[assignment]
+    consumer.broker = consumer.dead_letters.broker = dead_letters  # type: ignore[assignment]
     ce_type = "ma.tijara.supplier.verified.v1" if "ma.tijara.supplier.verified.v1" in consumer.readers else ""
     ce_type = ce_type or "ma.tijara.product.listed.v2"
     data = samples.full(SCHEMAS[ce_type])

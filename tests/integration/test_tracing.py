@@ -1,0 +1,76 @@
+"""One trace from an HTTP request on onboarding to showcase's projection write, through the outbox, the relay,
+Kafka, catalogue's consumer and its own outbox and relay, and showcase's consumer (spans kept in memory)."""
+
+from __future__ import annotations
+
+import pytest
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from services.catalogue.main import Settings as CatalogueSettings
+from services.catalogue.main import build as build_catalogue
+from services.onboarding.main import Settings as OnboardingSettings
+from services.onboarding.main import build as build_onboarding
+from services.showcase.main import Settings as ShowcaseSettings
+from services.showcase.main import build as build_showcase
+from shared import telemetry
+from tests import factories
+from tests.integration.helpers import eventually, serving
+from tests.integration.test_onboarding import application
+
+
+@pytest.fixture
+def spans():
+    exporter = InMemorySpanExporter()
+    telemetry.setup_tracing("tests").add_span_processor(SimpleSpanProcessor(exporter))
+    yield exporter
+    exporter.shutdown()
+
+
+async def test_one_trace_from_a_suspension_request_to_the_showcase_projection_write(settings_for, spans, issuer):
+    onboarding_settings, showcase_settings = settings_for(OnboardingSettings), settings_for(ShowcaseSettings)
+    async with (serving(build_onboarding(onboarding_settings)) as onboarding,
+                serving(build_catalogue(settings_for(CatalogueSettings))) as catalogue,
+                serving(build_showcase(showcase_settings)) as showcase):
+        staff = issuer.auth("staff")
+        supplier_id = (await onboarding.post("/suppliers", json=application(),
+                                             headers=issuer.auth("partner:clementia"))).json()["supplier_id"]
+        await onboarding.post(f"/suppliers/{supplier_id}/documents-verification", json={"reviewer": "kyc"},
+                              headers=staff)
+        await onboarding.post(f"/suppliers/{supplier_id}/verification", json={"decision": "verified"}, headers=staff)
+        body = {"supplier_id": supplier_id, "listing": factories.listing().model_dump(mode="json")}
+
+        async def listed():
+            response = await catalogue.post("/products", json=body, headers=issuer.auth(f"supplier:{supplier_id}"))
+            assert response.status_code == 201, response.text
+            return response.json()["product_id"]
+
+        product_id = await eventually(listed)
+
+        async def on_page(expected: bool):
+            page = (await showcase.get(f"/api/countries/ma/suppliers/{supplier_id}")).json()
+            assert (product_id in {p["product_id"] for p in page.get("products", [])}) is expected
+
+        await eventually(lambda: on_page(True))
+        spans.clear()
+        suspended = await onboarding.post(f"/suppliers/{supplier_id}/suspension", json={"reason": "complaint"},
+                                          headers=staff)
+        assert suspended.status_code == 200, suspended.text
+        await eventually(lambda: on_page(False))
+
+    finished = spans.get_finished_spans()
+    request = next(s for s in finished if s.name == "POST /suppliers/{supplier_id}/suspension"
+                   and s.kind.name == "SERVER")
+    trace_id = request.context.trace_id
+    in_trace = [s for s in finished if s.context.trace_id == trace_id]
+
+    def writes_to(database: str) -> list:
+        return [s for s in in_trace if s.attributes.get("db.name") == database
+                and s.attributes.get("db.statement") in {"insert", "update", "findAndModify"}]
+
+    assert writes_to(onboarding_settings.database), "the state and outbox write runs in the request's trace"
+    names = {s.name for s in in_trace}
+    assert "onboarding.suppliers publish" in names and "catalogue.products publish" in names, sorted(names)
+    assert any(n.startswith("consume ma.tijara.supplier.suspended") for n in names), sorted(names)
+    assert any(n.startswith("consume ma.tijara.product.delisted") for n in names), sorted(names)
+    assert {s.attributes["db.mongodb.collection"] for s in writes_to(showcase_settings.database)} >= {"products"}

@@ -1,0 +1,148 @@
+"""The token verifier: signature against the JWKS, rotation, leeway, the algorithm allow-list, claims."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from deploy.local.issuer import mint, public_jwk
+from shared.actors import Role
+from shared.identity import TokenVerifier, Unauthenticated
+
+ISSUER = "http://issuer.test"
+
+
+def new_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+KEY, OTHER_KEY = new_key(), new_key()
+
+
+class Jwks:
+    """What the issuer publishes, and how often it was asked."""
+
+    def __init__(self, *keys: rsa.RSAPrivateKey) -> None:
+        self.keys = list(keys)
+        self.fetches = 0
+
+    async def __call__(self, url: str) -> dict:
+        self.fetches += 1
+        if url.endswith("openid-configuration"):
+            return {"jwks_uri": f"{ISSUER}/jwks.json"}
+        return {"keys": [public_jwk(k) for k in self.keys]}
+
+
+def verifier(jwks: Jwks, **options) -> TokenVerifier:
+    return TokenVerifier(ISSUER, "tijara", f"{ISSUER}/jwks.json", fetch=jwks, **options)
+
+
+def signed(claims: dict, key: rsa.RSAPrivateKey = KEY, **header) -> str:
+    base = {"iss": ISSUER, "aud": "tijara", "sub": "u1", "exp": int(time.time()) + 300, "roles": ["staff"]}
+    return jwt.encode({**base, **claims}, key, algorithm="RS256", headers={"kid": public_jwk(key)["kid"], **header})
+
+
+async def refused(check: TokenVerifier, token: str) -> str:
+    with pytest.raises(Unauthenticated) as refusal:
+        await check.verify(token)
+    return refusal.value.message
+
+
+async def test_a_token_of_the_local_issuer_names_role_and_organisation() -> None:
+    caller = await verifier(Jwks(KEY)).caller(mint(KEY, ISSUER, "agency:AMDIE"))
+    assert caller.roles == {Role.AGENCY} and caller.organisation == "AMDIE"
+    assert caller.acting_as(Role.AGENCY).model_dump(mode="json") == {
+        "subject": "agency-AMDIE", "role": "agency", "organisation": "AMDIE"}
+
+
+async def test_keycloak_roles_claim_and_unknown_roles_ignored() -> None:
+    token = signed({"realm_access": {"roles": ["offline_access", "operator"]}, "org": "tijara-ops"})
+    caller = await verifier(Jwks(KEY), roles_claim="realm_access.roles", organisation_claim="org").caller(token)
+    assert caller.roles == {Role.OPERATOR} and caller.organisation == "tijara-ops"
+
+
+async def test_rotated_key_is_fetched_once_and_unknown_kids_do_not_hammer_the_issuer() -> None:
+    jwks = Jwks(KEY)
+    check = verifier(jwks, refetch_seconds=60)
+    await check.verify(signed({}))
+    jwks.keys = [OTHER_KEY]  # the issuer rotates: a new kid appears
+    check._fetched_at -= 61  # the last fetch was over a minute ago
+    assert (await check.verify(signed({}, OTHER_KEY)))["sub"] == "u1"
+    assert jwks.fetches == 2
+    forged = new_key()
+    for _ in range(3):  # an unknown kid again and again: no new fetch within refetch_seconds
+        assert "does not publish" in await refused(check, signed({}, forged))
+    assert jwks.fetches == 2
+
+
+async def test_expiry_and_not_before_with_leeway() -> None:
+    check = verifier(Jwks(KEY), leeway_seconds=30)
+    now = int(time.time())
+    assert await check.verify(signed({"exp": now - 10}))  # within the leeway
+    assert "expired" in await refused(check, signed({"exp": now - 60}))
+    assert "not valid yet" in await refused(check, signed({"nbf": now + 120}))
+
+
+async def test_wrong_issuer_and_audience() -> None:
+    check = verifier(Jwks(KEY))
+    assert "not issued by" in await refused(check, signed({"iss": "http://evil.test"}))
+    assert "audience" in await refused(check, signed({"aud": "another-app"}))
+    assert "'exp'" in await refused(check, jwt.encode({"iss": ISSUER, "aud": "tijara", "sub": "x"}, KEY, "RS256",
+                                                     headers={"kid": public_jwk(KEY)["kid"]}))
+
+
+def _b64(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+async def test_alg_none_hs256_with_the_public_key_and_tampering_are_refused() -> None:
+    check = verifier(Jwks(KEY))
+    claims = {"iss": ISSUER, "aud": "tijara", "sub": "u1", "exp": int(time.time()) + 300, "roles": ["operator"]}
+    unsigned = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}."
+    assert "'none'" in await refused(check, unsigned)
+    public_pem = KEY.public_key().public_bytes(serialization.Encoding.PEM,
+                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+    header = _b64({"alg": "HS256", "typ": "JWT", "kid": public_jwk(KEY)["kid"]})
+    import hashlib
+    import hmac
+
+    body = f"{header}.{_b64(claims)}"
+    mac = base64.urlsafe_b64encode(hmac.new(public_pem, body.encode(), hashlib.sha256).digest()).rstrip(b"=")
+    assert "'HS256'" in await refused(check, f"{body}.{mac.decode()}")
+    head, payload, signature = signed({"roles": ["staff"]}).split(".")
+    tampered = f"{head}.{_b64({**claims, 'roles': ['operator']})}.{signature}"
+    assert "signature" in await refused(check, tampered)
+    assert "well-formed" in await refused(check, "not-a-jwt")
+
+
+async def test_discovery_gives_the_jwks_address() -> None:
+    jwks = Jwks(KEY)
+    check = TokenVerifier(ISSUER, "tijara", fetch=jwks)
+    assert (await check.verify(signed({})))["sub"] == "u1" and jwks.fetches == 2
+
+
+async def test_the_local_issuer_speaks_enough_oidc_for_the_verifier(tmp_path) -> None:
+    import httpx
+
+    from deploy.local import issuer as local_issuer
+
+    key = local_issuer.load_or_create_key(tmp_path / "key.pem")
+    assert local_issuer.load_or_create_key(tmp_path / "key.pem") is key  # generated once, then reused
+    app = local_issuer.app(key, ISSUER)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ISSUER) as http:
+        async def fetch(url: str) -> dict:
+            return (await http.get(url)).raise_for_status().json()
+
+        minted = (await http.post("/token", json={"role": "inspection:TÜV Rheinland"})).json()
+        assert minted["token_type"] == "Bearer"
+        caller = await TokenVerifier(ISSUER, "tijara", fetch=fetch).caller(minted["access_token"])
+        assert caller.roles == {Role.INSPECTION} and caller.organisation == "TÜV Rheinland"
+        refused = await http.post("/token", json={"role": "agency"})
+        assert refused.status_code == 400 and "organisation" in refused.json()["message"]
+        assert (await http.post("/token", json={"role": "system"})).status_code == 400
