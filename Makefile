@@ -16,6 +16,7 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed  ## virtual environment, dependencies, Kafka jars, mongo-java-server store (cached), chromium
 	$(PY) -m deploy.local.stack provision
+	$(PY) -m deploy.local.tools provision  # kustomize, kubeconform, promtool, Kubernetes schemas (cached)
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)  # Debian's, for the e2e page test
 
 run: setup  ## the whole marketplace on the 'run' stack; prints the country page URL; Ctrl-C stops everything

@@ -6,10 +6,12 @@
 For each size (the number of aggregates already in the collection: 2,000, then 250,000 = the launch data set's
 largest collection, its inquiries), with the same 2,000 new events:
 - raw limits: Kafka produce and consume (aiokafka, acks=all), the store's insert_one and update_one by `_id`
-  (16 tasks each);
+  (16 tasks each), and the write a consumer issues per event: an upsert of a new `_id` filtered on an older
+  sequence (8 tasks, as a consumer has 8 aggregates in flight);
 - the outbox relay (shared/messaging.py), woken for 2,000 writes, events/s; and a recovery pass over 20,000 pending;
 - each consumer of the suppliers stream, as the real service process (catalogue, inquiries, showcase), events/s
   from the relay's first publish until its group has committed the last offset;
+- the consumer kernel alone (EventConsumer + one apply_if_newer an event, in this process), events/s;
 - end-to-end latency: a write (save_aggregate) at a steady pace until a consumer receives its event, percentiles.
 Ratios are against the raw limits measured in the same run. Topics, groups and databases are this run's own.
 """
@@ -20,25 +22,24 @@ import asyncio
 import os
 import random
 import statistics
-import subprocess
-import sys
 import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from pyinstrument import Profiler
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from rich.console import Console
 from rich.table import Table
 
 from bench.rates import rate
 from deploy.local import stack
-from deploy.local.marketplace import ROOT, Marketplace
+from deploy.local.marketplace import Marketplace
 from shared.envelope import Envelope, Topic
-from shared.messaging import OutboxRelay, make_broker
-from shared.mongo import connect, outbox_entry, save_aggregate, with_outbox
+from shared.messaging import EventConsumer, OutboxRelay, make_broker
+from shared.mongo import apply_if_newer, connect, outbox_entry, save_aggregate, with_outbox
 from shared.topics import ensure_topics, marketplace_topics, partitions_of, retained
 from tests import factories
 
@@ -50,25 +51,12 @@ RAW_SECONDS = 3.0
 
 
 class BenchMarketplace(Marketplace):
-    """The real service processes on this run's topics, databases and consumer groups; with `profiles`, each runs
-    under pyinstrument and writes its profile there when it stops."""
+    """The real service processes on this run's topics, databases and consumer groups."""
 
     run: str = ""
-    profiles: Path | None = None
 
     def env(self, service: str) -> dict[str, str]:
         return {**super().env(service), "CONSUMER_GROUP_ID": f"bench-{self.run}-{service}"}
-
-    def start(self, *services: str) -> None:
-        if self.profiles is None:
-            return super().start(*services)
-        self.profiles.mkdir(parents=True, exist_ok=True)
-        for name in services:
-            report = self.profiles / f"{name}.txt"
-            self.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", "pyinstrument", "-r", "text", "-o", str(report), "-m", f"services.{name}"],
-                cwd=ROOT, env=self.env(name), stdout=open(self.profiles / f"{name}.log", "ab"),
-                stderr=subprocess.STDOUT)
 
 
 def _aggregate(n: int) -> dict:
@@ -87,8 +75,13 @@ async def raw_store(db, size: int) -> dict[str, float]:
     insert = await rate(lambda _: scratch.insert_one({**_aggregate(0), "_id": next(counter)}), 16, 1, RAW_SECONDS)
     touch = {"$inc": {"touched": 1}}
     update = await rate(lambda n: db["suppliers"].update_one({"_id": f"sup-{n}"}, touch), 16, size, RAW_SECONDS)
+    fresh = iter(range(10**9))
+    newer = {"$set": {"status": "submitted", "sequence": 1}}
+    upsert = await rate(lambda _: scratch.update_one({"_id": f"new-{next(fresh)}", "sequence": {"$lt": 1}}, newer,
+                                                     upsert=True), 8, 1, RAW_SECONDS)
     await scratch.drop()
-    return {"insert_one /s": insert, "update_one by _id /s": update}
+    return {"insert_one /s": insert, "update_one by _id /s": update,
+            "upsert of a new _id, 8 tasks /s (a consumer's write)": upsert}
 
 
 async def raw_kafka(bootstrap: str, topic: str, count: int) -> dict[str, float]:
@@ -207,6 +200,37 @@ async def latency(run: str, db, broker, bootstrap: str, prefix: str, size: int, 
     return {"latency p50 ms": q[49] * 1000, "latency p95 ms": q[94] * 1000, "latency p99 ms": q[98] * 1000}
 
 
+async def consumer_kernel(run: str, db, profiles: Path | None) -> dict[str, float]:
+    """The consumer machinery alone, in this process: EventConsumer handling 2,000 records in batches of 500 with
+    one apply_if_newer each (what the inquiries consumer does per supplier event), so its cost is seen apart from
+    the service processes' share of the CPU; with `profiles`, a pyinstrument profile of it."""
+    coll = db["kernel_suppliers"]
+    records = []
+    for n in range(EVENTS):
+        envelope = _envelope(f"{run}-kernel", n)
+        headers = [(k, v.encode()) for k, v in envelope.headers().items()]
+        records.append(ConsumerRecord(Topic.SUPPLIERS.value, n % 3, n, 0, 0, envelope.data.subject.encode(),
+                                      envelope.value(), None, 0, 0, headers))
+
+    async def apply(envelope: Envelope) -> None:
+        await apply_if_newer(coll, envelope.data.subject, envelope.data.sequence, {"status": "submitted"})
+
+    consumer = EventConsumer(None, "bench-kernel", {_envelope(run, 0).type: apply})  # type: ignore[arg-type]
+    profiler = Profiler(async_mode="enabled") if profiles else None
+    if profiler:
+        profiler.start()
+    started = time.perf_counter()
+    for start in range(0, EVENTS, 500):
+        await consumer.consume(records[start:start + 500])
+    seconds = time.perf_counter() - started
+    if profiler:
+        profiler.stop()
+        profiles.mkdir(parents=True, exist_ok=True)
+        (profiles / f"consumer-kernel-{run}.txt").write_text(profiler.output_text(unicode=True, color=False))
+    await coll.drop()
+    return {"consumer kernel (in-process) events/s": EVENTS / seconds}
+
+
 async def prefill(db, size: int) -> float:
     coll, have = db["suppliers"], await db["suppliers"].count_documents({})
     started = time.perf_counter()
@@ -218,7 +242,7 @@ async def prefill(db, size: int) -> float:
 async def measure(p: stack.Profile, sizes: list[int], profiles: Path | None) -> list[dict[str, float]]:
     run = uuid.uuid4().hex[:6]
     # No database name may be a prefix of another: the local store's dropDatabase would drop both (see store.py)
-    prefix, dbname = f"bench-{run}.", f"bench_{run}_relay"
+    prefix, dbname, services_db = f"bench-{run}.", f"bench_{run}_relay", f"bench_{run}_svc"
     raw_topic, recovery_prefix = prefix + "raw", prefix + "recovery."  # read by no service
     await ensure_topics(p.bootstrap, [*marketplace_topics(3, prefix), retained(raw_topic, 3, -1),
                                       retained(recovery_prefix + Topic.SUPPLIERS.value, 3, -1)])
@@ -228,8 +252,8 @@ async def measure(p: stack.Profile, sizes: list[int], profiles: Path | None) -> 
     await broker.start()
     offset = int(os.environ.get("TIJARA_STACK_PORT_OFFSET", "0"))
     market = BenchMarketplace(p.bootstrap, p.mongodb_url, ports={c: 8060 + offset + i for i, c in enumerate(CONSUMERS)},
-                              database_prefix=dbname, extra_env={"KAFKA_TOPIC_PREFIX": prefix})
-    market.run, market.profiles = run, profiles
+                              database_prefix=services_db, extra_env={"KAFKA_TOPIC_PREFIX": prefix})
+    market.run = run
     market.start(*CONSUMERS)
     rows = []
     try:
@@ -240,6 +264,7 @@ async def measure(p: stack.Profile, sizes: list[int], profiles: Path | None) -> 
             row |= await raw_kafka(p.bootstrap, raw_topic, 20_000)
             row |= await raw_store(db, size)
             row |= await relay_and_consumers(run, db, broker, p.bootstrap, prefix, size)
+            row |= await consumer_kernel(run, db, profiles)
             row |= await recovery(run, db, broker, recovery_prefix)
             row |= await latency(run, db, broker, p.bootstrap, prefix, size)
             rows.append(row)
@@ -247,7 +272,7 @@ async def measure(p: stack.Profile, sizes: list[int], profiles: Path | None) -> 
     finally:
         market.stop()
         await broker.stop()
-        for name in [dbname, *(f"{dbname}_{c}" for c in CONSUMERS)]:
+        for name in [dbname, *(f"{services_db}_{c}" for c in CONSUMERS)]:
             try:
                 await client.drop_database(name)
             except Exception as error:  # leftovers stay in the test profile, which `stack up` empties
@@ -258,7 +283,8 @@ async def measure(p: stack.Profile, sizes: list[int], profiles: Path | None) -> 
 
 RATIOS = [  # (figure, raw limit, goal)
     ("relay events/s", "update_one by _id /s", 0.7),
-    *((f"{c} consumer events/s", "update_one by _id /s", 0.7) for c in CONSUMERS),
+    *((f"{c} consumer events/s", "upsert of a new _id, 8 tasks /s (a consumer's write)", 0.7) for c in CONSUMERS),
+    ("consumer kernel (in-process) events/s", "upsert of a new _id, 8 tasks /s (a consumer's write)", 0.7),
     ("relay events/s", "Kafka produce /s", None),
 ]
 
@@ -280,7 +306,8 @@ def report(rows: list[dict[str, float]]) -> None:
 
 
 def main(sizes: list[int] = typer.Option([2_000, 250_000], help="aggregates in the collection, one row each"),
-         profile: Path | None = typer.Option(None, help="run the consumers under pyinstrument, reports here")) -> None:
+         profile: Path | None = typer.Option(None, help="write the consumer kernel's pyinstrument profile here"),
+         ) -> None:
     asyncio.run(measure(stack.up("test"), sizes, profile))
 
 

@@ -110,7 +110,7 @@ class OutboxRelay:
         for name, ids in pending.items():
             ids = list(ids)
             for start in range(0, len(ids), self._round_size):
-                query = {"_id": {"$in": ids[start:start + self._round_size]}, OUTBOX_SINCE: {"$exists": True}}
+                query = {"_id": {"$in": ids[start:start + self._round_size]}, "outbox": {"$ne": []}}
                 sent += await self._publish(self._collections[name], await self._read(self._collections[name], query))
         return sent
 

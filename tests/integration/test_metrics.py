@@ -30,7 +30,7 @@ class _Kept(logging.Handler):
         self.records.append(record)
 
 
-async def test_http_requests_are_counted_per_route_template_and_logged_with_the_trace_id(settings_for):
+async def test_http_requests_are_counted_per_route_template_and_logged_with_the_trace_id(settings_for, issuer):
     route = {"service": "onboarding", "route": "/suppliers/{supplier_id}", "method": "GET"}
     before = _sample("tijara_http_requests_total", **route, status="404")
     timed_before = _sample("tijara_http_request_seconds_count", **route)
@@ -38,7 +38,7 @@ async def test_http_requests_are_counted_per_route_template_and_logged_with_the_
     async with serving(build_onboarding(settings_for(OnboardingSettings))) as http:
         logging.getLogger("tijara.access").addHandler(kept)
         try:
-            assert (await http.get("/suppliers/sup-nobody")).status_code == 404
+            assert (await http.get("/suppliers/sup-nobody", headers=issuer.auth("staff"))).status_code == 404
             assert (await http.get("/no/such/path")).status_code == 404
         finally:
             logging.getLogger("tijara.access").removeHandler(kept)
