@@ -31,14 +31,14 @@ console = Console()
 def run(
     seed: bool = typer.Option(True, help="Seed the demo data set when the country page is empty."),
 ) -> None:
-    """Start Kafka, the store and the four services locally, seed the demo data, serve until Ctrl-C."""
+    """Start Kafka, the store and the five services locally, seed the demo data, serve until Ctrl-C."""
     profile = stack.up("run")
     marketplace = Marketplace(profile.bootstrap, profile.mongodb_url, log_dir=profile.dir / "logs")
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())
     try:
-        with console.status("Starting onboarding, catalogue, inquiries and showcase …"):
+        with console.status("Starting onboarding, catalogue, inquiries, showcase and partners …"):
             marketplace.start()
             marketplace.wait_ready(90)
         page = f"{marketplace.url('showcase')}/countries/ma"
@@ -46,12 +46,12 @@ def run(
             summary = asyncio.run(demo.seed({s: marketplace.url(s) for s in marketplace.ports}, marketplace.token))
             console.print(f"[green]✓[/] demo data: {summary}")
         keys_file = profile.dir / "partner-keys.json"
-        asyncio.run(partners.seed_demo(profile.mongodb_url, f"{marketplace.database_prefix}_onboarding", keys_file))
+        partners.seed_demo(marketplace.url("partners"), marketplace.token("operator"), keys_file)
         console.print(f"[green]✓[/] demo partners registered; their API keys: {keys_file}")
         console.print(f"\n[bold green]Tijara is running.[/] Morocco country page: [link={page}]{page}[/link]")
         console.print(f"  JSON: {marketplace.url('showcase')}/api/countries/ma   "
                       f"APIs: {', '.join(f'{s} {marketplace.url(s)}/docs' for s in marketplace.ports)}")
-        console.print(f"  Partner gateway: POST {marketplace.url('onboarding')}/partner-events (docs/partners.md)   "
+        console.print(f"  Partner gateway: POST {marketplace.url('partners')}/partner-events (docs/partners.md)   "
                       "Watch events: tijara tail catalogue.products")
         console.print(f"  Token issuer: {marketplace.issuer_url}   Try: tijara token --role staff "
                       "(paste it into Swagger UI's Authorize)")

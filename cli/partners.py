@@ -1,117 +1,139 @@
-"""`tijara partners ...`: the operator's partner registry (onboarding's MongoDB database, collection `partners`).
+"""`tijara partners ...`: the operator's partner registry, through the partners service's HTTP API (never its
+database), with the operator's bearer token.
 
-    tijara partners add sgs --name SGS --kind inspection-body
-    tijara partners issue-key sgs            # prints `<key id>.<secret>` once; only its sha256 is stored
+    tijara partners add sgs --name SGS --kind inspection-body --organisation SGS
+    tijara partners issue-key sgs            # prints `<key id>.<secret>` once; only its hash is stored
     tijara partners revoke-key sgs <key id>
     tijara partners list
     tijara partners seed-demo                # the demo registry: Clementia, AMDIE, Maroc PME, ASMEX, SGS, ...
 
-MONGODB_URL and MONGODB_DATABASE (default tijara_onboarding) say where the registry lives.
+TIJARA_PARTNERS_URL (default http://127.0.0.1:8004) says where the service is. The registry answers operators only:
+the token is --token, else $TIJARA_TOKEN, else an operator token of `make run`'s local issuer.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from services.onboarding import partners as rules
-from services.onboarding.partner_store import PartnerStore
-from shared.mongo import connect
+from cli import identity
+from services.partners.domain import DEMO_PARTNERS, PartnerKind
 
 cli = typer.Typer(help="Register partner systems and issue their API keys.", no_args_is_help=True)
 console = Console()
 
+Url = typer.Option(lambda: os.environ.get("TIJARA_PARTNERS_URL", "http://127.0.0.1:8004"), "--url",
+                   help="The partners service.", show_default="$TIJARA_PARTNERS_URL or http://127.0.0.1:8004")
+Token = typer.Option("", "--token", help="A bearer token with the operator role.",
+                     show_default="$TIJARA_TOKEN, else one of the local issuer")
 
-def _store_for(mongodb_url: str | None = None, database: str | None = None):
-    client = connect(mongodb_url or os.environ.get("MONGODB_URL", "mongodb://127.0.0.1:27017/"))
-    return client, PartnerStore(client[database or os.environ.get("MONGODB_DATABASE", "tijara_onboarding")])
+
+class Registry:
+    """The registry endpoints of the partners service, with the operator's token."""
+
+    def __init__(self, url: str, token: str) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if token else identity.bearer("operator")
+        self.http = httpx.Client(base_url=url.rstrip("/"), timeout=30, headers=headers)
+
+    def call(self, method: str, path: str, ok: tuple[int, ...] = (200, 201), **kw) -> httpx.Response:
+        answer = self.http.request(method, path, **kw)
+        if answer.status_code not in ok:
+            try:
+                problem = answer.json()
+                detail = f"{problem.get('error', answer.status_code)}: {problem.get('message', answer.text)}"
+            except ValueError:
+                detail = f"{answer.status_code}: {answer.text[:200]}"
+            raise RegistryError(detail)
+        return answer
+
+    def add(self, partner_id: str, name: str, kind: str, organisation: str | None, rate: int) -> dict:
+        body = {"partner_id": partner_id, "name": name, "kind": kind, "organisation": organisation,
+                "rate_per_minute": rate}
+        return self.call("POST", "/partners", json=body).json()
+
+    def issue_key(self, partner_id: str) -> str:
+        return self.call("POST", f"/partners/{partner_id}/keys").json()["key"]
+
+    def all(self) -> list[dict]:
+        return self.call("GET", "/partners").json()
 
 
-async def _with_store(action, mongodb_url: str | None = None, database: str | None = None):
-    client, store = _store_for(mongodb_url, database)
+class RegistryError(Exception):
+    pass
+
+
+def seed_demo(url: str, token: str, keys_file: Path | None = None) -> int:
+    """Register the demo partners (idempotent); give each partner without a key in `keys_file` one (file 0600)."""
+    registry = Registry(url, token)
+    keys = json.loads(keys_file.read_text()) if keys_file and keys_file.exists() else {}
+    known = {p["partner_id"]: p for p in registry.all()}
+    for partner_id, name, kind, organisation in DEMO_PARTNERS:
+        if partner_id not in known:
+            known[partner_id] = registry.add(partner_id, name, kind.value, organisation, 120)
+        active = {k["key_id"] for k in known[partner_id]["keys"] if not k["revoked"]}
+        if keys.get(partner_id, "").rpartition(".")[0] not in active:
+            keys[partner_id] = registry.issue_key(partner_id)
+    if keys_file:
+        keys_file.parent.mkdir(parents=True, exist_ok=True)
+        keys_file.touch(mode=0o600)
+        keys_file.write_text(json.dumps(keys, indent=2) + "\n")
+    return len(DEMO_PARTNERS)
+
+
+def _run(action):
     try:
-        await store.ensure_indexes()
-        return await action(store)
-    finally:
-        await client.close()
-
-
-async def issue(store: PartnerStore, partner_id: str) -> str:
-    partner = await store.get(partner_id)
-    if partner is None:
-        raise typer.BadParameter(f"no partner {partner_id!r}; add it first")
-    key, plaintext = rules.issue_key(partner, datetime.now(UTC))
-    await store.add_key(partner_id, key)
-    return plaintext
-
-
-async def seed_demo(mongodb_url: str, database: str = "tijara_onboarding", keys_file: Path | None = None) -> int:
-    """Register the demo partners (idempotent); give each partner without a key one, written to `keys_file` (0600)."""
-
-    async def action(store: PartnerStore) -> int:
-        keys = json.loads(keys_file.read_text()) if keys_file and keys_file.exists() else {}
-        for partner_id, name, kind, organisation in rules.DEMO_PARTNERS:
-            await store.ensure(rules.new_partner(partner_id, name, kind, organisation=organisation))
-            partner = await store.get(partner_id)
-            has_key = partner is not None and any(not k.revoked for k in partner.keys)
-            if not has_key or partner_id not in keys:
-                keys[partner_id] = await issue(store, partner_id)
-        if keys_file:
-            keys_file.parent.mkdir(parents=True, exist_ok=True)
-            keys_file.touch(mode=0o600)
-            keys_file.write_text(json.dumps(keys, indent=2) + "\n")
-        return len(rules.DEMO_PARTNERS)
-
-    return await _with_store(action, mongodb_url, database)
+        return action()
+    except RegistryError as error:
+        console.print(f"[red]✗[/] {error}")
+        raise typer.Exit(1) from None
+    except httpx.HTTPError as error:
+        console.print(f"[red]✗[/] the partners service did not answer: {error}")
+        raise typer.Exit(1) from None
 
 
 @cli.command()
-def add(partner_id: str, name: str = typer.Option(...), kind: rules.PartnerKind = typer.Option(...),
+def add(partner_id: str, name: str = typer.Option(...), kind: PartnerKind = typer.Option(...),
         organisation: str | None = typer.Option(None, help="For agencies and inspection bodies: which one, as the "
                                                 "vocabulary names it (e.g. AMDIE, SGS, 'Bureau Veritas')."),
-        rate: int = typer.Option(120, help="Events a minute through the HTTP gateway (per replica).")) -> None:
+        rate: int = typer.Option(120, help="Events a minute through the HTTP gateway (per replica)."),
+        url: str = Url, token: str = Token) -> None:
     """Register a partner; its scopes follow from its kind."""
-    try:
-        partner = rules.new_partner(partner_id, name, kind, rate, organisation)
-    except ValueError as error:
-        raise typer.BadParameter(str(error)) from None
-    asyncio.run(_with_store(lambda store: store.add(partner)))
-    console.print(f"[green]✓[/] {partner_id} ({kind.value}) may publish {', '.join(partner.scopes)}")
+    partner = _run(lambda: Registry(url, token).add(partner_id, name, kind.value, organisation, rate))
+    console.print(f"[green]✓[/] {partner_id} ({kind.value}) may publish {', '.join(partner['scopes'])}")
 
 
 @cli.command("issue-key")
-def issue_key(partner_id: str) -> None:
-    """Issue an API key; the secret is shown once and stored only as a sha256 hash."""
-    plaintext = asyncio.run(_with_store(lambda store: issue(store, partner_id)))
-    console.print(f"[green]✓[/] key for {partner_id} (shown once; send it as X-Tijara-Key):\n{plaintext}")
+def issue_key(partner_id: str, url: str = Url, token: str = Token) -> None:
+    """Issue an API key; the secret is shown once and stored only hashed."""
+    plaintext = _run(lambda: Registry(url, token).issue_key(partner_id))
+    console.print(f"[green]✓[/] key for {partner_id} (shown once; send it as X-Tijara-Key):")
+    print(plaintext)
 
 
 @cli.command("revoke-key")
-def revoke_key(partner_id: str, key_id: str) -> None:
-    asyncio.run(_with_store(lambda store: store.revoke_key(partner_id, key_id)))
+def revoke_key(partner_id: str, key_id: str, url: str = Url, token: str = Token) -> None:
+    _run(lambda: Registry(url, token).call("POST", f"/partners/{partner_id}/keys/{key_id}/revocation"))
     console.print(f"[green]✓[/] revoked {key_id}")
 
 
 @cli.command("list")
-def list_partners() -> None:
+def list_partners(url: str = Url, token: str = Token) -> None:
     table = Table("partner", "name", "kind", "acts as", "may publish", "rate/min", "active keys")
-    for p in asyncio.run(_with_store(lambda store: store.all())):
-        table.add_row(p.partner_id, p.name, p.kind.value, p.organisation or "-", "\n".join(p.scopes),
-                      str(p.rate_per_minute),
-                      "\n".join(k.key_id for k in p.keys if not k.revoked) or "-")
+    for p in _run(lambda: Registry(url, token).all()):
+        table.add_row(p["partner_id"], p["name"], p["kind"], p["organisation"] or "-", "\n".join(p["scopes"]),
+                      str(p["rate_per_minute"]), "\n".join(k["key_id"] for k in p["keys"] if not k["revoked"]) or "-")
     console.print(table)
 
 
 @cli.command("seed-demo")
-def seed_demo_command(keys_file: Path = typer.Option(Path(".stack/partner-keys.json"))) -> None:
+def seed_demo_command(keys_file: Path = typer.Option(Path(".stack/partner-keys.json")), url: str = Url,
+                      token: str = Token) -> None:
     """Register the demo partners and write one key each to KEYS_FILE (for trying the gateway locally)."""
-    count = asyncio.run(seed_demo(os.environ.get("MONGODB_URL", "mongodb://127.0.0.1:27017/"),
-                                  os.environ.get("MONGODB_DATABASE", "tijara_onboarding"), keys_file))
+    count = _run(lambda: seed_demo(url, token, keys_file))
     console.print(f"[green]✓[/] {count} demo partners; keys in {keys_file}")

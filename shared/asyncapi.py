@@ -4,7 +4,8 @@ FastStream builds channels and operations from the broker's subscribers and decl
 take the raw record (decoding is ours, so poison can be dead-lettered), so FastStream sees no payload; this module
 fills each channel with one message per event type that travels on the topic: the payload schema from the
 stream modules (shared.suppliers, shared.products, ...), the CloudEvents headers (ce_type fixed to the type), the
-Kafka key, and the consumer group of each receive operation. Dead-letter channels carry the original headers plus the dlq_* ones.
+Kafka key, and the consumer group of each receive operation. Dead-letter channels carry the original headers plus
+the dlq_* ones.
 
     python -m shared.asyncapi docs/asyncapi     # (make asyncapi) docs/asyncapi/<service>.json and .yaml, no Kafka
 """
@@ -22,17 +23,17 @@ from urllib.parse import unquote
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 
-from shared import inquiries, partners, products, suppliers  # noqa: F401  (each registers its event types)
+from shared import inquiries, partner_commands, partners, products, suppliers  # noqa: F401  (register types)
 from shared.envelope import EVENT_TYPES, SPECVERSION
 
 if TYPE_CHECKING:
     from shared.runtime import Runtime
 
-SERVICES = ("onboarding", "catalogue", "inquiries", "showcase")
+SERVICES = ("onboarding", "catalogue", "inquiries", "showcase", "partners")
 REF = "#/components/schemas/{model}"
 DLQ_HEADERS = {
-    "dlq_error_type": "why: undecodable, unknown-type, schema-invalid, retries-exhausted, or a partner rejection "
-                      "reason (unknown-partner, type-not-allowed, supplier-not-found, conflict)",
+    "dlq_error_type": "why: undecodable, tombstone, unknown-type, schema-invalid, retries-exhausted, or a partner "
+                      "refusal (unknown-partner, type-not-allowed, provenance-not-allowed, bad-signature)",
     "dlq_error_message": "the error, readable", "dlq_attempts": "attempts made",
     "dlq_consumer_group": "the group that gave up", "dlq_original_topic": "where the record was read",
     "dlq_original_partition": "its partition", "dlq_original_offset": "its offset", "dlq_failed_at": "ISO 8601 time",

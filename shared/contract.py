@@ -33,7 +33,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shared import inquiries, partners, products, suppliers  # noqa: F401  (each registers its event types)
+from shared import inquiries, partner_commands, partners, products, suppliers  # noqa: F401  (register types)
 from shared.envelope import EVENT_TYPES, UPCASTERS
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"

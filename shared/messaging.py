@@ -27,6 +27,8 @@ from shared.mongo import OUTBOX_SINCE, pending_outbox_index
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Envelope], Awaitable[None]]
+RecordHandler = Callable[[Envelope, ConsumerRecord], Awaitable[None]]  # when the raw headers matter (signatures)
+DeadLetterHook = Callable[[ConsumerRecord, str, str], Awaitable[None]]  # (record, kind, detail), after dead-lettering
 
 
 class Relay(Protocol):
@@ -198,11 +200,21 @@ class EventConsumer:
 
     `readers`: the consumer's own reader model per event type (see shared.envelope); a type of the contract it has
     no reader or handler for is skipped. Without readers, events are validated by the producers' strict models.
-    Per-key ordering, retry and dead-lettering are ours: FastStream's Kafka subscriber has no equivalent of them."""
 
-    def __init__(self, broker: KafkaBroker, group: str, handlers: dict[str, Handler],
+    Why this is ours and not FastStream's: FastStream (0.7) hands a batch subscriber the whole batch and acks or
+    nacks it as one; it has no per-key ordering with concurrency across keys inside a batch, no bounded retry with
+    backoff per message, and no dead-letter topic (its `AckPolicy.NACK_ON_ERROR` redelivers the whole batch forever
+    on a poison message). What FastStream does do, it does: subscriptions, batching, the commit after the handler,
+    the producer, the AsyncAPI document.
+
+    `pass_record`: handlers take (envelope, record), for inboxes that check raw headers (e.g. a signature).
+    `on_dead_letter`: called after a record was dead-lettered, e.g. to answer its sender.
+    """
+
+    def __init__(self, broker: KafkaBroker, group: str, handlers: dict[str, Handler] | dict[str, RecordHandler],
                  max_attempts: int = 5, backoff_seconds: float = 0.2, concurrency: int = 8, *,
-                 readers: Mapping[str, type[BaseModel]] | None = None):
+                 readers: Mapping[str, type[BaseModel]] | None = None, pass_record: bool = False,
+                 on_dead_letter: DeadLetterHook | None = None):
         self.readers = EVENT_TYPES if readers is None else readers
         self.broker = broker
         self.concurrency = concurrency  # aggregates handled at once; more only queues up in the database
@@ -210,6 +222,8 @@ class EventConsumer:
         self.handlers = handlers  # by event type
         self.max_attempts = max_attempts
         self.backoff_seconds = backoff_seconds
+        self.pass_record = pass_record
+        self.on_dead_letter = on_dead_letter
         self.dead_letters = DeadLetters(broker, group)
 
     async def consume(self, records: Sequence[ConsumerRecord]) -> None:
@@ -248,7 +262,7 @@ class EventConsumer:
     async def _handle_with_retry(self, record: ConsumerRecord, envelope: Envelope, handler: Handler) -> None:
         for attempt in range(1, self.max_attempts + 1):
             try:
-                await handler(envelope)
+                await (handler(envelope, record) if self.pass_record else handler(envelope))
                 telemetry.EVENTS_CONSUMED.labels(self.group, envelope.type, "applied").inc()
                 return
             except PoisonEvent as poison:
@@ -272,6 +286,8 @@ class EventConsumer:
         if written:  # a skip is logged by DeadLetters, with the record's digest
             log.error("dead-lettered %s[%d]@%d for %s: %s: %s", record.topic, record.partition, record.offset,
                       self.group, kind, detail)
+        if self.on_dead_letter is not None:
+            await self.on_dead_letter(record, kind, detail)
 
 
 def consumer_options(batch_size: int) -> dict[str, Any]:

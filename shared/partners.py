@@ -1,8 +1,9 @@
-"""Wire contract of partner input: events that partner systems publish into the marketplace (over Kafka on
-partners.* topics, or through the HTTP gateway, which stamps provenance and publishes them on the same topics), and
-the receipts answered with. Partner input is strict: unknown fields are refused (extra="forbid"), identifiers match
-ID_PATTERN, so no MongoDB operator ($gt, $where) or dotted key can travel through it. Kept apart from the aggregate
-streams: partner topics are not in `Topic`, so the marketplace consumers never subscribe to them."""
+"""Wire contract of partner input: events that partner systems publish into the marketplace (signed, over Kafka on
+partners.* topics, or through the partners service's HTTP gateway), and the receipts the partners service answers
+with (commands and outcomes between it and onboarding: shared/partner_commands.py). Partner input is strict:
+unknown fields are refused (extra="forbid"), identifiers match ID_PATTERN, so no MongoDB operator ($gt, $where) or
+dotted key can travel through it. Kept apart from the aggregate streams: partner topics are not in `Topic`, so the
+marketplace consumers never subscribe to them."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ class PartnerTopic(StrEnum):
     ENDORSEMENTS = "partners.endorsements"
     INSPECTIONS = "partners.inspections"
     RECEIPTS = "partners.receipts"
+    COMMANDS = "partners.commands"  # admitted partner input, from the partners service to onboarding
+    OUTCOMES = "partners.outcomes"  # onboarding's answer to each command, from which the receipt is made
 
 
 class Provenance(BaseModel):
@@ -119,10 +122,13 @@ class RejectionReason(StrEnum):
     TYPE_NOT_ALLOWED = "type-not-allowed"
     SUPPLIER_NOT_FOUND = "supplier-not-found"
     CONFLICT = "conflict"
+    TOMBSTONE = "tombstone"
+    BAD_SIGNATURE = "bad-signature"
+    PROVENANCE_NOT_ALLOWED = "provenance-not-allowed"
 
 
 class PartnerReceipt(PartnerMessage):
-    """Onboarding's answer to one partner event, on partners.receipts keyed by partner id."""
+    """The partners service's answer to one partner event, on partners.receipts keyed by partner id."""
 
     TYPE: ClassVar[str] = "ma.tijara.partner.receipt.v1"
     TOPIC: ClassVar[PartnerTopic] = PartnerTopic.RECEIPTS

@@ -64,7 +64,7 @@ def topics_for(settings) -> list[TopicSpec]:  # settings: shared.settings.Servic
 def partner_topics(partitions: int = 3, prefix: str = "") -> list[TopicSpec]:
     """Partner input and receipts are a conversation, not a history: kept four weeks (delete, not compacted)."""
     keep = {"retention.ms": str(4 * WEEK_MS), "cleanup.policy": "delete"}
-    inputs = [t for t in PartnerTopic if t is not PartnerTopic.RECEIPTS]
+    inputs = [t for t in PartnerTopic if t is not PartnerTopic.RECEIPTS]  # every partner topic a service reads
     return ([TopicSpec(prefix + t.value, partitions, keep) for t in PartnerTopic]
             + [TopicSpec(dead_letter_topic(prefix + t.value), 1, keep) for t in inputs])
 

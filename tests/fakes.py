@@ -18,10 +18,9 @@ from services.inquiries.domain import Inquiry, KnownSupplier, ListedProduct
 from services.inquiries.readers import ProductOffered
 from services.inquiries.readers import SupplierChanged as InquiriesSupplierChanged
 from services.onboarding.domain import Supplier
-from services.showcase.domain import ProductView, ResponseFigures, SupplierView
 from shared.envelope import Envelope, Reader
 from shared.errors import ConcurrentUpdate, Conflict
-from tests.showcase_model import Projection, demand_by_country, recent, response_figures
+from tests.showcase_model import Projection
 
 
 @dataclass
@@ -91,12 +90,17 @@ class FakeSupplierStore:
         return [s for s in map(Supplier.model_validate, self.suppliers.docs.values())
                 if s.status == "verified" and s.valid_until and s.valid_until <= now]
 
-    async def save(self, supplier: Supplier, envelopes: list[Envelope]) -> None:
+    async def partner_commands(self, supplier_id: str) -> list[str]:
+        return list(self.suppliers.docs.get(supplier_id, {}).get("partner_commands", []))
+
+    async def save(self, supplier: Supplier, envelopes: list[Envelope],
+                   partner_commands: list[str] | None = None) -> None:
         ice = supplier.profile.ice
         if any(d["profile"]["ice"] == ice and i != supplier.supplier_id for i, d in self.suppliers.docs.items()):
             raise Conflict(f"a supplier with ICE {ice} is already registered", ice=ice)
-        self.suppliers.save_aggregate(supplier.supplier_id, supplier.version - 1, supplier.model_dump(mode="json"),
-                                      envelopes)
+        state = supplier.model_dump(mode="json") | ({"partner_commands": partner_commands}
+                                                     if partner_commands is not None else {})
+        self.suppliers.save_aggregate(supplier.supplier_id, supplier.version - 1, state, envelopes)
 
 
 class FakeCatalogueStore:
@@ -161,7 +165,7 @@ class FakeInquiryStore:
 
 
 class FakeShowcaseStore:
-    """The read model in memory (tests/showcase_model.Projection) answering the store's queries."""
+    """The durable read model in memory (tests/showcase_model.Projection: the store's newest-sequence-wins)."""
 
     def __init__(self) -> None:
         self.model = Projection()
@@ -169,20 +173,7 @@ class FakeShowcaseStore:
     async def apply(self, event: Reader) -> bool:
         return self.model.apply(event)
 
-    async def verified_suppliers(self, country: str) -> list[SupplierView]:
-        return [SupplierView.model_validate(d) for d in self.model.docs["suppliers"].values()
-                if d["country"] == country and d["status"] == "verified"]
-
-    async def supplier_legal_name(self, supplier_id: str) -> str | None:
-        doc = self.model.docs["suppliers"].get(supplier_id)
-        return doc["profile"]["legal_name"] if doc else None
-
-    async def listed_products(self, country: str, supplier_ids: list[str]) -> list[ProductView]:
-        return [ProductView.model_validate(d) for d in self.model.docs["products"].values()
-                if d["country"] == country and d["listed"] and d["supplier_id"] in supplier_ids]
-
-    async def response_figures(self, supplier_ids: list[str], since: datetime) -> dict[str, ResponseFigures]:
-        return response_figures(recent(self.model.docs["inquiries"].values(), supplier_ids, since))
-
-    async def demand_by_country(self, supplier_ids: list[str], since: datetime) -> dict[str, int]:
-        return demand_by_country(recent(self.model.docs["inquiries"].values(), supplier_ids, since))
+    async def snapshot(self, since: datetime) -> dict[str, list[dict]]:
+        docs = self.model.docs
+        return {"suppliers": list(docs["suppliers"].values()), "products": list(docs["products"].values()),
+                "inquiries": [d for d in docs["inquiries"].values() if d["received_at"] >= since]}

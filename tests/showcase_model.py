@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from services.showcase.countries import Country
 from services.showcase.domain import WINDOW, ProductView, ResponseFigures, SupplierView, build_page, shown
 from services.showcase.page import CountryPage, Filters
 from services.showcase.projection import INQUIRIES, PRODUCTS, SUPPLIERS, route
@@ -68,11 +69,12 @@ def demand_by_country(inquiries: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     return dict(Counter(d["buyer_country"] for d in inquiries))
 
 
-def page_from_documents(country: str, docs: Mapping[str, Mapping[str, Mapping[str, Any]]], now: datetime,
+def page_from_documents(country: Country, docs: Mapping[str, Mapping[str, Mapping[str, Any]]], now: datetime,
                         filters: Filters = Filters()) -> CountryPage:
     """The whole page from a read model held in memory (see Projection): the pure path."""
-    suppliers = [SupplierView.model_validate(d) for d in docs["suppliers"].values() if d.get("country") == country]
-    products = [ProductView.model_validate(d) for d in docs["products"].values() if d.get("country") == country]
+    code = country.code
+    suppliers = [SupplierView.model_validate(d) for d in docs["suppliers"].values() if d.get("country") == code]
+    products = [ProductView.model_validate(d) for d in docs["products"].values() if d.get("country") == code]
     ids = [s.supplier_id for s in suppliers if s.status == "verified"]
     inquiries = recent(docs["inquiries"].values(), ids, now - WINDOW)
     view = shown(suppliers, products, response_figures(inquiries))

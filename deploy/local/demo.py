@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import math
 import random
 import time
 import uuid
@@ -28,6 +29,14 @@ from deploy.local.demo_data import (
 FOOD = {"agri-food", "seafood", "olive-oil-and-olives", "spices-and-dates"}
 AGENCIES = ["AMDIE", "Maroc PME", "ASMEX"]
 INSPECTORS = ["SGS", "TÜV Rheinland", "Intertek", "Bureau Veritas"]
+DEMO_PICTURES = "http://127.0.0.1:8000/media/demo"
+PACES = [(0.95, 0.3, 0.6), (0.9, 2.0, 0.8), (0.8, 6.0, 0.9), (0.7, 20.0, 0.7), (0.5, 60.0, 0.6),
+         (0.25, 96.0, 0.5)]  # (share answered, typical hours, spread): from within the hour to days, or rarely
+VARIANTS = [  # (English, MOQ factor, French, Arabic): a supplier's further listings of the same product
+    ("bulk export packing", 4, "conditionnement export en vrac", "تعبئة تصدير بالجملة"),
+    ("private label", 2, "marque de distributeur", "علامة خاصة"),
+    ("retail-ready packs", 1, "emballages prêts à la vente", "عبوات جاهزة للبيع بالتقسيط"),
+]
 CERT_DOCUMENTS = {"ISO 9001": "ISO 9001 certificate", "organic": "organic certificate", "halal": "halal certificate"}
 
 
@@ -97,14 +106,22 @@ def workflow(i: int, scale: Scale, rng: random.Random) -> list[tuple[str, dict |
     return [*steps, ("verification", {"decision": "verified"})]
 
 
-def listing(sector: str, region: str, rng: random.Random) -> dict:
-    title, hs_code, unit, moq, price, certifications = rng.choice(SECTORS[sector][1])
+def listing(sector: str, region: str, rng: random.Random, nth: int = 0, pictures: str = DEMO_PICTURES) -> dict:
+    """The supplier's `nth` listing: its sector's products in turn, then variants, so no title repeats."""
+    templates = SECTORS[sector][1]
+    title, hs_code, unit, moq, price, certifications = templates[nth % len(templates)]
+    variant = VARIANTS[(nth // len(templates) - 1) % len(VARIANTS)] if nth >= len(templates) else None
+    base_title = title
+    if variant:
+        title = f"{title}, {variant[0]}"
+        moq *= variant[1]
     price *= rng.uniform(0.9, 1.15)
     tiers = [{"min_quantity": moq, "max_quantity": moq * 5 - 1, "unit_price": f"{price:.2f}"},
              {"min_quantity": moq * 5, "max_quantity": moq * 20 - 1, "unit_price": f"{price * 0.93:.2f}"},
              {"min_quantity": moq * 20, "max_quantity": None, "unit_price": f"{price * 0.87:.2f}"}]
     return {
-        "title": {"en": title, "fr": FRENCH_TITLES.get(title), "ar": ARABIC_TITLES.get(title)},
+        "title": {"en": title, "fr": _variant(FRENCH_TITLES.get(base_title), variant, 2),
+                  "ar": _variant(ARABIC_TITLES.get(base_title), variant, 3)},
         "description": {"en": f"{title}, from {region}. Export packaging, documents for customs clearance provided."},
         "category": sector, "hs_code": hs_code, "moq": moq, "moq_unit": unit, "currency": "USD",
         "price_tiers": _open_ended(tiers[:rng.choice([1, 2, 3])] if rng.random() < 0.3 else tiers),
@@ -112,8 +129,32 @@ def listing(sector: str, region: str, rng: random.Random) -> dict:
         "supply_ability": {"quantity": moq * rng.choice([20, 50, 100]), "unit": unit, "period": "month"},
         "samples": {"available": rng.random() < 0.6}, "incoterms": rng.sample(["FOB", "CIF", "EXW", "CFR", "DDP"], 2),
         "port_of_loading": PORTS.get(region, "Casablanca"), "origin_region": region, "certifications": certifications,
-        "image_urls": [f"https://images.tijara.example/{hs_code}/{rng.randrange(1000)}.jpg"],
+        "image_urls": [] if rng.random() < 0.1 else [f"{pictures}/{_slug(base_title)}.svg"],
     }
+
+
+def past_inquiry(ask: dict, pace: tuple[float, float, float], rng: random.Random, now: datetime) -> dict:
+    """An inquiry of the past four weeks, answered (or not) at its supplier's pace: (share answered, typical
+    hours to answer, spread), log-normal, so one supplier answers in minutes and another in days."""
+    share, typical_hours, spread = pace
+    received = now - timedelta(hours=rng.uniform(6, 27 * 24))
+    body = {"request": ask, "received_at": received.isoformat()}
+    if rng.random() < share:
+        hours = min(rng.lognormvariate(math.log(typical_hours), spread), (now - received).total_seconds() / 3600)
+        body |= {"response": rng.choice(ANSWERS), "responded_at": (received + timedelta(hours=hours)).isoformat()}
+    return body
+
+
+def _hours(start: str, end: str) -> float:
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() / 3600
+
+
+def _variant(title: str | None, variant: tuple | None, language: int) -> str | None:
+    return f"{title}, {variant[language]}" if title and variant else title
+
+
+def _slug(title: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in title.lower()).split())[:60]
 
 
 def _open_ended(tiers: list[dict]) -> list[dict]:
@@ -200,9 +241,11 @@ async def seed(urls: dict[str, str], token: Callable[[str], str], scale: Scale =
             verified = [s for s in suppliers if s["status"] == "verified"]
 
             progress.update(task, description="Listing products")
+            pictures = f"{urls.get('showcase', 'http://127.0.0.1:8000')}/media/demo"  # served locally
             bodies = [{"supplier_id": s["supplier_id"],
-                       "listing": listing(s["profile"]["sectors"][0], s["profile"]["region"], rng)}
-                      for s in (verified[i % len(verified)] for i in range(scale.products))]
+                       "listing": listing(s["profile"]["sectors"][0], s["profile"]["region"], rng,
+                                          i // len(verified), pictures)}
+                      for i, s in ((i, verified[i % len(verified)]) for i in range(scale.products))]
             products = [r.json() for r in await asyncio.gather(
                 *(call("POST", f"{urls['catalogue']}/products", b, retry=True, role=f"supplier:{b['supplier_id']}")
                   for b in bodies))]
@@ -229,16 +272,19 @@ async def seed(urls: dict[str, str], token: Callable[[str], str], scale: Scale =
             active = [p for p in products if p["supplier_id"] not in gone]
 
             progress.update(task, description="Buyers sending inquiries")
-            responsive = {s["supplier_id"]: rng.choice([0.95, 0.85, 0.7, 0.5, 0.2]) for s in verified}
-            asks = [inquiry(rng.choice(active), rng) for _ in range(scale.inquiries)]
+            pace = {s["supplier_id"]: rng.choice(PACES) for s in verified}  # how each supplier answers
+            chosen = [rng.choice(active) for _ in range(scale.inquiries)]
+            asks = [inquiry(p, rng) for p in chosen]
+            fresh = max(1, len(asks) // 10)  # arriving now, not answered yet; the rest came over the past weeks
+            now = datetime.now(UTC)
+            past = [past_inquiry(a, pace[p["supplier_id"]], rng, now) for a, p in zip(asks, chosen)][fresh:]
             inquiries = [r.json() for r in await asyncio.gather(
-                *(call("POST", f"{urls['inquiries']}/inquiries", a, retry=True) for a in asks))]
+                *(call("POST", f"{urls['inquiries']}/inquiries", a, retry=True) for a in asks[:fresh]),
+                *(call("POST", f"{urls['inquiries']}/inquiries/history", p, retry=True, role="operator")
+                  for p in past))]
 
             progress.update(task, description="Suppliers answering")
-            answers = [i for i in inquiries if rng.random() < responsive[i["supplier_id"]]]
-            await asyncio.gather(*(call("POST", f"{urls['inquiries']}/inquiries/{i['inquiry_id']}/response",
-                                        {"message": rng.choice(ANSWERS)}, role=f"supplier:{i['supplier_id']}")
-                                   for i in answers))
+            answers = [i for i in inquiries if i["status"] == "responded"]
             closed = answers[: len(answers) // 4]
             await asyncio.gather(*(call("POST", f"{urls['inquiries']}/inquiries/{i['inquiry_id']}/closing",
                                         {"reason": "quotation sent"}, role=f"supplier:{i['supplier_id']}")
@@ -250,6 +296,7 @@ async def seed(urls: dict[str, str], token: Callable[[str], str], scale: Scale =
         "pending": sum(s["status"] not in ("verified", "rejected") for s in suppliers),
         "suspended": len(suspended), "reinstated": len(reinstated), "products": len(products),
         "relisted": relisted, "inquiries": len(inquiries), "answered": len(answers),
+        "answered_in_24h": sum(_hours(i["received_at"], i["responded_at"]) <= 24 for i in answers),
         "buyer_countries": len({a["buyer_country"] for a in asks}),
         "regions": len({s["profile"]["region"] for s in suppliers}),
         "sectors": len({s["profile"]["sectors"][0] for s in suppliers}),

@@ -1,4 +1,4 @@
-"""The four services as separate processes, as an operator would run them, with the local token issuer whose keys
+"""The five services as separate processes, as an operator would run them, with the local token issuer whose keys
 they trust: used by `make run` and the e2e and fault tests."""
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("onboarding", "catalogue", "inquiries", "showcase")
+SERVICES = ("onboarding", "catalogue", "inquiries", "showcase", "partners")
 _OFFSET = int(os.environ.get("TIJARA_STACK_PORT_OFFSET", "0"))
 RUN_PORTS = {"showcase": 8000 + _OFFSET, "onboarding": 8001 + _OFFSET, "catalogue": 8002 + _OFFSET,
-             "inquiries": 8003 + _OFFSET}
+             "inquiries": 8003 + _OFFSET, "partners": 8004 + _OFFSET}
 ISSUER_PORT = 8008 + _OFFSET
 ISSUER = "issuer"
 
@@ -61,6 +61,7 @@ class Marketplace:
             "MONGODB_DATABASE": f"{self.database_prefix}_{service}", "HTTP_PORT": str(self.ports[service]),
             "PYTHONUNBUFFERED": "1", "OIDC_ISSUER": self.issuer_url,
             "INQUIRY_RATE_LIMIT": "100000/minute",  # the demo seeding and the tests send from one address
+            **({"INQUIRIES_URL": self.url("inquiries")} if service == "showcase" and "inquiries" in self.ports else {}),
             **self.extra_env,
         }
 
@@ -76,7 +77,7 @@ class Marketplace:
                 [sys.executable, "-m", "deploy.local.issuer", "--port", str(self.issuer_port),
                  "--key", str(self.issuer_key)], cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        for name in services or SERVICES:
+        for name in services or tuple(s for s in SERVICES if s in self.ports):  # those given a port
             log = open(self.log_dir / f"{name}.log", "ab")
             self.processes[name] = subprocess.Popen(
                 [sys.executable, "-m", f"services.{name}"], cwd=ROOT, env=self.env(name),

@@ -12,7 +12,7 @@ from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from pydantic import BaseModel, Field
 
-from services.inquiries.domain import BuyerRequest, Inquiry
+from services.inquiries.domain import BuyerRequest, Inquiry, PastInquiry
 from services.inquiries.service import Inquiries
 from shared.actors import Actor, Role
 from shared.errors import Conflict, MarketplaceError, NotAllowed, NotFound
@@ -31,6 +31,7 @@ def inquiries(request: Request) -> Inquiries:
 Service = Annotated[Inquiries, Depends(inquiries)]
 Addressee = Annotated[Actor, Depends(require(Role.SUPPLIER))]
 AddresseeOrStaff = Annotated[Actor, Depends(require(Role.SUPPLIER, Role.STAFF))]
+Operator = Annotated[Actor, Depends(require(Role.OPERATOR))]
 
 
 class BuyerLimit:
@@ -71,6 +72,13 @@ async def send_inquiry(form: InquiryForm, service: Service) -> Inquiry:
     if form.website:
         raise MarketplaceError("this inquiry looks automated (a hidden form field was filled in)")
     return await service.receive(BuyerRequest.model_validate(form.model_dump(exclude={"website"})))
+
+
+@router.post("/history", status_code=201, responses=responses(400, 404, 409, 422, *AUTH))
+async def bring_in_past_inquiry(past: PastInquiry, service: Service, actor: Operator) -> Inquiry:
+    """An inquiry a supplier received before joining, with its original times (operators; `make run`'s demo uses
+    it to give suppliers a believable history of response times)."""
+    return await service.bring_in(past, actor)
 
 
 @router.get("", responses=responses(*AUTH))

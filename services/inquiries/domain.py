@@ -9,7 +9,7 @@ from enum import StrEnum
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from shared.envelope import Event, Tolerant
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, MarketplaceError, NotFound
 from shared.inquiries import InquiryClosed, InquiryReceived, InquiryResponded
 from shared.suppliers import SupplierStatus
 
@@ -62,6 +62,25 @@ class BuyerRequest(BaseModel):
         return self
 
 
+class PastInquiry(BaseModel):
+    """An inquiry a supplier received before it joined (by email, at a trade fair), brought in with its own times
+    so its response figures start from its history rather than from zero."""
+
+    model_config = ConfigDict(frozen=True)
+    request: BuyerRequest
+    received_at: AwareDatetime
+    response: str | None = Field(None, min_length=1, max_length=4000)
+    responded_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _answered_after_received(self) -> PastInquiry:
+        if (self.response is None) != (self.responded_at is None):
+            raise ValueError("a response and its responded_at come together")
+        if self.responded_at is not None and self.responded_at < self.received_at:
+            raise ValueError("responded_at is before received_at")
+        return self
+
+
 class Inquiry(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -108,6 +127,12 @@ def receive_inquiry(
         currency=request.currency, destination=request.destination,
     )
     return inquiry, [event]
+
+
+def check_past(past: PastInquiry, now: datetime) -> None:
+    if max(past.received_at, past.responded_at or past.received_at) > now:
+        raise MarketplaceError("a past inquiry's received_at and responded_at cannot be in the future",
+                               received_at=past.received_at.isoformat())
 
 
 def respond(inquiry: Inquiry, message: str, now: datetime) -> tuple[Inquiry, list[Event]]:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from services.inquiries import access, domain
-from services.inquiries.domain import BuyerRequest, Inquiry, KnownSupplier, ListedProduct
+from services.inquiries.domain import BuyerRequest, Inquiry, KnownSupplier, ListedProduct, PastInquiry
 from services.inquiries.readers import ProductOffered, SupplierChanged
 from shared.actors import Actor, Role
 from shared.envelope import Envelope, Event
@@ -37,14 +37,23 @@ class Inquiries:
         self.store = store
         self.relay = relay
 
-    async def receive(self, request: BuyerRequest) -> Inquiry:
-        """From a buyer, without a token: the event names the buyer's company, never the contact."""
+    async def receive(self, request: BuyerRequest, received_at: datetime | None = None) -> Inquiry:
+        """From a buyer, without a token: the event names the buyer's company, never the contact. `received_at`:
+        when it came, for an inquiry brought in from before the supplier joined (`bring_in`)."""
         inquiry_id = f"inq-{uuid.uuid4().hex[:12]}"
         product = await self.store.product(request.product_id) if request.product_id else None
         supplier = await self.store.supplier(request.supplier_id) if request.supplier_id else None
         buyer = Actor(subject="buyer", role=Role.BUYER, organisation=request.buyer_company)
-        return await self._save(*domain.receive_inquiry(inquiry_id, request, product, supplier, datetime.now(UTC)),
-                                buyer)
+        return await self._save(*domain.receive_inquiry(inquiry_id, request, product, supplier,
+                                                        received_at or datetime.now(UTC)), buyer)
+
+    async def bring_in(self, past: PastInquiry, actor: Actor) -> Inquiry:
+        """A past inquiry with its own times: received, then answered if it was (two events, as they happened)."""
+        domain.check_past(past, datetime.now(UTC))
+        inquiry = await self.receive(past.request, past.received_at)
+        if past.response and past.responded_at:
+            inquiry = await self._save(*domain.respond(inquiry, past.response, past.responded_at), actor)
+        return inquiry
 
     async def respond(self, inquiry_id: str, message: str, actor: Actor) -> Inquiry:
         inquiry = await self.get(inquiry_id)

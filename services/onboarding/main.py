@@ -7,8 +7,7 @@ import logging
 
 from fastapi import FastAPI
 
-from services.onboarding import api, consumers, gateway
-from services.onboarding.partner_store import PartnerStore
+from services.onboarding import api, consumers
 from services.onboarding.service import Onboarding
 from services.onboarding.store import SupplierStore
 from shared.envelope import Topic
@@ -30,20 +29,18 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime.create(settings or Settings())
     store = SupplierStore(runtime.db)
     runtime.relay = OutboxRelay(
-        runtime.broker, [store.suppliers], runtime.settings.outbox_poll_seconds, runtime.settings.kafka_topic_prefix
+        runtime.broker, [store.suppliers, store.answers], runtime.settings.outbox_poll_seconds,
+        runtime.settings.kafka_topic_prefix,
     )
-    runtime.publishes = [Topic.SUPPLIERS, PartnerTopic.RECEIPTS, *consumers.INPUT_TOPICS]
-    partners = PartnerStore(runtime.db)
-    runtime.on_start += [store.ensure_indexes, partners.ensure_indexes]
+    runtime.publishes = [Topic.SUPPLIERS, PartnerTopic.OUTCOMES]
+    runtime.on_start.append(store.ensure_indexes)
     onboarding = Onboarding(store, runtime.relay)
     runtime.background.append(lambda: expire_periodically(onboarding, runtime.settings.expiry_check_seconds))
-    consumers.register(runtime.broker, onboarding, partners, runtime.settings)
-    partner_gateway = gateway.Gateway(runtime.broker, partners, runtime.settings)
-    runtime.background.append(partner_gateway.forget_old_signatures)
-    app = create_app(runtime, [api.router, api.operations, gateway.router],
-                     "Suppliers and their verification; partner input.", api.ERROR_STATUSES)
+    consumers.register(runtime.broker, onboarding, runtime.settings)
+    app = create_app(runtime, [api.router, api.operations],
+                     "Suppliers and their verification; applies partner commands and answers their outcomes.",
+                     api.ERROR_STATUSES)
     app.state.onboarding = onboarding
-    app.state.gateway = partner_gateway
     return app
 
 

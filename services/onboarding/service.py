@@ -1,6 +1,8 @@
 """onboarding use cases: command -> domain -> one atomic store write (state + outbox) -> wake the relay.
 
-These methods are also the partner-facing entry points (partner ingestion calls them), hence the stable names.
+The partner-facing ones (application, endorsement, inspection) also serve partner commands: `answering` puts the
+command's accepted outcome and its id in the same write as the change, so the change, its answer and the record
+that it was applied land together (see consumers.py).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from shared.actors import Actor, system
 from shared.envelope import Envelope, Event
 from shared.errors import ConcurrentUpdate, Conflict, MarketplaceError, NotFound
 from shared.messaging import Relay
+from shared.partner_commands import PartnerCommand, PartnerCommandOutcome
+from shared.partners import ReceiptOutcome
 from shared.suppliers import SupplierProfile
 from shared.telemetry import current_traceparent
 from shared.vocabulary import DocumentKind, ExportAgency, InspectionBody
@@ -48,8 +52,10 @@ class SupplierRecords(Protocol):
     suppliers: Any  # the aggregate collection the relay is woken for
 
     async def get(self, supplier_id: str) -> Supplier | None: ...
+    async def partner_commands(self, supplier_id: str) -> list[str]: ...
     async def due_for_expiry(self, now: datetime) -> list[Supplier]: ...
-    async def save(self, supplier: Supplier, envelopes: list[Envelope]) -> None: ...
+    async def save(self, supplier: Supplier, envelopes: list[Envelope],
+                   partner_commands: list[str] | None = None) -> None: ...
 
 
 class Onboarding:
@@ -59,7 +65,7 @@ class Onboarding:
 
     async def submit_application(self, application: SupplierApplication | SupplierProfile,
                                  submitted_by: str | None = None, *, supplier_id: str | None = None,
-                                 actor: Actor | None = None) -> Supplier:
+                                 actor: Actor | None = None, answering: PartnerCommand | None = None) -> Supplier:
         """From the SME itself (submitted_by None) or from an onboarding partner on its behalf."""
         if isinstance(application, SupplierProfile):
             application = SupplierApplication(profile=application)
@@ -67,7 +73,7 @@ class Onboarding:
             raise Conflict(f"supplier {supplier_id} has already applied", supplier_id=supplier_id)
         supplier_id = supplier_id or f"sup-{uuid.uuid4().hex[:12]}"
         supplier, events = domain.submit_application(supplier_id, application, submitted_by, datetime.now(UTC))
-        return await self._save(supplier, events, actor)
+        return await self._save(supplier, events, actor, answering)
 
     async def review_document(self, supplier_id: str, kind: DocumentKind, accepted: bool,
                               note: str | None = None, *, actor: Actor | None = None) -> Supplier:
@@ -78,17 +84,19 @@ class Onboarding:
         return await self._save(*domain.verify_documents(await self.get(supplier_id), reviewer, datetime.now(UTC)),
                                 actor)
 
-    async def endorse(self, supplier_id: str, agency: str, *, actor: Actor | None = None) -> Supplier:
+    async def endorse(self, supplier_id: str, agency: str, *, actor: Actor | None = None,
+                      answering: PartnerCommand | None = None) -> Supplier:
         supplier = await self.get(supplier_id)
-        return await self._save(*domain.endorse(supplier, _known(ExportAgency, agency), datetime.now(UTC)), actor)
+        return await self._save(*domain.endorse(supplier, _known(ExportAgency, agency), datetime.now(UTC)), actor,
+                                answering)
 
     async def record_inspection(self, supplier_id: str, body: str, report_id: str, passed: bool,
                                 inspected_on: date | datetime, reason: str | None = None, *,
-                                actor: Actor | None = None) -> Supplier:
+                                actor: Actor | None = None, answering: PartnerCommand | None = None) -> Supplier:
         supplier = await self.get(supplier_id)
         return await self._save(*domain.record_inspection(
             supplier, _known(InspectionBody, body), report_id, passed, _moment(inspected_on), reason,
-            datetime.now(UTC)), actor)
+            datetime.now(UTC)), actor, answering)
 
     async def verify(self, supplier_id: str, *, actor: Actor | None = None) -> Supplier:
         return await self._save(*domain.verify(await self.get(supplier_id), datetime.now(UTC)), actor)
@@ -124,10 +132,19 @@ class Onboarding:
             raise NotFound(f"no supplier {supplier_id!r}", supplier_id=supplier_id)
         return supplier
 
-    async def _save(self, supplier: Supplier, events: list[Event], actor: Actor | None) -> Supplier:
+    async def _save(self, supplier: Supplier, events: list[Event], actor: Actor | None,
+                    answering: PartnerCommand | None = None) -> Supplier:
         """`actor` travels on every event of the change (None only for callers that predate it)."""
         traceparent = current_traceparent()
         stamped = [e.model_copy(update={"actor": actor}) for e in events]
-        await self.store.save(supplier, [Envelope(e, SOURCE, traceparent=traceparent) for e in stamped])
+        envelopes = [Envelope(e, SOURCE, traceparent=traceparent) for e in stamped]
+        applied = None
+        if answering is not None:
+            outcome = PartnerCommandOutcome(command_id=answering.command_id, partner=answering.partner,
+                                            outcome=ReceiptOutcome.ACCEPTED, supplier_id=supplier.supplier_id,
+                                            occurred_at=datetime.now(UTC))
+            envelopes.append(Envelope(outcome, SOURCE, traceparent=traceparent))
+            applied = [*await self.store.partner_commands(supplier.supplier_id), answering.command_id]
+        await self.store.save(supplier, envelopes, partner_commands=applied)
         self.relay.wake(self.store.suppliers, supplier.supplier_id)
         return supplier

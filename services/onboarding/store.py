@@ -1,4 +1,5 @@
-"""onboarding's collections: `suppliers` (the aggregate, with its outbox)."""
+"""onboarding's collections: `suppliers` (the aggregate, with its outbox, and `partner_commands`: the ids of the
+partner commands applied to it), `partner_command_answers` (commands refused, with the outcome in its outbox)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from shared.mongo import save_aggregate
 class SupplierStore:
     def __init__(self, db: AsyncDatabase) -> None:
         self.suppliers = db["suppliers"]
+        self.answers = db["partner_command_answers"]
 
     async def ensure_indexes(self) -> None:
         await self.suppliers.create_index([("profile.ice", ASCENDING)], unique=True, name="one_supplier_per_ice")
@@ -26,14 +28,32 @@ class SupplierStore:
         doc = await self.suppliers.find_one({"_id": supplier_id}, {"outbox": 0})
         return Supplier.model_validate(doc) if doc else None
 
+    async def partner_commands(self, supplier_id: str) -> list[str]:
+        """Ids of the partner commands applied to the supplier (a handful in its life: no bound needed)."""
+        doc = await self.suppliers.find_one({"_id": supplier_id}, {"partner_commands": 1})
+        return list(doc.get("partner_commands", [])) if doc else []
+
+    async def refused_command(self, command_id: str) -> bool:
+        return await self.answers.find_one({"_id": command_id}, {"_id": 1}) is not None
+
+    async def refuse_command(self, command_id: str, envelope: Envelope) -> None:
+        """The refusal and its outcome in one write; a second refusal of the same command changes nothing."""
+        try:
+            await save_aggregate(self.answers, command_id, 0, {"version": 1}, [envelope])
+        except DuplicateKeyError:
+            pass
+
     async def due_for_expiry(self, now: datetime) -> list[Supplier]:
         """Verified suppliers whose validity ended: a query, not a TTL index (FerretDB has none, and expiry is a
         state transition with an event, not a deletion)."""
         cursor = self.suppliers.find({"status": "verified", "valid_until": {"$lte": now}}, {"outbox": 0})
         return [Supplier.model_validate(d) async for d in cursor]
 
-    async def save(self, supplier: Supplier, envelopes: list[Envelope]) -> None:
+    async def save(self, supplier: Supplier, envelopes: list[Envelope],
+                   partner_commands: list[str] | None = None) -> None:
         state = supplier.model_dump(mode="json")
+        if partner_commands is not None:
+            state["partner_commands"] = partner_commands
         # datetimes stay BSON dates so the expiry query compares instants, not strings
         state["valid_until"] = supplier.valid_until
         try:

@@ -1,79 +1,219 @@
-"""The country page over HTTP: `/countries/{code}` (HTML) and `/api/countries/{code}` (JSON), with the product
-grid's filters as query parameters; a supplier's page under `/suppliers/{id}`; `/` is Morocco.
-Templates autoescape everything: supplier-provided text is never markup."""
+"""The country pages over HTTP. Every GET answers bytes rendered beforehand (renditions.py) with a plain Response:
+no aggregation, no serialisation per request; an ETag for `If-None-Match` (304) and Cache-Control for a CDN.
+
+    /countries/{code}                      the country page (HTML; `?lang=en|fr|ar`, else Accept-Language)
+    /countries/{code}/suppliers/{id}       a supplier's page, with the inquiry form
+    /countries/{code}/products/{id}        a product's page, with the inquiry form
+    /api/countries/{code}[/suppliers/{id} | /products/{id}]   the same as JSON
+    POST /countries/{code}/inquiries       the inquiry form (forwarded to the inquiries service), 303 to
+    /countries/{code}/inquiries/sent       the confirmation
+    /sitemap.xml  /robots.txt  /media/...  for search engines, and the pictures
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pydantic import PositiveInt
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
-from services.showcase.labels import SECTOR_LABELS
-from services.showcase.page import CountryPage, Filters, SupplierPage
-from services.showcase.service import Showcase
+from services.showcase import inquiry_form, media
+from services.showcase.i18n import LANGUAGES, gettext, negotiate
+from services.showcase.page import CountryPage, Filters, ProductPage, SupplierPage
+from services.showcase.rendering import DEFAULT_FILTERS, HTML, Pages, html
+from services.showcase.renditions import Rendition, Renditions
 from shared.errors import MarketplaceError, NotFound
+from shared.http_errors import answer, responses
 from shared.vocabulary import Certification, Incoterm, Region, Sector
 
 ERROR_STATUSES = {NotFound: 404, MarketplaceError: 400}
 router = APIRouter(tags=["country page"])
-templates = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(default=True),
-    enable_async=True,
-)
-templates.filters["duration"] = lambda hours: f"{hours:g} h" if hours >= 1 else f"{round(hours * 60)} min"
-templates.globals.update(sectors=SECTOR_LABELS, regions=list(Region), certifications=list(Certification),
-                         incoterms=list(Incoterm))
-
-
-def showcase(request: Request) -> Showcase:
-    return request.app.state.showcase
-
-
-Service = Annotated[Showcase, Depends(showcase)]
-
-
 Blank = Literal[""]  # an HTML form sends "" for "all": same as not filtering
+Language = Literal["en", "fr", "ar"]
+PAGE = responses(404, 422)  # no such country, supplier or product; a filter out of range
 
 
-def product_filters(
-    category: Sector | Blank | None = None, region: Region | Blank | None = None,
-    certification: Certification | Blank | None = None, max_moq: Annotated[PositiveInt, Query()] | Blank | None = None,
-    incoterm: Incoterm | Blank | None = None,
-    page: Annotated[int, Query(ge=1)] = 1, per_page: Annotated[int, Query(ge=1, le=100)] = 24,
-) -> Filters:
-    return Filters(category=category or None, region=region or None, certification=certification or None,
-                   max_moq=max_moq or None, incoterm=incoterm or None, page=page, per_page=per_page)
+class PageQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    lang: Language | Blank | None = None
+    q: Annotated[str, Field(max_length=100)] | None = None
+    category: Sector | Blank | None = None
+    region: Region | Blank | None = None
+    certification: Certification | Blank | None = None
+    max_moq: PositiveInt | Blank | None = None
+    incoterm: Incoterm | Blank | None = None
+    page: Annotated[int, Field(ge=1)] = 1
+    per_page: Annotated[int, Field(ge=1, le=100)] = 24
+
+    def filters(self) -> str:
+        data = self.model_dump(exclude={"lang"})
+        return Filters.model_validate({k: v or None for k, v in data.items()} | {
+            "page": self.page, "per_page": self.per_page}).model_dump_json()
 
 
-ProductFilters = Annotated[Filters, Depends(product_filters)]
+class LangQuery(BaseModel):
+    lang: Language | Blank | None = None
+
+
+def _state(request: Request) -> tuple[Renditions, Pages]:
+    return request.app.state.renditions, request.app.state.pages
+
+
+def _language(request: Request, asked: str | None) -> str:
+    return negotiate(asked or None, request.headers.get("accept-language"))
+
+
+def send(request: Request, page: Rendition, lang: str | None = None, negotiated: bool = False) -> Response:
+    cache = request.app.state.cache_control
+    headers = {"ETag": page.etag, "Cache-Control": cache}
+    if lang:
+        headers["Content-Language"] = lang
+    if negotiated:  # the same URL answers per Accept-Language: caches must key on it
+        headers["Vary"] = "Accept-Language"
+    asked = request.headers.get("if-none-match")
+    if asked and page.etag in {tag.strip().removeprefix("W/") for tag in asked.split(",")}:
+        return Response(status_code=304, headers=headers)
+    return Response(page.body, media_type=page.media_type, headers=headers)
+
+
+def _html_page(request: Request, key: tuple, lang: str, negotiated: bool) -> Response:
+    try:
+        return send(request, _state(request)[0].get(key), lang, negotiated)
+    except NotFound as missing:
+        return error_page(request, lang, 404, gettext(lang, "Page not found"), missing.message)
+
+
+def error_page(request: Request, lang: str, status: int, title: str, message: str) -> Response:
+    """A page a visitor reads in their language; a client that does not ask for HTML gets the one JSON shape."""
+    if "text/html" not in request.headers.get("accept", ""):
+        return answer(status, title, message)
+    _, pages = _state(request)
+    country = next(iter(pages.countries.values()))
+    body = html(lang, "error.html", title=title, message=message,
+                **pages.common(country, lang, request.url.path))
+    return Response(body, status_code=status, media_type=HTML, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/", include_in_schema=False)
-async def home() -> RedirectResponse:
-    return RedirectResponse("/countries/ma")
+async def home(request: Request) -> RedirectResponse:
+    _, pages = _state(request)
+    lang = request.query_params.get("lang")
+    first = next(iter(pages.countries)).lower()
+    return RedirectResponse(f"/countries/{first}" + (f"?lang={lang}" if lang in LANGUAGES else ""))
 
 
-@router.get("/api/countries/{code}")
-async def country_page_json(code: str, filters: ProductFilters, service: Service) -> CountryPage:
-    return await service.country_page(code, filters)
+@router.get("/api/countries/{code}", response_model=CountryPage, responses=PAGE)
+async def country_page_json(code: str, request: Request, query: Annotated[PageQuery, Query()]) -> Response:
+    filters = DEFAULT_FILTERS if len(request.query_params) == 0 else query.filters()
+    return send(request, _state(request)[0].get(("country", code.upper(), "json", None, filters)))
 
 
-@router.get("/countries/{code}", response_class=HTMLResponse)
-async def country_page_html(code: str, filters: ProductFilters, service: Service) -> str:
-    page = await service.country_page(code, filters)
-    return await templates.get_template("country.html").render_async(page=page)
+@router.get("/countries/{code}", response_class=Response, responses=PAGE)
+async def country_page_html(code: str, request: Request, query: Annotated[PageQuery, Query()]) -> Response:
+    lang = _language(request, query.lang)
+    only_lang = set(request.query_params) <= {"lang"}
+    filters = DEFAULT_FILTERS if only_lang else query.filters()
+    return _html_page(request, ("country", code.upper(), "html", lang, filters), lang, not query.lang)
 
 
-@router.get("/api/countries/{code}/suppliers/{supplier_id}")
-async def supplier_page_json(code: str, supplier_id: str, service: Service) -> SupplierPage:
-    return await service.supplier_page(code, supplier_id)
+@router.get("/api/countries/{code}/suppliers/{supplier_id}", response_model=SupplierPage, responses=PAGE)
+async def supplier_page_json(code: str, supplier_id: str, request: Request) -> Response:
+    return send(request, _state(request)[0].get(("supplier", code.upper(), "json", None, supplier_id)))
 
 
-@router.get("/countries/{code}/suppliers/{supplier_id}", response_class=HTMLResponse)
-async def supplier_page_html(code: str, supplier_id: str, service: Service) -> str:
-    page = await service.supplier_page(code, supplier_id)
-    return await templates.get_template("supplier.html").render_async(page=page)
+@router.get("/countries/{code}/suppliers/{supplier_id}", response_class=Response, responses=PAGE)
+async def supplier_page_html(code: str, supplier_id: str, request: Request,
+                             query: Annotated[LangQuery, Query()]) -> Response:
+    lang = _language(request, query.lang)
+    return _html_page(request, ("supplier", code.upper(), "html", lang, supplier_id), lang, not query.lang)
+
+
+@router.get("/api/countries/{code}/products/{product_id}", response_model=ProductPage, responses=PAGE)
+async def product_page_json(code: str, product_id: str, request: Request) -> Response:
+    return send(request, _state(request)[0].get(("product", code.upper(), "json", None, product_id)))
+
+
+@router.get("/countries/{code}/products/{product_id}", response_class=Response, responses=PAGE)
+async def product_page_html(code: str, product_id: str, request: Request,
+                            query: Annotated[LangQuery, Query()]) -> Response:
+    lang = _language(request, query.lang)
+    return _html_page(request, ("product", code.upper(), "html", lang, product_id), lang, not query.lang)
+
+
+@router.post("/countries/{code}/inquiries", response_class=Response, status_code=303,
+             responses={303: {"description": "Sent: to the confirmation page"}, **responses(404, 413, 422, 429)})
+async def send_inquiry(code: str, request: Request, query: Annotated[LangQuery, Query()]) -> Response:
+    """The inquiry form (application/x-www-form-urlencoded), answered in the visitor's language."""
+    lang = _language(request, query.lang)
+    forwarder: inquiry_form.InquiryForwarder = request.app.state.inquiry_forwarder
+    _ = lambda text: gettext(lang, text)  # noqa: E731
+    try:
+        form = inquiry_form.read(await request.body())
+    except inquiry_form.TooLarge:
+        return error_page(request, lang, 413, _("Inquiry too long"), _("Please shorten your message."))
+    sent = f"/countries/{code.lower()}/inquiries/sent?lang={lang}"
+    submission = inquiry_form.check(form, lang)
+    if submission.bot:
+        return RedirectResponse(sent, status_code=303)
+    client = request.client.host if request.client else "unknown"
+    if not forwarder.allow(client):
+        return error_page(request, lang, 429, _("Too many inquiries"),
+                          _("You sent several inquiries in a short time. Please try again in a few minutes."))
+    if not submission.errors:
+        accepted, detail = await forwarder.send(inquiry_form.inquiry(form), client)
+        if accepted:
+            return RedirectResponse(sent, status_code=303)
+        submission.errors["message"] = _("The supplier cannot receive inquiries about this right now.")
+    return _form_with_errors(request, code, lang, submission)
+
+
+def _form_with_errors(request: Request, code: str, lang: str, submission: inquiry_form.Submission) -> Response:
+    renditions, pages = _state(request)
+    form = submission.form
+    kind, arg = ("product", form["product_id"]) if form.get("product_id") else ("supplier", form.get("supplier_id"))
+    try:
+        country = pages.countries[code.upper()]
+        page, _ = pages.model(renditions.build, (kind, country.code, "json", lang, arg))
+    except (KeyError, NotFound):
+        return error_page(request, lang, 404, gettext(lang, "Page not found"), gettext(lang, "Page not found"))
+    body = pages.html(country, lang, kind, page, renditions.build, form=form, errors=submission.errors,
+                      jsonld=None)
+    return Response(body, status_code=422, media_type=HTML, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/countries/{code}/inquiries/sent", response_class=Response, include_in_schema=False)
+async def inquiry_sent(code: str, request: Request, query: Annotated[LangQuery, Query()]) -> Response:
+    lang = _language(request, query.lang)
+    _, pages = _state(request)
+    country = pages.countries.get(code.upper())
+    if country is None:
+        return error_page(request, lang, 404, gettext(lang, "Page not found"), code)
+    body = html(lang, "sent.html", **pages.common(country, lang, request.url.path))
+    return Response(body, media_type=HTML, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/sitemap.xml", response_class=Response, include_in_schema=False)
+async def sitemap(request: Request) -> Response:
+    return send(request, _state(request)[0].get(("sitemap", None, None, None, None)))
+
+
+@router.get("/robots.txt", response_class=Response, include_in_schema=False)
+async def robots(request: Request) -> Response:
+    _, pages = _state(request)
+    text = f"User-agent: *\nDisallow: /api/\nDisallow: /countries/*/inquiries\nSitemap: {pages.base_url}/sitemap.xml\n"
+    return Response(text, media_type="text/plain", headers={"Cache-Control": "public, max-age=86400"})
+
+
+@router.get("/media/placeholder/{category}.svg", response_class=Response, include_in_schema=False)
+async def placeholder(category: str, lang: str = "en") -> Response:
+    return _svg(media.picture(gettext(lang, "No picture yet"), category))
+
+
+@router.get("/media/demo/{name}.svg", response_class=Response, include_in_schema=False)
+async def demo_picture(name: str) -> Response:
+    return _svg(media.picture(name.replace("-", " ")[:40], name))
+
+
+def _svg(body: bytes) -> Response:
+    return Response(body, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400, immutable"})

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 
+from babel import Locale
 from pydantic import BaseModel
 
-from services.showcase.labels import NORTH_AMERICA, buyer_region, sector_label
+from services.showcase.countries import Country
 from services.showcase.page import (
     CategoryCount,
     CountryPage,
@@ -23,17 +24,17 @@ from services.showcase.page import (
     DemandRow,
     Filters,
     Headline,
-    Partner,
     ProductCard,
     ProductGrid,
+    ProductPage,
     SupplierCard,
     SupplierPage,
 )
 from services.showcase.readers import ProfileShown, StoredListing
+from services.showcase.taxonomy import NORTH_AMERICA, buyer_region, sector_label
 from shared.envelope import Tolerant
 from shared.errors import NotFound
 from shared.suppliers import SupplierStatus, VerificationLevel
-from shared.vocabulary import ExportAgency, InspectionBody
 
 WINDOW = timedelta(days=30)
 FEATURED = 8
@@ -42,13 +43,6 @@ LEVEL_RANK = {VerificationLevel.INSPECTED: 3, VerificationLevel.ENDORSED: 2, Ver
 BADGES = {VerificationLevel.INSPECTED: "Verified · on-site inspected", VerificationLevel.ENDORSED:
           "Verified · agency endorsed", VerificationLevel.DOCUMENTS: "Verified · documents checked",
           VerificationLevel.NONE: "Verified"}
-COUNTRIES = {"MA": "Morocco"}
-PARTNERS = {"MA": [Partner(name="AMDIE (Morocco Now)", role="investment and export agency: endorses exporters"),
-                   Partner(name=ExportAgency.MAROC_PME.value, role="SME promotion agency: endorses exporters"),
-                   Partner(name="ASMEX", role="exporters' confederation: endorses exporters"),
-                   Partner(name="Clementia", role="onboarding partner: opens SMEs' digital storefronts"),
-                   *(Partner(name=b.value, role="independent inspection body: on-site verification")
-                     for b in InspectionBody)]}
 
 
 class SupplierView(BaseModel):
@@ -66,7 +60,7 @@ class ProductView(BaseModel):
 
 
 class ResponseFigures(BaseModel):
-    """Sums over one supplier's inquiries of the last 30 days (what the store's $group returns)."""
+    """Sums over one supplier's inquiries of the last 30 days (kept by deltas in live.py)."""
 
     inquiries: int = 0
     answered: int = 0
@@ -79,15 +73,20 @@ class ResponseFigures(BaseModel):
 
     @property
     def typical_hours(self) -> float | None:
-        """Mean time to first answer (FerretDB's $group has $sum only, so the mean rather than the median)."""
+        """Mean time to first answer: a sum and a count move by deltas, a median would need every value."""
         return round(self.response_seconds / self.answered / 3600, 2) if self.answered else None
 
 
 def country_name(code: str) -> str:
-    country = code.upper()
-    if country not in COUNTRIES:
-        raise NotFound(f"no country page for {code!r}; pages exist for {', '.join(COUNTRIES)}", country=code)
-    return COUNTRIES[country]
+    """The country's English name (CLDR); the page's JSON speaks English, its HTML the visitor's language."""
+    return Locale("en").territories.get(code.upper(), code.upper())
+
+
+def configured(countries: Mapping[str, Country], code: str) -> Country:
+    country = countries.get(code.upper())
+    if country is None:
+        raise NotFound(f"no country page for {code!r}; pages exist for {', '.join(sorted(countries))}", country=code)
+    return country
 
 
 def _supplier_card(s: SupplierView, products: int, f: ResponseFigures) -> SupplierCard:
@@ -106,7 +105,7 @@ def _rank(card: SupplierCard) -> tuple:
             -(card.inquiries_30d + card.products), card.trade_name, card.supplier_id)
 
 
-def _product_card(p: ProductView, supplier: SupplierView) -> ProductCard:
+def product_card(p: ProductView, supplier: SupplierView) -> ProductCard:
     listing = p.listing
     return ProductCard(
         product_id=p.product_id, supplier_id=p.supplier_id, supplier_name=supplier.profile.trade_name,
@@ -120,8 +119,9 @@ def _product_card(p: ProductView, supplier: SupplierView) -> ProductCard:
     )
 
 
-def matches(card: ProductCard, f: Filters) -> bool:
-    return ((f.category is None or card.category == f.category)
+def matches(card: ProductCard, f: Filters, found: set[str] | None = None) -> bool:
+    return ((found is None or card.product_id in found)
+            and (f.category is None or card.category == f.category)
             and (f.region is None or card.origin_region == f.region)
             and (f.certification is None or f.certification in card.certifications)
             and (f.max_moq is None or card.moq <= f.max_moq)
@@ -136,20 +136,25 @@ class Shown(BaseModel):
 
 
 def shown(suppliers: Iterable[SupplierView], products: Iterable[ProductView],
-          figures: Mapping[str, ResponseFigures]) -> Shown:
+          figures: Mapping[str, ResponseFigures],
+          card: Callable[[ProductView, SupplierView], ProductCard] | None = None) -> Shown:
+    """`card`: how a product's card is made (a caller may reuse the cards of products that did not change)."""
+    card = card or product_card
     verified = {s.supplier_id: s for s in suppliers if s.status is SupplierStatus.VERIFIED}
     listed = [p for p in products if p.listed and p.listing is not None and p.supplier_id in verified]
     per_supplier = Counter(p.supplier_id for p in listed)
     cards = sorted((_supplier_card(s, per_supplier[i], figures.get(i, ResponseFigures())) for i, s in verified.items()),
                    key=_rank)
     order = {c.supplier_id: n for n, c in enumerate(cards)}
-    product_cards = sorted((_product_card(p, verified[p.supplier_id]) for p in listed),
+    product_cards = sorted((card(p, verified[p.supplier_id]) for p in listed),
                            key=lambda c: (order[c.supplier_id], c.title.en, c.product_id))
     return Shown(suppliers=cards, products=product_cards)
 
 
-def build_page(country: str, view: Shown, demand: Mapping[str, int], filters: Filters) -> CountryPage:
-    matching = [c for c in view.products if matches(c, filters)]
+def build_page(country: Country, view: Shown, demand: Mapping[str, int], filters: Filters,
+               found: set[str] | None = None) -> CountryPage:
+    """`found`: the products a text search found (None: no search)."""
+    matching = [c for c in view.products if matches(c, filters, found)]
     pages = max(1, math.ceil(len(matching) / filters.per_page))
     page = min(filters.page, pages)
     start = (page - 1) * filters.per_page
@@ -159,7 +164,7 @@ def build_page(country: str, view: Shown, demand: Mapping[str, int], filters: Fi
     for code, count in demand.items():
         by_region[buyer_region(code)] += count
     return CountryPage(
-        country=country, name=COUNTRIES[country],
+        country=country.code, name=country_name(country.code),
         headline=Headline(
             verified_suppliers=len(view.suppliers), products=len(view.products), categories=len(categories),
             inquiries_30d=total_inquiries,
@@ -171,7 +176,7 @@ def build_page(country: str, view: Shown, demand: Mapping[str, int], filters: Fi
         products=ProductGrid(filters=filters.model_copy(update={"page": page}), total=len(matching), page=page,
                              pages=pages, items=matching[start:start + filters.per_page]),
         demand=Demand(by_country=_rows(demand), by_region=_rows(by_region)),
-        partners=PARTNERS.get(country, []),
+        partners=list(country.partners),
     )
 
 
@@ -179,10 +184,27 @@ def _rows(counts: Mapping[str, int]) -> list[DemandRow]:
     return [DemandRow(name=k, inquiries=v) for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def build_supplier_page(country: str, supplier_id: str, view: Shown, legal_name: str) -> SupplierPage:
+def build_supplier_page(country: Country, supplier_id: str, view: Shown, legal_name: str) -> SupplierPage:
+    card = _verified(country, supplier_id, view)
+    return SupplierPage(country=country.code, name=country_name(country.code), supplier=card, legal_name=legal_name,
+                        products=[p for p in view.products if p.supplier_id == supplier_id])
+
+
+def _verified(country: Country, supplier_id: str, view: Shown) -> SupplierCard:
     card = next((c for c in view.suppliers if c.supplier_id == supplier_id), None)
     if card is None:
-        raise NotFound(f"no verified supplier {supplier_id!r} on the {COUNTRIES[country]} page",
+        raise NotFound(f"no verified supplier {supplier_id!r} on the {country_name(country.code)} page",
                        supplier_id=supplier_id)
-    return SupplierPage(country=country, name=COUNTRIES[country], supplier=card, legal_name=legal_name,
-                        products=[p for p in view.products if p.supplier_id == supplier_id])
+    return card
+
+
+def build_product_page(country: Country, product: ProductView, view: Shown) -> ProductPage:
+    card = next((c for c in view.products if c.product_id == product.product_id), None)
+    if card is None or product.listing is None:
+        raise NotFound(f"no listed product {product.product_id!r} on the {country_name(country.code)} page",
+                       product_id=product.product_id)
+    listing = product.listing
+    return ProductPage(country=country.code, name=country_name(country.code), product=card,
+                       description=listing.description, image_urls=list(listing.image_urls),
+                       supply_ability=listing.supply_ability, samples_price=listing.samples.price,
+                       supplier=_verified(country, card.supplier_id, view))

@@ -1,35 +1,29 @@
-"""How the country page names things for buyers: sector labels, buyer regions. showcase's own vocabulary."""
-
-from __future__ import annotations
-
-from shared.vocabulary import Sector
-
-SECTOR_LABELS = {
-    Sector.AGRI_FOOD: "Fresh produce & agri-food", Sector.SEAFOOD: "Seafood & canned fish",
-    Sector.ARGAN_AND_COSMETICS: "Argan oil & cosmetics", Sector.OLIVE_OIL_AND_OLIVES: "Olive oil & table olives",
-    Sector.HANDICRAFTS: "Handicrafts & home decor", Sector.TEXTILES_AND_GARMENTS: "Textiles & garments",
-    Sector.LEATHER: "Leather goods", Sector.AUTOMOTIVE_PARTS: "Automotive parts & wiring",
-    Sector.AERONAUTICS: "Aeronautics", Sector.FERTILISERS: "Phosphates & fertilisers",
-    Sector.SPICES_AND_DATES: "Spices, saffron & dates", Sector.BUILDING_MATERIALS: "Building materials & stone",
-}
-"""The product taxonomy's top level: Morocco's export sectors, as buyers read them."""
-
-NORTH_AMERICA = frozenset({"US", "CA", "MX"})
-
-BUYER_REGIONS = {
-    "North America": set(NORTH_AMERICA),
-    "Europe": {"FR", "ES", "DE", "GB", "IT", "NL", "BE", "PT", "CH", "SE", "PL", "IE", "AT", "DK"},
-    "Middle East": {"AE", "SA", "QA", "KW", "OM", "BH", "JO", "TR"},
-    "Africa": {"SN", "NG", "CI", "EG", "KE", "GH", "TN", "DZ", "ZA", "MR"},
-    "Asia-Pacific": {"JP", "CN", "KR", "IN", "AU", "SG", "MY", "ID"},
-    "Latin America": {"BR", "AR", "CL", "CO", "PE"},
-}
+"""Words that reach the page from data (the shared vocabulary, the read model, the country files) rather than from
+the templates, marked here so `pybabel extract` puts them in the catalogues; the templates translate them with
+`_()` at render time. A unit test checks every value of the vocabulary is listed and translated."""
 
 
-def buyer_region(country: str) -> str:
-    return next((region for region, members in BUYER_REGIONS.items() if country in members), "Other")
+def N_(text: str) -> str:
+    return text
 
 
-def sector_label(sector: str) -> str:
-    """A sector added after this release (read as "unknown") has no label: show the product under that word."""
-    return SECTOR_LABELS.get(sector, sector)  # type: ignore[call-overload]
+SECTORS = [N_("Fresh produce & agri-food"), N_("Seafood & canned fish"), N_("Argan oil & cosmetics"),
+           N_("Olive oil & table olives"), N_("Handicrafts & home decor"), N_("Textiles & garments"),
+           N_("Leather goods"), N_("Automotive parts & wiring"), N_("Aeronautics"), N_("Phosphates & fertilisers"),
+           N_("Spices, saffron & dates"), N_("Building materials & stone")]
+REGIONS = [N_("Tanger-Tétouan-Al Hoceïma"), N_("Oriental"), N_("Fès-Meknès"), N_("Rabat-Salé-Kénitra"),
+           N_("Béni Mellal-Khénifra"), N_("Casablanca-Settat"), N_("Marrakech-Safi"), N_("Drâa-Tafilalet"),
+           N_("Souss-Massa"), N_("Guelmim-Oued Noun"), N_("Laâyoune-Sakia El Hamra"), N_("Dakhla-Oued Ed-Dahab")]
+BADGES = [N_("Verified · on-site inspected"), N_("Verified · agency endorsed"), N_("Verified · documents checked"),
+          N_("Verified")]
+BUYER_REGIONS = [N_("North America"), N_("Europe"), N_("Middle East"), N_("Africa"), N_("Asia-Pacific"),
+                 N_("Latin America"), N_("Other")]
+PARTNER_ROLES = [N_("investment and export agency: endorses exporters"),
+                 N_("SME promotion agency: endorses exporters"), N_("exporters' confederation: endorses exporters"),
+                 N_("onboarding partner: opens SMEs' digital storefronts"),
+                 N_("independent inspection body: on-site verification"),
+                 N_("export promotion centre: presents exporters")]
+PERIODS = [N_("week"), N_("month"), N_("year")]
+FORM = [N_("Company"), N_("Country (ISO code, e.g. US)"), N_("Email"), N_("Quantity"), N_("Unit"),
+        N_("Destination port or city"), N_("Message")]
+CERTIFICATIONS = [N_("ONSSA"), N_("organic"), N_("halal"), N_("ISO 9001"), N_("argan PGI")]

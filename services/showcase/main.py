@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.showcase import api, consumers
+from services.showcase import api, consumers, countries
 from services.showcase.generations import GenerationalDatabase
+from services.showcase.inquiry_form import InquiryForwarder
+from services.showcase.live import LiveModel
+from services.showcase.rendering import Pages
+from services.showcase.renditions import Renditions
 from services.showcase.service import Showcase
 from services.showcase.store import ShowcaseStore
+from services.showcase.tail import LogFollower
 from shared.runtime import Runtime, create_app, serve
 from shared.settings import ServiceSettings
 
@@ -15,20 +20,31 @@ from shared.settings import ServiceSettings
 class Settings(ServiceSettings):
     service_name: str = "showcase"
     http_port: int = 8000
-    page_cache_seconds: float = 1.0  # how stale a served page may be, at most, beyond the event stream's own lag
+    page_countries: list[str] = ["MA"]  # each needs services/showcase/countries/<code>.toml
+    page_base_url: str = ""  # absolute URL the pages are published under (canonical, sitemap); default: this host
+    page_debounce_seconds: float = 0.02  # a change waits this long for others before the pages are rebuilt
+    page_cache_control: str = "public, max-age=0, s-maxage=5, stale-while-revalidate=30"  # browsers revalidate
+    inquiries_url: str = "http://127.0.0.1:8003"  # where the inquiry form is forwarded (POST /inquiries)
+    inquiry_rate_limit: str = "5/10 minutes"  # per client address, for the inquiry form
 
 
 def build(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime.create(settings or Settings())
-    live = GenerationalDatabase(runtime.db)  # follows the generation a replay swaps in
-    store = ShowcaseStore(live)
-    runtime.on_start += [live.start, store.ensure_indexes]
-    runtime.on_stop.append(live.stop)
-    showcase = Showcase(store, runtime.settings.page_cache_seconds)
-    consumers.register(runtime.broker, showcase, runtime.settings)
-    app = create_app(runtime, [api.router], "The country page, built from the event stream alone.",
+    s: Settings = runtime.settings  # type: ignore[assignment]
+    live_db = GenerationalDatabase(runtime.db)  # follows the generation a replay swaps in
+    store = ShowcaseStore(live_db)
+    model = LiveModel()
+    pages = Pages(model, countries.load(s.page_countries), s.page_base_url or f"http://127.0.0.1:{s.http_port}")
+    renditions = Renditions(model, list(pages.countries), pages, pages.defaults, s.page_debounce_seconds)
+    follower = LogFollower(s, store, model, renditions.changed)
+    forwarder = InquiryForwarder(s.inquiries_url, s.inquiry_rate_limit)
+    runtime.on_start += [live_db.start, store.ensure_indexes, follower.start, renditions.start]
+    runtime.on_stop += [renditions.stop, follower.stop, live_db.stop, forwarder.close]
+    consumers.register(runtime.broker, Showcase(store), s)
+    app = create_app(runtime, [api.router], "The country pages, built from the event stream alone.",
                      api.ERROR_STATUSES)
-    app.state.showcase = showcase
+    app.state.renditions, app.state.pages, app.state.inquiry_forwarder = renditions, pages, forwarder
+    app.state.cache_control = s.page_cache_control
     return app
 
 

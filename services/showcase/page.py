@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
-from services.showcase.readers import TextShown, TierShown
+from services.showcase.readers import SupplyShown, TextShown, TierShown
 
 
 class SupplierCard(BaseModel):
@@ -62,6 +62,7 @@ class CategoryCount(BaseModel):
 
 
 class Filters(BaseModel):
+    q: str | None = None  # words searched in titles, descriptions (any language) and supplier names
     category: str | None = None
     region: str | None = None
     certification: str | None = None
@@ -110,6 +111,17 @@ class CountryPage(BaseModel):
     products: ProductGrid
     demand: Demand
     partners: list[Partner]
+
+
+class ProductPage(BaseModel):
+    country: str
+    name: str
+    product: ProductCard
+    description: TextShown
+    image_urls: list[str]
+    supply_ability: SupplyShown | None
+    samples_price: Decimal | None
+    supplier: SupplierCard
 
 
 class SupplierPage(BaseModel):

@@ -2,8 +2,8 @@
 `apply_if_newer` (tests/showcase_model.py folds them in memory the same way: the model the property tests check the
 page against). Newest by sequence wins; an older or repeated event changes nothing.
 
-Inquiry documents carry precomputed 0/1 flags and seconds, because FerretDB's `$group` only has `$sum`: response
-rate and typical time are then sums divided by counts.
+Inquiry documents carry precomputed 0/1 flags and seconds, so the figures are sums that move by the difference
+between an inquiry's previous and new document (live.py): response rate and typical time are sums over counts.
 """
 
 from __future__ import annotations

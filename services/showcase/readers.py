@@ -51,6 +51,13 @@ class TierShown(_Part):
 
 class SamplesShown(_Part):
     available: bool = False
+    price: Decimal | None = None
+
+
+class SupplyShown(_Part):
+    quantity: int
+    unit: str
+    period: str = "month"
 
 
 def _upcast_stored(value: object) -> object:
@@ -60,6 +67,7 @@ def _upcast_stored(value: object) -> object:
 
 class ListingShown(_Part):
     title: TextShown
+    description: TextShown
     category: Tolerant[Sector]
     hs_code: str
     moq: int
@@ -67,6 +75,7 @@ class ListingShown(_Part):
     currency: str
     price_tiers: list[TierShown] = Field(min_length=1)
     lead_time_days: int | None = None
+    supply_ability: SupplyShown | None = None
     certifications: list[Tolerant[Certification]] = []
     samples: SamplesShown = SamplesShown()
     incoterms: list[Tolerant[Incoterm]] = []

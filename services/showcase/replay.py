@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from services.showcase.generations import (
     REFRESH_SECONDS,
@@ -30,8 +30,8 @@ from services.showcase.generations import (
 from services.showcase.readers import READERS
 from services.showcase.service import Showcase
 from services.showcase.store import ShowcaseStore
+from services.showcase.tail import QuietConsumer
 from shared.envelope import Topic
-from shared.messaging import EventConsumer
 from shared.mongo import connect
 from shared.settings import ServiceSettings
 from shared.topics import partitions_of
@@ -47,15 +47,6 @@ class ReplayReport:
     skipped: int = 0  # poison, left where the live consumer dead-lettered it
     caught_up_after_swap: int = 0
     seconds: float = 0.0
-
-
-class _ReplayConsumer(EventConsumer):
-    """The live consumer's ordering and retries, without dead-lettering: the live consumer already did that."""
-
-    skipped = 0
-
-    async def dead_letter(self, record: ConsumerRecord, kind: str, detail: str, attempts: int) -> None:
-        self.skipped += 1
 
 
 async def replay_showcase(settings: ServiceSettings, progress: Progress | None = None,
@@ -75,8 +66,8 @@ async def replay_showcase(settings: ServiceSettings, progress: Progress | None =
         await drop_generation(db, new, shadow.names)  # leftovers of an interrupted replay
         await store.ensure_indexes()
         showcase = Showcase(store)
-        consumer = _ReplayConsumer(None, "replay", {t: showcase.apply for t in READERS},  # type: ignore[arg-type]
-                                   readers=READERS)
+        consumer = QuietConsumer(None, "replay", {t: showcase.apply for t in READERS},  # type: ignore[arg-type]
+                                 readers=READERS)
         report = ReplayReport(old, new)
 
         partitions = await _partitions(settings, [settings.topic(t) for t in Topic])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from services.onboarding.partners import DEMO_PARTNERS, SCOPES_BY_KIND
+from services.partners.domain import DEMO_PARTNERS, SCOPES_BY_KIND
 from shared.envelope import EVENT_TYPES
 from shared.settings import ServiceSettings
 
@@ -22,7 +22,7 @@ def test_compose_parses_and_services_authenticate_after_kafka_init() -> None:
     services = compose["services"]
     assert services["kafka"]["entrypoint"] == ["/etc/tijara/kafka/start.sh"]
     assert services["kafka-init"]["entrypoint"] == ["/etc/tijara/kafka/init-security.sh"]
-    for name in ("onboarding", "catalogue", "inquiries", "showcase"):
+    for name in ("onboarding", "catalogue", "inquiries", "showcase", "partners"):
         env = services[name]["environment"]
         assert env["KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT" and env["KAFKA_SASL_USERNAME"] == "tijara"
         assert services[name]["depends_on"]["kafka-init"]["condition"] == "service_completed_successfully"
@@ -55,3 +55,21 @@ def test_every_partner_gets_write_on_its_own_topic_only() -> None:
     for partner_id, _, kind, _ in DEMO_PARTNERS:
         [scope] = SCOPES_BY_KIND[kind]
         assert granted.get(partner_id) == EVENT_TYPES[scope].TOPIC.value, partner_id
+
+
+def test_partners_runs_as_its_own_service_everywhere() -> None:
+    """The partner ingress is a service of its own: compose, the Kubernetes base and the local launcher know it."""
+    from deploy.local.marketplace import RUN_PORTS, SERVICES
+
+    partners = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["partners"]
+    assert partners["environment"]["MONGODB_DATABASE"] == "tijara_partners"
+    assert partners["environment"]["HTTP_PORT"] == 8004
+    base = ROOT / "deploy" / "k8s" / "base"
+    assert "partners.yaml" in yaml.safe_load((base / "kustomization.yaml").read_text())["resources"]
+    deployment, service = yaml.safe_load_all((base / "partners.yaml").read_text())
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["MONGODB_DATABASE"] == "tijara_partners" and env["HTTP_PORT"] == "8004"
+    assert container["image"] == "tijara/partners"
+    assert service["spec"]["ports"][0]["port"] == 8004
+    assert "partners" in SERVICES and RUN_PORTS["partners"] % 1000 == 4

@@ -7,7 +7,8 @@ from deploy.local.marketplace import Marketplace
 
 pytestmark = pytest.mark.e2e
 _OFFSET = int(os.environ.get("TIJARA_STACK_PORT_OFFSET", "0"))
-E2E_PORTS = {name: 18100 + _OFFSET + i for i, name in enumerate(("showcase", "onboarding", "catalogue", "inquiries"))}
+E2E_PORTS = {name: 18100 + _OFFSET + i  # 18104: the issuer's (below)
+             for i, name in zip((0, 1, 2, 3, 5), ("showcase", "onboarding", "catalogue", "inquiries", "partners"))}
 
 
 def _free(port: int) -> bool:
@@ -35,7 +36,7 @@ def e2e_ports() -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def marketplace(infrastructure, tmp_path_factory):
-    """The four services as separate processes, as an operator runs them, each with its own database."""
+    """The five services as separate processes, as an operator runs them, each with its own database."""
     import uuid
 
     ports = e2e_ports()

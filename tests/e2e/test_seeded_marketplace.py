@@ -22,7 +22,7 @@ def test_seeding_builds_a_consistent_country_page(marketplace):
         assert page["headline"]["verified_suppliers"] == summary["verified"]
         assert page["headline"]["inquiries_30d"] == summary["inquiries"]
         answered = sum(round((s["response_rate"] or 0) * s["inquiries_30d"]) for s in page["suppliers"])
-        assert answered == summary["answered"]
+        assert answered == summary["answered_in_24h"]
         return page
 
     page = wait_for(settled, timeout=60)
@@ -55,12 +55,12 @@ def test_the_country_page_in_headless_chromium(marketplace):
             page.select_option("select[name=category]", category["category"])
             page.click("button[type=submit]")
             page.wait_for_url(f"**category={category['category']}**")
-            assert page.locator("#products-total").inner_text().startswith(f"{category['products']} products")
-            texts = page.locator("#products-grid .product").all_inner_texts()
+            assert page.locator("#products-total").inner_text().startswith(f"{category['products']} product")
+            texts = page.locator("#products-grid .product-card").all_inner_texts()
             assert texts and all(category["label"] in text for text in texts)
             first_supplier = page_json["suppliers"][0]
             page.click(f"[data-supplier-id='{first_supplier['supplier_id']}'] h3 a")
-            page.wait_for_url(f"**/suppliers/{first_supplier['supplier_id']}")
+            page.wait_for_url(f"**/suppliers/{first_supplier['supplier_id']}?lang=en")
             assert page.locator("#trade-name").inner_text() == first_supplier["trade_name"]
             assert "Verified" in page.locator("#badge").inner_text()
             assert page.locator("#response-rate").inner_text().endswith("%")

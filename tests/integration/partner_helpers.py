@@ -1,15 +1,23 @@
-"""Partner test data and helpers: a registry on the real FerretDB, partner events as a partner would send them."""
+"""Partner test data and helpers: a registry on the real store, partner events as a partner would send them (signed
+HTTP requests, signed Kafka records), and the partners service running beside onboarding."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
 from datetime import UTC, datetime
 
-from services.onboarding import partners as rules
-from services.onboarding.partner_store import PartnerStore
+from services.onboarding.main import Settings as OnboardingSettings
+from services.onboarding.main import build as build_onboarding
+from services.partners import domain as rules
+from services.partners.intake import KEY_HEADER, SIGNATURE_HEADER
+from services.partners.main import Settings as PartnersSettings
+from services.partners.main import build as build_partners
+from services.partners.store import PartnerStore
 from tests.factories import documents, profile
+from tests.integration.helpers import serving
 
 NOW_TEXT = datetime.now(UTC).isoformat()
 
@@ -47,6 +55,24 @@ def inspection(supplier_id: str, passed: bool = True, **overrides) -> dict:
 def ce_headers(partner_id: str, ce_type: str, ce_id: str | None = None) -> dict[str, str]:
     return {"ce_specversion": "1.0", "ce_id": ce_id or uuid.uuid4().hex, "ce_source": f"/partners/{partner_id}",
             "ce_type": ce_type, "ce_time": NOW_TEXT, "content-type": "application/json"}
+
+
+def signed_record(key: str, headers: dict[str, str], value: bytes) -> dict[str, str]:
+    """The headers with the record's signature, as docs/partners.md tells a partner to compute it."""
+    key_id, _, secret = key.rpartition(".")
+    signature = rules.sign_record(rules.kafka_signing_key(secret), headers["ce_id"], headers["ce_source"],
+                                  headers["ce_type"], value)
+    return headers | {KEY_HEADER: key_id, SIGNATURE_HEADER: signature}
+
+
+@contextlib.asynccontextmanager
+async def partners_and_onboarding(settings_for, prefix: str):
+    """The partners service and onboarding in-process on the real servers, sharing a topic prefix."""
+    partners_settings, onboarding_settings = settings_for(PartnersSettings), settings_for(OnboardingSettings)
+    partners_settings.kafka_topic_prefix = onboarding_settings.kafka_topic_prefix = prefix
+    partners_app, onboarding_app = build_partners(partners_settings), build_onboarding(onboarding_settings)
+    async with serving(partners_app) as partners_http, serving(onboarding_app) as onboarding_http:
+        yield partners_app, partners_http, onboarding_app, onboarding_http
 
 
 def signed(key: str, ce_type: str, payload: dict | bytes, ce_id: str | None = None,

@@ -1,5 +1,5 @@
 """Every endpoint of every service × every caller, against the README's table (parsed from it, so the table and
-the behaviour cannot drift apart). The four services run in-process on the real Kafka and MongoDB-wire server with
+the behaviour cannot drift apart). The five services run in-process on the real Kafka and MongoDB-wire server with
 the local issuer as its own process; a refused write must leave the supplier, product and inquiry untouched."""
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ from services.inquiries.main import Settings as InquiriesSettings
 from services.inquiries.main import build as build_inquiries
 from services.onboarding.main import Settings as OnboardingSettings
 from services.onboarding.main import build as build_onboarding
+from services.partners.domain import PartnerKind
+from services.partners.main import Settings as PartnersSettings
+from services.partners.main import build as build_partners
 from services.showcase.main import Settings as ShowcaseSettings
 from services.showcase.main import build as build_showcase
 from shared.envelope import Envelope
@@ -139,6 +142,13 @@ def requests(ids: dict[str, str]) -> dict[tuple[str, str], tuple[str, str, dict 
                                                                None),
         ("showcase", "GET /api/countries/{code}/suppliers/{id}"): ("GET", f"/api/countries/ma/suppliers/{cat_sup}",
                                                                    None, None),
+        ("partners", "GET /partners"): ("GET", "/partners", None, None),
+        ("partners", "POST /partners"): ("POST", "/partners", {"partner_id": "matrix-new", "name": "Matrix",
+                                                              "kind": "onboarding-partner"}, None),
+        ("partners", "GET /partners/{id}"): ("GET", f"/partners/{ids['partner']}", None, None),
+        ("partners", "POST /partners/{id}/keys"): ("POST", f"/partners/{ids['partner']}/keys", None, None),
+        ("partners", "POST /partners/{id}/keys/{key id}/revocation"):
+            ("POST", f"/partners/{ids['partner']}/keys/{ids['key']}/revocation", None, None),
     }
 
 
@@ -148,12 +158,13 @@ def verdict(status: int) -> str:
 
 @pytest.fixture
 async def marketplace(settings_for, unique, infrastructure):
-    """The four services in-process, on topics of their own (a prefix per test)."""
+    """The five services in-process, on topics of their own (a prefix per test)."""
     apps = {}
     for name, (settings_class, build) in {"onboarding": (OnboardingSettings, build_onboarding),
                                           "catalogue": (CatalogueSettings, build_catalogue),
                                           "inquiries": (InquiriesSettings, build_inquiries),
-                                          "showcase": (ShowcaseSettings, build_showcase)}.items():
+                                          "showcase": (ShowcaseSettings, build_showcase),
+                                          "partners": (PartnersSettings, build_partners)}.items():
         settings = settings_for(settings_class)
         settings.kafka_topic_prefix = f"authz{unique}."
         apps[name] = build(settings)
@@ -192,8 +203,12 @@ async def test_every_endpoint_answers_every_caller_exactly_as_the_readme_says(ma
         return answer.json()["inquiry_id"]
 
     inquiry = await eventually(asked)
+    registry = apps["partners"].state.ingress
+    await registry.register("matrix-agency", "Matrix Agency", PartnerKind.EXPORT_AGENCY, organisation="ASMEX")
+    key, _ = await registry.issue_key("matrix-agency")
     callers, expected = readme_matrix()
-    cases = requests({"supplier": supplier, "catalogue supplier": cat_sup, "product": product, "inquiry": inquiry})
+    cases = requests({"supplier": supplier, "catalogue supplier": cat_sup, "product": product, "inquiry": inquiry,
+                      "partner": "matrix-agency", "key": key.key_id})
     assert set(cases) == set(expected), "the README's table and the tested endpoints differ"
 
     versions_before = await _versions(apps, supplier, product, inquiry)

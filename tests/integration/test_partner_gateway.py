@@ -1,4 +1,4 @@
-"""The partner gateway's security, against the in-process onboarding app on the real FerretDB and Kafka:
+"""The partner gateway's security, against the in-process partners service on the real store and Kafka:
 no key, wrong key, wrong scope, forged or replayed signature, stale timestamp, over the rate, oversized body,
 MongoDB operator keys in any field. None accepted; nothing operator-shaped reaches the database."""
 
@@ -13,11 +13,18 @@ from bson import json_util
 from pymongo import AsyncMongoClient, monitoring
 
 import shared.runtime as runtime_module
-from services.onboarding.main import Settings, build
-from services.onboarding.partners import PartnerKind
+from services.partners.domain import PartnerKind
+from services.partners.main import Settings, build
 from shared.partners import PartnerEndorsement, PartnerInspectionReport, PartnerSupplierApplication
 from tests.integration.helpers import header, read_until, serving
-from tests.integration.partner_helpers import application, endorsement, inspection, register, signed
+from tests.integration.partner_helpers import (
+    application,
+    endorsement,
+    inspection,
+    partners_and_onboarding,
+    register,
+    signed,
+)
 
 APPLICATION, ENDORSEMENT, INSPECTION = (PartnerSupplierApplication.TYPE, PartnerEndorsement.TYPE,
                                         PartnerInspectionReport.TYPE)
@@ -35,7 +42,7 @@ def gateway_settings(settings_for, unique):
 async def gateway(gateway_settings):
     app = build(gateway_settings)
     async with serving(app) as http:
-        store = app.state.gateway.partners
+        store = app.state.ingress.partners
         keys = {"clementia": await register(store, "clementia", PartnerKind.ONBOARDING_PARTNER),
                 "amdie": await register(store, "amdie", PartnerKind.EXPORT_AGENCY),
                 "sgs": await register(store, "sgs", PartnerKind.INSPECTION_BODY),
@@ -48,23 +55,27 @@ async def post(http, key: str, ce_type: str, payload, **kw):
     return await http.post("/partner-events", content=body, headers=headers)
 
 
-async def test_a_signed_event_is_accepted_with_provenance_and_answered_on_receipts(
-        infrastructure, gateway, gateway_settings) -> None:
-    http, keys, _ = gateway
-    prefix = gateway_settings.kafka_topic_prefix
-    body, headers = signed(keys["clementia"], APPLICATION, application())
-    response = await http.post("/partner-events", content=body, headers=headers)
-    assert response.status_code == 202, response.text
-    event_id = headers["Ce-Id"]
-    record = await read_until(infrastructure.kafka, f"{prefix}partners.applications",
-                              lambda r: header(r, "ce_id") == event_id)
-    provenance = json.loads(record.value)["provenance"]
-    assert provenance["partner"] == "clementia" and provenance["channel"] == "http"
-    assert provenance["key_id"] == keys["clementia"].rpartition(".")[0] and provenance["received_at"]
-    assert header(record, "ce_source") == "/partners/clementia"
-    receipt = await read_until(infrastructure.kafka, f"{prefix}partners.receipts",
-                               lambda r: r.key == b"clementia" and json.loads(r.value)["event_id"] == event_id)
-    assert json.loads(receipt.value)["outcome"] == "accepted"
+async def test_a_signed_event_becomes_a_command_and_is_answered_on_receipts(infrastructure, settings_for,
+                                                                           unique) -> None:
+    prefix = f"gw{unique}."
+    async with partners_and_onboarding(settings_for, prefix) as (partners, http, _, _onboarding):
+        key = await register(partners.state.ingress.partners, "clementia", PartnerKind.ONBOARDING_PARTNER)
+        body, headers = signed(key, APPLICATION, application())
+        response = await http.post("/partner-events", content=body, headers=headers)
+        assert response.status_code == 202 and response.json()["status"] == "accepted for processing", response.text
+        event_id = headers["Ce-Id"]
+        command = await read_until(infrastructure.kafka, f"{prefix}partners.commands",
+                                   lambda r: json.loads(r.value).get("partner") == "clementia")
+        assert header(command, "ce_type") == "ma.tijara.partner.command.submit-application.v1"
+        provenance = json.loads(command.value)["provenance"]
+        assert provenance["partner"] == "clementia" and provenance["channel"] == "http"
+        assert provenance["key_id"] == key.rpartition(".")[0] and provenance["received_at"]
+        receipt = await read_until(infrastructure.kafka, f"{prefix}partners.receipts",
+                                   lambda r: r.key == b"clementia" and json.loads(r.value)["event_id"] == event_id)
+        assert json.loads(receipt.value)["outcome"] == "accepted"
+        body, again = signed(key, APPLICATION, body, ce_id=event_id, timestamp=int(time.time()) + 1)  # signed afresh
+        resent = await http.post("/partner-events", content=body, headers=again)
+        assert resent.status_code == 202 and resent.json()["status"] == "already received"
 
 
 async def test_authentication_failures_are_401_with_a_reason(gateway) -> None:
@@ -91,7 +102,7 @@ async def test_replay_scope_rate_size_and_schema(gateway) -> None:
     assert (await http.post("/partner-events", content=body, headers=headers)).status_code == 202
     replay = await http.post("/partner-events", content=body, headers=headers)
     assert replay.status_code == 409 and replay.json()["error"] == "replayed request"
-    store = _app.state.gateway.partners
+    store = _app.state.ingress.partners
     assert await store.forget_signatures_before(datetime.now(UTC) - timedelta(minutes=11)) == 0  # too recent
     assert await store.forget_signatures_before(datetime.now(UTC) + timedelta(seconds=1)) == 1  # the timer's job
 
@@ -176,7 +187,7 @@ async def test_mongodb_operators_in_any_field_are_refused_and_never_stored(gatew
         url, tz_aware=True, serverSelectionTimeoutMS=5000, event_listeners=[commands]))
     app = build(gateway_settings)
     async with serving(app) as http:
-        store = app.state.gateway.partners
+        store = app.state.ingress.partners
         keys = {kind: await register(store, name, kind) for name, kind in (
             ("clementia", PartnerKind.ONBOARDING_PARTNER), ("amdie", PartnerKind.EXPORT_AGENCY),
             ("sgs", PartnerKind.INSPECTION_BODY))}
@@ -205,11 +216,12 @@ async def test_mongodb_operators_in_any_field_are_refused_and_never_stored(gatew
         assert await _operator_keys(app.state.runtime.db) == []
 
 
-async def test_kafka_unavailable_is_a_503_to_resend(gateway_settings) -> None:
+async def test_a_kafka_outage_delays_the_command_not_the_answer(gateway_settings) -> None:
     app = build(gateway_settings)
     async with serving(app) as http:
-        key = await register(app.state.gateway.partners, "amdie", PartnerKind.EXPORT_AGENCY)
-        await app.state.runtime.broker.stop()  # the producer is gone: publishing fails
+        key = await register(app.state.ingress.partners, "amdie", PartnerKind.EXPORT_AGENCY)
+        await app.state.runtime.broker.stop()  # the producer is gone: the relay cannot publish
         answer = await post(http, key, ENDORSEMENT, endorsement("sup-1"))
-        assert answer.status_code == 503 and "same Ce-Id" in answer.json()["message"]
-        assert answer.headers["Retry-After"] == "5"
+        assert answer.status_code == 202, answer.text
+        [pending] = await app.state.ingress.inputs.inputs.find({"outbox": {"$ne": []}}).to_list()
+        assert [e["topic"] for e in pending["outbox"]] == ["partners.commands"]

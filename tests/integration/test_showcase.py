@@ -1,4 +1,7 @@
-"""showcase on real Kafka and FerretDB: the page from events alone; poison goes to the DLQ, traffic goes on."""
+"""showcase on real Kafka and the MongoDB-wire store: the page from events alone; poison goes to the DLQ, traffic
+goes on; replicas of one consumer group all show every event; ETag and languages over HTTP."""
+
+import time
 
 from services.showcase.main import Settings, build
 from shared.envelope import Envelope
@@ -80,7 +83,9 @@ async def test_supplier_text_is_escaped_and_the_supplier_page_shows(infrastructu
             assert "<script>alert" not in html and "&lt;script&gt;alert" in html
             assert "<img src=x" not in html
         profile_html = (await http.get(f"/countries/ma/suppliers/{sup}")).text
-        assert 'dir="rtl"' in profile_html and "Verified · on-site inspected" in profile_html
+        assert "Verified · on-site inspected" in profile_html
+        arabic = (await http.get(f"/countries/ma/suppliers/{sup}", params={"lang": "ar"})).text
+        assert '<html lang="ar" dir="rtl">' in arabic and "زيت الأركان" in arabic
         assert (await http.get("/countries/ma/suppliers/sup-nobody")).status_code == 404
         bad = await http.get("/api/countries/ma", params={"category": "weapons", "page": 0})
         assert bad.status_code == 422
@@ -102,3 +107,86 @@ async def test_page_filters_over_http(infrastructure, settings_for, unique):
             assert f"prd-{unique}-1" not in {p["product_id"] for p in page["products"]["items"]}
 
         await eventually(filtered)
+
+
+async def test_replicas_sharing_a_group_all_show_every_event(infrastructure, settings_for, unique):
+    """Two replicas split the partitions in the consumer group, yet each page shows every event; a third replica
+    started afterwards starts from the store and the log and shows the same page."""
+    settings = settings_for(Settings)
+    suppliers = [f"sup-{unique}-{n}" for n in range(6)]
+    async with serving(build(settings)) as first, serving(build(settings)) as second:
+        await publish(infrastructure.kafka, *(Envelope(factories.supplier_verified(s), "/test") for s in suppliers),
+                      *(Envelope(factories.product_listed(f"prd-{s}", s), "/test") for s in suppliers))
+
+        async def all_shown(http):
+            page = (await http.get("/api/countries/ma", params={"per_page": 100})).json()
+            assert set(suppliers) <= {s["supplier_id"] for s in page["suppliers"]}
+            assert {f"prd-{s}" for s in suppliers} <= {p["product_id"] for p in page["products"]["items"]}
+            return page
+
+        await eventually(lambda: all_shown(first))
+        await eventually(lambda: all_shown(second))
+        first_etag = (await first.get("/api/countries/ma")).headers["etag"]
+        await eventually(lambda: _same_etag(second, first_etag))
+    async with serving(build(settings)) as third:
+        await eventually(lambda: all_shown(third))
+
+
+async def _same_etag(http, etag):
+    assert (await http.get("/api/countries/ma")).headers["etag"] == etag
+
+
+async def test_etag_304_cache_control_and_no_staleness_window(infrastructure, settings_for, unique):
+    sup = f"sup-{unique}"
+    async with serving(build(settings_for(Settings))) as http:
+        first = await http.get("/api/countries/ma")
+        assert first.headers["cache-control"].startswith("public") and "s-maxage" in first.headers["cache-control"]
+        again = await http.get("/api/countries/ma", headers={"If-None-Match": first.headers["etag"]})
+        assert again.status_code == 304 and again.content == b""
+        await publish(infrastructure.kafka, Envelope(factories.supplier_verified(sup), "/test"))
+        started = time.monotonic()
+
+        async def changed():
+            response = await http.get("/api/countries/ma", headers={"If-None-Match": first.headers["etag"]})
+            assert response.status_code == 200 and sup in response.text
+
+        await eventually(changed, interval=0.01)
+        assert time.monotonic() - started < 2.0
+
+
+async def test_languages_over_http(settings_for):
+    async with serving(build(settings_for(Settings))) as http:
+        french = await http.get("/countries/ma", headers={"Accept-Language": "fr-CA,fr;q=0.9,en;q=0.5"})
+        assert '<html lang="fr" dir="ltr">' in french.text and "Fournisseurs à la une" in french.text
+        assert french.headers["vary"] == "Accept-Language" and french.headers["content-language"] == "fr"
+        arabic = await http.get("/countries/ma", params={"lang": "ar"}, headers={"Accept-Language": "fr"})
+        assert '<html lang="ar" dir="rtl">' in arabic.text and "vary" not in arabic.headers
+        assert (await http.get("/countries/ma/products/nothing", params={"lang": "fr"})).status_code == 404
+        robots = (await http.get("/robots.txt")).text
+        assert "Sitemap: " in robots and (await http.get("/sitemap.xml")).status_code == 200
+        picture = await http.get("/media/placeholder/seafood.svg")
+        assert picture.headers["content-type"] == "image/svg+xml"
+
+
+async def test_inquiry_form_abuse_controls_and_errors_in_the_visitors_language(infrastructure, settings_for, unique):
+    """Checked before anything is forwarded (no inquiries service here: nothing reaches it)."""
+    sup = f"sup-{unique}"
+    settings = settings_for(Settings).model_copy(update={"inquiry_rate_limit": "1/minute",
+                                                         "inquiries_url": "http://127.0.0.1:9"})
+    async with serving(build(settings)) as http:
+        await publish(infrastructure.kafka, Envelope(factories.supplier_verified(sup), "/test"))
+        await eventually(lambda: _shows(http, sup))
+        url, form = "/countries/ma/inquiries?lang=fr", {"supplier_id": sup, "buyer_company": "", "message": "x"}
+        invalid = await http.post(url, data=form)
+        assert invalid.status_code == 422 and "Ce champ est obligatoire." in invalid.text
+        assert 'aria-invalid="true"' in invalid.text and 'value="x"' not in invalid.text  # message is a textarea
+        bot = await http.post(url, data={**form, "website": "http://spam.example"})
+        assert bot.status_code == 303 and bot.headers["location"] == "/countries/ma/inquiries/sent?lang=fr"
+        too_big = await http.post(url, data={**form, "message": "x" * 20_000})
+        assert too_big.status_code == 413 and "raccourcir" in too_big.text
+        limited = await http.post(url, data=form)
+        assert limited.status_code == 429 and "quelques minutes" in limited.text
+
+
+async def _shows(http, supplier_id):
+    assert (await http.get(f"/api/countries/ma/suppliers/{supplier_id}")).status_code == 200

@@ -6,7 +6,7 @@ from collections import Counter
 from deploy.local import demo
 from services.catalogue.listing import Listing
 from services.onboarding.application import SupplierApplication
-from services.showcase.labels import NORTH_AMERICA
+from services.showcase.taxonomy import NORTH_AMERICA
 
 
 def test_full_scale_covers_regions_sectors_and_buyer_countries() -> None:
@@ -34,3 +34,32 @@ def test_full_scale_covers_regions_sectors_and_buyer_countries() -> None:
 def test_same_seed_same_data() -> None:
     assert demo.supplier_applications(demo.Scale(), random.Random(7)) == \
         demo.supplier_applications(demo.Scale(), random.Random(7))
+
+
+def test_a_supplier_never_lists_the_same_title_twice_and_pictures_are_local() -> None:
+    rng = random.Random(3)
+    for sector in ("seafood", "aeronautics", "argan-and-cosmetics"):
+        listings = [demo.listing(sector, "Souss-Massa", rng, nth, "http://127.0.0.1:8000/media/demo")
+                    for nth in range(8)]
+        for listing in listings:
+            Listing.model_validate(listing)
+        titles = [listing["title"]["en"] for listing in listings]
+        assert len(set(titles)) == len(titles), titles
+        assert all(url.startswith("http://127.0.0.1:8000/media/demo/") for x in listings for url in x["image_urls"])
+
+
+def test_past_inquiries_are_answered_from_minutes_to_days_and_some_never() -> None:
+    from datetime import UTC, datetime
+
+    from services.inquiries.domain import PastInquiry
+
+    rng, now = random.Random(5), datetime.now(UTC)
+    ask = demo.inquiry({"product_id": "p1", "listing": demo.listing("seafood", "Souss-Massa", rng)}, rng)
+    hours = {}
+    for pace in demo.PACES:
+        bodies = [PastInquiry.model_validate(demo.past_inquiry(ask, pace, rng, now)) for _ in range(60)]
+        answered = [b for b in bodies if b.responded_at]
+        assert 0 < len(answered) < len(bodies) or pace[0] >= 0.95
+        hours[pace] = sorted((b.responded_at - b.received_at).total_seconds() / 3600 for b in answered)
+    medians = [h[len(h) // 2] for h in hours.values()]
+    assert min(medians) < 1 and max(medians) > 48  # the fastest answer within the hour, the slowest in days

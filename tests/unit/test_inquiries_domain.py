@@ -75,3 +75,26 @@ def test_respond_then_close() -> None:
 def test_an_open_inquiry_can_be_closed_unanswered() -> None:
     closed, (event,) = domain.close(received(), None, NOW)
     assert closed.status is domain.InquiryStatus.CLOSED and event.responded_at is None
+
+
+def test_a_past_inquiry_keeps_its_times_and_is_never_in_the_future() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    import pytest
+    from pydantic import ValidationError
+
+    from services.inquiries.domain import PastInquiry, check_past
+    from shared.errors import MarketplaceError
+
+    now = datetime.now(UTC)
+    request = {"product_id": "p1", "buyer_company": "Maple", "buyer_country": "CA", "contact_email": "a@b.example",
+               "quantity": 10, "unit": "kg", "message": "price?"}
+    past = PastInquiry.model_validate({"request": request, "received_at": now - timedelta(days=3),
+                                       "response": "quote attached", "responded_at": now - timedelta(days=1)})
+    check_past(past, now)
+    with pytest.raises(ValidationError):
+        PastInquiry.model_validate({"request": request, "received_at": now, "response": "x",
+                                    "responded_at": now - timedelta(hours=1)})
+    with pytest.raises(MarketplaceError):
+        check_past(past.model_copy(update={"received_at": now + timedelta(hours=1),
+                                           "responded_at": now + timedelta(hours=2)}), now)

@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.onboarding import partners as rules
-from services.onboarding.partners import PartnerKind
+from services.partners import domain as rules
+from services.partners.domain import PartnerKind
 from shared.partners import PartnerEndorsement, PartnerInspectionReport, PartnerReceipt, PartnerSupplierApplication
 
 
@@ -77,3 +77,15 @@ def test_token_bucket_allows_a_burst_then_refills_at_the_rate() -> None:
     assert bucket.take("sgs", 60) == 0.0  # partners are limited separately
     clock[0] += 1.0
     assert bucket.take("amdie", 60) == 0.0 and bucket.take("amdie", 60) > 0
+
+
+def test_kafka_records_are_signed_with_a_key_derived_from_the_secret() -> None:
+    partner = rules.new_partner("amdie", "AMDIE", PartnerKind.EXPORT_AGENCY, organisation="AMDIE")
+    key, plaintext = rules.issue_key(partner, datetime.now(UTC))
+    secret = plaintext.rpartition(".")[2]
+    assert key.kafka_signing_key == rules.kafka_signing_key(secret) and secret not in key.model_dump_json()
+    signature = rules.sign_record(rules.kafka_signing_key(secret), "e-1", "/partners/amdie", "t.v1", b"{}")
+    assert rules.record_signature_valid(key.kafka_signing_key, "e-1", "/partners/amdie", "t.v1", b"{}", signature)
+    for changed in (("e-2", "/partners/amdie", "t.v1", b"{}"), ("e-1", "/partners/asmex", "t.v1", b"{}"),
+                    ("e-1", "/partners/amdie", "u.v1", b"{}"), ("e-1", "/partners/amdie", "t.v1", b"{ }")):
+        assert not rules.record_signature_valid(key.kafka_signing_key, *changed, signature), changed

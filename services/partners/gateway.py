@@ -8,8 +8,9 @@
     X-Tijara-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>
 
 Checks, in order: size (413), key (401), timestamp and signature (401), rate (429), type (400), scope (403),
-schema (400), replay (409). A passing event is stamped with provenance (partner, key id, received time) and
-published on its partners.* topic (202): the same inbox as Kafka input applies it and answers on partners.receipts.
+schema (400), replay (409). A passing event is stamped with provenance (partner, key id, received time) and recorded
+with its command in one write (202); the outbox relay publishes the command to onboarding, whose outcome comes back
+as the receipt on partners.receipts. A Kafka outage delays the command, never the answer.
 """
 
 from __future__ import annotations
@@ -23,16 +24,14 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from faststream.kafka import KafkaBroker
 from pydantic import ValidationError
 
-from services.onboarding import partners as rules
-from services.onboarding.partner_store import PartnerStore
-from shared.envelope import EVENT_TYPES, Envelope
+from services.partners import domain as rules
+from services.partners.service import PartnerIngress
+from shared.envelope import EVENT_TYPES
 from shared.envelope import summary as _summary
 from shared.http_errors import ErrorAnswer
 from shared.partners import PartnerEvent, Provenance
-from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
@@ -43,11 +42,9 @@ router = APIRouter(tags=["partners"])
 
 
 class Gateway:
-    def __init__(self, broker: KafkaBroker, partners: PartnerStore, settings: ServiceSettings,
-                 limiter: rules.TokenBucket | None = None) -> None:
-        self.broker = broker
-        self.partners = partners
-        self.settings = settings
+    def __init__(self, ingress: PartnerIngress, limiter: rules.TokenBucket | None = None) -> None:
+        self.ingress = ingress
+        self.partners = ingress.partners
         self.limiter = limiter or rules.TokenBucket()
 
     async def receive(self, request: Request) -> JSONResponse:
@@ -111,23 +108,15 @@ class Gateway:
             return _answer(409, "replayed request", "this exact signed request was already received; sign each "
                            "request with a fresh timestamp")
 
-        data = data.model_copy(update={"provenance": Provenance(partner=partner.partner_id, key_id=key_id,
-                                                                channel="http", received_at=now)})
-        envelope = Envelope(data, f"/partners/{partner.partner_id}", id=event_id)
-        try:
-            await self.broker.publish(envelope.value(), topic=self.settings.topic(data.TOPIC), key=envelope.key,
-                                      headers=envelope.headers())
-        except Exception:
-            log.exception("could not publish partner event %s of %s", event_id, partner.partner_id)
-            return _answer(503, "try again", "the marketplace could not take the event right now; send it again "
-                           "with the same Ce-Id and a fresh timestamp and signature", headers={"Retry-After": "5"})
-        return JSONResponse({"status": "accepted for processing", "event_id": event_id, "event_type": event_type,
-                             "partner": partner.partner_id,
+        provenance = Provenance(partner=partner.partner_id, key_id=key_id, channel="http", received_at=now)
+        new = await self.ingress.admit(partner, event_id, data, provenance)
+        return JSONResponse({"status": "accepted for processing" if new else "already received",
+                             "event_id": event_id, "event_type": event_type, "partner": partner.partner_id,
                              "message": f"the outcome will be on partners.receipts, key {partner.partner_id}"},
                             status_code=202)
 
     async def forget_old_signatures(self, every_seconds: float = 60.0) -> None:
-        """FerretDB has no TTL index: delete signatures older than the freshness window, on a timer."""
+        """The local store (mongo-java-server) has no TTL index: delete old signatures on a timer."""
         while True:
             try:
                 # a signature seen at t had a timestamp within t±window: once t+2*window passed (plus a margin),
@@ -164,7 +153,7 @@ def gateway(request: Request) -> Gateway:
     status: {"model": ErrorAnswer, "description": description} for status, description in {
         400: "unknown type, invalid JSON or schema", 401: "key, timestamp or signature",
         403: "type outside the partner's scopes", 409: "replayed request", 413: "body over 64 KiB",
-        429: "over the partner's rate", 503: "Kafka unavailable; resend"}.items()})
+        429: "over the partner's rate"}.items()})
 async def receive_partner_event(request: Request) -> JSONResponse:
     """Publish one partner event (see the module docstring for the headers and the signature)."""
     return await gateway(request).receive(request)

@@ -1,4 +1,5 @@
-"""Partner identities and what they may do: kinds, scopes, API keys, request signatures, rate limits. Pure: no I/O.
+"""Partner identities and what they may do: kinds, scopes, API keys, request and record signatures, rate limits.
+Pure: no I/O.
 
 A partner is a system that publishes events into the marketplace: the onboarding partner (Clementia) sends supplier
 applications, export agencies (AMDIE, Maroc PME, ASMEX) send endorsements, inspection bodies (SGS, TÜV Rheinland,
@@ -8,6 +9,11 @@ API keys: `<key_id>.<secret>`, the secret 32 random bytes (url-safe base64). Onl
 high-entropy secret needs no slow hash, and a stolen registry gives no usable key. An HTTP request carries the key
 and an HMAC-SHA256 of `<timestamp>.<body>` keyed with the secret, so the body and its time are bound to the key; a
 request older or newer than five minutes is stale, and a signature seen before is a replay.
+
+Over Kafka a partner signs each record: HMAC-SHA256 of `<ce_id>.<ce_source>.<ce_type>.<value>` keyed with the key's
+*Kafka signing key*, which both sides derive from the secret (HMAC-SHA256(secret, "tijara-kafka-signing-v1")). The
+service must hold what it verifies with, so the signing key is stored (the secret is not): a stolen registry could
+sign Kafka records — which the broker's per-partner ACLs still confine — but not call the HTTP gateway.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from shared.actors import Actor, Role
 from shared.partners import ID_PATTERN, PartnerEndorsement, PartnerInspectionReport, PartnerSupplierApplication
 from shared.vocabulary import ExportAgency, InspectionBody
 
@@ -40,6 +47,9 @@ SCOPES_BY_KIND: dict[PartnerKind, tuple[str, ...]] = {
     PartnerKind.EXPORT_AGENCY: (PartnerEndorsement.TYPE,),
     PartnerKind.INSPECTION_BODY: (PartnerInspectionReport.TYPE,),
 }
+
+ROLE_OF_KIND = {PartnerKind.ONBOARDING_PARTNER: Role.PARTNER, PartnerKind.EXPORT_AGENCY: Role.AGENCY,
+                PartnerKind.INSPECTION_BODY: Role.INSPECTION}
 
 PARTNER_EVENT_TYPES = tuple(t for scopes in SCOPES_BY_KIND.values() for t in scopes)
 
@@ -65,10 +75,15 @@ DEMO_PARTNERS: tuple[tuple[str, str, PartnerKind, str | None], ...] = (
 )
 
 
+KAFKA_SIGNING_CONTEXT = b"tijara-kafka-signing-v1"
+
+
 class ApiKey(BaseModel):
     model_config = ConfigDict(frozen=True)
     key_id: str = Field(pattern=ID_PATTERN)
     secret_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    kafka_signing_key: str | None = Field(None, pattern=r"^[0-9a-f]{64}$",
+                                          description="Verifies signed Kafka records; none on keys issued before.")
     created_at: AwareDatetime
     revoked: bool = False
 
@@ -89,6 +104,14 @@ class Partner(BaseModel):
     def key(self, key_id: str) -> ApiKey | None:
         return next((k for k in self.keys if k.key_id == key_id and not k.revoked), None)
 
+    @property
+    def actor(self) -> Actor:
+        """The partner system as the actor of what it sends: its role, and the organisation it is registered as
+        (an onboarding partner acts as itself)."""
+        organisation = self.partner_id if self.kind is PartnerKind.ONBOARDING_PARTNER else self.organisation
+        return Actor(subject=f"partner:{self.partner_id}", role=ROLE_OF_KIND[self.kind],
+                     organisation=organisation or self.name)
+
 
 def new_partner(partner_id: str, name: str, kind: PartnerKind, rate_per_minute: int = 120,
                 organisation: str | None = None) -> Partner:
@@ -106,7 +129,9 @@ def issue_key(partner: Partner, now: datetime) -> tuple[ApiKey, str]:
     """A new key for `partner`: the stored record, and the plaintext `<key_id>.<secret>` shown once to the operator."""
     key_id = f"{partner.partner_id}-{secrets.token_hex(KEY_PREFIX_BYTES)}"
     secret = secrets.token_urlsafe(32)
-    return ApiKey(key_id=key_id, secret_sha256=hash_secret(secret), created_at=now), f"{key_id}.{secret}"
+    key = ApiKey(key_id=key_id, secret_sha256=hash_secret(secret), kafka_signing_key=kafka_signing_key(secret),
+                 created_at=now)
+    return key, f"{key_id}.{secret}"
 
 
 def hash_secret(secret: str) -> str:
@@ -133,6 +158,22 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 def signature_valid(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
     return hmac.compare_digest(sign(secret, timestamp, body), signature)
+
+
+def kafka_signing_key(secret: str) -> str:
+    """The key a partner signs Kafka records with, derived from its API key's secret (hex)."""
+    return hmac.new(secret.encode(), KAFKA_SIGNING_CONTEXT, hashlib.sha256).hexdigest()
+
+
+def sign_record(signing_key: str, ce_id: str, ce_source: str, ce_type: str, value: bytes) -> str:
+    """`tijara_signature` of a Kafka record: binds the value to its id, sender and type (none can be swapped)."""
+    signed = b".".join(part.encode() for part in (ce_id, ce_source, ce_type)) + b"." + value
+    return "sha256=" + hmac.new(signing_key.encode(), signed, hashlib.sha256).hexdigest()
+
+
+def record_signature_valid(signing_key: str, ce_id: str, ce_source: str, ce_type: str, value: bytes,
+                           signature: str) -> bool:
+    return hmac.compare_digest(sign_record(signing_key, ce_id, ce_source, ce_type, value), signature)
 
 
 def timestamp_fresh(timestamp: str, now: float, window: float = SIGNATURE_WINDOW_SECONDS) -> bool:

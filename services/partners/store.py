@@ -1,8 +1,10 @@
-"""onboarding's partner collections: `partners` (the registry, API keys hashed), `partner_signatures` (replay guard),
-`partner_inputs` (the outcome of each partner event, so a redelivered one gets the same receipt).
+"""The partners service's collections (database `tijara_partners`): `partners` (the registry, API keys hashed),
+`signatures` (replay guard of the HTTP gateway), `inputs` (each partner event admitted or refused, with its outbox:
+the command for onboarding, then the partner's receipt).
 
-FerretDB has no TTL indexes: old signatures are deleted by `forget_signatures_before`, which the gateway runs on a
-timer. Every filter here is built from validated values (ids matching ID_PATTERN), never from raw partner input."""
+The local store (mongo-java-server) has no TTL indexes: old signatures are deleted by `forget_signatures_before`,
+which the gateway runs on a timer. Every filter here is built from validated values (ids matching ID_PATTERN), never
+from raw partner input."""
 
 from __future__ import annotations
 
@@ -12,15 +14,16 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from services.onboarding.partners import ApiKey, Partner
+from services.partners.domain import ApiKey, Partner
+from shared.envelope import Envelope
 from shared.errors import Conflict, NotFound
+from shared.mongo import save_aggregate
 
 
 class PartnerStore:
     def __init__(self, db: AsyncDatabase) -> None:
         self.partners = db["partners"]
-        self.signatures = db["partner_signatures"]
-        self.inputs = db["partner_inputs"]
+        self.signatures = db["signatures"]
 
     async def ensure_indexes(self) -> None:
         await self.partners.create_index([("keys.key_id", ASCENDING)], name="by_key_id")
@@ -75,8 +78,29 @@ class PartnerStore:
     async def forget_signatures_before(self, cutoff: datetime) -> int:
         return (await self.signatures.delete_many({"seen_at": {"$lt": cutoff}})).deleted_count
 
-    async def outcome(self, input_id: str) -> dict | None:
-        return await self.inputs.find_one({"_id": input_id})
 
-    async def record_outcome(self, input_id: str, receipt: dict) -> None:
-        await self.inputs.update_one({"_id": input_id}, {"$set": {"receipt": receipt}}, upsert=True)
+class InputStore:
+    """One document per partner event, `_id` its command id: admitted (the command in its outbox) or answered (the
+    receipt in its outbox, and kept in `receipt` so a resent event gets the same one)."""
+
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.inputs = db["inputs"]
+
+    async def get(self, command_id: str) -> dict | None:
+        return await self.inputs.find_one({"_id": command_id}, {"outbox": 0})
+
+    async def create(self, command_id: str, state: dict, envelopes: list[Envelope]) -> bool:
+        """False if this command id is already recorded (a resent or redelivered event)."""
+        try:
+            await save_aggregate(self.inputs, command_id, 0, {**state, "version": 1}, envelopes)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def answer(self, command_id: str, version: int, receipt: dict, envelope: Envelope) -> None:
+        await save_aggregate(self.inputs, command_id, version, {"receipt": receipt, "version": version + 1},
+                             [envelope])
+
+    async def resend(self, command_id: str, version: int, envelope: Envelope) -> None:
+        """The recorded receipt once more (a resent event's answer): versioned like any write."""
+        await save_aggregate(self.inputs, command_id, version, {"version": version + 1}, [envelope])

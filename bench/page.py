@@ -1,0 +1,261 @@
+"""The country page served near the server's limit, and fresh at once: both measured in one run.
+
+    .venv/bin/python -m bench.page                    # the `run` stack is started if needed; ~2 minutes
+
+1. Serving: wrk (Debian's `wrk`, `apt-get install wrk`) at concurrency 32 against the page JSON, the HTML in English
+   and in Arabic, and the limit: a FastAPI hello endpoint added to the very same showcase app on the same uvicorn.
+   Prints requests/s, p50 and p99, and each page's ratio to hello.
+2. Write -> visible: inquiries at 50 writes/s, each timed from its write until the page JSON counts it (the page
+   is polled every few milliseconds). The write is an `inquiry.received` event published to the log (the
+   showcase's own part); with --through-inquiries also `POST /inquiries` to the inquiries service (its outbox,
+   relay and the store's write speed included).
+   Inquiries go to different partitions, so the n-th counted inquiry is taken as the n-th sent (FIFO per partition).
+
+Every run uses its own topic prefix and databases on the stack, seeded with a demo-sized marketplace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from aiokafka import AIOKafkaProducer
+
+from deploy.local import stack
+from deploy.local.marketplace import Marketplace
+from shared.envelope import Envelope
+from shared.topics import ensure_topics, marketplace_topics
+from tests import factories
+
+GOALS = "goals: >= 0.5x hello and p99 <= 20 ms; write -> visible p50 <= 150 ms, p99 <= 400 ms"
+
+
+def seed_events(suppliers: int, products: int, inquiries: int) -> list:
+    """A demo-sized page: verified suppliers, their listings, inquiries of the last weeks, most answered."""
+    now = datetime.now(UTC)
+    events = [factories.supplier_verified(f"sup-{n}", trade_name=f"Atlas Trader {n}") for n in range(suppliers)]
+    categories = ["argan-and-cosmetics", "seafood", "handicrafts", "leather", "spices-and-dates"]
+    for n in range(products):
+        events.append(factories.product_listed(
+            f"prd-{n}", f"sup-{n % suppliers}", category=categories[n % len(categories)],
+            title={"en": f"Product {n} from Morocco", "fr": f"Produit {n} du Maroc"}))
+    for n in range(inquiries):
+        received = now - timedelta(hours=1 + n % 600)
+        supplier, product = f"sup-{n % suppliers}", f"prd-{n % products}"
+        events.append(factories.inquiry_received(f"inq-{n}", supplier, product, ["US", "CA", "FR", "AE"][n % 4],
+                                                 received_at=received))
+        if n % 3:
+            events.append(factories.inquiry_responded(f"inq-{n}", supplier, product,
+                                                      received + timedelta(minutes=20 + 97 * (n % 40)),
+                                                      ["US", "CA", "FR", "AE"][n % 4], received_at=received))
+    return events
+
+
+async def publish(bootstrap: str, prefix: str, events: list) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
+    await producer.start()
+    try:
+        sends = [await producer.send(prefix + e.topic, e.value(), key=e.key,
+                                     headers=[(k, v.encode()) for k, v in e.headers().items()])
+                 for e in (Envelope(event, "/bench") for event in events)]
+        await asyncio.gather(*sends)
+    finally:
+        await producer.stop()
+
+
+def wrk(url: str, seconds: int, concurrency: int) -> dict[str, float]:
+    out = subprocess.run(["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "--latency", url],
+                         capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    latency = {p: _ms(re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)", out, re.M).groups()) for p in ("50", "99")}
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"{url}: {errors.group(1)} error responses\n{out}")
+    return {"rps": rps, "p50": latency["50"], "p99": latency["99"]}
+
+
+def _ms(found: tuple[str, str]) -> float:
+    value, unit = found
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+async def write_to_visible(page_url: str, writes: int, rate: float, write) -> list[float]:
+    """Latency of each write until the page JSON's inquiry count includes it."""
+    async with httpx.AsyncClient(timeout=10) as http:
+        base = (await http.get(page_url)).json()["headline"]["inquiries_30d"]
+        sent: list[float] = []
+        seen: list[float] = []
+        done = asyncio.Event()
+
+        async def poll() -> None:
+            etag = None
+            while len(seen) < writes:
+                response = await http.get(page_url, headers={"If-None-Match": etag} if etag else {})
+                if response.status_code == 200:
+                    etag = response.headers["etag"]
+                    counted = response.json()["headline"]["inquiries_30d"] - base
+                    now = time.perf_counter()
+                    while len(seen) < min(counted, len(sent)):
+                        seen.append(now)
+                await asyncio.sleep(0.003)
+            done.set()
+
+        poller = asyncio.create_task(poll())
+        start = time.perf_counter()
+        for n in range(writes):
+            await asyncio.sleep(max(0.0, start + n / rate - time.perf_counter()))
+            sent.append(time.perf_counter())
+            asyncio.create_task(write(n))
+        await asyncio.wait_for(done.wait(), timeout=60 + writes / rate)
+        poller.cancel()
+        return [(s - w) * 1000 for s, w in zip(seen, sent, strict=True)]
+
+
+def quantile(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+async def freshness(market: Marketplace, bootstrap: str, prefix: str, writes: int, rate: float,
+                    through_inquiries: bool) -> dict[str, list]:
+    page = f"{market.url('showcase')}/api/countries/ma"
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    await producer.start()
+    run = uuid.uuid4().hex[:6]
+
+    async def event_write(n: int) -> None:
+        e = Envelope(factories.inquiry_received(f"fresh-{run}-{n}", "sup-0", "prd-0", "CA",
+                                                received_at=datetime.now(UTC)), "/bench")
+        await producer.send(prefix + e.topic, e.value(), key=e.key,
+                            headers=[(k, v.encode()) for k, v in e.headers().items()])
+
+    async with httpx.AsyncClient(base_url=market.url("inquiries"), timeout=10) as http:
+        async def http_write(n: int) -> None:
+            response = await http.post("/inquiries", json={
+                "product_id": "prd-0", "buyer_company": f"Maple {n}", "buyer_country": "CA",
+                "contact_email": "buyer@maple.example", "quantity": 100, "unit": "kg", "message": "bench"})
+            response.raise_for_status()
+
+        try:
+            results = {"event published": await write_to_visible(page, writes, rate, event_write)}
+            if through_inquiries:
+                results["POST /inquiries"] = await write_to_visible(page, writes, rate, http_write)
+            return results
+        finally:
+            await producer.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=10, help="wrk duration per endpoint")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3, help="wrk rounds over all endpoints; medians are shown")
+    parser.add_argument("--writes", type=int, default=500)
+    parser.add_argument("--rate", type=float, default=50.0, help="writes per second")
+    parser.add_argument("--through-inquiries", action="store_true",
+                        help="also time POST /inquiries -> visible (the inquiries service's outbox and relay, and the "
+                             "store's write speed, included)")
+    parser.add_argument("--scale", type=int, nargs=3, default=(46, 210, 300), metavar=("SUPPLIERS", "PRODUCTS",
+                                                                                         "INQUIRIES"))
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk not found: apt-get install wrk")
+    profile = stack.up("run")
+    prefix = f"bench{uuid.uuid4().hex[:6]}."
+    asyncio.run(ensure_topics(profile.bootstrap, marketplace_topics(3, prefix)))
+    asyncio.run(publish(profile.bootstrap, prefix, seed_events(*args.scale)))
+    market = Marketplace(profile.bootstrap, profile.mongodb_url, log_dir=profile.dir / "bench-logs",
+                         database_prefix=prefix.rstrip("."),
+                         extra_env={"KAFKA_TOPIC_PREFIX": prefix, "LOG_LEVEL": "WARNING"})
+    market.start("inquiries")
+    market.processes["showcase"] = subprocess.Popen(  # the showcase with the hello endpoint beside its pages
+        [sys.executable, "-m", "bench.page_app"], env=market.env("showcase"), stdin=subprocess.DEVNULL,
+        stdout=open(market.log_dir / "showcase.log", "ab"), stderr=subprocess.STDOUT)
+    try:
+        market.wait_ready(90, "showcase", "inquiries")
+        base = market.url("showcase")
+        _wait_for_products(f"{base}/api/countries/ma", args.scale[1])
+        lag = asyncio.run(_group_lag(profile.bootstrap, prefix, "tijara.showcase"))
+        endpoints = [("hello (limit)", "/bench/hello"), ("page JSON", "/api/countries/ma"),
+                     ("page HTML en", "/countries/ma?lang=en"), ("page HTML ar", "/countries/ma?lang=ar")]
+        rounds = [{name: wrk(base + path, args.seconds, args.concurrency) for name, path in endpoints}
+                  for _ in range(args.rounds)]  # interleaved, so a busy moment of the machine hits all alike
+        rows = {name: {k: statistics.median(r[name][k] for r in rounds) for k in ("rps", "p50", "p99")}
+                for name, _ in endpoints}
+        cpu_before, wall_before = _cpu_seconds(market.processes["showcase"].pid), time.monotonic()
+        fresh = asyncio.run(freshness(market, profile.bootstrap, prefix, args.writes, args.rate,
+                                      args.through_inquiries))
+        cpu_share = ((_cpu_seconds(market.processes["showcase"].pid) - cpu_before)
+                     / (time.monotonic() - wall_before))
+    finally:
+        market.stop()
+    hello = rows["hello (limit)"]["rps"]
+    print(f"country page, {args.scale[0]} suppliers / {args.scale[1]} products / {args.scale[2]} inquiries; "
+          f"wrk -t2 -c{args.concurrency} -d{args.seconds}s on one uvicorn process, median of {args.rounds} rounds "
+          f"(the consumer group still had {lag} events to write to the store)")
+    for name, row in rows.items():
+        print(f"  {name:14} {row['rps']:8.0f} req/s   p50 {row['p50']:6.2f} ms   p99 {row['p99']:6.2f} ms   "
+              f"x{row['rps'] / hello:.2f} of hello")
+    print(f"write -> visible on the page JSON, {args.writes} writes at {args.rate:g}/s (the showcase process used "
+          f"{cpu_share:.0%} of one core meanwhile, its store writes and the page polling included)")
+    for name, latencies in fresh.items():
+        print(f"  {name:16} p50 {quantile(latencies, 50):6.0f} ms   p99 {quantile(latencies, 99):6.0f} ms   "
+              f"max {max(latencies):6.0f} ms")
+    load, cores = os.getloadavg()[0], os.cpu_count()
+    print(f"{GOALS}\n(machine load average {load:.1f} on {cores} cores during the run: shared with other work)")
+
+
+async def _group_lag(bootstrap: str, prefix: str, group: str, wait: float = 60) -> int:
+    """Events the consumer group has yet to write to the store (it competes for the CPU with the server), after
+    waiting up to `wait` seconds for it to catch up; the page itself does not wait for it."""
+    from aiokafka import AIOKafkaConsumer
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await admin.start()
+    await probe.start()
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            committed = {tp: m.offset for tp, m in (await admin.list_consumer_group_offsets(group)).items()
+                         if tp.topic.startswith(prefix)}
+            ends = await probe.end_offsets(list(committed)) if committed else {}
+            lag = sum(end - committed[tp] for tp, end in ends.items())
+            if (committed and lag == 0) or time.monotonic() > deadline:
+                return lag
+            await asyncio.sleep(1)
+    finally:
+        await probe.stop()
+        await admin.close()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc (Linux)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _wait_for_products(url: str, products: int, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=5).json()["headline"]["products"] >= products:
+                return
+        except (httpx.HTTPError, KeyError):
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"the page did not show {products} products within {timeout}s")
+
+
+if __name__ == "__main__":
+    main()

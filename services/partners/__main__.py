@@ -1,0 +1,3 @@
+from services.partners.main import main
+
+main()

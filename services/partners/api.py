@@ -1,0 +1,94 @@
+"""The partner registry over HTTP, for operators (`tijara partners ...` calls it): register partners, issue and revoke
+API keys, list them. Secrets are shown once, at issue; stored and listed keys carry no secret material.
+
+Who may call: operators only (a bearer token with the operator role, verified by shared.identity).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from services.partners.domain import ID_PATTERN, Partner, PartnerKind
+from services.partners.service import PartnerIngress
+from shared.actors import Role
+from shared.errors import Conflict, MarketplaceError, NotAllowed, NotFound
+from shared.http_errors import responses
+from shared.identity import require
+
+ERROR_STATUSES = {NotFound: 404, Conflict: 409, NotAllowed: 403, MarketplaceError: 400}
+AUTH = (401, 403, 503)  # 503: the identity provider's keys unreachable
+router = APIRouter(prefix="/partners", tags=["partner registry"], dependencies=[Depends(require(Role.OPERATOR))])
+
+
+def ingress(request: Request) -> PartnerIngress:
+    return request.app.state.ingress
+
+
+Service = Annotated[PartnerIngress, Depends(ingress)]
+
+
+class Registration(BaseModel):
+    partner_id: str = Field(pattern=ID_PATTERN, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    kind: PartnerKind
+    organisation: str | None = Field(None, description="For agencies and inspection bodies: which one, as the "
+                                     "vocabulary names it (AMDIE, Maroc PME, ASMEX; SGS, TÜV Rheinland, ...)")
+    rate_per_minute: int = Field(120, gt=0, le=100_000)
+
+
+class KeyView(BaseModel):
+    key_id: str
+    created_at: datetime
+    revoked: bool
+
+
+class PartnerView(BaseModel):
+    partner_id: str
+    name: str
+    kind: PartnerKind
+    organisation: str | None
+    scopes: list[str]
+    rate_per_minute: int
+    keys: list[KeyView]
+
+    @classmethod
+    def of(cls, partner: Partner) -> PartnerView:
+        return cls(**partner.model_dump(exclude={"keys"}),
+                   keys=[KeyView(**k.model_dump(include={"key_id", "created_at", "revoked"})) for k in partner.keys])
+
+
+class IssuedKey(BaseModel):
+    partner_id: str
+    key_id: str
+    key: str = Field(description="`<key id>.<secret>`: shown this once; only its hash is kept")
+
+
+@router.get("", responses=responses(*AUTH))
+async def list_partners(service: Service) -> list[PartnerView]:
+    return [PartnerView.of(p) for p in await service.partners.all()]
+
+
+@router.post("", status_code=201, responses=responses(400, 409, *AUTH))
+async def register_partner(registration: Registration, service: Service) -> PartnerView:
+    return PartnerView.of(await service.register(**registration.model_dump()))
+
+
+@router.get("/{partner_id}", responses=responses(*AUTH))
+async def get_partner(partner_id: str, service: Service) -> PartnerView:
+    return PartnerView.of(await service.partner(partner_id))
+
+
+@router.post("/{partner_id}/keys", status_code=201, responses=responses(*AUTH))
+async def issue_key(partner_id: str, service: Service) -> IssuedKey:
+    key, plaintext = await service.issue_key(partner_id)
+    return IssuedKey(partner_id=partner_id, key_id=key.key_id, key=plaintext)
+
+
+@router.post("/{partner_id}/keys/{key_id}/revocation", responses=responses(*AUTH))
+async def revoke_key(partner_id: str, key_id: str, service: Service) -> PartnerView:
+    await service.revoke_key(partner_id, key_id)
+    return PartnerView.of(await service.partner(partner_id))

@@ -1,0 +1,43 @@
+"""Composition root of partners: `python -m services.partners` (HTTP port 8004, database `tijara_partners`)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.partners import api, consumers, gateway
+from services.partners.service import PartnerIngress
+from services.partners.store import InputStore, PartnerStore
+from shared.messaging import OutboxRelay
+from shared.partners import PartnerTopic
+from shared.runtime import Runtime, create_app, serve
+from shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    service_name: str = "partners"
+    http_port: int = 8004
+
+
+def build(settings: Settings | None = None) -> FastAPI:
+    runtime = Runtime.create(settings or Settings())
+    partners, inputs = PartnerStore(runtime.db), InputStore(runtime.db)
+    runtime.relay = OutboxRelay(
+        runtime.broker, [inputs.inputs], runtime.settings.outbox_poll_seconds, runtime.settings.kafka_topic_prefix
+    )
+    runtime.publishes = [PartnerTopic.COMMANDS, PartnerTopic.RECEIPTS]
+    runtime.on_start.append(partners.ensure_indexes)
+    ingress = PartnerIngress(partners, inputs, runtime.relay)
+    consumers.register(runtime.broker, ingress, runtime.settings)
+    partner_gateway = gateway.Gateway(ingress)
+    runtime.background.append(partner_gateway.forget_old_signatures)
+    app = create_app(runtime, [gateway.router, api.router],
+                     "Partner ingress: the partner registry and keys, the signed HTTP gateway and the Kafka inbox.",
+                     api.ERROR_STATUSES)
+    app.state.ingress = ingress
+    app.state.gateway = partner_gateway
+    return app
+
+
+def main() -> None:
+    settings = Settings()
+    serve(build(settings), settings)

@@ -1,0 +1,117 @@
+"""The partners service's use cases: the registry (partners, keys), admitting or refusing a partner event, and
+turning onboarding's outcome into the partner's receipt. Each is one atomic write (state + outbox), then a wake-up.
+
+    partner event --admit--> input (command in its outbox) --relay--> partners.commands --> onboarding
+    onboarding --> partners.outcomes --answer--> input (receipt in its outbox) --relay--> partners.receipts
+    refused event --refuse--> input (receipt in its outbox)            (and, from Kafka, <topic>.dlq)
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from services.partners import domain, intake
+from services.partners.domain import Partner, PartnerKind
+from services.partners.store import InputStore, PartnerStore
+from shared.envelope import Envelope
+from shared.errors import MarketplaceError, NotFound
+from shared.messaging import OutboxRelay
+from shared.partner_commands import PartnerCommandOutcome
+from shared.partners import PartnerEvent, PartnerReceipt, Provenance, ReceiptOutcome, RejectionReason
+from shared.telemetry import current_traceparent
+
+SOURCE = "/tijara/partners"
+log = logging.getLogger(__name__)
+
+
+class PartnerIngress:
+    def __init__(self, partners: PartnerStore, inputs: InputStore, relay: OutboxRelay) -> None:
+        self.partners = partners
+        self.inputs = inputs
+        self.relay = relay
+
+    # --- the registry (operators) --------------------------------------------------------------------------------
+
+    async def register(self, partner_id: str, name: str, kind: PartnerKind, rate_per_minute: int = 120,
+                       organisation: str | None = None) -> Partner:
+        try:
+            partner = domain.new_partner(partner_id, name, kind, rate_per_minute, organisation)
+        except ValueError as error:
+            raise MarketplaceError(str(error), partner_id=partner_id) from None
+        return await self.partners.add(partner)
+
+    async def issue_key(self, partner_id: str) -> tuple[domain.ApiKey, str]:
+        partner = await self.partner(partner_id)
+        key, plaintext = domain.issue_key(partner, datetime.now(UTC))
+        await self.partners.add_key(partner_id, key)
+        return key, plaintext
+
+    async def revoke_key(self, partner_id: str, key_id: str) -> None:
+        await self.partners.revoke_key(partner_id, key_id)
+
+    async def partner(self, partner_id: str) -> Partner:
+        partner = await self.partners.get(partner_id)
+        if partner is None:
+            raise NotFound(f"no partner {partner_id!r}; register it first", partner_id=partner_id)
+        return partner
+
+    # --- partner events ------------------------------------------------------------------------------------------
+
+    async def admit(self, partner: Partner, event_id: str, data: PartnerEvent, provenance: Provenance) -> bool:
+        """Record the event and its command (published by the relay); False if this event was already received
+        (the same command: a resent one is answered with the receipt it got, once known)."""
+        command = intake.command_for(partner, event_id, data, provenance)
+        state = {"partner": partner.partner_id, "event_id": event_id, "event_type": data.TYPE,
+                 "channel": provenance.channel, "received_at": provenance.received_at, "receipt": None}
+        if await self.inputs.create(command.command_id, state, [self._envelope(command)]):
+            self.relay.wake(self.inputs.inputs, command.command_id)
+            return True
+        await self.resend_receipt(command.command_id)
+        return False
+
+    async def refuse(self, partner_id: str, event_id: str, event_type: str, refused: intake.Refused) -> None:
+        """Answer a refused event (the caller dead-letters it); a resent one gets the receipt it got."""
+        command_id = intake.command_id(partner_id or "unknown", event_id)
+        receipt = _receipt(partner_id, event_id, event_type, ReceiptOutcome.REJECTED, refused.reason,
+                           refused.message, None)
+        state = {"partner": partner_id or "unknown", "event_id": event_id, "event_type": event_type[:200],
+                 "channel": "kafka", "received_at": datetime.now(UTC), "receipt": receipt.model_dump(mode="json")}
+        if await self.inputs.create(command_id, state, [self._envelope(receipt)]):
+            self.relay.wake(self.inputs.inputs, command_id)
+        else:
+            await self.resend_receipt(command_id)
+
+    async def answer(self, outcome: PartnerCommandOutcome) -> None:
+        """Onboarding's outcome becomes the partner's receipt (once: a redelivered outcome changes nothing)."""
+        recorded = await self.inputs.get(outcome.command_id)
+        if recorded is None:
+            log.warning("outcome for unknown command %s (of %s); ignored", outcome.command_id, outcome.partner)
+            return
+        if recorded.get("receipt") is not None:
+            return
+        receipt = _receipt(recorded["partner"], recorded["event_id"], recorded["event_type"], outcome.outcome,
+                           outcome.reason, outcome.message, outcome.supplier_id)
+        await self.inputs.answer(outcome.command_id, recorded["version"], receipt.model_dump(mode="json"),
+                                 self._envelope(receipt))
+        self.relay.wake(self.inputs.inputs, outcome.command_id)
+
+    async def resend_receipt(self, command_id: str) -> None:
+        recorded = await self.inputs.get(command_id)
+        if recorded is None or recorded.get("receipt") is None:
+            return  # still with onboarding: its receipt comes with the outcome
+        receipt = PartnerReceipt.model_validate(recorded["receipt"]).model_copy(
+            update={"occurred_at": datetime.now(UTC)})
+        await self.inputs.resend(command_id, recorded["version"], self._envelope(receipt))
+        self.relay.wake(self.inputs.inputs, command_id)
+
+    @staticmethod
+    def _envelope(data) -> Envelope:
+        return Envelope(data, SOURCE, traceparent=current_traceparent())
+
+
+def _receipt(partner_id: str, event_id: str, event_type: str, outcome: ReceiptOutcome,
+             reason: RejectionReason | None, message: str | None, supplier_id: str | None) -> PartnerReceipt:
+    return PartnerReceipt(partner=partner_id or "unknown", event_id=event_id[:200], event_type=event_type[:200],
+                          outcome=outcome, reason=reason, message=message and message[:2000],
+                          supplier_id=supplier_id, occurred_at=datetime.now(UTC))

@@ -1,0 +1,82 @@
+"""The page's three languages: English, French and Arabic (right to left).
+
+Texts come from gettext catalogues (`locale/<lang>/LC_MESSAGES/messages.po`, English msgids) compiled in memory with
+Babel at start, so no binary .mo is committed; numbers, percentages, prices, durations, dates and country names are
+formatted by Babel's CLDR data for the language. The language is `?lang` when given, else the best match of the
+browser's Accept-Language (Babel's negotiation), else English.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from babel import Locale, negotiate_locale
+from babel.dates import format_date, format_timedelta
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal, format_percent
+from babel.support import Translations
+
+LANGUAGES = ("en", "fr", "ar")
+DEFAULT = "en"
+RTL = frozenset({"ar"})
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+
+def negotiate(asked: str | None, accept_language: str | None) -> str:
+    if asked in LANGUAGES:
+        return asked
+    preferred = [part.split(";")[0].strip().replace("-", "_") for part in (accept_language or "").split(",")]
+    return negotiate_locale([p for p in preferred if p and p != "*"], LANGUAGES, sep="_") or DEFAULT
+
+
+@functools.cache
+def translations(lang: str) -> Translations:
+    """The language's catalogue, compiled from its .po in memory (English is the msgids themselves)."""
+    po = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
+    if lang == DEFAULT or not po.exists():
+        return Translations()
+    with po.open("rb") as source:
+        catalog = read_po(source, locale=lang)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+def gettext(lang: str, text: str) -> str:
+    return translations(lang).gettext(text)
+
+
+class Formats:
+    """Babel's formats for one language, as the templates' filters."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.locale = Locale.parse(lang)
+
+    def number(self, value: float | int | Decimal) -> str:
+        return format_decimal(value, locale=self.locale)
+
+    def percent(self, share: float) -> str:
+        return format_percent(share, locale=self.locale)
+
+    def money(self, amount: Decimal, currency: str) -> str:
+        return format_currency(amount, currency, locale=self.locale)
+
+    def duration(self, hours: float) -> str:
+        return format_timedelta(hours * 3600, threshold=1.5, locale=self.locale)
+
+    def day(self, value: date | datetime) -> str:
+        return format_date(value, format="long", locale=self.locale)
+
+    def country(self, code: str) -> str:
+        return self.locale.territories.get(code.upper(), code)
+
+    def filters(self) -> dict:
+        return {"number": self.number, "percent": self.percent, "money": self.money, "duration": self.duration,
+                "day": self.day, "country": self.country}

@@ -1,0 +1,144 @@
+"""From the current views to bytes: each page's JSON, and its HTML in a language (Jinja2 with gettext and Babel's
+formats; autoescape on, so whatever a supplier wrote is text, never markup). Keys name the pages:
+
+    ("country", code, "json" | "html", lang, filters_json)   ("supplier", code, kind, lang, supplier_id)
+    ("product", code, kind, lang, product_id)                 ("sitemap", base_url)
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from services.showcase import domain, i18n
+from services.showcase.countries import Country
+from services.showcase.live import LiveModel
+from services.showcase.page import Filters
+from services.showcase.renditions import Build, Rendition
+from services.showcase.taxonomy import SECTOR_LABELS
+from shared.errors import NotFound
+from shared.vocabulary import Certification, Incoterm, Region
+
+JSON, HTML = "application/json", "text/html; charset=utf-8"
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية"}
+OG_LOCALES = {"en": "en_US", "fr": "fr_FR", "ar": "ar_AR"}
+DEFAULT_FILTERS = Filters().model_dump_json()
+INQUIRY_FIELDS = [  # (name, label, input type, attributes): the form the inquiries service accepts
+    ("buyer_company", "Company", "text", 'required maxlength="200" autocomplete="organization"'),
+    ("buyer_country", "Country (ISO code, e.g. US)", "text",
+     'required maxlength="2" pattern="[A-Za-z]{2}" autocomplete="country"'),
+    ("contact_email", "Email", "email", 'required maxlength="200" autocomplete="email"'),
+    ("quantity", "Quantity", "number", 'required min="1" max="100000000"'),
+    ("unit", "Unit", "text", 'required maxlength="20"'),
+    ("destination", "Destination port or city", "text", 'maxlength="200"'),
+    ("message", "Message", "textarea", 'required maxlength="4000"'),
+]
+
+
+@functools.cache
+def environment(lang: str) -> Environment:
+    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                      autoescape=select_autoescape(default=True), extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(i18n.translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(i18n.Formats(lang).filters(), t=i18n.translations(lang).gettext)
+    env.globals.update(
+        lang=lang, rtl=i18n.RTL, languages=i18n.LANGUAGES, language_names=LANGUAGE_NAMES, og_locales=OG_LOCALES,
+        sector_labels={k.value: v for k, v in SECTOR_LABELS.items()}, regions=list(Region),
+        certifications=list(Certification), incoterms=list(Incoterm), inquiry_fields=INQUIRY_FIELDS)
+    return env
+
+
+def html(lang: str, template: str, **context: Any) -> str:
+    return environment(lang).get_template(template).render(**context)
+
+
+class Pages:
+    """Renders pages for `Renditions`, from its views and the live model."""
+
+    def __init__(self, live: LiveModel, countries: dict[str, Country], base_url: str) -> None:
+        self.live = live
+        self.countries = countries
+        self.base_url = base_url.rstrip("/")
+
+    def defaults(self, code: str) -> list[tuple]:
+        return [("country", code, "json", None, DEFAULT_FILTERS),
+                *(("country", code, "html", lang, DEFAULT_FILTERS) for lang in i18n.LANGUAGES)]
+
+    def __call__(self, r: Build, key: tuple) -> Rendition:
+        if key[0] == "sitemap":
+            return Rendition.of(self.sitemap(r).encode(), "application/xml")
+        kind, code, fmt, lang, _ = key
+        page, jsonld = self.model(r, key)
+        if fmt == "json":
+            return Rendition.of(page.model_dump_json().encode(), JSON)
+        return Rendition.of(self.html(self.countries[code], lang, kind, page, r, jsonld=jsonld).encode(), HTML)
+
+    def model(self, r: Build, key: tuple) -> tuple[Any, dict]:
+        """The page's data and its schema.org description, from the current views."""
+        kind, code, _, _, arg = key
+        country = domain.configured(self.countries, code)
+        view, demand = r.views[country.code]
+        if kind == "country":
+            filters = Filters.model_validate_json(arg)
+            found = self.live.search(filters.q) if filters.q else None
+            page = domain.build_page(country, view, demand, filters, found)
+            return page, self.organizations(country, page.suppliers[:8])
+        if kind == "supplier":
+            page = domain.build_supplier_page(country, arg, view, self.live.legal_name(arg) or "")
+            return page, self.organization(country, page.supplier)
+        product = self.live.products.get(arg)
+        if product is None:
+            raise NotFound(f"no product {arg!r}", product_id=arg)
+        page = domain.build_product_page(country, product, view)
+        return page, self.product_jsonld(country, page)
+
+    def html(self, country: Country, lang: str, kind: str, page: Any, r: Build, form: dict | None = None,
+             errors: dict | None = None, jsonld: dict | None = None) -> str:
+        path = f"/countries/{country.code.lower()}"
+        if kind == "supplier":
+            path += f"/suppliers/{page.supplier.supplier_id}"
+        elif kind == "product":
+            path += f"/products/{page.product.product_id}"
+        return html(lang, f"{kind}.html", page=page, **self.common(country, lang, path), built_at=r.at,
+                    form=form or {}, errors=errors or {}, jsonld=jsonld)
+
+    def common(self, country: Country, lang: str, path: str) -> dict[str, Any]:
+        return {"base_url": self.base_url, "path": path, "country_name": i18n.Formats(lang).country(country.code),
+                "intro": country.intro.get(lang) or country.intro["en"], "country": country.code}
+
+    def organization(self, country: Country, s: Any) -> dict:
+        return {"@context": "https://schema.org", "@type": "Organization", "name": s.trade_name,
+                "url": f"{self.base_url}/countries/{country.code.lower()}/suppliers/{s.supplier_id}",
+                "address": {"@type": "PostalAddress", "addressLocality": s.city, "addressRegion": s.region,
+                            "addressCountry": country.code}}
+
+    def organizations(self, country: Country, suppliers: list) -> dict:
+        return {"@context": "https://schema.org", "@type": "ItemList",
+                "itemListElement": [{"@type": "ListItem", "position": n + 1,
+                                     "item": {k: v for k, v in self.organization(country, s).items() if k != "@context"}}
+                                    for n, s in enumerate(suppliers)]}
+
+    def product_jsonld(self, country: Country, page: Any) -> dict:
+        p = page.product
+        url = f"{self.base_url}/countries/{country.code.lower()}/products/{p.product_id}"
+        return {"@context": "https://schema.org", "@type": "Product", "name": p.title.en,
+                "description": page.description.en, "sku": p.product_id, "category": p.category_label,
+                **({"image": page.image_urls} if page.image_urls else {}),
+                "brand": {"@type": "Organization", "name": p.supplier_name},
+                "offers": {"@type": "Offer", "priceCurrency": p.currency, "url": url, "price": str(p.from_price),
+                           "availability": "https://schema.org/InStock",
+                           "eligibleQuantity": {"@type": "QuantitativeValue", "minValue": p.moq,
+                                                "unitText": p.moq_unit},
+                           "seller": {"@type": "Organization", "name": p.supplier_name}}}
+
+    def sitemap(self, r: Build) -> str:
+        """Every page in the three languages, each entry with its alternates (Google's hreflang sitemap form)."""
+        paths = []
+        for code, (view, _) in r.views.items():
+            root = f"/countries/{code.lower()}"
+            paths += [root, *(f"{root}/suppliers/{s.supplier_id}" for s in view.suppliers),
+                      *(f"{root}/products/{p.product_id}" for p in view.products)]
+        return html("en", "sitemap.xml", paths=paths, base_url=self.base_url, languages=i18n.LANGUAGES)

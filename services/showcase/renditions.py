@@ -1,0 +1,153 @@
+"""The pages as bytes, ready before anyone asks: a request is a dictionary look-up, not a computation.
+
+When the live model changes, the views (what each country shows) and every country's page JSON are rebuilt
+`debounce_seconds` later (events arriving meanwhile join the same rebuild; under a stream of events the wait grows
+to the rebuild's own duration, so rebuilding never takes more than half the process), then the HTML in each
+language is rendered from the same views in a worker thread, the previous HTML serving until it is in. Other pages (a filter, a search, a supplier, a product) are rendered
+on first request and kept until the next change. Each rendition carries an ETag taken from its bytes, so every
+replica that converged to the same model answers the same ETag, and `If-None-Match` costs nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from services.showcase import domain
+from services.showcase.live import LiveModel
+
+log = logging.getLogger(__name__)
+LAZY_LIMIT = 5000  # lazily rendered pages kept per version; beyond that the oldest half is forgotten
+
+
+@dataclass(frozen=True)
+class Rendition:
+    body: bytes
+    media_type: str
+    etag: str
+
+    @classmethod
+    def of(cls, body: bytes, media_type: str) -> Rendition:
+        return cls(body, media_type, f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"')
+
+
+Views = dict[str, tuple[domain.Shown, dict[str, int]]]  # per country: what it shows, and the demand for it
+
+
+@dataclass(frozen=True)
+class Build:
+    """One consistent state of the pages: the views they come from and when."""
+
+    views: Views
+    at: datetime
+
+
+class Renditions:
+    def __init__(self, model: LiveModel, countries: list[str], render: Callable[[Build, tuple], Rendition],
+                 defaults: Callable[[str], list[tuple]], debounce_seconds: float = 0.02) -> None:
+        self.model = model
+        self.countries = countries
+        self.render = render  # (build, key) -> Rendition
+        self.defaults = defaults  # country -> the keys rendered eagerly on every change
+        self.debounce_seconds = debounce_seconds
+        self.build = Build({}, datetime.now(UTC))
+        self.version = -1  # the model's change count the pages were built from
+        self.last_rebuild_seconds = 0.0
+        self._pages: dict[tuple, Rendition] = {}
+        self.html_version = -1
+        self._eager_html: set[tuple] = set()
+        self._wake, self._html_wake = asyncio.Event(), asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+
+    @property
+    def views(self) -> Views:
+        return self.build.views
+
+    def changed(self) -> None:
+        self._wake.set()
+
+    def get(self, key: tuple) -> Rendition:
+        page = self._pages.get(key)
+        if page is None:
+            page = self.render(self.build, key)
+            if len(self._pages) > LAZY_LIMIT:
+                for old in list(self._pages)[: LAZY_LIMIT // 2]:
+                    self._pages.pop(old)
+            self._pages[key] = page
+        return page
+
+    def _views(self) -> tuple[int, Build]:
+        """On the event loop, between two events: the model is not changing under it."""
+        now = datetime.now(UTC)
+        self.model.expire(now - domain.WINDOW)
+        return self.model.changes, Build({c: self.model.shown(c) for c in self.countries}, now)
+
+    def _render(self, build: Build, kind: str) -> dict[tuple, Rendition]:
+        """The eager pages of one format ("json" or "html") for every country."""
+        return {key: self.render(build, key) for country in self.countries for key in self.defaults(country)
+                if key[2] == kind}
+
+    def rebuild(self) -> None:
+        """Views, JSON and HTML at once (what a test or the start wants)."""
+        version, build = self._views()
+        self.version, self.build, self.html_version = version, build, version
+        self._pages = {**self._render(build, "json"), **self._render(build, "html")}
+
+    def refresh_json(self) -> None:
+        """The views and the JSON, on the event loop (milliseconds). The previous HTML stays until the new is in."""
+        started = time.perf_counter()
+        version, build = self._views()
+        eager_html = {k: v for k, v in self._pages.items() if k in self._eager_html}
+        self.version, self.build, self._pages = version, build, {**eager_html, **self._render(build, "json")}
+        self.last_rebuild_seconds = time.perf_counter() - started
+        self._html_wake.set()
+
+    async def refresh_html(self) -> None:
+        """The HTML of each language for the newest views, in a worker thread so requests keep being answered."""
+        version, build = self.version, self.build
+        pages = await asyncio.to_thread(self._render, build, "html")
+        if version > self.html_version:
+            self.html_version = version
+            self._pages.update(pages)
+
+    async def start(self) -> None:
+        self.rebuild()
+        self._eager_html = set(self._render_keys("html"))
+        self._tasks = [asyncio.create_task(self._keep_json()), asyncio.create_task(self._keep_html())]
+
+    def _render_keys(self, kind: str) -> list[tuple]:
+        return [key for country in self.countries for key in self.defaults(country) if key[2] == kind]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _keep_json(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):  # a quiet hour still ages the 30-day window
+                await asyncio.wait_for(self._wake.wait(), timeout=60)
+            # let more events join, at least as long as a rebuild takes: rebuilding never takes more than half
+            # of the process's time, however fast events come
+            await asyncio.sleep(max(self.debounce_seconds, self.last_rebuild_seconds))
+            self._wake.clear()
+            try:
+                self.refresh_json()
+            except Exception:  # keep serving the last good pages
+                log.exception("rebuilding the country pages failed")
+
+    async def _keep_html(self) -> None:
+        while True:
+            await self._html_wake.wait()
+            self._html_wake.clear()  # changes during the rendering wake it again: it renders the newest views
+            try:
+                await self.refresh_html()
+            except Exception:
+                log.exception("rendering the country pages' HTML failed")

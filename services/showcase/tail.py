@@ -1,0 +1,127 @@
+"""How every showcase replica keeps its in-memory model (live.py) current, including events another replica of the
+consumer group handled: it follows the marketplace topics itself, without a group.
+
+Start, without a gap: read the offsets the consumer group has committed (everything before them is in the store,
+since the group commits after the effect), then load the store's snapshot, then read the log from those offsets.
+What lies between is applied twice at most, which newest-sequence-wins makes harmless. The consumer group stays
+the only writer of the store; this reader only ever changes memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import CoordinatorLoadInProgressError, GroupCoordinatorNotAvailableError
+
+from services.showcase.domain import WINDOW
+from services.showcase.live import LiveModel
+from services.showcase.readers import READERS
+from services.showcase.store import ShowcaseStore
+from shared.envelope import Envelope, Topic
+from shared.messaging import EventConsumer
+from shared.settings import ServiceSettings
+from shared.topics import partitions_of
+
+log = logging.getLogger(__name__)
+
+
+class QuietConsumer(EventConsumer):
+    """The live consumer's decoding, ordering and retries, without dead-lettering: the group consumer does that."""
+
+    skipped = 0
+
+    async def dead_letter(self, record: ConsumerRecord, kind: str, detail: str, attempts: int) -> None:
+        self.skipped += 1
+
+
+class LogFollower:
+    def __init__(self, settings: ServiceSettings, store: ShowcaseStore, model: LiveModel,
+                 changed: Callable[[], None]) -> None:
+        self.settings = settings
+        self.store = store
+        self.model = model
+        self.changed = changed
+        self.reader = QuietConsumer(None, f"{settings.consumer_group}.page",  # type: ignore[arg-type]
+                                    {t: self._apply for t in READERS}, max_attempts=1,
+                                    readers=READERS)
+        self._kafka: AIOKafkaConsumer | None = None
+        self._task: asyncio.Task | None = None
+
+    async def _apply(self, envelope: Envelope) -> None:
+        self.model.apply(envelope.data)
+
+    async def start(self) -> None:
+        s = self.settings
+        started = time.monotonic()
+        partitions = await self._partitions()
+        committed = await self._committed()
+        snapshot = await self.store.snapshot(datetime.now(UTC) - WINDOW)
+        for collection, docs in snapshot.items():
+            self.model.load(collection, docs)
+        self.changed()
+        log.info("page model loaded from the store in %.1f s (%s); following %d partitions from the group's offsets",
+                 time.monotonic() - started, ", ".join(f"{len(d)} {c}" for c, d in snapshot.items()), len(partitions))
+        self._kafka = AIOKafkaConsumer(bootstrap_servers=s.kafka_bootstrap_servers, group_id=None,
+                                       enable_auto_commit=False, auto_offset_reset="earliest",
+                                       fetch_max_wait_ms=200, max_poll_records=1000, **s.kafka_client_options())
+        await self._kafka.start()
+        self._kafka.assign(partitions)
+        for tp in partitions:
+            if tp in committed:
+                self._kafka.seek(tp, committed[tp])
+            else:
+                await self._kafka.seek_to_beginning(tp)
+        self._task = asyncio.create_task(self._follow())
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._kafka:
+            await self._kafka.stop()
+
+    async def _follow(self) -> None:
+        assert self._kafka is not None
+        while True:
+            try:
+                batches = await self._kafka.getmany(timeout_ms=1000, max_records=1000)
+                before = self.model.changes
+                await self.reader.consume([r for records in batches.values() for r in records])
+                if self.model.changes != before:
+                    self.changed()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # keep following: the page must not freeze on one bad read
+                log.exception("following the marketplace topics failed; retrying")
+                await asyncio.sleep(1)
+
+    async def _partitions(self) -> list[TopicPartition]:
+        s = self.settings
+        topics = [s.topic(t) for t in Topic]
+        found = await partitions_of(s.kafka_bootstrap_servers, topics, **s.kafka_client_options())
+        return [TopicPartition(t, p) for t in topics for p in found.get(t, [])]
+
+    async def _committed(self) -> dict[TopicPartition, int]:
+        s = self.settings
+        admin = AIOKafkaAdminClient(bootstrap_servers=s.kafka_bootstrap_servers, **s.kafka_client_options())
+        await admin.start()
+        try:
+            for attempt in range(40):  # a fresh broker creates its offsets topic on the first group's request
+                try:
+                    offsets = await admin.list_consumer_group_offsets(s.consumer_group)
+                    break
+                except (GroupCoordinatorNotAvailableError, CoordinatorLoadInProgressError):
+                    if attempt == 39:
+                        raise
+                    await asyncio.sleep(0.25)
+        finally:
+            await admin.close()
+        return {tp: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}

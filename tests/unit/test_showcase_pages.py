@@ -1,0 +1,212 @@
+"""The country pages as a projection held in memory: incremental figures equal to a recount under any delivery
+order, the 30-day window expiring, search, the three languages, the prepared renditions and the inquiry form's
+checks. Pure: no Kafka, no store."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from babel.messages.pofile import read_po
+from hypothesis import given, settings
+
+from services.showcase import countries, domain, i18n, inquiry_form, labels
+from services.showcase.live import LiveModel
+from services.showcase.page import Filters
+from services.showcase.rendering import DEFAULT_FILTERS, Pages
+from services.showcase.renditions import Renditions
+from services.showcase.taxonomy import BUYER_REGIONS, SECTOR_LABELS
+from shared.vocabulary import Certification, Region
+from tests import factories
+from tests.factories import NOW
+from tests.showcase_model import Projection, as_read, page_from_documents
+from tests.strategies import deliveries
+
+MOROCCO = countries.load(["MA"])["MA"]
+ALL = Filters(per_page=100)
+
+
+def live_page(events, filters: Filters = ALL, now=NOW):
+    model = LiveModel()
+    for event in events:
+        model.apply(as_read(event))
+    model.expire(now - domain.WINDOW)
+    view, demand = model.shown("MA")
+    return domain.build_page(MOROCCO, view, demand, filters)
+
+
+@settings(max_examples=150, deadline=None)
+@given(deliveries())
+def test_incremental_figures_equal_a_recount_whatever_the_delivery(delivery) -> None:
+    in_order, delivered, _ = delivery
+    assert live_page(delivered) == page_from_documents(MOROCCO, Projection().apply_all(in_order).docs, NOW, ALL)
+
+
+def test_a_repeated_or_older_event_moves_no_figure() -> None:
+    received = NOW - timedelta(days=1)
+    events = [factories.supplier_verified("a"), factories.product_listed("p", "a"),
+              factories.inquiry_received("i", "a", "p", "CA", received_at=received),
+              factories.inquiry_responded("i", "a", "p", received + timedelta(hours=2), "CA", received_at=received)]
+    model = LiveModel()
+    for event in events + events[::-1]:
+        model.apply(as_read(event))
+    assert model.figures["a"].model_dump() == {"inquiries": 1, "answered": 1, "answered_in_24h": 1,
+                                               "response_seconds": 7200.0}
+    assert dict(model.demand["a"]) == {"CA": 1}
+
+
+def test_inquiries_leave_the_figures_when_the_window_passes_them() -> None:
+    model = LiveModel()
+    for event in [factories.supplier_verified("a"),
+                  factories.inquiry_received("old", "a", "p", "US", received_at=NOW - timedelta(days=29)),
+                  factories.inquiry_received("new", "a", "p", "FR", received_at=NOW - timedelta(days=1))]:
+        model.apply(as_read(event))
+    model.expire(NOW - domain.WINDOW)
+    assert model.figures["a"].inquiries == 2
+    before = model.changes
+    assert model.expire(NOW + timedelta(days=2) - domain.WINDOW)
+    assert model.figures["a"].inquiries == 1 and dict(model.demand["a"]) == {"FR": 1} and model.changes > before
+    model.apply(as_read(factories.inquiry_received("late", "a", "p", "US", received_at=NOW - timedelta(days=40))))
+    assert model.figures["a"].inquiries == 1  # a late event from before the window counts for nothing
+
+
+def search_model() -> LiveModel:
+    model = LiveModel()
+    for event in [factories.supplier_verified("a", trade_name="Coopérative Tighanimine"),
+                  factories.supplier_verified("b", trade_name="Fès Cuir"),
+                  factories.product_listed("p1", "a", title={"en": "Argan oil", "fr": "Huile d'argane",
+                                                             "ar": "زيت الأركان"}),
+                  factories.product_listed("p2", "b", category="leather", title={"en": "Leather pouf"},
+                                           description={"en": "Hand-stitched goatskin pouf"})]:
+        model.apply(as_read(event))
+    return model
+
+
+def test_search_across_languages_accents_prefixes_and_supplier_names() -> None:
+    model = search_model()
+    assert model.search("ARGANE") == {"p1"} and model.search("huile") == {"p1"}
+    assert model.search("الاركان") == {"p1"}  # alef with hamza matches bare alef
+    assert model.search("cooperative") == {"p1"}  # supplier name, without its accent
+    assert model.search("goat pouf") == {"p2"} and model.search("argan pouf") == set()
+    model.apply(as_read(factories.product_listed("p2", "b", sequence=2, title={"en": "Leather bag"})))
+    assert model.search("pouf") == set()  # the index follows the newest listing
+
+
+def test_search_combines_with_the_filters() -> None:
+    model = search_model()
+    view, demand = model.shown("MA")
+    page = domain.build_page(MOROCCO, view, demand, Filters(q="leather", category="leather"), model.search("leather"))
+    assert [p.product_id for p in page.products.items] == ["p2"]
+    page = domain.build_page(MOROCCO, view, demand, Filters(q="leather", category="seafood"), model.search("leather"))
+    assert page.products.items == []
+
+
+def test_language_from_the_query_else_accept_language_else_english() -> None:
+    assert i18n.negotiate("ar", "fr-FR,fr;q=0.9") == "ar"
+    assert i18n.negotiate(None, "fr-CA,fr;q=0.9,en;q=0.5") == "fr"
+    assert i18n.negotiate(None, "ar-MA") == "ar"
+    assert i18n.negotiate(None, "de-DE,de;q=0.9") == "en"
+    assert i18n.negotiate("xx", None) == "en"
+
+
+def test_every_word_of_the_vocabulary_is_in_the_catalogues_and_translated() -> None:
+    vocabulary = {*SECTOR_LABELS.values(), *Region, *BUYER_REGIONS, *domain.BADGES.values(), *Certification,
+                  *(p.role for c in countries.load(["MA", "TN"]).values() for p in c.partners)}
+    marked = {*labels.SECTORS, *labels.REGIONS, *labels.BUYER_REGIONS, *labels.BADGES, *labels.CERTIFICATIONS,
+              *labels.PARTNER_ROLES, "Other"}
+    assert vocabulary <= marked | {"Other"}
+    for lang in ("fr", "ar"):
+        with (i18n.LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as po:
+            catalogue = read_po(po)
+        untranslated = [m.id for m in catalogue if m.id and (not m.string or isinstance(m.string, tuple) and (
+            len(m.string) != catalogue.num_plurals or not all(m.string)))]  # every plural form of the language
+        assert untranslated == [], (lang, untranslated)
+        assert vocabulary <= {m.id for m in catalogue}
+
+
+def test_plural_forms_follow_the_language() -> None:
+    assert i18n.translations("fr").ngettext("%(num)s product", "%(num)s products", 4) == "%(num)s produits"
+    assert i18n.translations("fr").ngettext("%(num)s product", "%(num)s products", 1) == "%(num)s produit"
+    assert i18n.translations("ar").ngettext("%(num)s product", "%(num)s products", 11).startswith("عدد")
+
+
+def rendered(events=()) -> tuple[Renditions, Pages]:
+    model = search_model()
+    for event in events:
+        model.apply(as_read(event))
+    pages = Pages(model, countries.load(["MA", "TN"]), "https://tijara.example")
+    renditions = Renditions(model, list(pages.countries), pages, pages.defaults)
+    renditions.rebuild()
+    return renditions, pages
+
+
+def visible_text(html: str) -> str:
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    html = re.sub(r'<[^>]*\blang="en"[^>]*>.*?</[^>]+>', " ", html, flags=re.S)  # marked supplier text
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_french_and_arabic_pages_have_no_english_words_of_the_interface() -> None:
+    renditions, _ = rendered()
+    english = {m.id for m in read_po((i18n.LOCALE_DIR / "fr" / "LC_MESSAGES" / "messages.po").open("rb"))
+               if m.id and m.string != m.id and " " in m.id and "%" not in m.id}
+    for lang in ("fr", "ar"):
+        for key in [("country", "MA", "html", lang, DEFAULT_FILTERS), ("supplier", "MA", "html", lang, "a"),
+                    ("product", "MA", "html", lang, "p1")]:
+            html = renditions.get(key).body.decode()
+            assert f'<html lang="{lang}" dir="{"rtl" if lang == "ar" else "ltr"}">' in html
+            text = visible_text(html)
+            left = [phrase for phrase in english if phrase in text]
+            assert left == [], (key, left)
+
+
+def test_renditions_are_ready_and_carry_an_etag_of_their_bytes() -> None:
+    renditions, _ = rendered()
+    key = ("country", "MA", "json", None, DEFAULT_FILTERS)
+    first = renditions.get(key)
+    assert first is renditions.get(key)  # served from memory
+    renditions.model.apply(as_read(factories.product_listed("p3", "a", title={"en": "Amlou"})))
+    renditions.rebuild()
+    second = renditions.get(key)
+    assert second.etag != first.etag and b"Amlou" in second.body
+    renditions.rebuild()
+    assert renditions.get(key).etag == second.etag  # same model, same bytes, same ETag
+
+
+def test_seo_tags_and_structured_data() -> None:
+    renditions, _ = rendered()
+    html = renditions.get(("product", "MA", "html", "fr", "p1")).body.decode()
+    assert '<link rel="canonical" href="https://tijara.example/countries/ma/products/p1?lang=fr">' in html
+    for lang in ("en", "fr", "ar"):
+        assert f'hreflang="{lang}" href="https://tijara.example/countries/ma/products/p1?lang={lang}"' in html
+    assert '"@type": "Product"' in html and '"@type": "Offer"' in html and 'property="og:title"' in html
+    supplier = renditions.get(("supplier", "MA", "html", "en", "a")).body.decode()
+    assert '"@type": "Organization"' in supplier
+    sitemap = renditions.get(("sitemap", None, None, None, None)).body.decode()
+    for path in ("/countries/ma", "/countries/ma/suppliers/a", "/countries/ma/products/p2", "/countries/tn"):
+        for lang in ("en", "fr", "ar"):
+            assert f"<loc>https://tijara.example{path}?lang={lang}</loc>" in sitemap
+
+
+def test_a_second_country_from_configuration() -> None:
+    renditions, _ = rendered([factories.supplier_verified("t", trade_name="Dar Jerba", country="TN")])
+    tunisia = renditions.get(("country", "TN", "json", None, DEFAULT_FILTERS)).body.decode()
+    assert '"name":"Tunisia"' in tunisia and "Dar Jerba" in tunisia and "CEPEX" in tunisia
+    assert "Dar Jerba" not in renditions.get(("country", "MA", "json", None, DEFAULT_FILTERS)).body.decode()
+    assert "Tunisie" in renditions.get(("country", "TN", "html", "fr", DEFAULT_FILTERS)).body.decode()
+
+
+def test_inquiry_form_checks_speak_the_visitors_language() -> None:
+    form = {"buyer_company": "", "buyer_country": "USA", "contact_email": "nope", "quantity": "0", "unit": "kg",
+            "message": "x" * 4001}
+    errors = inquiry_form.check(form, "fr").errors
+    assert errors == {"buyer_company": "Ce champ est obligatoire.",
+                      "buyer_country": "Ce champ est trop long (2 caractères au plus).",
+                      "contact_email": "Saisissez une adresse e-mail valide, p. ex. acheteur@exemple.com.",
+                      "quantity": "Saisissez un nombre entier d'au moins 1.",
+                      "message": "Ce champ est trop long (4000 caractères au plus)."}
+    assert inquiry_form.check({**form, "website": "http://spam"}, "ar").bot
+    good = {"buyer_company": "Maple Foods", "buyer_country": "ca", "contact_email": "a@maple.example",
+            "quantity": "200", "unit": "kg", "message": "Price for 200 kg?", "product_id": "p1", "supplier_id": "a"}
+    assert inquiry_form.check(good, "en").errors == {}
+    assert inquiry_form.inquiry(good)["buyer_country"] == "CA"
