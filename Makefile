@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup run test test-unit test-integration test-e2e test-faults stack-up stack-down asyncapi schemas bench clean bench-scale bench-stores
+.PHONY: setup run test test-unit test-integration test-e2e test-faults stack-up stack-down asyncapi schemas release-schemas bench clean bench-scale bench-stores
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ test-faults: setup  ## kill -9, broker restart, duplicates, poison, SIGTERM, rep
 
 schemas: $(VENV)/.installed  ## write shared/schemas/<ce_type>.json for every event version; refuses breaking changes
 	$(PY) -m shared.contract
+
+release-schemas: $(VENV)/.installed  ## at a release: snapshot the schemas into shared/schemas/released/ (the matrix's "released")
+	$(PY) -m shared.contract --release
 
 asyncapi: $(VENV)/.installed  ## export each service's AsyncAPI document to docs/asyncapi/ (no Kafka needed)
 	$(PY) -m shared.asyncapi docs/asyncapi

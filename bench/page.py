@@ -17,8 +17,8 @@ Every run uses its own topic prefix and databases on the stack, seeded with a de
 from __future__ import annotations
 
 import argparse
-import os
 import asyncio
+import os
 import re
 import shutil
 import statistics
@@ -33,7 +33,7 @@ from aiokafka import AIOKafkaProducer
 
 from deploy.local import stack
 from deploy.local.marketplace import Marketplace
-from shared.events import Envelope
+from shared.envelope import Envelope
 from shared.topics import ensure_topics, marketplace_topics
 from tests import factories
 

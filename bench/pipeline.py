@@ -37,7 +37,7 @@ from rich.table import Table
 from bench.rates import rate
 from deploy.local import stack
 from deploy.local.marketplace import Marketplace
-from shared.events import Envelope, Topic
+from shared.envelope import Envelope, Topic
 from shared.messaging import EventConsumer, OutboxRelay, make_broker
 from shared.mongo import apply_if_newer, connect, outbox_entry, save_aggregate, with_outbox
 from shared.topics import ensure_topics, marketplace_topics, partitions_of, retained

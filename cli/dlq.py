@@ -11,7 +11,8 @@ from rich.json import JSON
 from rich.table import Table
 
 from cli.common import console, run, settings
-from shared.events import PartnerTopic, Topic, dead_letter_topic
+from shared.envelope import Topic, dead_letter_topic
+from shared.partners import PartnerTopic
 from shared.topics import REDRIVES, partitions_of
 
 PARTNER_INPUTS = [t for t in PartnerTopic if t is not PartnerTopic.RECEIPTS]

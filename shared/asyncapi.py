@@ -2,9 +2,10 @@
 
 FastStream builds channels and operations from the broker's subscribers and declared publishers. Our subscribers
 take the raw record (decoding is ours, so poison can be dead-lettered), so FastStream sees no payload; this module
-fills each channel with one message per event type that travels on the topic: the payload schema from
-shared.events, the CloudEvents headers (ce_type fixed to the type), the Kafka key, and the consumer group of each
-receive operation. Dead-letter channels carry the original headers plus the dlq_* ones.
+fills each channel with one message per event type that travels on the topic: the payload schema from the
+stream modules (shared.suppliers, shared.products, ...), the CloudEvents headers (ce_type fixed to the type), the
+Kafka key, and the consumer group of each receive operation. Dead-letter channels carry the original headers plus
+the dlq_* ones.
 
     python -m shared.asyncapi docs/asyncapi     # (make asyncapi) docs/asyncapi/<service>.json and .yaml, no Kafka
 """
@@ -22,7 +23,8 @@ from urllib.parse import unquote
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 
-from shared.events import EVENT_TYPES, SPECVERSION
+from shared import inquiries, partner_commands, partners, products, suppliers  # noqa: F401  (register types)
+from shared.envelope import EVENT_TYPES, SPECVERSION
 
 if TYPE_CHECKING:
     from shared.runtime import Runtime

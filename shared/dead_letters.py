@@ -21,7 +21,7 @@ from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 
 from shared import telemetry
-from shared.events import dead_letter_topic
+from shared.envelope import dead_letter_topic
 
 log = logging.getLogger(__name__)
 

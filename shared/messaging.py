@@ -7,19 +7,20 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 from opentelemetry.trace import SpanKind
+from pydantic import BaseModel
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 from shared import telemetry
 from shared.dead_letters import DeadLetters
-from shared.events import Envelope, PoisonEvent, decode
+from shared.envelope import EVENT_TYPES, Envelope, PoisonEvent, read
 from shared.kafka_security import servers
 from shared.mongo import OUTBOX_SINCE, pending_outbox_index
 
@@ -28,6 +29,12 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Envelope], Awaitable[None]]
 RecordHandler = Callable[[Envelope, ConsumerRecord], Awaitable[None]]  # when the raw headers matter (signatures)
 DeadLetterHook = Callable[[ConsumerRecord, str, str], Awaitable[None]]  # (record, kind, detail), after dead-lettering
+
+
+class Relay(Protocol):
+    """What a use case needs of the outbox relay: a nudge after its write (OutboxRelay; an in-memory fake in tests)."""
+
+    def wake(self, collection: Any, aggregate_id: Any) -> None: ...
 
 
 def make_broker(bootstrap: str, client_id: str, security: Any = None) -> KafkaBroker:
@@ -191,6 +198,9 @@ class EventConsumer:
     aggregates concurrently; transient failures retried with exponential backoff; poison and exhausted messages
     dead-lettered with the reason. The batch is committed by FastStream only after this returns.
 
+    `readers`: the consumer's own reader model per event type (see shared.envelope); a type of the contract it has
+    no reader or handler for is skipped. Without readers, events are validated by the producers' strict models.
+
     Why this is ours and not FastStream's: FastStream (0.7) hands a batch subscriber the whole batch and acks or
     nacks it as one; it has no per-key ordering with concurrency across keys inside a batch, no bounded retry with
     backoff per message, and no dead-letter topic (its `AckPolicy.NACK_ON_ERROR` redelivers the whole batch forever
@@ -203,7 +213,9 @@ class EventConsumer:
 
     def __init__(self, broker: KafkaBroker, group: str, handlers: dict[str, Handler] | dict[str, RecordHandler],
                  max_attempts: int = 5, backoff_seconds: float = 0.2, concurrency: int = 8, *,
-                 pass_record: bool = False, on_dead_letter: DeadLetterHook | None = None):
+                 readers: Mapping[str, type[BaseModel]] | None = None, pass_record: bool = False,
+                 on_dead_letter: DeadLetterHook | None = None):
+        self.readers = EVENT_TYPES if readers is None else readers
         self.broker = broker
         self.concurrency = concurrency  # aggregates handled at once; more only queues up in the database
         self.group = group
@@ -233,12 +245,13 @@ class EventConsumer:
     async def consume_one(self, record: ConsumerRecord) -> None:
         headers = dict(record.headers or ())
         try:
-            envelope = decode(headers, record.value)
+            envelope = read(headers, record.value, self.readers)
         except PoisonEvent as poison:
             return await self.dead_letter(record, poison.kind, poison.detail, attempts=1)
-        handler = self.handlers.get(envelope.type)
-        if handler is None:
-            telemetry.EVENTS_CONSUMED.labels(self.group, envelope.type, "ignored").inc()
+        handler = envelope and self.handlers.get(envelope.type)
+        if envelope is None or handler is None:
+            ce_type = headers.get("ce_type", b"?")
+            telemetry.EVENTS_CONSUMED.labels(self.group, ce_type.decode(errors="replace"), "ignored").inc()
             return None
         with telemetry.tracer().start_as_current_span(
             f"consume {envelope.type}", context=telemetry.context_from(headers), kind=SpanKind.CONSUMER,
@@ -290,6 +303,6 @@ def consumer_options(batch_size: int) -> dict[str, Any]:
 
 
 async def _raw_body(message: Any) -> Any:
-    """Leave decoding to `shared.events.decode`, so a poison message reaches the dead-letter path instead of
+    """Leave decoding to `shared.envelope.read`, so a poison message reaches the dead-letter path instead of
     failing inside the framework and being redelivered forever."""
     return message.body

@@ -19,8 +19,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from shared.envelope import Envelope
 from shared.errors import ConcurrentUpdate
-from shared.events import Envelope
 
 OUTBOX_SINCE = "outbox_since"  # set while an aggregate has pending events: when the oldest of them was written
 

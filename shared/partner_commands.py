@@ -17,17 +17,9 @@ from typing import Annotated, ClassVar
 from pydantic import ConfigDict, Field
 
 from shared.actors import Actor
-from shared.events import (
-    Id,
-    PartnerDocument,
-    PartnerMessage,
-    PartnerTopic,
-    Provenance,
-    ReceiptOutcome,
-    RejectionReason,
-    SupplierProfile,
-    Text,
-)
+from shared.envelope import Id, Text
+from shared.partners import PartnerDocument, PartnerMessage, PartnerTopic, Provenance, ReceiptOutcome, RejectionReason
+from shared.suppliers import SupplierProfile
 
 
 class PartnerCommand(PartnerMessage):

@@ -1,4 +1,6 @@
-"""The marketplace's shared vocabulary: Morocco's regions, export sectors, trade terms. Part of the event contract."""
+"""The wire vocabulary the streams share: Morocco's regions, export sectors, trade terms, the bodies that endorse and
+inspect, document kinds. Values only; what a service does with them (labels, which sectors need which document)
+lives in that service. Consumers read a value added later as "unknown" (shared.envelope.Tolerant)."""
 
 from enum import StrEnum
 
@@ -54,9 +56,6 @@ class Certification(StrEnum):
     ARGAN_PGI = "argan PGI"
 
 
-NORTH_AMERICA = frozenset({"US", "CA", "MX"})
-
-
 class ExportAgency(StrEnum):
     """Export-promotion bodies that endorse exporters."""
 
@@ -81,38 +80,3 @@ class DocumentKind(StrEnum):
     ISO_9001 = "ISO 9001 certificate"
     ORGANIC = "organic certificate"
     HALAL = "halal certificate"
-
-
-class DocumentReview(StrEnum):
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    REFUSED = "refused"
-
-
-FOOD_SECTORS = frozenset({Sector.AGRI_FOOD, Sector.SEAFOOD, Sector.OLIVE_OIL_AND_OLIVES, Sector.SPICES_AND_DATES})
-"""Food businesses need an ONSSA sanitary approval (Law 28-07)."""
-
-ONBOARDING_PARTNERS = {"clementia": "Clementia"}
-
-SECTOR_LABELS = {
-    Sector.AGRI_FOOD: "Fresh produce & agri-food", Sector.SEAFOOD: "Seafood & canned fish",
-    Sector.ARGAN_AND_COSMETICS: "Argan oil & cosmetics", Sector.OLIVE_OIL_AND_OLIVES: "Olive oil & table olives",
-    Sector.HANDICRAFTS: "Handicrafts & home decor", Sector.TEXTILES_AND_GARMENTS: "Textiles & garments",
-    Sector.LEATHER: "Leather goods", Sector.AUTOMOTIVE_PARTS: "Automotive parts & wiring",
-    Sector.AERONAUTICS: "Aeronautics", Sector.FERTILISERS: "Phosphates & fertilisers",
-    Sector.SPICES_AND_DATES: "Spices, saffron & dates", Sector.BUILDING_MATERIALS: "Building materials & stone",
-}
-"""The product taxonomy's top level: Morocco's export sectors, as buyers read them."""
-
-BUYER_REGIONS = {
-    "North America": {"US", "CA", "MX"},
-    "Europe": {"FR", "ES", "DE", "GB", "IT", "NL", "BE", "PT", "CH", "SE", "PL", "IE", "AT", "DK"},
-    "Middle East": {"AE", "SA", "QA", "KW", "OM", "BH", "JO", "TR"},
-    "Africa": {"SN", "NG", "CI", "EG", "KE", "GH", "TN", "DZ", "ZA", "MR"},
-    "Asia-Pacific": {"JP", "CN", "KR", "IN", "AU", "SG", "MY", "ID"},
-    "Latin America": {"BR", "AR", "CL", "CO", "PE"},
-}
-
-
-def buyer_region(country: str) -> str:
-    return next((region for region, members in BUYER_REGIONS.items() if country in members), "Other")

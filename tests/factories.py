@@ -5,13 +5,11 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 
+from services.catalogue.listing import Listing
 from services.onboarding.application import SupplierApplication
-from shared.events import (
-    InquiryReceived,
-    InquiryResponded,
-    ProductDelisted,
-    ProductListed,
-    ProductListing,
+from shared.inquiries import InquiryReceived, InquiryResponded
+from shared.products import ProductDelisted, ProductListed
+from shared.suppliers import (
     SupplierApplicationSubmitted,
     SupplierProfile,
     SupplierStatus,
@@ -47,7 +45,8 @@ def application(food: bool = False, **overrides: object) -> SupplierApplication:
                                documents=documents(*(["ONSSA approval"] if food else [])))
 
 
-def listing(**overrides: object) -> ProductListing:
+def listing(**overrides: object) -> Listing:
+    """A listing as the catalogue keeps it (its rules checked); `.on_the_wire()` is what the events carry."""
     data = {"title": {"en": "Organic cosmetic argan oil, cold-pressed", "fr": "Huile d'argan cosmétique bio",
                       "ar": "زيت الأركان التجميلي العضوي"},
             "description": {"en": "Cold-pressed from hand-cracked kernels by a women's cooperative near Agadir."},
@@ -58,7 +57,7 @@ def listing(**overrides: object) -> ProductListing:
             "samples": {"available": True, "price": "15.00"}, "incoterms": ["FOB", "CIF"],
             "port_of_loading": "Agadir", "origin_region": "Souss-Massa", "certifications": ["organic", "argan PGI"],
             "image_urls": ["https://images.tijara.example/151590/1.jpg"]}
-    return ProductListing.model_validate(data | overrides)
+    return Listing.model_validate(data | overrides)
 
 
 def _supplier_facts(supplier_id: str, sequence: int, status: SupplierStatus, level: VerificationLevel,
@@ -85,7 +84,7 @@ def supplier_suspended(supplier_id: str, sequence: int = 3) -> SupplierSuspended
 
 def product_listed(product_id: str, supplier_id: str, sequence: int = 1, **listing_overrides) -> ProductListed:
     return ProductListed(product_id=product_id, supplier_id=supplier_id, sequence=sequence, occurred_at=NOW,
-                         listing=listing(**listing_overrides))
+                         listing=listing(**listing_overrides).on_the_wire())
 
 
 def product_delisted(product_id: str, supplier_id: str, sequence: int = 2) -> ProductDelisted:

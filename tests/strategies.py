@@ -9,13 +9,23 @@ from datetime import timedelta
 
 from hypothesis import strategies as st
 
-from shared.events import (
-    Event, InquiryClosed, InquiryReceived, InquiryResponded, ProductDelisted, ProductListed,
-    SupplierApplicationSubmitted, SupplierDocumentsVerified, SupplierEndorsed, SupplierInspected, SupplierRejected,
-    SupplierReinstated, SupplierStatus, SupplierSuspended, SupplierVerificationExpired, SupplierVerified,
+from services.showcase.taxonomy import NORTH_AMERICA
+from shared.envelope import Event
+from shared.inquiries import InquiryClosed, InquiryReceived, InquiryResponded
+from shared.products import ProductDelisted, ProductListed
+from shared.suppliers import (
+    SupplierApplicationSubmitted,
+    SupplierDocumentsVerified,
+    SupplierEndorsed,
+    SupplierInspected,
+    SupplierReinstated,
+    SupplierRejected,
+    SupplierStatus,
+    SupplierSuspended,
+    SupplierVerificationExpired,
+    SupplierVerified,
     VerificationLevel,
 )
-from shared.vocabulary import NORTH_AMERICA
 from tests.factories import NOW, listing, profile
 
 S = SupplierStatus
@@ -69,7 +79,7 @@ def histories(draw) -> tuple[list[Event], Expected]:
     for i in range(draw(st.integers(0, 6))):
         pid, sid = f"prd-{i}", draw(st.sampled_from(sids))
         category, region = draw(st.sampled_from(CATEGORIES))
-        item = listing(category=category, origin_region=region, moq=50)
+        item = listing(category=category, origin_region=region, moq=50).on_the_wire()
         flags = draw(st.lists(st.booleans(), min_size=1, max_size=3))
         for n, listed in enumerate(flags):
             facts = {"product_id": pid, "supplier_id": sid, "sequence": n + 1, "occurred_at": NOW, "listing": item}

@@ -9,10 +9,11 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from services.catalogue.domain import Product
+from services.catalogue.listing import Listing
 from services.catalogue.service import Catalogue
 from shared.actors import Actor, Role
+from shared.envelope import Id
 from shared.errors import Conflict, MarketplaceError, NotAllowed, NotFound
-from shared.events import Id, ProductListing
 from shared.http_errors import responses
 from shared.identity import require
 
@@ -30,13 +31,21 @@ Supplier = Annotated[Actor, Depends(require(Role.SUPPLIER))]
 SupplierOrStaff = Annotated[Actor, Depends(require(Role.SUPPLIER, Role.STAFF))]
 
 
+class ListingForm(Listing):
+    """The listing as a supplier files it over HTTP: today the catalogue's rules in full; a class of its own so the
+    HTTP body can evolve (e.g. accept a draft) without touching the aggregate or the events."""
+
+    def to_listing(self) -> Listing:
+        return Listing.model_validate(self.model_dump())
+
+
 class NewListing(BaseModel):
     supplier_id: Id | None = Field(None, description="Optional: must be the supplier the token names.")
-    listing: ProductListing
+    listing: ListingForm
 
 
 class ListingChange(BaseModel):
-    listing: ProductListing
+    listing: ListingForm
 
 
 class Delisting(BaseModel):
@@ -45,7 +54,7 @@ class Delisting(BaseModel):
 
 @router.post("", status_code=201, responses=responses(400, 404, 409, *AUTH))
 async def list_product(new: NewListing, service: Service, actor: Supplier) -> Product:
-    return await service.list_product(new.supplier_id or actor.supplier_id or "", new.listing, actor)
+    return await service.list_product(new.supplier_id or actor.supplier_id or "", new.listing.to_listing(), actor)
 
 
 @router.get("", responses=responses(422))
@@ -60,7 +69,7 @@ async def get_product(product_id: str, service: Service) -> Product:
 
 @router.put("/{product_id}/listing", responses=responses(400, 404, 409, *AUTH))
 async def update_listing(product_id: str, change: ListingChange, service: Service, actor: Supplier) -> Product:
-    return await service.update(product_id, change.listing, actor)
+    return await service.update(product_id, change.listing.to_listing(), actor)
 
 
 @router.post("/{product_id}/delisting", responses=responses(404, 409, *AUTH))

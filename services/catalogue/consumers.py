@@ -4,11 +4,12 @@ supplier that is suspended or whose verification expired."""
 from __future__ import annotations
 
 from faststream.kafka import KafkaBroker
-from pymongo.asynchronous.collection import AsyncCollection
 from faststream.kafka.annotations import KafkaMessage
+from pymongo.asynchronous.collection import AsyncCollection
 
+from services.catalogue.readers import READERS
 from services.catalogue.service import Catalogue
-from shared.events import EVENT_TYPES, Envelope, SupplierEvent, Topic
+from shared.envelope import Envelope, Topic
 from shared.messaging import EventConsumer, consumer_options
 from shared.mongo import handle_once
 from shared.settings import ServiceSettings
@@ -19,12 +20,12 @@ def register(broker: KafkaBroker, catalogue: Catalogue, settings: ServiceSetting
     async def apply_supplier(envelope: Envelope) -> None:
         # Delisting is a side effect (new events through the outbox): once per event id, recorded in `handled`.
         await handle_once(handled, envelope.id, lambda: catalogue.on_supplier_event(envelope.data),
-                          type=envelope.type, subject=envelope.data.subject)
+                          type=envelope.type, subject=envelope.subject)
 
     consumer = EventConsumer(
         broker, settings.consumer_group,
-        {t: apply_supplier for t, model in EVENT_TYPES.items() if issubclass(model, SupplierEvent)},
-        settings.consumer_max_attempts, settings.consumer_backoff_seconds,
+        {t: apply_supplier for t in READERS},
+        settings.consumer_max_attempts, settings.consumer_backoff_seconds, readers=READERS,
     )
 
     @broker.subscriber(settings.topic(Topic.SUPPLIERS), group_id=settings.consumer_group,

@@ -11,9 +11,11 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from services.catalogue.listing import Listing, StoredListing
+from shared.envelope import Event, Tolerant
 from shared.errors import Conflict, NotFound
-from shared.events import Event, ProductDelisted, ProductListed, ProductListing, ProductUpdated, SupplierStatus
-from shared.listing import StoredListing
+from shared.products import ProductDelisted, ProductListed, ProductUpdated
+from shared.suppliers import SupplierStatus
 
 DELISTED_WHEN = {SupplierStatus.SUSPENDED: "supplier suspended", SupplierStatus.EXPIRED: "supplier verification expired"}
 
@@ -28,7 +30,7 @@ class SupplierStanding(BaseModel):
 
     supplier_id: str
     sequence: int
-    status: SupplierStatus
+    status: Tolerant[SupplierStatus]
     country: str = "MA"
 
 
@@ -45,7 +47,7 @@ class Product(BaseModel):
 
     def _facts(self, now: datetime) -> dict:
         return {"product_id": self.product_id, "supplier_id": self.supplier_id, "country": self.country,
-                "sequence": self.version, "occurred_at": now, "listing": self.listing}
+                "sequence": self.version, "occurred_at": now, "listing": self.listing.on_the_wire()}
 
 
 def ensure_may_list(supplier_id: str, standing: SupplierStanding | None) -> SupplierStanding:
@@ -53,14 +55,14 @@ def ensure_may_list(supplier_id: str, standing: SupplierStanding | None) -> Supp
         raise NotFound(f"no supplier {supplier_id!r} is known to the catalogue", supplier_id=supplier_id)
     if standing.status is not SupplierStatus.VERIFIED:
         raise Conflict(
-            f"supplier {supplier_id} is {standing.status.value}: only verified suppliers can list products",
-            supplier_id=supplier_id, supplier_status=standing.status.value,
+            f"supplier {supplier_id} is {standing.status}: only verified suppliers can list products",
+            supplier_id=supplier_id, supplier_status=str(standing.status),
         )
     return standing
 
 
 def list_product(
-    product_id: str, supplier_id: str, standing: SupplierStanding | None, listing: ProductListing, now: datetime
+    product_id: str, supplier_id: str, standing: SupplierStanding | None, listing: Listing, now: datetime
 ) -> tuple[Product, list[Event]]:
     standing = ensure_may_list(supplier_id, standing)
     product = Product(product_id=product_id, version=1, supplier_id=supplier_id, country=standing.country,
@@ -74,7 +76,7 @@ def _ensure_listed(product: Product, attempted: str) -> None:
                        current_state=product.status.value)
 
 
-def update(product: Product, standing: SupplierStanding | None, listing: ProductListing,
+def update(product: Product, standing: SupplierStanding | None, listing: Listing,
            now: datetime) -> tuple[Product, list[Event]]:
     _ensure_listed(product, "updated")
     ensure_may_list(product.supplier_id, standing)

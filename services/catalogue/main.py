@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from services.catalogue import api, consumers
 from services.catalogue.service import Catalogue
 from services.catalogue.store import CatalogueStore
-from shared.events import Topic
+from shared.envelope import Topic
 from shared.messaging import OutboxRelay
 from shared.runtime import Runtime, create_app, serve
 from shared.settings import ServiceSettings

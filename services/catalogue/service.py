@@ -4,26 +4,40 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from services.catalogue import access, domain
-from services.catalogue.domain import ListingStatus, Product
-from services.catalogue.store import CatalogueStore
+from services.catalogue.domain import ListingStatus, Product, SupplierStanding
+from services.catalogue.listing import Listing
+from services.catalogue.readers import SupplierChanged
 from shared.actors import Actor, system
+from shared.envelope import Envelope, Event
 from shared.errors import ConcurrentUpdate, NotFound
-from shared.events import Envelope, Event, ProductListing, SupplierEvent
-from shared.messaging import OutboxRelay
+from shared.messaging import Relay
 from shared.telemetry import current_traceparent
 
 SOURCE = "/tijara/catalogue"
 SYSTEM = system("catalogue")
 
 
+class CatalogueRecords(Protocol):
+    """What the use cases need of the store: services.catalogue.store.CatalogueStore (tests: an in-memory fake)."""
+
+    products: Any  # the aggregate collection the relay is woken for
+
+    async def get_product(self, product_id: str) -> Product | None: ...
+    async def products_of(self, supplier_id: str, status: ListingStatus | None = None) -> list[Product]: ...
+    async def save_product(self, product: Product, envelopes: list[Envelope]) -> None: ...
+    async def standing(self, supplier_id: str) -> SupplierStanding | None: ...
+    async def apply_supplier_event(self, event: SupplierChanged) -> bool: ...
+
+
 class Catalogue:
-    def __init__(self, store: CatalogueStore, relay: OutboxRelay) -> None:
+    def __init__(self, store: CatalogueRecords, relay: Relay) -> None:
         self.store = store
         self.relay = relay
 
-    async def list_product(self, supplier_id: str, listing: ProductListing, actor: Actor) -> Product:
+    async def list_product(self, supplier_id: str, listing: Listing, actor: Actor) -> Product:
         access.owns(actor, supplier_id)
         product_id = f"prd-{uuid.uuid4().hex[:12]}"
         standing = await self.store.standing(supplier_id)
@@ -41,7 +55,7 @@ class Catalogue:
             return await self.get(product.product_id)
         return product
 
-    async def update(self, product_id: str, listing: ProductListing, actor: Actor) -> Product:
+    async def update(self, product_id: str, listing: Listing, actor: Actor) -> Product:
         product = await self.get(product_id)
         access.may_change(actor, product)
         standing = await self.store.standing(product.supplier_id)
@@ -68,7 +82,7 @@ class Catalogue:
     async def of_supplier(self, supplier_id: str) -> list[Product]:
         return await self.store.products_of(supplier_id)
 
-    async def on_supplier_event(self, event: SupplierEvent) -> None:
+    async def on_supplier_event(self, event: SupplierChanged) -> None:
         """Keep the supplier's standing; if it may no longer list, delist its products. Decided on the stored
         standing (newest by sequence), so a redelivered or stale suspension after a reinstatement delists nothing,
         and a redelivery finds nothing left listed."""

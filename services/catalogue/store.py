@@ -6,7 +6,8 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.catalogue.domain import ListingStatus, Product, SupplierStanding
-from shared.events import Envelope, SupplierEvent
+from services.catalogue.readers import SupplierChanged
+from shared.envelope import Envelope
 from shared.mongo import apply_if_newer, save_aggregate
 
 
@@ -34,6 +35,6 @@ class CatalogueStore:
         doc = await self.suppliers.find_one({"_id": supplier_id})
         return SupplierStanding.model_validate(doc) if doc else None
 
-    async def apply_supplier_event(self, event: SupplierEvent) -> bool:
-        fields = {"supplier_id": event.supplier_id, "status": event.status.value, "country": event.profile.country}
+    async def apply_supplier_event(self, event: SupplierChanged) -> bool:
+        fields = {"supplier_id": event.supplier_id, "status": str(event.status), "country": event.profile.country}
         return await apply_if_newer(self.suppliers, event.supplier_id, event.sequence, fields)

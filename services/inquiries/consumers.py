@@ -6,8 +6,9 @@ from __future__ import annotations
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
+from services.inquiries.readers import READERS, ProductOffered
 from services.inquiries.service import Inquiries
-from shared.events import EVENT_TYPES, Envelope, ProductEvent, SupplierEvent, Topic
+from shared.envelope import Envelope, Topic
 from shared.messaging import EventConsumer, consumer_options
 from shared.settings import ServiceSettings
 
@@ -19,10 +20,9 @@ def register(broker: KafkaBroker, inquiries: Inquiries, settings: ServiceSetting
     async def apply_supplier(envelope: Envelope) -> None:
         await inquiries.on_supplier_event(envelope.data)
 
-    handlers = {t: apply_product for t, m in EVENT_TYPES.items() if issubclass(m, ProductEvent)}
-    handlers |= {t: apply_supplier for t, m in EVENT_TYPES.items() if issubclass(m, SupplierEvent)}
+    handlers = {t: apply_product if issubclass(r, ProductOffered) else apply_supplier for t, r in READERS.items()}
     consumer = EventConsumer(broker, settings.consumer_group, handlers, settings.consumer_max_attempts,
-                             settings.consumer_backoff_seconds)
+                             settings.consumer_backoff_seconds, readers=READERS)
 
     @broker.subscriber(settings.topic(Topic.PRODUCTS), settings.topic(Topic.SUPPLIERS),
                        group_id=settings.consumer_group, **consumer_options(settings.consumer_batch_size))

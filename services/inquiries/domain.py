@@ -8,8 +8,10 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
+from shared.envelope import Event, Tolerant
 from shared.errors import Conflict, MarketplaceError, NotFound
-from shared.events import Event, InquiryClosed, InquiryReceived, InquiryResponded, SupplierStatus
+from shared.inquiries import InquiryClosed, InquiryReceived, InquiryResponded
+from shared.suppliers import SupplierStatus
 
 
 class InquiryStatus(StrEnum):
@@ -32,7 +34,7 @@ class KnownSupplier(BaseModel):
 
     supplier_id: str
     sequence: int
-    status: SupplierStatus
+    status: Tolerant[SupplierStatus]
 
 
 class BuyerRequest(BaseModel):
@@ -114,8 +116,8 @@ def receive_inquiry(
         if supplier is None:
             raise NotFound(f"no supplier {request.supplier_id!r}", supplier_id=request.supplier_id)
         if supplier.status is not SupplierStatus.VERIFIED:
-            raise Conflict(f"supplier {supplier.supplier_id} is {supplier.status.value}: inquiries go to verified "
-                           "suppliers", supplier_id=supplier.supplier_id, supplier_status=supplier.status.value)
+            raise Conflict(f"supplier {supplier.supplier_id} is {supplier.status}: inquiries go to verified "
+                           "suppliers", supplier_id=supplier.supplier_id, supplier_status=str(supplier.status))
         supplier_id = supplier.supplier_id
     inquiry = Inquiry(inquiry_id=inquiry_id, version=1, supplier_id=supplier_id, status=InquiryStatus.OPEN,
                       request=request, received_at=now)

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from services.inquiries import api, consumers
 from services.inquiries.service import Inquiries
 from services.inquiries.store import InquiryStore
-from shared.events import Topic
+from shared.envelope import Topic
 from shared.messaging import OutboxRelay
 from shared.runtime import Runtime, create_app, serve
 from shared.settings import ServiceSettings

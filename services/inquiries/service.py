@@ -4,21 +4,36 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from services.inquiries import access, domain
-from services.inquiries.domain import BuyerRequest, Inquiry, PastInquiry
-from services.inquiries.store import InquiryStore
+from services.inquiries.domain import BuyerRequest, Inquiry, KnownSupplier, ListedProduct, PastInquiry
+from services.inquiries.readers import ProductOffered, SupplierChanged
 from shared.actors import Actor, Role
+from shared.envelope import Envelope, Event
 from shared.errors import NotFound
-from shared.events import Envelope, Event, ProductEvent, SupplierEvent
-from shared.messaging import OutboxRelay
+from shared.messaging import Relay
 from shared.telemetry import current_traceparent
 
 SOURCE = "/tijara/inquiries"
 
 
+class InquiryRecords(Protocol):
+    """What the use cases need of the store: services.inquiries.store.InquiryStore (tests: an in-memory fake)."""
+
+    inquiries: Any  # the aggregate collection the relay is woken for
+
+    async def get(self, inquiry_id: str) -> Inquiry | None: ...
+    async def save(self, inquiry: Inquiry, envelopes: list[Envelope]) -> None: ...
+    async def of_supplier(self, supplier_id: str) -> list[Inquiry]: ...
+    async def supplier(self, supplier_id: str) -> KnownSupplier | None: ...
+    async def apply_supplier_event(self, event: SupplierChanged) -> bool: ...
+    async def product(self, product_id: str) -> ListedProduct | None: ...
+    async def apply_product_event(self, event: ProductOffered) -> bool: ...
+
+
 class Inquiries:
-    def __init__(self, store: InquiryStore, relay: OutboxRelay) -> None:
+    def __init__(self, store: InquiryRecords, relay: Relay) -> None:
         self.store = store
         self.relay = relay
 
@@ -65,10 +80,10 @@ class Inquiries:
         access.addressed_to(actor, supplier_id)
         return await self.store.of_supplier(supplier_id)
 
-    async def on_product_event(self, event: ProductEvent) -> None:
+    async def on_product_event(self, event: ProductOffered) -> None:
         await self.store.apply_product_event(event)
 
-    async def on_supplier_event(self, event: SupplierEvent) -> None:
+    async def on_supplier_event(self, event: SupplierChanged) -> None:
         await self.store.apply_supplier_event(event)
 
     async def _save(self, inquiry: Inquiry, events: list[Event], actor: Actor) -> Inquiry:

@@ -7,7 +7,8 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.inquiries.domain import Inquiry, KnownSupplier, ListedProduct
-from shared.events import Envelope, ProductEvent, ProductListed, ProductUpdated, SupplierEvent
+from services.inquiries.readers import ProductOffered, SupplierChanged
+from shared.envelope import Envelope
 from shared.mongo import apply_if_newer, save_aggregate
 
 
@@ -37,15 +38,14 @@ class InquiryStore:
         doc = await self.suppliers.find_one({"_id": supplier_id})
         return KnownSupplier.model_validate(doc) if doc else None
 
-    async def apply_supplier_event(self, event: SupplierEvent) -> bool:
-        fields = {"supplier_id": event.supplier_id, "status": event.status.value}
+    async def apply_supplier_event(self, event: SupplierChanged) -> bool:
+        fields = {"supplier_id": event.supplier_id, "status": str(event.status)}
         return await apply_if_newer(self.suppliers, event.supplier_id, event.sequence, fields)
 
     async def product(self, product_id: str) -> ListedProduct | None:
         doc = await self.products.find_one({"_id": product_id})
         return ListedProduct.model_validate(doc) if doc else None
 
-    async def apply_product_event(self, event: ProductEvent) -> bool:
-        fields = {"product_id": event.product_id, "supplier_id": event.supplier_id,
-                  "listed": isinstance(event, ProductListed | ProductUpdated)}
+    async def apply_product_event(self, event: ProductOffered) -> bool:
+        fields = {"product_id": event.product_id, "supplier_id": event.supplier_id, "listed": event.LISTED}
         return await apply_if_newer(self.products, event.product_id, event.sequence, fields)

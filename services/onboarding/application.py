@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.events import SupplierProfile
-from shared.vocabulary import FOOD_SECTORS, DocumentKind, DocumentReview
+from shared.suppliers import SupplierProfile
+from shared.vocabulary import DocumentKind, Sector
 
 REQUIRED_DOCUMENTS = (DocumentKind.RC_EXTRACT, DocumentKind.ICE_CERTIFICATE)
+FOOD_SECTORS = frozenset({Sector.AGRI_FOOD, Sector.SEAFOOD, Sector.OLIVE_OIL_AND_OLIVES, Sector.SPICES_AND_DATES})
+"""Food businesses need an ONSSA sanitary approval (Law 28-07)."""
+
+
+class DocumentReview(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
 
 
 class DocumentSubmission(BaseModel):

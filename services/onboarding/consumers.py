@@ -20,8 +20,9 @@ from pydantic import ValidationError
 
 from services.onboarding.application import DocumentSubmission, SupplierApplication
 from services.onboarding.service import SOURCE, Onboarding
+from shared.envelope import Envelope
+from shared.envelope import summary as _summary
 from shared.errors import ConcurrentUpdate, MarketplaceError, NotFound
-from shared.events import Envelope, PartnerTopic, ReceiptOutcome, RejectionReason, _summary
 from shared.messaging import EventConsumer, consumer_options
 from shared.partner_commands import (
     EndorseSupplier,
@@ -30,6 +31,7 @@ from shared.partner_commands import (
     RecordInspection,
     SubmitSupplierApplication,
 )
+from shared.partners import PartnerTopic, ReceiptOutcome, RejectionReason
 from shared.settings import ServiceSettings
 
 

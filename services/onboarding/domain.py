@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from services.onboarding.application import Document, SupplierApplication, required_documents
+from services.onboarding.application import Document, DocumentReview, SupplierApplication, required_documents
+from shared.envelope import Event
 from shared.errors import Conflict
-from shared.events import (
-    Event,
+from shared.suppliers import (
     SupplierApplicationSubmitted,
     SupplierDocumentsVerified,
     SupplierEndorsed,
@@ -33,7 +33,7 @@ from shared.events import (
     SupplierVerified,
     VerificationLevel,
 )
-from shared.vocabulary import DocumentKind, DocumentReview, ExportAgency, InspectionBody
+from shared.vocabulary import DocumentKind, ExportAgency, InspectionBody
 
 VERIFICATION_VALIDITY = timedelta(days=365)  # an inspection report is a snapshot valid for a year
 S = SupplierStatus

@@ -10,8 +10,9 @@ from fastapi import FastAPI
 from services.onboarding import api, consumers
 from services.onboarding.service import Onboarding
 from services.onboarding.store import SupplierStore
-from shared.events import PartnerTopic, Topic
+from shared.envelope import Topic
 from shared.messaging import OutboxRelay
+from shared.partners import PartnerTopic
 from shared.runtime import Runtime, create_app, serve
 from shared.settings import ServiceSettings
 

@@ -10,16 +10,18 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import UTC, date, datetime, time
+from typing import Any, Protocol
 
 from services.onboarding import domain
 from services.onboarding.application import SupplierApplication
 from services.onboarding.domain import Supplier
-from services.onboarding.store import SupplierStore
 from shared.actors import Actor, system
+from shared.envelope import Envelope, Event
 from shared.errors import ConcurrentUpdate, Conflict, MarketplaceError, NotFound
-from shared.events import Envelope, Event, ReceiptOutcome, SupplierProfile
-from shared.messaging import OutboxRelay
+from shared.messaging import Relay
 from shared.partner_commands import PartnerCommand, PartnerCommandOutcome
+from shared.partners import ReceiptOutcome
+from shared.suppliers import SupplierProfile
 from shared.telemetry import current_traceparent
 from shared.vocabulary import DocumentKind, ExportAgency, InspectionBody
 
@@ -44,8 +46,20 @@ def _moment(when: date | datetime) -> datetime:
     return datetime.combine(when, time(0), tzinfo=UTC)
 
 
+class SupplierRecords(Protocol):
+    """What the use cases need of the store: services.onboarding.store.SupplierStore (tests: an in-memory fake)."""
+
+    suppliers: Any  # the aggregate collection the relay is woken for
+
+    async def get(self, supplier_id: str) -> Supplier | None: ...
+    async def partner_commands(self, supplier_id: str) -> list[str]: ...
+    async def due_for_expiry(self, now: datetime) -> list[Supplier]: ...
+    async def save(self, supplier: Supplier, envelopes: list[Envelope],
+                   partner_commands: list[str] | None = None) -> None: ...
+
+
 class Onboarding:
-    def __init__(self, store: SupplierStore, relay: OutboxRelay) -> None:
+    def __init__(self, store: SupplierRecords, relay: Relay) -> None:
         self.store = store
         self.relay = relay
 

@@ -10,8 +10,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.onboarding.domain import Supplier
+from shared.envelope import Envelope
 from shared.errors import Conflict
-from shared.events import Envelope
 from shared.mongo import save_aggregate
 
 

@@ -19,9 +19,10 @@ from faststream.kafka.annotations import KafkaMessage
 from services.partners import intake
 from services.partners.domain import PARTNER_EVENT_TYPES
 from services.partners.service import PartnerIngress
-from shared.events import EVENT_TYPES, Envelope, PartnerEvent, PartnerTopic, PoisonEvent, Provenance, RejectionReason
+from shared.envelope import EVENT_TYPES, Envelope, PoisonEvent
 from shared.messaging import EventConsumer, consumer_options
 from shared.partner_commands import PartnerCommandOutcome
+from shared.partners import PartnerEvent, PartnerTopic, Provenance, RejectionReason
 from shared.settings import ServiceSettings
 
 INPUT_TOPICS = (PartnerTopic.APPLICATIONS, PartnerTopic.ENDORSEMENTS, PartnerTopic.INSPECTIONS)

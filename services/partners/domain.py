@@ -29,7 +29,7 @@ from enum import StrEnum
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.actors import Actor, Role
-from shared.events import ID_PATTERN, PartnerEndorsement, PartnerInspectionReport, PartnerSupplierApplication
+from shared.partners import ID_PATTERN, PartnerEndorsement, PartnerInspectionReport, PartnerSupplierApplication
 from shared.vocabulary import ExportAgency, InspectionBody
 
 SIGNATURE_WINDOW_SECONDS = 300

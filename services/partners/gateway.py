@@ -28,8 +28,10 @@ from pydantic import ValidationError
 
 from services.partners import domain as rules
 from services.partners.service import PartnerIngress
-from shared.events import EVENT_TYPES, PartnerEvent, Provenance, _summary
+from shared.envelope import EVENT_TYPES
+from shared.envelope import summary as _summary
 from shared.http_errors import ErrorAnswer
+from shared.partners import PartnerEvent, Provenance
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024

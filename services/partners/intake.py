@@ -13,7 +13,8 @@ import re
 from collections.abc import Mapping
 
 from services.partners.domain import Partner, record_signature_valid
-from shared.events import (
+from shared.partner_commands import EndorseSupplier, PartnerCommand, RecordInspection, SubmitSupplierApplication
+from shared.partners import (
     ID_PATTERN,
     PartnerEndorsement,
     PartnerEvent,
@@ -21,9 +22,8 @@ from shared.events import (
     PartnerSupplierApplication,
     Provenance,
     RejectionReason,
-    SupplierProfile,
 )
-from shared.partner_commands import EndorseSupplier, PartnerCommand, RecordInspection, SubmitSupplierApplication
+from shared.suppliers import SupplierProfile
 
 PARTNER_SOURCE_PREFIX = "/partners/"
 KEY_HEADER, SIGNATURE_HEADER = "tijara_key_id", "tijara_signature"

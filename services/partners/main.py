@@ -7,8 +7,8 @@ from fastapi import FastAPI
 from services.partners import api, consumers, gateway
 from services.partners.service import PartnerIngress
 from services.partners.store import InputStore, PartnerStore
-from shared.events import PartnerTopic
 from shared.messaging import OutboxRelay
+from shared.partners import PartnerTopic
 from shared.runtime import Runtime, create_app, serve
 from shared.settings import ServiceSettings
 

@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from services.partners import domain, intake
 from services.partners.domain import Partner, PartnerKind
 from services.partners.store import InputStore, PartnerStore
+from shared.envelope import Envelope
 from shared.errors import MarketplaceError, NotFound
-from shared.events import Envelope, PartnerEvent, PartnerReceipt, Provenance, ReceiptOutcome, RejectionReason
 from shared.messaging import OutboxRelay
 from shared.partner_commands import PartnerCommandOutcome
+from shared.partners import PartnerEvent, PartnerReceipt, Provenance, ReceiptOutcome, RejectionReason
 from shared.telemetry import current_traceparent
 
 SOURCE = "/tijara/partners"

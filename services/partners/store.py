@@ -15,8 +15,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.partners.domain import ApiKey, Partner
+from shared.envelope import Envelope
 from shared.errors import Conflict, NotFound
-from shared.events import Envelope
 from shared.mongo import save_aggregate
 
 

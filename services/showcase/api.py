@@ -27,7 +27,6 @@ from shared.errors import MarketplaceError, NotFound
 from shared.http_errors import answer, responses
 from shared.vocabulary import Certification, Incoterm, Region, Sector
 
-
 ERROR_STATUSES = {NotFound: 404, MarketplaceError: 400}
 router = APIRouter(tags=["country page"])
 Blank = Literal[""]  # an HTML form sends "" for "all": same as not filtering

@@ -5,16 +5,17 @@ from __future__ import annotations
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
+from services.showcase.readers import READERS
 from services.showcase.service import Showcase
-from shared.events import EVENT_TYPES, Topic
+from shared.envelope import Topic
 from shared.messaging import EventConsumer, consumer_options
 from shared.settings import ServiceSettings
 
 
 def register(broker: KafkaBroker, showcase: Showcase, settings: ServiceSettings) -> EventConsumer:
     consumer = EventConsumer(
-        broker, settings.consumer_group, {event_type: showcase.apply for event_type in EVENT_TYPES},
-        settings.consumer_max_attempts, settings.consumer_backoff_seconds,
+        broker, settings.consumer_group, {event_type: showcase.apply for event_type in READERS},
+        settings.consumer_max_attempts, settings.consumer_backoff_seconds, readers=READERS,
     )
 
     @broker.subscriber(*(settings.topic(t) for t in Topic),

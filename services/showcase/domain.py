@@ -11,22 +11,30 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timedelta
-from typing import Any
-
-from pydantic import BaseModel
+from datetime import timedelta
 
 from babel import Locale
+from pydantic import BaseModel
 
 from services.showcase.countries import Country
 from services.showcase.page import (
-    CategoryCount, CountryPage, Demand, DemandRow, Filters, Headline, ProductCard, ProductGrid, ProductPage,
-    SupplierCard, SupplierPage,
+    CategoryCount,
+    CountryPage,
+    Demand,
+    DemandRow,
+    Filters,
+    Headline,
+    ProductCard,
+    ProductGrid,
+    ProductPage,
+    SupplierCard,
+    SupplierPage,
 )
+from services.showcase.readers import ProfileShown, StoredListing
+from services.showcase.taxonomy import NORTH_AMERICA, buyer_region, sector_label
+from shared.envelope import Tolerant
 from shared.errors import NotFound
-from shared.events import SupplierProfile, SupplierStatus, VerificationLevel
-from shared.listing import StoredListing
-from shared.vocabulary import NORTH_AMERICA, SECTOR_LABELS, Sector, buyer_region
+from shared.suppliers import SupplierStatus, VerificationLevel
 
 WINDOW = timedelta(days=30)
 FEATURED = 8
@@ -39,9 +47,9 @@ BADGES = {VerificationLevel.INSPECTED: "Verified · on-site inspected", Verifica
 
 class SupplierView(BaseModel):
     supplier_id: str
-    status: SupplierStatus
-    verification_level: VerificationLevel
-    profile: SupplierProfile
+    status: Tolerant[SupplierStatus]
+    verification_level: Tolerant[VerificationLevel]
+    profile: ProfileShown
 
 
 class ProductView(BaseModel):
@@ -81,40 +89,19 @@ def configured(countries: Mapping[str, Country], code: str) -> Country:
     return country
 
 
-def recent(docs: Iterable[Mapping[str, Any]], supplier_ids: Iterable[str], since: datetime) -> list[Mapping]:
-    ids = set(supplier_ids)
-    return [d for d in docs if d.get("supplier_id") in ids and d.get("received_at") and d["received_at"] >= since]
-
-
-def response_figures(inquiries: Iterable[Mapping[str, Any]]) -> dict[str, ResponseFigures]:
-    """Pure twin of the store's aggregation, over already matched inquiry documents."""
-    sums: dict[str, ResponseFigures] = {}
-    for d in inquiries:
-        f = sums.setdefault(d["supplier_id"], ResponseFigures())
-        sums[d["supplier_id"]] = ResponseFigures(
-            inquiries=f.inquiries + 1, answered=f.answered + d["answered"],
-            answered_in_24h=f.answered_in_24h + d["answered_in_24h"],
-            response_seconds=f.response_seconds + d["response_seconds"])
-    return sums
-
-
-def demand_by_country(inquiries: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    return dict(Counter(d["buyer_country"] for d in inquiries))
-
-
 def _supplier_card(s: SupplierView, products: int, f: ResponseFigures) -> SupplierCard:
     p = s.profile
     return SupplierCard(
         supplier_id=s.supplier_id, trade_name=p.trade_name, region=p.region, city=p.city, sectors=list(p.sectors),
         export_markets=list(p.export_markets), verification_level=s.verification_level,
-        badge=BADGES[s.verification_level], products=products, inquiries_30d=f.inquiries,
+        badge=BADGES.get(s.verification_level, "Verified"), products=products, inquiries_30d=f.inquiries,
         response_rate=f.rate, typical_response_hours=f.typical_hours,
     )
 
 
 def _rank(card: SupplierCard) -> tuple:
     """Verification level first, then responsiveness, then activity (inquiries and products)."""
-    return (-LEVEL_RANK[card.verification_level], -(card.response_rate or 0.0),
+    return (-LEVEL_RANK.get(card.verification_level, 0), -(card.response_rate or 0.0),
             -(card.inquiries_30d + card.products), card.trade_name, card.supplier_id)
 
 
@@ -123,7 +110,7 @@ def product_card(p: ProductView, supplier: SupplierView) -> ProductCard:
     return ProductCard(
         product_id=p.product_id, supplier_id=p.supplier_id, supplier_name=supplier.profile.trade_name,
         verification_level=supplier.verification_level, title=listing.title, category=listing.category,
-        category_label=SECTOR_LABELS[Sector(listing.category)], hs_code=listing.hs_code, moq=listing.moq,
+        category_label=sector_label(listing.category), hs_code=listing.hs_code, moq=listing.moq,
         moq_unit=listing.moq_unit, from_price=listing.from_price, currency=listing.currency,
         price_tiers=list(listing.price_tiers), lead_time_days=listing.lead_time_days,
         incoterms=list(listing.incoterms), port_of_loading=listing.port_of_loading,
@@ -183,7 +170,7 @@ def build_page(country: Country, view: Shown, demand: Mapping[str, int], filters
             inquiries_30d=total_inquiries,
             north_america_share=round(sum(demand.get(c, 0) for c in NORTH_AMERICA) / total_inquiries, 3)
             if total_inquiries else 0.0),
-        categories=[CategoryCount(category=c, label=SECTOR_LABELS[Sector(c)], products=n)
+        categories=[CategoryCount(category=c, label=sector_label(c), products=n)
                     for c, n in sorted(categories.items(), key=lambda kv: (-kv[1], kv[0]))],
         suppliers=view.suppliers,
         products=ProductGrid(filters=filters.model_copy(update={"page": page}), total=len(matching), page=page,
@@ -221,14 +208,3 @@ def build_product_page(country: Country, product: ProductView, view: Shown) -> P
                        description=listing.description, image_urls=list(listing.image_urls),
                        supply_ability=listing.supply_ability, samples_price=listing.samples.price,
                        supplier=_verified(country, card.supplier_id, view))
-
-
-def page_from_documents(country: Country, docs: Mapping[str, Mapping[str, Mapping[str, Any]]], now: datetime,
-                        filters: Filters = Filters()) -> CountryPage:
-    """The whole page from a read model held in memory (see projection.Projection): the pure path."""
-    suppliers = [SupplierView.model_validate(d) for d in docs["suppliers"].values() if d.get("country") == country.code]
-    products = [ProductView.model_validate(d) for d in docs["products"].values() if d.get("country") == country.code]
-    ids = [s.supplier_id for s in suppliers if s.status is SupplierStatus.VERIFIED]
-    inquiries = recent(docs["inquiries"].values(), ids, now - WINDOW)
-    view = shown(suppliers, products, response_figures(inquiries))
-    return build_page(country, view, demand_by_country(inquiries), filters)

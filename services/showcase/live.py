@@ -21,7 +21,8 @@ from services.showcase.domain import ProductView, ResponseFigures, SupplierView
 from services.showcase.page import ProductCard
 from services.showcase.projection import INQUIRIES, PRODUCTS, SUPPLIERS, route
 from services.showcase.search import WordIndex, search
-from shared.events import Event, SupplierStatus
+from shared.envelope import Reader
+from shared.suppliers import SupplierStatus
 
 
 class LiveModel:
@@ -38,7 +39,7 @@ class LiveModel:
         self._cards: dict[str, tuple[int, int, ProductCard]] = {}  # product id -> (its seq, supplier's seq, card)
         self.changes = 0  # bumped by every change that lands: the rendered pages' version
 
-    def apply(self, event: Event) -> bool:
+    def apply(self, event: Reader) -> bool:
         routed = route(event)
         return routed is not None and self.put(routed[0], routed[1], routed[2], event.sequence)
 

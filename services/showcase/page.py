@@ -6,8 +6,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
-from shared.events import VerificationLevel
-from shared.listing import LocalizedText, PriceTier, SupplyAbility
+from services.showcase.readers import SupplyShown, TextShown, TierShown
 
 
 class SupplierCard(BaseModel):
@@ -17,7 +16,7 @@ class SupplierCard(BaseModel):
     city: str
     sectors: list[str]
     export_markets: list[str]
-    verification_level: VerificationLevel
+    verification_level: str
     badge: str
     products: int
     inquiries_30d: int
@@ -29,8 +28,8 @@ class ProductCard(BaseModel):
     product_id: str
     supplier_id: str
     supplier_name: str
-    verification_level: VerificationLevel
-    title: LocalizedText
+    verification_level: str
+    title: TextShown
     category: str
     category_label: str
     hs_code: str
@@ -38,7 +37,7 @@ class ProductCard(BaseModel):
     moq_unit: str
     from_price: Decimal
     currency: str
-    price_tiers: list[PriceTier]
+    price_tiers: list[TierShown]
     lead_time_days: int | None
     incoterms: list[str]
     port_of_loading: str | None
@@ -118,9 +117,9 @@ class ProductPage(BaseModel):
     country: str
     name: str
     product: ProductCard
-    description: LocalizedText
+    description: TextShown
     image_urls: list[str]
-    supply_ability: SupplyAbility | None
+    supply_ability: SupplyShown | None
     samples_price: Decimal | None
     supplier: SupplierCard
 

@@ -18,8 +18,9 @@ from services.showcase.countries import Country
 from services.showcase.live import LiveModel
 from services.showcase.page import Filters
 from services.showcase.renditions import Build, Rendition
+from services.showcase.taxonomy import SECTOR_LABELS
 from shared.errors import NotFound
-from shared.vocabulary import SECTOR_LABELS, Certification, Incoterm, Region
+from shared.vocabulary import Certification, Incoterm, Region
 
 JSON, HTML = "application/json", "text/html; charset=utf-8"
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية"}

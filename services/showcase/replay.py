@@ -27,10 +27,11 @@ from services.showcase.generations import (
     active_generation,
     drop_generation,
 )
+from services.showcase.readers import READERS
 from services.showcase.service import Showcase
 from services.showcase.store import ShowcaseStore
 from services.showcase.tail import QuietConsumer
-from shared.events import EVENT_TYPES, Topic
+from shared.envelope import Topic
 from shared.mongo import connect
 from shared.settings import ServiceSettings
 from shared.topics import partitions_of
@@ -65,7 +66,8 @@ async def replay_showcase(settings: ServiceSettings, progress: Progress | None =
         await drop_generation(db, new, shadow.names)  # leftovers of an interrupted replay
         await store.ensure_indexes()
         showcase = Showcase(store)
-        consumer = QuietConsumer(None, "replay", {t: showcase.apply for t in EVENT_TYPES})  # type: ignore[arg-type]
+        consumer = QuietConsumer(None, "replay", {t: showcase.apply for t in READERS},  # type: ignore[arg-type]
+                                 readers=READERS)
         report = ReplayReport(old, new)
 
         partitions = await _partitions(settings, [settings.topic(t) for t in Topic])

@@ -4,7 +4,7 @@ model every process keeps (live.py, fed by tail.py) and served as bytes ready be
 from __future__ import annotations
 
 from services.showcase.store import ShowcaseStore
-from shared.events import Envelope
+from shared.envelope import Envelope
 
 
 class Showcase:

@@ -12,7 +12,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.showcase.projection import INQUIRIES, PRODUCTS, SUPPLIERS, route
-from shared.events import Event
+from shared.envelope import Reader
 from shared.mongo import apply_if_newer
 
 
@@ -29,7 +29,7 @@ class ShowcaseStore:
         await self.products.create_index([("supplier_id", ASCENDING)], name="by_supplier")
         await self.inquiries.create_index([("received_at", ASCENDING)], name="by_received")
 
-    async def apply(self, event: Event) -> bool:
+    async def apply(self, event: Reader) -> bool:
         routed = route(event)
         if routed is None:
             return False

@@ -22,8 +22,9 @@ from aiokafka.errors import CoordinatorLoadInProgressError, GroupCoordinatorNotA
 
 from services.showcase.domain import WINDOW
 from services.showcase.live import LiveModel
+from services.showcase.readers import READERS
 from services.showcase.store import ShowcaseStore
-from shared.events import EVENT_TYPES, Envelope, Topic
+from shared.envelope import Envelope, Topic
 from shared.messaging import EventConsumer
 from shared.settings import ServiceSettings
 from shared.topics import partitions_of
@@ -48,7 +49,8 @@ class LogFollower:
         self.model = model
         self.changed = changed
         self.reader = QuietConsumer(None, f"{settings.consumer_group}.page",  # type: ignore[arg-type]
-                                    {t: self._apply for t in EVENT_TYPES}, max_attempts=1)
+                                    {t: self._apply for t in READERS}, max_attempts=1,
+                                    readers=READERS)
         self._kafka: AIOKafkaConsumer | None = None
         self._task: asyncio.Task | None = None
 

@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from shared import asyncapi
-from shared.events import EVENT_TYPES, PartnerTopic, Topic
+from shared.envelope import EVENT_TYPES, Topic
+from shared.partners import PartnerTopic
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "asyncapi"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from services.partners.domain import DEMO_PARTNERS, SCOPES_BY_KIND
-from shared.events import EVENT_TYPES
+from shared.envelope import EVENT_TYPES
 from shared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from pydantic import BaseModel, Field, create_model
+from typing import Annotated
+
+import pytest
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, create_model
 
 from shared import contract
-from shared.events import EVENT_TYPES, UPCASTERS
+from shared.envelope import EVENT_TYPES, UPCASTERS
 
 
 def test_no_event_type_breaks_its_committed_schema() -> None:
@@ -61,38 +64,88 @@ class PlaceNoCity(BaseModel):
     ice: str = Field(pattern=r"^\d{15}$")
 
 
-def schema(**fields) -> dict:
-    model = create_model("Thing", **{name: (spec[0], spec[1] if len(spec) > 1 else ...)
-                                     for name, spec in fields.items()})
+class PlaceClosed(Place):
+    model_config = ConfigDict(extra="forbid")
+
+
+def schema(__config__: ConfigDict | None = None, **fields) -> dict:
+    model = create_model("Thing", __config__=__config__, **{name: (spec[0], spec[1] if len(spec) > 1 else ...)
+                                                          for name, spec in fields.items()})
     return model.model_json_schema()
 
 
-BEFORE = {"thing_id": (str,), "quantity": (int,), "grade": (Grade,), "note": (str | None, None),
-          "place": (Place,), "tags": (list[str], [])}
+BEFORE = {
+    "thing_id": (Annotated[str, Field(min_length=1, max_length=64)],),
+    "quantity": (Annotated[int, Field(ge=1, le=1000)],),
+    "weight": (Annotated[float, Field(gt=0, lt=100, multiple_of=0.5)],),
+    "grade": (Grade,),
+    "note": (Annotated[str, Field(max_length=200)] | None, None),
+    "contact": (str | None, None),
+    "place": (Place,),
+    "tags": (Annotated[list[str], Field(max_length=10)], []),
+}
 
 
-def changes(**after) -> list[str]:
+def changes(__config__: ConfigDict | None = None, **after) -> list[str]:
     fields = {k: v for k, v in (BEFORE | after).items() if v is not None}
-    return contract.breaking_changes(schema(**BEFORE), schema(**fields))
+    return contract.breaking_changes(schema(**BEFORE), schema(__config__, **fields))
 
 
-def test_gate_catches_each_kind_of_breaking_change() -> None:
-    assert changes(quantity=None) == ["quantity: removed or renamed"]
-    renamed = changes(quantity=None, qty=(int,))
-    assert "quantity: removed or renamed" in renamed and "qty: new required field" in renamed
-    assert changes(quantity=(str,)) == ["quantity: type changed from integer to string"]
-    assert changes(weight=(float,)) == ["weight: new required field"]
-    assert changes(note=(str,)) == ["note: type changed: no longer accepts null", "note: became required"]
-    assert changes(grade=(Grade2,)) == ["grade: enum value(s) removed: B"]
-    assert changes(place=(PlaceNoCity,)) == ["place.city: removed or renamed"]
-    assert changes(place=(PlaceLoose,)) == ["place.ice: pattern changed from '^\\\\d{15}$' to '^\\\\d+$'"]
-    assert changes(tags=(list[int], [])) == ["tags[]: type changed from string to integer"]
+BREAKING = {  # kind -> (the change, what the gate says); each one is refused
+    "removed field": (dict(quantity=None), ["quantity: removed or renamed"]),
+    "renamed field": (dict(quantity=None, qty=(int,)), ["quantity: removed or renamed", "qty: new required field"]),
+    "type change": (dict(quantity=(str,)), ["quantity: type changed from integer to string"]),
+    "type change in a list": (dict(tags=(list[int], [])), ["tags[]: type changed from string to integer"]),
+    "null no longer accepted": (dict(note=(str,)), ["note: type changed: no longer accepts null",
+                                                    "note: became required"]),
+    "new required field": (dict(origin=(str,)), ["origin: new required field"]),
+    "enum value removed": (dict(grade=(Grade2,)), ["grade: enum value(s) removed: B"]),
+    "nested field removed": (dict(place=(PlaceNoCity,)), ["place.city: removed or renamed"]),
+    "maxLength narrowed": (dict(note=(Annotated[str, Field(max_length=50)] | None, None)),
+                           ["note: maxLength narrowed from 200 to 50"]),
+    "maxLength added": (dict(contact=(Annotated[str, Field(max_length=80)] | None, None)),
+                        ["contact: maxLength narrowed from (none) to 80"]),
+    "minLength narrowed": (dict(thing_id=(Annotated[str, Field(min_length=3, max_length=64)],)),
+                           ["thing_id: minLength narrowed from 1 to 3"]),
+    "minimum narrowed": (dict(quantity=(Annotated[int, Field(ge=10, le=1000)],)),
+                         ["quantity: minimum narrowed from 1 to 10"]),
+    "maximum narrowed": (dict(quantity=(Annotated[int, Field(ge=1, le=500)],)),
+                         ["quantity: maximum narrowed from 1000 to 500"]),
+    "exclusiveMinimum narrowed": (dict(weight=(Annotated[float, Field(gt=1, lt=100, multiple_of=0.5)],)),
+                                  ["weight: exclusiveMinimum narrowed from 0 to 1"]),
+    "exclusiveMaximum narrowed": (dict(weight=(Annotated[float, Field(gt=0, lt=50, multiple_of=0.5)],)),
+                                  ["weight: exclusiveMaximum narrowed from 100 to 50"]),
+    "multipleOf narrowed": (dict(weight=(Annotated[float, Field(gt=0, lt=100, multiple_of=2)],)),
+                            ["weight: multipleOf narrowed from 0.5 to 2"]),
+    "minItems added": (dict(tags=(Annotated[list[str], Field(min_length=1, max_length=10)], [])),
+                       ["tags: minItems narrowed from (none) to 1"]),
+    "maxItems narrowed": (dict(tags=(Annotated[list[str], Field(max_length=3)], [])),
+                          ["tags: maxItems narrowed from 10 to 3"]),
+    "pattern changed": (dict(place=(PlaceLoose,)), ["place.ice: pattern changed from '^\\\\d{15}$' to '^\\\\d+$'"]),
+    "format added": (dict(contact=(EmailStr | None, None)), ["contact: format changed from (none) to 'email'"]),
+    "additionalProperties closed (nested)": (dict(place=(PlaceClosed,)),
+                                             ["place: additionalProperties closed (unknown fields refused)"]),
+}
 
 
-def test_gate_lets_additive_changes_through() -> None:
+@pytest.mark.parametrize("kind", BREAKING)
+def test_gate_refuses(kind: str) -> None:
+    change, expected = BREAKING[kind]
+    assert changes(**change) == expected
+
+
+def test_gate_refuses_additional_properties_closed_on_the_event() -> None:
+    assert changes(ConfigDict(extra="forbid")) == ["(event): additionalProperties closed (unknown fields refused)"]
+
+
+def test_gate_lets_additive_and_widening_changes_through() -> None:
     assert changes(origin=(str | None, None)) == []
-    assert changes(grade=(Grade3,)) == []
+    assert changes(grade=(Grade3,)) == []  # a new enum value: tolerant readers keep it as "unknown"
     assert changes(quantity=(int | None, None)) == []  # widening: old messages still valid
+    assert changes(note=(Annotated[str, Field(max_length=500)] | None, None)) == []
+    assert changes(quantity=(Annotated[int, Field(ge=0)],)) == []
+    assert changes(weight=(Annotated[float, Field(gt=0, lt=100, multiple_of=0.25)],)) == []
+    assert changes(place=(Annotated[Place, Field()],)) == []
     assert changes() == []
 
 

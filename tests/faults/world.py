@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from pymongo import AsyncMongoClient
 
 from services.showcase.generations import active_generation, collection_name
-from shared.events import Envelope, Topic
+from shared.envelope import Envelope, Topic
 from shared.topics import partitions_of
 from tests import factories
 

@@ -30,7 +30,7 @@ from services.partners.main import Settings as PartnersSettings
 from services.partners.main import build as build_partners
 from services.showcase.main import Settings as ShowcaseSettings
 from services.showcase.main import build as build_showcase
-from shared.events import Envelope
+from shared.envelope import Envelope
 from tests import factories
 from tests.integration.helpers import eventually, publish, serving
 

@@ -16,7 +16,7 @@ from rich.console import Console
 from cli.tail import follow
 from deploy.local import kafka_security, stack
 from services.showcase.main import Settings, build
-from shared.events import Envelope
+from shared.envelope import Envelope
 from shared.messaging import OutboxRelay, make_broker
 from shared.mongo import outbox_entry, with_outbox
 from tests import factories

@@ -10,7 +10,7 @@ from prometheus_client import REGISTRY
 
 from services.showcase.main import Settings, build
 from services.showcase.service import Showcase
-from shared.events import Envelope
+from shared.envelope import Envelope
 from tests import factories
 from tests.integration.helpers import eventually, header, publish, read_until, serving
 
@@ -21,7 +21,7 @@ async def test_a_partition_that_stops_moving_makes_the_service_not_ready_until_i
     original = Showcase.apply
 
     async def apply_but_hang_on_one_supplier(self, envelope: Envelope) -> None:
-        if envelope.data.subject == stuck:
+        if envelope.subject == stuck:  # the reader model carries no subject: the envelope does (ce_subject)
             await released.wait()  # a handler that never returns: no commit, records waiting behind it
         await original(self, envelope)
 

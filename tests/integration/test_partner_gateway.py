@@ -13,10 +13,9 @@ from bson import json_util
 from pymongo import AsyncMongoClient, monitoring
 
 import shared.runtime as runtime_module
-
 from services.partners.domain import PartnerKind
 from services.partners.main import Settings, build
-from shared.events import PartnerEndorsement, PartnerInspectionReport, PartnerSupplierApplication
+from shared.partners import PartnerEndorsement, PartnerInspectionReport, PartnerSupplierApplication
 from tests.integration.helpers import header, read_until, serving
 from tests.integration.partner_helpers import (
     application,

@@ -16,6 +16,7 @@ from cli.partners import seed_demo
 from deploy.local.marketplace import Marketplace
 from services.partners import domain as rules
 
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

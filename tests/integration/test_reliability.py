@@ -7,10 +7,10 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from aiokafka import ConsumerRecord
+from prometheus_client import REGISTRY
 from pymongo import AsyncMongoClient
 
-from prometheus_client import REGISTRY
-from shared.events import Envelope
+from shared.envelope import Envelope
 from shared.messaging import EventConsumer, OutboxRelay, make_broker
 from shared.mongo import OUTBOX_SINCE, apply_if_newer, handle_once, outbox_entry, with_outbox
 from shared.topics import ensure_topics, marketplace_topics

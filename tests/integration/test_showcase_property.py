@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from services.showcase import countries, domain
 from services.showcase.live import LiveModel
 from services.showcase.page import Filters
-from services.showcase.projection import Projection
 from services.showcase.store import ShowcaseStore
 from shared.mongo import connect
 from tests import factories
 from tests.factories import NOW
+from tests.showcase_model import Projection, as_read, page_from_documents
 from tests.strategies import deliveries
 
 MOROCCO = countries.load(["MA"])["MA"]
@@ -38,10 +38,10 @@ async def test_store_snapshot_gives_the_pure_projections_page(infrastructure, de
         store = ShowcaseStore(client[name])
         await store.ensure_indexes()
         for event in delivered:
-            await store.apply(event)
+            await store.apply(as_read(event))
         view, demand = (await model_from_store(store)).shown("MA")
         page = domain.build_page(MOROCCO, view, demand, Filters(per_page=100))
-        assert page == domain.page_from_documents(MOROCCO, Projection().apply_all(in_order).docs, NOW,
+        assert page == page_from_documents(MOROCCO, Projection().apply_all(in_order).docs, NOW,
                                                   Filters(per_page=100))
         assert {p.product_id for p in page.products.items} == expected.visible_products
         assert page.headline.inquiries_30d == expected.inquiries_30d
@@ -65,7 +65,7 @@ async def test_snapshot_carries_the_windows_inquiries_only(infrastructure) -> No
                 events.append(factories.inquiry_responded(f"i{n}", "a", "p", received + timedelta(hours=hours),
                                                           "CA", received_at=received))
         for event in events:
-            await store.apply(event)
+            await store.apply(as_read(event))
         snapshot = await store.snapshot(NOW - domain.WINDOW)
         assert sorted(d["_id"] for d in snapshot["inquiries"]) == ["i0", "i1", "i2"]
         model = await model_from_store(store)

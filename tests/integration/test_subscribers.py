@@ -8,7 +8,7 @@ from rich.console import Console
 
 from cli.tail import follow
 from examples.subscriber import build
-from shared.events import Envelope
+from shared.envelope import Envelope
 from shared.settings import ServiceSettings
 from shared.topics import ensure_topics, marketplace_topics
 from tests.factories import product_delisted, product_listed

@@ -6,7 +6,7 @@ from pydantic import ValidationError
 from services.catalogue import domain
 from services.catalogue.domain import ListingStatus, SupplierStanding
 from shared.errors import Conflict, NotFound
-from shared.events import SupplierStatus
+from shared.suppliers import SupplierStatus
 from tests.factories import NOW, listing
 
 
@@ -44,7 +44,8 @@ def test_update_carries_the_new_listing() -> None:
 
 def test_delist_relist_and_their_conflicts() -> None:
     delisted, (event,) = domain.delist(listed(), "sold out", NOW)
-    assert event.sequence == 2 and event.listing == delisted.listing and delisted.delisting_reason == "sold out"
+    assert event.sequence == 2 and event.listing == delisted.listing.on_the_wire()
+    assert delisted.delisting_reason == "sold out"
     for illegal in (lambda: domain.delist(delisted, "again", NOW),
                     lambda: domain.update(delisted, standing(), listing(), NOW)):
         with pytest.raises(Conflict) as raised:

@@ -4,9 +4,9 @@ import random
 from collections import Counter
 
 from deploy.local import demo
+from services.catalogue.listing import Listing
 from services.onboarding.application import SupplierApplication
-from shared.listing import ProductListing
-from shared.vocabulary import NORTH_AMERICA
+from services.showcase.taxonomy import NORTH_AMERICA
 
 
 def test_full_scale_covers_regions_sectors_and_buyer_countries() -> None:
@@ -25,7 +25,7 @@ def test_full_scale_covers_regions_sectors_and_buyer_countries() -> None:
     assert scale.products >= 200 and scale.inquiries >= 300
     products = [{"product_id": f"p{i}", "listing": demo.listing("seafood", "Souss-Massa", rng)} for i in range(20)]
     for p in products:
-        ProductListing.model_validate(p["listing"])
+        Listing.model_validate(p["listing"])
     countries = Counter(demo.inquiry(rng.choice(products), rng)["buyer_country"] for _ in range(scale.inquiries))
     assert len(countries) >= 15
     assert sum(countries[c] for c in NORTH_AMERICA) / scale.inquiries > 0.4
@@ -42,7 +42,7 @@ def test_a_supplier_never_lists_the_same_title_twice_and_pictures_are_local() ->
         listings = [demo.listing(sector, "Souss-Massa", rng, nth, "http://127.0.0.1:8000/media/demo")
                     for nth in range(8)]
         for listing in listings:
-            ProductListing.model_validate(listing)
+            Listing.model_validate(listing)
         titles = [listing["title"]["en"] for listing in listings]
         assert len(set(titles)) == len(titles), titles
         assert all(url.startswith("http://127.0.0.1:8000/media/demo/") for x in listings for url in x["image_urls"])

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from shared.events import EVENT_TYPES, Envelope, PartnerTopic, PoisonEvent, Topic, decode
+from shared.envelope import EVENT_TYPES, Envelope, PoisonEvent, Topic, decode
+from shared.partners import PartnerTopic
 from tests import factories
 
 

@@ -6,11 +6,11 @@ import pytest
 from pydantic import ValidationError
 
 from services.onboarding import domain
-from services.onboarding.application import SupplierApplication
+from services.onboarding.application import DocumentReview, SupplierApplication
 from shared.errors import Conflict
-from shared.events import SupplierStatus as S
-from shared.events import VerificationLevel as L
-from shared.vocabulary import DocumentKind, DocumentReview, ExportAgency, InspectionBody
+from shared.suppliers import SupplierStatus as S
+from shared.suppliers import VerificationLevel as L
+from shared.vocabulary import DocumentKind, ExportAgency, InspectionBody
 from tests.factories import NOW, application, documents, profile
 
 REPORT_DAY = NOW - timedelta(days=10)

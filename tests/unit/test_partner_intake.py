@@ -6,8 +6,8 @@ import pytest
 
 from services.partners import domain, intake
 from services.partners.domain import PartnerKind
-from shared.events import PartnerEndorsement, PartnerInspectionReport, Provenance, RejectionReason
 from shared.partner_commands import EndorseSupplier, RecordInspection
+from shared.partners import PartnerEndorsement, PartnerInspectionReport, Provenance, RejectionReason
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 

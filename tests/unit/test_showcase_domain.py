@@ -8,11 +8,11 @@ from hypothesis import strategies as st
 
 from services.showcase import countries, domain
 from services.showcase.page import Filters
-from services.showcase.projection import Projection
 from shared.errors import NotFound
-from shared.events import SupplierStatus, VerificationLevel
+from shared.suppliers import SupplierStatus, VerificationLevel
 from tests import factories
 from tests.factories import NOW
+from tests.showcase_model import Projection, page_from_documents
 from tests.strategies import deliveries
 
 ALL = Filters(per_page=100)
@@ -20,7 +20,7 @@ MOROCCO = countries.load(["MA"])["MA"]
 
 
 def page_of(*events, filters: Filters = ALL):
-    return domain.page_from_documents(MOROCCO, Projection().apply_all(events).docs, NOW, filters)
+    return page_from_documents(MOROCCO, Projection().apply_all(events).docs, NOW, filters)
 
 
 def test_only_listed_products_of_verified_suppliers_show() -> None:

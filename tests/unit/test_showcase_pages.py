@@ -13,12 +13,13 @@ from hypothesis import given, settings
 from services.showcase import countries, domain, i18n, inquiry_form, labels
 from services.showcase.live import LiveModel
 from services.showcase.page import Filters
-from services.showcase.projection import Projection
 from services.showcase.rendering import DEFAULT_FILTERS, Pages
 from services.showcase.renditions import Renditions
-from shared.vocabulary import SECTOR_LABELS, BUYER_REGIONS, Certification, Region
+from services.showcase.taxonomy import BUYER_REGIONS, SECTOR_LABELS
+from shared.vocabulary import Certification, Region
 from tests import factories
 from tests.factories import NOW
+from tests.showcase_model import Projection, as_read, page_from_documents
 from tests.strategies import deliveries
 
 MOROCCO = countries.load(["MA"])["MA"]
@@ -28,7 +29,7 @@ ALL = Filters(per_page=100)
 def live_page(events, filters: Filters = ALL, now=NOW):
     model = LiveModel()
     for event in events:
-        model.apply(event)
+        model.apply(as_read(event))
     model.expire(now - domain.WINDOW)
     view, demand = model.shown("MA")
     return domain.build_page(MOROCCO, view, demand, filters)
@@ -38,7 +39,7 @@ def live_page(events, filters: Filters = ALL, now=NOW):
 @given(deliveries())
 def test_incremental_figures_equal_a_recount_whatever_the_delivery(delivery) -> None:
     in_order, delivered, _ = delivery
-    assert live_page(delivered) == domain.page_from_documents(MOROCCO, Projection().apply_all(in_order).docs, NOW, ALL)
+    assert live_page(delivered) == page_from_documents(MOROCCO, Projection().apply_all(in_order).docs, NOW, ALL)
 
 
 def test_a_repeated_or_older_event_moves_no_figure() -> None:
@@ -48,7 +49,7 @@ def test_a_repeated_or_older_event_moves_no_figure() -> None:
               factories.inquiry_responded("i", "a", "p", received + timedelta(hours=2), "CA", received_at=received)]
     model = LiveModel()
     for event in events + events[::-1]:
-        model.apply(event)
+        model.apply(as_read(event))
     assert model.figures["a"].model_dump() == {"inquiries": 1, "answered": 1, "answered_in_24h": 1,
                                                "response_seconds": 7200.0}
     assert dict(model.demand["a"]) == {"CA": 1}
@@ -59,13 +60,13 @@ def test_inquiries_leave_the_figures_when_the_window_passes_them() -> None:
     for event in [factories.supplier_verified("a"),
                   factories.inquiry_received("old", "a", "p", "US", received_at=NOW - timedelta(days=29)),
                   factories.inquiry_received("new", "a", "p", "FR", received_at=NOW - timedelta(days=1))]:
-        model.apply(event)
+        model.apply(as_read(event))
     model.expire(NOW - domain.WINDOW)
     assert model.figures["a"].inquiries == 2
     before = model.changes
     assert model.expire(NOW + timedelta(days=2) - domain.WINDOW)
     assert model.figures["a"].inquiries == 1 and dict(model.demand["a"]) == {"FR": 1} and model.changes > before
-    model.apply(factories.inquiry_received("late", "a", "p", "US", received_at=NOW - timedelta(days=40)))
+    model.apply(as_read(factories.inquiry_received("late", "a", "p", "US", received_at=NOW - timedelta(days=40))))
     assert model.figures["a"].inquiries == 1  # a late event from before the window counts for nothing
 
 
@@ -77,7 +78,7 @@ def search_model() -> LiveModel:
                                                              "ar": "زيت الأركان"}),
                   factories.product_listed("p2", "b", category="leather", title={"en": "Leather pouf"},
                                            description={"en": "Hand-stitched goatskin pouf"})]:
-        model.apply(event)
+        model.apply(as_read(event))
     return model
 
 
@@ -87,7 +88,7 @@ def test_search_across_languages_accents_prefixes_and_supplier_names() -> None:
     assert model.search("الاركان") == {"p1"}  # alef with hamza matches bare alef
     assert model.search("cooperative") == {"p1"}  # supplier name, without its accent
     assert model.search("goat pouf") == {"p2"} and model.search("argan pouf") == set()
-    model.apply(factories.product_listed("p2", "b", sequence=2, title={"en": "Leather bag"}))
+    model.apply(as_read(factories.product_listed("p2", "b", sequence=2, title={"en": "Leather bag"})))
     assert model.search("pouf") == set()  # the index follows the newest listing
 
 
@@ -132,7 +133,7 @@ def test_plural_forms_follow_the_language() -> None:
 def rendered(events=()) -> tuple[Renditions, Pages]:
     model = search_model()
     for event in events:
-        model.apply(event)
+        model.apply(as_read(event))
     pages = Pages(model, countries.load(["MA", "TN"]), "https://tijara.example")
     renditions = Renditions(model, list(pages.countries), pages, pages.defaults)
     renditions.rebuild()
@@ -164,7 +165,7 @@ def test_renditions_are_ready_and_carry_an_etag_of_their_bytes() -> None:
     key = ("country", "MA", "json", None, DEFAULT_FILTERS)
     first = renditions.get(key)
     assert first is renditions.get(key)  # served from memory
-    renditions.model.apply(factories.product_listed("p3", "a", title={"en": "Amlou"}))
+    renditions.model.apply(as_read(factories.product_listed("p3", "a", title={"en": "Amlou"})))
     renditions.rebuild()
     second = renditions.get(key)
     assert second.etag != first.etag and b"Amlou" in second.body

@@ -1,16 +1,21 @@
-"""The B2B listing as buyers see it: part of the event contract (`ProductListed` v2 carries it whole).
+"""Wire contract of the `catalogue.products` stream: the events catalogue publishes about a product listing, keyed by
+product id, and the listing as it travels.
 
-Validation lives here so every producer (catalogue's API, partner ingestion) refuses the same bad listings: price
-tiers ascending from the MOQ, contiguous and non-overlapping, only the last one open-ended.
+Evolution: `product.listed.v1` carried a single `unit_price`. v2 carries the full listing (quantity price tiers,
+localized title and description, lead time, supply ability, samples, port of loading). Producers emit v2 only; the
+upcaster below turns any v1 still on the log into v2 when read (one open-ended tier from the MOQ), so consumers read
+v2 alone and a replay from the beginning of the log still works. `product.updated.v1` and `product.delisted.v1`
+carry the v2 listing (on delisted it is an optional, additive field).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
+from shared.envelope import UPCASTERS, Event, Id, Text, Topic
 from shared.vocabulary import Certification, Incoterm, Region, Sector
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. USD, EUR, MAD")]
@@ -35,12 +40,6 @@ class PriceTier(BaseModel):
     max_quantity: int | None = Field(None, gt=0)
     unit_price: Money
 
-    @model_validator(mode="after")
-    def _range(self) -> PriceTier:
-        if self.max_quantity is not None and self.max_quantity < self.min_quantity:
-            raise ValueError(f"tier {self.min_quantity}-{self.max_quantity}: max_quantity is below min_quantity")
-        return self
-
 
 class SupplyAbility(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -57,6 +56,7 @@ class Samples(BaseModel):
 
 class ProductListing(BaseModel):
     """A full B2B listing (contract v2)."""
+    # Catalogue's own Listing (services/catalogue/listing.py) holds the price-tier rules it was checked by.
 
     model_config = ConfigDict(frozen=True)
     title: LocalizedText
@@ -75,30 +75,6 @@ class ProductListing(BaseModel):
     port_of_loading: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     origin_region: Region
     image_urls: list[Annotated[str, Field(max_length=500, pattern=r"^https?://\S+$")]] = Field([], max_length=10)
-
-    @model_validator(mode="after")
-    def _tiers_cover_from_moq(self) -> ProductListing:
-        tiers = self.price_tiers
-        if tiers[0].min_quantity != self.moq:
-            raise ValueError(f"the first price tier must start at the MOQ ({self.moq}), not {tiers[0].min_quantity}")
-        for before, after in zip(tiers, tiers[1:]):
-            if before.max_quantity is None:
-                raise ValueError("only the last price tier may be open-ended (max_quantity null)")
-            if after.min_quantity <= before.max_quantity:
-                raise ValueError(f"price tiers overlap or are not ascending: {before.min_quantity}-"
-                                 f"{before.max_quantity} then {after.min_quantity}")
-            if after.min_quantity != before.max_quantity + 1:
-                raise ValueError(f"gap between price tiers: nothing priced from {before.max_quantity + 1} to "
-                                 f"{after.min_quantity - 1}")
-        return self
-
-    def price_for(self, quantity: int) -> Decimal | None:
-        return next((t.unit_price for t in self.price_tiers
-                     if t.min_quantity <= quantity and (t.max_quantity is None or quantity <= t.max_quantity)), None)
-
-    @property
-    def from_price(self) -> Decimal:
-        return min(t.unit_price for t in self.price_tiers)
 
 
 class ProductListingV1(BaseModel):
@@ -130,9 +106,40 @@ def upcast_listing_v1(listing: dict) -> dict:
     return v2
 
 
-def _upcast_stored(value: object) -> object:
-    return upcast_listing_v1(value) if isinstance(value, dict) and "unit_price" in value else value
+class ProductEvent(Event):
+    TOPIC: ClassVar[Topic] = Topic.PRODUCTS
+    SUBJECT: ClassVar[str] = "product_id"
+    product_id: Id
+    supplier_id: Id
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] = "MA"
 
 
-StoredListing = Annotated[ProductListing, BeforeValidator(_upcast_stored)]
-"""A listing read back from a service's own database, where documents written before v2 keep the v1 shape."""
+class ProductListedV1(ProductEvent):
+    """Superseded by v2; still in the contract so old records are documented. Decoding upcasts it to v2."""
+
+    TYPE: ClassVar[str] = "ma.tijara.product.listed.v1"
+    listing: ProductListingV1
+
+
+class ProductListed(ProductEvent):
+    TYPE: ClassVar[str] = "ma.tijara.product.listed.v2"
+    listing: ProductListing
+
+
+class ProductUpdated(ProductEvent):
+    TYPE: ClassVar[str] = "ma.tijara.product.updated.v1"
+    listing: ProductListing
+
+
+class ProductDelisted(ProductEvent):
+    TYPE: ClassVar[str] = "ma.tijara.product.delisted.v1"
+    reason: Text
+    listing: ProductListing | None = None
+
+
+def _upcast_product_listed_v1(data: dict) -> tuple[str, dict]:
+    listing = data.get("listing")
+    return ProductListed.TYPE, {**data, "listing": upcast_listing_v1(listing) if isinstance(listing, dict) else listing}
+
+
+UPCASTERS[ProductListedV1.TYPE] = _upcast_product_listed_v1

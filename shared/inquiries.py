@@ -1,0 +1,49 @@
+"""Wire contract of the `inquiries.inquiries` stream: the events inquiries publishes about a buyer inquiry, keyed by
+inquiry id. Responded and Closed repeat what a reader of response figures needs of the inquiry (buyer country,
+received_at), so a projection holding only the newest event per inquiry still computes response rate and time,
+whatever the arrival order."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, ClassVar
+
+from pydantic import AwareDatetime, Field
+
+from shared.envelope import CountryCode, Event, Id, Text, Topic
+
+
+class InquiryEvent(Event):
+    TOPIC: ClassVar[Topic] = Topic.INQUIRIES
+    SUBJECT: ClassVar[str] = "inquiry_id"
+    inquiry_id: Id
+    supplier_id: Id
+    product_id: Id | None = None
+
+
+class InquiryReceived(InquiryEvent):
+    TYPE: ClassVar[str] = "ma.tijara.inquiry.received.v1"
+    buyer_company: Text
+    buyer_country: CountryCode
+    quantity: int = Field(gt=0)
+    unit: Annotated[str, Field(min_length=1, max_length=20)]
+    received_at: AwareDatetime
+    target_price: Decimal | None = Field(None, gt=0, max_digits=12, decimal_places=2)
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    destination: Text | None = None
+
+
+class InquiryResponded(InquiryEvent):
+    TYPE: ClassVar[str] = "ma.tijara.inquiry.responded.v1"
+    buyer_country: CountryCode
+    received_at: AwareDatetime
+    responded_at: AwareDatetime
+
+
+class InquiryClosed(InquiryEvent):
+    TYPE: ClassVar[str] = "ma.tijara.inquiry.closed.v1"
+    buyer_country: CountryCode
+    received_at: AwareDatetime
+    responded_at: AwareDatetime | None = None
+    closed_at: AwareDatetime
+    reason: Text | None = None

@@ -1,0 +1,40 @@
+"""The consumer-compatibility matrix: which consumer reads which event type, and how each cell came out. Filled by
+test_consumer_matrix.py, printed at the end of the run by tests/contract/conftest.py."""
+
+from __future__ import annotations
+
+from services.catalogue.readers import READERS as CATALOGUE
+from services.inquiries.readers import READERS as INQUIRIES
+from services.showcase.readers import READERS as SHOWCASE
+
+CONSUMERS = {"catalogue": CATALOGUE, "inquiries": INQUIRIES, "showcase": SHOWCASE}
+"""Every consumer of the marketplace streams and its reader model per event type. (Partner input is ingress, not a
+stream between services: it is validated strictly by the producer's model on purpose.)"""
+
+SAMPLES = ("current/minimal", "current/full", "released/minimal", "released/full", "current/enum-value-added")
+
+CELLS: dict[tuple[str, str], dict[str, str]] = {}
+"""(ce_type, consumer) -> {sample: "ok" or the reason it was refused}."""
+
+
+def render() -> list[str]:
+    if not CELLS:
+        return []
+    consumers = list(CONSUMERS)
+    types = sorted({t for t, _ in CELLS})
+    width = max(len(t) for t in types)
+    lines = [f"consumer-compatibility matrix: samples {', '.join(SAMPLES)} read by each consumer's reader",
+             f"{'event type':<{width}}  " + "  ".join(f"{c:<10}" for c in consumers)]
+    for ce_type in types:
+        row = []
+        for consumer in consumers:
+            cell = CELLS.get((ce_type, consumer))
+            if cell is None:
+                row.append(f"{'-':<10}")
+            else:
+                passed = sum(v == "ok" for v in cell.values())
+                row.append(f"{('ok' if passed == len(cell) else 'FAIL') + f' {passed}/{len(cell)}':<10}")
+        lines.append(f"{ce_type:<{width}}  " + "  ".join(row))
+    failures = [f"  {t} x {c} [{s}]: {why}" for (t, c), cell in sorted(CELLS.items())
+                for s, why in cell.items() if why != "ok"]
+    return lines + (["failed cells:", *failures] if failures else [])

@@ -1,0 +1,68 @@
+"""A consumer's reader: only the fields it uses, unknown fields ignored, an enum value it does not know kept as
+"unknown"; a message missing what it needs is poison (never half-applied); a type it does not read is skipped."""
+
+import json
+
+import pytest
+
+from services.catalogue.readers import READERS as CATALOGUE
+from services.inquiries.readers import READERS as INQUIRIES
+from services.inquiries.readers import ProductWithdrawn
+from services.showcase.readers import READERS as SHOWCASE
+from services.showcase.readers import SupplierShown
+from shared.envelope import UNKNOWN, Envelope, PoisonEvent, read
+from tests import factories
+
+
+def wire(event, **changes) -> tuple[dict[str, bytes], bytes]:
+    envelope = Envelope(event, "/tijara/test")
+    data = json.loads(envelope.value()) | changes
+    return {k: v.encode() for k, v in envelope.headers().items()}, json.dumps(data).encode()
+
+
+def test_unknown_fields_are_ignored_and_an_unknown_enum_value_reads_as_unknown() -> None:
+    event = factories.supplier_verified("sup-1")
+    profile = event.profile.model_dump(mode="json") | {"sectors": ["agri-food", "space-tourism"],
+                                                       "region": "Lunar Base", "founded": 1999}
+    headers, value = wire(event, status="under-review", verification_level="blockchain", profile=profile,
+                          loyalty_points=3)
+    supplier = read(headers, value, SHOWCASE).data
+    assert isinstance(supplier, SupplierShown)
+    assert supplier.status == UNKNOWN and supplier.verification_level == UNKNOWN
+    assert supplier.profile.sectors == ["agri-food", UNKNOWN] and supplier.profile.region == UNKNOWN
+    assert read(headers, value, CATALOGUE).data.status == UNKNOWN
+    assert read(headers, value, INQUIRIES).data.status == UNKNOWN
+
+
+def test_a_known_value_keeps_its_enum_member() -> None:
+    headers, value = wire(factories.supplier_verified("sup-1"))
+    assert read(headers, value, CATALOGUE).data.status == "verified"
+
+
+@pytest.mark.parametrize("readers", [CATALOGUE, INQUIRIES, SHOWCASE], ids=["catalogue", "inquiries", "showcase"])
+def test_missing_what_the_reader_needs_is_poison(readers) -> None:
+    headers, value = wire(factories.supplier_verified("sup-1"))
+    data = json.loads(value)
+    del data["supplier_id"]
+    with pytest.raises(PoisonEvent) as poison:
+        read(headers, json.dumps(data).encode(), readers)
+    assert poison.value.kind == "schema-invalid" and "supplier_id" in poison.value.detail
+
+
+def test_a_non_string_where_an_enum_goes_is_poison_not_unknown() -> None:
+    headers, value = wire(factories.supplier_verified("sup-1"), status=42)
+    with pytest.raises(PoisonEvent, match="status"):
+        read(headers, value, CATALOGUE)
+
+
+def test_a_contract_type_the_consumer_does_not_read_is_skipped() -> None:
+    headers, value = wire(factories.inquiry_received("i-1", "sup-1", "p-1", "US"))
+    assert read(headers, value, CATALOGUE) is None
+    with pytest.raises(PoisonEvent, match="unknown-type"):  # but a type in no contract is poison
+        read(headers | {"ce_type": b"ma.tijara.product.teleported.v1"}, value, CATALOGUE)
+
+
+def test_delisted_reads_as_withdrawn() -> None:
+    headers, value = wire(factories.product_delisted("p-1", "sup-1"))
+    product = read(headers, value, INQUIRIES).data
+    assert isinstance(product, ProductWithdrawn) and product.LISTED is False
