@@ -45,7 +45,7 @@ release-schemas: $(VENV)/.installed  ## at a release: snapshot the schemas into 
 	$(PY) -m shared.contract --release
 
 asyncapi: $(VENV)/.installed  ## export each service's AsyncAPI document to docs/asyncapi/ (no Kafka needed)
-	$(PY) -m shared.asyncapi docs/asyncapi
+	$(PY) -m cli.asyncapi docs/asyncapi
 
 bench-scale: setup  ## the pipeline against its raw limits at 2,000 and 250,000 aggregates (~15 min; not part of make test)
 	$(PY) -m bench.pipeline

@@ -7,16 +7,13 @@ stream modules (shared.suppliers, shared.products, ...), the CloudEvents headers
 Kafka key, and the consumer group of each receive operation. Dead-letter channels carry the original headers plus
 the dlq_* ones.
 
-    python -m shared.asyncapi docs/asyncapi     # (make asyncapi) docs/asyncapi/<service>.json and .yaml, no Kafka
+    make asyncapi     # cli/asyncapi.py: docs/asyncapi/<service>.json and .yaml, no Kafka
 """
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -29,7 +26,6 @@ from shared.envelope import EVENT_TYPES, SPECVERSION
 if TYPE_CHECKING:
     from shared.runtime import Runtime
 
-SERVICES = ("onboarding", "catalogue", "inquiries", "showcase", "partners")
 REF = "#/components/schemas/{model}"
 DLQ_HEADERS = {
     "dlq_error_type": "why: undecodable, tombstone, unknown-type, schema-invalid, retries-exhausted, or a partner "
@@ -138,33 +134,3 @@ def html(doc: dict[str, Any]) -> str:
 
 def render(doc: dict[str, Any]) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-
-
-def service_document(service: str) -> dict[str, Any]:
-    """Build the service's app without connecting anywhere, with settings that do not depend on the environment."""
-    main = importlib.import_module(f"services.{service}.main")
-    settings = main.Settings(kafka_bootstrap_servers="kafka:9092", kafka_topic_prefix="", consumer_group_id="",
-                             log_level="WARNING")
-    app = main.build(settings)
-    return document(app.state.runtime)
-
-
-def main(argv: list[str]) -> int:
-    out = Path(argv[0] if argv else "docs/asyncapi")
-    out.mkdir(parents=True, exist_ok=True)
-    for service in SERVICES:
-        doc = service_document(service)
-        path = out / f"{service}.json"
-        path.write_text(render(doc))
-        print(f"wrote {path}")
-        try:
-            import yaml
-        except ImportError:  # PyYAML is a dev dependency; the JSON is the reference
-            continue
-        (out / f"{service}.yaml").write_text(yaml.safe_dump(json.loads(render(doc)), sort_keys=True,
-                                                             allow_unicode=True, width=120))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from cli import asyncapi as export
 from shared import asyncapi
 from shared.envelope import EVENT_TYPES, Topic
 from shared.partners import PartnerTopic
@@ -18,7 +19,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "asyncapi"
 
 @pytest.fixture(scope="module")
 def documents() -> dict[str, dict]:
-    return {service: json.loads(asyncapi.render(asyncapi.service_document(service))) for service in asyncapi.SERVICES}
+    return {service: json.loads(asyncapi.render(export.service_document(service))) for service in export.SERVICES}
 
 
 def test_committed_export_is_current(documents) -> None:
