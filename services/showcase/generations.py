@@ -1,7 +1,7 @@
 """Generations of the read model, so a replay can rebuild it beside the live one and swap it in atomically.
 
-FerretDB 1.24 has no `renameCollection` with `dropTarget` (and renaming three collections one by one is not atomic
-anyway), so the swap is a pointer: the document `{_id: "active", number: N}` in `generations` names the live
+The read model is several collections, and `renameCollection` with `dropTarget` swaps one at a time: three renames
+are not one atomic swap (readers would see a rebuilt `suppliers` beside an old `products`). So the swap is a pointer: the document `{_id: "active", number: N}` in `generations` names the live
 generation. Generation 0 is the plain collection names (`suppliers`, ...), generation N > 0 their `__gN` twins.
 The store reaches its collections through `GenerationalDatabase`, which follows the pointer (re-read every
 `refresh_seconds` by `watch()`), so one write to the pointer moves every reader and writer of every showcase
