@@ -19,6 +19,7 @@ from faststream.kafka.annotations import KafkaMessage
 from pydantic import ValidationError
 
 from services.onboarding.application import DocumentSubmission, SupplierApplication
+from services.onboarding.readers import COMMANDS, READERS, CommandReceived
 from services.onboarding.service import SOURCE, Onboarding
 from shared.envelope import Envelope
 from shared.envelope import summary as _summary
@@ -49,10 +50,15 @@ class PartnerCommands:
         self.store = onboarding.store
 
     async def handle(self, envelope: Envelope) -> None:
-        command: PartnerCommand = envelope.data
-        supplier_id = supplier_for(command)
-        if await self.store.refused_command(command.command_id):
+        received: CommandReceived = envelope.data
+        if await self.store.refused_command(received.command_id):
             return
+        try:
+            command: PartnerCommand = COMMANDS[envelope.type].model_validate(received.model_dump())
+        except ValidationError as error:  # what this release cannot apply is refused and answered
+            await self.refuse(received, RejectionReason.SCHEMA_INVALID, _summary(error), None)
+            return
+        supplier_id = supplier_for(command)
         if command.command_id in await self.store.partner_commands(supplier_id):
             return
         try:
@@ -81,7 +87,7 @@ class PartnerCommands:
                                             command.inspected_on, command.reason, actor=command.actor,
                                             answering=command)
 
-    async def refuse(self, command: PartnerCommand, reason: RejectionReason, message: str,
+    async def refuse(self, command: PartnerCommand | CommandReceived, reason: RejectionReason, message: str,
                      supplier_id: str | None) -> None:
         outcome = PartnerCommandOutcome(command_id=command.command_id, partner=command.partner,
                                         outcome=ReceiptOutcome.REJECTED, reason=reason, message=message[:2000],
@@ -93,9 +99,8 @@ class PartnerCommands:
 
 def register(broker: KafkaBroker, onboarding: Onboarding, settings: ServiceSettings) -> EventConsumer:
     commands = PartnerCommands(onboarding)
-    types = (SubmitSupplierApplication.TYPE, EndorseSupplier.TYPE, RecordInspection.TYPE)
-    consumer = EventConsumer(broker, settings.consumer_group, {t: commands.handle for t in types},
-                             settings.consumer_max_attempts, settings.consumer_backoff_seconds)
+    consumer = EventConsumer(broker, settings.consumer_group, {t: commands.handle for t in READERS},
+                             settings.consumer_max_attempts, settings.consumer_backoff_seconds, readers=READERS)
 
     @broker.subscriber(
         settings.topic(PartnerTopic.COMMANDS), group_id=settings.consumer_group, title="partner-commands",

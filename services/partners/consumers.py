@@ -21,6 +21,7 @@ from services.partners.domain import PARTNER_EVENT_TYPES
 from services.partners.service import PartnerIngress
 from shared.envelope import EVENT_TYPES, Envelope, PoisonEvent
 from shared.messaging import EventConsumer, consumer_options
+from services.partners.readers import READERS
 from shared.partner_commands import PartnerCommandOutcome
 from shared.partners import PartnerEvent, PartnerTopic, Provenance, RejectionReason
 from shared.settings import ServiceSettings
@@ -87,7 +88,7 @@ def register(broker: KafkaBroker, ingress: PartnerIngress, settings: ServiceSett
     # every known type goes to the inbox, so a marketplace event sent on a partner topic is refused, not ignored
     handlers = {t: inbox.on_partner_event for t in EVENT_TYPES} | {PartnerCommandOutcome.TYPE: inbox.on_outcome}
     consumer = EventConsumer(broker, settings.consumer_group, handlers, settings.consumer_max_attempts,
-                             settings.consumer_backoff_seconds, pass_record=True,
+                             settings.consumer_backoff_seconds, pass_record=True, readers=READERS,
                              on_dead_letter=inbox.on_dead_letter)
 
     @broker.subscriber(

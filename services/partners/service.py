@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 
 from services.partners import domain, intake
 from services.partners.domain import Partner, PartnerKind
+from services.partners.readers import OutcomeReceived
 from services.partners.store import InputStore, PartnerStore
-from shared.envelope import Envelope
+from shared.envelope import UNKNOWN, Envelope
 from shared.errors import MarketplaceError, NotFound
 from shared.messaging import OutboxRelay
 from shared.partner_commands import PartnerCommandOutcome
@@ -82,7 +83,7 @@ class PartnerIngress:
         else:
             await self.resend_receipt(command_id)
 
-    async def answer(self, outcome: PartnerCommandOutcome) -> None:
+    async def answer(self, outcome: OutcomeReceived | PartnerCommandOutcome) -> None:
         """Onboarding's outcome becomes the partner's receipt (once: a redelivered outcome changes nothing)."""
         recorded = await self.inputs.get(outcome.command_id)
         if recorded is None:
@@ -90,8 +91,13 @@ class PartnerIngress:
             return
         if recorded.get("receipt") is not None:
             return
+        if outcome.outcome == UNKNOWN:  # a newer onboarding's answer this release cannot word: it waits, visibly
+            log.warning("outcome of command %s is unknown to this release; its receipt waits for an upgrade",
+                        outcome.command_id)
+            return
+        reason = None if outcome.reason == UNKNOWN else outcome.reason  # onboarding's message still says why
         receipt = _receipt(recorded["partner"], recorded["event_id"], recorded["event_type"], outcome.outcome,
-                           outcome.reason, outcome.message, outcome.supplier_id)
+                           reason, outcome.message, outcome.supplier_id)
         await self.inputs.answer(outcome.command_id, recorded["version"], receipt.model_dump(mode="json"),
                                  self._envelope(receipt))
         self.relay.wake(self.inputs.inputs, outcome.command_id)

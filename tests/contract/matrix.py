@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from services.catalogue.readers import READERS as CATALOGUE
 from services.inquiries.readers import READERS as INQUIRIES
+from services.onboarding.readers import READERS as ONBOARDING
+from services.partners.readers import OUTCOMES as PARTNERS
 from services.showcase.readers import READERS as SHOWCASE
 
-CONSUMERS = {"catalogue": CATALOGUE, "inquiries": INQUIRIES, "showcase": SHOWCASE}
-"""Every consumer of the marketplace streams and its reader model per event type. (Partner input is ingress, not a
-stream between services: it is validated strictly by the producer's model on purpose.)"""
+CONSUMERS = {"catalogue": CATALOGUE, "inquiries": INQUIRIES, "showcase": SHOWCASE, "onboarding": ONBOARDING,
+             "partners": PARTNERS}
+"""Every consumer of a stream between services and its reader model per event type: the marketplace streams, and
+the partner command channel (partners.commands read by onboarding, partners.outcomes read by the partners service).
+(Partner input is ingress, not a stream between services: it is validated strictly by the producer's model on
+purpose.)"""
 
 SAMPLES = ("current/minimal", "current/full", "released/minimal", "released/full", "current/enum-value-added")
 
