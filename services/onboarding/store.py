@@ -44,7 +44,7 @@ class SupplierStore:
             pass
 
     async def due_for_expiry(self, now: datetime) -> list[Supplier]:
-        """Verified suppliers whose validity ended: a query, not a TTL index (FerretDB has none, and expiry is a
+        """Verified suppliers whose validity ended: a query, not a TTL index (expiry is a
         state transition with an event, not a deletion)."""
         cursor = self.suppliers.find({"status": "verified", "valid_until": {"$lte": now}}, {"outbox": 0})
         return [Supplier.model_validate(d) async for d in cursor]

@@ -1,4 +1,4 @@
-"""inquiries on real Kafka and FerretDB: only listed products can be asked about."""
+"""inquiries on real Kafka and the local MongoDB-wire store: only listed products can be asked about."""
 
 import json
 

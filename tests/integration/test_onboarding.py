@@ -1,4 +1,4 @@
-"""onboarding on real Kafka and FerretDB: HTTP in, CloudEvents out through the outbox."""
+"""onboarding on real Kafka and the local MongoDB-wire store: HTTP in, CloudEvents out through the outbox."""
 
 import asyncio
 import json
