@@ -1,4 +1,4 @@
-"""catalogue on real Kafka and the local MongoDB-wire store: learns supplier standing from events; only verified suppliers list."""
+"""catalogue on real Kafka and the local store: learns supplier standing from events; only verified suppliers list."""
 
 import json
 
