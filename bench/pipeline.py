@@ -31,6 +31,7 @@ import typer
 from pyinstrument import Profiler
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from pymongo import InsertOne, UpdateOne
 from rich.console import Console
 from rich.table import Table
 
@@ -48,6 +49,9 @@ EVENTS = 2_000
 RECOVERY = 20_000
 CONSUMERS = ("catalogue", "inquiries", "showcase")  # every reader of the suppliers stream
 RAW_SECONDS = 3.0
+FROM_LOG = "consumer events/s, log produced raw"
+BULK_UPSERT = "bulk of 500 upserts of new _ids, per upsert /s (the consumers' write now)"
+CATALOGUE_BULKS = "catalogue's 4 bulks per 500 events, events/s"
 
 
 class BenchMarketplace(Marketplace):
@@ -200,6 +204,63 @@ async def latency(run: str, db, broker, bootstrap: str, prefix: str, size: int, 
     return {"latency p50 ms": q[49] * 1000, "latency p95 ms": q[94] * 1000, "latency p99 ms": q[98] * 1000}
 
 
+async def raw_bulk(db) -> dict[str, float]:
+    """The store's raw rate for the writes consumers issue now that they go in bulks (shared.coalescer): bulks of
+    500 upserts of new `_id`s filtered on an older sequence (apply_if_newer's statement: showcase, inquiries), and
+    the catalogue's whole round for 500 events (insert the records, upsert, read the standing by `_id` `$in`, mark
+    the records done), one after the other as the consumer issues them."""
+    scratch, records, fresh = db["raw_bulk"], db["raw_bulk_handled"], iter(range(10**9))
+    newer = {"$set": {"status": "submitted", "sequence": 1}}
+
+    def upserts() -> tuple[list[str], list[UpdateOne]]:
+        ids = [f"new-{next(fresh)}" for _ in range(500)]
+        return ids, [UpdateOne({"_id": i, "sequence": {"$lt": 1}}, newer, upsert=True) for i in ids]
+
+    async def upsert_bulk(_: int) -> None:
+        await scratch.bulk_write(upserts()[1], ordered=False)
+
+    async def catalogue_round(_: int) -> None:
+        ids, ops = upserts()
+        await records.bulk_write([InsertOne({"_id": i, "recorded_at": datetime.now(UTC)}) for i in ids], ordered=False)
+        await scratch.bulk_write(ops, ordered=False)
+        await scratch.find({"_id": {"$in": ids}}).to_list()
+        done = {"$set": {"done_at": datetime.now(UTC)}}
+        await records.bulk_write([UpdateOne({"_id": i}, done) for i in ids], ordered=False)
+
+    upsert = await rate(upsert_bulk, 1, 1, RAW_SECONDS) * 500
+    catalogue = await rate(catalogue_round, 1, 1, RAW_SECONDS) * 500
+    await scratch.drop()
+    await records.drop()
+    return {BULK_UPSERT: upsert, CATALOGUE_BULKS: catalogue}
+
+
+async def consumers_from_log(run: str, bootstrap: str, prefix: str) -> dict[str, float]:
+    """Each suppliers-stream consumer (the real service process) reading 2,000 events produced raw to its topic,
+    events/s from the first send until its group has committed the last offset: the consumers alone, not bound by
+    the relay ahead of them."""
+    topic = prefix + Topic.SUPPLIERS.value
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    before = await end_offset(bootstrap, topic)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
+    await producer.start()
+    envelopes = [_envelope(f"{run}-log", n) for n in range(EVENTS)]
+    started = time.perf_counter()
+    sent = [await producer.send(topic, e.value(), key=e.data.subject.encode(),
+                                headers=[(k, v.encode()) for k, v in e.headers().items()]) for e in envelopes]
+    await asyncio.gather(*sent)
+    await producer.stop()
+    figures, pending = {}, set(CONSUMERS)
+    while pending and time.perf_counter() - started < 600:
+        for c in list(pending):
+            if await committed(admin, f"bench-{run}-{c}", topic) - before >= EVENTS:
+                figures[f"{c} {FROM_LOG}"] = EVENTS / (time.perf_counter() - started)
+                pending.discard(c)
+        await asyncio.sleep(0.05)
+    await admin.close()
+    return figures
+
+
 async def consumer_kernel(run: str, db, profiles: Path | None) -> dict[str, float]:
     """The consumer machinery alone, in this process: EventConsumer handling 2,000 records in batches of 500 with
     one apply_if_newer each (what the inquiries consumer does per supplier event), so its cost is seen apart from
@@ -264,6 +325,8 @@ async def measure(p: stack.Profile, sizes: list[int], profiles: Path | None) -> 
             row |= await raw_kafka(p.bootstrap, raw_topic, 20_000)
             row |= await raw_store(db, size)
             row |= await relay_and_consumers(run, db, broker, p.bootstrap, prefix, size)
+            row |= await raw_bulk(db)
+            row |= await consumers_from_log(run, p.bootstrap, prefix)
             row |= await consumer_kernel(run, db, profiles)
             row |= await recovery(run, db, broker, recovery_prefix)
             row |= await latency(run, db, broker, p.bootstrap, prefix, size)
@@ -281,11 +344,19 @@ async def measure(p: stack.Profile, sizes: list[int], profiles: Path | None) -> 
     return rows
 
 
+PER_STATEMENT = "upsert of a new _id, 8 tasks /s (a consumer's write)"
+CONSUMER_RATIOS = [  # consumers now write in bulks: against the per-statement rate and the bulk rate of their writes
+    *((f"{c} {FROM_LOG}", PER_STATEMENT, 0.7) for c in CONSUMERS),
+    *((f"{c} {FROM_LOG}", BULK_UPSERT, 0.7) for c in ("inquiries", "showcase")),
+    (f"catalogue {FROM_LOG}", CATALOGUE_BULKS, 0.7),
+    ("consumer kernel (in-process) events/s", BULK_UPSERT, 0.7),
+]
 RATIOS = [  # (figure, raw limit, goal)
     ("relay events/s", "update_one by _id /s", 0.7),
     *((f"{c} consumer events/s", "upsert of a new _id, 8 tasks /s (a consumer's write)", 0.7) for c in CONSUMERS),
     ("consumer kernel (in-process) events/s", "upsert of a new _id, 8 tasks /s (a consumer's write)", 0.7),
     ("relay events/s", "Kafka produce /s", None),
+    *CONSUMER_RATIOS,
 ]
 
 

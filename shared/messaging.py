@@ -196,7 +196,9 @@ class OutboxRelay:
 class EventConsumer:
     """Handles batches of one consumer group. Per batch: events of one aggregate (same key) in order, different
     aggregates concurrently; transient failures retried with exponential backoff; poison and exhausted messages
-    dead-lettered with the reason. The batch is committed by FastStream only after this returns.
+    dead-lettered with the reason. The batch is committed by FastStream only after this returns, so after every
+    write its handlers issued was acknowledged (those that go through shared.coalescer reach the store as one bulk
+    per collection; each handler still awaits, and retries, its own).
 
     `readers`: the consumer's own reader model per event type (see shared.envelope); a type of the contract it has
     no reader or handler for is skipped. Without readers, events are validated by the producers' strict models.
@@ -212,12 +214,14 @@ class EventConsumer:
     """
 
     def __init__(self, broker: KafkaBroker, group: str, handlers: dict[str, Handler] | dict[str, RecordHandler],
-                 max_attempts: int = 5, backoff_seconds: float = 0.2, concurrency: int = 8, *,
+                 max_attempts: int = 5, backoff_seconds: float = 0.2, concurrency: int = 1000, *,
                  readers: Mapping[str, type[BaseModel]] | None = None, pass_record: bool = False,
                  on_dead_letter: DeadLetterHook | None = None):
         self.readers = EVENT_TYPES if readers is None else readers
         self.broker = broker
-        self.concurrency = concurrency  # aggregates handled at once; more only queues up in the database
+        # aggregates handled at once: a whole batch's, so their writes reach the store together, one bulk per
+        # collection (shared.coalescer)
+        self.concurrency = concurrency
         self.group = group
         self.handlers = handlers  # by event type
         self.max_attempts = max_attempts

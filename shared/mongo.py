@@ -14,11 +14,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, InsertOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from shared import coalescer
 from shared.envelope import Envelope
 from shared.errors import ConcurrentUpdate
 
@@ -68,11 +69,13 @@ async def apply_if_newer(coll: AsyncCollection, _id: str, sequence: int, fields:
     One statement: an upsert filtered on an older sequence. When the stored document is as new or newer, the filter
     misses and the upsert's insert collides with it on the unique `_id`: nothing is written. The collision can also
     be a concurrent first insert of an older event: so try once more, now as an update of the stored document.
+    Sent within one bulk with the writes concurrent handlers issue (shared.coalescer).
     """
+    newer = UpdateOne({"_id": _id, "sequence": {"$lt": sequence}}, {"$set": {**fields, "sequence": sequence}},
+                      upsert=True)
     for _ in range(2):
         try:
-            await coll.update_one({"_id": _id, "sequence": {"$lt": sequence}},
-                                  {"$set": {**fields, "sequence": sequence}}, upsert=True)
+            await coalescer.write(coll, _id, newer)
             return True
         except DuplicateKeyError:
             continue
@@ -111,15 +114,15 @@ async def record_once(coll: AsyncCollection, event_id: str, **facts: Any) -> boo
     again, so a crash loses no effect.
     """
     try:
-        await coll.insert_one({"_id": event_id, "recorded_at": datetime.now(UTC), **facts})
+        await coalescer.write(coll, event_id, InsertOne({"_id": event_id, "recorded_at": datetime.now(UTC), **facts}))
         return True
     except DuplicateKeyError:
-        stored = await coll.find_one({"_id": event_id}, {"done_at": 1})
+        stored = await coalescer.find_by_id(coll, event_id, {"done_at": 1})
         return stored is None or "done_at" not in stored  # an earlier delivery began and did not finish: act again
 
 
 async def mark_done(coll: AsyncCollection, event_id: str) -> None:
-    await coll.update_one({"_id": event_id}, {"$set": {"done_at": datetime.now(UTC)}})
+    await coalescer.write(coll, event_id, UpdateOne({"_id": event_id}, {"$set": {"done_at": datetime.now(UTC)}}))
 
 
 async def handle_once(coll: AsyncCollection, event_id: str, effect: Callable[[], Awaitable[Any]], **facts: Any) -> bool:

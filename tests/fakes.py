@@ -6,11 +6,13 @@ land together (the outbox), a projection write lands only if its sequence is new
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pymongo.errors import DuplicateKeyError
+from pymongo import InsertOne
+from pymongo.errors import BulkWriteError
 
 from services.catalogue.domain import ListingStatus, Product, SupplierStanding
 from services.catalogue.readers import SupplierChanged as CatalogueSupplierChanged
@@ -52,22 +54,35 @@ class Collection:
 
 
 class HandledEvents:
-    """The collection `shared.mongo.handle_once` records side-effecting events in: by _id, unique, `$set` updates."""
+    """The collection `shared.mongo.handle_once` records side-effecting events in: by _id, unique, `$set` updates;
+    reached as the write coalescer reaches a collection (`bulk_write` unordered, `find` by `_id` `$in`)."""
+
+    name, full_name = "handled", "fake.handled"
 
     def __init__(self) -> None:
         self.docs: dict[str, dict[str, Any]] = {}
+        self.database = self.client = self  # what the coalescer resolves a collection through
 
-    async def find_one(self, query: dict, projection: Any = None) -> dict | None:
-        return self.docs.get(query["_id"])
+    def __getitem__(self, _name: str) -> HandledEvents:
+        return self
 
-    async def insert_one(self, doc: dict) -> None:
-        if doc["_id"] in self.docs:
-            raise DuplicateKeyError("E11000 duplicate key error: _id")
-        self.docs[doc["_id"]] = dict(doc)
+    async def bulk_write(self, operations: list[Any], ordered: bool = True) -> None:
+        errors = []
+        for index, operation in enumerate(operations):
+            if isinstance(operation, InsertOne):
+                if operation._doc["_id"] in self.docs:
+                    errors.append({"index": index, "code": 11000, "errmsg": "E11000 duplicate key error: _id"})
+                else:
+                    self.docs[operation._doc["_id"]] = dict(operation._doc)
+            elif operation._filter["_id"] in self.docs:  # UpdateOne with `$set`
+                self.docs[operation._filter["_id"]].update(operation._doc["$set"])
+        if errors:
+            raise BulkWriteError({"writeErrors": errors, "writeConcernErrors": []})
 
-    async def update_one(self, query: dict, update: dict) -> None:
-        if query["_id"] in self.docs:
-            self.docs[query["_id"]].update(update["$set"])
+    async def find(self, query: dict, projection: Any = None) -> AsyncIterator[dict]:
+        for _id in query["_id"]["$in"]:
+            if _id in self.docs:
+                yield self.docs[_id]
 
 
 class FakeRelay:

@@ -7,6 +7,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.catalogue.domain import ListingStatus, Product, SupplierStanding
 from services.catalogue.readers import SupplierChanged
+from shared import coalescer
 from shared.envelope import Envelope
 from shared.mongo import apply_if_newer, save_aggregate
 
@@ -32,7 +33,7 @@ class CatalogueStore:
         await save_aggregate(self.products, product.product_id, product.version - 1, state, envelopes)
 
     async def standing(self, supplier_id: str) -> SupplierStanding | None:
-        doc = await self.suppliers.find_one({"_id": supplier_id})
+        doc = await coalescer.find_by_id(self.suppliers, supplier_id)  # a batch's events: one read
         return SupplierStanding.model_validate(doc) if doc else None
 
     async def apply_supplier_event(self, event: SupplierChanged) -> bool:

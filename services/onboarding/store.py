@@ -10,6 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.onboarding.domain import Supplier
+from shared import coalescer
 from shared.envelope import Envelope
 from shared.errors import Conflict
 from shared.mongo import save_aggregate
@@ -30,11 +31,11 @@ class SupplierStore:
 
     async def partner_commands(self, supplier_id: str) -> list[str]:
         """Ids of the partner commands applied to the supplier (a handful in its life: no bound needed)."""
-        doc = await self.suppliers.find_one({"_id": supplier_id}, {"partner_commands": 1})
+        doc = await coalescer.find_by_id(self.suppliers, supplier_id, {"partner_commands": 1})  # a batch: one read
         return list(doc.get("partner_commands", [])) if doc else []
 
     async def refused_command(self, command_id: str) -> bool:
-        return await self.answers.find_one({"_id": command_id}, {"_id": 1}) is not None
+        return await coalescer.find_by_id(self.answers, command_id, {"_id": 1}) is not None
 
     async def refuse_command(self, command_id: str, envelope: Envelope) -> None:
         """The refusal and its outcome in one write; a second refusal of the same command changes nothing."""

@@ -15,6 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.partners.domain import ApiKey, Partner
+from shared import coalescer
 from shared.envelope import Envelope
 from shared.errors import Conflict, NotFound
 from shared.mongo import save_aggregate
@@ -44,7 +45,7 @@ class PartnerStore:
                                        upsert=True)
 
     async def get(self, partner_id: str) -> Partner | None:
-        doc = await self.partners.find_one({"_id": partner_id})
+        doc = await coalescer.find_by_id(self.partners, partner_id)  # a batch's events of one partner: one read
         return Partner.model_validate(doc) if doc else None
 
     async def all(self) -> list[Partner]:
@@ -87,7 +88,7 @@ class InputStore:
         self.inputs = db["inputs"]
 
     async def get(self, command_id: str) -> dict | None:
-        return await self.inputs.find_one({"_id": command_id}, {"outbox": 0})
+        return await coalescer.find_by_id(self.inputs, command_id, {"outbox": 0})
 
     async def create(self, command_id: str, state: dict, envelopes: list[Envelope]) -> bool:
         """False if this command id is already recorded (a resent or redelivered event)."""
