@@ -22,6 +22,8 @@ import asyncio
 import os
 import random
 import statistics
+import subprocess
+import sys
 import time
 import uuid
 from datetime import UTC, datetime
@@ -37,7 +39,7 @@ from rich.table import Table
 
 from bench.rates import rate
 from deploy.local import stack
-from deploy.local.marketplace import Marketplace
+from deploy.local.marketplace import ROOT, Marketplace
 from shared.envelope import Envelope, Topic
 from shared.messaging import EventConsumer, OutboxRelay, make_broker
 from shared.mongo import apply_if_newer, connect, outbox_entry, save_aggregate, with_outbox
@@ -52,15 +54,29 @@ RAW_SECONDS = 3.0
 FROM_LOG = "consumer events/s, log produced raw"
 BULK_UPSERT = "bulk of 500 upserts of new _ids, per upsert /s (the consumers' write now)"
 CATALOGUE_BULKS = "catalogue's 4 bulks per 500 events, events/s"
+REPLAY = "tijara replay showcase events/s"
+LAUNCH_SUPPLIERS, LAUNCH_PRODUCTS, LAUNCH_RECEIVED = 5_000, 50_000, 160_000  # + 90,000 answers = 250,000 inquiry events
 
 
 class BenchMarketplace(Marketplace):
     """The real service processes on this run's topics, databases and consumer groups."""
 
     run: str = ""
+    profiles: Path | None = None  # each service process profiled by pyinstrument, its text report written here
 
     def env(self, service: str) -> dict[str, str]:
         return {**super().env(service), "CONSUMER_GROUP_ID": f"bench-{self.run}-{service}"}
+
+    def start(self, *services: str) -> None:
+        if self.profiles is None:
+            return super().start(*services)
+        self.profiles.mkdir(parents=True, exist_ok=True)
+        for name in services:
+            report = self.profiles / f"service-{name}-{self.run}.txt"
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", "pyinstrument", "-r", "text", "-o", str(report), "-m", f"services.{name}"],
+                cwd=ROOT, env=self.env(name), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL)
 
 
 def _aggregate(n: int) -> dict:
@@ -292,6 +308,76 @@ async def consumer_kernel(run: str, db, profiles: Path | None) -> dict[str, floa
     return {"consumer kernel (in-process) events/s": EVENTS / seconds}
 
 
+def _launch_log(run: str):
+    """(topic, envelope) of a launch-sized log: 5,000 suppliers verified, 50,000 products listed, 250,000 inquiry
+    events (160,000 received, 90,000 of them answered a little later in the log)."""
+    for n in range(LAUNCH_SUPPLIERS):
+        yield Topic.SUPPLIERS, Envelope(factories.supplier_verified(f"sup-{run}-{n}"), "/bench")
+    for n in range(LAUNCH_PRODUCTS):
+        yield Topic.PRODUCTS, Envelope(factories.product_listed(f"prd-{run}-{n}", f"sup-{run}-{n % 5000}"), "/bench")
+    for i in range(LAUNCH_RECEIVED + 500):
+        if i < LAUNCH_RECEIVED:
+            yield Topic.INQUIRIES, Envelope(factories.inquiry_received(
+                f"inq-{run}-{i}", f"sup-{run}-{i % 5000}", f"prd-{run}-{i % 50000}"), "/bench")
+        j = i - 500
+        if j >= 0 and j % 16 < 9:
+            yield Topic.INQUIRIES, Envelope(factories.inquiry_responded(
+                f"inq-{run}-{j}", f"sup-{run}-{j % 5000}", f"prd-{run}-{j % 50000}", factories.NOW), "/bench")
+
+
+async def replay(run: str, p: stack.Profile, db, profiles: Path | None) -> dict[str, float]:
+    """`tijara replay showcase`'s own code (replay_showcase) over a launch-sized log produced raw to this run's
+    replay topics (read by no service), against the raw rates of the same run: consuming that log with a bare
+    aiokafka consumer, and bulk inserts of 1,000 documents into the store."""
+    from services.showcase.main import Settings
+    from services.showcase.replay import replay_showcase
+
+    prefix = f"bench-{run}.replay."
+    await ensure_topics(p.bootstrap, [retained(prefix + t.value, 3, -1) for t in Topic])
+    producer = AIOKafkaProducer(bootstrap_servers=p.bootstrap, acks="all", enable_idempotence=True, linger_ms=20,
+                                max_batch_size=256 * 1024)
+    await producer.start()
+    sent = []
+    for topic, e in _launch_log(run):
+        sent.append(await producer.send(prefix + topic.value, e.value(), key=e.data.subject.encode(),
+                                        headers=[(k, v.encode()) for k, v in e.headers().items()]))
+    await asyncio.gather(*sent)
+    await producer.stop()
+    figures = {"replay log, events": float(len(sent)), **await raw_log_consume(p.bootstrap, prefix, len(sent))}
+    scratch = db["raw_bulk_insert"]
+    docs = iter(range(10**9))
+    insert = await rate(lambda _: scratch.insert_many(
+        [{"_id": f"d{next(docs)}", "supplier_id": "sup-1", "received_at": datetime.now(UTC), "answered": 0,
+          "buyer_country": "US", "sequence": 1} for _ in range(1000)]), 1, 1, RAW_SECONDS) * 1000
+    await scratch.drop()
+    figures["store bulk insert (1,000 a command) docs/s"] = insert
+    settings = Settings(kafka_bootstrap_servers=p.bootstrap, mongodb_url=p.mongodb_url,
+                        mongodb_database=f"bench_{run}_replay", kafka_topic_prefix=prefix)
+    profiler = Profiler(async_mode="enabled") if profiles else None
+    if profiler:
+        profiler.start()
+    report = await replay_showcase(settings)
+    if profiler:
+        profiler.stop()
+        (profiles / f"replay-{run}.txt").write_text(profiler.output_text(unicode=True, color=False))
+    client = connect(p.mongodb_url)
+    await client.drop_database(f"bench_{run}_replay")
+    await client.close()
+    return figures | {REPLAY: report.records / report.seconds, "replay seconds (whole command)": report.seconds}
+
+
+async def raw_log_consume(bootstrap: str, prefix: str, count: int) -> dict[str, float]:
+    consumer = AIOKafkaConsumer(*(prefix + t.value for t in Topic), bootstrap_servers=bootstrap,
+                                auto_offset_reset="earliest", group_id=None, max_poll_records=5000)
+    await consumer.start()
+    got, started = 0, time.perf_counter()
+    while got < count:
+        got += sum(len(r) for r in (await consumer.getmany(timeout_ms=1000, max_records=5000)).values())
+    seconds = time.perf_counter() - started
+    await consumer.stop()
+    return {"Kafka consume of the replay log /s": count / seconds}
+
+
 async def prefill(db, size: int) -> float:
     coll, have = db["suppliers"], await db["suppliers"].count_documents({})
     started = time.perf_counter()
@@ -300,7 +386,8 @@ async def prefill(db, size: int) -> float:
     return (size - have) / (time.perf_counter() - started) if size > have else 0.0
 
 
-async def measure(p: stack.Profile, sizes: list[int], profiles: Path | None) -> list[dict[str, float]]:
+async def measure(p: stack.Profile, sizes: list[int], profiles: Path | None,
+                  replay_log: bool = True) -> list[dict[str, float]]:
     run = uuid.uuid4().hex[:6]
     # No database name may be a prefix of another: the local store's dropDatabase would drop both (see store.py)
     prefix, dbname, services_db = f"bench-{run}.", f"bench_{run}_relay", f"bench_{run}_svc"
@@ -314,7 +401,7 @@ async def measure(p: stack.Profile, sizes: list[int], profiles: Path | None) -> 
     offset = int(os.environ.get("TIJARA_STACK_PORT_OFFSET", "0"))
     market = BenchMarketplace(p.bootstrap, p.mongodb_url, ports={c: 8060 + offset + i for i, c in enumerate(CONSUMERS)},
                               database_prefix=services_db, extra_env={"KAFKA_TOPIC_PREFIX": prefix})
-    market.run = run
+    market.run, market.profiles = run, profiles
     market.start(*CONSUMERS)
     rows = []
     try:
@@ -332,6 +419,8 @@ async def measure(p: stack.Profile, sizes: list[int], profiles: Path | None) -> 
             row |= await latency(run, db, broker, p.bootstrap, prefix, size)
             rows.append(row)
             report(rows)
+        if replay_log:
+            report_replay(await replay(run, p, db, profiles))
     finally:
         market.stop()
         await broker.stop()
@@ -351,6 +440,8 @@ CONSUMER_RATIOS = [  # consumers now write in bulks: against the per-statement r
     (f"catalogue {FROM_LOG}", CATALOGUE_BULKS, 0.7),
     ("consumer kernel (in-process) events/s", BULK_UPSERT, 0.7),
 ]
+REPLAY_RATIOS = [(REPLAY, "Kafka consume of the replay log /s"), (REPLAY, "store bulk insert (1,000 a command) docs/s")]
+
 RATIOS = [  # (figure, raw limit, goal)
     ("relay events/s", "update_one by _id /s", 0.7),
     *((f"{c} consumer events/s", "upsert of a new _id, 8 tasks /s (a consumer's write)", 0.7) for c in CONSUMERS),
@@ -376,10 +467,24 @@ def report(rows: list[dict[str, float]]) -> None:
     console.print(table)
 
 
+def report_replay(figures: dict[str, float]) -> None:
+    table = Table(title=f"Replay of a launch-sized log vs raw limits, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, value in figures.items():
+        table.add_row(key, f"{value:,.1f}")
+    for figure, limit in REPLAY_RATIOS:
+        table.add_row(f"{figure} ÷ {limit}", f"{figures[figure] / figures[limit]:.2f}")
+    table.add_row(f"{REPLAY} ÷ 5,000 (the goal)", f"{figures[REPLAY] / 5000:.2f}")
+    console.print(table)
+
+
 def main(sizes: list[int] = typer.Option([2_000, 250_000], help="aggregates in the collection, one row each"),
-         profile: Path | None = typer.Option(None, help="write the consumer kernel's pyinstrument profile here"),
+         profile: Path | None = typer.Option(None, help="write the consumer kernel's and the replay's "
+                                             "pyinstrument profiles here"),
+         replay_log: bool = typer.Option(True, "--replay/--no-replay", help="replay a launch-sized log (~2 min)"),
          ) -> None:
-    asyncio.run(measure(stack.up("test"), sizes, profile))
+    asyncio.run(measure(stack.up("test"), sizes, profile, replay_log))
 
 
 if __name__ == "__main__":

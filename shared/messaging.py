@@ -229,17 +229,18 @@ class EventConsumer:
         self.pass_record = pass_record
         self.on_dead_letter = on_dead_letter
         self.dead_letters = DeadLetters(broker, group)
+        self.tracer = telemetry.tracer()  # a proxy until a provider is set: looked up once, not per event
 
     async def consume(self, records: Sequence[ConsumerRecord]) -> None:
         with telemetry.HANDLE_SECONDS.labels(self.group).time():
             by_key: dict[tuple, list[ConsumerRecord]] = defaultdict(list)
             for record in records:
                 by_key[(record.topic, record.partition, record.key)].append(record)
-            slots = asyncio.Semaphore(self.concurrency)
+            slots = asyncio.Semaphore(self.concurrency) if len(by_key) > self.concurrency else None
             await asyncio.gather(*(self._consume_in_order(group, slots) for group in by_key.values()))
 
-    async def _consume_in_order(self, records: list[ConsumerRecord], slots: asyncio.Semaphore) -> None:
-        async with slots:
+    async def _consume_in_order(self, records: list[ConsumerRecord], slots: asyncio.Semaphore | None) -> None:
+        async with slots or contextlib.nullcontext():
             for record in records:
                 if record.value is None:  # a tombstone: no marketplace stream deletes by key, so it is a mistake
                     await self.dead_letter(record, "tombstone", "null value (tombstone) on an event stream", 1)
@@ -257,7 +258,7 @@ class EventConsumer:
             ce_type = headers.get("ce_type", b"?")
             telemetry.EVENTS_CONSUMED.labels(self.group, ce_type.decode(errors="replace"), "ignored").inc()
             return None
-        with telemetry.tracer().start_as_current_span(
+        with self.tracer.start_as_current_span(
             f"consume {envelope.type}", context=telemetry.context_from(headers), kind=SpanKind.CONSUMER,
             attributes={"messaging.destination.name": record.topic, "cloudevents.event_id": envelope.id},
         ):

@@ -10,7 +10,7 @@ The local store's defects that still shape this module (each named where it matt
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -80,6 +80,27 @@ async def apply_if_newer(coll: AsyncCollection, _id: str, sequence: int, fields:
         except DuplicateKeyError:
             continue
     return False
+
+
+async def apply_all_if_newer(coll: AsyncCollection, _id: str,
+                             changes: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
+    """Several events of one document, (sequence, fields) in log order, with the result `apply_if_newer` gives one
+    by one, in ONE statement when the stored document is older than all of them (a replay from the start of the
+    log): their fields merged, newer over older, filtered on the oldest sequence. When the stored document is as new
+    as one of them (a catch-up reading again what is applied), the statement collides and writes nothing; then one
+    by one."""
+    kept: list[tuple[int, Mapping[str, Any]]] = []
+    for sequence, fields in changes:
+        if not kept or sequence > kept[-1][0]:  # one older than a previous one would be stale one by one too
+            kept.append((sequence, fields))
+    merged = {name: value for _, fields in kept for name, value in fields.items()}
+    folded = UpdateOne({"_id": _id, "sequence": {"$lt": kept[0][0]}},
+                       {"$set": {**merged, "sequence": kept[-1][0]}}, upsert=True)
+    try:
+        await coalescer.write(coll, _id, folded)
+    except DuplicateKeyError:
+        for sequence, fields in kept:
+            await apply_if_newer(coll, _id, sequence, fields)
 
 
 async def pending_outbox_index(coll: AsyncCollection) -> None:

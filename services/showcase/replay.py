@@ -2,8 +2,10 @@
 
 `tijara replay showcase` runs this while the showcase keeps serving and consuming:
 1. a fresh consumer (no group: nothing committed, no live consumer disturbed) reads every marketplace topic from
-   the beginning and applies each event with the very projection code the live consumer uses, into the next
-   generation's collections (see generations.py), until it reaches the end offsets, re-captured until caught up;
+   the beginning and applies the events with the very projection code the live consumer uses, into the next
+   generation's collections (see generations.py), until it reaches the end offsets, re-captured until caught up.
+   A batch of records is folded per document (`ShowcaseStore.apply_in_order`: the result of applying them one by
+   one) and written as one bulk per collection, while the next batch is read and decoded;
 2. the swap: one write to the generation pointer; every showcase process follows within `REFRESH_SECONDS`;
 3. a final catch-up to the end offsets taken after the swap has settled: an event the live consumer wrote into the
    old generation during the replay is applied to the new one too (applying twice is harmless: newest sequence
@@ -14,11 +16,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from services.showcase.generations import (
     REFRESH_SECONDS,
@@ -28,15 +31,16 @@ from services.showcase.generations import (
     drop_generation,
 )
 from services.showcase.readers import READERS
-from services.showcase.service import Showcase
 from services.showcase.store import ShowcaseStore
-from services.showcase.tail import QuietConsumer
-from shared.envelope import Topic
+from shared.envelope import PoisonEvent, Reader, Topic, read
 from shared.mongo import connect
 from shared.settings import ServiceSettings
 from shared.topics import partitions_of
 
+log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (records read so far, records to read in total)
+BATCH = 5000  # records per batch: more events of one document fold into one write
+ATTEMPTS = 5
 
 
 @dataclass
@@ -55,7 +59,7 @@ async def replay_showcase(settings: ServiceSettings, progress: Progress | None =
     client = connect(settings.mongodb_url, settings.mongodb_write_concern, settings.mongodb_read_concern)
     db = client[settings.database]
     kafka = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None,
-                             enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=1000,
+                             enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=BATCH,
                              **settings.kafka_client_options())
     await kafka.start()
     try:
@@ -65,9 +69,7 @@ async def replay_showcase(settings: ServiceSettings, progress: Progress | None =
         store = ShowcaseStore(shadow)
         await drop_generation(db, new, shadow.names)  # leftovers of an interrupted replay
         await store.ensure_indexes()
-        showcase = Showcase(store)
-        consumer = QuietConsumer(None, "replay", {t: showcase.apply for t in READERS},  # type: ignore[arg-type]
-                                 readers=READERS)
+        writer = BatchWriter(store)
         report = ReplayReport(old, new)
 
         partitions = await _partitions(settings, [settings.topic(t) for t in Topic])
@@ -77,16 +79,22 @@ async def replay_showcase(settings: ServiceSettings, progress: Progress | None =
 
         async def read_to(ends: dict[TopicPartition, int]) -> None:
             total = sum(ends[tp] - starts[tp] for tp in partitions)
+            writing: asyncio.Task | None = None
             while True:
                 positions = {tp: await kafka.position(tp) for tp in partitions}
                 if progress:
                     progress(sum(min(positions[tp], ends[tp]) - starts[tp] for tp in partitions), total)
                 if all(positions[tp] >= ends[tp] for tp in partitions):
-                    return
-                batches = await kafka.getmany(*partitions, timeout_ms=500, max_records=1000)
+                    break
+                batches = await kafka.getmany(*partitions, timeout_ms=500, max_records=BATCH)
                 records = [r for rs in batches.values() for r in rs]  # past `ends` too: applying is idempotent
-                await consumer.consume(records)
+                events = writer.decode(records)
+                if writing:  # the previous batch's bulks, written while this one was read: in log order
+                    await writing
+                writing = asyncio.create_task(writer.write(events))
                 report.records += len(records)
+            if writing:
+                await writing
 
         ends = await kafka.end_offsets(partitions)
         await read_to(ends)
@@ -104,12 +112,46 @@ async def replay_showcase(settings: ServiceSettings, progress: Progress | None =
         report.caught_up_after_swap = report.records - before
         await asyncio.sleep(settle_seconds)  # let requests that began on the old generation finish
         await drop_generation(db, old, shadow.names)
-        report.skipped = consumer.skipped
+        report.skipped = writer.skipped
         report.seconds = time.monotonic() - started
         return report
     finally:
         await kafka.stop()
         await client.close()
+
+
+class BatchWriter:
+    """Decodes a batch of records as the live consumer does and writes its events, retrying the batch (idempotent:
+    newest sequence wins) when the store fails; a batch that still fails stops the replay, so the page is never
+    swapped to a model missing events."""
+
+    def __init__(self, store: ShowcaseStore) -> None:
+        self.store = store
+        self.skipped = 0  # poison and tombstones, left where the live consumer dead-lettered them
+
+    def decode(self, records: list[ConsumerRecord]) -> list[Reader]:
+        events = []
+        for record in records:
+            try:
+                if record.value is None:  # a tombstone
+                    raise PoisonEvent("tombstone", "null value")
+                envelope = read(dict(record.headers or ()), record.value, READERS)
+            except PoisonEvent:
+                self.skipped += 1
+                continue
+            if envelope is not None:  # None: a type the page does not read
+                events.append(envelope.data)
+        return events
+
+    async def write(self, events: list[Reader]) -> None:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return await self.store.apply_in_order(events)
+            except Exception as error:
+                if attempt == ATTEMPTS:
+                    raise
+                log.warning("replay batch failed (attempt %d), retrying: %s", attempt, error)
+                await asyncio.sleep(0.2 * 2 ** (attempt - 1))
 
 
 async def _partitions(settings: ServiceSettings, topics: list[str]) -> list[TopicPartition]:

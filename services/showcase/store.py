@@ -6,6 +6,7 @@ The store is the durable copy: a process loads it once at start (`snapshot`), th
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
 from datetime import datetime
 
 from pymongo import ASCENDING
@@ -13,7 +14,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.showcase.projection import INQUIRIES, PRODUCTS, SUPPLIERS, route
 from shared.envelope import Reader
-from shared.mongo import apply_if_newer
+from shared.mongo import apply_all_if_newer, apply_if_newer
 
 
 class ShowcaseStore:
@@ -35,6 +36,18 @@ class ShowcaseStore:
             return False
         collection, _id, fields = routed
         return await apply_if_newer(self._collections[collection], _id, event.sequence, fields)
+
+    async def apply_in_order(self, events: list[Reader]) -> None:
+        """Events of many aggregates in log order, with the result of applying them one by one: folded per document
+        (`apply_all_if_newer`), so a replay's batch is one bulk per collection whatever its events per aggregate."""
+        changes: dict[tuple[str, str], list[tuple[int, dict]]] = defaultdict(list)
+        for event in events:
+            routed = route(event)
+            if routed is not None:
+                collection, _id, fields = routed
+                changes[(collection, _id)].append((event.sequence, fields))
+        await asyncio.gather(*(apply_all_if_newer(self._collections[collection], _id, each)
+                               for (collection, _id), each in changes.items()))
 
     async def snapshot(self, since: datetime) -> dict[str, list[dict]]:
         """The whole read model a process starts its in-memory page model from (inquiries of the window only)."""

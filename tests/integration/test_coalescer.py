@@ -1,10 +1,13 @@
 """The write coalescer (shared.coalescer) on the real store: concurrent single-document writes go out as one bulk,
 each caller gets its own outcome (a duplicate key as DuplicateKeyError, another write error as WriteError), writes
-to one document keep their order, and apply_if_newer / handle_once keep their meaning through it."""
+to one document keep their order, and apply_if_newer / handle_once keep their meaning through it, and a batch folded
+per document (a replay's) gives what one by one gives."""
 
 from __future__ import annotations
 
 import asyncio
+import random
+from collections import defaultdict
 
 import pytest
 from pymongo import AsyncMongoClient, InsertOne, UpdateOne
@@ -12,7 +15,7 @@ from pymongo import monitoring
 from pymongo.errors import DuplicateKeyError, WriteError
 
 from shared import coalescer
-from shared.mongo import apply_if_newer, handle_once
+from shared.mongo import apply_all_if_newer, apply_if_newer, handle_once
 
 
 class Commands(monitoring.CommandListener):
@@ -115,3 +118,24 @@ async def test_handle_once_across_a_batch_of_events_and_redeliveries(store):
     redelivered = await asyncio.gather(*(handle_once(handled, i, lambda i=i: effect(i)) for i in ids))
     assert redelivered == [False] * 200 and sorted(effects) == sorted(ids)
     assert commands.sent == [("insert", 200), ("find", 1)]  # a batch of redeliveries: two round trips
+
+
+async def test_a_batch_folded_per_document_gives_what_one_by_one_gives(store):
+    """apply_all_if_newer (a replay's batch) against apply_if_newer one event at a time, on a log with repeats,
+    events out of order and events that carry fewer fields, cut into batches at arbitrary places."""
+    db, _ = store
+    one_by_one, folded = db["one_by_one"], db["folded"]
+    rng = random.Random(12)
+    log = [(f"d{rng.randrange(15)}", rng.randrange(1, 40), {"a": n} | ({"b": n} if rng.random() < 0.5 else {}))
+           for n in range(400)]
+    for _id, sequence, fields in log:
+        await apply_if_newer(one_by_one, _id, sequence, fields)
+    start = 0
+    while start < len(log):
+        end = start + rng.randrange(1, 60)
+        batch: dict[str, list] = defaultdict(list)
+        for _id, sequence, fields in log[start:end]:
+            batch[_id].append((sequence, fields))
+        await asyncio.gather(*(apply_all_if_newer(folded, _id, changes) for _id, changes in batch.items()))
+        start = end
+    assert [d async for d in one_by_one.find().sort("_id")] == [d async for d in folded.find().sort("_id")]
