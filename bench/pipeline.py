@@ -12,7 +12,14 @@ largest collection, its inquiries), with the same 2,000 new events:
 - each consumer of the suppliers stream, as the real service process (catalogue, inquiries, showcase), events/s
   from the relay's first publish until its group has committed the last offset;
 - the consumer kernel alone (EventConsumer + one apply_if_newer an event, in this process), events/s;
-- end-to-end latency: a write (save_aggregate) at a steady pace until a consumer receives its event, percentiles.
+- end-to-end latency: a write (save_aggregate) at a steady pace until a consumer receives its event, percentiles;
+- consumers write in bulks (shared.coalescer), so also: the store's raw rate for those bulks (500 upserts a command;
+  the catalogue's four bulks per 500 events), and each consumer reading 2,000 events produced raw to its topic (not
+  bound by the relay ahead of it), against both the per-statement and the bulk limits.
+Then once, `tijara replay showcase`'s code over a launch-sized log (5,000 suppliers, 50,000 products, 250,000 inquiry
+events) produced raw to this run's replay topics, against a bare Kafka consumer of that log and the store's bulk
+insert rate. `--profile DIR`: pyinstrument profiles of the kernel and the replay, py-spy samples of each service
+process while it reads the produced log (`service-<name>-<run>.txt`: functions by share of samples).
 Ratios are against the raw limits measured in the same run. Topics, groups and databases are this run's own.
 """
 
@@ -21,11 +28,13 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
 import time
 import uuid
+from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,7 +48,7 @@ from rich.table import Table
 
 from bench.rates import rate
 from deploy.local import stack
-from deploy.local.marketplace import ROOT, Marketplace
+from deploy.local.marketplace import Marketplace
 from shared.envelope import Envelope, Topic
 from shared.messaging import EventConsumer, OutboxRelay, make_broker
 from shared.mongo import apply_if_newer, connect, outbox_entry, save_aggregate, with_outbox
@@ -62,21 +71,41 @@ class BenchMarketplace(Marketplace):
     """The real service processes on this run's topics, databases and consumer groups."""
 
     run: str = ""
-    profiles: Path | None = None  # each service process profiled by pyinstrument, its text report written here
+    profiles: Path | None = None  # where the service processes' profiles go (py-spy, while consumers read a log)
 
     def env(self, service: str) -> dict[str, str]:
         return {**super().env(service), "CONSUMER_GROUP_ID": f"bench-{self.run}-{service}"}
 
-    def start(self, *services: str) -> None:
+    async def sample(self) -> list[tuple[subprocess.Popen, Path]]:
+        """py-spy sampling each service process until `summarise` (none without --profile)."""
         if self.profiles is None:
-            return super().start(*services)
+            return []
         self.profiles.mkdir(parents=True, exist_ok=True)
-        for name in services:
-            report = self.profiles / f"service-{name}-{self.run}.txt"
-            self.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", "pyinstrument", "-r", "text", "-o", str(report), "-m", f"services.{name}"],
-                cwd=ROOT, env=self.env(name), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                stdin=subprocess.DEVNULL)
+        spy = str(Path(sys.executable).with_name("py-spy"))
+        sampling = []
+        for name in CONSUMERS:
+            raw = self.profiles / f"service-{name}-{self.run}.collapsed"
+            sampling.append((subprocess.Popen(
+                [spy, "record", "--pid", str(self.processes[name].pid), "--format", "raw", "--rate", "250",
+                 "--output", str(raw)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), raw))
+        await asyncio.sleep(1.0)  # attached before the first event
+        return sampling
+
+
+def summarise(sampling: list[tuple[subprocess.Popen, Path]], top: int = 40) -> None:
+    """Stop the samplers; per service, the functions by share of samples they are on the stack of."""
+    for spy, raw in sampling:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(30)
+        inclusive: dict[str, int] = defaultdict(int)
+        total = 0
+        for line in raw.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            total += int(count)
+            for frame in set(stack.split(";")):
+                inclusive[frame] += int(count)
+        lines = [f"{n / total:6.1%}  {frame}" for frame, n in sorted(inclusive.items(), key=lambda kv: -kv[1])[:top]]
+        raw.with_suffix(".txt").write_text(f"{total} samples\n" + "\n".join(lines) + "\n")
 
 
 def _aggregate(n: int) -> dict:
@@ -250,7 +279,7 @@ async def raw_bulk(db) -> dict[str, float]:
     return {BULK_UPSERT: upsert, CATALOGUE_BULKS: catalogue}
 
 
-async def consumers_from_log(run: str, bootstrap: str, prefix: str) -> dict[str, float]:
+async def consumers_from_log(run: str, bootstrap: str, prefix: str, market: BenchMarketplace) -> dict[str, float]:
     """Each suppliers-stream consumer (the real service process) reading 2,000 events produced raw to its topic,
     events/s from the first send until its group has committed the last offset: the consumers alone, not bound by
     the relay ahead of them."""
@@ -261,6 +290,7 @@ async def consumers_from_log(run: str, bootstrap: str, prefix: str) -> dict[str,
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
     await producer.start()
     envelopes = [_envelope(f"{run}-log", n) for n in range(EVENTS)]
+    sampling = await market.sample()
     started = time.perf_counter()
     sent = [await producer.send(topic, e.value(), key=e.data.subject.encode(),
                                 headers=[(k, v.encode()) for k, v in e.headers().items()]) for e in envelopes]
@@ -274,6 +304,7 @@ async def consumers_from_log(run: str, bootstrap: str, prefix: str) -> dict[str,
                 pending.discard(c)
         await asyncio.sleep(0.05)
     await admin.close()
+    await asyncio.to_thread(summarise, sampling)
     return figures
 
 
@@ -359,6 +390,7 @@ async def replay(run: str, p: stack.Profile, db, profiles: Path | None) -> dict[
     report = await replay_showcase(settings)
     if profiler:
         profiler.stop()
+        profiles.mkdir(parents=True, exist_ok=True)
         (profiles / f"replay-{run}.txt").write_text(profiler.output_text(unicode=True, color=False))
     client = connect(p.mongodb_url)
     await client.drop_database(f"bench_{run}_replay")
@@ -413,7 +445,7 @@ async def measure(p: stack.Profile, sizes: list[int], profiles: Path | None,
             row |= await raw_store(db, size)
             row |= await relay_and_consumers(run, db, broker, p.bootstrap, prefix, size)
             row |= await raw_bulk(db)
-            row |= await consumers_from_log(run, p.bootstrap, prefix)
+            row |= await consumers_from_log(run, p.bootstrap, prefix, market)
             row |= await consumer_kernel(run, db, profiles)
             row |= await recovery(run, db, broker, recovery_prefix)
             row |= await latency(run, db, broker, p.bootstrap, prefix, size)

@@ -81,15 +81,8 @@ class _Batcher:
 
 class _WriteBatcher(_Batcher):
     async def send(self, command: list[_Queued]) -> None:
-        errors: dict[int, dict] = {}
-        try:
-            await self.coll.bulk_write([q.operation for q in command], ordered=False)
-        except BulkWriteError as error:
-            if error.details.get("writeConcernError") or error.details.get("writeConcernErrors"):
-                raise
-            errors = {e["index"]: e for e in error.details.get("writeErrors", [])}
-        for index, queued in enumerate(command):
-            _settle(queued, error=_write_error(errors[index]) if index in errors else None)
+        for queued, error in zip(command, await _outcomes(self.coll, [q.operation for q in command]), strict=True):
+            _settle(queued, error=error)
 
 
 class _ReadBatcher(_Batcher):
@@ -105,6 +98,18 @@ class _ReadBatcher(_Batcher):
         for queued in command:
             doc = found.get(queued.key)
             _settle(queued, result=None if doc is None else dict(doc))  # each caller its own copy
+
+
+async def _outcomes(coll: AsyncCollection, operations: list[Write]) -> list[Exception | None]:
+    """One unordered bulk; per operation None or its own error. What fails the bulk as a whole is raised."""
+    try:
+        await coll.bulk_write(operations, ordered=False)
+        return [None] * len(operations)
+    except BulkWriteError as error:
+        if error.details.get("writeConcernErrors"):
+            raise
+        errors = {e["index"]: e for e in error.details.get("writeErrors", [])}
+        return [_write_error(errors[i]) if i in errors else None for i in range(len(operations))]
 
 
 def _write_error(details: dict) -> Exception:
@@ -144,6 +149,13 @@ async def write(coll: AsyncCollection, _id: Any, operation: Write) -> None:
     """One insert or single-document update of the document `_id`, sent within a bulk; raises this operation's own
     error (DuplicateKeyError, WriteError) or the bulk's."""
     await _batcher(coll, ("write",), _WriteBatcher).submit(_Queued(_id, operation))
+
+
+async def write_all(coll: AsyncCollection, operations: list[Write]) -> list[Exception | None]:
+    """Writes to distinct documents that the caller has gathered itself (a replay's batch), as one bulk without a
+    future per operation; per operation None or its own error. Not queued behind `write`: for a process that is
+    the only writer of these documents."""
+    return await _outcomes(coll, operations) if operations else []
 
 
 async def find_by_id(coll: AsyncCollection, _id: Any, projection: Mapping[str, Any] | None = None) -> dict | None:

@@ -10,6 +10,7 @@ The local store's defects that still shape this module (each named where it matt
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -82,25 +83,39 @@ async def apply_if_newer(coll: AsyncCollection, _id: str, sequence: int, fields:
     return False
 
 
-async def apply_all_if_newer(coll: AsyncCollection, _id: str,
-                             changes: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
-    """Several events of one document, (sequence, fields) in log order, with the result `apply_if_newer` gives one
-    by one, in ONE statement when the stored document is older than all of them (a replay from the start of the
-    log): their fields merged, newer over older, filtered on the oldest sequence. When the stored document is as new
-    as one of them (a catch-up reading again what is applied), the statement collides and writes nothing; then one
-    by one."""
+async def apply_all_if_newer(coll: AsyncCollection,
+                             changes: Mapping[str, Sequence[tuple[int, Mapping[str, Any]]]]) -> None:
+    """Events of many documents, each's (sequence, fields) in log order, with the result `apply_if_newer` gives one
+    by one, in ONE bulk: per document one upsert of its events' fields merged (newer over older), filtered on the
+    oldest sequence, which lands when the stored document is older than all of them (a replay from the start of
+    the log). A document stored as new as one of them (a catch-up reading again what is applied) collides and
+    writes nothing: its events then go one by one. For the only writer of these documents (shared.coalescer)."""
+    kept = {_id: _newer_in_order(each) for _id, each in changes.items()}
+    folded = [UpdateOne({"_id": _id, "sequence": {"$lt": events[0][0]}},
+                        {"$set": {**{k: v for _, fields in events for k, v in fields.items()},
+                                  "sequence": events[-1][0]}}, upsert=True)
+              for _id, events in kept.items()]
+    one_by_one = []
+    for (_id, events), error in zip(kept.items(), await coalescer.write_all(coll, folded), strict=True):
+        if isinstance(error, DuplicateKeyError):
+            one_by_one.append(_apply_each(coll, _id, events))
+        elif error is not None:
+            raise error
+    await asyncio.gather(*one_by_one)
+
+
+def _newer_in_order(changes: Sequence[tuple[int, Mapping[str, Any]]]) -> list[tuple[int, Mapping[str, Any]]]:
+    """Those newer than every one before them: one older than a previous one would be stale one by one too."""
     kept: list[tuple[int, Mapping[str, Any]]] = []
     for sequence, fields in changes:
-        if not kept or sequence > kept[-1][0]:  # one older than a previous one would be stale one by one too
+        if not kept or sequence > kept[-1][0]:
             kept.append((sequence, fields))
-    merged = {name: value for _, fields in kept for name, value in fields.items()}
-    folded = UpdateOne({"_id": _id, "sequence": {"$lt": kept[0][0]}},
-                       {"$set": {**merged, "sequence": kept[-1][0]}}, upsert=True)
-    try:
-        await coalescer.write(coll, _id, folded)
-    except DuplicateKeyError:
-        for sequence, fields in kept:
-            await apply_if_newer(coll, _id, sequence, fields)
+    return kept
+
+
+async def _apply_each(coll: AsyncCollection, _id: str, events: list[tuple[int, Mapping[str, Any]]]) -> None:
+    for sequence, fields in events:
+        await apply_if_newer(coll, _id, sequence, fields)
 
 
 async def pending_outbox_index(coll: AsyncCollection) -> None:

@@ -100,6 +100,7 @@ class GenerationCollection:
     def __init__(self, view: GenerationalDatabase | FixedGeneration, name: str) -> None:
         self._view = view
         self.logical_name = name
+        self._current: tuple[int, AsyncCollection] | None = None  # (generation, its collection): made once each
 
     @property
     def name(self) -> str:
@@ -107,7 +108,10 @@ class GenerationCollection:
 
     @property
     def current(self) -> AsyncCollection:
-        return self._view.db[collection_name(self.logical_name, self._view.generation)]
+        generation = self._view.generation
+        if self._current is None or self._current[0] != generation:
+            self._current = (generation, self._view.db[collection_name(self.logical_name, generation)])
+        return self._current[1]
 
     def __getattr__(self, attribute: str) -> Any:
         return getattr(self.current, attribute)

@@ -40,14 +40,14 @@ class ShowcaseStore:
     async def apply_in_order(self, events: list[Reader]) -> None:
         """Events of many aggregates in log order, with the result of applying them one by one: folded per document
         (`apply_all_if_newer`), so a replay's batch is one bulk per collection whatever its events per aggregate."""
-        changes: dict[tuple[str, str], list[tuple[int, dict]]] = defaultdict(list)
+        changes: dict[str, dict[str, list[tuple[int, dict]]]] = defaultdict(lambda: defaultdict(list))
         for event in events:
             routed = route(event)
             if routed is not None:
                 collection, _id, fields = routed
-                changes[(collection, _id)].append((event.sequence, fields))
-        await asyncio.gather(*(apply_all_if_newer(self._collections[collection], _id, each)
-                               for (collection, _id), each in changes.items()))
+                changes[collection][_id].append((event.sequence, fields))
+        await asyncio.gather(*(apply_all_if_newer(self._collections[collection], each)
+                               for collection, each in changes.items()))
 
     async def snapshot(self, since: datetime) -> dict[str, list[dict]]:
         """The whole read model a process starts its in-memory page model from (inquiries of the window only)."""

@@ -136,6 +136,6 @@ async def test_a_batch_folded_per_document_gives_what_one_by_one_gives(store):
         batch: dict[str, list] = defaultdict(list)
         for _id, sequence, fields in log[start:end]:
             batch[_id].append((sequence, fields))
-        await asyncio.gather(*(apply_all_if_newer(folded, _id, changes) for _id, changes in batch.items()))
+        await apply_all_if_newer(folded, batch)
         start = end
     assert [d async for d in one_by_one.find().sort("_id")] == [d async for d in folded.find().sort("_id")]
