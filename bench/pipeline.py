@@ -76,20 +76,18 @@ class BenchMarketplace(Marketplace):
     def env(self, service: str) -> dict[str, str]:
         return {**super().env(service), "CONSUMER_GROUP_ID": f"bench-{self.run}-{service}"}
 
-    async def sample(self) -> list[tuple[subprocess.Popen, Path]]:
-        """py-spy sampling each service process until `summarise` (none without --profile)."""
+    async def sample(self, service: str) -> list[tuple[subprocess.Popen, Path]]:
+        """py-spy sampling a service process until `summarise` (nothing without --profile)."""
         if self.profiles is None:
             return []
         self.profiles.mkdir(parents=True, exist_ok=True)
         spy = str(Path(sys.executable).with_name("py-spy"))
-        sampling = []
-        for name in CONSUMERS:
-            raw = self.profiles / f"service-{name}-{self.run}.collapsed"
-            sampling.append((subprocess.Popen(
-                [spy, "record", "--pid", str(self.processes[name].pid), "--format", "raw", "--rate", "250",
-                 "--output", str(raw)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), raw))
+        raw = self.profiles / f"service-{service}-{self.run}.collapsed"
+        sampling = subprocess.Popen([spy, "record", "--pid", str(self.processes[service].pid), "--format", "raw",
+                                     "--rate", "250", "--output", str(raw)],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         await asyncio.sleep(1.0)  # attached before the first event
-        return sampling
+        return [(sampling, raw)]
 
 
 def summarise(sampling: list[tuple[subprocess.Popen, Path]], top: int = 40) -> None:
@@ -281,31 +279,46 @@ async def raw_bulk(db) -> dict[str, float]:
 
 async def consumers_from_log(run: str, bootstrap: str, prefix: str, market: BenchMarketplace) -> dict[str, float]:
     """Each suppliers-stream consumer (the real service process) reading 2,000 events produced raw to its topic,
-    events/s from the first send until its group has committed the last offset: the consumers alone, not bound by
-    the relay ahead of them."""
+    events/s from the first send until its group has committed the last offset: not bound by the relay ahead of it,
+    and alone, as its raw limits were measured (the other two are paused with SIGSTOP meanwhile, well within their
+    session timeout, then catch up before the next one is measured)."""
     topic = prefix + Topic.SUPPLIERS.value
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
-    before = await end_offset(bootstrap, topic)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5)
     await producer.start()
-    envelopes = [_envelope(f"{run}-log", n) for n in range(EVENTS)]
-    sampling = await market.sample()
-    started = time.perf_counter()
-    sent = [await producer.send(topic, e.value(), key=e.data.subject.encode(),
-                                headers=[(k, v.encode()) for k, v in e.headers().items()]) for e in envelopes]
-    await asyncio.gather(*sent)
+    figures = {}
+    for consumer in CONSUMERS:
+        others = [market.processes[c] for c in CONSUMERS if c != consumer]
+        envelopes = [_envelope(f"{run}-log-{consumer}", n) for n in range(EVENTS)]
+        before = await end_offset(bootstrap, topic)
+        for process in others:
+            process.send_signal(signal.SIGSTOP)
+        try:
+            sampling = await market.sample(consumer)
+            started = time.perf_counter()
+            sent = [await producer.send(topic, e.value(), key=e.data.subject.encode(),
+                                        headers=[(k, v.encode()) for k, v in e.headers().items()]) for e in envelopes]
+            await asyncio.gather(*sent)
+            await until_committed(admin, [f"bench-{run}-{consumer}"], topic, before + EVENTS)
+            figures[f"{consumer} {FROM_LOG}"] = EVENTS / (time.perf_counter() - started)
+            await asyncio.to_thread(summarise, sampling)
+        finally:
+            for process in others:
+                process.send_signal(signal.SIGCONT)
+        await until_committed(admin, [f"bench-{run}-{c}" for c in CONSUMERS], topic, before + EVENTS)
     await producer.stop()
-    figures, pending = {}, set(CONSUMERS)
-    while pending and time.perf_counter() - started < 600:
-        for c in list(pending):
-            if await committed(admin, f"bench-{run}-{c}", topic) - before >= EVENTS:
-                figures[f"{c} {FROM_LOG}"] = EVENTS / (time.perf_counter() - started)
-                pending.discard(c)
-        await asyncio.sleep(0.05)
     await admin.close()
-    await asyncio.to_thread(summarise, sampling)
     return figures
+
+
+async def until_committed(admin: AIOKafkaAdminClient, groups: list[str], topic: str, offsets: int) -> None:
+    deadline = time.perf_counter() + 600
+    while time.perf_counter() < deadline:
+        if all([await committed(admin, g, topic) >= offsets for g in groups]):
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"{groups} did not commit {offsets} offsets of {topic} in 10 minutes")
 
 
 async def consumer_kernel(run: str, db, profiles: Path | None) -> dict[str, float]:

@@ -26,6 +26,7 @@ from shared.mongo import OUTBOX_SINCE, pending_outbox_index
 
 log = logging.getLogger(__name__)
 
+PIPELINE_SLICE = 100  # aggregates started per event-loop turn within a batch
 Handler = Callable[[Envelope], Awaitable[None]]
 RecordHandler = Callable[[Envelope, ConsumerRecord], Awaitable[None]]  # when the raw headers matter (signatures)
 DeadLetterHook = Callable[[ConsumerRecord, str, str], Awaitable[None]]  # (record, kind, detail), after dead-lettering
@@ -237,7 +238,17 @@ class EventConsumer:
             for record in records:
                 by_key[(record.topic, record.partition, record.key)].append(record)
             slots = asyncio.Semaphore(self.concurrency) if len(by_key) > self.concurrency else None
-            await asyncio.gather(*(self._consume_in_order(group, slots) for group in by_key.values()))
+            handling: list[asyncio.Task] = []
+            try:
+                for n, group in enumerate(by_key.values(), 1):
+                    handling.append(asyncio.ensure_future(self._consume_in_order(group, slots)))
+                    if n % PIPELINE_SLICE == 0:  # these aggregates' writes go out while the next are decoded
+                        await asyncio.sleep(0)
+                await asyncio.gather(*handling)
+            except BaseException:
+                for task in handling:
+                    task.cancel()
+                raise
 
     async def _consume_in_order(self, records: list[ConsumerRecord], slots: asyncio.Semaphore | None) -> None:
         async with slots or contextlib.nullcontext():
