@@ -11,7 +11,7 @@ The local store's defects that still shape this module (each named where it matt
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Container, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -83,25 +83,30 @@ async def apply_if_newer(coll: AsyncCollection, _id: str, sequence: int, fields:
     return False
 
 
-async def apply_all_if_newer(coll: AsyncCollection,
-                             changes: Mapping[str, Sequence[tuple[int, Mapping[str, Any]]]]) -> None:
+async def apply_all_if_newer(coll: AsyncCollection, changes: Mapping[str, Sequence[tuple[int, Mapping[str, Any]]]],
+                             absent: Container[str] = ()) -> None:
     """Events of many documents, each's (sequence, fields) in log order, with the result `apply_if_newer` gives one
     by one, in ONE bulk: per document one upsert of its events' fields merged (newer over older), filtered on the
     oldest sequence, which lands when the stored document is older than all of them (a replay from the start of
-    the log). A document stored as new as one of them (a catch-up reading again what is applied) collides and
+    the log); an insert for the documents in `absent` (known not stored: the store's cheapest write). A document
+    stored as new as one of them (a catch-up reading again what is applied), or present after all, collides and
     writes nothing: its events then go one by one. For the only writer of these documents (shared.coalescer)."""
     kept = {_id: _newer_in_order(each) for _id, each in changes.items()}
-    folded = [UpdateOne({"_id": _id, "sequence": {"$lt": events[0][0]}},
-                        {"$set": {**{k: v for _, fields in events for k, v in fields.items()},
-                                  "sequence": events[-1][0]}}, upsert=True)
-              for _id, events in kept.items()]
+    writes = [_folded(_id, events, _id in absent) for _id, events in kept.items()]
     one_by_one = []
-    for (_id, events), error in zip(kept.items(), await coalescer.write_all(coll, folded), strict=True):
+    for (_id, events), error in zip(kept.items(), await coalescer.write_all(coll, writes), strict=True):
         if isinstance(error, DuplicateKeyError):
             one_by_one.append(_apply_each(coll, _id, events))
         elif error is not None:
             raise error
     await asyncio.gather(*one_by_one)
+
+
+def _folded(_id: str, events: list[tuple[int, Mapping[str, Any]]], absent: bool) -> InsertOne | UpdateOne:
+    merged = {name: value for _, fields in events for name, value in fields.items()} | {"sequence": events[-1][0]}
+    if absent:
+        return InsertOne({"_id": _id, **merged})
+    return UpdateOne({"_id": _id, "sequence": {"$lt": events[0][0]}}, {"$set": merged}, upsert=True)
 
 
 def _newer_in_order(changes: Sequence[tuple[int, Mapping[str, Any]]]) -> list[tuple[int, Mapping[str, Any]]]:

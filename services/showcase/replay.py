@@ -128,6 +128,7 @@ class BatchWriter:
     def __init__(self, store: ShowcaseStore) -> None:
         self.store = store
         self.skipped = 0  # poison and tombstones, left where the live consumer dead-lettered them
+        self.written: dict[str, set[str]] = {}  # ids written into the new generation, created empty: others are new
 
     def decode(self, records: list[ConsumerRecord]) -> list[Reader]:
         events = []
@@ -146,7 +147,7 @@ class BatchWriter:
     async def write(self, events: list[Reader]) -> None:
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                return await self.store.apply_in_order(events)
+                return await self.store.apply_in_order(events, self.written)
             except Exception as error:
                 if attempt == ATTEMPTS:
                     raise

@@ -37,17 +37,25 @@ class ShowcaseStore:
         collection, _id, fields = routed
         return await apply_if_newer(self._collections[collection], _id, event.sequence, fields)
 
-    async def apply_in_order(self, events: list[Reader]) -> None:
+    async def apply_in_order(self, events: list[Reader], written: dict[str, set[str]] | None = None) -> None:
         """Events of many aggregates in log order, with the result of applying them one by one: folded per document
-        (`apply_all_if_newer`), so a replay's batch is one bulk per collection whatever its events per aggregate."""
+        (`apply_all_if_newer`), so a replay's batch is one bulk per collection whatever its events per aggregate.
+        `written`: when the caller created the collections empty, the ids it has written there so far per
+        collection (kept up to date here); the others are inserted."""
         changes: dict[str, dict[str, list[tuple[int, dict]]]] = defaultdict(lambda: defaultdict(list))
         for event in events:
             routed = route(event)
             if routed is not None:
                 collection, _id, fields = routed
                 changes[collection][_id].append((event.sequence, fields))
-        await asyncio.gather(*(apply_all_if_newer(self._collections[collection], each)
-                               for collection, each in changes.items()))
+        writes = []
+        for collection, each in changes.items():
+            absent: set[str] = set()
+            if written is not None:  # marked before the write: a retried batch upserts what it may have inserted
+                absent = each.keys() - written.setdefault(collection, set())
+                written[collection].update(absent)
+            writes.append(apply_all_if_newer(self._collections[collection], each, absent))
+        await asyncio.gather(*writes)
 
     async def snapshot(self, since: datetime) -> dict[str, list[dict]]:
         """The whole read model a process starts its in-memory page model from (inquiries of the window only)."""
