@@ -60,6 +60,7 @@ async def replay_showcase(settings: ServiceSettings, progress: Progress | None =
     db = client[settings.database]
     kafka = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None,
                              enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=BATCH,
+                             max_partition_fetch_bytes=8 * 1024 * 1024,  # a batch's worth per fetch, not 1 MB
                              **settings.kafka_client_options())
     await kafka.start()
     try:
