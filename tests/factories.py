@@ -55,7 +55,8 @@ def tunisian_application(**overrides: object) -> SupplierApplication:
 
 def documents(*extra: str, kinds: tuple[str, ...] = ("RC extract", "ICE certificate")) -> list[dict]:
     kinds = [*kinds, *extra]
-    return [{"kind": k, "reference": f"REF-{i}", "url": f"https://docs.example.ma/{i}.pdf"} for i, k in enumerate(kinds)]
+    return [{"kind": k, "reference": f"REF-{i}", "url": f"https://docs.example.ma/{i}.pdf"}
+            for i, k in enumerate(kinds)]
 
 
 def application(food: bool = False, **overrides: object) -> SupplierApplication:
