@@ -133,11 +133,12 @@ def listing(sector: str, region: str, rng: random.Random, nth: int = 0, pictures
     }
 
 
-def past_inquiry(ask: dict, pace: tuple[float, float, float], rng: random.Random, now: datetime) -> dict:
-    """An inquiry of the past four weeks, answered (or not) at its supplier's pace: (share answered, typical
-    hours to answer, spread), log-normal, so one supplier answers in minutes and another in days."""
+def past_inquiry(ask: dict, pace: tuple[float, float, float], rng: random.Random, now: datetime,
+                 days: float = 27) -> dict:
+    """An inquiry of the past `days` (four weeks by default), answered (or not) at its supplier's pace: (share
+    answered, typical hours to answer, spread), log-normal, so one supplier answers in minutes and another in days."""
     share, typical_hours, spread = pace
-    received = now - timedelta(hours=rng.uniform(6, 27 * 24))
+    received = now - timedelta(hours=rng.uniform(6, days * 24))
     body = {"request": ask, "received_at": received.isoformat()}
     if rng.random() < share:
         hours = min(rng.lognormvariate(math.log(typical_hours), spread), (now - received).total_seconds() / 3600)

@@ -1,5 +1,6 @@
 """The launch-scale data set, `tijara seed --scale launch`: 5,000 suppliers across the 12 regions, 50,000 products,
-250,000 inquiries from ~60 countries, sent through the public HTTP APIs so every event flows for real.
+250,000 inquiries over 12 months from ~60 countries, sent through the services' HTTP APIs so every event flows for
+real (the inquiries through the operators' history import, which keeps their own received and answered times).
 
 The demo's vocabulary and generators (deploy/local/demo.py) at launch size. Deterministic: each phase draws from
 its own seeded generator, so a resumed run asks for exactly what the interrupted one would have. Resumable: every
@@ -13,6 +14,7 @@ import asyncio
 import json
 import random
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,6 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, 
                            TimeRemainingColumn)
 
 from deploy.local import demo
-from deploy.local.demo_data import ANSWERS
 
 LAUNCH = demo.Scale(suppliers=5_000, products=50_000, inquiries=250_000, rejected=3, pending=3, suspended=0)
 # Buyer countries at launch, North America first (weights in per mille of inquiries; demo material).
@@ -35,6 +36,7 @@ BUYER_COUNTRIES = [
     ("CL", 4), ("CO", 4), ("PE", 3), ("IL", 3), ("RU", 3),
 ]
 CONCURRENCY = 32
+MONTHS = 12
 
 
 class Journal:
@@ -102,20 +104,21 @@ async def _phases(http: httpx.AsyncClient, urls: dict[str, str], journal: Journa
         products = [{**journal.done["products"][n], "listing": bodies[n]["listing"]} for n in range(scale.products)]
 
         rng = random.Random(f"{seed_value}-inquiries")
-        asks = [demo.inquiry(rng.choice(products), rng) for _ in range(scale.inquiries)]
+        pace = {s["supplier_id"]: rng.choice(demo.PACES) for s in verified}  # how each supplier answers
+        now = datetime.now(UTC)  # a resumed run draws the same inquiries; only their times move with `now`
+        chosen = [rng.choice(products) for _ in range(scale.inquiries)]
+        asks = [demo.inquiry(product, rng) for product in chosen]
         for ask in asks:
             ask["buyer_country"] = buyer_country(rng)
             ask["destination"] = f"main port, {ask['buyer_country']}"
-        await run.phase("Buyers sending inquiries", "inquiries", range(scale.inquiries), lambda n: run.post(
-            f"{urls['inquiries']}/inquiries", asks[n], keep=("inquiry_id", "supplier_id"), retry=True))
-
-        rng = random.Random(f"{seed_value}-answers")
-        responsive = {s["supplier_id"]: rng.choice([0.95, 0.85, 0.7, 0.5, 0.2]) for s in verified}
-        inquiries = [journal.done["inquiries"][n] for n in range(scale.inquiries)]
-        answered = [n for n, i in enumerate(inquiries) if rng.random() < responsive[i["supplier_id"]]]
-        await run.phase("Suppliers answering", "answers", answered, lambda n: run.post(
-            f"{urls['inquiries']}/inquiries/{inquiries[n]['inquiry_id']}/response",
-            {"message": ANSWERS[n % len(ANSWERS)]}, keep=("status",), role=f"supplier:{inquiries[n]['supplier_id']}"))
+        history = [demo.past_inquiry(ask, pace[product["supplier_id"]], rng, now, days=MONTHS * 30.4)
+                   for ask, product in zip(asks, chosen, strict=True)]
+        await run.phase(f"Inquiries of the past {MONTHS} months", "past-inquiries", range(scale.inquiries),
+                        lambda n: run.post(f"{urls['inquiries']}/inquiries/history", history[n],
+                                           keep=("inquiry_id", "supplier_id", "status", "received_at"),
+                                           retry=True, role="operator"))
+        inquiries = [journal.done["past-inquiries"][n] for n in range(scale.inquiries)]
+        answered = [i for i in inquiries if i["status"] == "responded"]
     return {"suppliers": len(suppliers), "verified": len(verified), "products": len(products),
             "inquiries": len(inquiries), "answered": len(answered),
             "regions": len({s["region"] for s in suppliers}),
