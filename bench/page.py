@@ -4,7 +4,12 @@
 
 1. Serving: wrk (Debian's `wrk`, `apt-get install wrk`) at concurrency 32 against the page JSON, the HTML in English
    and in Arabic, and the limit: a FastAPI hello endpoint added to the very same showcase app on the same uvicorn.
-   Prints requests/s, p50 and p99, and each page's ratio to hello.
+   Prints requests/s, p50 and p99, and each page's ratio to hello. wrk is closed-loop: at concurrency 32 it keeps
+   the server saturated, so its p99 is mostly queueing (Little's law: 32 / rate). Hence a second table:
+   1b. At a fixed rate below saturation (`--fixed-share`, default 50 % of hello's wrk rate), open-loop with vegeta
+   (Go module proxy, provisioned into .stack/bin like the deployment tools): requests leave on schedule whether or
+   not earlier ones came back, so a stall shows in the tail instead of slowing the sender (no coordinated omission).
+   `--pin` gives the server and the load generator a core each (taskset), as two machines would.
 2. Write -> visible: inquiries at 50 writes/s, each timed from its write until the page JSON counts it (the page
    is polled every few milliseconds). The write is an `inquiry.received` event published to the log (the
    showcase's own part); with --through-inquiries also `POST /inquiries` to the inquiries service (its outbox,
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import shutil
@@ -31,13 +37,14 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from aiokafka import AIOKafkaProducer
 
-from deploy.local import stack
+from deploy.local import stack, tools
 from deploy.local.marketplace import Marketplace
 from shared.envelope import Envelope
 from shared.topics import ensure_topics, marketplace_topics
 from tests import factories
 
 GOALS = "goals: >= 0.5x hello and p99 <= 20 ms; write -> visible p50 <= 150 ms, p99 <= 400 ms"
+VEGETA = tools.BIN / "vegeta"
 
 
 def seed_events(suppliers: int, products: int, inquiries: int) -> list:
@@ -73,8 +80,8 @@ async def publish(bootstrap: str, prefix: str, events: list) -> None:
         await producer.stop()
 
 
-def wrk(url: str, seconds: int, concurrency: int) -> dict[str, float]:
-    out = subprocess.run(["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", "--latency", url],
+def wrk(url: str, seconds: int, concurrency: int, threads: int = 2, cpus: str | None = None) -> dict[str, float]:
+    out = subprocess.run([*_pinned(cpus), "wrk", f"-t{threads}", f"-c{concurrency}", f"-d{seconds}s", "--latency", url],
                          capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     latency = {p: _ms(re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)", out, re.M).groups()) for p in ("50", "99")}
@@ -82,6 +89,23 @@ def wrk(url: str, seconds: int, concurrency: int) -> dict[str, float]:
     if errors:
         raise RuntimeError(f"{url}: {errors.group(1)} error responses\n{out}")
     return {"rps": rps, "p50": latency["50"], "p99": latency["99"]}
+
+
+def at_fixed_rate(url: str, rate: float, seconds: int, cpus: str | None = None) -> dict[str, float]:
+    """Open loop: `rate` requests/s on schedule for `seconds`; latency quantiles and the rate achieved."""
+    attack = subprocess.run([*_pinned(cpus), str(VEGETA), "attack", f"-rate={rate:.0f}/s", f"-duration={seconds}s",
+                             "-timeout=5s", "-http2=false"], input=f"GET {url}\n".encode(), capture_output=True,
+                            check=True)
+    report = json.loads(subprocess.run([str(VEGETA), "report", "-type=json"], input=attack.stdout,
+                                       capture_output=True, check=True).stdout)
+    if report["success"] < 1:
+        raise RuntimeError(f"{url}: {report['status_codes']} {report['errors'][:3]}")
+    return {"rps": report["throughput"], "p50": report["latencies"]["50th"] / 1e6,
+            "p99": report["latencies"]["99th"] / 1e6}
+
+
+def _pinned(cpus: str | None) -> list[str]:
+    return ["taskset", "-c", cpus] if cpus else []
 
 
 def _ms(found: tuple[str, str]) -> float:
@@ -159,6 +183,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per endpoint")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3, help="wrk rounds over all endpoints; medians are shown")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--pin", action="store_true",
+                        help="server on CPU 0, wrk and vegeta on CPU 1 (taskset): a core each, as two machines")
+    parser.add_argument("--no-freeze", action="store_true", help="compare: the server without gc.freeze at start")
+    parser.add_argument("--asyncio", action="store_true",
+                        help="compare: the server on asyncio's loop and h11 instead of uvloop and httptools")
+    parser.add_argument("--fixed-share", type=float, default=0.5,
+                        help="the open-loop table's rate, as a share of hello's wrk rate (0: no such table)")
     parser.add_argument("--writes", type=int, default=500)
     parser.add_argument("--rate", type=float, default=50.0, help="writes per second")
     parser.add_argument("--through-inquiries", action="store_true",
@@ -169,6 +201,9 @@ def main() -> None:
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk not found: apt-get install wrk")
+    if args.fixed_share:
+        tools.provision_go_tool("vegeta")
+    server_cpus, client_cpus = ("0", "1") if args.pin else (None, None)
     profile = stack.up("run")
     prefix = f"bench{uuid.uuid4().hex[:6]}."
     asyncio.run(ensure_topics(profile.bootstrap, marketplace_topics(3, prefix)))
@@ -178,7 +213,10 @@ def main() -> None:
                          extra_env={"KAFKA_TOPIC_PREFIX": prefix, "LOG_LEVEL": "WARNING"})
     market.start("inquiries")
     market.processes["showcase"] = subprocess.Popen(  # the showcase with the hello endpoint beside its pages
-        [sys.executable, "-m", "bench.page_app"], env=market.env("showcase"), stdin=subprocess.DEVNULL,
+        [*_pinned(server_cpus), sys.executable, "-m", "bench.page_app"],
+        env=market.env("showcase") | ({"BENCH_NO_FREEZE": "1"} if args.no_freeze else {})
+        | ({"BENCH_ASYNCIO": "1"} if args.asyncio else {}),
+        stdin=subprocess.DEVNULL,
         stdout=open(market.log_dir / "showcase.log", "ab"), stderr=subprocess.STDOUT)
     try:
         market.wait_ready(90, "showcase", "inquiries")
@@ -187,31 +225,58 @@ def main() -> None:
         lag = asyncio.run(_group_lag(profile.bootstrap, prefix, "tijara.showcase"))
         endpoints = [("hello (limit)", "/bench/hello"), ("page JSON", "/api/countries/ma"),
                      ("page HTML en", "/countries/ma?lang=en"), ("page HTML ar", "/countries/ma?lang=ar")]
-        rounds = [{name: wrk(base + path, args.seconds, args.concurrency) for name, path in endpoints}
-                  for _ in range(args.rounds)]  # interleaved, so a busy moment of the machine hits all alike
-        rows = {name: {k: statistics.median(r[name][k] for r in rounds) for k in ("rps", "p50", "p99")}
-                for name, _ in endpoints}
+        httpx.get(f"{base}/bench/gc")  # counts from here
+        rows = _median_rounds(args.rounds, [(name, lambda path=path: wrk(
+            base + path, args.seconds, args.concurrency, args.threads, client_cpus)) for name, path in endpoints])
+        fixed_rate = rows["hello (limit)"]["rps"] * args.fixed_share
+        fixed = _median_rounds(args.rounds, [(name, lambda path=path: at_fixed_rate(
+            base + path, fixed_rate, args.seconds, client_cpus)) for name, path in endpoints]) if fixed_rate else {}
+        collections = httpx.get(f"{base}/bench/gc").json()
         cpu_before, wall_before = _cpu_seconds(market.processes["showcase"].pid), time.monotonic()
         fresh = asyncio.run(freshness(market, profile.bootstrap, prefix, args.writes, args.rate,
-                                      args.through_inquiries))
+                                      args.through_inquiries)) if args.writes else {}
         cpu_share = ((_cpu_seconds(market.processes["showcase"].pid) - cpu_before)
                      / (time.monotonic() - wall_before))
     finally:
         market.stop()
-    hello = rows["hello (limit)"]["rps"]
+    where = "server on CPU 0, load on CPU 1" if args.pin else "server and load generator sharing the cores"
+    server = (f"{'asyncio + h11' if args.asyncio else 'uvloop + httptools'}, "
+              f"{'no gc.freeze' if args.no_freeze else 'gc.freeze at start'}")
     print(f"country page, {args.scale[0]} suppliers / {args.scale[1]} products / {args.scale[2]} inquiries; "
-          f"wrk -t2 -c{args.concurrency} -d{args.seconds}s on one uvicorn process, median of {args.rounds} rounds "
+          f"one uvicorn process ({server}), {where}; median of {args.rounds} rounds "
           f"(the consumer group still had {lag} events to write to the store)")
-    for name, row in rows.items():
-        print(f"  {name:14} {row['rps']:8.0f} req/s   p50 {row['p50']:6.2f} ms   p99 {row['p99']:6.2f} ms   "
-              f"x{row['rps'] / hello:.2f} of hello")
-    print(f"write -> visible on the page JSON, {args.writes} writes at {args.rate:g}/s (the showcase process used "
-          f"{cpu_share:.0%} of one core meanwhile, its store writes and the page polling included)")
+    print(f"closed loop: wrk -t{args.threads} -c{args.concurrency} -d{args.seconds}s (saturating)")
+    _table(rows, rows["hello (limit)"]["rps"])
+    if fixed:
+        print(f"open loop: vegeta at a fixed {fixed_rate:.0f} req/s ({args.fixed_share:.0%} of hello's wrk rate), "
+              f"{args.seconds}s: the p99 goal where the server is not saturated")
+        _table(fixed, fixed_rate)
+    pauses = "; ".join(f"gen {g}: {c['count']} collections, longest {c['max_ms']:.1f} ms, total {c['total_ms']:.0f} ms"
+                       for g, c in collections.items() if g.isdigit())
+    print(f"the server's garbage collections during both tables ({collections['frozen_objects']} objects frozen "
+          f"at start): {pauses}")
+    if fresh:
+        print(f"write -> visible on the page JSON, {args.writes} writes at {args.rate:g}/s (the showcase process used "
+              f"{cpu_share:.0%} of one core meanwhile, its store writes and the page polling included)")
     for name, latencies in fresh.items():
         print(f"  {name:16} p50 {quantile(latencies, 50):6.0f} ms   p99 {quantile(latencies, 99):6.0f} ms   "
               f"max {max(latencies):6.0f} ms")
     load, cores = os.getloadavg()[0], os.cpu_count()
     print(f"{GOALS}\n(machine load average {load:.1f} on {cores} cores during the run: shared with other work)")
+
+
+def _median_rounds(rounds: int, runs: list[tuple[str, object]]) -> dict[str, dict[str, float]]:
+    """Each run `rounds` times, interleaved (a busy moment of the machine hits all alike); medians per run."""
+    results = [{name: run() for name, run in runs} for _ in range(rounds)]
+    return {name: {k: statistics.median(r[name][k] for r in results) for k in ("rps", "p50", "p99")}
+            for name, _ in runs}
+
+
+def _table(rows: dict[str, dict[str, float]], reference: float) -> None:
+    """One line per endpoint; the ratio is to `reference` (hello's closed-loop rate, or the rate asked for)."""
+    for name, row in rows.items():
+        print(f"  {name:14} {row['rps']:8.0f} req/s   p50 {row['p50']:6.2f} ms   p99 {row['p99']:6.2f} ms   "
+              f"x{row['rps'] / reference:.2f}")
 
 
 async def _group_lag(bootstrap: str, prefix: str, group: str, wait: float = 60) -> int:

@@ -25,6 +25,7 @@ app.command("tail")(tail.tail)
 app.command("token")(identity.token)
 app.command("status")(status.status)
 console = Console()
+PAGES = (("Morocco", "ma"), ("Tunisia", "tn"))  # the demo's country pages (deploy/local/marketplace.py)
 
 
 @app.command()
@@ -41,15 +42,18 @@ def run(
         with console.status("Starting onboarding, catalogue, inquiries, showcase and partners …"):
             marketplace.start()
             marketplace.wait_ready(90)
-        page = f"{marketplace.url('showcase')}/countries/ma"
-        if seed and _page_is_empty(marketplace):
-            summary = asyncio.run(demo.seed({s: marketplace.url(s) for s in marketplace.ports}, marketplace.token))
-            console.print(f"[green]✓[/] demo data: {summary}")
+        urls = {s: marketplace.url(s) for s in marketplace.ports}
+        for market, scale in ((demo.MOROCCO, demo.Scale()), (demo.TUNISIA, demo.TUNISIA_SCALE)):
+            if seed and _page_is_empty(marketplace, market.code):
+                summary = asyncio.run(demo.seed(urls, marketplace.token, scale, market=market))
+                console.print(f"[green]✓[/] {market.adjective} demo data: {summary}")
         keys_file = profile.dir / "partner-keys.json"
         partners.seed_demo(marketplace.url("partners"), marketplace.token("operator"), keys_file)
         console.print(f"[green]✓[/] demo partners registered; their API keys: {keys_file}")
-        console.print(f"\n[bold green]Tijara is running.[/] Morocco country page: [link={page}]{page}[/link]")
-        console.print(f"  JSON: {marketplace.url('showcase')}/api/countries/ma   "
+        pages = [(name, f"{marketplace.url('showcase')}/countries/{code}") for name, code in PAGES]
+        console.print("\n[bold green]Tijara is running.[/] Country pages: "
+                      + "   ".join(f"{name} [link={url}]{url}[/link]" for name, url in pages))
+        console.print(f"  JSON: {marketplace.url('showcase')}/api/countries/ma (and /tn)   "
                       f"APIs: {', '.join(f'{s} {marketplace.url(s)}/docs' for s in marketplace.ports)}")
         console.print(f"  Partner gateway: POST {marketplace.url('partners')}/partner-events (docs/partners.md)   "
                       "Watch events: tijara tail catalogue.products")
@@ -65,8 +69,8 @@ def run(
         console.print("[green]✓[/] stopped; nothing left running")
 
 
-def _page_is_empty(marketplace: Marketplace) -> bool:
-    page = httpx.get(f"{marketplace.url('showcase')}/api/countries/ma", timeout=10).json()
+def _page_is_empty(marketplace: Marketplace, country: str) -> bool:
+    page = httpx.get(f"{marketplace.url('showcase')}/api/countries/{country.lower()}", timeout=10).json()
     return page["headline"]["verified_suppliers"] == 0
 
 

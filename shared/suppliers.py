@@ -46,11 +46,17 @@ class SupplierContact(BaseModel):
 class SupplierProfile(BaseModel):
     """The public face of a supplier, as the country page shows it. rc_number, rc_city and contact were added as
     optional fields (old v1 events stay valid); onboarding's application form requires them."""
+    # ice became optional and company_id was added when Tunisia joined (both additive for the gate): which
+    # identifier a country requires, and its form, is onboarding's rule (services/onboarding/nations.py).
 
     model_config = ConfigDict(frozen=True)
     legal_name: Text
     trade_name: Text
-    ice: Annotated[str, Field(pattern=r"^\d{15}$")]
+    ice: Annotated[str, Field(pattern=r"^\d{15}$")] | None = Field(
+        None, description="Morocco's Identifiant Commun de l'Entreprise; set for every Moroccan supplier")
+    company_id: Annotated[str, Field(pattern=r"^[0-9A-Z]{1,20}$")] | None = Field(
+        None, description="The national company identifier outside Morocco, compact (Tunisia: the matricule fiscal, "
+                          "e.g. 1234567MAM000)")
     rc_number: Annotated[str, Field(pattern=r"^[0-9]{1,10}$")] | None = None
     rc_city: Text | None = Field(None, description="Court (tribunal de commerce) city of the RC registration")
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] = "MA"

@@ -1,12 +1,12 @@
-"""The wire vocabulary the streams share: Morocco's regions, export sectors, trade terms, the bodies that endorse and
-inspect, document kinds. Values only; what a service does with them (labels, which sectors need which document)
-lives in that service. Consumers read a value added later as "unknown" (shared.envelope.Tolerant)."""
+"""The wire vocabulary the streams share: the regions of the countries served (Morocco, then Tunisia), export
+sectors, trade terms, the bodies that endorse and inspect, document kinds. Values only; what a service does with
+them (labels, which sectors need which document, which region is in which country) lives in that service. Consumers read a value added later as "unknown" (shared.envelope.Tolerant)."""
 
 from enum import StrEnum
 
 
 class Region(StrEnum):
-    """Morocco's 12 regions (2015 division)."""
+    """Morocco's 12 regions (2015 division); Tunisia's 24 governorates were added later (additive)."""
 
     TANGER_TETOUAN_AL_HOCEIMA = "Tanger-Tétouan-Al Hoceïma"
     ORIENTAL = "Oriental"
@@ -20,6 +20,32 @@ class Region(StrEnum):
     GUELMIM_OUED_NOUN = "Guelmim-Oued Noun"
     LAAYOUNE_SAKIA_EL_HAMRA = "Laâyoune-Sakia El Hamra"
     DAKHLA_OUED_ED_DAHAB = "Dakhla-Oued Ed-Dahab"
+
+    # Tunisia's 24 governorates (gouvernorats), in their usual French spelling
+    ARIANA = "Ariana"
+    BEJA = "Béja"
+    BEN_AROUS = "Ben Arous"
+    BIZERTE = "Bizerte"
+    GABES = "Gabès"
+    GAFSA = "Gafsa"
+    JENDOUBA = "Jendouba"
+    KAIROUAN = "Kairouan"
+    KASSERINE = "Kasserine"
+    KEBILI = "Kébili"
+    LE_KEF = "Le Kef"
+    MAHDIA = "Mahdia"
+    LA_MANOUBA = "La Manouba"
+    MEDENINE = "Médenine"
+    MONASTIR = "Monastir"
+    NABEUL = "Nabeul"
+    SFAX = "Sfax"
+    SIDI_BOUZID = "Sidi Bouzid"
+    SILIANA = "Siliana"
+    SOUSSE = "Sousse"
+    TATAOUINE = "Tataouine"
+    TOZEUR = "Tozeur"
+    TUNIS = "Tunis"
+    ZAGHOUAN = "Zaghouan"
 
 
 class Sector(StrEnum):
@@ -62,6 +88,7 @@ class ExportAgency(StrEnum):
     AMDIE = "AMDIE"
     MAROC_PME = "Maroc PME"
     ASMEX = "ASMEX"
+    CEPEX = "CEPEX"  # Tunisia's Centre de Promotion des Exportations
 
 
 class InspectionBody(StrEnum):
@@ -80,3 +107,6 @@ class DocumentKind(StrEnum):
     ISO_9001 = "ISO 9001 certificate"
     ORGANIC = "organic certificate"
     HALAL = "halal certificate"
+    # Tunisia: the national business register's extract (RNE, law 2018-52) and the tax identification card
+    RNE_EXTRACT = "RNE extract"
+    TAX_ID_CARD = "tax identification card"

@@ -1,4 +1,4 @@
-"""Realistic Moroccan test data, shared by unit, integration and e2e tests."""
+"""Realistic Moroccan (and a little Tunisian) test data, shared by unit, integration and e2e tests."""
 
 from __future__ import annotations
 
@@ -35,9 +35,28 @@ def profile(**overrides: object) -> SupplierProfile:
     return SupplierProfile.model_validate(data | overrides)
 
 
-def documents(*extra: str) -> list[dict]:
-    kinds = ["RC extract", "ICE certificate", *extra]
-    return [{"kind": k, "reference": f"REF-{i}", "url": f"https://docs.example.ma/{i}.pdf"} for i, k in enumerate(kinds)]
+def matricule(n: int = 1) -> str:
+    """A Tunisian matricule fiscal, compact: 7 digits, control letter, VAT code A, category M, main establishment."""
+    return f"{1_500_000 + n:07d}{'ABCDEFGHJKLMNPQRSTVWXYZ'[n % 23]}AM000"
+
+
+def tunisian_profile(**overrides: object) -> SupplierProfile:
+    data = {"legal_name": "Huilerie Sfax Export SARL", "trade_name": "Huilerie Sfax Export", "country": "TN",
+            "company_id": matricule(), "region": "Sfax", "city": "Sfax", "sectors": ["olive-oil-and-olives"],
+            "contact": {"name": "Amel Ben Salah", "email": "export@huileriesfax.example.tn",
+                        "phone": "+216 74 22 33 44"}, "export_markets": ["US", "CA", "FR"]}
+    return SupplierProfile.model_validate(data | overrides)
+
+
+def tunisian_application(**overrides: object) -> SupplierApplication:
+    return SupplierApplication(profile=tunisian_profile(**overrides),
+                               documents=documents(kinds=("RNE extract", "tax identification card")))
+
+
+def documents(*extra: str, kinds: tuple[str, ...] = ("RC extract", "ICE certificate")) -> list[dict]:
+    kinds = [*kinds, *extra]
+    return [{"kind": k, "reference": f"REF-{i}", "url": f"https://docs.example.ma/{i}.pdf"}
+            for i, k in enumerate(kinds)]
 
 
 def application(food: bool = False, **overrides: object) -> SupplierApplication:

@@ -18,6 +18,8 @@ from services.inquiries.domain import Inquiry, KnownSupplier, ListedProduct
 from services.inquiries.readers import ProductOffered
 from services.inquiries.readers import SupplierChanged as InquiriesSupplierChanged
 from services.onboarding.domain import Supplier
+from services.onboarding.nations import nation
+from services.onboarding.store import already_registered
 from shared.envelope import Envelope, Reader
 from shared.errors import ConcurrentUpdate, Conflict
 from tests.showcase_model import Projection
@@ -95,11 +97,11 @@ class FakeSupplierStore:
 
     async def save(self, supplier: Supplier, envelopes: list[Envelope],
                    partner_commands: list[str] | None = None) -> None:
-        ice = supplier.profile.ice
-        if any(d["profile"]["ice"] == ice and i != supplier.supplier_id for i, d in self.suppliers.docs.items()):
-            raise Conflict(f"a supplier with ICE {ice} is already registered", ice=ice)
-        state = supplier.model_dump(mode="json") | ({"partner_commands": partner_commands}
-                                                     if partner_commands is not None else {})
+        key = nation(supplier.profile.country).registration(supplier.profile)
+        if any(d["registration"] == key and i != supplier.supplier_id for i, d in self.suppliers.docs.items()):
+            raise already_registered(supplier)
+        state = supplier.model_dump(mode="json") | {"registration": key} | (
+            {"partner_commands": partner_commands} if partner_commands is not None else {})
         self.suppliers.save_aggregate(supplier.supplier_id, supplier.version - 1, state, envelopes)
 
 

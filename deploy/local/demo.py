@@ -1,4 +1,5 @@
-"""A realistic Moroccan demo data set, sent through the public HTTP APIs so that the events flow for real.
+"""A realistic Moroccan demo data set (and a small Tunisian one: `TUNISIA`, `TUNISIA_SCALE`), sent through the
+public HTTP APIs so that the events flow for real.
 
 Deterministic (seeded): the same command gives the same marketplace. Each supplier goes through the verification
 workflow (documents, endorsement, inspection, some rejected at one step or left pending); verified ones list
@@ -17,17 +18,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from types import ModuleType
 
 import httpx
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from deploy.local.demo_data import (
-    ANSWERS, ARABIC_TITLES, BUYER_COUNTRIES, BUYERS, FIRST_NAMES, FRENCH_TITLES, LAST_NAMES, NAME_PARTS, PORTS,
-    REJECTION_REASONS, SECTORS,
-)
+from deploy.local import demo_data, demo_tunisia
+from deploy.local.demo_data import ANSWERS, BUYER_COUNTRIES, BUYERS
 
-FOOD = {"agri-food", "seafood", "olive-oil-and-olives", "spices-and-dates"}
-AGENCIES = ["AMDIE", "Maroc PME", "ASMEX"]
 INSPECTORS = ["SGS", "TÜV Rheinland", "Intertek", "Bureau Veritas"]
 DEMO_PICTURES = "http://127.0.0.1:8000/media/demo"
 PACES = [(0.95, 0.3, 0.6), (0.9, 2.0, 0.8), (0.8, 6.0, 0.9), (0.7, 20.0, 0.7), (0.5, 60.0, 0.6),
@@ -56,27 +54,62 @@ def ice(rng: random.Random) -> str:
     return f"{body}{97 - int(body) % 97:02d}"
 
 
-def supplier_applications(scale: Scale, rng: random.Random) -> list[dict]:
-    sectors = list(SECTORS)
+def matricule(rng: random.Random) -> str:
+    """A Tunisian matricule fiscal: 7 digits, a control letter (never I, O, U), VAT code A, category M, main
+    establishment 000 (the form python-stdnum's stdnum.tn.mf checks; the letter is demo material)."""
+    return f"{rng.randrange(10**6, 10**7):07d}{rng.choice('ABCDEFGHJKLMNPQRSTVWXYZ')}AM000"
+
+
+@dataclass(frozen=True)
+class Market:
+    """One country's demo material and the identity its onboarding asks of a company."""
+
+    code: str
+    adjective: str
+    data: ModuleType  # SECTORS, NAME_PARTS, FIRST_NAMES, LAST_NAMES, FRENCH_TITLES, ARABIC_TITLES, PORTS, ...
+    agencies: tuple[str, ...]
+    identity: Callable[[random.Random, str], dict]  # the profile's company identifiers, given the city
+    documents: tuple[str, ...]  # identity documents
+    food_documents: tuple[str, ...]
+    phone: Callable[[random.Random], str]
+    default_port: str
+
+
+FOOD = {"agri-food", "seafood", "olive-oil-and-olives", "spices-and-dates"}
+MOROCCO = Market(
+    "MA", "Moroccan", demo_data, ("AMDIE", "Maroc PME", "ASMEX"),
+    lambda rng, city: {"ice": ice(rng), "rc_number": str(rng.randrange(10_000, 600_000)), "rc_city": city},
+    ("RC extract", "ICE certificate"), ("ONSSA approval",),
+    lambda rng: f"+212 5{rng.randrange(10, 40)} {rng.randrange(100000, 999999)}", "Casablanca")
+TUNISIA = Market(
+    "TN", "Tunisian", demo_tunisia, ("CEPEX",), lambda rng, city: {"company_id": matricule(rng)},
+    ("RNE extract", "tax identification card"), (),
+    lambda rng: f"+216 7{rng.randrange(1, 9)} {rng.randrange(100000, 999999)}", "Radès")
+TUNISIA_SCALE = Scale(suppliers=8, products=30, inquiries=40, rejected=1, pending=1, suspended=0)
+
+
+def supplier_applications(scale: Scale, rng: random.Random, market: Market = MOROCCO) -> list[dict]:
+    sector_table = market.data.SECTORS
+    sectors = list(sector_table)
     applications, names = [], set()
     for i in range(scale.suppliers):
         sector = sectors[i % len(sectors)]
-        region, city = rng.choice(SECTORS[sector][0])
-        name = f"{rng.choice(NAME_PARTS[0])} {rng.choice(NAME_PARTS[1])}"
+        region, city = rng.choice(sector_table[sector][0])
+        name = f"{rng.choice(market.data.NAME_PARTS[0])} {rng.choice(market.data.NAME_PARTS[1])}"
         name = f"{name} {city}" if name in names else name
         names.add(name)
-        certifications = sorted({c for t in SECTORS[sector][1] for c in t[5] if c in CERT_DOCUMENTS})
-        kinds = ["RC extract", "ICE certificate", *(["ONSSA approval"] if sector in FOOD else []),
+        certifications = sorted({c for t in sector_table[sector][1] for c in t[5] if c in CERT_DOCUMENTS})
+        kinds = [*market.documents, *(market.food_documents if sector in FOOD else ()),
                  *(CERT_DOCUMENTS[c] for c in certifications)]
-        person = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        person = f"{rng.choice(market.data.FIRST_NAMES)} {rng.choice(market.data.LAST_NAMES)}"
         domain = "".join(ch for ch in name.lower() if ch.isalnum())[:20]
         applications.append({
             "profile": {
-                "legal_name": f"{name} SARL", "trade_name": name, "ice": ice(rng),
-                "rc_number": str(rng.randrange(10_000, 600_000)), "rc_city": city, "region": region, "city": city,
+                "legal_name": f"{name} SARL", "trade_name": name, "country": market.code,
+                **market.identity(rng, city), "region": region, "city": city,
                 "sectors": [sector], "export_markets": rng.sample(["US", "CA", "FR", "ES", "DE", "AE"], 3),
-                "contact": {"name": person, "email": f"export@{domain}.example.ma",
-                            "phone": f"+212 5{rng.randrange(10, 40)} {rng.randrange(100000, 999999)}"},
+                "contact": {"name": person, "email": f"export@{domain}.example.{market.code.lower()}",
+                            "phone": market.phone(rng)},
             },
             "documents": [{"kind": k, "reference": f"{k[:3].upper()}-{rng.randrange(10**5, 10**6)}",
                            "url": f"https://docs.tijara.example/{rng.randrange(10**8)}.pdf"} for k in kinds],
@@ -85,17 +118,18 @@ def supplier_applications(scale: Scale, rng: random.Random) -> list[dict]:
     return applications
 
 
-def workflow(i: int, scale: Scale, rng: random.Random) -> list[tuple[str, dict | None]]:
+def workflow(i: int, scale: Scale, rng: random.Random, market: Market = MOROCCO) -> list[tuple[str, dict | None]]:
     """The verification steps one supplier goes through (by position, so the data set is always the same)."""
     today = datetime.now(UTC).date()
-    inspection = {"body": rng.choice(INSPECTORS), "report_id": f"MA-{rng.randrange(10**5, 10**6)}", "passed": True,
-                  "inspected_on": (today - timedelta(days=rng.randrange(5, 200))).isoformat()}
+    inspection = {"body": rng.choice(INSPECTORS), "report_id": f"{market.code}-{rng.randrange(10**5, 10**6)}",
+                  "passed": True, "inspected_on": (today - timedelta(days=rng.randrange(5, 200))).isoformat()}
     docs = ("documents-verification", {"reviewer": "clementia-kyc"})
-    endorse = ("endorsement", {"agency": AGENCIES[i % 3]})
+    endorse = ("endorsement", {"agency": market.agencies[i % len(market.agencies)]})
+    reasons = market.data.REJECTION_REASONS
     if i < scale.rejected:  # rejected at different steps, with a reason
-        return [[("rejection", {"reason": REJECTION_REASONS[0]})],
-                [docs, ("rejection", {"reason": REJECTION_REASONS[1]})],
-                [docs, endorse, ("inspection", {**inspection, "passed": False, "reason": REJECTION_REASONS[2]})]][i]
+        return [[("rejection", {"reason": reasons[0]})],
+                [docs, ("rejection", {"reason": reasons[1]})],
+                [docs, endorse, ("inspection", {**inspection, "passed": False, "reason": reasons[2]})]][i]
     if i < scale.rejected + scale.pending:  # still on the way
         return [[], [docs], [docs, endorse]][i - scale.rejected]
     steps = [docs]
@@ -106,9 +140,10 @@ def workflow(i: int, scale: Scale, rng: random.Random) -> list[tuple[str, dict |
     return [*steps, ("verification", {"decision": "verified"})]
 
 
-def listing(sector: str, region: str, rng: random.Random, nth: int = 0, pictures: str = DEMO_PICTURES) -> dict:
+def listing(sector: str, region: str, rng: random.Random, nth: int = 0, pictures: str = DEMO_PICTURES,
+            market: Market = MOROCCO) -> dict:
     """The supplier's `nth` listing: its sector's products in turn, then variants, so no title repeats."""
-    templates = SECTORS[sector][1]
+    templates = market.data.SECTORS[sector][1]
     title, hs_code, unit, moq, price, certifications = templates[nth % len(templates)]
     variant = VARIANTS[(nth // len(templates) - 1) % len(VARIANTS)] if nth >= len(templates) else None
     base_title = title
@@ -120,15 +155,16 @@ def listing(sector: str, region: str, rng: random.Random, nth: int = 0, pictures
              {"min_quantity": moq * 5, "max_quantity": moq * 20 - 1, "unit_price": f"{price * 0.93:.2f}"},
              {"min_quantity": moq * 20, "max_quantity": None, "unit_price": f"{price * 0.87:.2f}"}]
     return {
-        "title": {"en": title, "fr": _variant(FRENCH_TITLES.get(base_title), variant, 2),
-                  "ar": _variant(ARABIC_TITLES.get(base_title), variant, 3)},
+        "title": {"en": title, "fr": _variant(market.data.FRENCH_TITLES.get(base_title), variant, 2),
+                  "ar": _variant(market.data.ARABIC_TITLES.get(base_title), variant, 3)},
         "description": {"en": f"{title}, from {region}. Export packaging, documents for customs clearance provided."},
         "category": sector, "hs_code": hs_code, "moq": moq, "moq_unit": unit, "currency": "USD",
         "price_tiers": _open_ended(tiers[:rng.choice([1, 2, 3])] if rng.random() < 0.3 else tiers),
         "lead_time_days": rng.choice([7, 14, 21, 30, 45]),
         "supply_ability": {"quantity": moq * rng.choice([20, 50, 100]), "unit": unit, "period": "month"},
         "samples": {"available": rng.random() < 0.6}, "incoterms": rng.sample(["FOB", "CIF", "EXW", "CFR", "DDP"], 2),
-        "port_of_loading": PORTS.get(region, "Casablanca"), "origin_region": region, "certifications": certifications,
+        "port_of_loading": market.data.PORTS.get(region, market.default_port), "origin_region": region,
+        "certifications": certifications,
         "image_urls": [] if rng.random() < 0.1 else [f"{pictures}/{_slug(base_title)}.svg"],
     }
 
@@ -205,18 +241,18 @@ def fresh_tokens(token: Callable[[str], str], renew_seconds: float = 1800) -> Ca
 
 
 async def seed(urls: dict[str, str], token: Callable[[str], str], scale: Scale = Scale(), seed_value: int = 2024,
-               show: bool = True) -> dict:
+               show: bool = True, market: Market = MOROCCO) -> dict:
     """Onboard and verify (or reject), list, inquire and answer, suspend and reinstate; return what was created.
     Each call acts in its proper role: `token("agency:AMDIE")` gives a bearer token (the local issuer's)."""
     tokens = fresh_tokens(token)
     rng = random.Random(seed_value)
-    applications = supplier_applications(scale, rng)
-    plans = [workflow(i, scale, rng) for i in range(scale.suppliers)]
+    applications = supplier_applications(scale, rng, market)
+    plans = [workflow(i, scale, rng, market) for i in range(scale.suppliers)]
     total = scale.suppliers + sum(map(len, plans)) + scale.products + scale.inquiries * 2 + scale.suspended * 3
     limits = asyncio.Semaphore(16)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   disable=not show) as progress:
-        task = progress.add_task("Seeding the Moroccan marketplace", total=total)
+        task = progress.add_task(f"Seeding the {market.adjective} marketplace", total=total)
         async with httpx.AsyncClient(timeout=30) as http:
 
             async def call(method: str, url: str, body: dict | None = None, retry: bool = False,
@@ -245,7 +281,7 @@ async def seed(urls: dict[str, str], token: Callable[[str], str], scale: Scale =
             pictures = f"{urls.get('showcase', 'http://127.0.0.1:8000')}/media/demo"  # served locally
             bodies = [{"supplier_id": s["supplier_id"],
                        "listing": listing(s["profile"]["sectors"][0], s["profile"]["region"], rng,
-                                          i // len(verified), pictures)}
+                                          i // len(verified), pictures, market)}
                       for i, s in ((i, verified[i % len(verified)]) for i in range(scale.products))]
             products = [r.json() for r in await asyncio.gather(
                 *(call("POST", f"{urls['catalogue']}/products", b, retry=True, role=f"supplier:{b['supplier_id']}")

@@ -62,6 +62,8 @@ class Marketplace:
             "PYTHONUNBUFFERED": "1", "OIDC_ISSUER": self.issuer_url,
             "INQUIRY_RATE_LIMIT": "100000/minute",  # the demo seeding and the tests send from one address
             **({"INQUIRIES_URL": self.url("inquiries")} if service == "showcase" and "inquiries" in self.ports else {}),
+            **({"PAGE_COUNTRIES": os.environ.get("PAGE_COUNTRIES", '["MA", "TN"]')}  # both demo pages
+               if service == "showcase" else {}),
             **self.extra_env,
         }
 

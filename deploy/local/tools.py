@@ -3,6 +3,7 @@
 - kustomize and kubeconform (Go module proxy, `go install`), to build every Kubernetes overlay and validate it;
 - promtool (Go module proxy; without the service-discovery plugins, which the rule and config checks do not need),
   to check the Prometheus configuration and unit-test the alert rules;
+- vegeta (Go module proxy), the open-loop load generator of `python -m bench.page`'s fixed-rate table;
 - Kubernetes JSON schemas for kubeconform, offline: the `kubernetes-validate` wheel on PyPI ships them per
   Kubernetes release. Its "local" flavour refers to a shared `_definitions.json` through an absolute `$id`
   (https://kubernetes.io/api/...), which kubeconform would try to download; the copy made here drops the `$id` and
@@ -32,6 +33,7 @@ GO_TOOLS = {  # binary: (module@version, build tags)
     "kustomize": ("sigs.k8s.io/kustomize/kustomize/v5@v5.8.0", ""),
     "kubeconform": ("github.com/yannh/kubeconform/cmd/kubeconform@v0.7.0", ""),
     "promtool": ("github.com/prometheus/prometheus/cmd/promtool@v0.316.0", "remove_all_sd"),
+    "vegeta": ("github.com/tsenart/vegeta/v12@v12.13.0", ""),  # bench/page.py's open-loop (fixed-rate) load
 }
 SCHEMA_PACKAGE = "kubernetes-validate==1.37.0"
 KUBERNETES_VERSION = "1.34.0"  # the oldest minor the overlays promise to run on; schemas for 1.25-1.37 ship

@@ -7,12 +7,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from services.onboarding.nations import compact_identifier, nation
 from shared.suppliers import SupplierProfile
-from shared.vocabulary import DocumentKind, Sector
-
-REQUIRED_DOCUMENTS = (DocumentKind.RC_EXTRACT, DocumentKind.ICE_CERTIFICATE)
-FOOD_SECTORS = frozenset({Sector.AGRI_FOOD, Sector.SEAFOOD, Sector.OLIVE_OIL_AND_OLIVES, Sector.SPICES_AND_DATES})
-"""Food businesses need an ONSSA sanitary approval (Law 28-07)."""
+from shared.vocabulary import DocumentKind
 
 
 class DocumentReview(StrEnum):
@@ -36,18 +33,28 @@ class Document(DocumentSubmission):
 
 
 class SupplierApplication(BaseModel):
-    """An application is complete only with the RC number and its city and a contact person."""
+    """An application is complete only with its country's company identifiers (Morocco: ICE and the RC number with
+    its city), a region of that country and a contact person."""
 
     model_config = ConfigDict(frozen=True)
     profile: SupplierProfile
     documents: list[DocumentSubmission] = Field([], max_length=20)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _compact_identifier(cls, data: object) -> object:
+        profile = data.get("profile") if isinstance(data, dict) else None
+        if isinstance(profile, dict) and "company_id" in profile:
+            data = {**data, "profile": {**profile, "company_id": compact_identifier(profile["company_id"])}}
+        return data
+
     @model_validator(mode="after")
     def _complete(self) -> SupplierApplication:
-        missing = [name for name in ("rc_number", "rc_city", "contact") if getattr(self.profile, name) is None]
-        if missing:
-            raise ValueError(f"profile is missing {', '.join(missing)}: an application needs the RC number with "
-                             "its city and a contact person")
+        problems = nation(self.profile.country).problems(self.profile)
+        if self.profile.contact is None:
+            problems.append("profile is missing contact: an application needs a contact person")
+        if problems:
+            raise ValueError("; ".join(problems))
         kinds = [d.kind for d in self.documents]
         if len(kinds) != len(set(kinds)):
             raise ValueError("each kind of document may be submitted once")
@@ -55,8 +62,5 @@ class SupplierApplication(BaseModel):
 
 
 def required_documents(profile: SupplierProfile) -> list[DocumentKind]:
-    """RC extract and ICE certificate for everyone; ONSSA approval for food businesses."""
-    needed = list(REQUIRED_DOCUMENTS)
-    if FOOD_SECTORS & set(profile.sectors):
-        needed.append(DocumentKind.ONSSA_APPROVAL)
-    return needed
+    """The identity documents of the supplier's country; for food businesses in Morocco also the ONSSA approval."""
+    return nation(profile.country).required_documents(profile)

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from services.onboarding.application import Document, DocumentReview, SupplierApplication, required_documents
+from services.onboarding.nations import nation
 from shared.envelope import Event
 from shared.errors import Conflict
 from shared.suppliers import (
@@ -129,7 +130,13 @@ def verify_documents(supplier: Supplier, reviewer: str, now: datetime) -> tuple[
 
 
 def endorse(supplier: Supplier, agency: ExportAgency, now: datetime) -> tuple[Supplier, list[Event]]:
+    """Only an agency of the supplier's own country endorses it (CEPEX a Tunisian exporter, AMDIE a Moroccan one)."""
     supplier._require("endorsed", S.DOCUMENTS_VERIFIED)
+    country = nation(supplier.profile.country)
+    if agency not in country.agencies:
+        raise Conflict(f"{agency.value} does not endorse suppliers from {country.name}; "
+                       f"{' or '.join(sorted(a.value for a in country.agencies))} does",
+                       current_state=supplier.status.value, agency=agency.value)
     endorsed = supplier._next(status=S.ENDORSED, verification_level=VerificationLevel.ENDORSED,
                               endorsed_by=agency.value)
     return endorsed, [SupplierEndorsed(**endorsed._facts(now), agency=agency)]

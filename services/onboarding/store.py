@@ -10,6 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.onboarding.domain import Supplier
+from services.onboarding.nations import nation
 from shared.envelope import Envelope
 from shared.errors import Conflict
 from shared.mongo import save_aggregate
@@ -21,7 +22,12 @@ class SupplierStore:
         self.answers = db["partner_command_answers"]
 
     async def ensure_indexes(self) -> None:
-        await self.suppliers.create_index([("profile.ice", ASCENDING)], unique=True, name="one_supplier_per_ice")
+        # one supplier per country and company identifier (ICE in Morocco, matricule fiscal in Tunisia); sparse:
+        # a supplier stored before Tunisia joined gets its key at its next save
+        await self.suppliers.create_index([("registration", ASCENDING)], unique=True, sparse=True,
+                                          name="one_supplier_per_registration")
+        if "one_supplier_per_ice" in await self.suppliers.index_information():
+            await self.suppliers.drop_index("one_supplier_per_ice")  # Tunisian suppliers carry no ICE
         await self.suppliers.create_index([("status", ASCENDING), ("valid_until", ASCENDING)], name="by_expiry")
 
     async def get(self, supplier_id: str) -> Supplier | None:
@@ -56,8 +62,14 @@ class SupplierStore:
             state["partner_commands"] = partner_commands
         # datetimes stay BSON dates so the expiry query compares instants, not strings
         state["valid_until"] = supplier.valid_until
+        state["registration"] = nation(supplier.profile.country).registration(supplier.profile)
         try:
             await save_aggregate(self.suppliers, supplier.supplier_id, supplier.version - 1, state, envelopes)
         except DuplicateKeyError:
-            raise Conflict(f"a supplier with ICE {supplier.profile.ice} is already registered",
-                           ice=supplier.profile.ice) from None
+            raise already_registered(supplier) from None
+
+
+def already_registered(supplier: Supplier) -> Conflict:
+    identifier = supplier.profile.ice or supplier.profile.company_id
+    return Conflict(f"a supplier with {nation(supplier.profile.country).identifier} {identifier} is already registered",
+                    **{"ice" if supplier.profile.ice else "company_id": identifier})

@@ -1,14 +1,15 @@
-"""Which country pages exist, from configuration: `countries/<code>.toml` (intro per language, partners, currency)
-for each code in the `PAGE_COUNTRIES` setting. A country's name in each language comes from Babel's CLDR data."""
+"""Which country pages exist, from configuration: `countries/<code>.toml` (intro per language, partners, currency,
+its regions for the page's filter) for each code in the `PAGE_COUNTRIES` setting. A country's name in each language comes from Babel's CLDR data."""
 
 from __future__ import annotations
 
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.showcase.page import Partner
+from shared.vocabulary import Region
 
 CONFIG_DIR = Path(__file__).parent / "countries"
 
@@ -18,6 +19,7 @@ class Country(BaseModel):
     currency: str
     intro: dict[str, str]  # by language; English required
     partners: list[Partner] = []
+    regions: list[Region] = Field(min_length=1)  # the region filter's choices, in the file's order
 
 
 def load(codes: list[str], directory: Path = CONFIG_DIR) -> dict[str, Country]:

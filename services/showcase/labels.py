@@ -13,7 +13,12 @@ SECTORS = [N_("Fresh produce & agri-food"), N_("Seafood & canned fish"), N_("Arg
            N_("Spices, saffron & dates"), N_("Building materials & stone")]
 REGIONS = [N_("Tanger-Tétouan-Al Hoceïma"), N_("Oriental"), N_("Fès-Meknès"), N_("Rabat-Salé-Kénitra"),
            N_("Béni Mellal-Khénifra"), N_("Casablanca-Settat"), N_("Marrakech-Safi"), N_("Drâa-Tafilalet"),
-           N_("Souss-Massa"), N_("Guelmim-Oued Noun"), N_("Laâyoune-Sakia El Hamra"), N_("Dakhla-Oued Ed-Dahab")]
+           N_("Souss-Massa"), N_("Guelmim-Oued Noun"), N_("Laâyoune-Sakia El Hamra"), N_("Dakhla-Oued Ed-Dahab"),
+           # Tunisia's governorates
+           N_("Ariana"), N_("Béja"), N_("Ben Arous"), N_("Bizerte"), N_("Gabès"), N_("Gafsa"), N_("Jendouba"),
+           N_("Kairouan"), N_("Kasserine"), N_("Kébili"), N_("Le Kef"), N_("Mahdia"), N_("La Manouba"),
+           N_("Médenine"), N_("Monastir"), N_("Nabeul"), N_("Sfax"), N_("Sidi Bouzid"), N_("Siliana"), N_("Sousse"),
+           N_("Tataouine"), N_("Tozeur"), N_("Tunis"), N_("Zaghouan")]
 BADGES = [N_("Verified · on-site inspected"), N_("Verified · agency endorsed"), N_("Verified · documents checked"),
           N_("Verified")]
 BUYER_REGIONS = [N_("North America"), N_("Europe"), N_("Middle East"), N_("Africa"), N_("Asia-Pacific"),

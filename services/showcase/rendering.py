@@ -20,7 +20,7 @@ from services.showcase.page import Filters
 from services.showcase.renditions import Build, Rendition
 from services.showcase.taxonomy import SECTOR_LABELS
 from shared.errors import NotFound
-from shared.vocabulary import Certification, Incoterm, Region
+from shared.vocabulary import Certification, Incoterm
 
 JSON, HTML = "application/json", "text/html; charset=utf-8"
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية"}
@@ -46,7 +46,7 @@ def environment(lang: str) -> Environment:
     env.filters.update(i18n.Formats(lang).filters(), t=i18n.translations(lang).gettext)
     env.globals.update(
         lang=lang, rtl=i18n.RTL, languages=i18n.LANGUAGES, language_names=LANGUAGE_NAMES, og_locales=OG_LOCALES,
-        sector_labels={k.value: v for k, v in SECTOR_LABELS.items()}, regions=list(Region),
+        sector_labels={k.value: v for k, v in SECTOR_LABELS.items()},
         certifications=list(Certification), incoterms=list(Incoterm), inquiry_fields=INQUIRY_FIELDS)
     return env
 
@@ -107,7 +107,8 @@ class Pages:
 
     def common(self, country: Country, lang: str, path: str) -> dict[str, Any]:
         return {"base_url": self.base_url, "path": path, "country_name": i18n.Formats(lang).country(country.code),
-                "intro": country.intro.get(lang) or country.intro["en"], "country": country.code}
+                "intro": country.intro.get(lang) or country.intro["en"], "country": country.code,
+                "regions": country.regions}
 
     def organization(self, country: Country, s: Any) -> dict:
         return {"@context": "https://schema.org", "@type": "Organization", "name": s.trade_name,

@@ -51,6 +51,14 @@ def _events(showcase: str) -> list:
                                  description={"en": "Goatskin pouf, vegetable-tanned in Fès."}),
         factories.product_listed("prd-xss", "sup-xss", image_urls=[], title={"en": XSS_TITLE, "fr": XSS_TITLE, "ar": XSS_TITLE},
                                  description={"en": '<script>window.pwned=3</script>"quoted"'}),
+        factories.supplier_verified("sup-sfax", trade_name="Huilerie Sfax Export", country="TN", region="Sfax",
+                                    city="Sfax", sectors=["olive-oil-and-olives"]),
+        factories.product_listed("prd-sfax", "sup-sfax", category="olive-oil-and-olives", hs_code="150920",
+                                 origin_region="Sfax", port_of_loading="Sfax", certifications=["organic"],
+                                 image_urls=[], title={"en": "Extra virgin olive oil, Chemlali",
+                                                       "fr": "Huile d'olive extra vierge, Chemlali",
+                                                       "ar": "زيت زيتون بكر ممتاز، شملالي"},
+                                 description={"en": "Cold-pressed in Sfax."}).model_copy(update={"country": "TN"}),
     ]
     for n, hours in enumerate([0.2, 5, 50, None]):
         received = now - timedelta(days=2, hours=n)
@@ -71,6 +79,7 @@ def site(marketplace):
     def ready():
         page = httpx.get(f"{showcase}/api/countries/ma", timeout=10).json()
         assert page["headline"]["products"] == 3 and page["headline"]["inquiries_30d"] == 4
+        assert httpx.get(f"{showcase}/api/countries/tn", timeout=10).json()["headline"]["products"] == 1
         inquiries = httpx.get(f"{marketplace.url('inquiries')}/inquiries", params={"supplier_id": "sup-argan"})
         assert inquiries.status_code in (200, 401, 403)  # inquiries is up; it learns the product from the log
         return page
@@ -121,7 +130,9 @@ def test_every_page_type_in_every_language(site, browser):
     page = browser.new_page()
     pages = {"country": "/countries/ma", "search": "/countries/ma?q=argan&category=argan-and-cosmetics",
              "supplier": "/countries/ma/suppliers/sup-argan", "product": "/countries/ma/products/prd-argan",
-             "sent": "/countries/ma/inquiries/sent", "not-found": "/countries/ma/products/nothing"}
+             "sent": "/countries/ma/inquiries/sent", "not-found": "/countries/ma/products/nothing",
+             "tunisia": "/countries/tn", "tunisia-supplier": "/countries/tn/suppliers/sup-sfax",
+             "tunisia-product": "/countries/tn/products/prd-sfax"}  # the second country, from its file
     for lang in LANGS:
         for name, path in pages.items():
             page.goto(f"{site}{path}{'&' if '?' in path else '?'}lang={lang}")

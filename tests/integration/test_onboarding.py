@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from services.onboarding.main import Settings, build
 from shared.errors import MarketplaceError
 from tests.factories import application as application_model
-from tests.factories import documents, profile
+from tests.factories import documents, matricule, profile, tunisian_application
 from tests.integration.helpers import header, read_until, serving
 
 
@@ -131,6 +131,37 @@ async def test_same_ice_twice_is_a_conflict(settings_for, issuer) -> None:
         assert (await http.post("/suppliers", json=body, headers=partner)).status_code == 201
         second = await http.post("/suppliers", json=body, headers=partner)
         assert second.status_code == 409 and "already registered" in second.json()["message"]
+
+
+async def test_tunisian_suppliers_register_once_per_matricule_fiscal_beside_moroccan_ones(settings_for,
+                                                                                           issuer) -> None:
+    """No ICE for a Tunisian company: the store's unique key is the country and its identifier, so two Tunisian
+    suppliers coexist, the same matricule (typed differently) is refused, and CEPEX, not AMDIE, endorses them."""
+    partner = issuer.auth("partner:clementia")
+    tunisian = tunisian_application(company_id=matricule(41)).model_dump(mode="json")
+    async with serving(build(settings_for(Settings))) as http:
+        first = await http.post("/suppliers", json=tunisian, headers=partner)
+        assert first.status_code == 201 and first.json()["profile"]["company_id"] == matricule(41), first.text
+        other = tunisian_application(company_id=matricule(42)).model_dump(mode="json")
+        assert (await http.post("/suppliers", json=other, headers=partner)).status_code == 201
+        assert (await http.post("/suppliers", json=application(), headers=partner)).status_code == 201
+        typed = {**tunisian, "profile": {**tunisian["profile"], "company_id": "/".join(
+            [matricule(41)[:7], *matricule(41)[7:10], matricule(41)[10:]]).lower()}}
+        again = await http.post("/suppliers", json=typed, headers=partner)
+        assert again.status_code == 409 and f"matricule fiscal {matricule(41)} is already registered" in \
+            again.json()["message"], again.text
+        sid = first.json()["supplier_id"]
+        assert (await http.post(f"/suppliers/{sid}/documents-verification", headers=issuer.auth("staff"))
+                ).status_code == 200
+        refused = await http.post(f"/suppliers/{sid}/endorsement", json={"agency": "AMDIE"},
+                                  headers=issuer.auth("agency:AMDIE"))
+        assert refused.status_code == 409 and "CEPEX does" in refused.json()["message"], refused.text
+        endorsed = await http.post(f"/suppliers/{sid}/endorsement", json={"agency": "CEPEX"},
+                                   headers=issuer.auth("agency:CEPEX"))
+        assert endorsed.json()["status"] == "endorsed", endorsed.text
+        malformed = {**tunisian, "profile": {**tunisian["profile"], "company_id": "1234567OAM000"}}
+        bad = await http.post("/suppliers", json=malformed, headers=partner)
+        assert bad.status_code == 422 and "not a Tunisian matricule fiscal" in bad.json()["message"], bad.text
 
 
 async def test_event_left_in_the_outbox_by_a_crash_is_published_on_restart(infrastructure, settings_for,

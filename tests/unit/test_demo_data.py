@@ -6,6 +6,7 @@ from collections import Counter
 from deploy.local import demo
 from services.catalogue.listing import Listing
 from services.onboarding.application import SupplierApplication
+from services.onboarding.nations import NATIONS
 from services.showcase.taxonomy import NORTH_AMERICA
 
 
@@ -63,3 +64,21 @@ def test_past_inquiries_are_answered_from_minutes_to_days_and_some_never() -> No
         hours[pace] = sorted((b.responded_at - b.received_at).total_seconds() / 3600 for b in answered)
     medians = [h[len(h) // 2] for h in hours.values()]
     assert min(medians) < 1 and max(medians) > 48  # the fastest answer within the hour, the slowest in days
+
+
+def test_the_tunisian_set_is_small_complete_and_tunisian() -> None:
+    """Every Tunisian application passes onboarding's rules for Tunisia (matricule fiscal, governorate, RNE
+    documents), CEPEX endorses, and every listing is valid and loads from a Tunisian port."""
+    scale, rng = demo.TUNISIA_SCALE, random.Random(2024)
+    applications = demo.supplier_applications(scale, rng, demo.TUNISIA)
+    assert len(applications) == 8 and scale.products == 30
+    for a in applications:
+        profile = SupplierApplication.model_validate(a).profile
+        assert profile.country == "TN" and profile.ice is None and profile.region in NATIONS["TN"].regions
+    assert len({a["profile"]["sectors"][0] for a in applications}) == 5
+    plans = [demo.workflow(i, scale, rng, demo.TUNISIA) for i in range(scale.suppliers)]
+    assert {body["agency"] for plan in plans for step, body in plan if step == "endorsement"} == {"CEPEX"}
+    for sector, (places, templates) in demo.TUNISIA.data.SECTORS.items():
+        for nth in range(len(templates) + 1):
+            listing = Listing.model_validate(demo.listing(sector, places[0][0], rng, nth, market=demo.TUNISIA))
+            assert listing.port_of_loading in {"Sfax", "Sousse", "Zarzis", "Radès"}

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 from services.onboarding.consumers import PartnerCommands, supplier_for
+from services.onboarding.nations import nation
 from services.onboarding.service import Onboarding
+from services.onboarding.store import already_registered
 from services.partners import intake
 from services.partners.domain import Partner, PartnerKind
 from services.partners.service import PartnerIngress
@@ -94,10 +96,10 @@ class Suppliers:
             self.answers.save(command_id, 0, {"version": 1}, [envelope])
 
     async def save(self, supplier, envelopes: list[Envelope], partner_commands: list[str] | None = None) -> None:
-        ice = supplier.profile.ice
-        if any(d["profile"]["ice"] == ice and i != supplier.supplier_id for i, d in self.suppliers.docs.items()):
-            raise Conflict(f"a supplier with ICE {ice} is already registered")
-        state: dict[str, Any] = supplier.model_dump(mode="json")
+        key = nation(supplier.profile.country).registration(supplier.profile)
+        if any(d["registration"] == key and i != supplier.supplier_id for i, d in self.suppliers.docs.items()):
+            raise already_registered(supplier)
+        state: dict[str, Any] = supplier.model_dump(mode="json") | {"registration": key}
         if partner_commands is not None:
             state["partner_commands"] = partner_commands
         self.suppliers.save(supplier.supplier_id, supplier.version - 1, state, envelopes)

@@ -4,13 +4,14 @@ checks. Pure: no Kafka, no store."""
 
 from __future__ import annotations
 
+import gc
 import re
 from datetime import timedelta
 
 from babel.messages.pofile import read_po
 from hypothesis import given, settings
 
-from services.showcase import countries, domain, i18n, inquiry_form, labels
+from services.showcase import countries, domain, i18n, inquiry_form, labels, main
 from services.showcase.live import LiveModel
 from services.showcase.page import Filters
 from services.showcase.rendering import DEFAULT_FILTERS, Pages
@@ -210,3 +211,15 @@ def test_inquiry_form_checks_speak_the_visitors_language() -> None:
             "quantity": "200", "unit": "kg", "message": "Price for 200 kg?", "product_id": "p1", "supplier_id": "a"}
     assert inquiry_form.check(good, "en").errors == {}
     assert inquiry_form.inquiry(good)["buyer_country"] == "CA"
+
+
+async def test_the_loaded_heap_is_frozen_out_of_the_collectors_reach() -> None:
+    """After start, what is loaded (the page model and its renditions among it) sits in the permanent generation:
+    a full collection during a request no longer walks it."""
+    renditions, _ = rendered([factories.supplier_verified("s1")])  # as at start: the model loaded, pages built
+    try:
+        await main.freeze_loaded_heap()
+        assert gc.get_freeze_count() > 0 and gc.is_tracked(renditions)
+        assert not any(o is renditions for o in gc.get_objects())  # the collector's generations no longer hold it
+    finally:
+        gc.unfreeze()
