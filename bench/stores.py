@@ -3,10 +3,11 @@
     .venv/bin/python -m bench.stores            # all candidates; ~3 minutes
     .venv/bin/python -m bench.stores --only mongo-java-server-h2
 
-Correctness first (acknowledged writes after kill -9 of the store, 50 concurrent `$inc` on one document, four
-accumulators in one `$group`, a bulk of 1,000 upserts, `renameCollection` with `dropTarget`), then speed at 1,000
-and 10,000 documents (find_one by `_id`, update_one by `_id` from 16 tasks, insert_many). Each candidate runs in its
-own temporary folder on its own port; nothing of the local stack is touched.
+Correctness first (acknowledged writes after kill -9 of the store, and a sparse index's query after it; 50 concurrent
+`$inc` on one document, four accumulators in one `$group`, a bulk of 1,000 upserts, `renameCollection` with
+`dropTarget`), then speed at 1,000 and 10,000 documents (find_one by `_id`, update_one by `_id` from 16 tasks,
+insert_many, a find of the 10 documents marked under a sparse index). Each candidate runs in its own temporary
+folder on its own port; nothing of the local stack is touched.
 """
 
 from __future__ import annotations
@@ -122,15 +123,17 @@ def _client() -> AsyncMongoClient:
 # --- checks -------------------------------------------------------------------------------------------------------
 
 
-async def durability(c: Candidate, folder: Path) -> str:
-    """8 tasks insert acknowledged documents for 1.5 s; kill -9 the store mid-stream; restart; count the survivors."""
+async def _writes_then_kill_9(c: Candidate, folder: Path, document: Callable[[int], dict]) -> list[int]:
+    """8 tasks insert acknowledged documents for 1.5 s; kill -9 the store mid-stream; restart it. The acknowledged
+    `_id`s."""
     client = _client()
     coll = client.bench.durable
+    await coll.create_index("pending", sparse=True)
     acknowledged: list[int] = []
 
     async def writer(task: int) -> None:
         for n in range(task, 10**9, 8):
-            await coll.insert_one({"_id": n, "payload": "x" * 200})
+            await coll.insert_one(document(n))
             acknowledged.append(n)
 
     writers = [asyncio.create_task(writer(t)) for t in range(8)]
@@ -140,11 +143,23 @@ async def durability(c: Candidate, folder: Path) -> str:
     await client.close()
     _spawn(c, folder)
     await _ready()
+    return acknowledged
+
+
+async def durability(c: Candidate, folder: Path) -> str:
+    """Acknowledged writes after kill -9 of the store; every third document carries a marker under a sparse index,
+    which must find the same marked documents after the restart (the outbox relay's recovery query)."""
+    acknowledged = await _writes_then_kill_9(
+        c, folder, lambda n: {"_id": n, "payload": "x" * 200, **({"pending": True} if n % 3 == 0 else {})})
     client = _client()
-    kept = await client.bench.durable.count_documents({"_id": {"$in": acknowledged}})
+    coll = client.bench.durable
+    kept = {d["_id"] async for d in coll.find({"_id": {"$in": acknowledged}}, {"_id": 1})}
+    marked = {d["_id"] async for d in coll.find({"pending": {"$exists": True}}, {"_id": 1})}
     await client.close()
-    lost = len(acknowledged) - kept
-    return f"{lost} of {len(acknowledged)} lost" if lost else f"none of {len(acknowledged)} lost"
+    lost, unfound = len(acknowledged) - len(kept), {n for n in kept if n % 3 == 0} - marked
+    result = f"{lost} of {len(acknowledged)} lost" if lost else f"none of {len(acknowledged)} lost"
+    return result + (f"; {len(unfound)} kept marked ones missed by the sparse index" if unfound else
+                     "; the sparse index finds every kept marked one")
 
 
 async def concurrent_increments(db) -> str:
@@ -190,6 +205,7 @@ async def rename_drop_target(db) -> str:
 async def speed(db, results: dict[str, str]) -> None:
     """Fills the collection to each size with insert_many, then measures reads and updates by `_id` for a while."""
     coll, filled = db.listings, 0
+    await coll.create_index("pending", sparse=True)  # the outbox marker's kind of index
     for size in (1_000, 10_000):
         started = time.perf_counter()
         for start in range(filled, size, 1_000):
@@ -205,6 +221,10 @@ async def speed(db, results: dict[str, str]) -> None:
         results[f"update_one by _id, 16 tasks /s at {size:,}"] = f"{update:,.0f}"
         guarded = await rate(lambda n: coll.update_one({"_id": n, "price": {"$gte": 0}}, bump), 16, size, SPEED_SECONDS)
         results[f"update_one by _id + a guard field /s at {size:,}"] = f"{guarded:,.0f}"
+        await coll.update_many({"pending": {"$exists": True}}, {"$unset": {"pending": ""}})
+        await coll.update_many({"_id": {"$gte": size - 10}}, {"$set": {"pending": True}})
+        marked = await rate(lambda _: coll.find({"pending": {"$exists": True}}).to_list(), 1, 1, SPEED_SECONDS)
+        results[f"find the 10 marked (sparse index) /s at {size:,}"] = f"{marked:,.0f}"
 
 
 async def _check(c: Candidate, label: str, check: Awaitable[str | None]) -> None:

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -22,7 +22,7 @@ from shared import telemetry
 from shared.dead_letters import DeadLetters
 from shared.envelope import EVENT_TYPES, Envelope, PoisonEvent, read
 from shared.kafka_security import servers
-from shared.mongo import OUTBOX_SINCE, pending_outbox_index
+from shared.mongo import OUTBOX_SINCE, PENDING_OUTBOX, pending_outbox_index
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class OutboxRelay:
     """Publishes the events that service writes left in their aggregates' `outbox` arrays, then pulls them.
 
     Woken right after each write for low latency (it reads those aggregates by `_id`); also scans on a timer to
-    recover what a crash left behind (it reads the aggregates marked `outbox_since`, an indexed marker on MongoDB).
+    recover what a crash left behind (it reads the aggregates marked `outbox_since`, through a sparse index).
     So the cost per event does not grow with the collection. Publishing before pulling makes delivery
     at-least-once; consumers de-duplicate by sequence or event id.
     """
@@ -75,8 +75,8 @@ class OutboxRelay:
     async def run(self) -> None:
         """Until `stop()`: publish what writes woke us for; and every poll interval, even under a steady stream of
         wake-ups, scan the pending aggregates (crash recovery) and refresh the outbox gauges. A scan that takes long
-        (a store without the marker's index reads the whole collection) spaces the next one out to ten times its
-        duration, so woken events never wait behind scans for more than a tenth of the time."""
+        (a large backlog, or a store without the marker's index) spaces the next one out to ten times its duration,
+        so woken events never wait behind scans for more than a tenth of the time."""
         for coll in self._collections.values():
             await pending_outbox_index(coll)
         next_scan = 0.0
@@ -109,25 +109,31 @@ class OutboxRelay:
 
     async def publish_woken(self) -> int:
         pending, self._pending = self._pending, defaultdict(set)
-        sent = 0
-        for name, ids in pending.items():
-            ids = list(ids)
-            for start in range(0, len(ids), self._round_size):
-                query = {"_id": {"$in": ids[start:start + self._round_size]}, "outbox": {"$ne": []}}
-                sent += await self._publish(self._collections[name], await self._read(self._collections[name], query))
-        return sent
+
+        async def rounds() -> AsyncIterator[tuple[AsyncCollection, list[dict]]]:
+            for name, ids in pending.items():
+                coll, ids = self._collections[name], list(ids)
+                for start in range(0, len(ids), self._round_size):
+                    query = {"_id": {"$in": ids[start:start + self._round_size]}, "outbox": {"$ne": []}}
+                    yield coll, await self._read(coll, query)
+
+        return await self._publish_rounds(rounds())
 
     async def publish_all(self) -> int:
         """Recovery scan: everything still pending, e.g. left by a process that died after its write; measures the
         outbox on the way."""
-        sent, depth, oldest = 0, 0, None
-        for coll in self._collections.values():
-            pending = coll.find({OUTBOX_SINCE: {"$exists": True}}, {"outbox": 1, OUTBOX_SINCE: 1})
-            async for docs in self._rounds(pending):
-                depth += sum(len(doc["outbox"]) for doc in docs)
-                first = min(doc[OUTBOX_SINCE] for doc in docs)
-                oldest = first if oldest is None else min(oldest, first)
-                sent += await self._publish(coll, docs)
+        depth, oldest = 0, None
+
+        async def rounds() -> AsyncIterator[tuple[AsyncCollection, list[dict]]]:
+            nonlocal depth, oldest
+            for coll in self._collections.values():
+                async for docs in self._rounds(coll.find(PENDING_OUTBOX, {"outbox": 1, OUTBOX_SINCE: 1})):
+                    depth += sum(len(doc["outbox"]) for doc in docs)
+                    first = min(doc[OUTBOX_SINCE] for doc in docs)
+                    oldest = first if oldest is None else min(oldest, first)
+                    yield coll, docs
+
+        sent = await self._publish_rounds(rounds())
         self._gauge(depth - sent, oldest if depth > sent else None)
         return sent
 
@@ -135,7 +141,7 @@ class OutboxRelay:
         """Set the gauges: events waiting in the outboxes, and the age in seconds of the oldest one."""
         depth, oldest = 0, None
         for coll in self._collections.values():
-            async for doc in coll.find({OUTBOX_SINCE: {"$exists": True}}, {"outbox.id": 1, OUTBOX_SINCE: 1}):
+            async for doc in coll.find(PENDING_OUTBOX, {"outbox.id": 1, OUTBOX_SINCE: 1}):
                 depth += len(doc["outbox"])
                 oldest = doc[OUTBOX_SINCE] if oldest is None else min(oldest, doc[OUTBOX_SINCE])
         return self._gauge(depth, oldest)
@@ -162,14 +168,43 @@ class OutboxRelay:
         if docs:
             yield docs
 
+    async def _publish_rounds(self, rounds: AsyncIterator[tuple[AsyncCollection, list[dict]]]) -> int:
+        """Each round published, then cleared while the next round is read and published, so the store's work
+        overlaps the producer's. One clear at a time, and none left running on return (the next pass must not read
+        what is being cleared)."""
+        sent, clearing = 0, None
+        try:
+            async with contextlib.aclosing(rounds):
+                async for coll, docs in rounds:
+                    entries = await self._send_round(docs)
+                    if clearing:
+                        await clearing
+                    clearing = asyncio.create_task(self._clear(coll, docs, entries))
+                    sent += len(entries)
+        finally:
+            if clearing:
+                await clearing
+        return sent
+
     async def _publish(self, coll: AsyncCollection, docs: list[dict]) -> int:
-        """Publish the entries as read, then clear each outbox that still holds exactly them, marker included: one
-        update per aggregate, one bulk per round. An aggregate that received new events meanwhile does not match;
-        for those, pull only what was sent (the new entries stay for the next pass, and keep the marker)."""
+        """One round, not overlapped: publish, then clear."""
+        entries = await self._send_round(docs)
+        await self._clear(coll, docs, entries)
+        return len(entries)
+
+    async def _send_round(self, docs: list[dict]) -> list[dict]:
+        """Publish every entry as read; returns when the broker acknowledged all of them (acks=all)."""
         entries = [entry for doc in docs for entry in doc["outbox"]]
-        if not entries:
-            return 0
-        await asyncio.gather(*[await self._send(e) for e in entries])  # acks=all for all before any is pulled
+        await asyncio.gather(*[await self._send(e) for e in entries])
+        return entries
+
+    async def _clear(self, coll: AsyncCollection, docs: list[dict], entries: list[dict]) -> None:
+        """Clear each outbox that still holds exactly the entries published, marker included: one update per
+        aggregate, one bulk per round. An aggregate that received new events meanwhile does not match; for those,
+        pull only what was sent (the new entries stay for the next pass, and keep the marker). A marked aggregate
+        with an empty outbox (a crash between a pull and the marker's removal) is cleared of its marker here too."""
+        if not docs:
+            return
         clear = {"$set": {"outbox": []}, "$unset": {OUTBOX_SINCE: ""}}
         cleared = await coll.bulk_write(
             [UpdateOne({"_id": doc["_id"], "outbox": doc["outbox"]}, clear) for doc in docs], ordered=False)
@@ -177,7 +212,6 @@ class OutboxRelay:
             await coll.bulk_write([update for doc in docs for update in self._pull_sent(doc)], ordered=True)
         for entry in entries:
             telemetry.EVENTS_PUBLISHED.labels(entry["topic"]).inc()
-        return len(entries)
 
     @staticmethod
     def _pull_sent(doc: dict) -> list[UpdateOne]:

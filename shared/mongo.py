@@ -2,10 +2,8 @@
 indexes, upserts; no multi-document transactions, change streams or $lookup, so the code runs on MongoDB itself and
 on the local store (mongo-java-server on H2, deploy/local/store.py).
 
-The local store's defects that still shape this module (each named where it matters):
-- it has no secondary indexes (mongo-java-server accepts `createIndex` and ignores it, except unique ones): a query
-  on any field but `_id` reads the whole collection. The outbox marker's index below serves MongoDB; locally the
-  recovery scan reads every document in memory, which the relay bounds by scanning on a timer, not per event.
+The local store honours unique indexes and one-field sparse ones (the outbox marker's, below); it ignores other
+secondary indexes (deploy/local/store.py), so a query on any other field reads the whole collection there.
 """
 
 from __future__ import annotations
@@ -25,6 +23,7 @@ from shared.envelope import Envelope
 from shared.errors import ConcurrentUpdate
 
 OUTBOX_SINCE = "outbox_since"  # set while an aggregate has pending events: when the oldest of them was written
+PENDING_OUTBOX = {OUTBOX_SINCE: {"$exists": True}}  # the aggregates with pending events, found by the sparse index
 
 
 def connect(url: str, write_concern: str = "", read_concern: str = "") -> AsyncMongoClient:
@@ -124,8 +123,8 @@ async def _apply_each(coll: AsyncCollection, _id: str, events: list[tuple[int, M
 
 
 async def pending_outbox_index(coll: AsyncCollection) -> None:
-    """The index that finds aggregates with pending events without reading the others (MongoDB; sparse, so it holds
-    only those aggregates). The local store ignores it: see the module's note."""
+    """The index that answers PENDING_OUTBOX without reading the other aggregates: sparse, so it holds only those
+    with pending events (on MongoDB and on the local store)."""
     await coll.create_index(OUTBOX_SINCE, sparse=True)
 
 

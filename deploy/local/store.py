@@ -1,13 +1,14 @@
 """The local MongoDB-wire store: mongo-java-server on H2's MVStore, chosen by measurement (bench/stores.py, README).
 
 Provisioned from Maven Central (deploy/local/store/pom.xml) into `.stack/store/`, with our small launcher
-(deploy/local/store/TijaraStore.java) compiled by the machine's javac: it reports a wire version pymongo accepts and
-commits every write before acknowledging it, so acknowledged writes survive kill -9 of the store.
+(deploy/local/store/*.java) compiled by the machine's javac: it reports a wire version pymongo accepts, commits every
+write before acknowledging it (acknowledged writes survive kill -9 of the store), keeps one-field sparse indexes
+(SparseIndex.java: the outbox marker's) and answers `explain` of a find with the index it uses or COLLSCAN.
 FerretDB 1.24 (SQLite) stays buildable here for the comparison bench only.
 
 Known defects of mongo-java-server 1.47 (the code around them is MongoDB code; these only bite local tooling):
-- no secondary indexes: `createIndex` is accepted and ignored (unique ones excepted), so a query on any field but
-  `_id` reads the collection;
+- secondary indexes are accepted and ignored, except unique ones and our one-field sparse ones (which answer
+  `{field: {$exists: true}}` only), so a query on any other field reads the collection;
 - `dropDatabase("x")` also removes the storage of every database whose name starts with "x" (H2Database.drop
   matches map names by prefix), leaving those half-dropped: never name a database as a prefix of another.
 """
@@ -40,17 +41,18 @@ def classes(home: Path) -> Path:
 
 def provision(home: Path, run: Run) -> None:
     """mongo-java-server and H2 from Maven Central, then the launcher compiled against them (cached; rebuilt
-    when the launcher's source is newer than its class)."""
+    when one of its sources is newer than its class)."""
     if not any(lib(home).glob("mongo-java-server-h2-backend-*.jar")):
         lib(home).mkdir(parents=True, exist_ok=True)
         run(["mvn", "-q", "-B", "-f", str(HERE / "pom.xml"), "dependency:copy-dependencies",
              f"-DoutputDirectory={lib(home)}", "-DincludeScope=runtime"],
             "Fetching mongo-java-server (H2 backend) from Maven Central")
-    source = HERE / f"{LAUNCHER}.java"
+    sources = sorted(HERE.glob("*.java"))
     compiled = classes(home) / f"{LAUNCHER}.class"
-    if not compiled.exists() or compiled.stat().st_mtime < source.stat().st_mtime:
+    if not compiled.exists() or compiled.stat().st_mtime < max(s.stat().st_mtime for s in sources):
         classes(home).mkdir(parents=True, exist_ok=True)
-        run(["javac", "-d", str(classes(home)), "-cp", f"{lib(home)}/*", str(source)], "Compiling the store launcher")
+        run(["javac", "-d", str(classes(home)), "-cp", f"{lib(home)}/*", *map(str, sources)],
+            "Compiling the store launcher")
 
 
 def command(home: Path, port: int, data: Path, commit: str = "each") -> list[str]:

@@ -10,6 +10,7 @@ import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.MongoVersion;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
 import de.bwaldvogel.mongo.backend.Index;
+import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.h2.H2Collection;
@@ -28,6 +29,10 @@ import io.netty.channel.Channel;
  * <li>A query that names {@code _id} beside other fields uses the {@code _id} index, then checks the rest on the few
  * documents found. mongo-java-server uses an index only when the query names exactly the index's keys, so
  * {@code {_id: x, version: 3}} (an optimistic-concurrency update) read the whole collection.</li>
+ * <li>A sparse index on one field is kept ({@link SparseIndex}) and answers {@code {field: {$exists: true}}};
+ * mongo-java-server ignores every index that is not unique.</li>
+ * <li>{@code explain} of a find names the index that answers it (IXSCAN) or COLLSCAN, in MongoDB's shape, so tests
+ * can check which queries read the whole collection.</li>
  * </ul>
  *
  * Usage: {@code java -cp 'lib/*:classes' TijaraStore <host> <port> <file> [each|background]}; {@code background}
@@ -68,11 +73,31 @@ public final class TijaraStore {
 
         @Override
         public Document handleCommand(Channel channel, String database, String command, Document query) {
+            if (command.equalsIgnoreCase("explain") && query.get("explain") instanceof Document explained
+                && explained.get("find") instanceof String collection) {
+                return explainFind(database, collection, (Document) explained.getOrDefault("filter", new Document()));
+            }
             Document response = super.handleCommand(channel, database, command, query);
             if (commitEachWrite && WRITES.contains(command.toLowerCase())) {
                 commit();
             }
             return response;
+        }
+
+        /** The plan {@link IdFirstCollection#queryDocuments} follows for {@code filter}, in the shape of MongoDB's. */
+        private Document explainFind(String database, String collectionName, Document filter) {
+            MongoCollection<?> collection = resolveDatabase(database).resolveCollection(collectionName, false);
+            Index<Object> index = collection instanceof IdFirstCollection c ? c.indexFor(filter) : null;
+            Document plan = new Document("stage", "COLLSCAN");
+            if (index != null) {
+                Document keyPattern = new Document();
+                index.getKeys().forEach(key -> keyPattern.put(key.getKey(), key.isAscending() ? 1 : -1));
+                plan = new Document("stage", "FETCH").append("inputStage", new Document("stage", "IXSCAN")
+                    .append("indexName", index.getName()).append("keyPattern", keyPattern));
+            }
+            Document planner = new Document("namespace", database + "." + collectionName)
+                .append("parsedQuery", filter).append("winningPlan", plan);
+            return new Document("queryPlanner", planner).append("ok", 1.0);
         }
 
         @Override
@@ -94,6 +119,15 @@ public final class TijaraStore {
                 MVMap<String, Object> meta = getMvStore().openMap("meta." + fullName);
                 return new IdFirstCollection(this, collectionName, options, data, meta);
             }
+
+            @Override
+            protected Index<Object> openOrCreateSecondaryIndex(String collectionName, String indexName,
+                                                               List<IndexKey> keys, boolean sparse) {
+                if (SparseIndex.covers(keys, sparse)) {
+                    return new SparseIndex(indexName, keys.get(0));
+                }
+                return super.openOrCreateSecondaryIndex(collectionName, indexName, keys, sparse);
+            }
         }
 
         final class IdFirstCollection extends H2Collection {
@@ -106,16 +140,35 @@ public final class TijaraStore {
             @Override
             protected QueryResult queryDocuments(Document query, Document orderBy, int skip, int limit, int batchSize,
                                                  Document fieldSelector) {
+                Index<Object> index = indexFor(query);
+                if (index == null) {
+                    return matchDocuments(query, orderBy, skip, limit, batchSize, fieldSelector);  // reads them all
+                }
+                Document lookup = index.canHandle(query) ? query : byId(query);
+                return matchDocuments(query, index.getPositions(lookup), orderBy, skip, limit, batchSize,
+                    fieldSelector);  // the matcher checks the whole query on the documents found
+            }
+
+            /** The index that answers {@code query}: one that handles it whole, or the _id index for a query that
+             * names _id beside other fields; null when the query reads the collection. */
+            Index<Object> indexFor(Document query) {
+                for (Index<Object> index : getIndexes()) {
+                    if (index.canHandle(query)) {
+                        return index;
+                    }
+                }
                 if (query.size() > 1 && query.containsKey("_id") && "_id".equals(getIdField())) {
-                    Document byId = new Document("_id", query.get("_id"));
                     for (Index<Object> index : getIndexes()) {
-                        if (index.canHandle(byId)) {
-                            return matchDocuments(query, index.getPositions(byId), orderBy, skip, limit, batchSize,
-                                fieldSelector);
+                        if (index.canHandle(byId(query))) {
+                            return index;
                         }
                     }
                 }
-                return super.queryDocuments(query, orderBy, skip, limit, batchSize, fieldSelector);
+                return null;
+            }
+
+            private static Document byId(Document query) {
+                return new Document("_id", query.get("_id"));
             }
         }
     }
