@@ -47,7 +47,7 @@ release-schemas: $(VENV)/.installed  ## at a release: snapshot the schemas into 
 asyncapi: $(VENV)/.installed  ## export each service's AsyncAPI document to docs/asyncapi/ (no Kafka needed)
 	$(PY) -m cli.asyncapi docs/asyncapi
 
-bench-scale: setup  ## the pipeline against its raw limits at 2,000 and 250,000 aggregates (~15 min; not part of make test)
+bench-scale: setup  ## the pipeline against its raw limits at 2,000 and 250,000 aggregates, and a launch-sized replay (~5 min; not part of make test)
 	$(PY) -m bench.pipeline
 
 bench-stores: setup  ## the MongoDB-wire store candidates side by side, same pymongo script (~4 min)
