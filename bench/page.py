@@ -221,8 +221,9 @@ def main() -> None:
     try:
         market.wait_ready(90, "showcase", "inquiries")
         base = market.url("showcase")
-        _wait_for_products(f"{base}/api/countries/ma", args.scale[1])
-        lag = asyncio.run(_group_lag(profile.bootstrap, prefix, "tijara.showcase"))
+        patience = max(120.0, sum(args.scale) / 500)  # a launch-sized log takes minutes to load
+        _wait_for_products(f"{base}/api/countries/ma", args.scale[1], patience)
+        lag = asyncio.run(_group_lag(profile.bootstrap, prefix, "tijara.showcase", patience))
         endpoints = [("hello (limit)", "/bench/hello"), ("page JSON", "/api/countries/ma"),
                      ("page HTML en", "/countries/ma?lang=en"), ("page HTML ar", "/countries/ma?lang=ar")]
         httpx.get(f"{base}/bench/gc")  # counts from here
