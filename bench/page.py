@@ -198,11 +198,16 @@ def main() -> None:
                              "store's write speed, included)")
     parser.add_argument("--scale", type=int, nargs=3, default=(46, 210, 300), metavar=("SUPPLIERS", "PRODUCTS",
                                                                                          "INQUIRIES"))
+    parser.add_argument("--against", metavar="URL",
+                        help="measure a showcase already running (e.g. `make run` after `tijara seed --scale launch`) "
+                             "instead of starting one: serving only, against its own /healthz as the limit")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk not found: apt-get install wrk")
     if args.fixed_share:
         tools.provision_go_tool("vegeta")
+    if args.against:
+        return serve_running(args.against.rstrip("/"), args)
     server_cpus, client_cpus = ("0", "1") if args.pin else (None, None)
     profile = stack.up("run")
     prefix = f"bench{uuid.uuid4().hex[:6]}."
@@ -264,6 +269,27 @@ def main() -> None:
               f"max {max(latencies):6.0f} ms")
     load, cores = os.getloadavg()[0], os.cpu_count()
     print(f"{GOALS}\n(machine load average {load:.1f} on {cores} cores during the run: shared with other work)")
+
+
+def serve_running(base: str, args: argparse.Namespace) -> None:
+    """The serving tables against a running showcase, whatever data it holds; its `/healthz` (a FastAPI handler
+    returning a small dict, on the same uvicorn process) stands for the hello endpoint."""
+    headline = httpx.get(f"{base}/api/countries/ma", timeout=60).json()["headline"]
+    endpoints = [("healthz (limit)", "/healthz"), ("page JSON", "/api/countries/ma"),
+                 ("page HTML en", "/countries/ma?lang=en"), ("page HTML ar", "/countries/ma?lang=ar")]
+    sizes = {name: len(httpx.get(base + path, timeout=60).content) for name, path in endpoints}
+    rows = _median_rounds(args.rounds, [(name, lambda path=path: wrk(
+        base + path, args.seconds, args.concurrency, args.threads)) for name, path in endpoints])
+    fixed_rate = rows["healthz (limit)"]["rps"] * args.fixed_share
+    fixed = _median_rounds(args.rounds, [(name, lambda path=path: at_fixed_rate(
+        base + path, fixed_rate, args.seconds)) for name, path in endpoints]) if fixed_rate else {}
+    print(f"country page at {base}: {headline}; bytes per answer: {sizes}")
+    print(f"closed loop: wrk -t{args.threads} -c{args.concurrency} -d{args.seconds}s, median of {args.rounds} rounds")
+    _table(rows, rows["healthz (limit)"]["rps"])
+    if fixed:
+        print(f"open loop: vegeta at a fixed {fixed_rate:.0f} req/s ({args.fixed_share:.0%} of /healthz's wrk rate)")
+        _table(fixed, fixed_rate)
+    print(f"{GOALS}\n(machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
 
 
 def _median_rounds(rounds: int, runs: list[tuple[str, object]]) -> dict[str, dict[str, float]]:
