@@ -448,7 +448,7 @@ async def prefill(db, size: int) -> float:
 
 
 async def measure(p: stack.Profile, sizes: list[int], profiles: Path | None,
-                  replay_log: bool = True) -> list[dict[str, float]]:
+                  replay_log: bool = True, consumers_only: bool = False) -> list[dict[str, float]]:
     run = uuid.uuid4().hex[:6]
     # No database name may be a prefix of another: the local store's dropDatabase would drop both (see store.py)
     prefix, dbname, services_db = f"bench-{run}.", f"bench_{run}_relay", f"bench_{run}_svc"
@@ -470,18 +470,21 @@ async def measure(p: stack.Profile, sizes: list[int], profiles: Path | None,
         for size in sizes:
             console.print(f"[bold]{size:,}[/] aggregates in the collection …")
             row = {"aggregates": size, "insert_many /s (prefill)": await prefill(db, size)}
-            row |= await raw_kafka(p.bootstrap, raw_topic, 20_000)
+            if not consumers_only:
+                row |= await raw_kafka(p.bootstrap, raw_topic, 20_000)
             row |= await raw_store(db, size)
-            row |= await relay_alone(run, db, broker, recovery_prefix, size)
-            row |= await relay_and_consumers(run, db, broker, p.bootstrap, prefix, size)
+            if not consumers_only:
+                row |= await relay_alone(run, db, broker, recovery_prefix, size)
+                row |= await relay_and_consumers(run, db, broker, p.bootstrap, prefix, size)
             row |= await raw_bulk(db)
             row |= await consumers_from_log(run, p.bootstrap, prefix, market)
             row |= await consumer_kernel(run, db, profiles)
-            row |= await recovery(run, db, broker, recovery_prefix)
-            row |= await latency(run, db, broker, p.bootstrap, prefix, size)
+            if not consumers_only:
+                row |= await recovery(run, db, broker, recovery_prefix)
+                row |= await latency(run, db, broker, p.bootstrap, prefix, size)
             rows.append(row)
             report(rows)
-        if replay_log:
+        if replay_log and not consumers_only:
             report_replay(await replay(run, p, db, profiles))
     finally:
         market.stop()
@@ -523,7 +526,7 @@ def report(rows: list[dict[str, float]]) -> None:
         table.add_row(key, *(f"{row.get(key, float('nan')):,.1f}" for row in rows))
     for figure, limit, goal in RATIOS:
         label = f"{figure} ÷ {limit}" + (f" (goal ≥ {goal})" if goal else "")
-        table.add_row(label, *(f"{row[figure] / row[limit]:.2f}" if figure in row else "—" for row in rows))
+        table.add_row(label, *(f"{row[figure] / row[limit]:.2f}" if figure in row and limit in row else "—" for row in rows))
     for relay in ("relay alone events/s", "relay events/s"):
         if len(rows) > 1 and relay in rows[0]:
             table.add_row(f"{relay} at largest ÷ at smallest (goal ≥ 0.8)",
@@ -547,8 +550,10 @@ def main(sizes: list[int] = typer.Option([2_000, 250_000], help="aggregates in t
          profile: Path | None = typer.Option(None, help="write the consumer kernel's and the replay's "
                                              "pyinstrument profiles here"),
          replay_log: bool = typer.Option(True, "--replay/--no-replay", help="replay a launch-sized log (~2 min)"),
+         consumers_only: bool = typer.Option(False, "--consumers-only", help="only the consumers reading a log "
+                                             "produced raw, the kernel, and the store limits they are divided by"),
          ) -> None:
-    asyncio.run(measure(stack.up("test"), sizes, profile, replay_log))
+    asyncio.run(measure(stack.up("test"), sizes, profile, replay_log, consumers_only))
 
 
 if __name__ == "__main__":

@@ -6,14 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
-from opentelemetry.trace import SpanKind
 from pydantic import BaseModel
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
@@ -264,25 +263,44 @@ class EventConsumer:
         self.pass_record = pass_record
         self.on_dead_letter = on_dead_letter
         self.dead_letters = DeadLetters(broker, group)
-        self.tracer = telemetry.tracer()  # a proxy until a provider is set: looked up once, not per event
+        self._outcomes: Counter[tuple[str, str]] = Counter()  # (type, outcome) -> events, counted per batch
 
     async def consume(self, records: Sequence[ConsumerRecord]) -> None:
-        with telemetry.HANDLE_SECONDS.labels(self.group).time():
-            by_key: dict[tuple, list[ConsumerRecord]] = defaultdict(list)
-            for record in records:
-                by_key[(record.topic, record.partition, record.key)].append(record)
-            slots = asyncio.Semaphore(self.concurrency) if len(by_key) > self.concurrency else None
-            handling: list[asyncio.Task] = []
-            try:
-                for n, group in enumerate(by_key.values(), 1):
-                    handling.append(asyncio.ensure_future(self._consume_in_order(group, slots)))
-                    if n % PIPELINE_SLICE == 0:  # these aggregates' writes go out while the next are decoded
-                        await asyncio.sleep(0)
-                await asyncio.gather(*handling)
-            except BaseException:
-                for task in handling:
-                    task.cancel()
-                raise
+        """One batch. Traced per batch, as OpenTelemetry's messaging conventions describe batch processing: the
+        span FastStream opens for the batch ("<topic> process") gets a link to each message's producer context,
+        and each handler runs in its message's producer context (no span of its own), so the writes and events it
+        causes stay in the trace that caused them. Outcomes are counted per batch."""
+        telemetry.link_producers(records)
+        try:
+            with telemetry.HANDLE_SECONDS.labels(self.group).time():
+                await self._consume_by_aggregate(records)
+        finally:
+            self._count_outcomes()
+
+    async def _consume_by_aggregate(self, records: Sequence[ConsumerRecord]) -> None:
+        by_key: dict[tuple, list[ConsumerRecord]] = defaultdict(list)
+        for record in records:
+            by_key[(record.topic, record.partition, record.key)].append(record)
+        slots = asyncio.Semaphore(self.concurrency) if len(by_key) > self.concurrency else None
+        handling: list[asyncio.Task] = []
+        try:
+            for n, group in enumerate(by_key.values(), 1):
+                handling.append(asyncio.ensure_future(self._consume_in_order(group, slots)))
+                if n % PIPELINE_SLICE == 0:  # these aggregates' writes go out while the next are decoded
+                    await asyncio.sleep(0)
+            await asyncio.gather(*handling)
+        except BaseException:
+            for task in handling:
+                task.cancel()
+            raise
+
+    def _count(self, event_type: str, outcome: str) -> None:
+        self._outcomes[(event_type, outcome)] += 1
+
+    def _count_outcomes(self) -> None:
+        outcomes, self._outcomes = self._outcomes, Counter()
+        for (event_type, outcome), n in outcomes.items():
+            telemetry.EVENTS_CONSUMED.labels(self.group, event_type, outcome).inc(n)
 
     async def _consume_in_order(self, records: list[ConsumerRecord], slots: asyncio.Semaphore | None) -> None:
         async with slots or contextlib.nullcontext():
@@ -300,20 +318,16 @@ class EventConsumer:
             return await self.dead_letter(record, poison.kind, poison.detail, attempts=1)
         handler = envelope and self.handlers.get(envelope.type)
         if envelope is None or handler is None:
-            ce_type = headers.get("ce_type", b"?")
-            telemetry.EVENTS_CONSUMED.labels(self.group, ce_type.decode(errors="replace"), "ignored").inc()
+            self._count(headers.get("ce_type", b"?").decode(errors="replace"), "ignored")
             return None
-        with self.tracer.start_as_current_span(
-            f"consume {envelope.type}", context=telemetry.context_from(headers), kind=SpanKind.CONSUMER,
-            attributes={"messaging.destination.name": record.topic, "cloudevents.event_id": envelope.id},
-        ):
+        with telemetry.within(envelope.traceparent):
             await self._handle_with_retry(record, envelope, handler)
 
     async def _handle_with_retry(self, record: ConsumerRecord, envelope: Envelope, handler: Handler) -> None:
         for attempt in range(1, self.max_attempts + 1):
             try:
                 await (handler(envelope, record) if self.pass_record else handler(envelope))
-                telemetry.EVENTS_CONSUMED.labels(self.group, envelope.type, "applied").inc()
+                self._count(envelope.type, "applied")
                 return
             except PoisonEvent as poison:
                 return await self.dead_letter(record, poison.kind, poison.detail, attempt)
@@ -322,7 +336,7 @@ class EventConsumer:
                     detail = f"{type(error).__name__}: {error}"
                     return await self.dead_letter(record, "retries-exhausted", detail, attempt)
                 delay = self.backoff_seconds * 2 ** (attempt - 1)
-                telemetry.EVENTS_CONSUMED.labels(self.group, envelope.type, "retried").inc()  # a failed attempt
+                self._count(envelope.type, "retried")  # a failed attempt
                 log.warning("%s failed on %s (attempt %d), retrying in %.1fs: %s",
                             self.group, envelope.type, attempt, delay, error)
                 await asyncio.sleep(delay)

@@ -7,7 +7,8 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -125,6 +126,29 @@ def within(traceparent: str | None) -> Iterator[None]:
 
 def tracer() -> trace.Tracer:
     return trace.get_tracer("tijara")
+
+
+MAX_LINKS = 128  # the SDK's default span link limit (OTEL_SPAN_LINK_COUNT_LIMIT); past it a span drops its oldest
+
+
+def link_producers(records: Sequence[Any]) -> None:
+    """Links the current span (FastStream's "<topic> process" span of a consumed batch) to the producer context of
+    each message of the batch (the distinct ones, up to MAX_LINKS), as OpenTelemetry's messaging conventions trace
+    batch processing. Nothing without a recording span."""
+    span = trace.get_current_span()
+    if not span.is_recording():
+        return
+    seen: set[bytes | str] = set()
+    for record in records:
+        traceparent = next((v for k, v in record.headers or () if k == "traceparent"), None)
+        if traceparent is None or traceparent in seen:
+            continue
+        seen.add(traceparent)
+        text = traceparent.decode() if isinstance(traceparent, bytes) else traceparent
+        producer = trace.get_current_span(_propagator.extract({"traceparent": text}))
+        span.add_link(producer.get_span_context())
+        if len(seen) == MAX_LINKS:
+            return
 
 
 def current_traceparent() -> str | None:
