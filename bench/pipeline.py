@@ -293,7 +293,8 @@ async def raw_bulk(db) -> dict[str, float]:
     return {BULK_UPSERT: upsert, CATALOGUE_BULKS: catalogue}
 
 
-async def consumers_from_log(run: str, bootstrap: str, prefix: str, market: BenchMarketplace) -> dict[str, float]:
+async def consumers_from_log(run: str, bootstrap: str, prefix: str, market: BenchMarketplace,
+                             events: int = EVENTS) -> dict[str, float]:
     """Each suppliers-stream consumer (the real service process) reading 2,000 events produced raw to its topic,
     events/s from the first send until its group has committed the last offset: not bound by the relay ahead of it,
     and alone, as its raw limits were measured (the other two are paused with SIGSTOP meanwhile, well within their
@@ -306,7 +307,7 @@ async def consumers_from_log(run: str, bootstrap: str, prefix: str, market: Benc
     figures = {}
     for consumer in CONSUMERS:
         others = [market.processes[c] for c in CONSUMERS if c != consumer]
-        envelopes = [_envelope(f"{run}-log-{consumer}", n) for n in range(EVENTS)]
+        envelopes = [_envelope(f"{run}-log-{consumer}", n) for n in range(events)]
         before = await end_offset(bootstrap, topic)
         for process in others:
             process.send_signal(signal.SIGSTOP)
@@ -316,13 +317,13 @@ async def consumers_from_log(run: str, bootstrap: str, prefix: str, market: Benc
             sent = [await producer.send(topic, e.value(), key=e.data.subject.encode(),
                                         headers=[(k, v.encode()) for k, v in e.headers().items()]) for e in envelopes]
             await asyncio.gather(*sent)
-            await until_committed(admin, [f"bench-{run}-{consumer}"], topic, before + EVENTS)
-            figures[f"{consumer} {FROM_LOG}"] = EVENTS / (time.perf_counter() - started)
+            await until_committed(admin, [f"bench-{run}-{consumer}"], topic, before + events)
+            figures[f"{consumer} {FROM_LOG}"] = events / (time.perf_counter() - started)
             await asyncio.to_thread(summarise, sampling)
         finally:
             for process in others:
                 process.send_signal(signal.SIGCONT)
-        await until_committed(admin, [f"bench-{run}-{c}" for c in CONSUMERS], topic, before + EVENTS)
+        await until_committed(admin, [f"bench-{run}-{c}" for c in CONSUMERS], topic, before + events)
     await producer.stop()
     await admin.close()
     return figures
@@ -448,7 +449,8 @@ async def prefill(db, size: int) -> float:
 
 
 async def measure(p: stack.Profile, sizes: list[int], profiles: Path | None,
-                  replay_log: bool = True, consumers_only: bool = False) -> list[dict[str, float]]:
+                  replay_log: bool = True, consumers_only: bool = False,
+                  log_events: int = EVENTS) -> list[dict[str, float]]:
     run = uuid.uuid4().hex[:6]
     # No database name may be a prefix of another: the local store's dropDatabase would drop both (see store.py)
     prefix, dbname, services_db = f"bench-{run}.", f"bench_{run}_relay", f"bench_{run}_svc"
@@ -477,7 +479,7 @@ async def measure(p: stack.Profile, sizes: list[int], profiles: Path | None,
                 row |= await relay_alone(run, db, broker, recovery_prefix, size)
                 row |= await relay_and_consumers(run, db, broker, p.bootstrap, prefix, size)
             row |= await raw_bulk(db)
-            row |= await consumers_from_log(run, p.bootstrap, prefix, market)
+            row |= await consumers_from_log(run, p.bootstrap, prefix, market, log_events)
             row |= await consumer_kernel(run, db, profiles)
             if not consumers_only:
                 row |= await recovery(run, db, broker, recovery_prefix)
@@ -552,8 +554,9 @@ def main(sizes: list[int] = typer.Option([2_000, 250_000], help="aggregates in t
          replay_log: bool = typer.Option(True, "--replay/--no-replay", help="replay a launch-sized log (~2 min)"),
          consumers_only: bool = typer.Option(False, "--consumers-only", help="only the consumers reading a log "
                                              "produced raw, the kernel, and the store limits they are divided by"),
+         log_events: int = typer.Option(EVENTS, help="events each consumer reads from the log produced raw"),
          ) -> None:
-    asyncio.run(measure(stack.up("test"), sizes, profile, replay_log, consumers_only))
+    asyncio.run(measure(stack.up("test"), sizes, profile, replay_log, consumers_only, log_events))
 
 
 if __name__ == "__main__":

@@ -197,6 +197,8 @@ def read(headers: Mapping[str, bytes | str], value: bytes | None,
     """Read a consumed message through the consumer's reader model for its type (upcasting old versions first).
     None: a contract type this consumer does not read. PoisonEvent: a message no reader can take (no CloudEvents
     headers, not JSON, a type in no contract, or missing or malformed what the reader needs)."""
+    # headers decoded once; bytes that are not UTF-8 read as U+FFFD: such a type is in no contract (a dead letter)
+    headers = {name: raw.decode(errors="replace") if isinstance(raw, bytes) else raw for name, raw in headers.items()}
     data, ce_type = _validated_json(headers, value, readers), _text(headers, "ce_type")
     if data is None:  # not the common case: parse, upcast, then validate, each failure with its own reason
         ce_type, payload, _, _ = _parse(headers, value)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-
 from fastapi import FastAPI
 
 from services.showcase import api, consumers, countries
@@ -40,7 +38,8 @@ def build(settings: Settings | None = None) -> FastAPI:
     renditions = Renditions(model, list(pages.countries), pages, pages.defaults, s.page_debounce_seconds)
     follower = LogFollower(s, store, model, renditions.changed)
     forwarder = InquiryForwarder(s.inquiries_url, s.inquiry_rate_limit)
-    runtime.on_start += [live_db.start, store.ensure_indexes, follower.start, renditions.start, freeze_loaded_heap]
+    # loaded before the runtime freezes the heap (shared.runtime.settle_heap)
+    runtime.on_start += [live_db.start, store.ensure_indexes, follower.start, renditions.start]
     runtime.on_stop += [renditions.stop, follower.stop, live_db.stop, forwarder.close]
     consumers.register(runtime.broker, Showcase(store), s)
     app = create_app(runtime, [api.router], "The country pages, built from the event stream alone.",
@@ -48,13 +47,6 @@ def build(settings: Settings | None = None) -> FastAPI:
     app.state.renditions, app.state.pages, app.state.inquiry_forwarder = renditions, pages, forwarder
     app.state.cache_control = s.page_cache_control
     return app
-
-
-async def freeze_loaded_heap() -> None:
-    """The page model, templates and modules loaded at start live as long as the process: moved out of the cyclic
-    collector's reach (gc.freeze, as Instagram does), so its full collections stop walking them mid-request."""
-    gc.collect()
-    gc.freeze()
 
 
 def main() -> None:

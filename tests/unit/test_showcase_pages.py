@@ -11,12 +11,13 @@ from datetime import timedelta
 from babel.messages.pofile import read_po
 from hypothesis import given, settings
 
-from services.showcase import countries, domain, i18n, inquiry_form, labels, main
+from services.showcase import countries, domain, i18n, inquiry_form, labels
 from services.showcase.live import LiveModel
 from services.showcase.page import Filters
 from services.showcase.rendering import DEFAULT_FILTERS, Pages
 from services.showcase.renditions import Renditions
 from services.showcase.taxonomy import BUYER_REGIONS, SECTOR_LABELS
+from shared import runtime
 from shared.vocabulary import Certification, Region
 from tests import factories
 from tests.factories import NOW
@@ -213,13 +214,17 @@ def test_inquiry_form_checks_speak_the_visitors_language() -> None:
     assert inquiry_form.inquiry(good)["buyer_country"] == "CA"
 
 
-async def test_the_loaded_heap_is_frozen_out_of_the_collectors_reach() -> None:
-    """After start, what is loaded (the page model and its renditions among it) sits in the permanent generation:
-    a full collection during a request no longer walks it."""
+def test_the_loaded_heap_is_frozen_out_of_the_collectors_reach() -> None:
+    """After start (shared.runtime settles the heap once every service's start hooks ran), what is loaded (the page
+    model and its renditions among it) sits in the permanent generation: a full collection during a request no
+    longer walks it; and young collections are spaced out for the batches consumers allocate."""
     renditions, _ = rendered([factories.supplier_verified("s1")])  # as at start: the model loaded, pages built
+    threshold = gc.get_threshold()
     try:
-        await main.freeze_loaded_heap()
+        runtime.settle_heap()
         assert gc.get_freeze_count() > 0 and gc.is_tracked(renditions)
         assert not any(o is renditions for o in gc.get_objects())  # the collector's generations no longer hold it
+        assert gc.get_threshold()[0] == runtime.GC_YOUNG_THRESHOLD
     finally:
         gc.unfreeze()
+        gc.set_threshold(*threshold)
