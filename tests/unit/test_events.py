@@ -37,6 +37,12 @@ def test_every_event_type_is_versioned_and_routed_to_its_aggregate_topic() -> No
          b"{}", "unknown-type"),
         ({"ce_specversion": "1.0", "ce_id": "1", "ce_source": "/x", "ce_type": "ma.tijara.supplier.verified.v1"},
          json.dumps({"supplier_id": "s", "sequence": 0}).encode(), "schema-invalid"),
+        ({"ce_specversion": b"1.0", "ce_id": b"1", "ce_source": b"/x", "ce_type": b"ma.tijara.\xff.v1"},
+         b"{}", "unknown-type"),  # header bytes that are not UTF-8: a dead letter, not a batch failing forever
+        ({"ce_specversion": "1.0", "ce_id": "1", "ce_source": "/x", "ce_type": "ma.tijara.supplier.verified.v1"},
+         b"[1, 2]", "undecodable"),  # JSON, but not an object
+        ({"ce_specversion": "1.0", "ce_id": "1", "ce_source": "/x", "ce_type": "ma.tijara.supplier.verified.v1"},
+         b"\xff{}", "undecodable"),
     ],
 )
 def test_poison_is_classified(headers: dict, value: bytes, kind: str) -> None:
