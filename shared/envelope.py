@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -231,6 +231,23 @@ def _validated_json(headers: Mapping[str, bytes | str], value: bytes | None,
         return model.model_validate_json(value)
     except ValidationError:
         return None
+
+
+def read_all(records: Iterable[Any], readers: Mapping[str, type[BaseModel]]) -> tuple[list[Any], int]:
+    """The events of consumed records (aiokafka ConsumerRecords) that this reader reads, in order, and how many
+    were poison or tombstones: for readers that only skip those (the live consumer dead-letters them)."""
+    events, skipped = [], 0
+    for record in records:
+        try:
+            if record.value is None:  # a tombstone
+                raise PoisonEvent("tombstone", "null value")
+            envelope = read(dict(record.headers or ()), record.value, readers)
+        except PoisonEvent:
+            skipped += 1
+            continue
+        if envelope is not None:  # None: a type this reader does not read
+            events.append(envelope.data)
+    return events, skipped
 
 
 def decode(headers: Mapping[str, bytes | str], value: bytes | None) -> Envelope:

@@ -32,7 +32,7 @@ from services.showcase.generations import (
 )
 from services.showcase.readers import READERS
 from services.showcase.store import ShowcaseStore
-from shared.envelope import PoisonEvent, Reader, Topic, read
+from shared.envelope import Reader, Topic, read_all
 from shared.mongo import connect
 from shared.settings import ServiceSettings
 from shared.topics import partitions_of
@@ -132,17 +132,8 @@ class BatchWriter:
         self.written: dict[str, set[str]] = {}  # ids written into the new generation, created empty: others are new
 
     def decode(self, records: list[ConsumerRecord]) -> list[Reader]:
-        events = []
-        for record in records:
-            try:
-                if record.value is None:  # a tombstone
-                    raise PoisonEvent("tombstone", "null value")
-                envelope = read(dict(record.headers or ()), record.value, READERS)
-            except PoisonEvent:
-                self.skipped += 1
-                continue
-            if envelope is not None:  # None: a type the page does not read
-                events.append(envelope.data)
+        events, skipped = read_all(records, READERS)
+        self.skipped += skipped
         return events
 
     async def write(self, events: list[Reader]) -> None:

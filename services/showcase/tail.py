@@ -24,21 +24,14 @@ from services.showcase.domain import WINDOW
 from services.showcase.live import LiveModel
 from services.showcase.readers import READERS
 from services.showcase.store import ShowcaseStore
-from shared.envelope import Envelope, Topic
-from shared.messaging import EventConsumer
+from shared.envelope import Topic, read_all
 from shared.settings import ServiceSettings
 from shared.topics import partitions_of
 
 log = logging.getLogger(__name__)
 
 
-class QuietConsumer(EventConsumer):
-    """The live consumer's decoding, ordering and retries, without dead-lettering: the group consumer does that."""
-
-    skipped = 0
-
-    async def dead_letter(self, record: ConsumerRecord, kind: str, detail: str, attempts: int) -> None:
-        self.skipped += 1
+APPLIED_PER_TURN = 200  # events applied between two yields to the event loop: page requests keep being answered
 
 
 class LogFollower:
@@ -48,14 +41,24 @@ class LogFollower:
         self.store = store
         self.model = model
         self.changed = changed
-        self.reader = QuietConsumer(None, f"{settings.consumer_group}.page",  # type: ignore[arg-type]
-                                    {t: self._apply for t in READERS}, max_attempts=1,
-                                    readers=READERS)
+        self.skipped = 0  # poison, tombstones, events the model refused: the group consumer dead-letters them
         self._kafka: AIOKafkaConsumer | None = None
         self._task: asyncio.Task | None = None
 
-    async def _apply(self, envelope: Envelope) -> None:
-        self.model.apply(envelope.data)
+    async def apply(self, records: list[ConsumerRecord]) -> None:
+        """Records in the order fetched (each partition's in log order), straight into memory: no task, retry or
+        dead letter per event as the group consumer needs for its writes, a slice of events per loop turn."""
+        events, skipped = read_all(records, READERS)
+        self.skipped += skipped
+        for start in range(0, len(events), APPLIED_PER_TURN):
+            if start:
+                await asyncio.sleep(0)
+            for event in events[start:start + APPLIED_PER_TURN]:
+                try:
+                    self.model.apply(event)
+                except Exception:  # one event the page cannot take must not cost it the others
+                    self.skipped += 1
+                    log.exception("the page model could not take %r", event)
 
     async def start(self) -> None:
         s = self.settings
@@ -94,7 +97,7 @@ class LogFollower:
             try:
                 batches = await self._kafka.getmany(timeout_ms=1000, max_records=1000)
                 before = self.model.changes
-                await self.reader.consume([r for records in batches.values() for r in records])
+                await self.apply([r for records in batches.values() for r in records])
                 if self.model.changes != before:
                     self.changed()
             except asyncio.CancelledError:
