@@ -233,15 +233,43 @@ def _validated_json(headers: Mapping[str, bytes | str], value: bytes | None,
         return None
 
 
-def read_all(records: Iterable[Any], readers: Mapping[str, type[BaseModel]]) -> tuple[list[Any], int]:
-    """The events of consumed records (aiokafka ConsumerRecords) that this reader reads, in order, and how many
-    were poison or tombstones: for readers that only skip those (the live consumer dead-letters them)."""
+def read_record(record: Any, readers: Mapping[str, type[BaseModel]]) -> Envelope | None:
+    """`read` of a consumed record (an aiokafka ConsumerRecord)."""
+    return read(dict(record.headers or ()), record.value, readers)
+
+
+class ReadOnce:
+    """For two readers of the same records in one process (the showcase's group consumer and its page's log
+    follower): each record decoded once. Whichever reads a record first keeps its envelope here by (topic,
+    partition, offset), the other takes it. Bounded: past `limit` the oldest kept go (records the other reader never
+    reads, e.g. of partitions another replica's group consumer handles); an envelope gone is read again."""
+
+    def __init__(self, readers: Mapping[str, type[BaseModel]], limit: int = 5000) -> None:
+        self.readers = readers
+        self.limit = limit
+        self._kept: dict[tuple[str, int, int], Envelope | None] = {}
+
+    def __call__(self, record: Any) -> Envelope | None:
+        key = (record.topic, record.partition, record.offset)
+        if key in self._kept:
+            return self._kept.pop(key)
+        envelope = read_record(record, self.readers)  # poison raises: each reader handles it its own way
+        if len(self._kept) >= self.limit:
+            del self._kept[next(iter(self._kept))]
+        self._kept[key] = envelope
+        return envelope
+
+
+def read_all(records: Iterable[Any], readers: Mapping[str, type[BaseModel]],
+             reader: Callable[[Any], Envelope | None] | None = None) -> tuple[list[Any], int]:
+    """The events of consumed records that this reader reads, in order, and how many were poison or tombstones:
+    for readers that only skip those (the live consumer dead-letters them). `reader`: e.g. a ReadOnce."""
     events, skipped = [], 0
     for record in records:
         try:
             if record.value is None:  # a tombstone
                 raise PoisonEvent("tombstone", "null value")
-            envelope = read(dict(record.headers or ()), record.value, readers)
+            envelope = reader(record) if reader else read_record(record, readers)
         except PoisonEvent:
             skipped += 1
             continue

@@ -19,7 +19,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from shared import telemetry
 from shared.dead_letters import DeadLetters
-from shared.envelope import EVENT_TYPES, Envelope, PoisonEvent, read
+from shared.envelope import EVENT_TYPES, Envelope, PoisonEvent, read_record
 from shared.kafka_security import servers
 from shared.mongo import OUTBOX_SINCE, PENDING_OUTBOX, pending_outbox_index
 
@@ -245,13 +245,15 @@ class EventConsumer:
 
     `pass_record`: handlers take (envelope, record), for inboxes that check raw headers (e.g. a signature).
     `on_dead_letter`: called after a record was dead-lettered, e.g. to answer its sender.
+    `read`: reads a record (e.g. a shared.envelope.ReadOnce shared with another reader of the same records).
     """
 
     def __init__(self, broker: KafkaBroker, group: str, handlers: dict[str, Handler] | dict[str, RecordHandler],
                  max_attempts: int = 5, backoff_seconds: float = 0.2, concurrency: int = 1000, *,
                  readers: Mapping[str, type[BaseModel]] | None = None, pass_record: bool = False,
-                 on_dead_letter: DeadLetterHook | None = None):
+                 on_dead_letter: DeadLetterHook | None = None, read: Callable[[ConsumerRecord], Any] | None = None):
         self.readers = EVENT_TYPES if readers is None else readers
+        self.read = read  # how a record is read, e.g. a shared.envelope.ReadOnce; by default `read_record`
         self.broker = broker
         # aggregates handled at once: a whole batch's, so their writes reach the store together, one bulk per
         # collection (shared.coalescer)
@@ -311,14 +313,14 @@ class EventConsumer:
                 await self.consume_one(record)
 
     async def consume_one(self, record: ConsumerRecord) -> None:
-        headers = dict(record.headers or ())
         try:
-            envelope = read(headers, record.value, self.readers)
+            envelope = self.read(record) if self.read else read_record(record, self.readers)
         except PoisonEvent as poison:
             return await self.dead_letter(record, poison.kind, poison.detail, attempts=1)
         handler = envelope and self.handlers.get(envelope.type)
         if envelope is None or handler is None:
-            self._count(headers.get("ce_type", b"?").decode(errors="replace"), "ignored")
+            ce_type = next((v for k, v in record.headers or () if k == "ce_type"), b"?")
+            self._count(ce_type.decode(errors="replace") if isinstance(ce_type, bytes) else ce_type, "ignored")
             return None
         with telemetry.within(envelope.traceparent):
             await self._handle_with_retry(record, envelope, handler)

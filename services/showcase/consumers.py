@@ -7,15 +7,17 @@ from faststream.kafka.annotations import KafkaMessage
 
 from services.showcase.readers import READERS
 from services.showcase.service import Showcase
-from shared.envelope import Topic
+from shared.envelope import ReadOnce, Topic
 from shared.messaging import EventConsumer, consumer_options
 from shared.settings import ServiceSettings
 
 
-def register(broker: KafkaBroker, showcase: Showcase, settings: ServiceSettings) -> EventConsumer:
+def register(broker: KafkaBroker, showcase: Showcase, settings: ServiceSettings,
+             read: ReadOnce | None = None) -> EventConsumer:
+    """`read`: shared with the page's log follower (tail.py), which reads the same records."""
     consumer = EventConsumer(
         broker, settings.consumer_group, {event_type: showcase.apply for event_type in READERS},
-        settings.consumer_max_attempts, settings.consumer_backoff_seconds, readers=READERS,
+        settings.consumer_max_attempts, settings.consumer_backoff_seconds, readers=READERS, read=read,
     )
 
     @broker.subscriber(*(settings.topic(t) for t in Topic),

@@ -8,11 +8,13 @@ from services.showcase import api, consumers, countries
 from services.showcase.generations import GenerationalDatabase
 from services.showcase.inquiry_form import InquiryForwarder
 from services.showcase.live import LiveModel
+from services.showcase.readers import READERS
 from services.showcase.rendering import Pages
 from services.showcase.renditions import Renditions
 from services.showcase.service import Showcase
 from services.showcase.store import ShowcaseStore
 from services.showcase.tail import LogFollower
+from shared.envelope import ReadOnce
 from shared.runtime import Runtime, create_app, serve
 from shared.settings import ServiceSettings
 
@@ -36,12 +38,13 @@ def build(settings: Settings | None = None) -> FastAPI:
     model = LiveModel()
     pages = Pages(model, countries.load(s.page_countries), s.page_base_url or f"http://127.0.0.1:{s.http_port}")
     renditions = Renditions(model, list(pages.countries), pages, pages.defaults, s.page_debounce_seconds)
-    follower = LogFollower(s, store, model, renditions.changed)
+    read = ReadOnce(READERS)  # the group consumer and the follower read the same records: decoded once
+    follower = LogFollower(s, store, model, renditions.changed, read)
     forwarder = InquiryForwarder(s.inquiries_url, s.inquiry_rate_limit)
     # loaded before the runtime freezes the heap (shared.runtime.settle_heap)
     runtime.on_start += [live_db.start, store.ensure_indexes, follower.start, renditions.start]
     runtime.on_stop += [renditions.stop, follower.stop, live_db.stop, forwarder.close]
-    consumers.register(runtime.broker, Showcase(store), s)
+    consumers.register(runtime.broker, Showcase(store), s, read)
     app = create_app(runtime, [api.router], "The country pages, built from the event stream alone.",
                      api.ERROR_STATUSES)
     app.state.renditions, app.state.pages, app.state.inquiry_forwarder = renditions, pages, forwarder

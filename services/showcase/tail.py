@@ -24,7 +24,7 @@ from services.showcase.domain import WINDOW
 from services.showcase.live import LiveModel
 from services.showcase.readers import READERS
 from services.showcase.store import ShowcaseStore
-from shared.envelope import Topic, read_all
+from shared.envelope import ReadOnce, Topic, read_all
 from shared.settings import ServiceSettings
 from shared.topics import partitions_of
 
@@ -36,11 +36,12 @@ APPLIED_PER_TURN = 200  # events applied between two yields to the event loop: p
 
 class LogFollower:
     def __init__(self, settings: ServiceSettings, store: ShowcaseStore, model: LiveModel,
-                 changed: Callable[[], None]) -> None:
+                 changed: Callable[[], None], read: ReadOnce | None = None) -> None:
         self.settings = settings
         self.store = store
         self.model = model
         self.changed = changed
+        self.read = read  # shared with the group consumer of this process: each record decoded once
         self.skipped = 0  # poison, tombstones, events the model refused: the group consumer dead-letters them
         self._kafka: AIOKafkaConsumer | None = None
         self._task: asyncio.Task | None = None
@@ -48,7 +49,7 @@ class LogFollower:
     async def apply(self, records: list[ConsumerRecord]) -> None:
         """Records in the order fetched (each partition's in log order), straight into memory: no task, retry or
         dead letter per event as the group consumer needs for its writes, a slice of events per loop turn."""
-        events, skipped = read_all(records, READERS)
+        events, skipped = read_all(records, READERS, self.read)
         self.skipped += skipped
         for start in range(0, len(events), APPLIED_PER_TURN):
             if start:

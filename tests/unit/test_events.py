@@ -3,8 +3,11 @@
 import json
 
 import pytest
+from aiokafka import ConsumerRecord
 
-from shared.envelope import EVENT_TYPES, Envelope, PoisonEvent, Topic, decode
+from shared import envelope as envelope_module
+from shared.envelope import EVENT_TYPES, Envelope, PoisonEvent, ReadOnce, Topic, decode, read_all
+from shared.envelope import read as real_read
 from shared.partners import PartnerTopic
 from tests import factories
 
@@ -83,3 +86,21 @@ def test_read_models_written_before_v2_still_load() -> None:
                           "moq_unit": "kg", "unit_price": "9.50", "currency": "USD", "incoterms": ["FOB"],
                           "origin_region": "Drâa-Tafilalet"}}
     assert ProductView.model_validate(stored).listing.price_tiers[0].min_quantity == 5
+
+
+def test_two_readers_of_the_same_records_decode_each_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The showcase's group consumer and its page's follower share a ReadOnce: whichever reads a record first
+    decodes it, the other takes the same envelope; the kept ones are bounded."""
+    events = [Envelope(factories.supplier_submitted(f"s{n}"), "/unit") for n in range(4)]
+    records = [ConsumerRecord(e.topic, 0, n, 0, 0, e.key, e.value(), None, 0, 0,
+                              [(k, v.encode()) for k, v in e.headers().items()]) for n, e in enumerate(events)]
+    decoded = []
+    monkeypatch.setattr(envelope_module, "read", lambda *args: decoded.append(args) or real_read(*args))
+    read_once = ReadOnce(EVENT_TYPES, limit=2)
+    first = [read_once(r) for r in records[:2]]
+    assert [read_once(r) for r in records[:2]] == first and len(decoded) == 2  # the second reader took them
+    assert read_once(records[0]).data == events[0].data and len(decoded) == 3  # taken once: read again
+    for r in records[1:]:
+        read_once(r)
+    assert len(read_once._kept) == 2  # bounded: the oldest went
+    assert read_all(records, EVENT_TYPES, read_once)[0] == [e.data for e in events]
