@@ -29,6 +29,7 @@ from services.showcase.page import (
     ProductPage,
     SupplierCard,
     SupplierPage,
+    SupplierPaging,
 )
 from services.showcase.readers import ProfileShown, StoredListing
 from services.showcase.taxonomy import NORTH_AMERICA, buyer_region, sector_label
@@ -158,6 +159,9 @@ def build_page(country: Country, view: Shown, demand: Mapping[str, int], filters
     pages = max(1, math.ceil(len(matching) / filters.per_page))
     page = min(filters.page, pages)
     start = (page - 1) * filters.per_page
+    supplier_pages = max(1, math.ceil(len(view.suppliers) / filters.suppliers_per_page))
+    supplier_page = min(filters.suppliers_page, supplier_pages)
+    first = (supplier_page - 1) * filters.suppliers_per_page
     categories = Counter(c.category for c in view.products)
     total_inquiries = sum(demand.values())
     by_region = Counter()
@@ -172,8 +176,10 @@ def build_page(country: Country, view: Shown, demand: Mapping[str, int], filters
             if total_inquiries else 0.0),
         categories=[CategoryCount(category=c, label=sector_label(c), products=n)
                     for c, n in sorted(categories.items(), key=lambda kv: (-kv[1], kv[0]))],
-        suppliers=view.suppliers,
-        products=ProductGrid(filters=filters.model_copy(update={"page": page}), total=len(matching), page=page,
+        suppliers=view.suppliers[first:first + filters.suppliers_per_page],
+        supplier_paging=SupplierPaging(total=len(view.suppliers), page=supplier_page, pages=supplier_pages,
+                                       per_page=filters.suppliers_per_page),
+        products=ProductGrid(filters=filters.model_copy(update={"page": page, "suppliers_page": supplier_page}), total=len(matching), page=page,
                              pages=pages, items=matching[start:start + filters.per_page]),
         demand=Demand(by_country=_rows(demand), by_region=_rows(by_region)),
         partners=list(country.partners),

@@ -19,10 +19,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from prometheus_client import Histogram
+
 from services.showcase import domain
 from services.showcase.live import LiveModel
 
 log = logging.getLogger(__name__)
+REBUILD_SECONDS = Histogram(  # the views and JSON are rebuilt on the event loop: this is how long it stalls
+    "tijara_showcase_page_rebuild_seconds", "Time to rebuild the country pages' views and JSON after a change",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5))
 LAZY_LIMIT = 5000  # lazily rendered pages kept per version; beyond that the oldest half is forgotten
 
 
@@ -106,6 +111,7 @@ class Renditions:
         eager_html = {k: v for k, v in self._pages.items() if k in self._eager_html}
         self.version, self.build, self._pages = version, build, {**eager_html, **self._render(build, "json")}
         self.last_rebuild_seconds = time.perf_counter() - started
+        REBUILD_SECONDS.observe(self.last_rebuild_seconds)
         self._html_wake.set()
 
     async def refresh_html(self) -> None:
