@@ -293,9 +293,9 @@ async def raw_bulk(db) -> dict[str, float]:
     return {BULK_UPSERT: upsert, CATALOGUE_BULKS: catalogue}
 
 
-async def consumers_from_log(run: str, bootstrap: str, prefix: str, market: BenchMarketplace,
+async def consumers_from_log(run: str, bootstrap: str, prefix: str, market: BenchMarketplace, size: int,
                              events: int = EVENTS) -> dict[str, float]:
-    """Each suppliers-stream consumer (the real service process) reading 2,000 events produced raw to its topic,
+    """Each suppliers-stream consumer (the real service process) reading `events` (2,000 by default) produced raw,
     events/s from the first send until its group has committed the last offset: not bound by the relay ahead of it,
     and alone, as its raw limits were measured (the other two are paused with SIGSTOP meanwhile, well within their
     session timeout, then catch up before the next one is measured)."""
@@ -307,7 +307,9 @@ async def consumers_from_log(run: str, bootstrap: str, prefix: str, market: Benc
     figures = {}
     for consumer in CONSUMERS:
         others = [market.processes[c] for c in CONSUMERS if c != consumer]
-        envelopes = [_envelope(f"{run}-log-{consumer}", n) for n in range(events)]
+        # suppliers new to the consumer at every size, as in the raw bulk it is divided by (the same ids again
+        # would measure redeliveries: each write a duplicate-key error, then its retry)
+        envelopes = [_envelope(f"{run}-log-{size}-{consumer}", n) for n in range(events)]
         before = await end_offset(bootstrap, topic)
         for process in others:
             process.send_signal(signal.SIGSTOP)
@@ -479,7 +481,7 @@ async def measure(p: stack.Profile, sizes: list[int], profiles: Path | None,
                 row |= await relay_alone(run, db, broker, recovery_prefix, size)
                 row |= await relay_and_consumers(run, db, broker, p.bootstrap, prefix, size)
             row |= await raw_bulk(db)
-            row |= await consumers_from_log(run, p.bootstrap, prefix, market, log_events)
+            row |= await consumers_from_log(run, p.bootstrap, prefix, market, size, log_events)
             row |= await consumer_kernel(run, db, profiles)
             if not consumers_only:
                 row |= await recovery(run, db, broker, recovery_prefix)
