@@ -124,10 +124,6 @@ def within(traceparent: str | None) -> Iterator[None]:
         otel_context.detach(token)
 
 
-def tracer() -> trace.Tracer:
-    return trace.get_tracer("tijara")
-
-
 MAX_LINKS = 128  # the SDK's default span link limit (OTEL_SPAN_LINK_COUNT_LIMIT); past it a span drops its oldest
 
 
@@ -155,8 +151,3 @@ def current_traceparent() -> str | None:
     carrier: dict[str, str] = {}
     _propagator.inject(carrier)
     return carrier.get("traceparent")
-
-
-def context_from(headers: Mapping[str, str | bytes]):
-    carrier = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in headers.items() if k == "traceparent"}
-    return _propagator.extract(carrier)
