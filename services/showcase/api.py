@@ -199,12 +199,12 @@ async def inquiry_sent(code: str, request: Request, query: Annotated[LangQuery, 
 @router.get("/sitemap.xml", response_class=Response, include_in_schema=False)
 async def sitemap(request: Request) -> Response:
     """A sitemap index: its parts hold the pages (the protocol allows 50,000 URLs a file)."""
-    return send(request, _state(request)[0].get(("sitemap", None, None, None, None)))
+    return send(request, await _state(request)[0].get_off_loop(("sitemap", None, None, None, None)))
 
 
 @router.get("/sitemaps/{part}.xml", response_class=Response, include_in_schema=False)
 async def sitemap_part(part: int, request: Request) -> Response:
-    return send(request, _state(request)[0].get(("sitemap", None, None, None, part)))
+    return send(request, await _state(request)[0].get_off_loop(("sitemap", None, None, None, part)))
 
 
 @router.get("/robots.txt", response_class=Response, include_in_schema=False)
