@@ -3,9 +3,10 @@
 `tijara replay showcase` runs this while the showcase keeps serving and consuming:
 1. a fresh consumer (no group: nothing committed, no live consumer disturbed) reads every marketplace topic from
    the beginning and applies the events with the very projection code the live consumer uses, into the next
-   generation's collections (see generations.py), until it reaches the end offsets, re-captured until caught up.
-   A batch of records is folded per document (`ShowcaseStore.apply_in_order`: the result of applying them one by
-   one) and written as one bulk per collection, while the next batch is read and decoded;
+   generation's collections (see generations.py): first up to the end offsets taken at the start, one partition at
+   a time, its events folded per document in memory (`fold`: the result of applying them one by one) and inserted
+   once each while the next partition is read and decoded (`load`); then what came meanwhile, in batches folded
+   the same way and written as newest-sequence-wins upserts, until caught up;
 2. the swap: one write to the generation pointer; every showcase process follows within `REFRESH_SECONDS`;
 3. a final catch-up to the end offsets taken after the swap has settled: an event the live consumer wrote into the
    old generation during the replay is applied to the new one too (applying twice is harmless: newest sequence
@@ -31,8 +32,8 @@ from services.showcase.generations import (
     drop_generation,
 )
 from services.showcase.readers import READERS
-from services.showcase.store import ShowcaseStore
-from shared.envelope import PoisonEvent, Reader, Topic, read
+from services.showcase.store import Folded, ShowcaseStore, fold
+from shared.envelope import PoisonEvent, Reader, Topic, read_data
 from shared.mongo import connect
 from shared.settings import ServiceSettings
 from shared.topics import partitions_of
@@ -69,7 +70,6 @@ async def replay_showcase(settings: ServiceSettings, progress: Progress | None =
         shadow = FixedGeneration(db, new)
         store = ShowcaseStore(shadow)
         await drop_generation(db, new, shadow.names)  # leftovers of an interrupted replay
-        await store.ensure_indexes()
         writer = BatchWriter(store)
         report = ReplayReport(old, new)
 
@@ -77,14 +77,24 @@ async def replay_showcase(settings: ServiceSettings, progress: Progress | None =
         kafka.assign(partitions)
         await kafka.seek_to_beginning(*partitions)
         starts = await kafka.beginning_offsets(partitions)
+        ends = await kafka.end_offsets(partitions)
+        total = sum(ends[tp] - starts[tp] for tp in partitions)
+
+        def advanced(count: int) -> None:
+            report.records += count
+            if progress:
+                progress(report.records, total)
+
+        await load(kafka, writer, _load_order(starts, ends), ends, advanced)
+        await store.ensure_indexes()  # after the load: an index built once, not kept up insert by insert
 
         async def read_to(ends: dict[TopicPartition, int]) -> None:
-            total = sum(ends[tp] - starts[tp] for tp in partitions)
+            nonlocal total
             writing: asyncio.Task | None = None
             while True:
                 positions = {tp: await kafka.position(tp) for tp in partitions}
-                if progress:
-                    progress(sum(min(positions[tp], ends[tp]) - starts[tp] for tp in partitions), total)
+                if writing is None:
+                    total = report.records + sum(max(0, ends[tp] - positions[tp]) for tp in partitions)
                 if all(positions[tp] >= ends[tp] for tp in partitions):
                     break
                 batches = await kafka.getmany(*partitions, timeout_ms=500, max_records=BATCH)
@@ -93,12 +103,10 @@ async def replay_showcase(settings: ServiceSettings, progress: Progress | None =
                 if writing:  # the previous batch's bulks, written while this one was read: in log order
                     await writing
                 writing = asyncio.create_task(writer.write(events))
-                report.records += len(records)
+                advanced(len(records))
             if writing:
                 await writing
 
-        ends = await kafka.end_offsets(partitions)
-        await read_to(ends)
         for _ in range(5):  # catch up with what came meanwhile; the final catch-up takes the rest
             latest = await kafka.end_offsets(partitions)
             if latest == ends:
@@ -121,6 +129,35 @@ async def replay_showcase(settings: ServiceSettings, progress: Progress | None =
         await client.close()
 
 
+async def load(kafka: AIOKafkaConsumer, writer: BatchWriter, order: list[TopicPartition],
+               ends: dict[TopicPartition, int], advanced: Callable[[int], None]) -> None:
+    """The log up to `ends`, one partition at a time: its events folded in memory per document, then written once
+    each (an insert: the new generation starts empty) while the next partition is read and decoded. A document's
+    events are in one partition (keyed by its id), so it is written once; were it not, the next write of it is the
+    same newest-sequence-wins upsert as a catch-up's."""
+    writing: asyncio.Task | None = None
+    for tp in order:
+        kafka.pause(*order)
+        kafka.resume(tp)  # fetch this partition only: its records are not held in memory twice
+        changes: Folded = {}
+        while await kafka.position(tp) < ends[tp]:
+            records = (await kafka.getmany(tp, timeout_ms=500, max_records=BATCH)).get(tp, [])
+            fold(writer.decode(records), changes)  # past `ends` too: applying is idempotent
+            advanced(len(records))
+        if writing:
+            await writing
+        writing = asyncio.create_task(writer.write_folded(changes))
+    kafka.resume(*order)
+    if writing:
+        await writing
+
+
+def _load_order(starts: dict[TopicPartition, int], ends: dict[TopicPartition, int]) -> list[TopicPartition]:
+    """Largest first, but the smallest at the very start: the first read and the last write overlap nothing."""
+    by_size = sorted((tp for tp in ends if ends[tp] > starts[tp]), key=lambda tp: ends[tp] - starts[tp], reverse=True)
+    return by_size[-1:] + by_size[:-1]
+
+
 class BatchWriter:
     """Decodes a batch of records as the live consumer does and writes its events, retrying the batch (idempotent:
     newest sequence wins) when the store fails; a batch that still fails stops the replay, so the page is never
@@ -137,18 +174,21 @@ class BatchWriter:
             try:
                 if record.value is None:  # a tombstone
                     raise PoisonEvent("tombstone", "null value")
-                envelope = read(dict(record.headers or ()), record.value, READERS)
+                data = read_data(dict(record.headers or ()), record.value, READERS)
             except PoisonEvent:
                 self.skipped += 1
                 continue
-            if envelope is not None:  # None: a type the page does not read
-                events.append(envelope.data)
+            if data is not None:  # None: a type the page does not read
+                events.append(data)
         return events
 
     async def write(self, events: list[Reader]) -> None:
+        await self.write_folded(fold(events))
+
+    async def write_folded(self, changes: Folded) -> None:
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                return await self.store.apply_in_order(events, self.written)
+                return await self.store.write_folded(changes, self.written)
             except Exception as error:
                 if attempt == ATTEMPTS:
                     raise
