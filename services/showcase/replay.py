@@ -152,25 +152,48 @@ async def _replay(settings: ServiceSettings, progress: Progress | None, settle_s
 
 async def load(kafka: AIOKafkaConsumer, writer: BatchWriter, order: list[TopicPartition],
                ends: dict[TopicPartition, int], advanced: Callable[[int], None]) -> None:
-    """The log up to `ends`, one partition at a time: its events folded in memory per document, then written once
-    each (an insert: the new generation starts empty) while the next partition is read and decoded. A document's
-    events are in one partition (keyed by its id), so it is written once; were it not, the next write of it is the
-    same newest-sequence-wins upsert as a catch-up's."""
-    writing: asyncio.Task | None = None
-    for tp in order:
-        kafka.pause(*order)
-        kafka.resume(tp)  # fetch this partition only: its records are not held in memory twice
-        changes: Folded = {}
-        while await kafka.position(tp) < ends[tp]:
-            records = (await kafka.getmany(tp, timeout_ms=500, max_records=BATCH)).get(tp, [])
-            fold(writer.decode(records), changes)  # past `ends` too: applying is idempotent
-            advanced(len(records))
-        if writing:
-            await writing
-        writing = asyncio.create_task(writer.write_folded(changes))
-    kafka.resume(*order)
-    if writing:
+    """The log up to `ends`, partition by partition: a partition's events folded in memory per document, then
+    written once each (an insert: the new generation starts empty) while the next partitions are read. Two are read
+    at a time, so one's next fetch is in flight while the other's records are decoded (aiokafka fetches a partition
+    again only once its records are drained). A document's events are in one partition (keyed by its id), so it is
+    written once; were it not, the next write of it is the same newest-sequence-wins upsert as a catch-up's."""
+    folded: asyncio.Queue[Folded | None] = asyncio.Queue(maxsize=1)  # one waits while one is written
+    writing = asyncio.create_task(_write_each(writer, folded))
+    pending, reading = list(order), {}
+    try:
+        while pending or reading:
+            if len(reading) < 2 and pending:
+                while len(reading) < 2 and pending:
+                    reading[pending.pop(0)] = {}
+                kafka.pause(*(tp for tp in order if tp not in reading))  # fetch only those read now
+                kafka.resume(*reading)
+            batches = await kafka.getmany(*reading, timeout_ms=500, max_records=BATCH)
+            for tp, records in batches.items():
+                fold(writer.decode(records), reading[tp])  # past `ends` too: applying is idempotent
+                advanced(len(records))
+            for tp in list(reading):
+                if await kafka.position(tp) >= ends[tp]:
+                    await _hand_over(folded, reading.pop(tp), writing)
+        await _hand_over(folded, None, writing)
         await writing
+    finally:
+        writing.cancel()
+        kafka.resume(*order)
+
+
+async def _hand_over(folded: asyncio.Queue[Folded | None], changes: Folded | None, writing: asyncio.Task) -> None:
+    """Queue `changes` for the writer, or raise its error if it stopped (a batch that failed every attempt)."""
+    put = asyncio.ensure_future(folded.put(changes))
+    await asyncio.wait({put, writing}, return_when=asyncio.FIRST_COMPLETED)
+    if not put.done():
+        put.cancel()
+        writing.result()
+        raise RuntimeError("the replay's writer stopped")
+
+
+async def _write_each(writer: BatchWriter, folded: asyncio.Queue[Folded | None]) -> None:
+    while (changes := await folded.get()) is not None:
+        await writer.write_folded(changes)
 
 
 def _load_order(starts: dict[TopicPartition, int], ends: dict[TopicPartition, int]) -> list[TopicPartition]:
