@@ -45,11 +45,14 @@ class PageQuery(BaseModel):
     incoterm: Incoterm | Blank | None = None
     page: Annotated[int, Field(ge=1)] = 1
     per_page: Annotated[int, Field(ge=1, le=100)] = 24
+    suppliers_page: Annotated[int, Field(ge=1)] = 1
+    suppliers_per_page: Annotated[int, Field(ge=1, le=100)] = 24
 
     def filters(self) -> str:
         data = self.model_dump(exclude={"lang"})
+        paging = ("page", "per_page", "suppliers_page", "suppliers_per_page")
         return Filters.model_validate({k: v or None for k, v in data.items()} | {
-            "page": self.page, "per_page": self.per_page}).model_dump_json()
+            k: getattr(self, k) for k in paging}).model_dump_json()
 
 
 class LangQuery(BaseModel):
@@ -195,7 +198,13 @@ async def inquiry_sent(code: str, request: Request, query: Annotated[LangQuery, 
 
 @router.get("/sitemap.xml", response_class=Response, include_in_schema=False)
 async def sitemap(request: Request) -> Response:
-    return send(request, _state(request)[0].get(("sitemap", None, None, None, None)))
+    """A sitemap index: its parts hold the pages (the protocol allows 50,000 URLs a file)."""
+    return send(request, await _state(request)[0].get_off_loop(("sitemap", None, None, None, None)))
+
+
+@router.get("/sitemaps/{part}.xml", response_class=Response, include_in_schema=False)
+async def sitemap_part(part: int, request: Request) -> Response:
+    return send(request, await _state(request)[0].get_off_loop(("sitemap", None, None, None, part)))
 
 
 @router.get("/robots.txt", response_class=Response, include_in_schema=False)

@@ -70,13 +70,27 @@ class Filters(BaseModel):
     incoterm: str | None = None
     page: int = 1
     per_page: int = 24
+    suppliers_page: int = 1  # the ranked suppliers are paged apart from the products
+    suppliers_per_page: int = 24
 
     def query(self, **changes: object) -> str:
         """The query string of these filters with some changed (for pagination links)."""
         from urllib.parse import urlencode
 
         data = self.model_dump() | changes
-        return urlencode({k: v for k, v in data.items() if v is not None and not (k == "per_page" and v == 24)})
+        return urlencode({k: v for k, v in data.items() if v is not None and DEFAULTS.get(k) != v})
+
+
+DEFAULTS = {"per_page": 24, "suppliers_page": 1, "suppliers_per_page": 24}  # left out of links
+
+
+class SupplierPaging(BaseModel):
+    """Which part of the ranked verified suppliers `CountryPage.suppliers` holds."""
+
+    total: int
+    page: int
+    pages: int
+    per_page: int
 
 
 class ProductGrid(BaseModel):
@@ -107,7 +121,8 @@ class CountryPage(BaseModel):
     name: str
     headline: Headline
     categories: list[CategoryCount]
-    suppliers: list[SupplierCard]  # every verified supplier, ranked; the first ones are featured
+    suppliers: list[SupplierCard]  # one page of the verified suppliers, ranked (`supplier_paging`); page 1 is featured
+    supplier_paging: SupplierPaging
     products: ProductGrid
     demand: Demand
     partners: list[Partner]

@@ -2,7 +2,7 @@
 formats; autoescape on, so whatever a supplier wrote is text, never markup). Keys name the pages:
 
     ("country", code, "json" | "html", lang, filters_json)   ("supplier", code, kind, lang, supplier_id)
-    ("product", code, kind, lang, product_id)                 ("sitemap", base_url)
+    ("product", code, kind, lang, product_id)                 ("sitemap", None, None, None, part)
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ JSON, HTML = "application/json", "text/html; charset=utf-8"
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية"}
 OG_LOCALES = {"en": "en_US", "fr": "fr_FR", "ar": "ar_AR"}
 DEFAULT_FILTERS = Filters().model_dump_json()
+SITEMAP_PATHS = 10_000  # pages per sitemap file: × 3 languages stays under the protocol's 50,000 URLs (and 50 MB)
 INQUIRY_FIELDS = [  # (name, label, input type, attributes): the form the inquiries service accepts
     ("buyer_company", "Company", "text", 'required maxlength="200" autocomplete="organization"'),
     ("buyer_country", "Country (ISO code, e.g. US)", "text",
@@ -69,7 +70,7 @@ class Pages:
 
     def __call__(self, r: Build, key: tuple) -> Rendition:
         if key[0] == "sitemap":
-            return Rendition.of(self.sitemap(r).encode(), "application/xml")
+            return Rendition.of(self.sitemap(r, key[4]).encode(), "application/xml")
         kind, code, fmt, lang, _ = key
         page, jsonld = self.model(r, key)
         if fmt == "json":
@@ -135,11 +136,18 @@ class Pages:
                                                 "unitText": p.moq_unit},
                            "seller": {"@type": "Organization", "name": p.supplier_name}}}
 
-    def sitemap(self, r: Build) -> str:
-        """Every page in the three languages, each entry with its alternates (Google's hreflang sitemap form)."""
+    def sitemap(self, r: Build, part: int | None) -> str:
+        """`part` None: the sitemap index; else that part's pages in the three languages, each entry with its
+        alternates (Google's hreflang sitemap form). A launch-sized country (55,000 pages) needs several parts."""
         paths = []
         for code, (view, _) in r.views.items():
             root = f"/countries/{code.lower()}"
             paths += [root, *(f"{root}/suppliers/{s.supplier_id}" for s in view.suppliers),
                       *(f"{root}/products/{p.product_id}" for p in view.products)]
-        return html("en", "sitemap.xml", paths=paths, base_url=self.base_url, languages=i18n.LANGUAGES)
+        if part is None:
+            parts = range(1, max(1, -(-len(paths) // SITEMAP_PATHS)) + 1)
+            return html("en", "sitemap-index.xml", parts=parts, base_url=self.base_url)
+        chunk = paths[(part - 1) * SITEMAP_PATHS:part * SITEMAP_PATHS]
+        if part < 1 or not chunk and part > 1:
+            raise NotFound(f"no sitemap part {part}", part=part)
+        return html("en", "sitemap.xml", paths=chunk, base_url=self.base_url, languages=i18n.LANGUAGES)

@@ -2,9 +2,10 @@
 
 When the live model changes, the views (what each country shows) and every country's page JSON are rebuilt
 `debounce_seconds` later (events arriving meanwhile join the same rebuild; under a stream of events the wait grows
-to the rebuild's own duration, so rebuilding never takes more than half the process), then the HTML in each
-language is rendered from the same views in a worker thread, the previous HTML serving until it is in. Other pages (a filter, a search, a supplier, a product) are rendered
-on first request and kept until the next change. Each rendition carries an ETag taken from its bytes, so every
+to the rebuild's own duration, so rebuilding never takes more than half the process), in a worker thread from what
+was taken out of the model on the event loop; then the HTML in each language is rendered from the same views, in a
+worker thread too, the previous pages serving until the new are in. Other pages (a filter, a search, a supplier, a
+product) are rendered on first request and kept until the next change. Each rendition carries an ETag taken from its bytes, so every
 replica that converged to the same model answers the same ETag, and `If-None-Match` costs nothing.
 """
 
@@ -19,10 +20,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from prometheus_client import Histogram
+
 from services.showcase import domain
 from services.showcase.live import LiveModel
 
 log = logging.getLogger(__name__)
+REBUILD_SECONDS = Histogram(  # from a change to its pages serving (the debounce grows to it)
+    "tijara_showcase_page_rebuild_seconds", "Time to rebuild the country pages' views and JSON after a change",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5))
 LAZY_LIMIT = 5000  # lazily rendered pages kept per version; beyond that the oldest half is forgotten
 
 
@@ -82,6 +88,17 @@ class Renditions:
             self._pages[key] = page
         return page
 
+    async def get_off_loop(self, key: tuple) -> Rendition:
+        """`get` for a page rendered from the views alone (the sitemap: 10,000 pages a part), in a worker thread so
+        requests keep being answered meanwhile; kept only if the views did not change while it rendered."""
+        page = self._pages.get(key)
+        if page is None:
+            build = self.build
+            page = await asyncio.to_thread(self.render, build, key)
+            if build is self.build:
+                self._pages[key] = page
+        return page
+
     def _views(self) -> tuple[int, Build]:
         """On the event loop, between two events: the model is not changing under it."""
         now = datetime.now(UTC)
@@ -99,13 +116,24 @@ class Renditions:
         self.version, self.build, self.html_version = version, build, version
         self._pages = {**self._render(build, "json"), **self._render(build, "html")}
 
-    def refresh_json(self) -> None:
-        """The views and the JSON, on the event loop (milliseconds). The previous HTML stays until the new is in."""
+    async def refresh_json(self) -> None:
+        """The views and the JSON. What they need is taken from the model on the event loop (milliseconds); the
+        rest runs in a worker thread, so requests keep being answered (at launch scale it held the loop for 0.5 s).
+        The previous pages serve until the new are in; the HTML follows."""
         started = time.perf_counter()
-        version, build = self._views()
+        now = datetime.now(UTC)
+        self.model.expire(now - domain.WINDOW)
+        version, views = self.model.changes, {c: self.model.prepare(c) for c in self.countries}
+
+        def rest() -> tuple[Build, dict[tuple, Rendition]]:
+            build = Build({c: view() for c, view in views.items()}, now)
+            return build, self._render(build, "json")
+
+        build, pages = await asyncio.to_thread(rest)
         eager_html = {k: v for k, v in self._pages.items() if k in self._eager_html}
-        self.version, self.build, self._pages = version, build, {**eager_html, **self._render(build, "json")}
+        self.version, self.build, self._pages = version, build, {**eager_html, **pages}
         self.last_rebuild_seconds = time.perf_counter() - started
+        REBUILD_SECONDS.observe(self.last_rebuild_seconds)
         self._html_wake.set()
 
     async def refresh_html(self) -> None:
@@ -139,7 +167,7 @@ class Renditions:
             await asyncio.sleep(max(self.debounce_seconds, self.last_rebuild_seconds))
             self._wake.clear()
             try:
-                self.refresh_json()
+                await self.refresh_json()
             except Exception:  # keep serving the last good pages
                 log.exception("rebuilding the country pages failed")
 

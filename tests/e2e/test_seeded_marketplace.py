@@ -18,7 +18,8 @@ def test_seeding_builds_a_consistent_country_page(marketplace):
     assert summary["products"] == 30 and summary["inquiries"] == 40 and summary["reinstated"] == 1
 
     def settled():
-        page = httpx.get(f"{urls['showcase']}/api/countries/ma", params={"per_page": 100}, timeout=10).json()
+        page = httpx.get(f"{urls['showcase']}/api/countries/ma", params={"per_page": 100, "suppliers_per_page": 100},
+                         timeout=10).json()
         assert page["headline"]["verified_suppliers"] == summary["verified"]
         assert page["headline"]["inquiries_30d"] == summary["inquiries"]
         answered = sum(round((s["response_rate"] or 0) * s["inquiries_30d"]) for s in page["suppliers"])

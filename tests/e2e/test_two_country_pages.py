@@ -25,8 +25,8 @@ def verify(marketplace, application: dict, agency: str, applicant: str) -> str:
 
 
 def page(marketplace, code: str) -> dict:
-    return httpx.get(f"{marketplace.url('showcase')}/api/countries/{code}", params={"per_page": 100},
-                     timeout=10).json()
+    return httpx.get(f"{marketplace.url('showcase')}/api/countries/{code}",
+                     params={"per_page": 100, "suppliers_per_page": 100}, timeout=10).json()
 
 
 def test_each_supplier_shows_on_its_own_countrys_page_only(marketplace):

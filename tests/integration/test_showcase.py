@@ -23,15 +23,14 @@ async def test_country_page_shows_verified_supplier_product_and_inquiries(infras
         )
 
         async def page_ready():
-            page = (await http.get("/api/countries/ma")).json()
-            card = next((s for s in page["suppliers"] if s["supplier_id"] == sup), None)
+            card = (await http.get(f"/api/countries/ma/suppliers/{sup}")).json().get("supplier")
             assert card and card["inquiries_30d"] == 2 and card["products"] == 1
-            return page
+            return (await http.get("/api/countries/ma", params={"per_page": 100})).json()
 
         page = await eventually(page_ready)
         product_ids = {p["product_id"] for p in page["products"]["items"]}
         assert prd in product_ids and hidden_prd not in product_ids
-        assert hidden not in {s["supplier_id"] for s in page["suppliers"]}
+        assert (await http.get(f"/api/countries/ma/suppliers/{hidden}")).status_code == 404
         html = (await http.get("/countries/ma")).text
         assert f'data-product-id="{prd}"' in html and hidden_prd not in html
 
@@ -46,8 +45,7 @@ async def test_poison_goes_to_the_dead_letter_topic_and_valid_events_still_apply
         await publish(infrastructure.kafka, Envelope(factories.supplier_verified(sup), "/test"))
 
         async def applied():
-            page = (await http.get("/api/countries/ma")).json()
-            assert sup in {s["supplier_id"] for s in page["suppliers"]}
+            assert (await http.get(f"/api/countries/ma/suppliers/{sup}")).status_code == 200
 
         await eventually(applied)
         dead = await read_until(infrastructure.kafka, "onboarding.suppliers.dlq",
@@ -89,6 +87,8 @@ async def test_supplier_text_is_escaped_and_the_supplier_page_shows(infrastructu
         assert (await http.get("/countries/ma/suppliers/sup-nobody")).status_code == 404
         bad = await http.get("/api/countries/ma", params={"category": "weapons", "page": 0})
         assert bad.status_code == 422
+        too_many = await http.get("/api/countries/ma", params={"suppliers_per_page": 1000})
+        assert too_many.status_code == 422 and "suppliers_per_page" in too_many.text
 
 
 async def test_page_filters_over_http(infrastructure, settings_for, unique):
@@ -119,8 +119,12 @@ async def test_replicas_sharing_a_group_all_show_every_event(infrastructure, set
                       *(Envelope(factories.product_listed(f"prd-{s}", s), "/test") for s in suppliers))
 
         async def all_shown(http):
-            page = (await http.get("/api/countries/ma", params={"per_page": 100})).json()
+            page = (await http.get("/api/countries/ma", params={"per_page": 100, "suppliers_per_page": 100})).json()
             assert set(suppliers) <= {s["supplier_id"] for s in page["suppliers"]}
+            total = page["supplier_paging"]["total"]
+            second = (await http.get("/api/countries/ma", params={"suppliers_per_page": 3, "suppliers_page": 2})).json()
+            assert second["supplier_paging"] == {"total": total, "page": 2, "pages": -(-total // 3), "per_page": 3}
+            assert second["suppliers"] == page["suppliers"][3:6]
             assert {f"prd-{s}" for s in suppliers} <= {p["product_id"] for p in page["products"]["items"]}
             return page
 
@@ -143,12 +147,14 @@ async def test_etag_304_cache_control_and_no_staleness_window(infrastructure, se
         assert first.headers["cache-control"].startswith("public") and "s-maxage" in first.headers["cache-control"]
         again = await http.get("/api/countries/ma", headers={"If-None-Match": first.headers["etag"]})
         assert again.status_code == 304 and again.content == b""
+        before = first.json()["headline"]["verified_suppliers"]
         await publish(infrastructure.kafka, Envelope(factories.supplier_verified(sup), "/test"))
         started = time.monotonic()
 
         async def changed():
             response = await http.get("/api/countries/ma", headers={"If-None-Match": first.headers["etag"]})
-            assert response.status_code == 200 and sup in response.text
+            assert response.status_code == 200
+            assert response.json()["headline"]["verified_suppliers"] == before + 1
 
         await eventually(changed, interval=0.01)
         assert time.monotonic() - started < 2.0
@@ -163,7 +169,9 @@ async def test_languages_over_http(settings_for):
         assert '<html lang="ar" dir="rtl">' in arabic.text and "vary" not in arabic.headers
         assert (await http.get("/countries/ma/products/nothing", params={"lang": "fr"})).status_code == 404
         robots = (await http.get("/robots.txt")).text
-        assert "Sitemap: " in robots and (await http.get("/sitemap.xml")).status_code == 200
+        assert "Sitemap: " in robots and "/sitemaps/1.xml" in (await http.get("/sitemap.xml")).text
+        assert "<urlset" in (await http.get("/sitemaps/1.xml")).text
+        assert (await http.get("/sitemaps/99.xml")).status_code == 404
         picture = await http.get("/media/placeholder/seafood.svg")
         assert picture.headers["content-type"] == "image/svg+xml"
 

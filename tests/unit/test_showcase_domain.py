@@ -15,7 +15,7 @@ from tests.factories import NOW
 from tests.showcase_model import Projection, page_from_documents
 from tests.strategies import deliveries
 
-ALL = Filters(per_page=100)
+ALL = Filters(per_page=100, suppliers_per_page=100)
 MOROCCO = countries.load(["MA"])["MA"]
 
 
@@ -85,6 +85,19 @@ def test_filters_and_pagination() -> None:
     assert (grid.total, grid.pages, grid.page, len(grid.items)) == (6, 2, 2, 2)
     assert page_of(*events, filters=Filters(per_page=4, page=9)).products.page == 2  # past the end: the last page
     assert page_of(*events).headline.products == 6  # headline figures ignore the grid's filters
+
+
+def test_suppliers_are_paged_apart_from_the_products() -> None:
+    """At launch scale the JSON carries one page of the ranked suppliers, not thousands of cards."""
+    events = [factories.supplier_verified(f"s{n:02}", trade_name=f"Cooperative {n:02}") for n in range(5)]
+    events.append(factories.product_listed("p1", "s03"))
+    ranked = [s.supplier_id for s in page_of(*events).suppliers]
+    page = page_of(*events, filters=Filters(suppliers_per_page=2, suppliers_page=2))
+    assert [s.supplier_id for s in page.suppliers] == ranked[2:4]
+    assert page.supplier_paging.model_dump() == {"total": 5, "page": 2, "pages": 3, "per_page": 2}
+    assert page.headline.verified_suppliers == 5 and page.products.total == 1  # the headline and products: all
+    last = page_of(*events, filters=Filters(suppliers_per_page=2, suppliers_page=9))
+    assert last.supplier_paging.page == 3 and [s.supplier_id for s in last.suppliers] == ranked[4:]
 
 
 def test_supplier_page_shows_only_a_verified_supplier() -> None:

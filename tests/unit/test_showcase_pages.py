@@ -8,15 +8,17 @@ import gc
 import re
 from datetime import timedelta
 
+import pytest
 from babel.messages.pofile import read_po
 from hypothesis import given, settings
 
-from services.showcase import countries, domain, i18n, inquiry_form, labels, main
+from services.showcase import countries, domain, i18n, inquiry_form, labels, main, rendering
 from services.showcase.live import LiveModel
 from services.showcase.page import Filters
 from services.showcase.rendering import DEFAULT_FILTERS, Pages
 from services.showcase.renditions import Renditions
 from services.showcase.taxonomy import BUYER_REGIONS, SECTOR_LABELS
+from shared.errors import NotFound
 from shared.vocabulary import Certification, Region
 from tests import factories
 from tests.factories import NOW
@@ -183,10 +185,25 @@ def test_seo_tags_and_structured_data() -> None:
     assert '"@type": "Product"' in html and '"@type": "Offer"' in html and 'property="og:title"' in html
     supplier = renditions.get(("supplier", "MA", "html", "en", "a")).body.decode()
     assert '"@type": "Organization"' in supplier
-    sitemap = renditions.get(("sitemap", None, None, None, None)).body.decode()
+    index = renditions.get(("sitemap", None, None, None, None)).body.decode()
+    assert "<loc>https://tijara.example/sitemaps/1.xml</loc>" in index and "/sitemaps/2.xml" not in index
+    sitemap = renditions.get(("sitemap", None, None, None, 1)).body.decode()
     for path in ("/countries/ma", "/countries/ma/suppliers/a", "/countries/ma/products/p2", "/countries/tn"):
         for lang in ("en", "fr", "ar"):
             assert f"<loc>https://tijara.example{path}?lang={lang}</loc>" in sitemap
+
+
+def test_a_launch_sized_sitemap_comes_in_parts(monkeypatch) -> None:
+    """The protocol allows 50,000 URLs a file: the index lists parts of `SITEMAP_PATHS` pages each."""
+    monkeypatch.setattr(rendering, "SITEMAP_PATHS", 2)
+    renditions, _ = rendered()
+    index = renditions.get(("sitemap", None, None, None, None)).body.decode()
+    parts = index.count("<sitemap>")
+    assert parts >= 3 and f"/sitemaps/{parts}.xml" in index
+    pages = [renditions.get(("sitemap", None, None, None, n)).body.decode().count("<url>") for n in range(1, parts + 1)]
+    assert all(n == 2 * 3 for n in pages[:-1]) and 0 < pages[-1] <= 2 * 3  # three languages a page
+    with pytest.raises(NotFound):
+        renditions.get(("sitemap", None, None, None, parts + 1))
 
 
 def test_a_second_country_from_configuration() -> None:

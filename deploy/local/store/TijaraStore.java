@@ -19,7 +19,7 @@ import de.bwaldvogel.mongo.bson.Document;
 import io.netty.channel.Channel;
 
 /**
- * The local MongoDB-wire store: mongo-java-server's H2 (MVStore) backend, with three changes.
+ * The local MongoDB-wire store: mongo-java-server's H2 (MVStore) backend, with these changes.
  *
  * <ul>
  * <li>It reports wire version 13 (MongoDB 5.0, the dialect mongo-java-server implements) instead of its 8, which
@@ -31,6 +31,7 @@ import io.netty.channel.Channel;
  * {@code {_id: x, version: 3}} (an optimistic-concurrency update) read the whole collection.</li>
  * <li>A sparse index on one field is kept ({@link SparseIndex}) and answers {@code {field: {$exists: true}}};
  * mongo-java-server ignores every index that is not unique.</li>
+ * <li>A find answers in MongoDB's batches ({@link Batches}): 101 documents first, at most 16 MiB a batch.</li>
  * <li>{@code explain} of a find names the index that answers it (IXSCAN) or COLLSCAN, in MongoDB's shape, so tests
  * can check which queries read the whole collection.</li>
  * </ul>
@@ -78,6 +79,9 @@ public final class TijaraStore {
                 return explainFind(database, collection, (Document) explained.getOrDefault("filter", new Document()));
             }
             Document response = super.handleCommand(channel, database, command, query);
+            if (command.equalsIgnoreCase("find") || command.equalsIgnoreCase("aggregate")) {
+                Batches.bound(response, query, getCursorRegistry());
+            }
             if (commitEachWrite && WRITES.contains(command.toLowerCase())) {
                 commit();
             }
