@@ -91,6 +91,7 @@ async def _replay(settings: ServiceSettings, progress: Progress | None, settle_s
         shadow = FixedGeneration(db, new)
         store = ShowcaseStore(shadow)
         await drop_generation(db, new, shadow.names)  # leftovers of an interrupted replay
+        await store.ensure_indexes()  # before the load: the local store fails to build one over 250,000 documents
         writer = BatchWriter(store)
         report = ReplayReport(old, new)
 
@@ -107,7 +108,6 @@ async def _replay(settings: ServiceSettings, progress: Progress | None, settle_s
                 progress(report.records, total)
 
         await load(kafka, writer, _load_order(starts, ends), ends, advanced)
-        await store.ensure_indexes()  # after the load: an index built once, not kept up insert by insert
 
         async def read_to(ends: dict[TopicPartition, int]) -> None:
             nonlocal total
@@ -193,7 +193,17 @@ async def _hand_over(folded: asyncio.Queue[Folded | None], changes: Folded | Non
 
 async def _write_each(writer: BatchWriter, folded: asyncio.Queue[Folded | None]) -> None:
     while (changes := await folded.get()) is not None:
-        await writer.write_folded(changes)
+        for piece in _pieces(changes):
+            await writer.write_folded(piece)
+
+
+def _pieces(changes: Folded, size: int = BATCH) -> Iterator[Folded]:
+    """A partition's documents in commands of `size` (the store inserts no faster in larger ones, and a retry
+    then repeats one piece, not the partition)."""
+    for collection, each in changes.items():
+        ids = list(each)
+        for start in range(0, len(ids), size):
+            yield {collection: {_id: each[_id] for _id in ids[start:start + size]}}
 
 
 def _load_order(starts: dict[TopicPartition, int], ends: dict[TopicPartition, int]) -> list[TopicPartition]:
