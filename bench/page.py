@@ -98,10 +98,9 @@ def at_fixed_rate(url: str, rate: float, seconds: int, cpus: str | None = None) 
                             check=True)
     report = json.loads(subprocess.run([str(VEGETA), "report", "-type=json"], input=attack.stdout,
                                        capture_output=True, check=True).stdout)
-    if report["success"] < 1:
-        raise RuntimeError(f"{url}: {report['status_codes']} {report['errors'][:3]}")
+    # a request not answered within 5 s is a result (the rate was above what the server sustains), not a crash
     return {"rps": report["throughput"], "p50": report["latencies"]["50th"] / 1e6,
-            "p99": report["latencies"]["99th"] / 1e6}
+            "p99": report["latencies"]["99th"] / 1e6, "failed": report["requests"] - report["status_codes"].get("200", 0)}
 
 
 def _pinned(cpus: str | None) -> list[str]:
@@ -295,15 +294,16 @@ def serve_running(base: str, args: argparse.Namespace) -> None:
 def _median_rounds(rounds: int, runs: list[tuple[str, object]]) -> dict[str, dict[str, float]]:
     """Each run `rounds` times, interleaved (a busy moment of the machine hits all alike); medians per run."""
     results = [{name: run() for name, run in runs} for _ in range(rounds)]
-    return {name: {k: statistics.median(r[name][k] for r in results) for k in ("rps", "p50", "p99")}
+    return {name: {k: statistics.median(r[name].get(k, 0) for r in results) for k in ("rps", "p50", "p99", "failed")}
             for name, _ in runs}
 
 
 def _table(rows: dict[str, dict[str, float]], reference: float) -> None:
     """One line per endpoint; the ratio is to `reference` (hello's closed-loop rate, or the rate asked for)."""
     for name, row in rows.items():
+        failed = f"   {row['failed']:.0f} not answered in 5 s" if row.get("failed") else ""
         print(f"  {name:14} {row['rps']:8.0f} req/s   p50 {row['p50']:6.2f} ms   p99 {row['p99']:6.2f} ms   "
-              f"x{row['rps'] / reference:.2f}")
+              f"x{row['rps'] / reference:.2f}{failed}")
 
 
 async def _group_lag(bootstrap: str, prefix: str, group: str, wait: float = 60) -> int:
