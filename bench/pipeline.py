@@ -550,6 +550,17 @@ def report_replay(figures: dict[str, float]) -> None:
     console.print(table)
 
 
+async def measure_replay(p: stack.Profile, profiles: Path | None) -> None:
+    """The launch-sized replay alone, with its raw limits (no service process started)."""
+    run = uuid.uuid4().hex[:6]
+    client = connect(p.mongodb_url)
+    try:
+        report_replay(await replay(run, p, client[f"bench_{run}_raw"], profiles))
+    finally:
+        await client.drop_database(f"bench_{run}_raw")
+        await client.close()
+
+
 def main(sizes: list[int] = typer.Option([2_000, 250_000], help="aggregates in the collection, one row each"),
          profile: Path | None = typer.Option(None, help="write the consumer kernel's and the replay's "
                                              "pyinstrument profiles here"),
@@ -557,7 +568,11 @@ def main(sizes: list[int] = typer.Option([2_000, 250_000], help="aggregates in t
          consumers_only: bool = typer.Option(False, "--consumers-only", help="only the consumers reading a log "
                                              "produced raw, the kernel, and the store limits they are divided by"),
          log_events: int = typer.Option(EVENTS, help="events each consumer reads from the log produced raw"),
+         replay_only: bool = typer.Option(False, "--replay-only", help="only the launch-sized replay (~3 min)"),
          ) -> None:
+    if replay_only:
+        asyncio.run(measure_replay(stack.up("test"), profile))
+        return
     asyncio.run(measure(stack.up("test"), sizes, profile, replay_log, consumers_only, log_events))
 
 

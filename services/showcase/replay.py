@@ -3,9 +3,10 @@
 `tijara replay showcase` runs this while the showcase keeps serving and consuming:
 1. a fresh consumer (no group: nothing committed, no live consumer disturbed) reads every marketplace topic from
    the beginning and applies the events with the very projection code the live consumer uses, into the next
-   generation's collections (see generations.py), until it reaches the end offsets, re-captured until caught up.
-   A batch of records is folded per document (`ShowcaseStore.apply_in_order`: the result of applying them one by
-   one) and written as one bulk per collection, while the next batch is read and decoded;
+   generation's collections (see generations.py): first up to the end offsets taken at the start, one partition at
+   a time, its events folded per document in memory (`fold`: the result of applying them one by one) and inserted
+   once each while the next partition is read and decoded (`load`); then what came meanwhile, in batches folded
+   the same way and written as newest-sequence-wins upserts, until caught up;
 2. the swap: one write to the generation pointer; every showcase process follows within `REFRESH_SECONDS`;
 3. a final catch-up to the end offsets taken after the swap has settled: an event the live consumer wrote into the
    old generation during the replay is applied to the new one too (applying twice is harmless: newest sequence
@@ -16,8 +17,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import logging
 import time
+from collections.abc import Iterator
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,8 +35,8 @@ from services.showcase.generations import (
     drop_generation,
 )
 from services.showcase.readers import READERS
-from services.showcase.store import ShowcaseStore
-from shared.envelope import Reader, Topic, read_all
+from services.showcase.store import Folded, ShowcaseStore, fold
+from shared.envelope import PoisonEvent, Reader, Topic, read_data
 from shared.mongo import connect
 from shared.settings import ServiceSettings
 from shared.topics import partitions_of
@@ -55,6 +59,24 @@ class ReplayReport:
 
 async def replay_showcase(settings: ServiceSettings, progress: Progress | None = None,
                           settle_seconds: float = 3 * REFRESH_SECONDS) -> ReplayReport:
+    with _rare_collections():
+        return await _replay(settings, progress, settle_seconds)
+
+
+@contextlib.contextmanager
+def _rare_collections() -> Iterator[None]:
+    """The replay holds many live objects (the folded documents) while it allocates many short-lived ones (decoded
+    events): the collector's default pass every 700 allocations rescans the live ones, half of the replay's CPU
+    (measured). A pass every 50,000 allocations instead while it runs."""
+    before = gc.get_threshold()
+    gc.set_threshold(50_000, 50, 1000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+async def _replay(settings: ServiceSettings, progress: Progress | None, settle_seconds: float) -> ReplayReport:
     started = time.monotonic()
     client = connect(settings.mongodb_url, settings.mongodb_write_concern, settings.mongodb_read_concern)
     db = client[settings.database]
@@ -69,7 +91,7 @@ async def replay_showcase(settings: ServiceSettings, progress: Progress | None =
         shadow = FixedGeneration(db, new)
         store = ShowcaseStore(shadow)
         await drop_generation(db, new, shadow.names)  # leftovers of an interrupted replay
-        await store.ensure_indexes()
+        await store.ensure_indexes()  # before the load: the local store fails to build one over 250,000 documents
         writer = BatchWriter(store)
         report = ReplayReport(old, new)
 
@@ -77,14 +99,23 @@ async def replay_showcase(settings: ServiceSettings, progress: Progress | None =
         kafka.assign(partitions)
         await kafka.seek_to_beginning(*partitions)
         starts = await kafka.beginning_offsets(partitions)
+        ends = await kafka.end_offsets(partitions)
+        total = sum(ends[tp] - starts[tp] for tp in partitions)
+
+        def advanced(count: int) -> None:
+            report.records += count
+            if progress:
+                progress(report.records, total)
+
+        await load(kafka, writer, _load_order(starts, ends), ends, advanced)
 
         async def read_to(ends: dict[TopicPartition, int]) -> None:
-            total = sum(ends[tp] - starts[tp] for tp in partitions)
+            nonlocal total
             writing: asyncio.Task | None = None
             while True:
                 positions = {tp: await kafka.position(tp) for tp in partitions}
-                if progress:
-                    progress(sum(min(positions[tp], ends[tp]) - starts[tp] for tp in partitions), total)
+                if writing is None:
+                    total = report.records + sum(max(0, ends[tp] - positions[tp]) for tp in partitions)
                 if all(positions[tp] >= ends[tp] for tp in partitions):
                     break
                 batches = await kafka.getmany(*partitions, timeout_ms=500, max_records=BATCH)
@@ -93,12 +124,10 @@ async def replay_showcase(settings: ServiceSettings, progress: Progress | None =
                 if writing:  # the previous batch's bulks, written while this one was read: in log order
                     await writing
                 writing = asyncio.create_task(writer.write(events))
-                report.records += len(records)
+                advanced(len(records))
             if writing:
                 await writing
 
-        ends = await kafka.end_offsets(partitions)
-        await read_to(ends)
         for _ in range(5):  # catch up with what came meanwhile; the final catch-up takes the rest
             latest = await kafka.end_offsets(partitions)
             if latest == ends:
@@ -121,6 +150,68 @@ async def replay_showcase(settings: ServiceSettings, progress: Progress | None =
         await client.close()
 
 
+async def load(kafka: AIOKafkaConsumer, writer: BatchWriter, order: list[TopicPartition],
+               ends: dict[TopicPartition, int], advanced: Callable[[int], None]) -> None:
+    """The log up to `ends`, partition by partition: a partition's events folded in memory per document, then
+    written once each (an insert: the new generation starts empty) while the next partitions are read. Two are read
+    at a time, so one's next fetch is in flight while the other's records are decoded (aiokafka fetches a partition
+    again only once its records are drained). A document's events are in one partition (keyed by its id), so it is
+    written once; were it not, the next write of it is the same newest-sequence-wins upsert as a catch-up's."""
+    folded: asyncio.Queue[Folded | None] = asyncio.Queue(maxsize=1)  # one waits while one is written
+    writing = asyncio.create_task(_write_each(writer, folded))
+    pending, reading = list(order), {}
+    try:
+        while pending or reading:
+            if len(reading) < 2 and pending:
+                while len(reading) < 2 and pending:
+                    reading[pending.pop(0)] = {}
+                kafka.pause(*(tp for tp in order if tp not in reading))  # fetch only those read now
+                kafka.resume(*reading)
+            batches = await kafka.getmany(*reading, timeout_ms=500, max_records=BATCH)
+            for tp, records in batches.items():
+                fold(writer.decode(records), reading[tp])  # past `ends` too: applying is idempotent
+                advanced(len(records))
+            for tp in list(reading):
+                if await kafka.position(tp) >= ends[tp]:
+                    await _hand_over(folded, reading.pop(tp), writing)
+        await _hand_over(folded, None, writing)
+        await writing
+    finally:
+        writing.cancel()
+        kafka.resume(*order)
+
+
+async def _hand_over(folded: asyncio.Queue[Folded | None], changes: Folded | None, writing: asyncio.Task) -> None:
+    """Queue `changes` for the writer, or raise its error if it stopped (a batch that failed every attempt)."""
+    put = asyncio.ensure_future(folded.put(changes))
+    await asyncio.wait({put, writing}, return_when=asyncio.FIRST_COMPLETED)
+    if not put.done():
+        put.cancel()
+        writing.result()
+        raise RuntimeError("the replay's writer stopped")
+
+
+async def _write_each(writer: BatchWriter, folded: asyncio.Queue[Folded | None]) -> None:
+    while (changes := await folded.get()) is not None:
+        for piece in _pieces(changes):
+            await writer.write_folded(piece)
+
+
+def _pieces(changes: Folded, size: int = BATCH) -> Iterator[Folded]:
+    """A partition's documents in commands of `size` (the store inserts no faster in larger ones, and a retry
+    then repeats one piece, not the partition)."""
+    for collection, each in changes.items():
+        ids = list(each)
+        for start in range(0, len(ids), size):
+            yield {collection: {_id: each[_id] for _id in ids[start:start + size]}}
+
+
+def _load_order(starts: dict[TopicPartition, int], ends: dict[TopicPartition, int]) -> list[TopicPartition]:
+    """Largest first, but the smallest at the very start: the first read and the last write overlap nothing."""
+    by_size = sorted((tp for tp in ends if ends[tp] > starts[tp]), key=lambda tp: ends[tp] - starts[tp], reverse=True)
+    return by_size[-1:] + by_size[:-1]
+
+
 class BatchWriter:
     """Decodes a batch of records as the live consumer does and writes its events, retrying the batch (idempotent:
     newest sequence wins) when the store fails; a batch that still fails stops the replay, so the page is never
@@ -132,14 +223,26 @@ class BatchWriter:
         self.written: dict[str, set[str]] = {}  # ids written into the new generation, created empty: others are new
 
     def decode(self, records: list[ConsumerRecord]) -> list[Reader]:
-        events, skipped = read_all(records, READERS)
-        self.skipped += skipped
+        events = []
+        for record in records:
+            try:
+                if record.value is None:  # a tombstone
+                    raise PoisonEvent("tombstone", "null value")
+                data = read_data(dict(record.headers or ()), record.value, READERS)
+            except PoisonEvent:
+                self.skipped += 1
+                continue
+            if data is not None:  # None: a type the page does not read
+                events.append(data)
         return events
 
     async def write(self, events: list[Reader]) -> None:
+        await self.write_folded(fold(events))
+
+    async def write_folded(self, changes: Folded) -> None:
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                return await self.store.apply_in_order(events, self.written)
+                return await self.store.write_folded(changes, self.written)
             except Exception as error:
                 if attempt == ATTEMPTS:
                     raise

@@ -6,7 +6,6 @@ The store is the durable copy: a process loads it once at start (`snapshot`), th
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
 from datetime import datetime
 
 from pymongo import ASCENDING
@@ -15,6 +14,20 @@ from pymongo.asynchronous.database import AsyncDatabase
 from services.showcase.projection import INQUIRIES, PRODUCTS, SUPPLIERS, route
 from shared.envelope import Reader
 from shared.mongo import apply_all_if_newer, apply_if_newer
+
+
+Folded = dict[str, dict[str, list[tuple[int, dict]]]]  # collection -> document id -> its (sequence, fields) in order
+
+
+def fold(events: list[Reader], into: Folded | None = None) -> Folded:
+    """Events in log order gathered per collection and document, as `write_folded` takes them."""
+    changes = into if into is not None else {}
+    for event in events:
+        routed = route(event)
+        if routed is not None:
+            collection, _id, fields = routed
+            changes.setdefault(collection, {}).setdefault(_id, []).append((event.sequence, fields))
+    return changes
 
 
 class ShowcaseStore:
@@ -37,17 +50,11 @@ class ShowcaseStore:
         collection, _id, fields = routed
         return await apply_if_newer(self._collections[collection], _id, event.sequence, fields)
 
-    async def apply_in_order(self, events: list[Reader], written: dict[str, set[str]] | None = None) -> None:
-        """Events of many aggregates in log order, with the result of applying them one by one: folded per document
-        (`apply_all_if_newer`), so a replay's batch is one bulk per collection whatever its events per aggregate.
-        `written`: when the caller created the collections empty, the ids it has written there so far per
-        collection (kept up to date here); the others are inserted."""
-        changes: dict[str, dict[str, list[tuple[int, dict]]]] = defaultdict(lambda: defaultdict(list))
-        for event in events:
-            routed = route(event)
-            if routed is not None:
-                collection, _id, fields = routed
-                changes[collection][_id].append((event.sequence, fields))
+    async def write_folded(self, changes: Folded, written: dict[str, set[str]] | None = None) -> None:
+        """Events of many aggregates that `fold` gathered in log order, with the result of applying them one by one:
+        per document (`apply_all_if_newer`), so a replay's batch is one bulk per collection whatever its events per
+        aggregate. `written`: when the caller created the collections empty, the ids it has written there so far
+        per collection (kept up to date here); the others are inserted."""
         writes = []
         for collection, each in changes.items():
             absent: set[str] = set()

@@ -10,7 +10,7 @@ from services.inquiries.readers import READERS as INQUIRIES
 from services.inquiries.readers import ProductWithdrawn
 from services.showcase.readers import READERS as SHOWCASE
 from services.showcase.readers import SupplierShown
-from shared.envelope import UNKNOWN, Envelope, PoisonEvent, read
+from shared.envelope import UNKNOWN, Envelope, PoisonEvent, read, read_data
 from tests import factories
 
 
@@ -66,3 +66,42 @@ def test_delisted_reads_as_withdrawn() -> None:
     headers, value = wire(factories.product_delisted("p-1", "sup-1"))
     product = read(headers, value, INQUIRIES).data
     assert isinstance(product, ProductWithdrawn) and product.LISTED is False
+
+
+ALL_SHOWCASE_EVENTS = [
+    factories.supplier_verified("sup-1"), factories.product_listed("p-1", "sup-1"),
+    factories.product_delisted("p-1", "sup-1"), factories.inquiry_received("i-1", "sup-1", "p-1", "US"),
+    factories.inquiry_responded("i-1", "sup-1", "p-1", factories.NOW),
+]
+
+
+@pytest.mark.parametrize("event", ALL_SHOWCASE_EVENTS, ids=lambda e: type(e).__name__)
+def test_read_data_straight_from_bytes_gives_what_read_gives(event) -> None:
+    """The replay's one-pass decode (JSON bytes to the reader model) reads each event as the live consumer does."""
+    headers, value = wire(event)
+    data = read_data(headers, value, SHOWCASE)
+    assert data == read(headers, value, SHOWCASE).data and type(data) is type(read(headers, value, SHOWCASE).data)
+    assert read_data(headers, value, CATALOGUE) == (None if read(headers, value, CATALOGUE) is None
+                                                    else read(headers, value, CATALOGUE).data)
+
+
+def test_read_data_finds_the_same_poison() -> None:
+    headers, value = wire(factories.supplier_verified("sup-1"), status=42)
+    with pytest.raises(PoisonEvent, match="status"):
+        read_data(headers, value, SHOWCASE)
+    for broken in ({}, headers | {"ce_time": b"yesterday"}, headers | {"ce_type": b"ma.tijara.teleported.v1"}):
+        with pytest.raises(PoisonEvent):
+            read_data(broken, wire(factories.supplier_verified("sup-1"))[1], SHOWCASE)
+    with pytest.raises(PoisonEvent):
+        read_data(wire(factories.supplier_verified("sup-1"))[0], b"not json", SHOWCASE)
+
+
+def test_read_data_upcasts_an_old_version_first() -> None:
+    v1 = {"product_id": "prd-old", "supplier_id": "sup-1", "sequence": 1, "occurred_at": "2025-01-10T10:00:00Z",
+          "listing": {"title": "Medjool dates", "category": "spices-and-dates", "hs_code": "080410", "moq": 500,
+                      "moq_unit": "kg", "unit_price": "9.50", "currency": "USD", "origin_region": "Drâa-Tafilalet"}}
+    headers = {"ce_specversion": b"1.0", "ce_id": b"old-1", "ce_source": b"/legacy",
+               "ce_type": b"ma.tijara.product.listed.v1"}
+    product = read_data(headers, json.dumps(v1).encode(), SHOWCASE)
+    assert product == read(headers, json.dumps(v1).encode(), SHOWCASE).data
+    assert str(product.listing.from_price) == "9.50"
