@@ -101,7 +101,7 @@ def supplier_card(s: SupplierView, products: int, f: ResponseFigures) -> Supplie
     )
 
 
-def _rank(card: SupplierCard) -> tuple:
+def rank_of(card: SupplierCard) -> tuple:
     """Verification level first, then responsiveness, then activity (inquiries and products)."""
     return (-LEVEL_RANK.get(card.verification_level, 0), -(card.response_rate or 0.0),
             -(card.inquiries_30d + card.products), card.trade_name, card.supplier_id)
@@ -158,17 +158,20 @@ def shown(suppliers: Iterable[SupplierView], products: Iterable[ProductView],
 
 def arrange(verified: Iterable[SupplierView], listed: Mapping[str, list[ProductCard]],
             figures: Mapping[str, ResponseFigures],
-            card: Callable[[SupplierView, int, ResponseFigures], SupplierCard] | None = None) -> Shown:
+            card: Callable[[SupplierView, int, ResponseFigures], SupplierCard] | None = None,
+            rank: Callable[[SupplierCard], tuple] | None = None, categories: Mapping[str, int] | None = None) -> Shown:
     """`listed`: each verified supplier's listed product cards in `title_order`; the products show supplier by
-    supplier in the suppliers' ranking. A caller may keep `listed` and the cards (`card`) between changes: at launch
-    scale (50,000 products) sorting and carding them again on every change held the event loop for 400 ms."""
+    supplier in the suppliers' ranking. A caller may keep `listed`, the cards (`card`) and their `rank` keys between
+    changes, and the `categories` counts: at launch scale (50,000 products) sorting and carding them again on every
+    change held the event loop for 400 ms."""
     card = card or supplier_card
     none = ResponseFigures()
     cards = sorted((card(s, len(listed.get(s.supplier_id, ())), figures.get(s.supplier_id, none)) for s in verified),
-                   key=_rank)
+                   key=rank or rank_of)
     products = [p for c in cards for p in listed.get(c.supplier_id, ())]
-    return Shown.model_construct(suppliers=cards, products=products,
-                                 categories=dict(Counter(map(attrgetter("category"), products))))
+    if categories is None:
+        categories = Counter(map(attrgetter("category"), products))
+    return Shown.model_construct(suppliers=cards, products=products, categories={k: n for k, n in categories.items() if n})
 
 
 def build_page(country: Country, view: Shown, demand: Mapping[str, int], filters: Filters,

@@ -38,8 +38,9 @@ class LiveModel:
         self.product_words, self.supplier_words = WordIndex(), WordIndex()
         self._of_supplier: dict[str, dict[str, ProductView]] = {}  # supplier id -> its products
         self._product_changes: Counter = Counter()  # supplier id -> changes to its products: when its grid is stale
-        self._grids: dict[str, tuple[tuple, list[ProductCard]]] = {}  # supplier id -> (key, listed cards in order)
-        self._supplier_cards: dict[str, tuple[tuple, ResponseFigures, SupplierCard]] = {}
+        self._grids: dict[str, tuple[tuple, list[ProductCard], Counter]] = {}  # supplier -> (key, listed cards
+        # in order, how many of them in each category)
+        self._supplier_cards: dict[str, tuple[tuple, ResponseFigures, SupplierCard, tuple]] = {}
         self.changes = 0  # bumped by every change that lands: the rendered pages' version
 
     def apply(self, event: Reader) -> bool:
@@ -129,7 +130,7 @@ class LiveModel:
         or its figures change."""
         verified = [s for s in self.suppliers.values()
                     if s.profile.country == country and s.status is SupplierStatus.VERIFIED]
-        grids, stale, sequences, figures, demand = {}, {}, {}, {}, Counter()
+        grids, kinds, stale, sequences, figures, demand = {}, {}, {}, {}, {}, Counter()
         docs, changes, all_figures, all_demand = self.docs[SUPPLIERS], self._product_changes, self.figures, self.demand
         for s in verified:
             supplier_id = s.supplier_id
@@ -137,7 +138,7 @@ class LiveModel:
             key = (sequence, changes[supplier_id])
             cached = self._grids.get(supplier_id)
             if cached is not None and cached[0] == key:
-                grids[supplier_id] = cached[1]
+                grids[supplier_id], kinds[supplier_id] = cached[1], cached[2]
             else:
                 stale[supplier_id] = (key, s, list(self._of_supplier.get(supplier_id, {}).values()))
             if (f := all_figures.get(supplier_id)) is not None:
@@ -149,18 +150,26 @@ class LiveModel:
             for supplier_id, (key, supplier, products) in stale.items():
                 cards = sorted((domain.product_card(p, supplier) for p in products
                                 if p.listed and p.listing is not None), key=domain.title_order)
-                grids[supplier_id] = cards
-                self._grids[supplier_id] = (key, cards)
+                grids[supplier_id], kinds[supplier_id] = cards, Counter(c.category for c in cards)
+                self._grids[supplier_id] = (key, cards, kinds[supplier_id])
+            categories: Counter = Counter()
+            for counts in kinds.values():
+                categories.update(counts)
+
+            ranks: dict[str, tuple] = {}
 
             def card(supplier: SupplierView, products: int, f: ResponseFigures) -> SupplierCard:
                 key = (sequences[supplier.supplier_id], products)
                 cached = self._supplier_cards.get(supplier.supplier_id)
                 if cached is None or cached[0] != key or cached[1] is not f:
-                    cached = (key, f, domain.supplier_card(supplier, products, f))
+                    made = domain.supplier_card(supplier, products, f)
+                    cached = (key, f, made, domain.rank_of(made))
                     self._supplier_cards[supplier.supplier_id] = cached
+                ranks[supplier.supplier_id] = cached[3]
                 return cached[2]
 
-            return domain.arrange(verified, grids, figures, card), dict(demand)
+            shown = domain.arrange(verified, grids, figures, card, lambda c: ranks[c.supplier_id], categories)
+            return shown, dict(demand)
 
         return rest
 
