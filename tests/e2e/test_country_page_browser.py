@@ -80,6 +80,8 @@ def site(marketplace):
         page = httpx.get(f"{showcase}/api/countries/ma", timeout=10).json()
         assert page["headline"]["products"] == 3 and page["headline"]["inquiries_30d"] == 4
         assert httpx.get(f"{showcase}/api/countries/tn", timeout=10).json()["headline"]["products"] == 1
+        html = httpx.get(f"{showcase}/countries/ma", timeout=10).text  # rendered after the JSON, from its views
+        assert html.count("data-product-id=") == 3, "the HTML has not followed the JSON yet"
         inquiries = httpx.get(f"{marketplace.url('inquiries')}/inquiries", params={"supplier_id": "sup-argan"})
         assert inquiries.status_code in (200, 401, 403)  # inquiries is up; it learns the product from the log
         return page

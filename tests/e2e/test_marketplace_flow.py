@@ -99,8 +99,12 @@ def test_the_whole_workflow_from_application_to_the_country_page_and_back(market
     assert [p["title"]["en"] for p in page["products"]["items"]] == ["Canned sardines in olive oil, 125 g"]
     assert pending["supplier_id"] not in {s["supplier_id"] for s in page["suppliers"]}
     assert page["demand"]["by_region"] == [{"name": "North America", "inquiries": 1}]
-    html = httpx.get(f"{showcase}/countries/ma", timeout=10)
-    assert html.status_code == 200 and "Sardines de Safi" in html.text
+
+    def html_follows():  # the HTML is rendered after the JSON, from the same views
+        html = httpx.get(f"{showcase}/countries/ma", timeout=10)
+        assert html.status_code == 200 and "Sardines de Safi" in html.text
+
+    wait_for(html_follows)
     profile_page = httpx.get(f"{showcase}/countries/ma/suppliers/{supplier_id}", timeout=10)
     assert profile_page.status_code == 200 and "100%" in profile_page.text
     assert httpx.get(f"{showcase}/", follow_redirects=True).url.path == "/countries/ma"
