@@ -171,7 +171,8 @@ def arrange(verified: Iterable[SupplierView], listed: Mapping[str, list[ProductC
     products = [p for c in cards for p in listed.get(c.supplier_id, ())]
     if categories is None:
         categories = Counter(map(attrgetter("category"), products))
-    return Shown.model_construct(suppliers=cards, products=products, categories={k: n for k, n in categories.items() if n})
+    return Shown.model_construct(suppliers=cards, products=products,
+                                 categories={k: n for k, n in categories.items() if n})
 
 
 def build_page(country: Country, view: Shown, demand: Mapping[str, int], filters: Filters,
@@ -202,7 +203,8 @@ def build_page(country: Country, view: Shown, demand: Mapping[str, int], filters
         suppliers=view.suppliers[first:first + filters.suppliers_per_page],
         supplier_paging=SupplierPaging(total=len(view.suppliers), page=supplier_page, pages=supplier_pages,
                                        per_page=filters.suppliers_per_page),
-        products=ProductGrid(filters=filters.model_copy(update={"page": page, "suppliers_page": supplier_page}), total=len(matching), page=page,
+        products=ProductGrid(filters=filters.model_copy(update={"page": page, "suppliers_page": supplier_page}),
+                             total=len(matching), page=page,
                              pages=pages, items=matching[start:start + filters.per_page]),
         demand=Demand(by_country=_rows(demand), by_region=_rows(by_region)),
         partners=list(country.partners),

@@ -5,8 +5,9 @@ When the live model changes, the views (what each country shows) and every count
 to the rebuild's own duration, so rebuilding never takes more than half the process), in a worker thread from what
 was taken out of the model on the event loop; then the HTML in each language is rendered from the same views, in a
 worker thread too, the previous pages serving until the new are in. Other pages (a filter, a search, a supplier, a
-product) are rendered on first request and kept until the next change. Each rendition carries an ETag taken from its bytes, so every
-replica that converged to the same model answers the same ETag, and `If-None-Match` costs nothing.
+product) are rendered on first request and kept until the next change. Each rendition carries an ETag taken from
+its bytes, so every replica that converged to the same model answers the same ETag, and `If-None-Match` costs
+nothing.
 """
 
 from __future__ import annotations

@@ -27,7 +27,8 @@ final class Batches {
     @SuppressWarnings("unchecked")
     static void bound(Document response, Document command, CursorRegistry registry) {
         if (!(response.get("cursor") instanceof Document cursor) || ((Number) cursor.get("id")).longValue() != 0
-            || !(cursor.get("firstBatch") instanceof List<?> batch) || Boolean.TRUE.equals(command.get("singleBatch"))) {
+            || !(cursor.get("firstBatch") instanceof List<?> batch)
+            || Boolean.TRUE.equals(command.get("singleBatch"))) {
             return;
         }
         List<Document> documents = (List<Document>) batch;
