@@ -263,45 +263,45 @@ class ReadOnce:
         self._kept[key] = envelope
         return envelope
 
+    def data(self, record: Any) -> BaseModel | None:
+        """The record's data alone, for `read_all`."""
+        envelope = self(record)
+        return None if envelope is None else envelope.data
 
-def read_all(records: Iterable[Any], readers: Mapping[str, type[BaseModel]],
-             reader: Callable[[Any], Envelope | None] | None = None) -> tuple[list[Any], int]:
-    """The events of consumed records that this reader reads, in order, and how many were poison or tombstones:
-    for readers that only skip those (the live consumer dead-letters them). `reader`: e.g. a ReadOnce."""
+
+def read_all(records: Iterable[Any], read: Callable[[Any], BaseModel | None]) -> tuple[list[BaseModel], int]:
+    """The events of consumed records that `read` reads (a record's data, None for a type it does not read), in
+    order, and how many were poison or tombstones: for readers that only skip those (the live consumer
+    dead-letters them), e.g. `ReadOnce(...).data` or `data_reader(readers)`."""
     events, skipped = [], 0
     for record in records:
         try:
             if record.value is None:  # a tombstone
                 raise PoisonEvent("tombstone", "null value")
-            envelope = reader(record) if reader else read_record(record, readers)
+            data = read(record)
         except PoisonEvent:
             skipped += 1
             continue
-        if envelope is not None:  # None: a type this reader does not read
-            events.append(envelope.data)
+        if data is not None:
+            events.append(data)
     return events, skipped
 
 
 def read_data(headers: Mapping[str, bytes | str], value: bytes | None,
               readers: Mapping[str, type[BaseModel]]) -> BaseModel | None:
-    """`read(...).data` for a reader that needs no envelope attributes (a replay): the reader model validated
-    straight from the JSON bytes in one pass, unless an old version must be upcast first. Same None and
-    PoisonEvent cases as `read` (an invalid JSON value is reported as schema-invalid here)."""
-    ce_type = _text(headers, "ce_type")
-    if ce_type in UPCASTERS or not (ce_type and headers.get("ce_id") and headers.get("ce_source")) \
-            or _text(headers, "ce_specversion") != SPECVERSION:
-        envelope = read(headers, value, readers)  # the general path, and its PoisonEvent for missing headers
+    """`read(...).data` for a reader that needs no envelope attributes (a replay): the common case validated
+    straight from the JSON bytes, without the envelope; anything else through `read`, with its reasons."""
+    data = _validated_json(headers, value, readers)
+    if data is None:
+        envelope = read(headers, value, readers)
         return None if envelope is None else envelope.data
-    if ce_type not in EVENT_TYPES:
-        raise PoisonEvent("unknown-type", f"no event type {ce_type!r} in the contract")
-    model = readers.get(ce_type)
-    if model is None:
-        return None
     _check_time(headers)
-    try:
-        return model.model_validate_json(value or b"")
-    except ValidationError as error:
-        raise PoisonEvent("schema-invalid", summary(error)) from None
+    return data
+
+
+def data_reader(readers: Mapping[str, type[BaseModel]]) -> Callable[[Any], BaseModel | None]:
+    """`read_data` of a consumed record, for `read_all`."""
+    return lambda record: read_data(dict(record.headers or ()), record.value, readers)
 
 
 def decode(headers: Mapping[str, bytes | str], value: bytes | None) -> Envelope:

@@ -36,7 +36,7 @@ from services.showcase.generations import (
 )
 from services.showcase.readers import READERS
 from services.showcase.store import Folded, ShowcaseStore, fold
-from shared.envelope import PoisonEvent, Reader, Topic, read_data
+from shared.envelope import Reader, Topic, data_reader, read_all
 from shared.mongo import connect
 from shared.settings import ServiceSettings
 from shared.topics import partitions_of
@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (records read so far, records to read in total)
 BATCH = 5000  # records per batch: more events of one document fold into one write
 ATTEMPTS = 5
+READ = data_reader(READERS)  # the reader models straight from the JSON bytes: no envelope is needed here
 
 
 @dataclass
@@ -223,17 +224,8 @@ class BatchWriter:
         self.written: dict[str, set[str]] = {}  # ids written into the new generation, created empty: others are new
 
     def decode(self, records: list[ConsumerRecord]) -> list[Reader]:
-        events = []
-        for record in records:
-            try:
-                if record.value is None:  # a tombstone
-                    raise PoisonEvent("tombstone", "null value")
-                data = read_data(dict(record.headers or ()), record.value, READERS)
-            except PoisonEvent:
-                self.skipped += 1
-                continue
-            if data is not None:  # None: a type the page does not read
-                events.append(data)
+        events, skipped = read_all(records, READ)
+        self.skipped += skipped
         return events
 
     async def write(self, events: list[Reader]) -> None:

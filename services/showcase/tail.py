@@ -43,7 +43,7 @@ class LogFollower:
         self.store = store
         self.model = model
         self.changed = changed
-        self.read = read  # shared with the group consumer of this process: each record decoded once
+        self.read = read or ReadOnce(READERS)  # shared with the group consumer of this process: decoded once
         self.skipped = 0  # poison, tombstones, events the model refused: the group consumer dead-letters them
         self._kafka: AIOKafkaConsumer | None = None
         self._task: asyncio.Task | None = None
@@ -52,7 +52,7 @@ class LogFollower:
     async def apply(self, records: list[ConsumerRecord]) -> None:
         """Records in the order fetched (each partition's in log order), straight into memory: no task, retry or
         dead letter per event as the group consumer needs for its writes, a slice of events per loop turn."""
-        events, skipped = read_all(records, READERS, self.read)
+        events, skipped = read_all(records, self.read.data)
         self.skipped += skipped
         for start in range(0, len(events), APPLIED_PER_TURN):
             if start:

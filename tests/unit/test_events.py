@@ -103,4 +103,4 @@ def test_two_readers_of_the_same_records_decode_each_once(monkeypatch: pytest.Mo
     for r in records[1:]:
         read_once(r)
     assert len(read_once._kept) == 2  # bounded: the oldest went
-    assert read_all(records, EVENT_TYPES, read_once)[0] == [e.data for e in events]
+    assert read_all(records, read_once.data)[0] == [e.data for e in events]
