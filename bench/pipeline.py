@@ -318,12 +318,14 @@ async def consumers_from_log(run: str, bootstrap: str, prefix: str, market: Benc
             process.send_signal(signal.SIGSTOP)
         try:
             sampling = await market.sample(consumer)
+            busy = _Busy({consumer: market.processes[consumer].pid, **_servers()})
             started = time.perf_counter()
             sent = [await producer.send(topic, e.value(), key=e.data.subject.encode(),
                                         headers=[(k, v.encode()) for k, v in e.headers().items()]) for e in envelopes]
             await asyncio.gather(*sent)
             await until_committed(admin, [f"bench-{run}-{consumer}"], topic, before + events)
             figures[f"{consumer} {FROM_LOG}"] = events / (time.perf_counter() - started)
+            figures |= {f"{consumer} reading: {name} CPU s ÷ wall s": share for name, share in busy.shares().items()}
             await asyncio.to_thread(summarise, sampling)
         finally:
             for process in others:
@@ -332,6 +334,30 @@ async def consumers_from_log(run: str, bootstrap: str, prefix: str, market: Benc
     await producer.stop()
     await admin.close()
     return figures
+
+
+def _servers() -> dict[str, int]:
+    """The test stack's store and broker processes (the JVMs), by name."""
+    p = stack.profile("test")
+    return {name: pid for name in ("store", "kafka") if (pid := stack.running(p, name))}
+
+
+class _Busy:
+    """CPU seconds each process spends from now on, over the wall-clock seconds: 1.0 is one core all the time.
+    Says what bounds a consumer on two cores: its own process, the store or the broker."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self.started, self.cpu = time.perf_counter(), {name: _cpu_seconds(pid) for name, pid in pids.items()}
+
+    def shares(self) -> dict[str, float]:
+        wall = time.perf_counter() - self.started
+        return {name: (_cpu_seconds(pid) - self.cpu[name]) / wall for name, pid in self.pids.items()}
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime, all threads
 
 
 async def until_committed(admin: AIOKafkaAdminClient, groups: list[str], topic: str, offsets: int) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -251,7 +252,9 @@ class ReadOnce:
     def __init__(self, readers: Mapping[str, type[BaseModel]], limit: int = 5000) -> None:
         self.readers = readers
         self.limit = limit
-        self._kept: dict[tuple[str, int, int], Envelope | None] = {}
+        # an OrderedDict: the oldest goes in O(1), where `next(iter(dict))` walks the slots the other reader's pops
+        # left at the front (5 % of the showcase's CPU while its follower ran ahead of its group consumer)
+        self._kept: OrderedDict[tuple[str, int, int], Envelope | None] = OrderedDict()
 
     def __call__(self, record: Any) -> Envelope | None:
         key = (record.topic, record.partition, record.offset)
@@ -259,7 +262,7 @@ class ReadOnce:
             return self._kept.pop(key)
         envelope = read_record(record, self.readers)  # poison raises: each reader handles it its own way
         if len(self._kept) >= self.limit:
-            del self._kept[next(iter(self._kept))]
+            self._kept.popitem(last=False)
         self._kept[key] = envelope
         return envelope
 
