@@ -64,6 +64,7 @@ CONSUMERS = ("catalogue", "inquiries", "showcase")  # every reader of the suppli
 RAW_SECONDS = 3.0
 FROM_LOG = "consumer events/s, log produced raw"
 BULK_UPSERT = "bulk of 500 upserts of new _ids, per upsert /s (the consumers' write now)"
+SHOWCASE_BULK = "bulk of 500 upserts of the showcase's own supplier documents, per upsert /s"
 CATALOGUE_BULKS = "catalogue's 4 bulks per 500 events, events/s"
 REPLAY = "tijara replay showcase events/s"
 LAUNCH_SUPPLIERS, LAUNCH_PRODUCTS, LAUNCH_RECEIVED = 5_000, 50_000, 160_000  # + 90,000 answers = 250,000 inquiry events
@@ -289,11 +290,31 @@ async def raw_bulk(db) -> dict[str, float]:
         done = {"$set": {"done_at": datetime.now(UTC)}}
         await records.bulk_write([UpdateOne({"_id": i}, done) for i in ids], ordered=False)
 
+    fields = _showcase_fields()
+
+    async def showcase_bulk(_: int) -> None:  # the showcase's own upserts for the bench's events, as it writes them
+        await scratch.bulk_write([UpdateOne({"_id": f"new-{next(fresh)}", "sequence": {"$lt": 1}},
+                                            {"$set": {**fields, "sequence": 1}}, upsert=True) for _ in range(500)],
+                                 ordered=False)
+
     upsert = await rate(upsert_bulk, 1, 1, RAW_SECONDS) * 500
     catalogue = await rate(catalogue_round, 1, 1, RAW_SECONDS) * 500
+    showcase = await rate(showcase_bulk, 1, 1, RAW_SECONDS) * 500
     await scratch.drop()
     await records.drop()
-    return {BULK_UPSERT: upsert, CATALOGUE_BULKS: catalogue}
+    return {BULK_UPSERT: upsert, CATALOGUE_BULKS: catalogue, SHOWCASE_BULK: showcase}
+
+
+def _showcase_fields() -> dict:
+    """What the showcase `$set`s for one of the events the consumers read (a supplier's projection: its profile
+    included), through its own reader and projection: ~300 bytes of JSON against the plain upsert's ~40."""
+    from services.showcase.projection import route
+    from services.showcase.readers import READERS
+    from shared.envelope import read
+
+    envelope = _envelope("raw", 0)
+    _, _, fields = route(read(envelope.headers(), envelope.value(), READERS).data)
+    return fields
 
 
 async def consumers_from_log(run: str, bootstrap: str, prefix: str, market: BenchMarketplace, size: int,
@@ -325,7 +346,8 @@ async def consumers_from_log(run: str, bootstrap: str, prefix: str, market: Benc
             await asyncio.gather(*sent)
             await until_committed(admin, [f"bench-{run}-{consumer}"], topic, before + events)
             figures[f"{consumer} {FROM_LOG}"] = events / (time.perf_counter() - started)
-            figures |= {f"{consumer} reading: {name} CPU s ÷ wall s": share for name, share in busy.shares().items()}
+            figures |= {f"{consumer} reading: {name} CPU, % of a core": 100 * share
+                        for name, share in busy.shares().items()}
             await asyncio.to_thread(summarise, sampling)
         finally:
             for process in others:
@@ -555,6 +577,7 @@ PER_STATEMENT = "upsert of a new _id, 8 tasks /s (a consumer's write)"
 CONSUMER_RATIOS = [  # consumers now write in bulks: against the per-statement rate and the bulk rate of their writes
     *((f"{c} {FROM_LOG}", PER_STATEMENT, 0.7) for c in CONSUMERS),
     *((f"{c} {FROM_LOG}", BULK_UPSERT, 0.7) for c in ("inquiries", "showcase")),
+    (f"showcase {FROM_LOG}", SHOWCASE_BULK, 0.7),  # the writes it issues: its documents carry the profile
     (f"catalogue {FROM_LOG}", CATALOGUE_BULKS, 0.7),
     ("consumer kernel (in-process) events/s", BULK_UPSERT, 0.7),
 ]
