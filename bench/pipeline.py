@@ -38,7 +38,6 @@ import uuid
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 
 import typer
 from pyinstrument import Profiler
@@ -407,39 +406,19 @@ async def consumer_kernel(run: str, db, profiles: Path | None) -> dict[str, floa
         await apply_if_newer(coll, envelope.data.subject, envelope.data.sequence, {"status": "submitted"})
 
     consumer = EventConsumer(None, "bench-kernel", {_envelope(run, 0).type: apply})  # type: ignore[arg-type]
-    committer = _Committer({TopicPartition(Topic.SUPPLIERS.value, p) for p in range(3)})
     profiler = Profiler(async_mode="enabled") if profiles else None
     if profiler:
         profiler.start()
     started = time.perf_counter()
-    for start in range(0, EVENTS, 500):  # as a subscriber hands it batches: pipelined, committed in order
-        await consumer.take(SimpleNamespace(consumer=committer, raw_message=records[start:start + 500]))
-    await consumer.in_flight.drain()
+    for start in range(0, EVENTS, 500):
+        await consumer.consume(records[start:start + 500])
     seconds = time.perf_counter() - started
-    assert sum(committer.committed.values()) == EVENTS, committer.committed
     if profiler:
         profiler.stop()
         profiles.mkdir(parents=True, exist_ok=True)
         (profiles / f"consumer-kernel-{run}.txt").write_text(profiler.output_text(unicode=True, color=False))
     await coll.drop()
     return {"consumer kernel (in-process) events/s": EVENTS / seconds}
-
-
-class _Committer:
-    """The kernel's consumer: offsets committed in memory (no group, no broker)."""
-
-    def __init__(self, partitions: set[TopicPartition]) -> None:
-        self.partitions = partitions
-        self.committed: dict[TopicPartition, int] = {}
-
-    def assignment(self) -> set[TopicPartition]:
-        return self.partitions
-
-    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
-        self.committed |= offsets
-
-    def seek(self, partition: TopicPartition, offset: int) -> None:
-        raise AssertionError(f"no batch of the kernel fails: seek {partition} {offset}")
 
 
 def _launch_log(run: str):

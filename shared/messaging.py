@@ -6,9 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import weakref
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Hashable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -21,7 +20,6 @@ from pymongo.asynchronous.collection import AsyncCollection
 from shared import telemetry
 from shared.dead_letters import DeadLetters
 from shared.envelope import EVENT_TYPES, Envelope, PoisonEvent, read_record
-from shared.inflight import InFlight
 from shared.kafka_security import servers
 from shared.mongo import OUTBOX_SINCE, PENDING_OUTBOX, pending_outbox_index
 
@@ -29,13 +27,8 @@ log = logging.getLogger(__name__)
 
 PIPELINE_SLICE = 100  # aggregates started per event-loop turn within a batch
 Handler = Callable[[Envelope], Awaitable[None]]
-Spawn = Callable[[Hashable, Coroutine[Any, Any, None]], asyncio.Future]  # starts one aggregate's records
 RecordHandler = Callable[[Envelope, ConsumerRecord], Awaitable[None]]  # when the raw headers matter (signatures)
 DeadLetterHook = Callable[[ConsumerRecord, str, str], Awaitable[None]]  # (record, kind, detail), after dead-lettering
-
-
-def _started(_key: Hashable, work: Coroutine[Any, Any, None]) -> asyncio.Future:
-    return asyncio.ensure_future(work)
 
 
 class Relay(Protocol):
@@ -237,10 +230,9 @@ class OutboxRelay:
 class EventConsumer:
     """Handles batches of one consumer group. Per batch: events of one aggregate (same key) in order, different
     aggregates concurrently; transient failures retried with exponential backoff; poison and exhausted messages
-    dead-lettered with the reason. A subscriber hands it each batch with `take` (AckPolicy.MANUAL): batches are
-    pipelined and committed in order, each after every write its handlers issued was acknowledged (shared.inflight;
-    writes through shared.coalescer reach the store as one bulk per collection; each handler still awaits, and
-    retries, its own).
+    dead-lettered with the reason. The batch is committed by FastStream only after this returns, so after every
+    write its handlers issued was acknowledged (those that go through shared.coalescer reach the store as one bulk
+    per collection; each handler still awaits, and retries, its own).
 
     `readers`: the consumer's own reader model per event type (see shared.envelope); a type of the contract it has
     no reader or handler for is skipped. Without readers, events are validated by the producers' strict models.
@@ -248,8 +240,8 @@ class EventConsumer:
     Why this is ours and not FastStream's: FastStream (0.7) hands a batch subscriber the whole batch and acks or
     nacks it as one; it has no per-key ordering with concurrency across keys inside a batch, no bounded retry with
     backoff per message, and no dead-letter topic (its `AckPolicy.NACK_ON_ERROR` redelivers the whole batch forever
-    on a poison message), and it commits only after its handler returned, so two batches never overlap. What
-    FastStream does do, it does: subscriptions, batching, the consumer, the producer, the AsyncAPI document.
+    on a poison message). What FastStream does do, it does: subscriptions, batching, the commit after the handler,
+    the producer, the AsyncAPI document.
 
     `pass_record`: handlers take (envelope, record), for inboxes that check raw headers (e.g. a signature).
     `on_dead_letter`: called after a record was dead-lettered, e.g. to answer its sender.
@@ -273,42 +265,29 @@ class EventConsumer:
         self.pass_record = pass_record
         self.on_dead_letter = on_dead_letter
         self.dead_letters = DeadLetters(broker, group)
-        self.in_flight = InFlight(group)
         self._outcomes: Counter[tuple[str, str]] = Counter()  # (type, outcome) -> events, counted per batch
-        if broker is not None:
-            _IN_FLIGHT.setdefault(broker, []).append(self.in_flight)
 
-    async def take(self, message: Any) -> None:
-        """A subscriber's handler (`consumer_options`): starts this batch and returns once the batch before it is
-        handled and committed, so the next batch is fetched and decoded while this one's writes are in flight."""
-        telemetry.link_producers(message.raw_message)  # while FastStream's span of this batch is open
-        await self.in_flight.take(message.consumer, message.raw_message,
-                                  lambda records: self._handle(records, self.in_flight.chain))
-
-    async def consume(self, records: Sequence[ConsumerRecord], spawn: Spawn = _started) -> None:
+    async def consume(self, records: Sequence[ConsumerRecord]) -> None:
         """One batch. Traced per batch, as OpenTelemetry's messaging conventions describe batch processing: the
         span FastStream opens for the batch ("<topic> process") gets a link to each message's producer context,
         and each handler runs in its message's producer context (no span of its own), so the writes and events it
         causes stay in the trace that caused them. Outcomes are counted per batch."""
         telemetry.link_producers(records)
-        await self._handle(records, spawn)
-
-    async def _handle(self, records: Sequence[ConsumerRecord], spawn: Spawn) -> None:
         try:
             with telemetry.HANDLE_SECONDS.labels(self.group).time():
-                await self._consume_by_aggregate(records, spawn)
+                await self._consume_by_aggregate(records)
         finally:
             self._count_outcomes()
 
-    async def _consume_by_aggregate(self, records: Sequence[ConsumerRecord], spawn: Spawn) -> None:
+    async def _consume_by_aggregate(self, records: Sequence[ConsumerRecord]) -> None:
         by_key: dict[tuple, list[ConsumerRecord]] = defaultdict(list)
         for record in records:
             by_key[(record.topic, record.partition, record.key)].append(record)
         slots = asyncio.Semaphore(self.concurrency) if len(by_key) > self.concurrency else None
         handling: list[asyncio.Task] = []
         try:
-            for n, (key, group) in enumerate(by_key.items(), 1):
-                handling.append(spawn(key, self._consume_in_order(group, slots)))
+            for n, group in enumerate(by_key.values(), 1):
+                handling.append(asyncio.ensure_future(self._consume_in_order(group, slots)))
                 if n % PIPELINE_SLICE == 0:  # these aggregates' writes go out while the next are decoded
                     await asyncio.sleep(0)
             await asyncio.gather(*handling)
@@ -377,30 +356,16 @@ class EventConsumer:
             await self.on_dead_letter(record, kind, detail)
 
 
-def consumer_options(consumer: EventConsumer, batch_size: int) -> dict[str, Any]:
-    """Subscriber options every Tijara consumer uses, with `consumer.take` as its handler's body: batches, from the
-    start of the log for a new group, offsets committed by `take` only after the batch is handled (MANUAL: FastStream
-    commits nothing itself), and what is handled committed before partitions are revoked."""
+def consumer_options(batch_size: int) -> dict[str, Any]:
+    """Subscriber options every Tijara consumer uses: batches, from the start of the log for a new group, and the
+    offset committed only after the batch is handled (a failure rewinds to the batch's first record)."""
     from faststream import AckPolicy
 
     return {
         "batch": True, "max_records": batch_size, "batch_timeout_ms": 100,
-        "auto_offset_reset": "earliest", "ack_policy": AckPolicy.MANUAL,
-        "decoder": _raw_body, "listener": consumer.in_flight.listener(),
+        "auto_offset_reset": "earliest", "ack_policy": AckPolicy.NACK_ON_ERROR,
+        "decoder": _raw_body,
     }
-
-
-# The pipelines of each broker's consumers, finished and committed before the broker stops (`drain`).
-_IN_FLIGHT: weakref.WeakKeyDictionary[KafkaBroker, list[InFlight]] = weakref.WeakKeyDictionary()
-
-
-async def drain(broker: KafkaBroker, timeout: float = 10.0) -> None:
-    """Before `broker.stop()`: every consumer's batches in flight finished and committed (a graceful shutdown);
-    batches fetched from now on are left for the next start."""
-    pipelines = _IN_FLIGHT.get(broker, [])
-    for in_flight in pipelines:
-        in_flight.closing = True
-    await asyncio.gather(*(in_flight.drain(timeout) for in_flight in pipelines))
 
 
 async def _raw_body(message: Any) -> Any:

@@ -23,7 +23,7 @@ from shared import asyncapi, http_errors, telemetry
 from shared.access import AccessMiddleware
 from shared.errors import MarketplaceError
 from shared.identity import TokenVerifier
-from shared.messaging import OutboxRelay, drain, make_broker
+from shared.messaging import OutboxRelay, make_broker
 from shared.mongo import connect, ping
 from shared.progress import ConsumerProgress
 from shared.settings import ServiceSettings
@@ -86,7 +86,6 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str,
                 await asyncio.wait_for(relay_task, timeout=10)
             except TimeoutError:
                 log.warning("outbox relay did not finish in 10s; pending events stay in the outbox")
-        await drain(runtime.broker)  # batches in flight finished and committed; what comes now is left
         await runtime.broker.stop()  # subscribers stop; an uncommitted batch is redelivered, idempotently
         for hook in runtime.on_stop:
             await hook()

@@ -29,8 +29,8 @@ def register(broker: KafkaBroker, catalogue: Catalogue, settings: ServiceSetting
     )
 
     @broker.subscriber(settings.topic(Topic.SUPPLIERS), group_id=settings.consumer_group,
-                       **consumer_options(consumer, settings.consumer_batch_size))
+                       **consumer_options(settings.consumer_batch_size))
     async def on_supplier_events(message: KafkaMessage) -> None:
-        await consumer.take(message)
+        await consumer.consume(message.raw_message)
 
     return consumer

@@ -25,8 +25,8 @@ def register(broker: KafkaBroker, inquiries: Inquiries, settings: ServiceSetting
                              settings.consumer_backoff_seconds, readers=READERS)
 
     @broker.subscriber(settings.topic(Topic.PRODUCTS), settings.topic(Topic.SUPPLIERS),
-                       group_id=settings.consumer_group, **consumer_options(consumer, settings.consumer_batch_size))
+                       group_id=settings.consumer_group, **consumer_options(settings.consumer_batch_size))
     async def on_catalogue_and_supplier_events(message: KafkaMessage) -> None:
-        await consumer.take(message)
+        await consumer.consume(message.raw_message)
 
     return consumer

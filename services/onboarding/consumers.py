@@ -106,9 +106,9 @@ def register(broker: KafkaBroker, onboarding: Onboarding, settings: ServiceSetti
         settings.topic(PartnerTopic.COMMANDS), group_id=settings.consumer_group, title="partner-commands",
         description="Partner input admitted by the partners service: supplier applications, endorsements and "
         "inspection reports, each answered with an outcome on partners.outcomes.",
-        **consumer_options(consumer, settings.consumer_batch_size),
+        **consumer_options(settings.consumer_batch_size),
     )
     async def on_partner_commands(message: KafkaMessage) -> None:
-        await consumer.take(message)
+        await consumer.consume(message.raw_message)
 
     return consumer

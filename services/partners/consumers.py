@@ -96,9 +96,9 @@ def register(broker: KafkaBroker, ingress: PartnerIngress, settings: ServiceSett
         title="partner-input", description="Partner events (supplier applications, endorsements, inspection "
         "reports), each admitted as a command on partners.commands or refused with a receipt on partners.receipts "
         "and a dead letter; and onboarding's outcomes on partners.outcomes, answered as receipts.",
-        **consumer_options(consumer, settings.consumer_batch_size),
+        **consumer_options(settings.consumer_batch_size),
     )
     async def on_partner_records(message: KafkaMessage) -> None:
-        await consumer.take(message)
+        await consumer.consume(message.raw_message)
 
     return consumer

@@ -21,8 +21,8 @@ def register(broker: KafkaBroker, showcase: Showcase, settings: ServiceSettings,
     )
 
     @broker.subscriber(*(settings.topic(t) for t in Topic),
-                       group_id=settings.consumer_group, **consumer_options(consumer, settings.consumer_batch_size))
+                       group_id=settings.consumer_group, **consumer_options(settings.consumer_batch_size))
     async def on_marketplace_events(message: KafkaMessage) -> None:
-        await consumer.take(message)
+        await consumer.consume(message.raw_message)
 
     return consumer
