@@ -1,9 +1,12 @@
 """The country views kept supplier by supplier (standings.py) equal the whole-country pass (domain.shown) after any
 sequence of changes, read at any points between them: suppliers verified, suspended, renamed, moving country;
-products listed, delisted, renamed, moving supplier; inquiries arriving, answered, leaving the window."""
+products listed, delisted, renamed, moving supplier; inquiries arriving, answered, leaving the window. And a change
+touching thousands of suppliers (a catch-up) settles in slices, the event loop answering between them."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections import Counter
 from datetime import timedelta
 
@@ -13,6 +16,8 @@ from hypothesis import strategies as st
 from services.showcase import countries, domain
 from services.showcase.live import LiveModel
 from services.showcase.page import Filters
+from services.showcase.rendering import DEFAULT_FILTERS, Pages
+from services.showcase.renditions import Renditions
 from shared.suppliers import SupplierStatus, SupplierSuspended, SupplierVerified, VerificationLevel
 from tests import factories
 from tests.factories import NOW
@@ -118,3 +123,28 @@ def test_a_change_settles_in_slices_of_cards() -> None:
         slices += 1
     assert slices == 3  # 30 suppliers x 11 cards: 10 suppliers (110 cards) a slice
     assert len(model.shown("MA")[0].products) == 300
+
+
+async def test_a_catch_up_rebuilds_in_slices_with_requests_answered_between() -> None:
+    model = LiveModel()
+    pages = Pages(model, PAGES, "https://tijara.example")
+    renditions = Renditions(model, COUNTRIES, pages, pages.defaults)
+    renditions.rebuild()
+    for n in range(40):  # a catch-up after the start: many suppliers changed at once
+        model.apply(as_read(factories.supplier_verified(f"s{n}", trade_name=f"Trader {n}", ice=factories.ice(n))))
+        for m in range(5):
+            model.apply(as_read(factories.product_listed(f"p{n}-{m}", f"s{n}")))
+    turns = 0
+
+    async def requests() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    answering = asyncio.create_task(requests())
+    await renditions.refresh_json()
+    answering.cancel()
+    assert turns >= 2  # 40 suppliers x 6 cards: three slices of about 100
+    page = json.loads(renditions.get(("country", "MA", "json", None, DEFAULT_FILTERS)).body)
+    assert page["headline"]["verified_suppliers"] == 40 and page["headline"]["products"] == 200
