@@ -31,6 +31,8 @@ import io.netty.channel.Channel;
  * {@code {_id: x, version: 3}} (an optimistic-concurrency update) read the whole collection.</li>
  * <li>A sparse index on one field is kept ({@link SparseIndex}) and answers {@code {field: {$exists: true}}};
  * mongo-java-server ignores every index that is not unique.</li>
+ * <li>Documents and unique-index keys are written as BSON, the keys in MongoDB's value order ({@link BsonTypes}),
+ * not with Java serialization.</li>
  * <li>A find answers in MongoDB's batches ({@link Batches}): 101 documents first, at most 16 MiB a batch.</li>
  * <li>{@code explain} of a find names the index that answers it (IXSCAN) or COLLSCAN, in MongoDB's shape, so tests
  * can check which queries read the whole collection.</li>
@@ -119,9 +121,19 @@ public final class TijaraStore {
             @Override
             protected MongoCollection<Object> openOrCreateCollection(String collectionName, CollectionOptions options) {
                 String fullName = getFullCollectionNamespace(collectionName);
-                MVMap<Object, Document> data = getMvStore().openMap("databases." + fullName);
+                MVMap<Object, Document> data = getMvStore().openMap("databases." + fullName, BsonTypes.documents());
                 MVMap<String, Object> meta = getMvStore().openMap("meta." + fullName);
                 return new IdFirstCollection(this, collectionName, options, data, meta);
+            }
+
+            /** H2Database's unique index, on a map opened first with {@link BsonTypes#uniqueIndex}'s key type
+             * (the store hands H2Database that map when it opens it by name). */
+            @Override
+            protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName,
+                                                            List<IndexKey> keys, boolean sparse) {
+                String name = getFullCollectionNamespace(collectionName) + "._index_" + indexName;
+                getMvStore().openMap(name, BsonTypes.uniqueIndex());
+                return super.openOrCreateUniqueIndex(collectionName, indexName, keys, sparse);
             }
 
             @Override
@@ -182,6 +194,7 @@ public final class TijaraStore {
         int port = Integer.parseInt(args[1]);
         // A page cache that holds the launch-scale data set (the default 16 MB re-reads pages at 250,000 documents).
         MVStore store = new MVStore.Builder().fileName(args[2]).cacheSize(CACHE_MB).open();
+        BsonTypes.settleIndexes(store);
         MongoServer server = new MongoServer(new DurableBackend(store, args.length < 4 || args[3].equals("each")));
         server.bind(host, port);
         Runtime.getRuntime().addShutdownHook(new Thread(server::shutdownNow));
