@@ -36,6 +36,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from aiokafka import AIOKafkaProducer
+from prometheus_client.parser import text_string_to_metric_families
 
 from deploy.local import stack, tools
 from deploy.local.marketplace import Marketplace
@@ -238,10 +239,12 @@ def main() -> None:
             base + path, fixed_rate, args.seconds, client_cpus)) for name, path in endpoints]) if fixed_rate else {}
         collections = httpx.get(f"{base}/bench/gc").json()
         cpu_before, wall_before = _cpu_seconds(market.processes["showcase"].pid), time.monotonic()
+        rebuilds_before = _rebuilds(base)
         fresh = asyncio.run(freshness(market, profile.bootstrap, prefix, args.writes, args.rate,
                                       args.through_inquiries)) if args.writes else {}
         cpu_share = ((_cpu_seconds(market.processes["showcase"].pid) - cpu_before)
                      / (time.monotonic() - wall_before))
+        rebuilds = {k: n - rebuilds_before.get(k, 0) for k, n in _rebuilds(base).items()}
     finally:
         market.stop()
     where = "server on CPU 0, load on CPU 1" if args.pin else "server and load generator sharing the cores"
@@ -266,6 +269,11 @@ def main() -> None:
     for name, latencies in fresh.items():
         print(f"  {name:16} p50 {quantile(latencies, 50):6.0f} ms   p99 {quantile(latencies, 99):6.0f} ms   "
               f"max {max(latencies):6.0f} ms")
+    if fresh and rebuilds.get("count"):
+        buckets = "  ".join(f"<= {float(le) * 1000:g} ms: {n / rebuilds['count']:.0%}"
+                            for le, n in rebuilds.items() if le not in ("count", "sum", "+Inf"))
+        print(f"  the page rebuilds meanwhile (tijara_showcase_page_rebuild_seconds): {rebuilds['count']:.0f}, "
+              f"mean {rebuilds['sum'] / rebuilds['count'] * 1000:.1f} ms; {buckets}")
     load, cores = os.getloadavg()[0], os.cpu_count()
     print(f"{GOALS}\n(machine load average {load:.1f} on {cores} cores during the run: shared with other work)")
 
@@ -329,6 +337,18 @@ async def _group_lag(bootstrap: str, prefix: str, group: str, wait: float = 60) 
     finally:
         await probe.stop()
         await admin.close()
+
+
+def _rebuilds(base: str) -> dict[str, float]:
+    """The showcase's rebuild histogram: count, sum (s) and each bucket's cumulative count, by its bound."""
+    text = httpx.get(f"{base}/metrics/").text
+    found = {}
+    for family in text_string_to_metric_families(text):
+        if family.name == "tijara_showcase_page_rebuild_seconds":
+            for sample in family.samples:
+                if sample.name.endswith(("_bucket", "_count", "_sum")):
+                    found[sample.labels.get("le") or sample.name.rsplit("_", 1)[1]] = sample.value
+    return found
 
 
 def _cpu_seconds(pid: int) -> float:

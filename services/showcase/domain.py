@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from operator import attrgetter
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 
 from babel import Locale
@@ -157,20 +157,15 @@ def shown(suppliers: Iterable[SupplierView], products: Iterable[ProductView],
 
 
 def arrange(verified: Iterable[SupplierView], listed: Mapping[str, list[ProductCard]],
-            figures: Mapping[str, ResponseFigures],
-            card: Callable[[SupplierView, int, ResponseFigures], SupplierCard] | None = None,
-            rank: Callable[[SupplierCard], tuple] | None = None, categories: Mapping[str, int] | None = None) -> Shown:
+            figures: Mapping[str, ResponseFigures]) -> Shown:
     """`listed`: each verified supplier's listed product cards in `title_order`; the products show supplier by
-    supplier in the suppliers' ranking. A caller may keep `listed`, the cards (`card`) and their `rank` keys between
-    changes, and the `categories` counts: at launch scale (50,000 products) sorting and carding them again on every
-    change held the event loop for 400 ms."""
-    card = card or supplier_card
+    supplier in the suppliers' ranking. The pure whole-country pass: the live model keeps the same result supplier
+    by supplier (standings.py)."""
     none = ResponseFigures()
-    cards = sorted((card(s, len(listed.get(s.supplier_id, ())), figures.get(s.supplier_id, none)) for s in verified),
-                   key=rank or rank_of)
+    cards = sorted((supplier_card(s, len(listed.get(s.supplier_id, ())), figures.get(s.supplier_id, none))
+                    for s in verified), key=rank_of)
     products = [p for c in cards for p in listed.get(c.supplier_id, ())]
-    if categories is None:
-        categories = Counter(map(attrgetter("category"), products))
+    categories = Counter(map(attrgetter("category"), products))
     return Shown.model_construct(suppliers=cards, products=products,
                                  categories={k: n for k, n in categories.items() if n})
 

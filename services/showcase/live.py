@@ -6,23 +6,29 @@ tail.py), so a replica that did not handle an event in the consumer group still 
 inquiries (per supplier: inquiries, answers, answers within 24 h, response seconds, demand by buyer country) move
 by the delta between the inquiry's previous and new state, so a repeated or older event moves nothing.
 The 30-day window is kept by expiring inquiries in order of arrival (a heap), not by recounting.
+Each change marks the supplier it touched; `settle` re-places those alone in their country's standings
+(standings.py), which a page's views are copied from.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from services.showcase import domain
 from services.showcase.domain import ProductView, ResponseFigures, SupplierView
-from services.showcase.page import ProductCard, SupplierCard
+from services.showcase.page import ProductCard
 from services.showcase.projection import INQUIRIES, PRODUCTS, SUPPLIERS, route
 from services.showcase.search import WordIndex, search
+from services.showcase.standings import CountryStandings, Standing
 from shared.envelope import Reader
 from shared.suppliers import SupplierStatus
+
+NO_FIGURES = ResponseFigures()
+SETTLE_SLICE = 100  # cards made between two turns of the event loop: ~3 ms (a product card takes ~40 µs)
 
 
 class LiveModel:
@@ -37,10 +43,11 @@ class LiveModel:
         self.since: datetime | None = None  # start of the window; inquiries received before it count for nothing
         self.product_words, self.supplier_words = WordIndex(), WordIndex()
         self._of_supplier: dict[str, dict[str, ProductView]] = {}  # supplier id -> its products
-        self._product_changes: Counter = Counter()  # supplier id -> changes to its products: when its grid is stale
-        self._grids: dict[str, tuple[tuple, list[ProductCard], Counter]] = {}  # supplier -> (key, listed cards
-        # in order, how many of them in each category)
-        self._supplier_cards: dict[str, tuple[tuple, ResponseFigures, SupplierCard, tuple]] = {}
+        self._grids: dict[str, tuple[list[ProductCard], Counter]] = {}  # supplier -> its listed cards in order,
+        # how many in each category; dropped when the supplier or its products change
+        self._touched: set[str] = set()  # suppliers changed since their standing was placed
+        self._standings: dict[str, CountryStandings] = {}  # per country: its verified suppliers, ranked
+        self._placed: dict[str, str] = {}  # supplier id -> the country whose standings hold it
         self.changes = 0  # bumped by every change that lands: the rendered pages' version
 
     def apply(self, event: Reader) -> bool:
@@ -62,14 +69,15 @@ class LiveModel:
         if collection == SUPPLIERS:
             self.suppliers[_id] = supplier = SupplierView.model_validate(doc)
             self.supplier_words.put(_id, [supplier.profile.trade_name])
+            self._stale(_id)
         elif collection == PRODUCTS:
             before = self.products.get(_id)
             self.products[_id] = product = ProductView.model_validate(doc)
             if before is not None and before.supplier_id != product.supplier_id:
                 self._of_supplier.get(before.supplier_id, {}).pop(_id, None)
-                self._product_changes[before.supplier_id] += 1
+                self._stale(before.supplier_id)
             self._of_supplier.setdefault(product.supplier_id, {})[_id] = product
-            self._product_changes[product.supplier_id] += 1
+            self._stale(product.supplier_id)
             listing = product.listing
             self.product_words.put(_id, [] if listing is None else [
                 *listing.title.model_dump().values(), *listing.description.model_dump().values()])
@@ -77,6 +85,10 @@ class LiveModel:
             self._recount(_id, doc)
         self.changes += 1
         return True
+
+    def _stale(self, supplier_id: str) -> None:
+        self._grids.pop(supplier_id, None)
+        self._touched.add(supplier_id)
 
     def expire(self, since: datetime) -> bool:
         """Moves the window's start to `since`: inquiries received before it leave the figures."""
@@ -109,6 +121,7 @@ class LiveModel:
 
     def _count(self, doc: Mapping[str, Any], sign: int) -> None:
         supplier = doc["supplier_id"]
+        self._touched.add(supplier)
         f = self.figures.get(supplier, ResponseFigures())
         self.figures[supplier] = ResponseFigures(
             inquiries=f.inquiries + sign, answered=f.answered + sign * doc["answered"],
@@ -120,58 +133,51 @@ class LiveModel:
             del demand[doc["buyer_country"]]
 
     def shown(self, country: str) -> tuple[domain.Shown, dict[str, int]]:
-        """The verified suppliers and listed products of one country, and the demand for them: all a page needs."""
-        return self.prepare(country)()
+        """The verified suppliers and listed products of one country, and the demand for them: all a page needs.
+        A copy: later changes leave it alone."""
+        while self.settle():
+            pass
+        standings = self._standings.get(country)
+        return standings.shown() if standings is not None else (domain.Shown.model_construct(
+            suppliers=[], products=[], categories={}), {})
 
-    def prepare(self, country: str) -> Callable[[], tuple[domain.Shown, dict[str, int]]]:
-        """On the event loop, between two events: takes what `shown` needs out of the model (a few milliseconds at
-        launch scale) and returns the rest of the work, which reads only that and may run in a worker thread while
-        events keep changing the model. Each supplier's listed cards and its card are kept until it, its products
-        or its figures change."""
-        verified = [s for s in self.suppliers.values()
-                    if s.profile.country == country and s.status is SupplierStatus.VERIFIED]
-        grids, kinds, stale, sequences, figures, demand = {}, {}, {}, {}, {}, Counter()
-        docs, changes, all_figures, all_demand = self.docs[SUPPLIERS], self._product_changes, self.figures, self.demand
-        for s in verified:
-            supplier_id = s.supplier_id
-            sequences[supplier_id] = sequence = docs[supplier_id]["sequence"]
-            key = (sequence, changes[supplier_id])
-            cached = self._grids.get(supplier_id)
-            if cached is not None and cached[0] == key:
-                grids[supplier_id], kinds[supplier_id] = cached[1], cached[2]
-            else:
-                stale[supplier_id] = (key, s, list(self._of_supplier.get(supplier_id, {}).values()))
-            if (f := all_figures.get(supplier_id)) is not None:
-                figures[supplier_id] = f
-            if (d := all_demand.get(supplier_id)) is not None:
-                demand.update(d)
+    def settle(self, budget: int = SETTLE_SLICE) -> bool:
+        """Re-places suppliers that changed (the supplier, its products or its figures) in their country's
+        standings, until about `budget` cards are made; True while some are left. A change touches a supplier or
+        two; a catch-up after the start touches thousands, hence the slices (see Renditions)."""
+        touched = self._touched
+        while touched and budget > 0:
+            budget -= self._place(touched.pop())
+        return bool(touched)
 
-        def rest() -> tuple[domain.Shown, dict[str, int]]:
-            for supplier_id, (key, supplier, products) in stale.items():
-                cards = sorted((domain.product_card(p, supplier) for p in products
-                                if p.listed and p.listing is not None), key=domain.title_order)
-                grids[supplier_id], kinds[supplier_id] = cards, Counter(c.category for c in cards)
-                self._grids[supplier_id] = (key, cards, kinds[supplier_id])
-            categories: Counter = Counter()
-            for counts in kinds.values():
-                categories.update(counts)
+    def _place(self, supplier_id: str) -> int:
+        """Returns how many cards it made."""
+        placed = self._placed.pop(supplier_id, None)
+        if placed is not None:
+            self._standings[placed].remove(supplier_id)
+        supplier = self.suppliers.get(supplier_id)
+        if supplier is None or supplier.status is not SupplierStatus.VERIFIED:
+            return 1
+        made = 1 if supplier_id in self._grids else 1 + len(self._of_supplier.get(supplier_id, ()))
+        products, categories = self._grid(supplier)
+        card = domain.supplier_card(supplier, len(products), self.figures.get(supplier_id, NO_FIGURES))
+        demand = dict(self.demand.get(supplier_id, {}))
+        country = supplier.profile.country
+        self._standings.setdefault(country, CountryStandings()).place(
+            Standing(domain.rank_of(card), card, products, categories, demand))
+        self._placed[supplier_id] = country
+        return made
 
-            ranks: dict[str, tuple] = {}
-
-            def card(supplier: SupplierView, products: int, f: ResponseFigures) -> SupplierCard:
-                key = (sequences[supplier.supplier_id], products)
-                cached = self._supplier_cards.get(supplier.supplier_id)
-                if cached is None or cached[0] != key or cached[1] is not f:
-                    made = domain.supplier_card(supplier, products, f)
-                    cached = (key, f, made, domain.rank_of(made))
-                    self._supplier_cards[supplier.supplier_id] = cached
-                ranks[supplier.supplier_id] = cached[3]
-                return cached[2]
-
-            shown = domain.arrange(verified, grids, figures, card, lambda c: ranks[c.supplier_id], categories)
-            return shown, dict(demand)
-
-        return rest
+    def _grid(self, supplier: SupplierView) -> tuple[list[ProductCard], Counter]:
+        """The supplier's listed product cards in title order and their categories, kept until it or its products
+        change."""
+        grid = self._grids.get(supplier.supplier_id)
+        if grid is None:
+            cards = sorted((domain.product_card(p, supplier)
+                            for p in self._of_supplier.get(supplier.supplier_id, {}).values()
+                            if p.listed and p.listing is not None), key=domain.title_order)
+            self._grids[supplier.supplier_id] = grid = (cards, Counter(c.category for c in cards))
+        return grid
 
     def search(self, query: str) -> set[str]:
         return search(query, self.product_words, self.supplier_words,

@@ -24,7 +24,7 @@ class Settings(ServiceSettings):
     http_port: int = 8000
     page_countries: list[str] = ["MA"]  # each needs services/showcase/countries/<code>.toml
     page_base_url: str = ""  # absolute URL the pages are published under (canonical, sitemap); default: this host
-    page_debounce_seconds: float = 0.02  # a change waits this long for others before the pages are rebuilt
+    page_debounce_seconds: float = 0.005  # a change waits this long for others before the pages are rebuilt
     page_cache_control: str = "public, max-age=0, s-maxage=5, stale-while-revalidate=30"  # browsers revalidate
     inquiries_url: str = "http://127.0.0.1:8003"  # where the inquiry form is forwarded (POST /inquiries)
     inquiry_rate_limit: str = "5/10 minutes"  # per client address, for the inquiry form

@@ -2,9 +2,10 @@
 
 When the live model changes, the views (what each country shows) and every country's page JSON are rebuilt
 `debounce_seconds` later (events arriving meanwhile join the same rebuild; under a stream of events the wait grows
-to the rebuild's own duration, so rebuilding never takes more than half the process), in a worker thread from what
-was taken out of the model on the event loop; then the HTML in each language is rendered from the same views, in a
-worker thread too, the previous pages serving until the new are in. Other pages (a filter, a search, a supplier, a
+to the rebuild's own duration, so rebuilding never takes more than half the process), on the event loop: only the
+suppliers that changed are re-placed (standings.py), so a write costs a millisecond or two at launch scale. Then
+the HTML in each language is rendered from the same views in a worker thread (~3 ms a page), paced the same way,
+the previous pages serving until the new are in. Other pages (a filter, a search, a supplier, a
 product) are rendered on first request and kept until the next change. Each rendition carries an ETag taken from
 its bytes, so every replica that converged to the same model answers the same ETag, and `If-None-Match` costs
 nothing.
@@ -57,7 +58,7 @@ class Build:
 
 class Renditions:
     def __init__(self, model: LiveModel, countries: list[str], render: Callable[[Build, tuple], Rendition],
-                 defaults: Callable[[str], list[tuple]], debounce_seconds: float = 0.02) -> None:
+                 defaults: Callable[[str], list[tuple]], debounce_seconds: float = 0.005) -> None:
         self.model = model
         self.countries = countries
         self.render = render  # (build, key) -> Rendition
@@ -118,19 +119,18 @@ class Renditions:
         self._pages = {**self._render(build, "json"), **self._render(build, "html")}
 
     async def refresh_json(self) -> None:
-        """The views and the JSON. What they need is taken from the model on the event loop (milliseconds); the
-        rest runs in a worker thread, so requests keep being answered (at launch scale it held the loop for 0.5 s).
+        """The views and the JSON. The suppliers that changed are re-placed on the event loop in slices, requests
+        answered between them (a change is one slice of well under a millisecond; a catch-up after the start,
+        many); the views are copied from the standings (~1 ms per launch-sized country) and the JSON rendered
+        (one page of cards: 0.1 ms), on the loop too: a worker thread would cost more in waiting for the GIL.
         The previous pages serve until the new are in; the HTML follows."""
         started = time.perf_counter()
         now = datetime.now(UTC)
         self.model.expire(now - domain.WINDOW)
-        version, views = self.model.changes, {c: self.model.prepare(c) for c in self.countries}
-
-        def rest() -> tuple[Build, dict[tuple, Rendition]]:
-            build = Build({c: view() for c, view in views.items()}, now)
-            return build, self._render(build, "json")
-
-        build, pages = await asyncio.to_thread(rest)
+        while self.model.settle():
+            await asyncio.sleep(0)
+        version, build = self.model.changes, Build({c: self.model.shown(c) for c in self.countries}, now)
+        pages = self._render(build, "json")
         eager_html = {k: v for k, v in self._pages.items() if k in self._eager_html}
         self.version, self.build, self._pages = version, build, {**eager_html, **pages}
         self.last_rebuild_seconds = time.perf_counter() - started
@@ -176,7 +176,10 @@ class Renditions:
         while True:
             await self._html_wake.wait()
             self._html_wake.clear()  # changes during the rendering wake it again: it renders the newest views
+            started = time.perf_counter()
             try:
                 await self.refresh_html()
             except Exception:
                 log.exception("rendering the country pages' HTML failed")
+            # the JSON may change every few milliseconds: the HTML renders at most half of the time
+            await asyncio.sleep(time.perf_counter() - started)
