@@ -38,6 +38,7 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
 
+from bench.rates import cpu_seconds
 from deploy.local import stack, tools
 from deploy.local.marketplace import Marketplace
 from shared.envelope import Envelope
@@ -238,11 +239,11 @@ def main() -> None:
         fixed = _median_rounds(args.rounds, [(name, lambda path=path: at_fixed_rate(
             base + path, fixed_rate, args.seconds, client_cpus)) for name, path in endpoints]) if fixed_rate else {}
         collections = httpx.get(f"{base}/bench/gc").json()
-        cpu_before, wall_before = _cpu_seconds(market.processes["showcase"].pid), time.monotonic()
+        cpu_before, wall_before = cpu_seconds(market.processes["showcase"].pid), time.monotonic()
         rebuilds_before = _rebuilds(base)
         fresh = asyncio.run(freshness(market, profile.bootstrap, prefix, args.writes, args.rate,
                                       args.through_inquiries)) if args.writes else {}
-        cpu_share = ((_cpu_seconds(market.processes["showcase"].pid) - cpu_before)
+        cpu_share = ((cpu_seconds(market.processes["showcase"].pid) - cpu_before)
                      / (time.monotonic() - wall_before))
         rebuilds = {k: n - rebuilds_before.get(k, 0) for k, n in _rebuilds(base).items()}
     finally:
@@ -349,12 +350,6 @@ def _rebuilds(base: str) -> dict[str, float]:
                 if sample.name.endswith(("_bucket", "_count", "_sum")):
                     found[sample.labels.get("le") or sample.name.rsplit("_", 1)[1]] = sample.value
     return found
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, from /proc (Linux)."""
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _wait_for_products(url: str, products: int, timeout: float = 120) -> None:

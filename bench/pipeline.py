@@ -47,7 +47,7 @@ from pymongo import InsertOne, UpdateOne
 from rich.console import Console
 from rich.table import Table
 
-from bench.rates import rate
+from bench.rates import cpu_seconds, rate
 from deploy.local import stack
 from deploy.local.marketplace import Marketplace
 from shared.envelope import Envelope, Topic
@@ -369,16 +369,11 @@ class _Busy:
 
     def __init__(self, pids: dict[str, int]) -> None:
         self.pids = pids
-        self.started, self.cpu = time.perf_counter(), {name: _cpu_seconds(pid) for name, pid in pids.items()}
+        self.started, self.cpu = time.perf_counter(), {name: cpu_seconds(pid) for name, pid in pids.items()}
 
     def shares(self) -> dict[str, float]:
         wall = time.perf_counter() - self.started
-        return {name: (_cpu_seconds(pid) - self.cpu[name]) / wall for name, pid in self.pids.items()}
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime, all threads
+        return {name: (cpu_seconds(pid) - self.cpu[name]) / wall for name, pid in self.pids.items()}
 
 
 async def until_committed(admin: AIOKafkaAdminClient, groups: list[str], topic: str, offsets: int) -> None:

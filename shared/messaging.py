@@ -9,6 +9,7 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Protocol
 
 from aiokafka import ConsumerRecord
@@ -253,7 +254,7 @@ class EventConsumer:
                  readers: Mapping[str, type[BaseModel]] | None = None, pass_record: bool = False,
                  on_dead_letter: DeadLetterHook | None = None, read: Callable[[ConsumerRecord], Any] | None = None):
         self.readers = EVENT_TYPES if readers is None else readers
-        self.read = read  # how a record is read, e.g. a shared.envelope.ReadOnce; by default `read_record`
+        self.read = read or partial(read_record, readers=self.readers)  # e.g. a shared.envelope.ReadOnce
         self.broker = broker
         # aggregates handled at once: a whole batch's, so their writes reach the store together, one bulk per
         # collection (shared.coalescer)
@@ -314,7 +315,7 @@ class EventConsumer:
 
     async def consume_one(self, record: ConsumerRecord) -> None:
         try:
-            envelope = self.read(record) if self.read else read_record(record, self.readers)
+            envelope = self.read(record)
         except PoisonEvent as poison:
             return await self.dead_letter(record, poison.kind, poison.detail, attempts=1)
         handler = envelope and self.handlers.get(envelope.type)
