@@ -76,6 +76,7 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str,
         jobs = [asyncio.create_task(job()) for job in runtime.background]
         if runtime.progress:
             jobs.append(asyncio.create_task(runtime.progress.run(settings.consumer_check_seconds)))
+        jobs.append(asyncio.create_task(_watch_dependencies(runtime, settings.consumer_check_seconds)))
         log.info("%s ready on http://%s:%d", settings.service_name, settings.http_host, settings.http_port)
         yield
         log.info("%s shutting down", settings.service_name)
@@ -83,9 +84,10 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str,
         if relay_task:  # whatever it cannot send in time stays in the outbox for the next start
             runtime.relay.stop()
             try:
-                await asyncio.wait_for(relay_task, timeout=10)
+                await asyncio.wait_for(relay_task, timeout=RELAY_DRAIN_SECONDS)
             except TimeoutError:
-                log.warning("outbox relay did not finish in 10s; pending events stay in the outbox")
+                log.warning("outbox relay did not finish in %ds; pending events stay in the outbox",
+                            RELAY_DRAIN_SECONDS)
         await runtime.broker.stop()  # subscribers stop; an uncommitted batch is redelivered, idempotently
         for hook in runtime.on_stop:
             await hook()
@@ -107,6 +109,12 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str,
     return app
 
 
+# The worst-case drain after SIGTERM, each bound enforced below; deploy/k8s sizes terminationGracePeriodSeconds from
+# their sum plus the preStop sleep (tests/contract/test_k8s.py checks it).
+REQUEST_DRAIN_SECONDS = 10  # uvicorn finishes requests in flight
+JOB_CANCEL_ATTEMPTS, JOB_CANCEL_WAIT_SECONDS = 5, 1.0  # background jobs asked to stop
+RELAY_DRAIN_SECONDS = 10  # the outbox relay's last round; what it cannot send stays in the outbox
+
 GC_YOUNG_THRESHOLD = 20_000  # allocations between young collections (CPython's default: 700)
 
 
@@ -120,7 +128,7 @@ def settle_heap() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
-async def _cancel(jobs: list[asyncio.Task], attempts: int = 5) -> None:
+async def _cancel(jobs: list[asyncio.Task], attempts: int = JOB_CANCEL_ATTEMPTS) -> None:
     """Cancel background jobs and wait for them, asking again if one carries on: PyMongo's async client can swallow
     a CancelledError that lands while it sets up a connection (the operation then completes normally), and a job
     loop would go on to its next sleep instead of stopping."""
@@ -130,7 +138,7 @@ async def _cancel(jobs: list[asyncio.Task], attempts: int = 5) -> None:
             return
         for job in pending:
             job.cancel()
-        _, pending = await asyncio.wait(pending, timeout=1.0)
+        _, pending = await asyncio.wait(pending, timeout=JOB_CANCEL_WAIT_SECONDS)
     if pending:
         log.warning("%d background job(s) ignored cancellation; leaving them", len(pending))
 
@@ -153,9 +161,12 @@ def _operations_router(runtime: Runtime) -> APIRouter:
 
     @router.get("/readyz")
     async def readyz() -> JSONResponse:
-        checks = {"mongodb": await _answers(ping(runtime.db)), "kafka": await _answers(runtime.broker.ping(2.0))}
+        """Only the checks READINESS_CHECKS names (what this deployment needs to answer HTTP)."""
+        required = runtime.settings.readiness_checks
+        checks = {name: await _answers(_dependency(runtime, name)) for name in ("mongodb", "kafka") if name in required}
         stalled = runtime.progress.stalled if runtime.progress else []
-        checks["partitions"] = not stalled
+        if "partitions" in required:
+            checks["partitions"] = not stalled
         ready = all(checks.values())
         body = {"ready": ready, "checks": checks} | ({"stalled_partitions": stalled} if stalled else {})
         return JSONResponse(body, status_code=200 if ready else 503)
@@ -171,6 +182,19 @@ def _operations_router(runtime: Runtime) -> APIRouter:
     return router
 
 
+def _dependency(runtime: Runtime, name: str) -> Awaitable[object]:
+    return ping(runtime.db) if name == "mongodb" else runtime.broker.ping(2.0)
+
+
+async def _watch_dependencies(runtime: Runtime, every_seconds: float) -> None:
+    """tijara_dependency_up per dependency, whatever readiness requires: the alert on it (TijaraDependencyDown)
+    is how an outage of Kafka or the store is seen when the pods keep serving."""
+    while True:
+        for name in ("mongodb", "kafka"):
+            telemetry.DEPENDENCY_UP.labels(name).set(1 if await _answers(_dependency(runtime, name)) else 0)
+        await asyncio.sleep(every_seconds)
+
+
 async def _answers(check: Awaitable[object]) -> bool:
     try:
         result = await asyncio.wait_for(check, timeout=3.0)
@@ -182,5 +206,5 @@ async def _answers(check: Awaitable[object]) -> bool:
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """uvicorn turns SIGTERM/SIGINT into a graceful shutdown: stop accepting, finish requests, run the lifespan exit."""
     uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level=settings.log_level.lower(),
-                timeout_graceful_shutdown=10, access_log=False,  # shared.access logs each request, with its route
+                timeout_graceful_shutdown=REQUEST_DRAIN_SECONDS, access_log=False,  # shared.access logs each request, with its route
                 log_config=None)  # uvicorn's own lines go through our handler: JSON too with LOG_FORMAT=json

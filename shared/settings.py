@@ -33,6 +33,10 @@ class ServiceSettings(BaseSettings):
     consumer_group_id: str = ""
     consumer_check_seconds: float = 5.0  # how often lag, stalled partitions and dead-letter depth are asked of Kafka
     consumer_stall_seconds: float = 60.0  # records waiting and no commit for this long: the partition is stalled
+    # What /readyz requires. Readiness takes a pod out of its Service, so it should name only what the service needs
+    # to answer HTTP: production lists less (deploy/k8s: the page none, the APIs mongodb), and Kafka and the store
+    # are watched by tijara_dependency_up and its alert instead. The default keeps all three for local runs.
+    readiness_checks: list[Literal["mongodb", "kafka", "partitions"]] = ["mongodb", "kafka", "partitions"]
     kafka_topic_prefix: str = ""  # isolates environments sharing one cluster, e.g. "staging." or a test run's id
     # Kafka security (shared/kafka_security.py builds the clients' TLS context and SASL options from these).
     kafka_security_protocol: Protocol = "PLAINTEXT"

@@ -28,6 +28,8 @@ EVENTS_CONSUMED = Counter(
 EVENTS_PUBLISHED = Counter("tijara_events_published_total", "Events the outbox relay published", ["topic"])
 DEAD_LETTERS = Counter("tijara_dead_letters_total", "Messages sent to a dead-letter topic", ["topic", "error_type"])
 OUTBOX_DEPTH = Gauge("tijara_outbox_depth", "Events waiting in the outbox at the last relay scan")
+DEPENDENCY_UP = Gauge("tijara_dependency_up", "1 when the last periodic check reached the dependency (mongodb, kafka)",
+                      ["dependency"])
 OUTBOX_AGE = Gauge("tijara_outbox_oldest_age_seconds", "Age of the oldest event waiting in the outbox")
 HANDLE_SECONDS = Histogram("tijara_consumer_batch_seconds", "Time to handle one consumed batch", ["group"])
 
