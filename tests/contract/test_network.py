@@ -1,0 +1,207 @@
+"""Who may reach whom in production, checked against what the code does.
+
+The calls: each service's code and settings are scanned for another service's URL (`<service>_url`, read from
+`<SERVICE>_URL`: the showcase forwards the inquiry form to inquiries, notifications asks onboarding, inquiries and
+partners for contacts) and for SMTP. The production NetworkPolicies are evaluated as Kubernetes does (a connection
+needs the caller's egress and the callee's ingress; policies add up; named ports resolve to the container's), and
+every call must be allowed, and every opening between two services must have a call behind it. The Ingress routes
+are checked against the services' routers: every public route reachable, no operational one (/metrics, /readyz).
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.routing import APIRoute
+
+from tests.contract.test_k8s import DEPLOYED, resources
+
+ROOT = Path(__file__).resolve().parents[2]
+NAMESPACE = "tijara"
+INGRESS_CONTROLLER = ("ingress-nginx", {"app.kubernetes.io/name": "ingress-nginx"})
+OUTSIDE = None  # an address outside the cluster (an SMTP relay, a managed Kafka)
+
+
+def _code(service: str) -> str:
+    return "\n".join(p.read_text() for p in sorted((ROOT / "services" / service).rglob("*.py")))
+
+
+def services_in_tree() -> list[str]:
+    return sorted(p.parent.name for p in (ROOT / "services").glob("*/main.py"))
+
+
+def http_calls() -> set[tuple[str, str]]:
+    """(caller, callee) for every `<callee>_url` in a service's code or settings, and every `<CALLEE>_URL` its
+    production Deployment sets."""
+    calls = set()
+    for caller in services_in_tree():
+        for callee in re.findall(r"\b([a-z]+)_url\b", _code(caller), flags=re.IGNORECASE):
+            if callee.lower() in DEPLOYED and callee.lower() != caller:
+                calls.add((caller, callee.lower()))
+    for caller, deployment in resources("production", "Deployment").items():
+        for env in deployment["spec"]["template"]["spec"]["containers"][0].get("env", []):
+            if env["name"].endswith("_URL") and env["name"][:-4].lower() in DEPLOYED:
+                calls.add((caller, env["name"][:-4].lower()))
+    return calls
+
+
+def smtp_senders() -> set[str]:
+    return {s for s in services_in_tree() if re.search(r"aiosmtplib|smtp_port", _code(s), flags=re.IGNORECASE)}
+
+
+class Network:
+    """The production NetworkPolicies, evaluated. A peer is (namespace, labels) for a pod, OUTSIDE for an address
+    outside the cluster."""
+
+    def __init__(self, policies: dict[str, dict], deployments: dict[str, dict]) -> None:
+        self.policies, self.pods = list(policies.values()), {}
+        for name, d in deployments.items():
+            [container] = d["spec"]["template"]["spec"]["containers"]
+            self.pods[name] = {"labels": d["spec"]["template"]["metadata"]["labels"],
+                               "ports": {p["name"]: p["containerPort"] for p in container["ports"]}}
+        for policy in self.policies:
+            assert "matchExpressions" not in str(policy), "the evaluator reads matchLabels only"
+
+    def port_of(self, service: str) -> int:
+        return self.pods[service]["ports"]["http"]
+
+    @staticmethod
+    def _selects(selector: dict, labels: dict) -> bool:
+        return selector.get("matchLabels", {}).items() <= labels.items()
+
+    def _peer_matches(self, peer: dict, who) -> bool:
+        if "ipBlock" in peer:
+            return who is OUTSIDE
+        if who is OUTSIDE:
+            return False
+        namespace, labels = who
+        if "namespaceSelector" in peer:
+            in_namespace = self._selects(peer["namespaceSelector"], {"kubernetes.io/metadata.name": namespace})
+        else:
+            in_namespace = namespace == NAMESPACE
+        return in_namespace and self._selects(peer.get("podSelector", {}), labels)
+
+    @staticmethod
+    def _port_matches(rule_ports: list[dict] | None, port: int, named: dict[str, int]) -> bool:
+        if not rule_ports:
+            return True
+        for p in rule_ports:
+            number = named.get(p["port"]) if isinstance(p["port"], str) else p["port"]
+            if number is not None and number <= port <= p.get("endPort", number):
+                return True
+        return False
+
+    def _allowed(self, direction: str, pod_labels: dict, other, port: int, named: dict[str, int]) -> bool:
+        kind, peers_key = ("Ingress", "from") if direction == "ingress" else ("Egress", "to")
+        selecting = [p for p in self.policies if kind in p["spec"]["policyTypes"]
+                     and self._selects(p["spec"]["podSelector"], pod_labels)]
+        if not selecting:
+            return True
+        return any((peers_key not in rule or any(self._peer_matches(peer, other) for peer in rule[peers_key]))
+                   and self._port_matches(rule.get("ports"), port, named)
+                   for policy in selecting for rule in policy["spec"].get(direction, []))
+
+    def may_call(self, caller: str, callee: str) -> bool:
+        src, dst = self.pods[caller], self.pods[callee]
+        port = self.port_of(callee)
+        return (self._allowed("egress", src["labels"], (NAMESPACE, dst["labels"]), port, {})
+                and self._allowed("ingress", dst["labels"], (NAMESPACE, src["labels"]), port, dst["ports"]))
+
+    def may_reach(self, outside_namespace: str, labels: dict, callee: str) -> bool:
+        dst = self.pods[callee]
+        return self._allowed("ingress", dst["labels"], (outside_namespace, labels), self.port_of(callee), dst["ports"])
+
+    def may_send_out(self, caller: str, port: int) -> bool:
+        return self._allowed("egress", self.pods[caller]["labels"], OUTSIDE, port, {})
+
+
+def production_network() -> Network:
+    return Network(resources("production", "NetworkPolicy"), resources("production", "Deployment"))
+
+
+def refused(network: Network) -> list[str]:
+    found = [f"{caller} -> {callee}:{network.port_of(callee)} (HTTP)" for caller, callee in sorted(http_calls())
+             if not network.may_call(caller, callee)]
+    found += [f"{s} -> SMTP relay :587" for s in sorted(smtp_senders()) if not network.may_send_out(s, 587)]
+    return found
+
+
+def test_the_scan_finds_the_calls_the_code_makes() -> None:
+    calls = http_calls()
+    assert ("showcase", "inquiries") in calls, "the inquiry form (INQUIRIES_URL) must be found"
+    assert {("notifications", c) for c in ("onboarding", "inquiries", "partners")} <= calls
+
+
+def test_every_call_the_code_makes_is_allowed_in_production() -> None:
+    assert refused(production_network()) == []
+
+
+def test_every_opening_between_services_has_a_call_behind_it() -> None:
+    network, calls = production_network(), http_calls()
+    opened = {(a, b) for a in DEPLOYED for b in DEPLOYED if a != b and network.may_call(a, b)}
+    assert opened - calls == set(), "open for no call: close it"
+
+
+def test_a_call_the_policies_do_not_allow_is_caught() -> None:
+    """The check fails as it should: the inquiries policy without its showcase peer refuses the inquiry form."""
+    policies = copy.deepcopy(resources("production", "NetworkPolicy"))
+    peers = policies["inquiries"]["spec"]["ingress"][0]["from"]
+    peers[:] = [p for p in peers if p.get("podSelector", {}).get("matchLabels") != {"app.kubernetes.io/name": "showcase"}]
+    network = Network(policies, resources("production", "Deployment"))
+    assert "showcase -> inquiries:8003 (HTTP)" in refused(network)
+    assert not network.may_call("catalogue", "inquiries") and not network.may_call("showcase", "onboarding")
+
+
+def test_public_services_are_reachable_from_the_ingress_controller_and_scraped() -> None:
+    network = production_network()
+    public = {b["service"]["name"] for i in resources("production", "Ingress").values()
+              for r in i["spec"]["rules"] for b in (p["backend"] for p in r["http"]["paths"])}
+    for service in DEPLOYED:
+        assert network.may_reach(*INGRESS_CONTROLLER, service) == (service in public), service
+        assert network.may_reach("monitoring", {"app.kubernetes.io/name": "prometheus"}, service), service
+
+
+# --- the Ingress against the routers ---------------------------------------------------------------------------
+
+ROUTERS = {  # host's Ingress: {service: [module.attribute of an APIRouter]}
+    "page": {"showcase": ["api.router"]},
+    "partner-gateway": {"partners": ["gateway.router"]},
+    "api": {"onboarding": ["api.router", "api.operations"], "catalogue": ["api.router"],
+            "inquiries": ["api.router"], "partners": ["api.router"]},
+}
+OPERATIONAL = ["/healthz", "/readyz", "/metrics/", "/asyncapi", "/asyncapi.json"]
+
+
+def _routes(service: str, attribute: str) -> list[str]:
+    module, name = attribute.split(".")
+    router = getattr(importlib.import_module(f"services.{service}.{module}"), name)
+    return [re.sub(r"\{[^}]+\}", "x", r.path) for r in router.routes if isinstance(r, APIRoute)]
+
+
+def _route_to(ingress: dict, path: str) -> str | None:
+    """The backend ingress-nginx picks: the longest matching path (Exact, or Prefix by whole segments)."""
+    best = None
+    for rule in ingress["spec"]["rules"]:
+        for p in rule["http"]["paths"]:
+            exact = p["pathType"] == "Exact" and path == p["path"]
+            prefix = p["pathType"] == "Prefix" and (path == p["path"] or path.startswith(p["path"].rstrip("/") + "/"))
+            if (exact or prefix) and (best is None or len(p["path"]) > len(best[0])):
+                best = (p["path"], p["backend"]["service"]["name"])
+    return best and best[1]
+
+
+@pytest.mark.parametrize("host", ROUTERS)
+def test_ingress_routes_every_public_route_and_no_operational_one(host: str) -> None:
+    ingress = resources("production", "Ingress")[host]
+    [tls] = ingress["spec"]["tls"]
+    assert tls["secretName"] and set(tls["hosts"]) == {r["host"] for r in ingress["spec"]["rules"]}
+    assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/force-ssl-redirect"] == "true"
+    for service, routers in ROUTERS[host].items():
+        for path in (p for attribute in routers for p in _routes(service, attribute)):
+            assert _route_to(ingress, path) == service, f"{host}: {path} does not reach {service}"
+    for path in OPERATIONAL:
+        assert _route_to(ingress, path) is None, f"{host} exposes {path}"
