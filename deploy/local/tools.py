@@ -4,6 +4,9 @@
 - promtool (Go module proxy; without the service-discovery plugins, which the rule and config checks do not need),
   to check the Prometheus configuration and unit-test the alert rules;
 - vegeta (Go module proxy), the open-loop load generator of `python -m bench.page`'s fixed-rate table;
+- kube-score (Go module proxy) and checkov (PyPI, in its own virtualenv `.stack/checkov`: its pins would downgrade
+  `packaging` in the project's and add some 70 packages), the linters every rendered overlay passes in the contract
+  tests, with the exceptions of `deploy/k8s/lint-exceptions.yaml`;
 - Kubernetes JSON schemas for kubeconform, offline: the `kubernetes-validate` wheel on PyPI ships them per
   Kubernetes release. Its "local" flavour refers to a shared `_definitions.json` through an absolute `$id`
   (https://kubernetes.io/api/...), which kubeconform would try to download; the copy made here drops the `$id` and
@@ -34,7 +37,10 @@ GO_TOOLS = {  # binary: (module@version, build tags)
     "kubeconform": ("github.com/yannh/kubeconform/cmd/kubeconform@v0.7.0", ""),
     "promtool": ("github.com/prometheus/prometheus/cmd/promtool@v0.316.0", "remove_all_sd"),
     "vegeta": ("github.com/tsenart/vegeta/v12@v12.13.0", ""),  # bench/page.py's open-loop (fixed-rate) load
+    "kube-score": ("github.com/zegl/kube-score/cmd/kube-score@v1.20.0", ""),  # lints the rendered overlays
 }
+CHECKOV = "checkov==3.3.30"
+CHECKOV_VENV = HOME / "checkov"
 SCHEMA_PACKAGE = "kubernetes-validate==1.37.0"
 KUBERNETES_VERSION = "1.34.0"  # the oldest minor the overlays promise to run on; schemas for 1.25-1.37 ship
 SCHEMAS = HOME / "k8s-schemas"
@@ -47,7 +53,8 @@ def _run(cmd: list[str], what: str, **kw) -> None:
         raise typer.Exit(f"{what} failed: {' '.join(cmd)}\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
 
 
-cli = typer.Typer(help="Provision kustomize, kubeconform, promtool and the Kubernetes schemas.", no_args_is_help=True)
+cli = typer.Typer(help="Provision kustomize, kubeconform, promtool, kube-score, checkov and the Kubernetes schemas.",
+                  no_args_is_help=True)
 
 
 def _stamp(path: Path) -> Path:
@@ -92,6 +99,16 @@ def provision_schemas() -> Path:
     return SCHEMA_DIR
 
 
+def provision_checkov() -> Path:
+    """checkov in a virtualenv of its own (its dependency pins are not the project's)."""
+    target = CHECKOV_VENV / "bin" / "checkov"
+    if not _current(target, CHECKOV):
+        _run([sys.executable, "-m", "venv", "--clear", str(CHECKOV_VENV)], "Creating checkov's virtualenv")
+        _run([str(CHECKOV_VENV / "bin" / "pip"), "install", "--quiet", CHECKOV], f"Installing {CHECKOV} (PyPI)")
+        _stamp(target).write_text(CHECKOV)
+    return target
+
+
 def kubeconform_command() -> list[str]:
     """kubeconform, strict, against the offline schemas only (no default remote location)."""
     location = f"{SCHEMAS}/{{{{.NormalizedKubernetesVersion}}}}-standalone{{{{.StrictSuffix}}}}/" \
@@ -105,6 +122,7 @@ def provision_command() -> None:
     for name in GO_TOOLS:
         provision_go_tool(name)
     provision_schemas()
+    provision_checkov()
 
 
 ALERTS = ROOT / "deploy" / "prometheus" / "alerts.yml"
@@ -139,6 +157,7 @@ def paths_command() -> None:
     for name in GO_TOOLS:
         typer.echo(f"{name}: {BIN / name}")
     typer.echo(f"schemas: {SCHEMA_DIR}")
+    typer.echo(f"checkov: {CHECKOV_VENV / 'bin' / 'checkov'}")
 
 
 if __name__ == "__main__":
