@@ -66,7 +66,8 @@ def test_partners_runs_as_its_own_service_everywhere() -> None:
     assert partners["environment"]["HTTP_PORT"] == 8004
     base = ROOT / "deploy" / "k8s" / "base"
     assert "partners.yaml" in yaml.safe_load((base / "kustomization.yaml").read_text())["resources"]
-    deployment, service = yaml.safe_load_all((base / "partners.yaml").read_text())
+    docs = {d["kind"]: d for d in yaml.safe_load_all((base / "partners.yaml").read_text())}
+    deployment, service = docs["Deployment"], docs["Service"]
     [container] = deployment["spec"]["template"]["spec"]["containers"]
     env = {e["name"]: e.get("value") for e in container["env"]}
     assert env["MONGODB_DATABASE"] == "tijara_partners" and env["HTTP_PORT"] == "8004"
