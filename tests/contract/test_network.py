@@ -1,8 +1,8 @@
 """Who may reach whom in production, checked against what the code does.
 
-The calls: each service's code and settings are scanned for another service's URL (`<service>_url`, read from
-`<SERVICE>_URL`: the showcase forwards the inquiry form to inquiries, notifications asks onboarding, inquiries and
-partners for contacts) and for SMTP. The production NetworkPolicies are evaluated as Kubernetes does (a connection
+The calls: each service's composition root is read for another service's URL (`<service>_url`, from `<SERVICE>_URL`)
+handed to an HTTP client of its own (the showcase forwards the inquiry form to inquiries; notifications asks
+onboarding, inquiries and partners for contacts), its manifests for a URL at another service, its code for SMTP. The production NetworkPolicies are evaluated as Kubernetes does (a connection
 needs the caller's egress and the callee's ingress; policies add up; named ports resolve to the container's), and
 every call must be allowed, and every opening between two services must have a call behind it. The Ingress routes
 are checked against the services' routers: every public route reachable, no operational one (/metrics, /readyz).
@@ -10,6 +10,7 @@ are checked against the services' routers: every public route reachable, no oper
 
 from __future__ import annotations
 
+import ast
 import copy
 import importlib
 import re
@@ -34,18 +35,39 @@ def services_in_tree() -> list[str]:
     return sorted(p.parent.name for p in (ROOT / "services").glob("*/main.py"))
 
 
+def _http_clients(service: str, tree: ast.Module) -> set[str]:
+    """Names main.py imports from a module of its own service that uses an HTTP client."""
+    clients = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(f"services.{service}."):
+            path = ROOT / Path(*node.module.split("."))
+            source = path.with_suffix(".py") if path.with_suffix(".py").exists() else path / "__init__.py"
+            if re.search(r"^\s*(import|from) (httpx|aiohttp)\b", source.read_text(), flags=re.M):
+                clients |= {alias.asname or alias.name for alias in node.names}
+    return clients
+
+
 def http_calls() -> set[tuple[str, str]]:
-    """(caller, callee) for every `<callee>_url` in a service's code or settings, and every `<CALLEE>_URL` its
-    production Deployment sets."""
+    """(caller, callee): in a service's composition root (main.py), a `<callee>_url` setting handed to something
+    of its own that holds an HTTP client (httpx, aiohttp); and a `<CALLEE>_URL` its production Deployment points at
+    the callee's Service (http://<callee>:<port>). A `<service>_url` used only for links (an e-mail's page link)
+    is not a call."""
     calls = set()
     for caller in services_in_tree():
-        for callee in re.findall(r"\b([a-z]+)_url\b", _code(caller), flags=re.IGNORECASE):
-            if callee.lower() in DEPLOYED and callee.lower() != caller:
-                calls.add((caller, callee.lower()))
+        tree = ast.parse((ROOT / "services" / caller / "main.py").read_text())
+        clients = _http_clients(caller, tree)
+        for call in ast.walk(tree):
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in clients:
+                for arg in [*call.args, *(k.value for k in call.keywords)]:
+                    for node in ast.walk(arg):
+                        callee = node.attr.removesuffix("_url") if isinstance(node, ast.Attribute) else None
+                        if callee in DEPLOYED and callee != caller:
+                            calls.add((caller, callee))
     for caller, deployment in resources("production", "Deployment").items():
         for env in deployment["spec"]["template"]["spec"]["containers"][0].get("env", []):
-            if env["name"].endswith("_URL") and env["name"][:-4].lower() in DEPLOYED:
-                calls.add((caller, env["name"][:-4].lower()))
+            found = re.fullmatch(r"http://([a-z]+):(\d+)/?", env.get("value") or "")
+            if env["name"].endswith("_URL") and found and found[1] in DEPLOYED:
+                calls.add((caller, found[1]))
     return calls
 
 
@@ -167,12 +189,14 @@ def test_public_services_are_reachable_from_the_ingress_controller_and_scraped()
 
 # --- the Ingress against the routers ---------------------------------------------------------------------------
 
-ROUTERS = {  # host's Ingress: {service: [module.attribute of an APIRouter]}
-    "page": {"showcase": ["api.router"]},
-    "partner-gateway": {"partners": ["gateway.router"]},
-    "api": {"onboarding": ["api.router", "api.operations"], "catalogue": ["api.router"],
-            "inquiries": ["api.router"], "partners": ["api.router"]},
-}
+def public_routers(service: str) -> list[str]:
+    """`module.attribute` of each router the service's main.py hands to create_app (the operations router the
+    runtime adds, /healthz /readyz /asyncapi, is not among them)."""
+    tree = ast.parse((ROOT / "services" / service / "main.py").read_text())
+    [call] = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "create_app"]
+    return [ast.unparse(e) for e in call.args[1].elts]
+
+
 OPERATIONAL = ["/healthz", "/readyz", "/metrics/", "/asyncapi", "/asyncapi.json"]
 
 
@@ -194,14 +218,18 @@ def _route_to(ingress: dict, path: str) -> str | None:
     return best and best[1]
 
 
-@pytest.mark.parametrize("host", ROUTERS)
-def test_ingress_routes_every_public_route_and_no_operational_one(host: str) -> None:
-    ingress = resources("production", "Ingress")[host]
-    [tls] = ingress["spec"]["tls"]
-    assert tls["secretName"] and set(tls["hosts"]) == {r["host"] for r in ingress["spec"]["rules"]}
-    assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/force-ssl-redirect"] == "true"
-    for service, routers in ROUTERS[host].items():
-        for path in (p for attribute in routers for p in _routes(service, attribute)):
-            assert _route_to(ingress, path) == service, f"{host}: {path} does not reach {service}"
-    for path in OPERATIONAL:
-        assert _route_to(ingress, path) is None, f"{host} exposes {path}"
+def test_every_ingress_is_tls_only() -> None:
+    for name, ingress in resources("production", "Ingress").items():
+        [tls] = ingress["spec"]["tls"]
+        assert tls["secretName"] and set(tls["hosts"]) == {r["host"] for r in ingress["spec"]["rules"]}, name
+        assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/force-ssl-redirect"] == "true"
+
+
+@pytest.mark.parametrize("service", services_in_tree())
+def test_ingress_routes_every_public_route_and_no_operational_one(service: str) -> None:
+    ingresses = resources("production", "Ingress").values()
+    for path in (p for attribute in public_routers(service) for p in _routes(service, attribute)):
+        assert any(_route_to(i, path) == service for i in ingresses), f"{path} does not reach {service}"
+    for ingress in ingresses:
+        for path in OPERATIONAL:
+            assert _route_to(ingress, path) is None, f"{ingress['metadata']['name']} exposes {path}"
