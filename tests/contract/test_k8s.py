@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pydantic_settings import BaseSettings
 
 from deploy.local.tools import BIN, SCHEMA_DIR, kubeconform_command, prometheus_rule
 from shared import runtime
@@ -96,12 +97,19 @@ def test_production_settings_are_ones_the_services_read() -> None:
 
 
 def _settings_fields(service: str) -> set[str] | None:
-    """The fields of the service's own Settings (services/<name>/main.py); None for a service not in this tree yet
-    (being built on another branch: checked once it is merged)."""
+    """The variables the service's own Settings read (services/<name>/main.py), a nested settings class's under its
+    env_prefix (notifications' SMTP_*); None for a service not in this tree yet (checked once it is merged)."""
     try:
-        return set(importlib.import_module(f"services.{service}.main").Settings.model_fields)
+        settings = importlib.import_module(f"services.{service}.main").Settings
     except ModuleNotFoundError:
         return None
+    names = set()
+    for name, field in settings.model_fields.items():
+        names.add(name)
+        if isinstance(field.annotation, type) and issubclass(field.annotation, BaseSettings):
+            prefix = field.annotation.model_config.get("env_prefix", "")
+            names |= {f"{prefix}{nested}".lower() for nested in field.annotation.model_fields}
+    return names
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
