@@ -23,6 +23,7 @@ from shared.errors import NotFound
 from shared.vocabulary import Certification, Region
 from tests import factories
 from tests.factories import NOW
+from services.showcase.readers import READERS
 from tests.showcase_model import Projection, as_read, page_from_documents
 from tests.strategies import deliveries
 
@@ -245,3 +246,34 @@ def test_the_loaded_heap_is_frozen_out_of_the_collectors_reach() -> None:
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
+
+
+def _with_values_added_later(event, **changes):
+    """The event as a newer producer would send it, with values this release does not know, as showcase reads it."""
+    data = event.model_dump(mode="json")
+    for path, value in changes.items():
+        *parents, leaf = path.split("__")
+        target = data
+        for part in parents:
+            target = target[part]
+        target[leaf] = value
+    return READERS[event.TYPE].model_validate(data)
+
+
+def test_a_value_this_release_does_not_know_is_never_shown_to_a_visitor() -> None:
+    # a supplier's region places it on a country page, so only its sectors can be new here
+    supplier = _with_values_added_later(factories.supplier_verified("z"), profile__sectors=["agri-food", "space"])
+    product = _with_values_added_later(factories.product_listed("p9", "z"), listing__category="space",
+                                       listing__origin_region="Nouvelle-Région", listing__incoterms=["FOB", "XYZ"],
+                                       listing__certifications=["halal", "moon-certified"])
+    renditions, _ = rendered([supplier, product])
+    other = {"en": "Other", "fr": "Autres", "ar": "أخرى"}
+    for lang in ("en", "fr", "ar"):
+        for key in [("country", "MA", "html", lang, DEFAULT_FILTERS), ("supplier", "MA", "html", lang, "z"),
+                    ("product", "MA", "html", lang, "p9")]:
+            text = visible_text(renditions.get(key).body.decode())
+            assert "unknown" not in text.lower(), key
+            assert "XYZ" not in text and "moon" not in text, key
+            assert "space" not in text, key
+            if key[0] != "supplier":  # the product's category and origin read "Other" in the visitor's language
+                assert other[lang] in text, key
