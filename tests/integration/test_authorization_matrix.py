@@ -140,44 +140,8 @@ async def test_every_route_answers_every_caller_exactly_as_the_table_says(market
     assert not (set(expected) | by_key) - found, f"rows for routes no app serves: {(set(expected) | by_key) - found}"
     assert all(any(route == r for _, r in found) for route in public), "an infrastructure row names no route"
 
-    prefix = f"authz{unique}."
-    cat_sup = f"sup-authz-{unique}"
-    # onboarding's suppliers, applied for by Clementia: the one the table's calls act on, one that stays submitted
-    # (outside every agency's and inspection body's step) and one awaiting them (documents verified)
-    partner = issuer.auth("partner:clementia")
-    supplier, outside, awaiting = [(await http["onboarding"].post("/suppliers", headers=partner, json={
-        "profile": factories.profile().model_dump(mode="json"), "documents": factories.documents()})
-    ).json()["supplier_id"] for _ in range(3)]
-    step = await http["onboarding"].post(f"/suppliers/{awaiting}/documents-verification",
-                                         headers=issuer.auth("staff"))
-    assert step.json()["status"] == "documents-verified", step.text
-    # catalogue's and inquiries' supplier: verified on the stream
-    verified = factories.supplier_verified(cat_sup)
-    await publish(infrastructure.kafka, raw=[(f"{prefix}{e.topic}", e.key, e.value(), e.headers()) for e in
-                                             [Envelope(verified, "/test")]])
-    owner = issuer.auth(f"supplier:{cat_sup}")
-
-    async def listed():
-        answer = await http["catalogue"].post("/products", json={"listing": factories.listing().model_dump(
-            mode="json")}, headers=owner)
-        assert answer.status_code == 201, answer.text
-        return answer.json()["product_id"]
-
-    product = await eventually(listed)
-
-    async def asked():
-        answer = await http["inquiries"].post("/inquiries", json={
-            "product_id": product, "buyer_company": "Great Lakes Foods", "buyer_country": "CA",
-            "contact_email": "buyer@greatlakes.example.com", "quantity": 10, "unit": "carton", "message": "Hi"})
-        assert answer.status_code == 201, answer.text
-        return answer.json()["inquiry_id"]
-
-    inquiry = await eventually(asked)
-    registry = apps["partners"].state.ingress
-    await registry.register("matrix-agency", "Matrix Agency", PartnerKind.EXPORT_AGENCY, organisation="ASMEX")
-    key, _ = await registry.issue_key("matrix-agency")
-    ids = {"supplier": supplier, "catalogue supplier": cat_sup, "product": product, "inquiry": inquiry,
-           "partner": "matrix-agency", "key": key.key_id}
+    ids, outside, awaiting = await _targets(http, apps, issuer, infrastructure, unique)
+    supplier, cat_sup, product, inquiry = ids["supplier"], ids["catalogue supplier"], ids["product"], ids["inquiry"]
     cases = calls(ids)
     assert set(cases) == set(expected) | by_key, "the table's rows and the tested calls differ"
 
@@ -228,6 +192,48 @@ async def test_every_route_answers_every_caller_exactly_as_the_table_says(market
     versions_after = await _versions(apps, supplier, product, inquiry)
     for target, before in versions_before.items():  # nothing half-done: only the let-through writes changed them
         assert versions_after[target] - before == writes_through[target], (target, versions_after, writes_through)
+
+
+async def _targets(http, apps, issuer, infrastructure, unique: str) -> tuple[dict[str, str], str, str]:
+    """Real targets for the calls (ids by name), a supplier outside every agency's and inspection body's step and
+    one awaiting them."""
+    prefix = f"authz{unique}."
+    cat_sup = f"sup-authz-{unique}"
+    # onboarding's suppliers, applied for by Clementia; catalogue's and inquiries' below
+    partner = issuer.auth("partner:clementia")
+    supplier, outside, awaiting = [(await http["onboarding"].post("/suppliers", headers=partner, json={
+        "profile": factories.profile().model_dump(mode="json"), "documents": factories.documents()})
+    ).json()["supplier_id"] for _ in range(3)]
+    step = await http["onboarding"].post(f"/suppliers/{awaiting}/documents-verification",
+                                         headers=issuer.auth("staff"))
+    assert step.json()["status"] == "documents-verified", step.text
+    # catalogue's and inquiries' supplier: verified on the stream
+    verified = factories.supplier_verified(cat_sup)
+    await publish(infrastructure.kafka, raw=[(f"{prefix}{e.topic}", e.key, e.value(), e.headers()) for e in
+                                             [Envelope(verified, "/test")]])
+    owner = issuer.auth(f"supplier:{cat_sup}")
+
+    async def listed():
+        answer = await http["catalogue"].post("/products", json={"listing": factories.listing().model_dump(
+            mode="json")}, headers=owner)
+        assert answer.status_code == 201, answer.text
+        return answer.json()["product_id"]
+
+    product = await eventually(listed)
+
+    async def asked():
+        answer = await http["inquiries"].post("/inquiries", json={
+            "product_id": product, "buyer_company": "Great Lakes Foods", "buyer_country": "CA",
+            "contact_email": "buyer@greatlakes.example.com", "quantity": 10, "unit": "carton", "message": "Hi"})
+        assert answer.status_code == 201, answer.text
+        return answer.json()["inquiry_id"]
+
+    inquiry = await eventually(asked)
+    registry = apps["partners"].state.ingress
+    await registry.register("matrix-agency", "Matrix Agency", PartnerKind.EXPORT_AGENCY, organisation="ASMEX")
+    key, _ = await registry.issue_key("matrix-agency")
+    return {"supplier": supplier, "catalogue supplier": cat_sup, "product": product, "inquiry": inquiry,
+            "partner": "matrix-agency", "key": key.key_id}, outside, awaiting
 
 
 def _target_of(path: str, supplier: str, product: str, inquiry: str) -> str | None:
