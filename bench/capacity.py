@@ -16,7 +16,7 @@ import math
 import sys
 from dataclasses import dataclass
 
-from bench.measured import ROOT, Inputs, Pipeline, Readme
+from bench.measured import ROOT, Documented, Inputs, Pipeline
 from shared.settings import ServiceSettings
 
 # --- The load: assumptions, stated once (docs/capacity.md says why each) ------------------------------------------
@@ -73,10 +73,10 @@ def _up(x: float) -> int:
 
 
 class Plan:
-    def __init__(self, pipeline: Pipeline | None = None, readme: Readme | None = None,
+    def __init__(self, pipeline: Pipeline | None = None, documented: Documented | None = None,
                  inputs: Inputs | None = None) -> None:
-        self.pipeline, self.readme, self.inputs = pipeline or Pipeline(), readme or Readme(), inputs or Inputs()
-        self.seed = self.readme.seeded()
+        self.pipeline, self.documented, self.inputs = pipeline or Pipeline(), documented or Documented(), inputs or Inputs()
+        self.seed = self.documented.seeded()
 
     # --- the log ---
     def events_a_year(self, topic: str, scale: int) -> tuple[float, str]:
@@ -112,7 +112,7 @@ class Plan:
                     f"({rate}{stand_in} x {TARGET_UTILIZATION}) = {need}) <- {rate.source}")
 
     def page_replicas(self, scale: int, hit_ratio: float) -> Line:
-        page = self.readme.page_rate()
+        page = self.documented.page_rate()
         origin = PAGE_PEAK_RPS * scale * (1 - hit_ratio)
         need = _up(origin / (page.value * TARGET_UTILIZATION))
         return Line(f"replicas showcase (page, CDN hit {hit_ratio:.0%})", max(MIN_REPLICAS, need),
@@ -134,7 +134,7 @@ class Plan:
                     f"max(2 x {MIN_REPLICAS}, the launch x {SURGE} need with the CDN bypassed = {surge.value})")
 
     def page_target(self) -> Line:
-        page = self.readme.page_rate()
+        page = self.documented.page_rate()
         return Line("showcase req/s a replica (autoscaling target)", int(page.value * TARGET_UTILIZATION),
                     f"{page} x {TARGET_UTILIZATION} <- {page.source}")
 
@@ -147,7 +147,7 @@ class Plan:
                     f"{base.source}")
 
     def replay(self, scale: int) -> Line:
-        rate, log = self.readme.replay_rate(), self.seed["events"].value * scale * YEARS_KEPT
+        rate, log = self.documented.replay_rate(), self.seed["events"].value * scale * YEARS_KEPT
         return Line("tijara replay showcase (minutes)", round(log / rate.value / 60, 1),
                     f"{YEARS_KEPT} years' log {log:,.0f} / {rate} events/s <- {rate.source}")
 
@@ -206,7 +206,8 @@ class Plan:
 
 
 def report(plan: Plan) -> str:
-    out = [f"Capacity plan from {plan.pipeline.path.name}, {plan.inputs.path.name} and README.md (python -m bench.capacity)"]
+    out = [f"Capacity plan from {plan.pipeline.path.name}, {plan.inputs.path.name} and the documented runs "
+           "(python -m bench.capacity)"]
     for name in SCALES:
         out.append(f"{name}:")
         out += [line.text() for line in plan.scale(name)]

@@ -2,7 +2,8 @@
 
 - `docs/bench/pipeline-*.txt`, the newest: `make bench-scale`'s whole output (rates and CPU per event, store and
   broker rates), its launch-scale column (250,000 aggregates);
-- README.md's benchmark sections: the page at launch scale and the seeded launch data set;
+- the documents that record runs not kept whole (README.md, docs/local-store.md, docs/benchmarks.md): the page at
+  launch scale, the seeded launch data set and its replay;
 - `docs/bench/capacity-inputs-*.txt`, the newest: bytes per event per topic and each service process's memory and
   drain, written by `python -m bench.capacity measure` (which needs the test stack).
 
@@ -17,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORDED = ROOT / "docs" / "bench"
-README = ROOT / "README.md"
+DOCUMENTS = [ROOT / "README.md", ROOT / "docs" / "local-store.md", ROOT / "docs" / "benchmarks.md"]
 
 
 @dataclass(frozen=True)
@@ -81,39 +82,40 @@ class Pipeline:
         return Figure(share.value / 100 * 1e6 / rate.value, f"{share.source} ÷ {rate.source}")
 
 
-def _readme_number(pattern: str, what: str) -> Figure:
-    found = re.search(pattern, README.read_text())
-    if not found:
-        raise ValueError(f"README.md no longer states {what} (pattern {pattern!r}): re-measure and update")
-    return Figure(float(found.group(1).replace(",", "")), f"README.md: {found.group(0).strip()!r}")
+def _documented(pattern: str, what: str, after: str = "") -> Figure:
+    """The first number `pattern` captures in the documents (after the heading `after`, when given)."""
+    for path in DOCUMENTS:
+        text = path.read_text() if path.exists() else ""
+        if after and after not in text:
+            continue
+        found = re.search(pattern, text[text.index(after):] if after else text)
+        if found:
+            return Figure(float(found.group(1).replace(",", "")),
+                          f"{path.relative_to(ROOT)}: {found.group(0).strip()!r}")
+    raise ValueError(f"no document states {what} any more (pattern {pattern!r}): re-measure and record it")
 
 
-class Readme:
-    """The figures README.md records from runs that are not kept whole in docs/bench."""
+class Documented:
+    """The figures the documents record from runs that are not kept whole in docs/bench."""
 
     def page_rate(self, row: str = "page JSON") -> Figure:
         """Closed-loop req/s of one showcase at launch scale (the table after 'The page goals at launch scale')."""
-        text = README.read_text()
-        table = text[text.index("The page goals at launch scale"):]
-        found = re.search(rf"\| {re.escape(row)} \| ([\d,]+) \|", table)
-        if not found:
-            raise ValueError(f"README.md's page goals at launch scale have no {row!r} row")
-        return Figure(float(found.group(1).replace(",", "")),
-                      f"README.md, the page goals at launch scale: '| {row} |', closed loop req/s")
+        return _documented(rf"\| {re.escape(row)} \| ([\d,]+) \|", f"the {row} row at launch scale",
+                           after="The page goals at launch scale")
 
     def seeded(self) -> dict[str, Figure]:
         """The launch data set as `tijara seed --scale launch` made it, and its replay."""
         return {
-            "suppliers": _readme_number(r"([\d,]+) suppliers \([\d,]+ verified", "the seeded suppliers"),
-            "products": _readme_number(r"verified, 12 regions\), ([\d,]+) products", "the seeded products"),
-            "inquiries": _readme_number(r"([\d,]+) inquiries\s+\([\d,]+ answered\)", "the seeded inquiries"),
-            "answered": _readme_number(r"inquiries\s+\(([\d,]+) answered\)", "the answered inquiries"),
-            "events": _readme_number(r"\*\*([\d,]+) records in [\d.]+ s", "the seeded log's records"),
-            "page urls": _readme_number(r"[\d,]+ pages, ([\d,]+) URLs", "the sitemap's URLs"),
+            "suppliers": _documented(r"([\d,]+) suppliers \([\d,]+ verified", "the seeded suppliers"),
+            "products": _documented(r"verified, 12 regions\), ([\d,]+) products", "the seeded products"),
+            "inquiries": _documented(r"([\d,]+) inquiries\s+\([\d,]+ answered\)", "the seeded inquiries"),
+            "answered": _documented(r"inquiries\s+\(([\d,]+) answered\)", "the answered inquiries"),
+            "events": _documented(r"\*\*([\d,]+) records in [\d.]+ s", "the seeded log's records"),
+            "page urls": _documented(r"[\d,]+ pages, ([\d,]+) URLs", "the sitemap's URLs"),
         }
 
     def replay_rate(self) -> Figure:
-        return _readme_number(r"otherwise idle \([^)]*\): \*\*[\d.]+ s, ([\d,]+) events/s", "the final replay rate")
+        return _documented(r"otherwise idle \([^)]*\): \*\*[\d.]+ s, ([\d,]+) events/s", "the final replay rate")
 
 
 class Inputs:
