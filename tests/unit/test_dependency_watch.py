@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from types import SimpleNamespace
 
 from prometheus_client import REGISTRY
@@ -46,6 +47,8 @@ async def test_the_watch_reports_each_dependency_down_and_up_again() -> None:
         assert (_up("mongodb"), _up("kafka")) == (0, 1)
     finally:
         watch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watch
 
 
 def test_readiness_checks_are_read_from_the_environment_as_the_manifests_write_them(monkeypatch) -> None:
