@@ -4,6 +4,7 @@ schemas provisioned offline by `make setup` (deploy/local/tools.py), then checke
 from __future__ import annotations
 
 import importlib
+import ipaddress
 import json
 import re
 import subprocess
@@ -94,6 +95,16 @@ def test_production_settings_are_ones_the_services_read() -> None:
     unknown = {k for k in config["data"] if k.lower() not in ServiceSettings.model_fields
                and not k.startswith("OTEL_") and k not in UVICORN_VARIABLES}
     assert unknown == set()
+
+
+def test_production_believes_x_forwarded_for_from_the_cluster_only() -> None:
+    """Behind the ingress controller the per-client inquiry limit must see the visitor: uvicorn takes the client
+    from X-Forwarded-For only from FORWARDED_ALLOW_IPS, which must be the cluster's addresses, never everyone."""
+    [config] = resources("production", "ConfigMap").values()
+    trusted = config["data"]["FORWARDED_ALLOW_IPS"].split(",")
+    assert trusted and "*" not in trusted
+    for network in trusted:
+        assert ipaddress.ip_network(network.strip()).is_private, network
 
 
 def _settings_fields(service: str) -> set[str] | None:
