@@ -13,10 +13,12 @@ SIGTERM drain, into docs/bench/capacity-inputs-<date>.txt.
 from __future__ import annotations
 
 import math
+import re
 import sys
 from dataclasses import dataclass
 
 from bench.measured import ROOT, Documented, Inputs, Pipeline
+from services.showcase.main import Settings as ShowcaseSettings
 from shared.settings import ServiceSettings
 
 # --- The load: assumptions, stated once (docs/capacity.md says why each) ------------------------------------------
@@ -133,6 +135,17 @@ class Plan:
         return Line("showcase maxReplicas (10x surge, no CDN)", max(2 * MIN_REPLICAS, surge.value),
                     f"max(2 x {MIN_REPLICAS}, the launch x {SURGE} need with the CDN bypassed = {surge.value})")
 
+    def crawl_hit_ratio(self, scale: int) -> Line:
+        """A CDN's hit ratio when the requests spread evenly over every URL (a crawler): each URL is a TTL cache of
+        s-maxage + stale-while-revalidate seconds, so with Poisson arrivals at rate r a URL hits r*T / (1 + r*T)."""
+        control = ShowcaseSettings.model_fields["page_cache_control"].default
+        window = sum(int(re.search(rf"{d}=(\d+)", control).group(1)) for d in ("s-maxage", "stale-while-revalidate"))
+        urls = self.seed["page urls"]
+        per_url = PAGE_PEAK_RPS * scale / (urls.value * scale) * window
+        return Line("CDN hit ratio if crawled evenly (%)", round(100 * per_url / (1 + per_url), 1),
+                    f"{PAGE_PEAK_RPS * scale:,} req/s over {urls.value * scale:,.0f} URLs, each cached {window} s "
+                    f"({control!r}) <- {urls.source}")
+
     def page_target(self) -> Line:
         page = self.documented.page_rate()
         return Line("showcase req/s a replica (autoscaling target)", int(page.value * TARGET_UTILIZATION),
@@ -193,7 +206,8 @@ class Plan:
                       f"peak x (1 + {OUTAGE_MINUTES} / {CATCH_UP_MINUTES} minutes)")]
         lines += [self.partitions(t, n) for t in STREAMS]
         lines += [self.consumer_replicas(s, n) for s in CONSUMERS if s != "showcase"]
-        lines += [self.page_replicas(n, CDN_HIT_RATIO), self.page_replicas(n, 0.0), self.showcase_memory(n),
+        lines += [self.page_replicas(n, CDN_HIT_RATIO), self.page_replicas(n, 0.0), self.crawl_hit_ratio(n),
+                  self.showcase_memory(n),
                   self.replay(n)]
         if n == 1:  # what the production overlay's autoscalers take
             partitions = max(self.partitions(t, 1).value for t in STREAMS)
