@@ -233,3 +233,24 @@ def test_ingress_routes_every_public_route_and_no_operational_one(service: str) 
     for ingress in ingresses:
         for path in OPERATIONAL:
             assert _route_to(ingress, path) is None, f"{ingress['metadata']['name']} exposes {path}"
+
+
+LINKS = {"PAGE_BASE_URL": "/countries/ma", "SHOWCASE_URL": "/countries/ma", "PUBLIC_URL": "/unsubscribe",
+         "ANSWER_URL": "/inquiries/x/response"}  # a public address a service writes into pages or e-mails: a path on it
+
+
+def test_the_public_addresses_in_links_are_served_over_https_by_the_ingress() -> None:
+    """Canonical links, the sitemap, e-mails' page and unsubscribe links: each address is a TLS host of an
+    Ingress that routes the linked path to a service (the defaults, 127.0.0.1, would reach nobody)."""
+    ingresses = resources("production", "Ingress").values()
+    hosts = {r["host"]: i for i in ingresses for r in i["spec"]["rules"]}
+    found = 0
+    for name, deployment in resources("production", "Deployment").items():
+        for env in deployment["spec"]["template"]["spec"]["containers"][0].get("env", []):
+            if env["name"] in LINKS:
+                found += 1
+                address = re.fullmatch(r"https://([^/]+)/?", env["value"])
+                assert address and address[1] in hosts, (name, env)
+                assert _route_to(hosts[address[1]], LINKS[env["name"]]) is not None, (name, env)
+    assert found >= 1 and "PAGE_BASE_URL" in {e["name"] for e in resources("production", "Deployment")["showcase"]
+                                               ["spec"]["template"]["spec"]["containers"][0]["env"]}
