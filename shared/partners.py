@@ -11,11 +11,11 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, ClassVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from shared.envelope import Id, Message, Text
 from shared.suppliers import SupplierContact, SupplierProfile
-from shared.vocabulary import DocumentKind
+from shared.vocabulary import DocumentKind, Region
 
 ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"  # the pattern of `Id`: no '$', no whitespace, nothing a query could interpret
 
@@ -59,13 +59,33 @@ class PartnerSupplierContact(SupplierContact):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+# Morocco's 12 regions: the vocabulary lists them first, Tunisia's governorates after (shared/vocabulary.py)
+MOROCCAN_REGIONS = frozenset(list(Region)[:list(Region).index(Region.ARIANA)])
+
+
 class PartnerSupplierProfile(SupplierProfile):
-    """The supplier profile as a partner files it: strict, and with what an application requires."""
+    """The supplier profile as a partner files it: strict, and with what an application requires. The partner form
+    is Morocco's (the RC number and its court city are Moroccan identifiers): a Moroccan company, with its ICE, in
+    one of Morocco's regions. So the gateway answers an incomplete application 400 at once, instead of 202 and a
+    `schema-invalid` receipt from onboarding later."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     rc_number: Annotated[str, Field(pattern=r"^[0-9]{1,10}$")]
     rc_city: Text = Field(description="Court (tribunal de commerce) city of the RC registration")
     contact: PartnerSupplierContact
+
+    @model_validator(mode="after")
+    def _moroccan_company(self) -> PartnerSupplierProfile:
+        problems = []
+        if self.country != "MA":
+            problems.append(f"country {self.country!r}: partner applications are for Moroccan companies (MA)")
+        if self.ice is None:
+            problems.append("ice is required: a Moroccan company gives its ICE (15 digits)")
+        if self.region not in MOROCCAN_REGIONS:
+            problems.append(f"region {self.region.value!r} is not one of Morocco's regions")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class PartnerDocument(BaseModel):
@@ -84,6 +104,13 @@ class PartnerSupplierApplication(PartnerEvent):
     application_id: Id
     profile: PartnerSupplierProfile
     documents: list[PartnerDocument] = Field([], max_length=20, description="RC extract and ICE certificate at least")
+
+    @model_validator(mode="after")
+    def _each_document_once(self) -> PartnerSupplierApplication:
+        kinds = [d.kind for d in self.documents]
+        if len(kinds) != len(set(kinds)):
+            raise ValueError("each kind of document may be submitted once")
+        return self
 
 
 class PartnerEndorsement(PartnerEvent):

@@ -7,8 +7,10 @@ Intertek, Bureau Veritas) send inspection reports. Each may publish only its own
 
 API keys: `<key_id>.<secret>`, the secret 32 random bytes (url-safe base64). Only sha256(secret) is stored: a
 high-entropy secret needs no slow hash, and a stolen registry gives no usable key. An HTTP request carries the key
-and an HMAC-SHA256 of `<timestamp>.<body>` keyed with the secret, so the body and its time are bound to the key; a
-request older or newer than five minutes is stale, and a signature seen before is a replay.
+and `v2=` + an HMAC-SHA256 of `<timestamp>.<Ce-Id>.<Ce-Type>.<body>` keyed with the secret (`sign`), so the time,
+the event's id and type and its body are bound to the key; a request older or newer than five minutes is stale, and
+a signature seen before is a replay. The first scheme (`sha256=`, over `<timestamp>.<body>` only) left Ce-Id and
+Ce-Type unsigned; it is refused.
 
 Over Kafka a partner signs each record: HMAC-SHA256 of `<ce_id>.<ce_source>.<ce_type>.<value>` keyed with the key's
 *Kafka signing key*, which both sides derive from the secret (HMAC-SHA256(secret, "tijara-kafka-signing-v1")). The
@@ -150,14 +152,19 @@ def key_matches(key: ApiKey, secret: str) -> bool:
     return hmac.compare_digest(key.secret_sha256, hash_secret(secret))
 
 
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """The signature a partner sends in `X-Tijara-Signature`: `sha256=` + hex HMAC-SHA256(secret, ts + '.' + body)."""
-    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return "sha256=" + mac.hexdigest()
+SIGNATURE_SCHEME = "v2"
 
 
-def signature_valid(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
-    return hmac.compare_digest(sign(secret, timestamp, body), signature)
+def sign(secret: str, timestamp: str, ce_id: str, ce_type: str, body: bytes) -> str:
+    """`X-Tijara-Signature` of a gateway request: `v2=` + hex HMAC-SHA256, keyed with the secret's UTF-8 bytes, of
+    `timestamp + "." + ce_id + "." + ce_type + "." + body` (the raw body bytes): the time, the CloudEvents id and
+    type and the body are all bound to the key, so none can be altered or swapped."""
+    signed = b".".join(part.encode() for part in (timestamp, ce_id, ce_type)) + b"." + body
+    return f"{SIGNATURE_SCHEME}=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+def verify(secret: str, timestamp: str, ce_id: str, ce_type: str, body: bytes, signature: str) -> bool:
+    return hmac.compare_digest(sign(secret, timestamp, ce_id, ce_type, body).encode(), signature.encode())
 
 
 def kafka_signing_key(secret: str) -> str:

@@ -4,6 +4,7 @@ turning onboarding's outcome into the partner's receipt. Each is one atomic writ
     partner event --admit--> input (command in its outbox) --relay--> partners.commands --> onboarding
     onboarding --> partners.outcomes --answer--> input (receipt in its outbox) --relay--> partners.receipts
     refused event --refuse--> input (receipt in its outbox)            (and, from Kafka, <topic>.dlq)
+    unauthenticated record ------------------------------------------> <topic>.dlq only, never answered
 """
 
 from __future__ import annotations
@@ -71,13 +72,15 @@ class PartnerIngress:
         await self.resend_receipt(command.command_id)
         return False
 
-    async def refuse(self, partner_id: str, event_id: str, event_type: str, refused: intake.Refused) -> None:
-        """Answer a refused event (the caller dead-letters it); a resent one gets the receipt it got."""
-        command_id = intake.command_id(partner_id or "unknown", event_id)
+    async def refuse(self, partner_id: str, event_id: str, event_type: str, refused: intake.Refused,
+                     channel: str = "kafka") -> None:
+        """Answer a refused event of an AUTHENTICATED partner (the caller dead-letters it); a resent one gets the
+        receipt it got. What cannot be authenticated is never answered: there is no one to answer."""
+        command_id = intake.command_id(partner_id, event_id)
         receipt = _receipt(partner_id, event_id, event_type, ReceiptOutcome.REJECTED, refused.reason,
                            refused.message, None)
-        state = {"partner": partner_id or "unknown", "event_id": event_id, "event_type": event_type[:200],
-                 "channel": "kafka", "received_at": datetime.now(UTC), "receipt": receipt.model_dump(mode="json")}
+        state = {"partner": partner_id, "event_id": event_id, "event_type": event_type[:200],
+                 "channel": channel, "received_at": datetime.now(UTC), "receipt": receipt.model_dump(mode="json")}
         if await self.inputs.create(command_id, state, [self._envelope(receipt)]):
             self.relay.wake(self.inputs.inputs, command_id)
         else:
@@ -118,6 +121,6 @@ class PartnerIngress:
 
 def _receipt(partner_id: str, event_id: str, event_type: str, outcome: ReceiptOutcome,
              reason: RejectionReason | None, message: str | None, supplier_id: str | None) -> PartnerReceipt:
-    return PartnerReceipt(partner=partner_id or "unknown", event_id=event_id[:200], event_type=event_type[:200],
+    return PartnerReceipt(partner=partner_id, event_id=event_id[:200], event_type=event_type[:200],
                           outcome=outcome, reason=reason, message=message and message[:2000],
                           supplier_id=supplier_id, occurred_at=datetime.now(UTC))

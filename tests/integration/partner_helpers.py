@@ -80,6 +80,6 @@ def signed(key: str, ce_type: str, payload: dict | bytes, ce_id: str | None = No
     """Body and headers of a gateway request, signed as the partner docs describe."""
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     ts = str(int(time.time()) if timestamp is None else timestamp)
-    secret = key.rpartition(".")[2]
-    return body, {"X-Tijara-Key": key, "X-Tijara-Timestamp": ts, "X-Tijara-Signature": rules.sign(secret, ts, body),
-                  "Ce-Type": ce_type, "Ce-Id": ce_id or uuid.uuid4().hex, "Content-Type": "application/json"}
+    secret, ce_id = key.rpartition(".")[2], ce_id or uuid.uuid4().hex
+    return body, {"X-Tijara-Key": key, "X-Tijara-Timestamp": ts, "Ce-Type": ce_type, "Ce-Id": ce_id,
+                  "X-Tijara-Signature": rules.sign(secret, ts, ce_id, ce_type, body), "Content-Type": "application/json"}

@@ -49,14 +49,31 @@ def test_malformed_keys_are_not_split(presented: str) -> None:
     assert rules.split_key(presented) is None
 
 
-def test_signature_binds_secret_timestamp_and_body() -> None:
-    signature = rules.sign("s3cret", "1764230000", b'{"a":1}')
-    assert signature.startswith("sha256=") and len(signature) == 7 + 64
-    assert rules.signature_valid("s3cret", "1764230000", b'{"a":1}', signature)
-    assert not rules.signature_valid("s3cret", "1764230001", b'{"a":1}', signature)
-    assert not rules.signature_valid("s3cret", "1764230000", b'{"a":2}', signature)
-    assert not rules.signature_valid("other", "1764230000", b'{"a":1}', signature)
-    assert not rules.signature_valid("s3cret", "1764230000", b'{"a":1}', signature.upper())
+T, ID, TYPE = "1764230000", "evt-1", "ma.tijara.partner.endorsement.v1"
+
+
+def test_signature_binds_secret_timestamp_ce_id_ce_type_and_body() -> None:
+    signature = rules.sign("s3cret", T, ID, TYPE, b'{"a":1}')
+    assert signature.startswith("v2=") and len(signature) == 3 + 64
+    assert rules.verify("s3cret", T, ID, TYPE, b'{"a":1}', signature)
+    for changed in (("other", T, ID, TYPE, b'{"a":1}'), ("s3cret", "1764230001", ID, TYPE, b'{"a":1}'),
+                    ("s3cret", T, "evt-2", TYPE, b'{"a":1}'),
+                    ("s3cret", T, ID, "ma.tijara.partner.inspection-report.v1", b'{"a":1}'),
+                    ("s3cret", T, ID, TYPE, b'{"a":2}'), ("s3cret", T, ID, TYPE, b'{"a":1} ')):
+        assert not rules.verify(*changed, signature), changed
+    assert not rules.verify("s3cret", T, ID, TYPE, b'{"a":1}', signature.upper())
+    assert not rules.verify("s3cret", T, ID, TYPE, b'{"a":1}', "v2=é")  # not ASCII: refused, not an error
+
+
+def test_the_published_test_vector() -> None:
+    """key = the secret's UTF-8 bytes; message = timestamp.ce_id.ce_type.body; hex; `v2=` (docs/partners.md)."""
+    import hashlib
+    import hmac
+
+    body = b'{"endorsement_id":"end-1","supplier_id":"sup-1","occurred_at":"2026-11-27T09:00:00+00:00"}'
+    expected = hmac.new(b"s3cret", b"1764230000.evt-1.ma.tijara.partner.endorsement.v1." + body,
+                        hashlib.sha256).hexdigest()
+    assert rules.sign("s3cret", T, ID, TYPE, body) == "v2=" + expected
 
 
 def test_timestamps_are_fresh_within_five_minutes_only() -> None:
