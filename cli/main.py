@@ -47,7 +47,7 @@ def run(
             if seed and _page_is_empty(marketplace, market.code):
                 summary = asyncio.run(demo.seed(urls, marketplace.token, scale, market=market))
                 console.print(f"[green]✓[/] {market.adjective} demo data: {summary}")
-        keys_file = profile.dir / "partner-keys.json"
+        keys_file = partners.KEYS_FILE
         partners.seed_demo(marketplace.url("partners"), marketplace.token("operator"), keys_file)
         console.print(f"[green]✓[/] demo partners registered; their API keys: {keys_file}")
         pages = [(name, f"{marketplace.url('showcase')}/countries/{code}") for name, code in PAGES]
