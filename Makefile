@@ -18,6 +18,7 @@ setup: $(VENV)/.installed  ## virtual environment, dependencies, Kafka jars, mon
 	$(PY) -m deploy.local.stack provision
 	$(PY) -m deploy.local.tools provision  # kustomize, kubeconform, promtool, Kubernetes schemas (cached)
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)  # Debian's, for the e2e page test
+	@command -v kcat >/dev/null && command -v jq >/dev/null || (apt-get update && apt-get install -y kcat jq)  # docs/partners.md's walkthrough (tests/integration/test_partner_walkthrough.py)
 	@test -f .stack/npm/node_modules/axe-core/axe.min.js || npm install --silent --no-audit --no-fund --prefix .stack/npm axe-core@4.14.1  # accessibility checks of the page tests
 
 run: setup  ## the whole marketplace on the 'run' stack; prints the country page URL; Ctrl-C stops everything
