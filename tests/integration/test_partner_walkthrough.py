@@ -2,7 +2,8 @@
 SDK), its openssl + curl and openssl + kcat commands, against the partners and onboarding services running as their
 own processes (with the local token issuer) on the real Kafka and store, the demo partners seeded as `make run`
 seeds them. Only what differs from `make run` is substituted: the URLs and broker of this test run, its topic
-prefix, its keys file, and `python -m cli` for the `tijara` script."""
+prefix, its keys file, and `python -m cli` for the `tijara` script. The Node.js example (examples/partner-node) sends
+an application through the same service."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from deploy.local.marketplace import ROOT, Marketplace
 from tests.containers import free_port
 from tests.partner_vectors import GUIDE, SDK_SRC
 
+NODE_SEND = ROOT / "examples" / "partner-node" / "send-event.mjs"
+APPLICATION = "ma.tijara.partner.supplier-application.v1"
 FENCE = re.compile(r"^```(sh|json|python)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
@@ -59,7 +62,7 @@ def marketplace(infrastructure, unique, tmp_path):
 
 
 def test_the_first_event_in_ten_minutes_works_as_written(marketplace, infrastructure, unique, tmp_path) -> None:
-    for tool in ("openssl", "curl", "jq", "kcat"):
+    for tool in ("openssl", "curl", "jq", "kcat", "node"):
         assert shutil.which(tool), f"the walkthrough needs {tool} (make setup installs it)"
     prefix = f"walk{unique}."
     keys = tmp_path / "partner-keys.json"
@@ -97,6 +100,16 @@ def test_the_first_event_in_ten_minutes_works_as_written(marketplace, infrastruc
     # 1a: the SDK sends Clementia's application and prints "accepted sup-..."
     outcome, supplier = python("send_application.py").split()
     assert outcome == "accepted" and supplier.startswith("sup-"), (outcome, supplier)
+    # the Node.js example sends another application (its own ICE) and prints the receipt
+    other = json.loads(blocks["application.json"])
+    other["application_id"], other["profile"]["ice"] = "CLM-2026-0043", "001525874000090"
+    (tmp_path / "node-application.json").write_text(json.dumps(other))
+    node = subprocess.run(["node", str(NODE_SEND), APPLICATION, str(tmp_path / "node-application.json")],
+                          capture_output=True, text=True, timeout=90, env=env | {
+                              "TIJARA_KEY": json.loads(keys.read_text())["clementia"],
+                              "TIJARA_PARTNERS_URL": marketplace.url("partners")})
+    assert node.returncode == 0, node.stdout + node.stderr
+    assert json.loads(node.stdout)["outcome"] == "accepted", node.stdout
     # 1b: openssl + curl send it again (202), then read its receipt: a conflict, the ICE is taken
     posted, _ = shell(blocks["curl"]).split("\n", 1)
     answer = json.loads(posted)
