@@ -20,13 +20,22 @@ from shared.vocabulary import DocumentKind, Region
 ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"  # the pattern of `Id`: no '$', no whitespace, nothing a query could interpret
 
 
+# A partner id is also a Kafka topic suffix and a SCRAM principal: lower-case letters, digits and '-' only
+PARTNER_ID_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
+
+
 class PartnerTopic(StrEnum):
     APPLICATIONS = "partners.applications"
     ENDORSEMENTS = "partners.endorsements"
     INSPECTIONS = "partners.inspections"
-    RECEIPTS = "partners.receipts"
+    RECEIPTS = "partners.receipts"  # the stem: each partner's receipts are on partners.receipts.<partner id>
     COMMANDS = "partners.commands"  # admitted partner input, from the partners service to onboarding
     OUTCOMES = "partners.outcomes"  # onboarding's answer to each command, from which the receipt is made
+
+
+def receipts_topic(partner_id: str) -> str:
+    """The partner's own receipts topic (before the deployment's KAFKA_TOPIC_PREFIX): only it may read it (ACLs)."""
+    return f"{PartnerTopic.RECEIPTS.value}.{partner_id}"
 
 
 class Provenance(BaseModel):
@@ -155,7 +164,7 @@ class RejectionReason(StrEnum):
 
 
 class PartnerReceipt(PartnerMessage):
-    """The partners service's answer to one partner event, on partners.receipts keyed by partner id."""
+    """The partners service's answer to one partner event, on the partner's own partners.receipts.<partner id>."""
 
     TYPE: ClassVar[str] = "ma.tijara.partner.receipt.v1"
     TOPIC: ClassVar[PartnerTopic] = PartnerTopic.RECEIPTS

@@ -12,12 +12,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from services.partners.domain import ID_PATTERN, Partner, PartnerKind
+from services.partners.domain import Partner, PartnerKind
 from services.partners.service import PartnerIngress
 from shared.actors import Role
 from shared.errors import Conflict, MarketplaceError, NotAllowed, NotFound
 from shared.http_errors import responses
 from shared.identity import require
+from shared.partners import PARTNER_ID_PATTERN
 
 ERROR_STATUSES = {NotFound: 404, Conflict: 409, NotAllowed: 403, MarketplaceError: 400}
 AUTH = (401, 403, 503)  # 503: the identity provider's keys unreachable
@@ -32,7 +33,9 @@ Service = Annotated[PartnerIngress, Depends(ingress)]
 
 
 class Registration(BaseModel):
-    partner_id: str = Field(pattern=ID_PATTERN, max_length=64)
+    partner_id: str = Field(pattern=PARTNER_ID_PATTERN, max_length=64,
+                            description="Lower-case letters, digits and '-': it names the partner's Kafka principal "
+                                        "and its receipts topic, partners.receipts.<partner id>")
     name: str = Field(min_length=1, max_length=200)
     kind: PartnerKind
     organisation: str | None = Field(None, description="For agencies and inspection bodies: which one, as the "

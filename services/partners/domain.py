@@ -31,7 +31,13 @@ from enum import StrEnum
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.actors import Actor, Role
-from shared.partners import ID_PATTERN, PartnerEndorsement, PartnerInspectionReport, PartnerSupplierApplication
+from shared.partners import (
+    ID_PATTERN,
+    PARTNER_ID_PATTERN,
+    PartnerEndorsement,
+    PartnerInspectionReport,
+    PartnerSupplierApplication,
+)
 from shared.vocabulary import ExportAgency, InspectionBody
 
 SIGNATURE_WINDOW_SECONDS = 300
@@ -119,6 +125,9 @@ def new_partner(partner_id: str, name: str, kind: PartnerKind, rate_per_minute: 
                 organisation: str | None = None) -> Partner:
     """A partner whose scopes follow from its kind. Agencies and inspection bodies must name the organisation
     of the vocabulary they are (e.g. "SGS"), since the supplier's record names it."""
+    if not re.fullmatch(PARTNER_ID_PATTERN, partner_id):
+        raise ValueError(f"a partner id is 1-64 lower-case letters, digits and '-' (it names the partner's Kafka "
+                         f"principal and receipts topic); got {partner_id!r}")
     vocabulary = ORGANISATIONS[kind]
     if vocabulary is not None and organisation not in {m.value for m in vocabulary}:
         raise ValueError(f"a {kind.value} must be one of {', '.join(m.value for m in vocabulary)}; "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import FastAPI
 
 from services.partners import api, consumers, gateway
@@ -11,6 +13,7 @@ from shared.messaging import OutboxRelay
 from shared.partners import PartnerTopic
 from shared.runtime import Runtime, create_app, serve
 from shared.settings import ServiceSettings
+from shared.topics import ensure_topics, partner_receipts_topics
 
 
 class Settings(ServiceSettings):
@@ -25,8 +28,8 @@ def build(settings: Settings | None = None) -> FastAPI:
         runtime.broker, [inputs.inputs], runtime.settings.outbox_poll_seconds, runtime.settings.kafka_topic_prefix
     )
     runtime.publishes = [PartnerTopic.COMMANDS, PartnerTopic.RECEIPTS]
-    runtime.on_start.append(partners.ensure_indexes)
-    ingress = PartnerIngress(partners, inputs, runtime.relay)
+    ingress = PartnerIngress(partners, inputs, runtime.relay, partial(open_receipts, runtime.settings))
+    runtime.on_start += [partners.ensure_indexes, ingress.open_all_receipts]
     consumers.register(runtime.broker, ingress, runtime.settings)
     partner_gateway = gateway.Gateway(ingress)
     runtime.background.append(partner_gateway.forget_old_signatures)
@@ -36,6 +39,14 @@ def build(settings: Settings | None = None) -> FastAPI:
     app.state.ingress = ingress
     app.state.gateway = partner_gateway
     return app
+
+
+async def open_receipts(settings: ServiceSettings, partner_ids: list[str]) -> None:
+    """Each partner's own receipts topic, created if missing (a partner registered, or at start)."""
+    specs = partner_receipts_topics(partner_ids, settings.kafka_topic_prefix, settings.topic_replication_factor,
+                                    settings.topic_min_insync_replicas)
+    if specs:
+        await ensure_topics(settings.kafka_bootstrap_servers, specs, **settings.kafka_client_options())
 
 
 def main() -> None:

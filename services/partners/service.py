@@ -2,7 +2,7 @@
 turning onboarding's outcome into the partner's receipt. Each is one atomic write (state + outbox), then a wake-up.
 
     partner event --admit--> input (command in its outbox) --relay--> partners.commands --> onboarding
-    onboarding --> partners.outcomes --answer--> input (receipt in its outbox) --relay--> partners.receipts
+    onboarding --> partners.outcomes --answer--> input (receipt in its outbox) --relay--> partners.receipts.<partner>
     refused event --refuse--> input (receipt in its outbox)            (and, from Kafka, <topic>.dlq)
     unauthenticated record ------------------------------------------> <topic>.dlq only, never answered
 """
@@ -10,6 +10,7 @@ turning onboarding's outcome into the partner's receipt. Each is one atomic writ
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from services.partners import domain, intake
@@ -20,18 +21,38 @@ from shared.envelope import UNKNOWN, Envelope
 from shared.errors import MarketplaceError, NotFound
 from shared.messaging import OutboxRelay
 from shared.partner_commands import PartnerCommandOutcome
-from shared.partners import PartnerEvent, PartnerReceipt, Provenance, ReceiptOutcome, RejectionReason
+from shared.partners import (
+    PartnerEvent,
+    PartnerReceipt,
+    Provenance,
+    ReceiptOutcome,
+    RejectionReason,
+    receipts_topic,
+)
 from shared.telemetry import current_traceparent
 
 SOURCE = "/tijara/partners"
 log = logging.getLogger(__name__)
 
 
+OpenReceipts = Callable[[list[str]], Awaitable[object]]  # creates partners' receipts topics (shared.topics)
+
+
+class ReceiptEnvelope(Envelope):
+    """A receipt goes to its partner's own topic, partners.receipts.<partner id>, which only that partner reads."""
+
+    @property
+    def topic(self) -> str:
+        return receipts_topic(self.data.partner)
+
+
 class PartnerIngress:
-    def __init__(self, partners: PartnerStore, inputs: InputStore, relay: OutboxRelay) -> None:
+    def __init__(self, partners: PartnerStore, inputs: InputStore, relay: OutboxRelay,
+                 open_receipts: OpenReceipts | None = None) -> None:
         self.partners = partners
         self.inputs = inputs
         self.relay = relay
+        self.open_receipts = open_receipts or _nothing
 
     # --- the registry (operators) --------------------------------------------------------------------------------
 
@@ -41,7 +62,13 @@ class PartnerIngress:
             partner = domain.new_partner(partner_id, name, kind, rate_per_minute, organisation)
         except ValueError as error:
             raise MarketplaceError(str(error), partner_id=partner_id) from None
-        return await self.partners.add(partner)
+        await self.partners.add(partner)
+        await self.open_receipts([partner.partner_id])  # (and again at every start, should this fail now)
+        return partner
+
+    async def open_all_receipts(self) -> None:
+        """At start: every registered partner's receipts topic exists (created if missing)."""
+        await self.open_receipts([p.partner_id for p in await self.partners.all()])
 
     async def issue_key(self, partner_id: str) -> tuple[domain.ApiKey, str]:
         partner = await self.partner(partner_id)
@@ -116,7 +143,12 @@ class PartnerIngress:
 
     @staticmethod
     def _envelope(data) -> Envelope:
-        return Envelope(data, SOURCE, traceparent=current_traceparent())
+        kind = ReceiptEnvelope if isinstance(data, PartnerReceipt) else Envelope
+        return kind(data, SOURCE, traceparent=current_traceparent())
+
+
+async def _nothing(_: list[str]) -> None:
+    return None
 
 
 def _receipt(partner_id: str, event_id: str, event_type: str, outcome: ReceiptOutcome,

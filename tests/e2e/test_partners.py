@@ -63,6 +63,6 @@ def test_a_partner_applies_and_endorses_through_the_partners_service(marketplace
 
 
 async def _receipt(kafka: str, prefix: str, partner: str, event_id: str) -> dict:
-    record = await read_until(kafka, f"{prefix}partners.receipts",
+    record = await read_until(kafka, f"{prefix}partners.receipts.{partner}",
                               lambda r: r.key == partner.encode() and json.loads(r.value)["event_id"] == event_id)
     return json.loads(record.value)

@@ -15,7 +15,7 @@ from services.partners import domain as rules
 from services.partners.intake import KEY_HEADER, SIGNATURE_HEADER
 from services.partners.main import Settings as PartnersSettings
 from services.partners.main import build as build_partners
-from services.partners.store import PartnerStore
+from services.partners.service import PartnerIngress
 from tests.factories import documents, profile
 from tests.integration.helpers import serving
 
@@ -25,15 +25,16 @@ NOW_TEXT = datetime.now(UTC).isoformat()
 DEFAULT_ORGANISATION = {rules.PartnerKind.EXPORT_AGENCY: "AMDIE", rules.PartnerKind.INSPECTION_BODY: "SGS"}
 
 
-async def register(store: PartnerStore, partner_id: str, kind: rules.PartnerKind, rate: int = 10_000,
+async def register(ingress: PartnerIngress, partner_id: str, kind: rules.PartnerKind, rate: int = 10_000,
                    organisation: str | None = None) -> str:
-    """Register a partner with one key; return the plaintext key."""
-    partner = rules.new_partner(partner_id, partner_id.title(), kind, rate_per_minute=rate,
-                                organisation=organisation or DEFAULT_ORGANISATION.get(kind))
-    await store.add(partner)
-    key, plaintext = rules.issue_key(partner, datetime.now(UTC))
-    await store.add_key(partner_id, key)
+    """Register a partner (its receipts topic created) with one key; return the plaintext key."""
+    await ingress.register(partner_id, partner_id.title(), kind, rate, organisation or DEFAULT_ORGANISATION.get(kind))
+    _, plaintext = await ingress.issue_key(partner_id)
     return plaintext
+
+
+def receipts_topic(prefix: str, partner_id: str) -> str:
+    return f"{prefix}partners.receipts.{partner_id}"
 
 
 def application(**overrides) -> dict:

@@ -45,7 +45,7 @@ def gateway_settings(settings_for, unique):
 async def gateway(gateway_settings):
     app = build(gateway_settings)
     async with serving(app) as http:
-        store = app.state.ingress.partners
+        store = app.state.ingress
         keys = {"clementia": await register(store, "clementia", PartnerKind.ONBOARDING_PARTNER),
                 "amdie": await register(store, "amdie", PartnerKind.EXPORT_AGENCY),
                 "sgs": await register(store, "sgs", PartnerKind.INSPECTION_BODY),
@@ -62,7 +62,7 @@ async def test_a_signed_event_becomes_a_command_and_is_answered_on_receipts(infr
                                                                            unique) -> None:
     prefix = f"gw{unique}."
     async with partners_and_onboarding(settings_for, prefix) as (partners, http, _, _onboarding):
-        key = await register(partners.state.ingress.partners, "clementia", PartnerKind.ONBOARDING_PARTNER)
+        key = await register(partners.state.ingress, "clementia", PartnerKind.ONBOARDING_PARTNER)
         body, headers = signed(key, APPLICATION, application())
         response = await http.post("/partner-events", content=body, headers=headers)
         assert response.status_code == 202 and response.json()["status"] == "accepted for processing", response.text
@@ -73,7 +73,7 @@ async def test_a_signed_event_becomes_a_command_and_is_answered_on_receipts(infr
         provenance = json.loads(command.value)["provenance"]
         assert provenance["partner"] == "clementia" and provenance["channel"] == "http"
         assert provenance["key_id"] == key.rpartition(".")[0] and provenance["received_at"]
-        receipt = await read_until(infrastructure.kafka, f"{prefix}partners.receipts",
+        receipt = await read_until(infrastructure.kafka, f"{prefix}partners.receipts.clementia",
                                    lambda r: r.key == b"clementia" and json.loads(r.value)["event_id"] == event_id)
         assert json.loads(receipt.value)["outcome"] == "accepted"
         body, again = signed(key, APPLICATION, body, ce_id=event_id, timestamp=int(time.time()) + 1)  # signed afresh
@@ -230,7 +230,7 @@ async def test_mongodb_operators_in_any_field_are_refused_and_never_stored(gatew
         url, tz_aware=True, serverSelectionTimeoutMS=5000, event_listeners=[commands]))
     app = build(gateway_settings)
     async with serving(app) as http:
-        store = app.state.ingress.partners
+        store = app.state.ingress
         keys = {kind: await register(store, name, kind) for name, kind in (
             ("clementia", PartnerKind.ONBOARDING_PARTNER), ("amdie", PartnerKind.EXPORT_AGENCY),
             ("sgs", PartnerKind.INSPECTION_BODY))}
@@ -262,7 +262,7 @@ async def test_mongodb_operators_in_any_field_are_refused_and_never_stored(gatew
 async def test_a_kafka_outage_delays_the_command_not_the_answer(gateway_settings) -> None:
     app = build(gateway_settings)
     async with serving(app) as http:
-        key = await register(app.state.ingress.partners, "amdie", PartnerKind.EXPORT_AGENCY)
+        key = await register(app.state.ingress, "amdie", PartnerKind.EXPORT_AGENCY)
         await app.state.runtime.broker.stop()  # the producer is gone: the relay cannot publish
         answer = await post(http, key, ENDORSEMENT, endorsement("sup-1"))
         assert answer.status_code == 202, answer.text

@@ -1,6 +1,6 @@
 """Partner input over Kafka, end to end on the real broker and store: signed events in on partners.*, admitted by
-the partners service as commands, applied by onboarding, answered on partners.receipts keyed by partner; refused
-input also on <topic>.dlq. Both services run in-process; each test has its own topic prefix."""
+the partners service as commands, applied by onboarding, answered on the partner's own partners.receipts.<partner>;
+refused input also on <topic>.dlq. Both services run in-process; each test has its own topic prefix."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from tests.integration.partner_helpers import (
     endorsement,
     inspection,
     partners_and_onboarding,
+    receipts_topic,
     register,
     signed_record,
 )
@@ -35,7 +36,7 @@ def prefix(unique) -> str:
 
 
 async def receipt(kafka: str, prefix: str, partner: str, event_id: str) -> dict:
-    record = await read_until(kafka, f"{prefix}partners.receipts",
+    record = await read_until(kafka, f"{prefix}partners.receipts.{partner}",
                               lambda r: r.key == partner.encode() and json.loads(r.value)["event_id"] == event_id)
     assert header(record, "ce_type") == "ma.tijara.partner.receipt.v1"
     return json.loads(record.value)
@@ -68,7 +69,7 @@ async def send(kafka: str, prefix: str, topic: str, partner: str, ce_type: str, 
 async def test_partner_events_are_applied_and_acknowledged(infrastructure, settings_for, prefix, issuer) -> None:
     kafka = infrastructure.kafka
     async with partners_and_onboarding(settings_for, prefix) as (partners, _, onboarding, http):
-        store = partners.state.ingress.partners
+        store = partners.state.ingress
         keys = {partner_id: await register(store, partner_id, kind) for partner_id, kind in (
             ("clementia", PartnerKind.ONBOARDING_PARTNER), ("amdie", PartnerKind.EXPORT_AGENCY),
             ("sgs", PartnerKind.INSPECTION_BODY))}
@@ -110,7 +111,7 @@ async def test_each_refusal_of_an_authenticated_partner_gets_a_receipt_and_a_dea
         infrastructure, settings_for, prefix) -> None:
     kafka = infrastructure.kafka
     async with partners_and_onboarding(settings_for, prefix) as (partners, *_):
-        store = partners.state.ingress.partners
+        store = partners.state.ingress
         keys = {"clementia": await register(store, "clementia", PartnerKind.ONBOARDING_PARTNER),
                 "amdie": await register(store, "amdie", PartnerKind.EXPORT_AGENCY)}
         stamped = endorsement("sup-1", provenance={"partner": "amdie", "channel": "http",
@@ -152,7 +153,7 @@ async def test_what_cannot_be_authenticated_is_dead_lettered_and_never_answered(
     kafka = infrastructure.kafka
     lure = "Your key was revoked - re-register at https://evil.example/tijara"
     async with partners_and_onboarding(settings_for, prefix) as (partners, *_):
-        store = partners.state.ingress.partners
+        store = partners.state.ingress
         await register(store, "amdie", PartnerKind.EXPORT_AGENCY)
         asmex = await register(store, "asmex", PartnerKind.EXPORT_AGENCY, organisation="ASMEX")
         topic = "partners.endorsements"
@@ -179,7 +180,8 @@ async def test_what_cannot_be_authenticated_is_dead_lettered_and_never_answered(
         # a control, sent last: a genuine ASMEX record is answered, so the inbox is past everything above
         control = await send(kafka, prefix, topic, "asmex", ENDORSEMENT, endorsement("sup-missing"), signer=asmex)
         assert (await receipt(kafka, prefix, "asmex", control))["reason"] == "supplier-not-found"
-        receipts = await collect(kafka, f"{prefix}partners.receipts", lambda r: True)
+        receipts = [r for p in ("amdie", "asmex") for r in await collect(kafka, receipts_topic(prefix, p),
+                                                                          lambda r: True)]
         assert not {r["event_id"] for r in receipts} & set(sent.values()), receipts
         assert not any(lure in (r.get("message") or "") for r in receipts)
         assert [r["partner"] for r in receipts] == ["asmex"]
@@ -189,7 +191,7 @@ async def test_what_cannot_be_authenticated_is_dead_lettered_and_never_answered(
 async def test_a_resent_event_is_applied_once_and_answered_alike(infrastructure, settings_for, prefix) -> None:
     kafka = infrastructure.kafka
     async with partners_and_onboarding(settings_for, prefix) as (partners, _, onboarding, _http):
-        key = await register(partners.state.ingress.partners, "clementia", PartnerKind.ONBOARDING_PARTNER)
+        key = await register(partners.state.ingress, "clementia", PartnerKind.ONBOARDING_PARTNER)
         value = json.dumps(application()).encode()
         headers = signed_record(key, ce_headers("clementia", APPLICATION), value)
         topic = f"{prefix}partners.applications"
@@ -198,7 +200,7 @@ async def test_a_resent_event_is_applied_once_and_answered_alike(infrastructure,
         await publish(kafka, raw=[(topic, b"app", value, headers)])  # once answered, a resend gets the receipt again
 
         async def answered_again() -> list[dict]:
-            answers = await collect(kafka, f"{prefix}partners.receipts",
+            answers = await collect(kafka, receipts_topic(prefix, "clementia"),
                                     lambda r: json.loads(r.value)["event_id"] == headers["ce_id"])
             assert len(answers) >= 2, answers
             return answers

@@ -17,7 +17,7 @@ from services.partners import intake
 from services.partners.domain import Partner, PartnerKind
 from services.partners.service import PartnerIngress
 from shared.envelope import Envelope
-from shared.errors import ConcurrentUpdate, Conflict, NotFound
+from shared.errors import ConcurrentUpdate, NotFound
 from shared.partner_commands import EndorseSupplier, PartnerCommandOutcome, SubmitSupplierApplication
 from shared.partners import PartnerEndorsement, PartnerReceipt, Provenance, RejectionReason
 from tests.factories import documents, profile
