@@ -7,6 +7,7 @@ there (with the `standardwebhooks` extra verifying a webhook)."""
 from __future__ import annotations
 
 import json
+import ssl
 import subprocess
 import sys
 import textwrap
@@ -17,6 +18,7 @@ import pytest
 from tijara_partner import APPLICATION, ENDORSEMENT, GatewayError, HttpPartner
 from tijara_partner.kafka import KafkaPartner
 
+from deploy.local import kafka_acls, kafka_security
 from tests.integration.partner_helpers import application, endorsement, partners_and_onboarding
 from tests.partner_vectors import SDK_SRC, vectors
 
@@ -65,6 +67,40 @@ async def test_a_partner_sends_with_the_sdk_over_http_and_kafka_and_reads_its_re
         with pytest.raises(GatewayError) as scope:
             await HttpPartner(amdie_key, client=http).send(APPLICATION, application())
         assert scope.value.status == 403
+
+
+@pytest.fixture(scope="module")
+def acl_broker():
+    """The broker that authenticates with SASL and authorizes with compose's ACLs (deploy/local/kafka_acls.py)."""
+    profile = kafka_acls.up()
+    try:
+        yield profile
+    finally:
+        kafka_acls.down()
+
+
+async def test_over_sasl_with_compose_acls_a_partner_sends_and_reads_its_receipt(acl_broker, settings_for,
+                                                                                 unique, issuer) -> None:
+    """The services as the super user `tijara`, AMDIE as its own principal: the SDK passes the SASL and TLS settings
+    through, writes AMDIE's input topic and reads partners.receipts.amdie, which is all its ACLs allow."""
+    prefix = f"sdkacl{unique}."
+    kafka_acls.init_security(acl_broker, prefix, "partner", "amdie", "partners.endorsements")
+    listeners = kafka_acls.listeners(acl_broker)
+    secured = {name.lower(): value for name, value in listeners.client_env("sasl_ssl").items()}
+
+    def on_the_acl_broker(settings_class):
+        return settings_for(settings_class).model_copy(update={
+            **secured, "kafka_sasl_password": settings_class(**secured).kafka_sasl_password})
+
+    async with partners_and_onboarding(on_the_acl_broker, prefix) as (_, http, _onboarding, _onboarding_http):
+        key = await _register(http, issuer.auth("operator"), "amdie", "export-agency", "AMDIE")
+        tls = ssl.create_default_context(cafile=str(listeners.tls_dir / "ca.pem"))
+        async with KafkaPartner(key, listeners.sasl_ssl, topic_prefix=prefix, security_protocol="SASL_SSL",
+                                sasl_mechanism="SCRAM-SHA-512", sasl_plain_username="amdie",
+                                sasl_plain_password="amdie-dev-secret", ssl_context=tls) as amdie:
+            ce_id = await amdie.send(ENDORSEMENT, endorsement("sup-unknown"))
+            receipt = await amdie.wait_for_receipt(ce_id, timeout=60)
+    assert receipt.outcome == "rejected" and receipt.reason == "supplier-not-found", receipt
 
 
 def test_the_sdk_installs_with_pip_into_a_fresh_virtualenv(tmp_path: Path) -> None:

@@ -36,9 +36,8 @@ class KafkaPartner:
         self.prefix = topic_prefix  # only for environments that prefix topic names (test stacks)
         self._producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all", enable_idempotence=True,
                                           **broker_options)
-        self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None,
-                                          enable_auto_commit=False, **broker_options)
-        self._receipts_from = receipts_from
+        self._consumer = AIOKafkaConsumer(self.receipts_topic, bootstrap_servers=bootstrap_servers, group_id=None,
+                                          auto_offset_reset=receipts_from, enable_auto_commit=False, **broker_options)
         self._receipts: OrderedDict[str, Receipt] = OrderedDict()
         self._arrived = asyncio.Condition()
         self._reader: asyncio.Task[None] | None = None
@@ -48,16 +47,14 @@ class KafkaPartner:
         return self.prefix + receipts_topic(self.partner_id)
 
     async def start(self) -> None:
-        await self._producer.start()
-        await self._consumer.start()
-        partitions = await self._partitions(self.receipts_topic)
-        self._consumer.assign(partitions)
-        if self._receipts_from == "latest":
-            await self._consumer.seek_to_end(*partitions)
-        else:
-            await self._consumer.seek_to_beginning(*partitions)
-        for partition in partitions:  # resolve the positions now: a receipt made after start() is never skipped
-            await self._consumer.position(partition)
+        try:
+            await self._producer.start()
+            await self._consumer.start()
+            for partition in await self._assigned():  # positions resolved now: a receipt made after start() is read
+                await self._consumer.position(partition)
+        except BaseException:
+            await self.stop()
+            raise
         self._reader = asyncio.create_task(self._read_receipts())
 
     async def send(self, ce_type: str, event: Mapping[str, Any], ce_id: str | None = None) -> str:
@@ -96,14 +93,13 @@ class KafkaPartner:
                     self._receipts.popitem(last=False)
                 self._arrived.notify_all()
 
-    async def _partitions(self, topic: str) -> list[TopicPartition]:
-        for _ in range(50):  # metadata of a just-created topic can take a moment to reach every broker
-            partitions = self._consumer.partitions_for_topic(topic)
-            if partitions:
-                return [TopicPartition(topic, p) for p in sorted(partitions)]
-            await self._consumer.topics()  # refreshes the metadata
-            await asyncio.sleep(0.2)
-        raise LookupError(f"no topic {topic}: is the partner registered, and may this principal read it?")
+    async def _assigned(self) -> set[TopicPartition]:
+        for _ in range(100):  # without a group, the consumer takes every partition once it has the metadata
+            if partitions := self._consumer.assignment():
+                return partitions
+            await asyncio.sleep(0.1)
+        raise LookupError(f"no topic {self.receipts_topic}: is the partner registered, and may this principal "
+                          "read it?")
 
     async def stop(self) -> None:
         if self._reader is not None:
