@@ -18,7 +18,7 @@ import pytest
 from tijara_partner import APPLICATION, ENDORSEMENT, GatewayError, HttpPartner
 from tijara_partner.kafka import KafkaPartner
 
-from deploy.local import kafka_acls, kafka_security
+from deploy.local import kafka_acls
 from tests.integration.partner_helpers import application, endorsement, partners_and_onboarding
 from tests.partner_vectors import SDK_SRC, vectors
 
