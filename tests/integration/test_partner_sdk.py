@@ -6,6 +6,7 @@ there (with the `standardwebhooks` extra verifying a webhook)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import ssl
 import subprocess
@@ -59,10 +60,20 @@ async def test_a_partner_sends_with_the_sdk_over_http_and_kafka_and_reads_its_re
             refused = await amdie.wait_for_receipt(too_early, timeout=60)
         assert refused.outcome == "rejected" and refused.reason == "conflict", refused  # documents not yet verified
 
-        page = await clementia.receipts(limit=10)
-        assert {over_http.ce_id, ce_id} <= {r.event_id for r in page.receipts} and page.cursor
+        page = await clementia.receipts(limit=10)  # listed once settled (a couple of seconds after they are made)
+        for _ in range(60):
+            if {over_http.ce_id, ce_id} <= {r.event_id for r in page.receipts}:
+                break
+            await asyncio.sleep(0.5)
+            page = await clementia.receipts(limit=10)
+        assert [r.event_id for r in page.receipts] == [over_http.ce_id, ce_id] and page.cursor, page
         assert (await clementia.receipts(since=page.cursor)).receipts == []
         assert await HttpPartner(amdie_key, client=http).receipt(over_http.ce_id) is None  # not amdie's to read
+
+        brought = {s.supplier_id: s for s in await clementia.suppliers()}
+        assert brought[receipt.supplier_id].status == "submitted" and brought[receipt.supplier_id].applied_by_you
+        named = {s.supplier_id: s for s in await HttpPartner(amdie_key, client=http).suppliers()}
+        assert ENDORSEMENT not in named[receipt.supplier_id].may_send and named[receipt.supplier_id].next, named
 
         with pytest.raises(GatewayError) as scope:
             await HttpPartner(amdie_key, client=http).send(APPLICATION, application())

@@ -11,7 +11,7 @@ Kafka: `tijara_partner.kafka.KafkaPartner` (needs the `kafka` extra). Webhooks: 
 The protocol itself, with test vectors: docs/partners.md in the Tijara repository.
 """
 
-from tijara_partner.events import APPLICATION, ENDORSEMENT, INSPECTION_REPORT, Receipt, receipts_topic
+from tijara_partner.events import APPLICATION, ENDORSEMENT, INSPECTION_REPORT, Receipt, SupplierState, receipts_topic
 from tijara_partner.http import GatewayError, HttpPartner, ReceiptPage, ReceiptTimeout, Sent
 from tijara_partner.signing import (
     PartnerKey,
@@ -24,6 +24,6 @@ from tijara_partner.signing import (
 from tijara_partner.webhooks import WebhookInvalid, verify_webhook
 
 __all__ = ["APPLICATION", "ENDORSEMENT", "INSPECTION_REPORT", "GatewayError", "HttpPartner", "PartnerKey", "Receipt",
-           "ReceiptPage", "ReceiptTimeout", "Sent", "WebhookInvalid", "kafka_signing_key", "receipts_topic",
+           "ReceiptPage", "ReceiptTimeout", "Sent", "SupplierState", "WebhookInvalid", "kafka_signing_key", "receipts_topic",
            "record_signature", "request_signature", "signed_record_headers", "signed_request_headers",
            "verify_webhook"]

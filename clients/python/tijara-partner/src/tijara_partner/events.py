@@ -44,3 +44,24 @@ class Receipt:
     def of(cls, data: Mapping[str, Any]) -> Receipt:
         """From a receipt's JSON; fields this version does not know are ignored (receipts may grow)."""
         return cls(**{name: data.get(name) for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class SupplierState:
+    """A supplier you brought, as Tijara knows it now: `may_send` lists the event types you may send about it now,
+    `next` says in words what it waits for."""
+
+    supplier_id: str
+    status: str
+    may_send: tuple[str, ...] = ()
+    next: str | None = None
+    trade_name: str | None = None
+    country: str | None = None
+    verification_level: str | None = None
+    updated_at: str | None = None
+    applied_by_you: bool = False
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> SupplierState:
+        known = {name: data[name] for name in cls.__dataclass_fields__ if data.get(name) is not None}
+        return cls(**known | {"may_send": tuple(data.get("may_send") or ())})

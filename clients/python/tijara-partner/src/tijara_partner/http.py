@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from tijara_partner.events import Receipt
+from tijara_partner.events import Receipt, SupplierState
 from tijara_partner.signing import PartnerKey, encode_event, signed_request_headers
 
 DEFAULT_URL = "http://127.0.0.1:8004"
@@ -41,7 +41,7 @@ class Sent:
 @dataclass(frozen=True)
 class ReceiptPage:
     receipts: list[Receipt]
-    cursor: str | None  # pass it as `since` to read what came after
+    cursor: str | None  # pass it as `since` to read what comes after
 
 
 class HttpPartner:
@@ -64,19 +64,25 @@ class HttpPartner:
         return Sent(headers["Ce-Id"], ce_type, answer.json().get("status") != "already received")
 
     async def receipt(self, ce_id: str) -> Receipt | None:
-        """The receipt of the event `ce_id`, or None while it is being processed."""
+        """The receipt of your event `ce_id`; None while it is being processed (202) or not yet received (404: e.g.
+        a Kafka record the inbox has not read yet, or an id you never sent)."""
         answer = await self._http.get(f"/partner-events/{ce_id}", headers=self._auth())
-        if answer.status_code == 404:
+        if answer.status_code in (202, 404):
             return None
-        data = _checked(answer).json()
-        receipt = data.get("receipt", data)
-        return Receipt.of(receipt) if receipt and receipt.get("outcome") else None
+        return Receipt.of(_checked(answer).json())
 
-    async def receipts(self, since: str | None = None, limit: int = 100) -> ReceiptPage:
-        """Your receipts in the order they were made, after the cursor `since` (from the start without one)."""
+    async def receipts(self, since: str | None = None, limit: int = 50) -> ReceiptPage:
+        """Your receipts in the order they were made, after the cursor `since` (from the first without one); pass
+        the page's `cursor` as `since` to continue (the same cursor comes back while there is nothing new)."""
         params: dict[str, str | int] = {"limit": limit} | ({"since": since} if since else {})
         data = _checked(await self._http.get("/partner-events", params=params, headers=self._auth())).json()
-        return ReceiptPage([Receipt.of(r) for r in data.get("receipts", [])], data.get("cursor") or since)
+        return ReceiptPage([Receipt.of(r) for r in data["receipts"]], data["next"] or None)
+
+    async def suppliers(self) -> list[SupplierState]:
+        """The suppliers you brought (applied for, or named in your events): their status and what you may send
+        about each now (e.g. an agency may endorse once the documents are verified)."""
+        data = _checked(await self._http.get("/partner-suppliers", headers=self._auth())).json()
+        return [SupplierState.of(s) for s in data["suppliers"]]
 
     async def wait_for_receipt(self, ce_id: str, timeout: float = 30.0, every: float = 0.5) -> Receipt:
         """Poll `receipt(ce_id)` until it is there; ReceiptTimeout after `timeout` seconds."""
