@@ -117,7 +117,9 @@ def test_the_first_event_in_ten_minutes_works_as_written(marketplace, infrastruc
     receipt = _receipt(marketplace.url("partners"), key, answer["event_id"])
     assert receipt["outcome"] == "rejected" and receipt["reason"] == "conflict", receipt
     # 2: the staff verify the documents
-    assert json.loads(shell(blocks["verify"], SUPPLIER=supplier))["status"] == "documents-verified"
+    verified, _ = shell(blocks["verify"], SUPPLIER=supplier).split("\n", 1)
+    assert json.loads(verified)["status"] == "documents-verified", verified
+    assert _eventually_listed(marketplace.url("partners"), key, supplier)["may_send"] == []  # clementia's view
     # 3a: the SDK endorses as AMDIE over Kafka and gets the receipt from partners.receipts.amdie
     printed = python("endorse.py", SUPPLIER=supplier)
     assert "outcome='accepted'" in printed and supplier in printed, printed
@@ -138,7 +140,18 @@ def _receipt(url: str, key: str, ce_id: str) -> dict:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         answer = httpx.get(f"{url}/partner-events/{ce_id}", headers={"X-Tijara-Key": key})
-        if answer.status_code == 200 and answer.json().get("outcome"):
+        if answer.status_code == 200:
             return answer.json()
         time.sleep(0.5)
     raise AssertionError(f"no receipt for {ce_id}")
+
+
+def _eventually_listed(url: str, key: str, supplier: str, status: str = "documents-verified") -> dict:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        answer = httpx.get(f"{url}/partner-suppliers", headers={"X-Tijara-Key": key})
+        found = [s for s in answer.json()["suppliers"] if s["supplier_id"] == supplier and s["status"] == status]
+        if found:
+            return found[0]
+        time.sleep(0.5)
+    raise AssertionError(f"{supplier} not {status} in GET /partner-suppliers")
