@@ -220,3 +220,26 @@ class TokenBucket:
             return 0.0
         self._buckets[partner] = (tokens, now)
         return (1.0 - tokens) * 60.0 / rate_per_minute
+
+
+# What a partner may send next about a supplier, by the supplier's status (onboarding's workflow, as its public
+# events show it: submitted -> documents-verified -> endorsed -> inspected -> verified). Whether it is accepted is
+# still onboarding's decision (e.g. only an agency of the supplier's own country endorses it).
+NEXT_STEPS: dict[PartnerKind, dict[str, tuple[str, ...]]] = {
+    PartnerKind.ONBOARDING_PARTNER: {"rejected": (PartnerSupplierApplication.TYPE,)},
+    PartnerKind.EXPORT_AGENCY: {"documents-verified": (PartnerEndorsement.TYPE,)},
+    PartnerKind.INSPECTION_BODY: {s: (PartnerInspectionReport.TYPE,)
+                                  for s in ("documents-verified", "endorsed", "expired")},
+}
+WAITING = {"submitted": "the marketplace's staff are checking the documents",
+           "documents-verified": "documents verified; an export agency may endorse, an inspection body inspect",
+           "endorsed": "endorsed; an inspection body may inspect", "inspected": "inspected; staff decide",
+           "verified": "verified: listed on the country page", "rejected": "rejected (see the receipt's message)",
+           "suspended": "suspended by staff", "expired": "verification expired; a new inspection renews it"}
+
+
+def next_steps(kind: PartnerKind, status: str) -> tuple[tuple[str, ...], str]:
+    """(the event types this partner may send now about a supplier in `status`, what the supplier waits for)."""
+    may = NEXT_STEPS[kind].get(status, ())
+    return may, WAITING.get(status, f"status {status!r}")
+

@@ -6,9 +6,10 @@ from functools import partial
 
 from fastapi import FastAPI
 
-from services.partners import api, consumers, gateway
+from services.partners import api, consumers, gateway, partner_api
+from services.partners.receipts import PartnerReads
 from services.partners.service import PartnerIngress
-from services.partners.store import InputStore, PartnerStore
+from services.partners.store import InputStore, PartnerStore, SupplierStore
 from shared.messaging import OutboxRelay
 from shared.partners import PartnerTopic
 from shared.runtime import Runtime, create_app, serve
@@ -23,21 +24,24 @@ class Settings(ServiceSettings):
 
 def build(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime.create(settings or Settings())
-    partners, inputs = PartnerStore(runtime.db), InputStore(runtime.db)
+    partners, inputs, suppliers = PartnerStore(runtime.db), InputStore(runtime.db), SupplierStore(runtime.db)
     runtime.relay = OutboxRelay(
         runtime.broker, [inputs.inputs], runtime.settings.outbox_poll_seconds, runtime.settings.kafka_topic_prefix
     )
     runtime.publishes = [PartnerTopic.COMMANDS, PartnerTopic.RECEIPTS]
     ingress = PartnerIngress(partners, inputs, runtime.relay, partial(open_receipts, runtime.settings))
-    runtime.on_start += [partners.ensure_indexes, ingress.open_all_receipts]
-    consumers.register(runtime.broker, ingress, runtime.settings)
+    reads = PartnerReads(inputs, suppliers)
+    runtime.on_start += [partners.ensure_indexes, inputs.ensure_indexes, suppliers.ensure_indexes,
+                         ingress.open_all_receipts]
+    consumers.register(runtime.broker, ingress, reads, runtime.settings)
     partner_gateway = gateway.Gateway(ingress)
     runtime.background.append(partner_gateway.forget_old_signatures)
-    app = create_app(runtime, [gateway.router, api.router],
+    app = create_app(runtime, [gateway.router, partner_api.router, api.router],
                      "Partner ingress: the partner registry and keys, the signed HTTP gateway and the Kafka inbox.",
                      api.ERROR_STATUSES)
     app.state.ingress = ingress
     app.state.gateway = partner_gateway
+    app.state.reads = reads
     return app
 
 

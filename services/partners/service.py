@@ -92,7 +92,8 @@ class PartnerIngress:
         (the same command: a resent one is answered with the receipt it got, once known)."""
         command = intake.command_for(partner, event_id, data, provenance)
         state = {"partner": partner.partner_id, "event_id": event_id, "event_type": data.TYPE,
-                 "channel": provenance.channel, "received_at": provenance.received_at, "receipt": None}
+                 "channel": provenance.channel, "received_at": provenance.received_at, "receipt": None,
+                 "supplier_id": getattr(data, "supplier_id", None)}
         if await self.inputs.create(command.command_id, state, [self._envelope(command)]):
             self.relay.wake(self.inputs.inputs, command.command_id)
             return True
@@ -106,8 +107,9 @@ class PartnerIngress:
         command_id = intake.command_id(partner_id, event_id)
         receipt = _receipt(partner_id, event_id, event_type, ReceiptOutcome.REJECTED, refused.reason,
                            refused.message, None)
-        state = {"partner": partner_id, "event_id": event_id, "event_type": event_type[:200],
-                 "channel": channel, "received_at": datetime.now(UTC), "receipt": receipt.model_dump(mode="json")}
+        now = datetime.now(UTC)
+        state = {"partner": partner_id, "event_id": event_id, "event_type": event_type[:200], "channel": channel,
+                 "received_at": now, "receipt": receipt.model_dump(mode="json"), "answered_at": now}
         if await self.inputs.create(command_id, state, [self._envelope(receipt)]):
             self.relay.wake(self.inputs.inputs, command_id)
         else:
@@ -128,8 +130,9 @@ class PartnerIngress:
         reason = None if outcome.reason == UNKNOWN else outcome.reason  # onboarding's message still says why
         receipt = _receipt(recorded["partner"], recorded["event_id"], recorded["event_type"], outcome.outcome,
                            reason, outcome.message, outcome.supplier_id)
-        await self.inputs.answer(outcome.command_id, recorded["version"], receipt.model_dump(mode="json"),
-                                 self._envelope(receipt))
+        answered = {"receipt": receipt.model_dump(mode="json"), "answered_at": datetime.now(UTC),
+                    "supplier_id": outcome.supplier_id or recorded.get("supplier_id")}
+        await self.inputs.answer(outcome.command_id, recorded["version"], answered, self._envelope(receipt))
         self.relay.wake(self.inputs.inputs, outcome.command_id)
 
     async def resend_receipt(self, command_id: str) -> None:
