@@ -16,7 +16,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from services.partners.domain import ApiKey, Partner
+from services.partners.domain import ApiKey, Partner, Webhook
 from shared import coalescer
 from shared.envelope import Envelope
 from shared.errors import Conflict, NotFound
@@ -70,6 +70,12 @@ class PartnerStore:
                 for k in partner.keys]
         await self.partners.update_one({"_id": partner_id}, {"$set": {"keys": keys}})
 
+    async def set_webhook(self, partner_id: str, webhook: Webhook | None) -> None:
+        document = webhook.model_dump(mode="json") if webhook else None
+        result = await self.partners.update_one({"_id": partner_id}, {"$set": {"webhook": document}})
+        if result.matched_count == 0:
+            raise NotFound(f"no partner {partner_id!r}")
+
     async def remember_signature(self, signature: str, partner_id: str, seen_at: datetime) -> bool:
         """False if this signature was seen before (a replay). The unique _id index is the guard."""
         try:
@@ -94,6 +100,25 @@ class InputStore:
                                        name="receipts_by_partner")
         await self.inputs.create_index([("partner", ASCENDING), ("supplier_id", ASCENDING)],
                                        name="suppliers_by_partner")
+        await self.inputs.create_index([("webhook.state", ASCENDING), ("webhook.next_at", ASCENDING)],
+                                       name="webhooks_due")
+
+    async def webhooks_due(self, now: datetime, lease_until: datetime, limit: int) -> list[dict]:
+        """Receipts whose push is due, each claimed until `lease_until` (another replica skips it meanwhile; a
+        replica that dies holding it leaves it due again when the lease ends)."""
+        due = self.inputs.find({"webhook.state": "pending", "webhook.next_at": {"$lte": now}}, {"outbox": 0})
+        claimed = []
+        for doc in await due.sort("webhook.next_at", ASCENDING).limit(limit).to_list():
+            taken = await self.inputs.update_one(
+                {"_id": doc["_id"], "webhook.state": "pending", "webhook.next_at": doc["webhook"]["next_at"]},
+                {"$set": {"webhook.next_at": lease_until}})
+            if taken.modified_count:
+                claimed.append(doc)
+        return claimed
+
+    async def webhook_tried(self, command_id: str, outcome: dict) -> None:
+        """The outcome of a push: delivered, retry at next_at, failed for good, or none (no webhook set)."""
+        await self.inputs.update_one({"_id": command_id}, {"$set": {f"webhook.{k}": v for k, v in outcome.items()}})
 
     async def receipts(self, partner_id: str, after: tuple[datetime, str] | None, before: datetime,
                        limit: int) -> list[dict]:
