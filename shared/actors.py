@@ -22,6 +22,7 @@ class Role(StrEnum):
     OPERATOR = "operator"  # runs the platform: expiry run, dead letters, replay, partner registry
     BUYER = "buyer"  # sends inquiries without a token (rate-limited); named on the events it causes
     SYSTEM = "system"  # the marketplace itself (periodic expiry, delisting after a suspension); never in a token
+    NOTIFIER = "notifier"  # a service that sends messages to people; may read contacts and nothing else
 
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]

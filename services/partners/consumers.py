@@ -1,5 +1,6 @@
-"""The partners service's Kafka side: the partner inbox (`partners.applications|endorsements|inspections`) and
-onboarding's outcomes (`partners.outcomes`), on one subscriber and one EventConsumer (batching, per-key order,
+"""The partners service's Kafka side: the partner inbox (`partners.applications|endorsements|inspections`),
+onboarding's outcomes (`partners.outcomes`) and its public supplier events (`onboarding.suppliers`: the status of
+the suppliers partners brought, never onboarding's database), on one subscriber and one EventConsumer (batching, per-key order,
 retries and dead letters are shared/messaging's; nothing here overrides them).
 
 A partner record is authenticated before anything else, on its raw bytes: `tijara_signature` must verify with an
@@ -25,9 +26,10 @@ from faststream.kafka.annotations import KafkaMessage
 
 from services.partners import intake
 from services.partners.domain import PARTNER_EVENT_TYPES, Partner
-from services.partners.readers import READERS
+from services.partners.readers import READERS, SUPPLIERS
+from services.partners.receipts import PartnerReads
 from services.partners.service import PartnerIngress
-from shared.envelope import EVENT_TYPES, Envelope, PoisonEvent, read, read_record
+from shared.envelope import EVENT_TYPES, Envelope, PoisonEvent, Topic, read, read_record
 from shared.messaging import EventConsumer, consumer_options
 from shared.partner_commands import PartnerCommandOutcome
 from shared.partners import PartnerEvent, PartnerTopic, Provenance, RejectionReason
@@ -97,18 +99,22 @@ def _headers(record: ConsumerRecord) -> dict[str, str]:
     return {k: v.decode(errors="replace") for k, v in (record.headers or ())}
 
 
-def register(broker: KafkaBroker, ingress: PartnerIngress, settings: ServiceSettings) -> EventConsumer:
+def register(broker: KafkaBroker, ingress: PartnerIngress, reads: PartnerReads,
+             settings: ServiceSettings) -> EventConsumer:
     inbox = PartnerInbox(ingress, settings)
     handlers = {INPUT: inbox.on_partner_record, PartnerCommandOutcome.TYPE: _without_record(inbox.on_outcome)}
+    handlers |= {t: _without_record(lambda envelope: reads.saw_supplier(envelope.data)) for t in SUPPLIERS}
     consumer = EventConsumer(broker, settings.consumer_group, handlers, settings.consumer_max_attempts,
                              settings.consumer_backoff_seconds, pass_record=True, read=inbox.read)
 
     @broker.subscriber(
-        *(settings.topic(t) for t in (*INPUT_TOPICS, PartnerTopic.OUTCOMES)), group_id=settings.consumer_group,
+        *(settings.topic(t) for t in (*INPUT_TOPICS, PartnerTopic.OUTCOMES, Topic.SUPPLIERS)),
+        group_id=settings.consumer_group,
         title="partner-input", description="Partner events (supplier applications, endorsements, inspection "
         "reports), each authenticated by its signature first (else dead-lettered, unanswered), then admitted as a "
-        "command on partners.commands or refused with a receipt and a dead letter; and onboarding's outcomes on "
-        "partners.outcomes, answered as receipts.",
+        "command on partners.commands or refused with a receipt and a dead letter; onboarding's outcomes on "
+        "partners.outcomes, answered as receipts; and onboarding's supplier events, for the suppliers partners "
+        "brought (their status and what a partner may send next).",
         **consumer_options(settings.consumer_batch_size),
     )
     async def on_partner_records(message: KafkaMessage) -> None:

@@ -48,18 +48,21 @@ class ReceiptEnvelope(Envelope):
 
 class PartnerIngress:
     def __init__(self, partners: PartnerStore, inputs: InputStore, relay: OutboxRelay,
-                 open_receipts: OpenReceipts | None = None) -> None:
+                 open_receipts: OpenReceipts | None = None, allow_loopback_http: bool = False) -> None:
         self.partners = partners
         self.inputs = inputs
         self.relay = relay
         self.open_receipts = open_receipts or _nothing
+        self.allow_loopback_http = allow_loopback_http  # webhooks to http://127.0.0.1: tests and development only
 
     # --- the registry (operators) --------------------------------------------------------------------------------
 
     async def register(self, partner_id: str, name: str, kind: PartnerKind, rate_per_minute: int = 120,
-                       organisation: str | None = None) -> Partner:
+                       organisation: str | None = None, contact_email: str | None = None,
+                       language: domain.Language | None = None) -> Partner:
         try:
-            partner = domain.new_partner(partner_id, name, kind, rate_per_minute, organisation)
+            partner = domain.new_partner(partner_id, name, kind, rate_per_minute, organisation, contact_email,
+                                         language)
         except ValueError as error:
             raise MarketplaceError(str(error), partner_id=partner_id) from None
         await self.partners.add(partner)
@@ -79,6 +82,16 @@ class PartnerIngress:
     async def revoke_key(self, partner_id: str, key_id: str) -> None:
         await self.partners.revoke_key(partner_id, key_id)
 
+    async def set_webhook(self, partner_id: str, url: str | None) -> domain.Webhook | None:
+        """Push this partner's receipts to `url` from now on (a new secret each time), or stop pushing (None)."""
+        await self.partner(partner_id)
+        try:
+            webhook = url and domain.new_webhook(url, datetime.now(UTC), self.allow_loopback_http)
+        except ValueError as error:
+            raise MarketplaceError(str(error), partner_id=partner_id) from None
+        await self.partners.set_webhook(partner_id, webhook or None)
+        return webhook or None
+
     async def partner(self, partner_id: str) -> Partner:
         partner = await self.partners.get(partner_id)
         if partner is None:
@@ -92,7 +105,8 @@ class PartnerIngress:
         (the same command: a resent one is answered with the receipt it got, once known)."""
         command = intake.command_for(partner, event_id, data, provenance)
         state = {"partner": partner.partner_id, "event_id": event_id, "event_type": data.TYPE,
-                 "channel": provenance.channel, "received_at": provenance.received_at, "receipt": None}
+                 "channel": provenance.channel, "received_at": provenance.received_at, "receipt": None,
+                 "supplier_id": getattr(data, "supplier_id", None)}
         if await self.inputs.create(command.command_id, state, [self._envelope(command)]):
             self.relay.wake(self.inputs.inputs, command.command_id)
             return True
@@ -106,8 +120,10 @@ class PartnerIngress:
         command_id = intake.command_id(partner_id, event_id)
         receipt = _receipt(partner_id, event_id, event_type, ReceiptOutcome.REJECTED, refused.reason,
                            refused.message, None)
-        state = {"partner": partner_id, "event_id": event_id, "event_type": event_type[:200],
-                 "channel": channel, "received_at": datetime.now(UTC), "receipt": receipt.model_dump(mode="json")}
+        now = datetime.now(UTC)
+        state = {"partner": partner_id, "event_id": event_id, "event_type": event_type[:200], "channel": channel,
+                 "received_at": now, "receipt": receipt.model_dump(mode="json"), "answered_at": now,
+                 "webhook": _push(now)}
         if await self.inputs.create(command_id, state, [self._envelope(receipt)]):
             self.relay.wake(self.inputs.inputs, command_id)
         else:
@@ -128,8 +144,10 @@ class PartnerIngress:
         reason = None if outcome.reason == UNKNOWN else outcome.reason  # onboarding's message still says why
         receipt = _receipt(recorded["partner"], recorded["event_id"], recorded["event_type"], outcome.outcome,
                            reason, outcome.message, outcome.supplier_id)
-        await self.inputs.answer(outcome.command_id, recorded["version"], receipt.model_dump(mode="json"),
-                                 self._envelope(receipt))
+        now = datetime.now(UTC)
+        answered = {"receipt": receipt.model_dump(mode="json"), "answered_at": now, "webhook": _push(now),
+                    "supplier_id": outcome.supplier_id or recorded.get("supplier_id")}
+        await self.inputs.answer(outcome.command_id, recorded["version"], answered, self._envelope(receipt))
         self.relay.wake(self.inputs.inputs, outcome.command_id)
 
     async def resend_receipt(self, command_id: str) -> None:
@@ -145,6 +163,12 @@ class PartnerIngress:
     def _envelope(data) -> Envelope:
         kind = ReceiptEnvelope if isinstance(data, PartnerReceipt) else Envelope
         return kind(data, SOURCE, traceparent=current_traceparent())
+
+
+def _push(now: datetime) -> dict:
+    """The receipt's webhook push, recorded with the receipt (its outbox): sent by webhooks.py if the partner has a
+    webhook, once; a resent receipt (a resent event, a replayed outcome) records no second push."""
+    return {"state": "pending", "attempts": 0, "next_at": now}
 
 
 async def _nothing(_: list[str]) -> None:

@@ -67,10 +67,12 @@ def signed_record(key: str, headers: dict[str, str], value: bytes) -> dict[str, 
 
 
 @contextlib.asynccontextmanager
-async def partners_and_onboarding(settings_for, prefix: str):
+async def partners_and_onboarding(settings_for, prefix: str, **partners_overrides):
     """The partners service and onboarding in-process on the real servers, sharing a topic prefix."""
     partners_settings, onboarding_settings = settings_for(PartnersSettings), settings_for(OnboardingSettings)
     partners_settings.kafka_topic_prefix = onboarding_settings.kafka_topic_prefix = prefix
+    for name, value in partners_overrides.items():
+        setattr(partners_settings, name, value)
     partners_app, onboarding_app = build_partners(partners_settings), build_onboarding(onboarding_settings)
     async with serving(partners_app) as partners_http, serving(onboarding_app) as onboarding_http:
         yield partners_app, partners_http, onboarding_app, onboarding_http

@@ -149,6 +149,10 @@ def requests(ids: dict[str, str]) -> dict[tuple[str, str], tuple[str, str, dict 
         ("partners", "POST /partners/{id}/keys"): ("POST", f"/partners/{ids['partner']}/keys", None, None),
         ("partners", "POST /partners/{id}/keys/{key id}/revocation"):
             ("POST", f"/partners/{ids['partner']}/keys/{ids['key']}/revocation", None, None),
+        ("partners", "PUT /partners/{id}/webhook"): ("PUT", f"/partners/{ids['partner']}/webhook",
+                                                     {"url": "https://partner.example/hooks"}, None),
+        ("partners", "DELETE /partners/{id}/webhook"): ("DELETE", f"/partners/{ids['partner']}/webhook", None, None),
+        ("partners", "GET /partners/{id}/contact"): ("GET", f"/partners/{ids['partner']}/contact", None, None),
     }
 
 

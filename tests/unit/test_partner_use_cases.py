@@ -58,8 +58,8 @@ class Inputs:
         self.inputs.save(command_id, 0, {**state, "version": 1}, envelopes)
         return True
 
-    async def answer(self, command_id: str, version: int, receipt: dict, envelope: Envelope) -> None:
-        self.inputs.save(command_id, version, {"receipt": receipt, "version": version + 1}, [envelope])
+    async def answer(self, command_id: str, version: int, answered: dict, envelope: Envelope) -> None:
+        self.inputs.save(command_id, version, {**answered, "version": version + 1}, [envelope])
 
     async def resend(self, command_id: str, version: int, envelope: Envelope) -> None:
         self.inputs.save(command_id, version, {"version": version + 1}, [envelope])
