@@ -12,11 +12,13 @@ import ssl
 import subprocess
 import sys
 import textwrap
+import threading
 import venv
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from tijara_partner import APPLICATION, ENDORSEMENT, GatewayError, HttpPartner
+from tijara_partner import APPLICATION, ENDORSEMENT, GatewayError, HttpPartner, WebhookInvalid, verify_webhook
 from tijara_partner.kafka import KafkaPartner
 
 from deploy.local import kafka_acls
@@ -78,6 +80,53 @@ async def test_a_partner_sends_with_the_sdk_over_http_and_kafka_and_reads_its_re
         with pytest.raises(GatewayError) as scope:
             await HttpPartner(amdie_key, client=http).send(APPLICATION, application())
         assert scope.value.status == 403
+
+
+@pytest.fixture
+def endpoint():
+    """A partner's webhook endpoint on loopback: answers 204 and keeps each push's headers and raw body."""
+    pushes: list[tuple[dict[str, str], bytes]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            pushes.append((dict(self.headers.items()), self.rfile.read(int(self.headers["content-length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/receipts", pushes
+    server.shutdown()
+    server.server_close()
+
+
+async def test_the_sdk_verifies_the_receipts_the_service_pushes(settings_for, unique, issuer, endpoint,
+                                                                monkeypatch) -> None:
+    url, pushes = endpoint
+    fast = {"webhooks_allow_loopback_http": True, "webhook_poll_seconds": 0.1}
+    async with partners_and_onboarding(settings_for, f"sdkwh{unique}.", **fast) as (_, http, _o, _oh):
+        operator = issuer.auth("operator")
+        key = await _register(http, operator, f"clementia-{unique}", "onboarding-partner")
+        hook = await http.put(f"/partners/clementia-{unique}/webhook", json={"url": url}, headers=operator)
+        assert hook.status_code == 200, hook.text
+        secret = hook.json()["secret"]
+        clementia = HttpPartner(key, client=http)
+        pulled = await clementia.wait_for_receipt((await clementia.send(APPLICATION, application())).ce_id)
+        for _ in range(100):
+            if pushes:
+                break
+            await asyncio.sleep(0.1)
+    [(headers, body)] = pushes
+    assert verify_webhook(secret, body, headers) == pulled  # with the standardwebhooks package
+    with pytest.raises(WebhookInvalid):
+        verify_webhook(secret, body.replace(b"accepted", b"rejected"), headers)
+    monkeypatch.setitem(sys.modules, "standardwebhooks.webhooks", None)  # as if it were not installed
+    assert verify_webhook(secret, body, headers) == pulled
+    with pytest.raises(WebhookInvalid):
+        verify_webhook(secret, body, headers | {"webhook-id": "msg_another"})
 
 
 @pytest.fixture(scope="module")
