@@ -20,9 +20,9 @@ class Role(StrEnum):
     INSPECTION = "inspection"  # an inspection body (SGS, TÜV Rheinland, Intertek, Bureau Veritas)
     STAFF = "staff"  # verification staff: reviews documents, verifies, rejects, suspends, reinstates
     OPERATOR = "operator"  # runs the platform: expiry run, dead letters, replay, partner registry
+    NOTIFIER = "notifier"  # a service that sends messages to people; may read contacts and nothing else
     BUYER = "buyer"  # sends inquiries without a token (rate-limited); named on the events it causes
     SYSTEM = "system"  # the marketplace itself (periodic expiry, delisting after a suspension); never in a token
-    NOTIFIER = "notifier"  # a service that sends messages to people; may read contacts and nothing else
 
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]

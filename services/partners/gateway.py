@@ -15,7 +15,8 @@ Checks, in order: size (413), key (401), timestamp and signature (401), rate (42
 Ce-Id (400), JSON and schema (400: the wire model of the type, shared/partners.py, including what a complete
 application needs, e.g. a Moroccan company's ICE), replay (409). A passing event is stamped with provenance (partner, key id, received time) and recorded
 with its command in one write (202); the outbox relay publishes the command to onboarding, whose outcome comes back
-as the receipt on partners.receipts. A Kafka outage delays the command, never the answer.
+as the receipt on the partner's own topic, partners.receipts.<partner id>, at GET /partner-events/{Ce-Id}
+(partner_api.py) and, if it has one, on its webhook. A Kafka outage delays the command, never the answer.
 """
 
 from __future__ import annotations
@@ -124,7 +125,8 @@ class Gateway:
         new = await self.ingress.admit(partner, event_id, data, provenance)
         return JSONResponse({"status": "accepted for processing" if new else "already received",
                              "event_id": event_id, "event_type": event_type, "partner": partner.partner_id,
-                             "message": f"the outcome will be on partners.receipts, key {partner.partner_id}"},
+                             "message": f"the receipt will be at GET /partner-events/{event_id} and on "
+                                        f"partners.receipts.{partner.partner_id}"},
                             status_code=202)
 
     async def authenticate(self, request: Request) -> Caller | JSONResponse:
