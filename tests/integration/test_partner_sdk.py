@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import ssl
 import subprocess
 import sys
@@ -169,8 +170,10 @@ def test_the_sdk_installs_with_pip_into_a_fresh_virtualenv(tmp_path: Path) -> No
     env = tmp_path / "venv"
     venv.create(env, with_pip=True)
     python = env / "bin" / "python"
+    source = tmp_path / "tijara-partner"  # a copy: pip's build leaves build/ and egg-info beside the sources
+    shutil.copytree(SDK_SRC, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
     install = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                              f"{SDK_SRC}[webhooks]"], capture_output=True, text=True, timeout=300)
+                              f"{source}[webhooks]"], capture_output=True, text=True, timeout=300)
     assert install.returncode == 0, install.stdout + install.stderr
     check = textwrap.dedent("""
         import json, sys
