@@ -32,7 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
 
+from shared import contract_changes
 from shared import inquiries, partner_commands, partners, products, suppliers  # noqa: F401  (register types)
 from shared.envelope import EVENT_TYPES, UPCASTERS
 
@@ -40,9 +43,67 @@ SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 RELEASED_DIR = SCHEMA_DIR / "released"
 
 
+ADDED_LATER = ("Any other string: a value added after this schema was published (an additive change); readers "
+               "keep it, they do not refuse the event.")
+TIMES = {  # what each time field means, wherever it appears (the AsyncAPI documents define the ce_time header)
+    "occurred_at": "When the marketplace recorded this change (the producer's clock). Not when the fact happened "
+                   "in the world: an inquiry imported from before the marketplace has occurred_at (and ce_time) days "
+                   "after its received_at.",
+    "received_at": "When the buyer sent the inquiry: group and window inquiries by this time, not by ce_time or "
+                   "occurred_at.",
+    "responded_at": "When the supplier first answered; response time = responded_at - received_at.",
+    "closed_at": "When the inquiry was closed.",
+    "verified_at": "When the supplier became verified.",
+    "expired_at": "When the supplier's verification lapsed.",
+}
+
+
+class WireSchema(GenerateJsonSchema):
+    """What the code does, said in the schema: enums are open (a value may be added; readers keep one they do not
+    know: `anyOf` the known values or any string, the form datamodel-code-generator turns into `Enum | str`, plus
+    the `x-extensible-enum` marker) and decimals travel as strings ("12.50": pydantic writes Decimal so), typed
+    `format: decimal` (datamodel-code-generator: Decimal)."""
+
+    def decimal_schema(self, schema: core_schema.DecimalSchema) -> JsonSchemaValue:
+        return {"type": "string", "format": "decimal",
+                "description": "A decimal number written as a JSON string, e.g. \"12.50\"; never a float."}
+
+    def enum_schema(self, schema: core_schema.EnumSchema) -> JsonSchemaValue:
+        return _open(super().enum_schema(schema))
+
+    def literal_schema(self, schema: core_schema.LiteralSchema) -> JsonSchemaValue:
+        closed = super().literal_schema(schema)
+        return _open(closed) if "enum" in closed and closed.get("type") == "string" else closed
+
+
+def _open(closed: dict[str, Any]) -> dict[str, Any]:
+    values = closed.pop("enum")
+    return {**{k: v for k, v in closed.items() if k != "type"}, "x-extensible-enum": values,
+            "anyOf": [{"type": "string", "enum": values}, {"type": "string", "description": ADDED_LATER}]}
+
+
+def _describe_times(schema: Any) -> None:
+    if isinstance(schema, list):
+        for item in schema:
+            _describe_times(item)
+    elif isinstance(schema, dict):
+        for name, prop in schema.get("properties", {}).items():
+            if name in TIMES and "description" not in prop:
+                prop["description"] = TIMES[name]
+        for value in schema.values():
+            _describe_times(value)
+
+
+def wire_schema(model: type[BaseModel], ref_template: str = "#/$defs/{model}") -> dict[str, Any]:
+    """The model's JSON Schema as published (validation mode: what a consumer validates against)."""
+    schema = model.model_json_schema(mode="validation", ref_template=ref_template, schema_generator=WireSchema)
+    _describe_times(schema)
+    return schema
+
+
 def event_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The JSON Schema a consumer validates against (pydantic's validation mode), with where the event travels."""
-    schema = model.model_json_schema(mode="validation")
+    """The JSON Schema a consumer validates against, with where the event travels."""
+    schema = wire_schema(model)
     schema["x-cloudevents-type"] = model.TYPE
     schema["x-kafka-topic"] = model.TOPIC.value
     schema["x-kafka-key"] = model.SUBJECT
@@ -186,8 +247,10 @@ def _shown(value: Any) -> str:
 
 
 def gate(committed: dict[str, dict[str, Any]], current: dict[str, dict[str, Any]],
-         upcast: set[str] | frozenset[str] = frozenset()) -> list[str]:
-    """Every way `current` breaks the `committed` contract, each message naming the event type and the field."""
+         upcast: set[str] | frozenset[str] = frozenset(),
+         acknowledged: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset()) -> list[str]:
+    """Every way `current` breaks the `committed` contract, each message naming the event type and the field.
+    `acknowledged`: (type, finding) pairs the changelog records as corrections (contract_changes): let through."""
     problems = []
     for ce_type, old in sorted(committed.items()):
         if ce_type not in current:
@@ -196,6 +259,8 @@ def gate(committed: dict[str, dict[str, Any]], current: dict[str, dict[str, Any]
                                 "of this version are still in the log: keep its model or add an upcaster")
             continue
         for change in breaking_changes(old, current[ce_type]):
+            if (ce_type, change) in acknowledged:
+                continue
             problems.append(f"{ce_type}: {change} — breaking: publish it as a new version (a new ce_type, e.g. "
                             f"{_next_version(ce_type)}) and keep {ce_type} readable with an upcaster")
     return problems
@@ -208,8 +273,9 @@ def _next_version(ce_type: str) -> str:
 
 def all_problems() -> list[str]:
     """What breaks the committed schemas, then what breaks the last release's (each reported once)."""
-    problems = gate(committed_schemas(), current_schemas(), set(UPCASTERS))
-    return problems + [p for p in gate(committed_schemas(RELEASED_DIR), current_schemas(), set(UPCASTERS))
+    accepted = contract_changes.acknowledged(contract_changes.entries())
+    problems = gate(committed_schemas(), current_schemas(), set(UPCASTERS), accepted)
+    return problems + [p for p in gate(committed_schemas(RELEASED_DIR), current_schemas(), set(UPCASTERS), accepted)
                        if p not in problems]
 
 
@@ -225,8 +291,15 @@ def main(argv: list[str]) -> int:
     if problems:
         print("schema gate: breaking changes\n  " + "\n  ".join(problems), file=sys.stderr)
         return 1
+    record, refusals = contract_changes.record_changes(committed_schemas(), current_schemas(),
+                                                       contract_changes.entries())
+    if refusals:
+        print("schema gate: a new version needs a changelog entry\n  " + "\n  ".join(refusals), file=sys.stderr)
+        return 1
     if "--check" in argv:
         stale = [t for t, s in current_schemas().items() if committed_schemas().get(t) != json.loads(render(s))]
+        if contract_changes.DOC.read_text() != contract_changes.render_doc(record):
+            stale.append(str(contract_changes.DOC.relative_to(contract_changes.ROOT)))
         if stale:
             print(f"schemas not committed or out of date (run make schemas): {', '.join(stale)}", file=sys.stderr)
             return 1
@@ -242,6 +315,11 @@ def main(argv: list[str]) -> int:
         if not path.exists() or path.read_text() != text:
             path.write_text(text)
             print(f"wrote {path.relative_to(SCHEMA_DIR.parents[1])}")
+    for path, text in ((contract_changes.RECORD, contract_changes.render_record(record)),
+                       (contract_changes.DOC, contract_changes.render_doc(record))):
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+            print(f"wrote {path.relative_to(contract_changes.ROOT)}")
     return 0
 
 
