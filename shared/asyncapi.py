@@ -68,9 +68,9 @@ HEADERS = {
     "content-type": "Always application/json: the value is the event's data as a JSON object.",
     "traceparent": "W3C trace context of the request or job that caused the event (OpenTelemetry); absent when "
                    "none was active.",
-    "correlation_id": "Optional, reserved: an id shared by every event one request caused, when a producer sets "
-                      "it. The marketplace's services do not set it in contract 1.1.0; readers keep it when present "
-                      "(tijara_events.CloudEvent.correlation_id).",
+    "correlation_id": "Written by FastStream (the producers' Kafka client) on every record: a fresh UUID per "
+                      "publish. It correlates nothing across events (a relay retry of the same event gets a new "
+                      "one; ce_id stays): de-duplicate by ce_id, follow a request by traceparent.",
 }
 SEQUENCE = ("Every aggregate event carries `sequence`, the aggregate's version after it: keep per aggregate the "
             "newest by sequence (an older or repeated one changes nothing). Gaps are normal: some changes count a "
