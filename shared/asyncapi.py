@@ -21,7 +21,7 @@ from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 
 from shared import inquiries, partner_commands, partners, products, suppliers  # noqa: F401  (register types)
-from shared.contract import wire_schema
+from shared.wire_schema import wire_schema
 from shared.envelope import EVENT_TYPES, SPECVERSION
 
 if TYPE_CHECKING:

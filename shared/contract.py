@@ -1,7 +1,9 @@
 """The schema gate: JSON Schemas of every event version, committed under shared/schemas/, and the rules that tell a
 compatible change from a breaking one.
 
-    python -m shared.contract            # (make schemas) write shared/schemas/<ce_type>.json; refuses breaking changes
+    python -m shared.contract            # (make schemas) write shared/schemas/<ce_type>.json and the changelog
+                                         # (docs/contract-changes.md, shared.contract_changes); refuses breaking
+                                         # changes, and a new version without its changelog entry
     python -m shared.contract --check    # exit 1 and name type and field if the models break a committed schema
     python -m shared.contract --release  # (make release-schemas) at a release: snapshot into shared/schemas/released/
 
@@ -17,7 +19,9 @@ multipleOf, minItems, maxItems, uniqueItems, pattern, format, const), or additio
 registry's compatibility check refuses. Such a change needs a new version: a new ce_type (`...v2`), with the old one
 kept readable (its model stays, or an upcaster in shared.envelope.UPCASTERS turns it into the new one). Adding an
 optional property is compatible, and so is adding an enum value: consumers read through tolerant readers that keep a
-value they do not know as "unknown" (shared.envelope.Tolerant). A committed schema whose type is neither an event
+value they do not know as "unknown" (shared.envelope.Tolerant), and the published schemas say every enum is open
+(shared.wire_schema). A finding the authors reviewed as stating what was always on the wire (decimals are strings)
+is let through only when the changelog records it as a correction. A committed schema whose type is neither an event
 type nor upcast any more is a failure too: messages of that version are still in the log.
 
 A type that was never released (its schema is not on main yet) may be reshaped freely: delete its file under
@@ -32,73 +36,14 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
-from pydantic_core import core_schema
 
 from shared import contract_changes
 from shared import inquiries, partner_commands, partners, products, suppliers  # noqa: F401  (register types)
 from shared.envelope import EVENT_TYPES, UPCASTERS
+from shared.wire_schema import wire_schema
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 RELEASED_DIR = SCHEMA_DIR / "released"
-
-
-ADDED_LATER = ("Any other string: a value added after this schema was published (an additive change); readers "
-               "keep it, they do not refuse the event.")
-TIMES = {  # what each time field means, wherever it appears (the AsyncAPI documents define the ce_time header)
-    "occurred_at": "When the marketplace recorded this change (the producer's clock). Not when the fact happened "
-                   "in the world: an inquiry imported from before the marketplace has occurred_at (and ce_time) days "
-                   "after its received_at.",
-    "received_at": "When the buyer sent the inquiry: group and window inquiries by this time, not by ce_time or "
-                   "occurred_at.",
-    "responded_at": "When the supplier first answered; response time = responded_at - received_at.",
-    "closed_at": "When the inquiry was closed.",
-    "verified_at": "When the supplier became verified.",
-    "expired_at": "When the supplier's verification lapsed.",
-}
-
-
-class WireSchema(GenerateJsonSchema):
-    """What the code does, said in the schema: enums are open (a value may be added; readers keep one they do not
-    know: `anyOf` the known values or any string, the form datamodel-code-generator turns into `Enum | str`, plus
-    the `x-extensible-enum` marker) and decimals travel as strings ("12.50": pydantic writes Decimal so), typed
-    `format: decimal` (datamodel-code-generator: Decimal)."""
-
-    def decimal_schema(self, schema: core_schema.DecimalSchema) -> JsonSchemaValue:
-        return {"type": "string", "format": "decimal",
-                "description": "A decimal number written as a JSON string, e.g. \"12.50\"; never a float."}
-
-    def enum_schema(self, schema: core_schema.EnumSchema) -> JsonSchemaValue:
-        return _open(super().enum_schema(schema))
-
-    def literal_schema(self, schema: core_schema.LiteralSchema) -> JsonSchemaValue:
-        closed = super().literal_schema(schema)
-        return _open(closed) if "enum" in closed and closed.get("type") == "string" else closed
-
-
-def _open(closed: dict[str, Any]) -> dict[str, Any]:
-    values = closed.pop("enum")
-    return {**{k: v for k, v in closed.items() if k != "type"}, "x-extensible-enum": values,
-            "anyOf": [{"type": "string", "enum": values}, {"type": "string", "description": ADDED_LATER}]}
-
-
-def _describe_times(schema: Any) -> None:
-    if isinstance(schema, list):
-        for item in schema:
-            _describe_times(item)
-    elif isinstance(schema, dict):
-        for name, prop in schema.get("properties", {}).items():
-            if name in TIMES and "description" not in prop:
-                prop["description"] = TIMES[name]
-        for value in schema.values():
-            _describe_times(value)
-
-
-def wire_schema(model: type[BaseModel], ref_template: str = "#/$defs/{model}") -> dict[str, Any]:
-    """The model's JSON Schema as published (validation mode: what a consumer validates against)."""
-    schema = model.model_json_schema(mode="validation", ref_template=ref_template, schema_generator=WireSchema)
-    _describe_times(schema)
-    return schema
 
 
 def event_schema(model: type[BaseModel]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import duckdb
 from tijara_events import Fold, Undecodable, decode_record
 
-NORTH_AMERICA = ("US", "CA", "MX")  # the page's "North America" (services/showcase/taxonomy.py)
+NORTH_AMERICA = "('US', 'CA', 'MX')"  # the page's "North America" (services/showcase/taxonomy.py), as SQL
 STREAMS = ("onboarding.suppliers", "catalogue.products", "inquiries.inquiries")
 
 
@@ -58,7 +58,10 @@ def figures(db: duckdb.DuckDBPyConnection, country: str, now: datetime) -> dict:
                "SELECT i.*, date_diff('microsecond', i.received_at, i.responded_at) / 1e6 AS seconds "
                "FROM inquiries i JOIN verified USING (supplier_id) WHERE i.received_at >= ?",
                [now - timedelta(days=30)])
-    one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
+
+    def one(sql: str) -> int:
+        return db.execute(sql).fetchone()[0]
+
     total = one("SELECT count(*) FROM window_inquiries")
     north_america = one(f"SELECT count(*) FROM window_inquiries WHERE buyer_country IN {NORTH_AMERICA}")
     return {
