@@ -11,16 +11,20 @@ from pydantic_core import core_schema
 
 ADDED_LATER = ("Any other string: a value added after this schema was published (an additive change); readers "
                "keep it, they do not refuse the event.")
-TIMES = {  # what each time field means, wherever it appears (the AsyncAPI documents define the ce_time header)
-    "occurred_at": "When the marketplace recorded this change (the producer's clock). Not when the fact happened "
-                   "in the world: an inquiry imported from before the marketplace has occurred_at (and ce_time) days "
-                   "after its received_at.",
+TIMES = {  # what each time field means (by field, or by "Model.field" where it means something else there)
+    "occurred_at": "When the marketplace recorded this change (the producer's clock), ~ the ce_time header. Not when "
+                   "the fact happened in the world: an inquiry imported from before the marketplace has occurred_at "
+                   "(and ce_time) days after its received_at.",
     "received_at": "When the buyer sent the inquiry: group and window inquiries by this time, not by ce_time or "
                    "occurred_at.",
+    "Provenance.received_at": "When the partner's input reached the marketplace (the gateway's or inbox's clock).",
     "responded_at": "When the supplier first answered; response time = responded_at - received_at.",
     "closed_at": "When the inquiry was closed.",
     "verified_at": "When the supplier became verified.",
+    "valid_until": "End of the current verification, once verified.",
     "expired_at": "When the supplier's verification lapsed.",
+    "inspected_on": "The day the inspection body inspected the supplier's site.",
+    "report_valid_until": "Until when the inspection report is valid.",
 }
 
 
@@ -54,8 +58,9 @@ def _describe_times(schema: Any) -> None:
             _describe_times(item)
     elif isinstance(schema, dict):
         for name, prop in schema.get("properties", {}).items():
-            if name in TIMES and "description" not in prop:
-                prop["description"] = TIMES[name]
+            meaning = TIMES.get(f"{schema.get('title')}.{name}", TIMES.get(name))
+            if meaning and "description" not in prop:
+                prop["description"] = meaning
         for value in schema.values():
             _describe_times(value)
 
