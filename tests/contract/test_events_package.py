@@ -9,6 +9,7 @@ import json
 import sys
 import types
 import typing
+from enum import StrEnum
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,31 @@ def test_the_package_is_versioned_with_the_contract() -> None:
     newest = contract_changes.entries()[-1]["version"]
     pyproject = (PACKAGE / "pyproject.toml").read_text()
     assert f'version = "{newest}"' in pyproject and tijara_events.__version__ == newest
+
+
+def _enums(model: type[BaseModel], found: dict[str, type[StrEnum]]) -> dict[str, type[StrEnum]]:
+    for info in model.model_fields.values():
+        for kind in _types(info.annotation):
+            if isinstance(kind, type) and issubclass(kind, StrEnum):
+                found[kind.__name__] = kind
+            elif isinstance(kind, type) and issubclass(kind, BaseModel):
+                _enums(kind, found)
+    return found
+
+
+def _types(annotation: typing.Any) -> list[typing.Any]:
+    return [annotation] + [t for arg in typing.get_args(annotation) for t in _types(arg)]
+
+
+def test_the_package_knows_every_value_the_producers_write() -> None:
+    """A value the producers have is a member in the package (`known`), not a string it merely keeps."""
+    from tijara_events import vocabulary
+
+    producers: dict[str, type[StrEnum]] = {}
+    for model in EVENT_TYPES.values():
+        _enums(model, producers)
+    for name, enum in sorted(producers.items()):
+        mine = getattr(vocabulary, name, None)
+        assert mine is not None, f"tijara_events.vocabulary has no {name}"
+        missing = {e.value for e in enum} - {e.value for e in mine}
+        assert not missing, f"tijara_events.vocabulary.{name} lacks {sorted(missing)}: add them"

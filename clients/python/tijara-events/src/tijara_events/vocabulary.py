@@ -115,6 +115,7 @@ class Role(StrEnum):
     OPERATOR = "operator"
     BUYER = "buyer"
     SYSTEM = "system"
+    NOTIFIER = "notifier"  # a service that sends messages to people (being added to the contract in parallel)
 
 
 class SupplierStatus(StrEnum):
