@@ -18,6 +18,7 @@ $(VENV)/.installed: pyproject.toml
 
 events-wheel: $(VENV)/.installed  ## the tijara-events wheel (depends on pydantic only) in clients/python/tijara-events/dist/
 	$(PY) -m pip wheel --quiet --no-deps --wheel-dir $(EVENTS)/dist $(EVENTS)
+	$(PY) -m pip install --quiet --no-deps --force-reinstall $$(ls -t $(EVENTS)/dist/tijara_events-*.whl | head -1)  # examples/ use it as a team would
 
 setup: $(VENV)/.installed events-wheel  ## virtual environment, dependencies, Kafka jars, mongo-java-server store (cached), chromium
 	$(PY) -m deploy.local.stack provision

@@ -1,6 +1,6 @@
 """A dashboard of the marketplace's figures, rebuilt from the log on each run (tijara-events + DuckDB):
 
-    pip install ./clients/python/tijara-events duckdb aiokafka      # or, in this repo: make setup
+    pip install ./clients/python/tijara-events duckdb aiokafka      # in this repo: make setup (wheel into .venv)
     KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092 python -m examples.dashboard MA
 
 Prints verified suppliers per region, products per category, inquiries per buyer country, and each verified
