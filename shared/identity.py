@@ -4,9 +4,8 @@ turn a verified token into an `Actor` or a clear refusal.
 - Signature against the issuer's JWKS, fetched with httpx (never blocking the loop). Key rotation has two bounds:
   a key the issuer publishes is accepted on its first token (an unknown key id makes us fetch the JWKS again; such
   fetches are at least `refetch_seconds`, 1 s, apart, and a token arriving sooner waits for the next one rather
-  than being refused), and a key the issuer stops publishing is refused at most `cache_seconds` +
-  `refetch_seconds` (61 s) after: the JWKS is fetched again when its last fetch began longer ago than `cache_seconds`
-  (and a key id missing from it is asked for once more, as it could be a new key). Fetches are single-flight: the
+  than being refused), and a key the issuer stops publishing is refused at most `cache_seconds` (60 s) after: the
+  JWKS is fetched again, before the token is checked, when its last fetch began longer ago than that. Fetches are single-flight: the
   requests waiting for keys share one fetch, so a flood of made-up key ids costs the issuer one fetch a second.
   If the issuer cannot be reached, the keys we hold stay in use and are asked for again a minute later.
 - `iss`, `aud`, `exp`, `nbf` checked with a small leeway; only asymmetric algorithms from ALLOWED_ALGORITHMS are
@@ -142,11 +141,12 @@ class TokenVerifier:
             raise Unauthenticated(f"the token is invalid: {error}") from None
 
     async def _key(self, kid: str | None) -> tuple[jwt.PyJWK, str | None]:
-        if time.monotonic() - self._fetched_at > self.cache_seconds:  # a removed key goes within cache_seconds
-            await self._refresh(time.monotonic() - self.cache_seconds)
+        arrived = time.monotonic()
+        if arrived - self._fetched_at > self.cache_seconds:  # a removed key goes within cache_seconds
+            await self._refresh(arrived - self.cache_seconds)
         key = self._find(kid)
-        if key is None:  # perhaps published since our last fetch: fetch again, at most once per refetch_seconds
-            await self._refresh(time.monotonic(), gap=self.refetch_seconds)
+        if key is None:  # perhaps published since the last fetch began (unless that was after this token came)
+            await self._refresh(arrived, gap=self.refetch_seconds)
             key = self._find(kid)
         if key is None:
             raise Unauthenticated(f"the token was signed with a key the issuer does not publish (kid {kid!r})")
