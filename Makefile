@@ -14,9 +14,10 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-setup: $(VENV)/.installed  ## virtual environment, dependencies, Kafka jars, mongo-java-server store (cached), chromium
+setup: $(VENV)/.installed  ## virtual environment, dependencies, Kafka jars, mongo-java-server store, Keycloak (cached), chromium
 	$(PY) -m deploy.local.stack provision
 	$(PY) -m deploy.local.tools provision  # kustomize, kubeconform, promtool, Kubernetes schemas (cached)
+	$(PY) -m deploy.local.keycloak provision  # Keycloak from Maven Central, built once for a file database (cached)
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)  # Debian's, for the e2e page test
 	@test -f .stack/npm/node_modules/axe-core/axe.min.js || npm install --silent --no-audit --no-fund --prefix .stack/npm axe-core@4.14.1  # accessibility checks of the page tests
 

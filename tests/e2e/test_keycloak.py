@@ -158,6 +158,19 @@ def test_every_role_through_its_flows_with_keycloak_tokens(keycloak, market) -> 
     assert httpx.get(f"{onboarding}/suppliers/{supplier}", timeout=10).status_code == 401
 
 
+async def test_the_demo_seeding_gets_its_tokens_from_keycloak(market, monkeypatch) -> None:
+    """What `make run` does with OIDC_ISSUER set: Marketplace.token logs in to Keycloak (deploy/local/idp.py)."""
+    from deploy.local import demo
+
+    monkeypatch.setenv("TIJARA_IDP_ADMIN", ":".join(ADMIN))
+    market.idp_tokens = None  # built from the environment, as `make run` does
+    urls = {s: market.url(s) for s in market.ports}
+    scale = demo.Scale(suppliers=6, products=6, inquiries=4, rejected=1, pending=1, suspended=1)
+    summary = await demo.seed(urls, market.token, scale, seed_value=7, show=False)
+    assert (summary["suppliers"], summary["verified"], summary["products"]) == (6, 4, 6), summary
+    assert summary["inquiries"] == 4 and summary["reinstated"] == 1
+
+
 def _forged(kid: str) -> str:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return jwt.encode({"sub": "x", "exp": int(time.time()) + 60}, key, algorithm="RS256", headers={"kid": kid})
