@@ -25,7 +25,7 @@ import httpx
 import typer
 from rich.console import Console
 
-from deploy.local.stack import HOME, ROOT, _run
+from deploy.local.stack import HOME, ROOT, _alive, _run
 
 VERSION = "26.7.3"
 ARTIFACT = f"org.keycloak:keycloak-quarkus-dist:{VERSION}:zip"
@@ -104,6 +104,8 @@ class Keycloak:
         shutil.copyfile(REALM_FILE, dist / "data" / "import" / REALM_FILE.name)  # what --import-realm reads
         self.data_dir.mkdir(parents=True, exist_ok=True)
         env = {**_java_env(), "KC_BOOTSTRAP_ADMIN_USERNAME": ADMIN[0], "KC_BOOTSTRAP_ADMIN_PASSWORD": ADMIN[1]}
+        env["JAVA_OPTS_APPEND"] += (" -Dquarkus.transaction-manager.object-store.directory="  # not shared between
+                                    f"{self.data_dir / 'transaction-logs'}")  # two Keycloaks of one distribution
         command = [str(dist / "bin" / "kc.sh"), "start", "--optimized", "--import-realm",
                    "--http-enabled=true", "--http-host=127.0.0.1", f"--http-port={self.port}",
                    "--hostname-strict=false", "--cache=local",
@@ -150,8 +152,9 @@ class Keycloak:
 
 
 def _pid(data_dir: Path) -> int | None:
+    """The pid of the Keycloak started in `data_dir`, if it still runs."""
     file = data_dir / "keycloak.pid"
-    return int(file.read_text()) if file.exists() else None
+    return int(file.read_text()) if file.exists() and _alive(int(file.read_text())) else None
 
 
 def _stop_group(pid: int, grace: float) -> None:
