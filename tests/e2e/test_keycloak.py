@@ -192,8 +192,9 @@ def test_keys_rotated_under_the_running_services(keycloak, market) -> None:
     """New key: accepted on its first token although the services fetched the JWKS just before. Removed key:
     refused within CACHE_SECONDS."""
     onboarding = f"{market.url('onboarding')}/suppliers/sup-argan-souss"
-    admin = httpx.Client(base_url=f"{keycloak.url}/admin/realms/tijara", timeout=10,
-                         headers=bearer(idp.admin_token(httpx.Client(), keycloak.url, *ADMIN)[0]))
+    with httpx.Client(timeout=10) as http:
+        admin_token = idp.admin_token(http, keycloak.url, *ADMIN)[0]  # lives a minute: enough for the rotation
+    admin = httpx.Client(base_url=f"{keycloak.url}/admin/realms/tijara", timeout=10, headers=bearer(admin_token))
     old = login(keycloak, "kyc-casablanca")
     assert httpx.get(onboarding, headers=bearer(old), timeout=10).status_code == 200
     providers = admin.get("/components", params={"type": "org.keycloak.keys.KeyProvider"}).json()
@@ -217,6 +218,7 @@ def test_keys_rotated_under_the_running_services(keycloak, market) -> None:
 
     assert admin.delete(f"/components/{original['id']}").status_code == 204
     removed = sent = time.monotonic()
+    accepted_until = 0.0
     while (answer := httpx.get(onboarding, headers=bearer(old), timeout=10)).status_code == 200:
         accepted_until = sent - removed  # the request was sent then, so accepted after; the bound holds before
         assert accepted_until < CACHE_SECONDS, "the removed key is still accepted"
@@ -225,6 +227,7 @@ def test_keys_rotated_under_the_running_services(keycloak, market) -> None:
     refused_in = time.monotonic() - removed
     assert answer.status_code == 401 and "does not publish" in answer.json()["message"]
     assert httpx.get(onboarding, headers=bearer(new), timeout=10).status_code == 200
+    admin.close()
     KEYCLOAK_FIGURES.append(f"key rotation: new key accepted {accepted_in:.2f}s after its first token, "
                             f"{asked - fetched:.1f}s after the services' last JWKS fetch; the removed key last accepted "
                             f"{accepted_until:.1f}s after its removal (bound {CACHE_SECONDS:.0f}s), refused from "
