@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import time
 
 import httpx
@@ -205,3 +206,18 @@ async def test_the_local_issuer_speaks_enough_oidc_for_the_verifier(tmp_path) ->
         refused = await http.post("/token", json={"role": "agency"})
         assert refused.status_code == 400 and "organisation" in refused.json()["message"]
         assert (await http.post("/token", json={"role": "system"})).status_code == 400
+
+
+def test_make_run_honours_oidc_settings_from_the_environment(monkeypatch) -> None:
+    """deploy/local/marketplace.py defaults the services to the local issuer, never over what the operator set."""
+    from deploy.local.marketplace import Marketplace
+
+    monkeypatch.delenv("OIDC_ISSUER", raising=False)
+    local = Marketplace("kafka:9092", "mongodb://store/", issuer_port=18008)
+    assert local.local_issuer and local.env("onboarding")["OIDC_ISSUER"] == "http://127.0.0.1:18008"
+    monkeypatch.setenv("OIDC_ISSUER", "http://127.0.0.1:8180/realms/tijara")
+    monkeypatch.setenv("OIDC_ROLES_CLAIM", "realm_access.roles")
+    keycloak = Marketplace("kafka:9092", "mongodb://store/", issuer_port=18008)
+    env = keycloak.env("catalogue")
+    assert not keycloak.local_issuer and keycloak.oidc_issuer == env["OIDC_ISSUER"] == os.environ["OIDC_ISSUER"]
+    assert env["OIDC_ROLES_CLAIM"] == "realm_access.roles"
