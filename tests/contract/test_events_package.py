@@ -57,6 +57,11 @@ def test_every_wire_type_has_its_model_in_the_package() -> None:
         assert field_tree(mine) == field_tree(model), ce_type
 
 
+# Types whose producer checks rules across fields that a JSON Schema does not express, so a schema-valid sample
+# can still be refused by the producer (partner input: a Moroccan application names its ICE and a Moroccan region).
+RULES_BEYOND_SCHEMA = {"ma.tijara.partner.supplier-application.v1"}
+
+
 @pytest.mark.parametrize("ce_type", sorted(set(CURRENT) | set(RELEASED)))
 def test_the_package_reads_every_sample_into_the_producers_fields(ce_type: str) -> None:
     for source in (CURRENT, RELEASED):
@@ -73,7 +78,7 @@ def test_the_package_reads_every_sample_into_the_producers_fields(ce_type: str) 
             try:
                 producer = EVENT_TYPES[wire_type].model_validate(payload).model_dump(mode="json")
             except ValidationError:  # an upcast v1 value v2's producer would refuse (v1 image URLs had no pattern)
-                assert ce_type in UPCASTERS, ce_type
+                assert ce_type in UPCASTERS or ce_type in RULES_BEYOND_SCHEMA, ce_type
                 continue
             assert event.data.model_dump(mode="json") == producer, ce_type
 
