@@ -126,7 +126,14 @@ def calls(ids: dict[str, str]) -> dict[tuple[str, str], Call]:
         ("partners", "POST /partners/{partner_id}/keys"): Call("POST", f"/partners/{partner}/keys"),
         ("partners", "POST /partners/{partner_id}/keys/{key_id}/revocation"):
             Call("POST", f"/partners/{partner}/keys/{key}/revocation"),
+        ("partners", "PUT /partners/{partner_id}/webhook"): Call("PUT", f"/partners/{partner}/webhook",
+                                                                 {"url": "https://partner.example/hooks"}),
+        ("partners", "DELETE /partners/{partner_id}/webhook"): Call("DELETE", f"/partners/{partner}/webhook"),
+        ("partners", "GET /partners/{partner_id}/contact"): Call("GET", f"/partners/{partner}/contact"),
         ("partners", "POST /partner-events"): Call("POST", "/partner-events", {"supplier_id": sup}),
+        ("partners", "GET /partner-events/{ce_id}"): Call("GET", "/partner-events/matrix-event"),
+        ("partners", "GET /partner-events"): Call("GET", "/partner-events"),
+        ("partners", "GET /partner-suppliers"): Call("GET", "/partner-suppliers"),
     }
 
 
