@@ -56,6 +56,10 @@ SHARD_KEYS = {  # collection: (shard key, why) -- by how the service reads and w
                                                   "model by country first (one showcase Deployment per country)"),
     "partners.inputs": ("{_id: 'hashed'}", "the outbox of partner input, by input id"),
     "partners.partners / signatures": ("unsharded", "a registry of partners: small"),
+    "notifications.messages": ("{_id: 'hashed'}", "a message's key is derived from (event, recipient, kind); the "
+                                                 "due and held markers are sparse indexes, scattered reads"),
+    "notifications.suppliers / products / inquiries": ("{_id: 'hashed'}", "projections read by id"),
+    "notifications.flood / unsubscribed": ("unsharded", "small: per recipient address"),
 }
 
 
