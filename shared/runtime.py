@@ -62,7 +62,7 @@ class Runtime:
 
 def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str,
                error_statuses: Mapping[type[MarketplaceError], int] | None = None) -> FastAPI:
-    """`error_statuses`: the service's map of its domain errors to HTTP statuses (its api.py owns it)."""
+    """`error_statuses`: statuses of domain errors that differ from shared.http_errors.STATUSES (usually none)."""
     settings = runtime.settings
 
     @contextlib.asynccontextmanager

@@ -28,7 +28,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime.on_start.append(store.ensure_indexes)
     catalogue = Catalogue(store, runtime.relay)
     consumers.register(runtime.broker, catalogue, runtime.settings, runtime.db["handled_events"])
-    app = create_app(runtime, [api.router], "Product listings of verified suppliers.", api.ERROR_STATUSES)
+    app = create_app(runtime, [api.router], "Product listings of verified suppliers.")
     app.state.catalogue = catalogue
     return app
 

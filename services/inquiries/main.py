@@ -29,7 +29,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime.on_start.append(store.ensure_indexes)
     inquiries = Inquiries(store, runtime.relay)
     consumers.register(runtime.broker, inquiries, runtime.settings)
-    app = create_app(runtime, [api.router], "Buyer inquiries about listed products.", api.ERROR_STATUSES)
+    app = create_app(runtime, [api.router], "Buyer inquiries about listed products.")
     app.state.inquiries = inquiries
     app.state.buyer_limit = api.BuyerLimit(runtime.settings.inquiry_rate_limit)
     return app

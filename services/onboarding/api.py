@@ -17,12 +17,11 @@ from services.onboarding.contacts import ContactPreferences, Preferences, Suppli
 from services.onboarding.domain import Supplier
 from services.onboarding.service import Onboarding
 from shared.actors import Actor, Role
-from shared.errors import Conflict, MarketplaceError, NotAllowed, NotFound
+from shared.errors import MarketplaceError
 from shared.http_errors import responses
 from shared.identity import require
 from shared.vocabulary import DocumentKind, ExportAgency, InspectionBody
 
-ERROR_STATUSES = {NotFound: 404, Conflict: 409, NotAllowed: 403, MarketplaceError: 400}
 AUTH = (401, 403, 503)  # 503: the identity provider's keys unreachable; 404/413/422 come with the route's shape
 router = APIRouter(prefix="/suppliers", tags=["suppliers"])
 operations = APIRouter(prefix="/operations", tags=["operations"])

@@ -38,8 +38,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime.background.append(lambda: expire_periodically(onboarding, runtime.settings.expiry_check_seconds))
     consumers.register(runtime.broker, onboarding, runtime.settings)
     app = create_app(runtime, [api.router, api.operations],
-                     "Suppliers and their verification; applies partner commands and answers their outcomes.",
-                     api.ERROR_STATUSES)
+                     "Suppliers and their verification; applies partner commands and answers their outcomes.")
     app.state.onboarding = onboarding
     return app
 

@@ -46,8 +46,7 @@ def build(settings: Settings | None = None) -> FastAPI:
                              settings.webhook_max_attempts)
     runtime.background += [partner_gateway.forget_old_signatures, webhooks.run]
     app = create_app(runtime, [gateway.router, partner_api.router, api.router, api.contacts],
-                     "Partner ingress: the partner registry and keys, the signed HTTP gateway and the Kafka inbox.",
-                     api.ERROR_STATUSES)
+                     "Partner ingress: the partner registry and keys, the signed HTTP gateway and the Kafka inbox.")
     app.state.ingress = ingress
     app.state.gateway = partner_gateway
     app.state.reads = reads
