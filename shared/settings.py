@@ -28,6 +28,7 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = 2.0
     consumer_max_attempts: int = 5
     consumer_backoff_seconds: float = 0.2
+    consumer_backoff_max_seconds: float = 30.0  # these three and the batch size: shared.messaging.ConsumerPolicy
     consumer_batch_size: int = 500
     topic_partitions: int = 3
     consumer_group_id: str = ""
