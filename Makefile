@@ -22,7 +22,7 @@ setup: $(VENV)/.installed  ## virtual environment, dependencies, Kafka jars, mon
 	@test -f .stack/npm/node_modules/axe-core/axe.min.js || npm install --silent --no-audit --no-fund --prefix .stack/npm axe-core@4.14.1  # accessibility checks of the page tests
 
 run: setup  ## the whole marketplace on the 'run' stack; prints the country page URL; Ctrl-C stops everything
-	$(PY) -m cli run
+	$(PY) -m cli local run
 
 test: setup  ## unit, contract, integration, e2e and fault tests; the test stack is started and stopped by the suite
 	$(PY) -m pytest

@@ -200,7 +200,7 @@ def main() -> None:
     parser.add_argument("--scale", type=int, nargs=3, default=(46, 210, 300), metavar=("SUPPLIERS", "PRODUCTS",
                                                                                          "INQUIRIES"))
     parser.add_argument("--against", metavar="URL",
-                        help="measure a showcase already running (e.g. `make run` after `tijara seed --scale launch`) "
+                        help="measure a showcase already running (e.g. `make run` after `tijara local seed --scale launch`) "
                              "instead of starting one: serving only, against its own /healthz as the limit")
     args = parser.parse_args()
     if not shutil.which("wrk"):

@@ -46,7 +46,7 @@ class Marketplace:
         return f"http://127.0.0.1:{self.issuer_port}"
 
     def token(self, role: str, subject: str | None = None, lifetime: int = 3600) -> str:
-        """A token of the local issuer, e.g. token("agency:AMDIE"), as `tijara token` prints it."""
+        """A token of the local issuer, e.g. token("agency:AMDIE"), as `tijara local token` prints it."""
         from deploy.local import issuer
 
         return issuer.mint(issuer.load_or_create_key(self.issuer_key), self.issuer_url, role, subject, lifetime)

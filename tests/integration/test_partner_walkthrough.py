@@ -18,7 +18,7 @@ import time
 import httpx
 import pytest
 
-from cli.partners import seed_demo
+from deploy.local.demo_partners import seed_demo
 from deploy.local.marketplace import ROOT, Marketplace
 from tests.containers import free_port
 from tests.partner_vectors import GUIDE, SDK_SRC
