@@ -118,6 +118,12 @@ class OutboxRelay:
         self._wakeup = asyncio.Event()
         self._stopping = False
 
+    @classmethod
+    def of(cls, broker: KafkaBroker, settings: Any, collections: Sequence[AsyncCollection]) -> OutboxRelay:
+        """The relay of a service's aggregate `collections`, as its settings (shared.settings.ServiceSettings) say:
+        OUTBOX_POLL_SECONDS, KAFKA_TOPIC_PREFIX."""
+        return cls(broker, collections, settings.outbox_poll_seconds, settings.kafka_topic_prefix)
+
     def wake(self, collection: AsyncCollection, aggregate_id: Any) -> None:
         self._pending[collection.name].add(aggregate_id)
         self._wakeup.set()

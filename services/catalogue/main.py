@@ -21,9 +21,7 @@ class Settings(ServiceSettings):
 def build(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime.create(settings or Settings())
     store = CatalogueStore(runtime.db)
-    runtime.relay = OutboxRelay(
-        runtime.broker, [store.products], runtime.settings.outbox_poll_seconds, runtime.settings.kafka_topic_prefix
-    )
+    runtime.relay = OutboxRelay.of(runtime.broker, runtime.settings, [store.products])
     runtime.publishes = [Topic.PRODUCTS]
     runtime.on_start.append(store.ensure_indexes)
     catalogue = Catalogue(store, runtime.relay)

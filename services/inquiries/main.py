@@ -22,9 +22,7 @@ class Settings(ServiceSettings):
 def build(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime.create(settings or Settings())
     store = InquiryStore(runtime.db)
-    runtime.relay = OutboxRelay(
-        runtime.broker, [store.inquiries], runtime.settings.outbox_poll_seconds, runtime.settings.kafka_topic_prefix
-    )
+    runtime.relay = OutboxRelay.of(runtime.broker, runtime.settings, [store.inquiries])
     runtime.publishes = [Topic.INQUIRIES]
     runtime.on_start.append(store.ensure_indexes)
     inquiries = Inquiries(store, runtime.relay)

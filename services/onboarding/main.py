@@ -28,10 +28,7 @@ class Settings(ServiceSettings):
 def build(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime.create(settings or Settings())
     store = SupplierStore(runtime.db)
-    runtime.relay = OutboxRelay(
-        runtime.broker, [store.suppliers, store.answers], runtime.settings.outbox_poll_seconds,
-        runtime.settings.kafka_topic_prefix,
-    )
+    runtime.relay = OutboxRelay.of(runtime.broker, runtime.settings, [store.suppliers, store.answers])
     runtime.publishes = [Topic.SUPPLIERS, PartnerTopic.OUTCOMES]
     runtime.on_start.append(store.ensure_indexes)
     onboarding = Onboarding(store, runtime.relay)

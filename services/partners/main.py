@@ -30,9 +30,7 @@ class Settings(ServiceSettings):
 def build(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime.create(settings or Settings())
     partners, inputs, suppliers = PartnerStore(runtime.db), InputStore(runtime.db), SupplierStore(runtime.db)
-    runtime.relay = OutboxRelay(
-        runtime.broker, [inputs.inputs], runtime.settings.outbox_poll_seconds, runtime.settings.kafka_topic_prefix
-    )
+    runtime.relay = OutboxRelay.of(runtime.broker, runtime.settings, [inputs.inputs])
     runtime.publishes = [PartnerTopic.COMMANDS, PartnerTopic.RECEIPTS]
     settings = runtime.settings
     ingress = PartnerIngress(partners, inputs, runtime.relay, partial(open_receipts, settings),
