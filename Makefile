@@ -14,10 +14,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-setup: $(VENV)/.installed  ## virtual environment, dependencies, Kafka jars, mongo-java-server store (cached), chromium
+setup: $(VENV)/.installed  ## virtual environment, dependencies, Kafka jars, mongo-java-server store (cached), chromium, wrk
 	$(PY) -m deploy.local.stack provision
-	$(PY) -m deploy.local.tools provision  # kustomize, kubeconform, promtool, Kubernetes schemas (cached)
+	$(PY) -m deploy.local.tools provision  # kustomize, kubeconform, promtool, prometheus, jaeger, Kubernetes schemas (cached)
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)  # Debian's, for the e2e page test
+	@command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)  # Debian's, for python -m bench.page
 	@test -f .stack/npm/node_modules/axe-core/axe.min.js || npm install --silent --no-audit --no-fund --prefix .stack/npm axe-core@4.14.1  # accessibility checks of the page tests
 
 run: setup  ## the whole marketplace on the 'run' stack; prints the country page URL; Ctrl-C stops everything

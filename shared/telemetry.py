@@ -29,6 +29,8 @@ EVENTS_PUBLISHED = Counter("tijara_events_published_total", "Events the outbox r
 DEAD_LETTERS = Counter("tijara_dead_letters_total", "Messages sent to a dead-letter topic", ["topic", "error_type"])
 OUTBOX_DEPTH = Gauge("tijara_outbox_depth", "Events waiting in the outbox at the last relay scan")
 OUTBOX_AGE = Gauge("tijara_outbox_oldest_age_seconds", "Age of the oldest event waiting in the outbox")
+OUTBOX_RELAY_FAILURES = Counter("tijara_outbox_relay_failures_total",
+                                "Outbox relay passes that failed (the store or Kafka refused or did not answer)")
 HANDLE_SECONDS = Histogram("tijara_consumer_batch_seconds", "Time to handle one consumed batch", ["group"])
 
 
