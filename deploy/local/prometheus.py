@@ -31,10 +31,15 @@ _DURATION = re.compile(r"(\d+)(ms|s|m|h|d)")
 _SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
+def seconds(duration: str) -> float:
+    """A Prometheus duration ('1h30m', '90s') in seconds."""
+    return sum(int(n) * _SECONDS[unit] for n, unit in _DURATION.findall(duration))
+
+
 def compress(duration: str, factor: float) -> str:
     """'5m' / 10 -> '30s' (milliseconds when it does not divide; Prometheus takes integer units)."""
-    seconds = sum(int(n) * _SECONDS[unit] for n, unit in _DURATION.findall(duration)) / factor
-    return f"{seconds:g}s" if seconds == int(seconds) else f"{round(seconds * 1000)}ms"
+    scaled = seconds(duration) / factor
+    return f"{scaled:g}s" if scaled == int(scaled) else f"{round(scaled * 1000)}ms"
 
 
 def compressed_rules(text: str, factor: float) -> dict:
