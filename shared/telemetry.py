@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -183,9 +183,9 @@ class HttpTracing:
     second routing pass to name the span, attributes, internal send/receive spans): the page served 0.28x of
     `/healthz`; with this, the hello endpoint of `python -m bench.page` costs ~15 µs more CPU than `/healthz`."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, tracer_provider: trace.TracerProvider | None = None) -> None:
         self.app = app
-        self.tracer = (_provider or trace.get_tracer_provider()).get_tracer("tijara.http")
+        self.tracer = (tracer_provider or _provider or trace.get_tracer_provider()).get_tracer("tijara.http")
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["path"].startswith(UNTRACED_PATHS):
