@@ -49,6 +49,7 @@ from shared.topics import ensure_topics, marketplace_topics
 from tests import factories
 
 HEALTHZ, HELLO = "healthz (limit)", "hello"
+AS_SHIPPED = {"LOG_LEVEL": "INFO", "LOG_FORMAT": "json"}  # the showcase's access log as deploy/k8s/base sets it
 GOALS = "goals: page >= 0.6x healthz, >= 0.5x hello and p99 <= 20 ms; write -> visible p50 <= 150 ms, p99 <= 400 ms"
 VEGETA = tools.BIN / "vegeta"
 
@@ -229,7 +230,7 @@ def main() -> None:
     market.start("inquiries")
     market.processes["showcase"] = subprocess.Popen(  # the showcase with the hello endpoint beside its pages
         [*_pinned(server_cpus), sys.executable, "-m", "bench.page_app"],
-        env=market.env("showcase") | ({"BENCH_NO_FREEZE": "1"} if args.no_freeze else {})
+        env=market.env("showcase") | AS_SHIPPED | ({"BENCH_NO_FREEZE": "1"} if args.no_freeze else {})
         | ({"BENCH_ASYNCIO": "1"} if args.asyncio else {}),
         stdin=subprocess.DEVNULL,
         stdout=open(market.log_dir / "showcase.log", "ab"), stderr=subprocess.STDOUT)
@@ -333,7 +334,8 @@ def telemetry_settings() -> str:
     """The sampling the server ran with (the standard variables; unset: the production default)."""
     sampler = os.environ.get("OTEL_TRACES_SAMPLER", "unset (production default)")
     arg = os.environ.get("OTEL_TRACES_SAMPLER_ARG")
-    return f"OTEL_TRACES_SAMPLER={sampler}" + (f", OTEL_TRACES_SAMPLER_ARG={arg}" if arg else "")
+    return (f"OTEL_TRACES_SAMPLER={sampler}" + (f", OTEL_TRACES_SAMPLER_ARG={arg}" if arg else "")
+            + ", access log " + " ".join(f"{k}={v}" for k, v in AS_SHIPPED.items()) + ", no span export")
 
 
 def _stack() -> tuple[str, str, object]:
