@@ -1,7 +1,8 @@
 """`tijara status`: is the marketplace well? Each service's health and readiness, consumer lag per group and
 partition, outbox depth and age (from each service's /healthz, /readyz and /metrics: the CLI reads no service's
 database), and dead letters per topic (end minus start offsets, asked of Kafka). `--json` for scripts; the exit
-code is 1 when a service is unreachable, unhealthy or not ready."""
+code is 1 when a service is unreachable, unhealthy or not ready, or when a check could not be made (Kafka
+unreachable: the dead letters were not counted) — `not_checked` names each check it could not make and why."""
 
 from __future__ import annotations
 
@@ -17,8 +18,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client.parser import text_string_to_metric_families
 from rich.table import Table
 
-from cli.common import console, run, settings
-from deploy.local.marketplace import RUN_PORTS
+from cli.common import console, local_service_urls, run, settings
 from shared.progress import topic_depths
 
 
@@ -29,7 +29,7 @@ def status(
     as_json: bool = typer.Option(False, "--json", help="One JSON document on stdout, for scripts."),
 ) -> None:
     """Health, readiness, consumer lag, outbox and dead letters of the running marketplace."""
-    urls = dict(s.split("=", 1) for s in service) or {n: f"http://127.0.0.1:{p}" for n, p in RUN_PORTS.items()}
+    urls = dict(s.split("=", 1) for s in service) or local_service_urls()
     report = run(gather(urls))
     if as_json:
         print(json.dumps(report, indent=2, sort_keys=True))
@@ -43,7 +43,9 @@ async def gather(urls: dict[str, str]) -> dict[str, Any]:
         services = await asyncio.gather(*(_service(http, url) for url in urls.values()))
     report: dict[str, Any] = {"services": dict(zip(urls, services, strict=True))}
     report["dead_letters"], report["kafka_error"] = await _dead_letters()
-    report["ok"] = all(s["healthy"] and s["ready"] for s in services)
+    report["not_checked"] = ({"dead_letters": f"Kafka unreachable ({report['kafka_error']})"}
+                             if report["kafka_error"] else {})
+    report["ok"] = all(s["healthy"] and s["ready"] for s in services) and not report["not_checked"]
     return report
 
 
@@ -118,8 +120,8 @@ def _print(report: dict[str, Any]) -> None:
         dead.add_row(topic, f"[red]{depth}[/]" if depth else "0")
     for table in (services, lag, dead):
         console.print(table)
-    if report["kafka_error"]:
-        console.print(f"[red]Kafka unreachable:[/] {report['kafka_error']}")
+    for check, why in report["not_checked"].items():
+        console.print(f"[red]not checked: {check}[/] — {why}")
 
 
 def _mark(good: bool) -> str:

@@ -80,9 +80,12 @@ def send(request: Request, page: Rendition, lang: str | None = None, negotiated:
     return Response(page.body, media_type=page.media_type, headers=headers)
 
 
-def _html_page(request: Request, key: tuple, lang: str, negotiated: bool) -> Response:
+def _html_page(request: Request, key: tuple, lang: str, negotiated: bool, with_form: bool = False) -> Response:
     try:
-        return send(request, _state(request)[0].get(key), lang, negotiated)
+        page = _state(request)[0].get(key)
+        if with_form:  # the inquiry form's country follows Accept-Language, whatever the page's language
+            page = inquiry_form.with_country_chosen(page, request.headers.get("accept-language"))
+        return send(request, page, lang, negotiated or with_form)
     except NotFound as missing:
         return error_page(request, lang, 404, gettext(lang, "Page not found"), missing.message)
 
@@ -129,7 +132,7 @@ async def supplier_page_json(code: str, supplier_id: str, request: Request) -> R
 async def supplier_page_html(code: str, supplier_id: str, request: Request,
                              query: Annotated[LangQuery, Query()]) -> Response:
     lang = _language(request, query.lang)
-    return _html_page(request, ("supplier", code.upper(), "html", lang, supplier_id), lang, not query.lang)
+    return _html_page(request, ("supplier", code.upper(), "html", lang, supplier_id), lang, not query.lang, True)
 
 
 @router.get("/api/countries/{code}/products/{product_id}", response_model=ProductPage, responses=PAGE)
@@ -141,7 +144,7 @@ async def product_page_json(code: str, product_id: str, request: Request) -> Res
 async def product_page_html(code: str, product_id: str, request: Request,
                             query: Annotated[LangQuery, Query()]) -> Response:
     lang = _language(request, query.lang)
-    return _html_page(request, ("product", code.upper(), "html", lang, product_id), lang, not query.lang)
+    return _html_page(request, ("product", code.upper(), "html", lang, product_id), lang, not query.lang, True)
 
 
 @router.post("/countries/{code}/inquiries", response_class=Response, status_code=303,
@@ -164,7 +167,7 @@ async def send_inquiry(code: str, request: Request, query: Annotated[LangQuery, 
         return error_page(request, lang, 429, _("Too many inquiries"),
                           _("You sent several inquiries in a short time. Please try again in a few minutes."))
     if not submission.errors:
-        accepted, detail = await forwarder.send(inquiry_form.inquiry(form), client)
+        accepted, detail = await forwarder.send(inquiry_form.inquiry(form, lang), client)
         if accepted:
             return RedirectResponse(sent, status_code=303)
         submission.errors["message"] = _("The supplier cannot receive inquiries about this right now.")

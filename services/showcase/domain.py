@@ -33,7 +33,7 @@ from services.showcase.page import (
     SupplierPaging,
 )
 from services.showcase.readers import ProfileShown, StoredListing
-from services.showcase.taxonomy import NORTH_AMERICA, buyer_region, sector_label
+from services.showcase.taxonomy import NORTH_AMERICA, buyer_region, known, sector_label, visible
 from shared.envelope import Tolerant
 from shared.errors import NotFound
 from shared.suppliers import SupplierStatus, VerificationLevel
@@ -94,7 +94,8 @@ def configured(countries: Mapping[str, Country], code: str) -> Country:
 def supplier_card(s: SupplierView, products: int, f: ResponseFigures) -> SupplierCard:
     p = s.profile
     return SupplierCard(
-        supplier_id=s.supplier_id, trade_name=p.trade_name, region=p.region, city=p.city, sectors=list(p.sectors),
+        supplier_id=s.supplier_id, trade_name=p.trade_name, region=visible(p.region), city=p.city,
+        sectors=known(p.sectors),
         export_markets=list(p.export_markets), verification_level=s.verification_level,
         badge=BADGES.get(s.verification_level, "Verified"), products=products, inquiries_30d=f.inquiries,
         response_rate=f.rate, typical_response_hours=f.typical_hours,
@@ -115,8 +116,8 @@ def product_card(p: ProductView, supplier: SupplierView) -> ProductCard:
         category_label=sector_label(listing.category), hs_code=listing.hs_code, moq=listing.moq,
         moq_unit=listing.moq_unit, from_price=listing.from_price, currency=listing.currency,
         price_tiers=list(listing.price_tiers), lead_time_days=listing.lead_time_days,
-        incoterms=list(listing.incoterms), port_of_loading=listing.port_of_loading,
-        origin_region=listing.origin_region, certifications=list(listing.certifications),
+        incoterms=known(listing.incoterms), port_of_loading=listing.port_of_loading,
+        origin_region=visible(listing.origin_region), certifications=known(listing.certifications),
         samples_available=listing.samples.available, image_url=listing.image_urls[0] if listing.image_urls else None,
     )
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from shared.envelope import UNKNOWN
 from shared.vocabulary import Sector
+
+OTHER = "Other"  # what a visitor reads for a value this release does not know (translated, labels.BUYER_REGIONS)
 
 SECTOR_LABELS = {
     Sector.AGRI_FOOD: "Fresh produce & agri-food", Sector.SEAFOOD: "Seafood & canned fish",
@@ -31,5 +36,15 @@ def buyer_region(country: str) -> str:
 
 
 def sector_label(sector: str) -> str:
-    """A sector added after this release (read as "unknown") has no label: show the product under that word."""
-    return SECTOR_LABELS.get(sector, sector)  # type: ignore[call-overload]
+    """A sector added after this release (read as "unknown") has no label of ours: the visitor reads "Other"."""
+    return SECTOR_LABELS.get(sector, OTHER)  # type: ignore[call-overload]
+
+
+def visible(value: str) -> str:
+    """A single value (a region) a reader did not know is never shown as the word "unknown": it reads "Other"."""
+    return OTHER if value == UNKNOWN else value
+
+
+def known(values: Iterable[str]) -> list[str]:
+    """Lists (sectors, certifications, trade terms) leave out the values this release does not know."""
+    return [v for v in values if v != UNKNOWN]

@@ -45,3 +45,14 @@ def test_status_exits_1_and_names_a_service_that_does_not_answer(marketplace, in
     report = json.loads(done.stdout)
     assert done.returncode == 1 and not report["ok"]
     assert report["services"]["ghost"]["error"].startswith("ConnectError")
+
+
+def test_status_exits_1_and_says_what_it_could_not_check_when_kafka_is_unreachable(marketplace):
+    urls = [arg for name in marketplace.ports for arg in ("--service", f"{name}={marketplace.url(name)}")]
+    done = subprocess.run([sys.executable, "-m", "cli", "status", "--json", *urls],
+                          env=os.environ | {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9"}, capture_output=True, text=True,
+                          timeout=120)
+    report = json.loads(done.stdout)
+    assert all(s["healthy"] and s["ready"] for s in report["services"].values())  # the services are fine ...
+    assert done.returncode == 1 and not report["ok"]  # ... but the dead letters went uncounted
+    assert "Kafka unreachable" in report["not_checked"]["dead_letters"]

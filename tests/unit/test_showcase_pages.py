@@ -23,6 +23,7 @@ from shared.errors import NotFound
 from shared.vocabulary import Certification, Region
 from tests import factories
 from tests.factories import NOW
+from services.showcase.readers import READERS
 from tests.showcase_model import Projection, as_read, page_from_documents
 from tests.strategies import deliveries
 
@@ -228,7 +229,9 @@ def test_inquiry_form_checks_speak_the_visitors_language() -> None:
     good = {"buyer_company": "Maple Foods", "buyer_country": "ca", "contact_email": "a@maple.example",
             "quantity": "200", "unit": "kg", "message": "Price for 200 kg?", "product_id": "p1", "supplier_id": "a"}
     assert inquiry_form.check(good, "en").errors == {}
-    assert inquiry_form.inquiry(good)["buyer_country"] == "CA"
+    assert inquiry_form.inquiry(good, "en")["buyer_country"] == "CA"
+    assert inquiry_form.inquiry(good, "fr")["language"] == "fr"  # the page's language: the answer comes in it
+    assert inquiry_form.inquiry(good, "de")["language"] == "en"
 
 
 def test_the_loaded_heap_is_frozen_out_of_the_collectors_reach() -> None:
@@ -245,3 +248,55 @@ def test_the_loaded_heap_is_frozen_out_of_the_collectors_reach() -> None:
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
+
+
+def _with_values_added_later(event, **changes):
+    """The event as a newer producer would send it, with values this release does not know, as showcase reads it."""
+    data = event.model_dump(mode="json")
+    for path, value in changes.items():
+        *parents, leaf = path.split("__")
+        target = data
+        for part in parents:
+            target = target[part]
+        target[leaf] = value
+    return READERS[event.TYPE].model_validate(data)
+
+
+def test_a_value_this_release_does_not_know_is_never_shown_to_a_visitor() -> None:
+    # a supplier's region places it on a country page, so only its sectors can be new here
+    supplier = _with_values_added_later(factories.supplier_verified("z"), profile__sectors=["agri-food", "space"])
+    product = _with_values_added_later(factories.product_listed("p9", "z"), listing__category="space",
+                                       listing__origin_region="Nouvelle-Région", listing__incoterms=["FOB", "XYZ"],
+                                       listing__certifications=["halal", "moon-certified"])
+    renditions, _ = rendered([supplier, product])
+    other = {"en": "Other", "fr": "Autres", "ar": "أخرى"}
+    for lang in ("en", "fr", "ar"):
+        for key in [("country", "MA", "html", lang, DEFAULT_FILTERS), ("supplier", "MA", "html", lang, "z"),
+                    ("product", "MA", "html", lang, "p9")]:
+            text = visible_text(renditions.get(key).body.decode())
+            assert "unknown" not in text.lower(), key
+            assert "XYZ" not in text and "moon" not in text, key
+            assert "space" not in text, key
+            if key[0] != "supplier":  # the product's category and origin read "Other" in the visitor's language
+                assert other[lang] in text, key
+
+
+def test_the_buyer_picks_a_country_from_a_list_in_the_pages_language() -> None:
+    renditions, _ = rendered()
+    for lang, canada, usa in (("fr", "Canada", "États-Unis"), ("ar", "كندا", "الولايات المتحدة")):
+        html = renditions.get(("product", "MA", "html", lang, "p1")).body.decode()
+        form = html.split('id="f-buyer_country"', 1)[1].split("</select>", 1)[0]
+        assert f'<option value="CA">{canada}</option>' in form and f'<option value="US">{usa}</option>' in form
+        assert 'value="EU"' not in form and 'value="ZZ"' not in form  # CLDR groupings are not countries
+    french = [name for _, name in i18n.countries("fr")]
+    assert french.index("Égypte") < french.index("Érythrée") < french.index("Espagne") < french.index("Zambie")
+
+
+def test_the_buyers_country_is_chosen_from_accept_language_in_the_page_bytes() -> None:
+    renditions, _ = rendered()
+    page = renditions.get(("product", "MA", "html", "fr", "p1"))
+    chosen = inquiry_form.with_country_chosen(page, "fr-CA,fr;q=0.9,en;q=0.8")
+    assert b'<option value="CA" selected>' in chosen.body and chosen.etag != page.etag
+    assert inquiry_form.with_country_chosen(page, "fr") is page  # no region named: nothing chosen
+    assert inquiry_form.check({"buyer_country": "XX"}, "fr").errors["buyer_country"] == \
+        "Choisissez votre pays dans la liste."
