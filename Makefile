@@ -20,11 +20,12 @@ events-wheel: $(VENV)/.installed  ## the tijara-events wheel (depends on pydanti
 	$(PY) -m pip wheel --quiet --no-deps --wheel-dir $(EVENTS)/dist $(EVENTS)
 	$(PY) -m pip install --quiet --no-deps --force-reinstall $$(ls -t $(EVENTS)/dist/tijara_events-*.whl | head -1)  # examples/ use it as a team would
 
-setup: $(VENV)/.installed events-wheel  ## virtual environment, dependencies, Kafka jars, mongo-java-server store, Keycloak (cached), chromium
+setup: $(VENV)/.installed events-wheel  ## virtual environment, dependencies, Kafka jars, mongo-java-server store, Keycloak (cached), chromium, wrk
 	$(PY) -m deploy.local.stack provision
-	$(PY) -m deploy.local.tools provision  # kustomize, kubeconform, promtool, Kubernetes schemas (cached)
+	$(PY) -m deploy.local.tools provision  # kustomize, kubeconform, promtool, prometheus, jaeger, Kubernetes schemas (cached)
 	$(PY) -m deploy.local.keycloak provision  # Keycloak from Maven Central, built once for a file database (cached)
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)  # Debian's, for the e2e page test
+	@command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)  # Debian's, for python -m bench.page
 	@command -v kcat >/dev/null && command -v jq >/dev/null || (apt-get update && apt-get install -y kcat jq)  # docs/partners.md's walkthrough (tests/integration/test_partner_walkthrough.py)
 	@test -f .stack/npm/node_modules/axe-core/axe.min.js || npm install --silent --no-audit --no-fund --prefix .stack/npm axe-core@4.14.1  # accessibility checks of the page tests
 

@@ -153,6 +153,7 @@ class OutboxRelay:
                     next_scan = loop.time() + max(self._poll_seconds, 10 * (loop.time() - started))
             except Exception:
                 log.exception("outbox relay pass failed; retrying on the next tick")
+                telemetry.OUTBOX_RELAY_FAILURES.inc()
                 with contextlib.suppress(Exception):  # a broker outage shows as a growing depth and age
                     await self.measure()
                 next_scan = loop.time() + self._poll_seconds

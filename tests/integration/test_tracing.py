@@ -58,8 +58,11 @@ async def test_one_trace_from_a_suspension_request_to_the_showcase_projection_wr
                                           headers=staff)
         assert suspended.status_code == 200, suspended.text
         await eventually(lambda: on_page(False))
+        # the page can change on onboarding's event alone: wait until catalogue's batch is traced too
+        await eventually(lambda: _one_trace(spans.get_finished_spans(), onboarding_settings, showcase_settings))
 
-    finished = spans.get_finished_spans()
+
+async def _one_trace(finished, onboarding_settings, showcase_settings) -> None:
     request = next(s for s in finished if s.name == "POST /suppliers/{supplier_id}/suspension"
                    and s.kind.name == "SERVER")
     trace_id = request.context.trace_id
