@@ -77,7 +77,9 @@ class Supplier(BaseModel):
     verified_at: AwareDatetime | None = None
     valid_until: AwareDatetime | None = None
     rejection_reason: str | None = None
+    rejected_at: AwareDatetime | None = None  # when the applicant was rejected: its contact's retention runs from it
     suspension_reason: str | None = None
+    contact_erased_at: AwareDatetime | None = None  # the contact person was erased (a request, or retention)
 
     def _next(self, **changes: object) -> Supplier:
         return self.model_copy(update={"version": self.version + 1, **changes})
@@ -180,7 +182,7 @@ def verify(supplier: Supplier, now: datetime) -> tuple[Supplier, list[Event]]:
 
 def reject(supplier: Supplier, reason: str, now: datetime) -> tuple[Supplier, list[Event]]:
     supplier._require("rejected", *REJECTABLE)
-    rejected = supplier._next(status=S.REJECTED, rejection_reason=reason)
+    rejected = supplier._next(status=S.REJECTED, rejection_reason=reason, rejected_at=now)
     return rejected, [SupplierRejected(**rejected._facts(now), reason=reason, rejected_from=supplier.status)]
 
 

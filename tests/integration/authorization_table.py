@@ -101,6 +101,9 @@ def calls(ids: dict[str, str]) -> dict[tuple[str, str], Call]:
         (o, "POST /suppliers/{supplier_id}/suspension"): Call("POST", f"{s}/suspension", {"reason": "matrix"}),
         (o, "POST /suppliers/{supplier_id}/reinstatement"): Call("POST", f"{s}/reinstatement"),
         (o, "POST /operations/verification-expiry"): Call("POST", "/operations/verification-expiry"),
+        (o, "GET /suppliers/{supplier_id}/contact-reads"): Call("GET", f"{s}/contact-reads"),
+        **privacy_calls(o, {"supplier_id": sup}),
+        **privacy_calls("inquiries", {"inquiry_id": inquiry}),
         ("catalogue", "POST /products"): Call("POST", "/products", {"supplier_id": cat_sup, "listing": listing}),
         ("catalogue", "GET /products"): Call("GET", "/products", params={"supplier_id": cat_sup}),
         ("catalogue", "GET /products/{product_id}"): Call("GET", f"/products/{product}"),
@@ -128,6 +131,15 @@ def calls(ids: dict[str, str]) -> dict[tuple[str, str], Call]:
             Call("POST", f"/partners/{partner}/keys/{key}/revocation"),
         ("partners", "POST /partner-events"): Call("POST", "/partner-events", {"supplier_id": sup}),
     }
+
+
+def privacy_calls(service: str, whose: dict) -> dict[tuple[str, str], Call]:
+    """The operator's personal-data routes, about a person the marketplace does not know (nothing is erased)."""
+    nobody = {"email": "matrix-nobody@example.com"}
+    return {(service, "GET /privacy/reads"): Call("GET", "/privacy/reads", params=whose),
+            (service, "POST /privacy/erasure"): Call("POST", "/privacy/erasure", nobody),
+            (service, "POST /privacy/export"): Call("POST", "/privacy/export", nobody),
+            (service, "POST /privacy/retention"): Call("POST", "/privacy/retention", params={"dry_run": "true"})}
 
 
 def showcase_calls(supplier: str, product: str) -> dict[tuple[str, str], Call]:
