@@ -176,15 +176,16 @@ class PersonalData(Protocol):
     async def apply_retention(self, dry_run: bool = False) -> RetentionRun: ...
 
 
+Operator = Annotated[Actor, Depends(require(Role.OPERATOR))]
+
+
 def operator_router(holder: Callable[[Request], PersonalData]) -> APIRouter:
     """`/privacy/erasure`, `/privacy/export`, `/privacy/retention`: the same three operator routes on every service
     holding personal data; `holder` finds the service's PersonalData in the app."""
     router = APIRouter(prefix="/privacy", tags=["personal data"])
-    Operator = Annotated[Actor, Depends(require(Role.OPERATOR))]
-    Holder = Annotated[PersonalData, Depends(holder)]
 
     @router.post("/erasure", responses=responses(*AUTH))
-    async def erase(person: PersonRequest, data: Holder, actor: Operator) -> ErasureReport:
+    async def erase(person: PersonRequest, actor: Operator, data: PersonalData = Depends(holder)) -> ErasureReport:
         """Erase or anonymise everything this service holds about the person; the same report when asked again."""
         report = await data.erase(str(person.email))
         log.info("erasure by %s %s: %d record(s), already erased: %s", actor.role.value, actor.subject,
@@ -192,12 +193,12 @@ def operator_router(holder: Callable[[Request], PersonalData]) -> APIRouter:
         return report
 
     @router.post("/export", responses=responses(*AUTH))
-    async def export(person: PersonRequest, data: Holder, _: Operator) -> PersonalExport:
+    async def export(person: PersonRequest, _: Operator, data: PersonalData = Depends(holder)) -> PersonalExport:
         """Everything this service holds about the person, found as erasure finds it."""
         return await data.export(str(person.email))
 
     @router.post("/retention", responses=responses(*AUTH))
-    async def retention(data: Holder, _: Operator, dry_run: bool = False) -> RetentionRun:
+    async def retention(_: Operator, data: PersonalData = Depends(holder), dry_run: bool = False) -> RetentionRun:
         """Run the retention now (it also runs periodically); `dry_run=true` lists what is due and erases nothing."""
         return await data.apply_retention(dry_run)
 
