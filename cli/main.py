@@ -11,7 +11,7 @@ import httpx
 import typer
 from rich.console import Console
 
-from cli import dlq, identity, partners, replay, status, tail, topics
+from cli import dlq, identity, partners, privacy, replay, status, tail, topics
 from deploy.local import demo, launch, stack
 from deploy.local.marketplace import Marketplace
 
@@ -21,6 +21,7 @@ app.add_typer(dlq.app, name="dlq")
 app.add_typer(replay.app, name="replay")
 app.add_typer(topics.app, name="topics")
 app.add_typer(partners.cli, name="partners")
+app.add_typer(privacy.app, name="privacy")
 app.command("tail")(tail.tail)
 app.command("token")(identity.token)
 app.command("status")(status.status)
