@@ -107,7 +107,7 @@ class Catalogue:
 
     async def _save(self, product: Product, events: list[Event], actor: Actor) -> Product:
         traceparent = current_traceparent()
-        stamped = [e.model_copy(update={"actor": actor}) for e in events]
+        stamped = [e.by(actor) for e in events]
         await self.store.save_product(product, [Envelope(e, SOURCE, traceparent=traceparent) for e in stamped])
         self.relay.wake(self.store.products, product.product_id)
         return product

@@ -95,7 +95,7 @@ class Inquiries:
 
     async def _save(self, inquiry: Inquiry, events: list[Event], actor: Actor) -> Inquiry:
         traceparent = current_traceparent()
-        stamped = [e.model_copy(update={"actor": actor}) for e in events]
+        stamped = [e.by(actor) for e in events]
         await self.store.save(inquiry, [Envelope(e, SOURCE, traceparent=traceparent) for e in stamped])
         self.relay.wake(self.store.inquiries, inquiry.inquiry_id)
         return inquiry
