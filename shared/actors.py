@@ -20,6 +20,7 @@ class Role(StrEnum):
     INSPECTION = "inspection"  # an inspection body (SGS, TÜV Rheinland, Intertek, Bureau Veritas)
     STAFF = "staff"  # verification staff: reviews documents, verifies, rejects, suspends, reinstates
     OPERATOR = "operator"  # runs the platform: expiry run, dead letters, replay, partner registry
+    NOTIFIER = "notifier"  # a service that sends messages to people; may read contacts and nothing else
     BUYER = "buyer"  # sends inquiries without a token (rate-limited); named on the events it causes
     SYSTEM = "system"  # the marketplace itself (periodic expiry, delisting after a suspension); never in a token
 
