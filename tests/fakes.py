@@ -19,6 +19,7 @@ from services.catalogue.readers import SupplierChanged as CatalogueSupplierChang
 from services.inquiries.domain import Inquiry, KnownSupplier, ListedProduct
 from services.inquiries.readers import ProductOffered
 from services.inquiries.readers import SupplierChanged as InquiriesSupplierChanged
+from services.onboarding.contacts import Preferences
 from services.onboarding.domain import Supplier
 from services.onboarding.nations import nation
 from services.onboarding.store import already_registered
@@ -98,6 +99,13 @@ class FakeRelay:
 class FakeSupplierStore:
     def __init__(self) -> None:
         self.suppliers = Collection("suppliers")
+        self.preferences: dict[str, Preferences] = {}
+
+    async def preferences_of(self, supplier_id: str) -> Preferences | None:
+        return self.preferences.get(supplier_id)
+
+    async def save_preferences(self, supplier_id: str, preferences: Preferences) -> None:
+        self.preferences[supplier_id] = preferences
 
     async def get(self, supplier_id: str) -> Supplier | None:
         doc = self.suppliers.docs.get(supplier_id)

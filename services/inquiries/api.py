@@ -1,6 +1,6 @@
 """inquiries over HTTP: buyers send inquiries without a token (rate-limited per client, size-limited, with a
 honeypot field for forms); the addressed supplier reads and answers them; it or staff closes them. The buyer's
-contact is readable only by the addressed supplier and staff."""
+contact is readable only by the addressed supplier and staff, and by the notifier through the correspondence."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from pydantic import BaseModel, Field
 
-from services.inquiries.domain import BuyerRequest, Inquiry, PastInquiry
+from services.inquiries.domain import BuyerRequest, Correspondence, Inquiry, PastInquiry
 from services.inquiries.service import Inquiries
 from shared.actors import Actor, Role
 from shared.errors import Conflict, MarketplaceError, NotAllowed, NotFound
@@ -31,6 +31,7 @@ def inquiries(request: Request) -> Inquiries:
 Service = Annotated[Inquiries, Depends(inquiries)]
 Addressee = Annotated[Actor, Depends(require(Role.SUPPLIER))]
 AddresseeOrStaff = Annotated[Actor, Depends(require(Role.SUPPLIER, Role.STAFF))]
+Correspondent = Annotated[Actor, Depends(require(Role.NOTIFIER, Role.SUPPLIER, Role.STAFF))]
 Operator = Annotated[Actor, Depends(require(Role.OPERATOR))]
 
 
@@ -89,6 +90,13 @@ async def inquiries_of_supplier(supplier_id: str, service: Service, actor: Addre
 @router.get("/{inquiry_id}", responses=responses(404, *AUTH))
 async def get_inquiry(inquiry_id: str, service: Service, actor: AddresseeOrStaff) -> Inquiry:
     return await service.read(inquiry_id, actor)
+
+
+@router.get("/{inquiry_id}/correspondence", responses=responses(404, *AUTH))
+async def get_correspondence(inquiry_id: str, service: Service, actor: Correspondent) -> Correspondence:
+    """What a message about the inquiry needs (the buyer's e-mail and language, the question and the answer): for
+    the notifier, staff and the supplier it is addressed to."""
+    return await service.correspondence(inquiry_id, actor)
 
 
 @router.post("/{inquiry_id}/response", responses=responses(404, 409, *AUTH))

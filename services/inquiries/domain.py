@@ -20,6 +20,14 @@ class InquiryStatus(StrEnum):
     CLOSED = "closed"
 
 
+class Language(StrEnum):
+    """The languages of the pages a buyer writes from: the answer reaches the buyer in the one it used."""
+
+    ENGLISH = "en"
+    FRENCH = "fr"
+    ARABIC = "ar"
+
+
 class ListedProduct(BaseModel):
     """What inquiries knows of a product, learnt from the catalogue's events."""
 
@@ -46,6 +54,9 @@ class BuyerRequest(BaseModel):
     buyer_company: str = Field(min_length=1, max_length=200)
     buyer_country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2, e.g. US, CA")
     contact_email: EmailStr
+    contact_name: str | None = Field(None, min_length=1, max_length=200, description="Whom to write to, if given")
+    language: Language = Field(Language.ENGLISH, description="The language of the page the buyer wrote from; "
+                                                             "the supplier's answer reaches the buyer in it")
     quantity: int = Field(gt=0)
     unit: str = Field(min_length=1, max_length=20)
     target_price: Decimal | None = Field(None, gt=0, max_digits=12, decimal_places=2, description="Per unit")
@@ -98,6 +109,34 @@ class Inquiry(BaseModel):
     def _facts(self, now: datetime) -> dict:
         return {"inquiry_id": self.inquiry_id, "supplier_id": self.supplier_id, "product_id": self.request.product_id,
                 "sequence": self.version, "occurred_at": now}
+
+
+class Correspondence(BaseModel):
+    """What a message about the inquiry needs, to the supplier or to the buyer: who wrote, in which language, what
+    was asked and answered. Personal (the buyer's e-mail and name): access.may_correspond."""
+
+    model_config = ConfigDict(frozen=True)
+    inquiry_id: str
+    supplier_id: str
+    product_id: str | None
+    buyer_company: str
+    buyer_country: str
+    contact_name: str | None
+    contact_email: str
+    language: Language
+    message: str
+    response: str | None
+    received_at: AwareDatetime
+    responded_at: AwareDatetime | None
+
+    @classmethod
+    def of(cls, inquiry: Inquiry) -> Correspondence:
+        asked = inquiry.request
+        return cls(inquiry_id=inquiry.inquiry_id, supplier_id=inquiry.supplier_id, product_id=asked.product_id,
+                   buyer_company=asked.buyer_company, buyer_country=asked.buyer_country,
+                   contact_name=asked.contact_name, contact_email=asked.contact_email, language=asked.language,
+                   message=asked.message, response=inquiry.response, received_at=inquiry.received_at,
+                   responded_at=inquiry.responded_at)
 
 
 def receive_inquiry(

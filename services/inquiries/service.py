@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from services.inquiries import access, domain
-from services.inquiries.domain import BuyerRequest, Inquiry, KnownSupplier, ListedProduct, PastInquiry
+from services.inquiries.domain import BuyerRequest, Correspondence, Inquiry, KnownSupplier, ListedProduct, PastInquiry
 from services.inquiries.readers import ProductOffered, SupplierChanged
 from shared.actors import Actor, Role
 from shared.envelope import Envelope, Event
@@ -69,6 +69,11 @@ class Inquiries:
         inquiry = await self.get(inquiry_id)
         access.addressed_to(actor, inquiry.supplier_id)
         return inquiry
+
+    async def correspondence(self, inquiry_id: str, actor: Actor) -> Correspondence:
+        inquiry = await self.get(inquiry_id)
+        access.may_correspond(actor, inquiry.supplier_id)
+        return Correspondence.of(inquiry)
 
     async def get(self, inquiry_id: str) -> Inquiry:
         inquiry = await self.store.get(inquiry_id)

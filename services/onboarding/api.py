@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from services.onboarding import access
 from services.onboarding.application import SupplierApplication
+from services.onboarding.contacts import ContactPreferences, Preferences, SupplierContactCard
 from services.onboarding.domain import Supplier
 from services.onboarding.service import Onboarding
 from shared.actors import Actor, Role
@@ -34,6 +35,9 @@ def onboarding(request: Request) -> Onboarding:
 Service = Annotated[Onboarding, Depends(onboarding)]
 Applicant = Annotated[Actor, Depends(require(Role.SUPPLIER, Role.PARTNER))]
 Reader = Annotated[Actor, Depends(require(Role.SUPPLIER, Role.PARTNER, Role.STAFF, Role.AGENCY, Role.INSPECTION))]
+ContactReader = Annotated[Actor, Depends(require(Role.NOTIFIER, Role.SUPPLIER, Role.PARTNER, Role.STAFF, Role.AGENCY,
+                                                  Role.INSPECTION))]
+Chooser = Annotated[Actor, Depends(require(Role.SUPPLIER, Role.STAFF))]
 Staff = Annotated[Actor, Depends(require(Role.STAFF))]
 Agency = Annotated[Actor, Depends(require(Role.AGENCY))]
 InspectionBodyActor = Annotated[Actor, Depends(require(Role.INSPECTION))]
@@ -78,9 +82,27 @@ async def submit_application(application: SupplierApplication, service: Service,
 
 @router.get("/{supplier_id}", responses=responses(404, *AUTH))
 async def get_supplier(supplier_id: str, service: Service, actor: Reader) -> Supplier:
+    """The whole record; an agency or inspection body outside its step reads it without the contact (access.py)."""
+    return access.visible(actor, await service.get(supplier_id))
+
+
+@router.get("/{supplier_id}/contact", responses=responses(404, *AUTH))
+async def get_contact(supplier_id: str, service: Service, actor: ContactReader) -> SupplierContactCard:
+    """Whom to write to, in which language and how often: for the notifier, the SME, its onboarding partner, staff,
+    and the agency or inspection body whose step the supplier awaits (services/onboarding/access.py)."""
     supplier = await service.get(supplier_id)
-    access.may_read(actor, supplier)
-    return supplier
+    access.may_read_contact(actor, supplier)
+    return await service.contact(supplier)
+
+
+@router.put("/{supplier_id}/preferences", responses=responses(404, *AUTH))
+async def choose_preferences(supplier_id: str, preferences: Preferences, service: Service,
+                             actor: Chooser) -> ContactPreferences:
+    """The SME's language (fr, en, ar) and digest (immediate, daily) for the messages it receives; staff may set
+    them for it. A field left out returns to its default."""
+    supplier = await service.get(supplier_id)
+    access.may_choose_for(actor, supplier)
+    return await service.choose(supplier, preferences)
 
 
 @router.post("/{supplier_id}/documents/{kind}/review", responses=responses(404, 409, *AUTH))

@@ -39,6 +39,8 @@ from shared.vocabulary import DocumentKind, ExportAgency, InspectionBody
 VERIFICATION_VALIDITY = timedelta(days=365)  # an inspection report is a snapshot valid for a year
 S = SupplierStatus
 REJECTABLE = (S.SUBMITTED, S.DOCUMENTS_VERIFIED, S.ENDORSED, S.INSPECTED, S.EXPIRED)
+AWAITING_ENDORSEMENT = (S.DOCUMENTS_VERIFIED,)  # an export agency's step
+AWAITING_INSPECTION = (S.DOCUMENTS_VERIFIED, S.ENDORSED, S.EXPIRED)  # an inspection body's (expired: renewal)
 
 
 class IllegalTransition(Conflict):
@@ -84,8 +86,12 @@ class Supplier(BaseModel):
         # the contact person (name, e-mail, phone) stays in onboarding: supplier events go to every internal team
         return {"supplier_id": self.supplier_id, "sequence": self.version, "occurred_at": now,
                 "status": self.status, "verification_level": self.verification_level,
-                "profile": self.profile.model_copy(update={"contact": None}),
+                "profile": self.without_contact().profile,
                 "valid_until": self.valid_until}
+
+    def without_contact(self) -> Supplier:
+        """The record without its contact person (name, e-mail, phone): personal data, for fewer eyes than the rest."""
+        return self.model_copy(update={"profile": self.profile.model_copy(update={"contact": None})})
 
     def _require(self, attempted: str, *allowed: SupplierStatus) -> None:
         if self.status not in allowed:
@@ -131,7 +137,7 @@ def verify_documents(supplier: Supplier, reviewer: str, now: datetime) -> tuple[
 
 def endorse(supplier: Supplier, agency: ExportAgency, now: datetime) -> tuple[Supplier, list[Event]]:
     """Only an agency of the supplier's own country endorses it (CEPEX a Tunisian exporter, AMDIE a Moroccan one)."""
-    supplier._require("endorsed", S.DOCUMENTS_VERIFIED)
+    supplier._require("endorsed", *AWAITING_ENDORSEMENT)
     country = nation(supplier.profile.country)
     if agency not in country.agencies:
         raise Conflict(f"{agency.value} does not endorse suppliers from {country.name}; "
@@ -148,7 +154,7 @@ def record_inspection(
 ) -> tuple[Supplier, list[Event]]:
     """A passed inspection (report valid a year) raises the level; a failed one rejects with the reason.
     An expired supplier is renewed through a new inspection."""
-    supplier._require("inspected", S.DOCUMENTS_VERIFIED, S.ENDORSED, S.EXPIRED)
+    supplier._require("inspected", *AWAITING_INSPECTION)
     if inspected_on > now:
         raise Conflict(f"inspection date {inspected_on.date()} is in the future", current_state=supplier.status.value)
     if not passed:

@@ -46,6 +46,7 @@ class Nation:
     documents: tuple[DocumentKind, ...]
     food_documents: tuple[DocumentKind, ...] = ()
     agencies: frozenset[ExportAgency] = frozenset()
+    language: str = "en"  # what the marketplace writes to its suppliers in, until they choose (en, fr or ar)
 
     def problems(self, profile: SupplierProfile) -> list[str]:
         """What keeps this application from being complete, in words the applicant understands."""
@@ -64,7 +65,7 @@ class Nation:
 NATIONS = {n.code: n for n in (
     Nation("MA", "Morocco", "ICE", _moroccan_identity, frozenset(list(Region)[:_TUNISIAN_FROM]),
            (DocumentKind.RC_EXTRACT, DocumentKind.ICE_CERTIFICATE), (DocumentKind.ONSSA_APPROVAL,),
-           frozenset({ExportAgency.AMDIE, ExportAgency.MAROC_PME, ExportAgency.ASMEX})),
+           frozenset({ExportAgency.AMDIE, ExportAgency.MAROC_PME, ExportAgency.ASMEX}), language="fr"),
     Nation("TN", "Tunisia", "matricule fiscal", _tunisian_identity, frozenset(list(Region)[_TUNISIAN_FROM:]),
            (DocumentKind.RNE_EXTRACT, DocumentKind.TAX_ID_CARD), (), frozenset({ExportAgency.CEPEX})),
 )}

@@ -12,8 +12,9 @@ import uuid
 from datetime import UTC, date, datetime, time
 from typing import Any, Protocol
 
-from services.onboarding import domain
+from services.onboarding import contacts, domain
 from services.onboarding.application import SupplierApplication
+from services.onboarding.contacts import ContactPreferences, Preferences, SupplierContactCard
 from services.onboarding.domain import Supplier
 from shared.actors import Actor, system
 from shared.envelope import Envelope, Event
@@ -53,6 +54,8 @@ class SupplierRecords(Protocol):
 
     async def get(self, supplier_id: str) -> Supplier | None: ...
     async def partner_commands(self, supplier_id: str) -> list[str]: ...
+    async def preferences_of(self, supplier_id: str) -> Preferences | None: ...
+    async def save_preferences(self, supplier_id: str, preferences: Preferences) -> None: ...
     async def due_for_expiry(self, now: datetime) -> list[Supplier]: ...
     async def save(self, supplier: Supplier, envelopes: list[Envelope],
                    partner_commands: list[str] | None = None) -> None: ...
@@ -125,6 +128,15 @@ class Onboarding:
         if expired:
             log.info("verification expired for %d suppliers", len(expired))
         return expired
+
+    async def contact(self, supplier: Supplier) -> SupplierContactCard:
+        """Whom to write to about `supplier` (the caller was checked: access.may_read_contact)."""
+        return contacts.contact_card(supplier, await self.store.preferences_of(supplier.supplier_id))
+
+    async def choose(self, supplier: Supplier, preferences: Preferences) -> ContactPreferences:
+        """The SME's language and digest, replacing its earlier choice; no event (not public state)."""
+        await self.store.save_preferences(supplier.supplier_id, preferences)
+        return contacts.chosen(supplier, preferences)
 
     async def get(self, supplier_id: str) -> Supplier:
         supplier = await self.store.get(supplier_id)

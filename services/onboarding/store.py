@@ -1,5 +1,6 @@
 """onboarding's collections: `suppliers` (the aggregate, with its outbox, and `partner_commands`: the ids of the
-partner commands applied to it), `partner_command_answers` (commands refused, with the outcome in its outbox)."""
+partner commands applied to it), `partner_command_answers` (commands refused, with the outcome in its outbox),
+`contact_preferences` (each SME's language and digest: not public state, on no event; the last choice wins)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from services.onboarding.contacts import Preferences
 from services.onboarding.domain import Supplier
 from services.onboarding.nations import nation
 from shared import coalescer
@@ -21,6 +23,7 @@ class SupplierStore:
     def __init__(self, db: AsyncDatabase) -> None:
         self.suppliers = db["suppliers"]
         self.answers = db["partner_command_answers"]
+        self.preferences = db["contact_preferences"]
 
     async def ensure_indexes(self) -> None:
         # one supplier per country and company identifier (ICE in Morocco, matricule fiscal in Tunisia); sparse:
@@ -34,6 +37,13 @@ class SupplierStore:
     async def get(self, supplier_id: str) -> Supplier | None:
         doc = await self.suppliers.find_one({"_id": supplier_id}, {"outbox": 0})
         return Supplier.model_validate(doc) if doc else None
+
+    async def preferences_of(self, supplier_id: str) -> Preferences | None:
+        doc = await self.preferences.find_one({"_id": supplier_id}, {"_id": 0})
+        return Preferences.model_validate(doc) if doc else None
+
+    async def save_preferences(self, supplier_id: str, preferences: Preferences) -> None:
+        await self.preferences.replace_one({"_id": supplier_id}, preferences.model_dump(mode="json"), upsert=True)
 
     async def partner_commands(self, supplier_id: str) -> list[str]:
         """Ids of the partner commands applied to the supplier (a handful in its life: no bound needed)."""

@@ -164,7 +164,7 @@ async def send_inquiry(code: str, request: Request, query: Annotated[LangQuery, 
         return error_page(request, lang, 429, _("Too many inquiries"),
                           _("You sent several inquiries in a short time. Please try again in a few minutes."))
     if not submission.errors:
-        accepted, detail = await forwarder.send(inquiry_form.inquiry(form), client)
+        accepted, detail = await forwarder.send(inquiry_form.inquiry(form, lang), client)
         if accepted:
             return RedirectResponse(sent, status_code=303)
         submission.errors["message"] = _("The supplier cannot receive inquiries about this right now.")

@@ -18,7 +18,7 @@ from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from services.showcase.i18n import gettext
+from services.showcase.i18n import DEFAULT, LANGUAGES, gettext
 from services.showcase.rendering import INQUIRY_FIELDS
 
 log = logging.getLogger(__name__)
@@ -69,12 +69,14 @@ def check(form: dict[str, str], lang: str) -> Submission:
     return Submission(form, errors, bot=bool(form.get("website")))
 
 
-def inquiry(form: dict[str, str]) -> dict:
-    """The JSON the inquiries service's `POST /inquiries` takes."""
+def inquiry(form: dict[str, str], lang: str) -> dict:
+    """The JSON the inquiries service's `POST /inquiries` takes; `lang` is the page's language, the one the buyer
+    wrote in, so the supplier's answer reaches the buyer in it."""
     return {"product_id": form.get("product_id") or None, "supplier_id": form.get("supplier_id") or None,
             "buyer_company": form["buyer_company"], "buyer_country": form["buyer_country"].upper(),
             "contact_email": form["contact_email"], "quantity": int(form["quantity"]), "unit": form["unit"],
-            "destination": form.get("destination") or None, "message": form["message"]}
+            "destination": form.get("destination") or None, "message": form["message"],
+            "language": lang if lang in LANGUAGES else DEFAULT}
 
 
 class InquiryForwarder:

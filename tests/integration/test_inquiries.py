@@ -96,3 +96,39 @@ async def test_buyers_are_rate_limited_per_client_and_the_honeypot_refuses(setti
         assert answers[-1].json()["error"] == "too many requests" and int(answers[-1].headers["Retry-After"]) >= 1
         huge = await http.post("/inquiries", json={**ask("prd-x"), "message": "x" * 300_000})
         assert huge.status_code == 413 and huge.json()["error"] == "body too large"
+
+
+async def test_the_notifier_reads_the_correspondence_in_the_buyer_s_language(infrastructure, settings_for, unique,
+                                                                             issuer):
+    """The language rides with the stored inquiry, not on the event; the notifier reads the correspondence and
+    nothing else of the inquiry."""
+    product_id, supplier_id = f"prd-{unique}", f"sup-{unique}"
+    async with serving(build(settings_for(Settings))) as http:
+        await publish(infrastructure.kafka, Envelope(factories.product_listed(product_id, supplier_id), "/test"))
+
+        async def received():
+            response = await http.post("/inquiries", json={**ask(product_id), "language": "ar",
+                                                           "contact_name": "Sara Haddad"})
+            assert response.status_code == 201, response.text
+            return response.json()
+
+        inquiry = await eventually(received)
+        iid, notifier = inquiry["inquiry_id"], issuer.auth("notifier")
+        await http.post(f"/inquiries/{iid}/response", json={"message": "Available in 6 weeks."},
+                        headers=issuer.auth(f"supplier:{supplier_id}"))
+        answer = await http.get(f"/inquiries/{iid}/correspondence", headers=notifier)
+        assert answer.status_code == 200, answer.text
+        letter = answer.json()
+        assert set(letter) == {"inquiry_id", "supplier_id", "product_id", "buyer_company", "buyer_country",
+                               "contact_name", "contact_email", "language", "message", "response", "received_at",
+                               "responded_at"}
+        assert (letter["language"], letter["contact_name"], letter["contact_email"], letter["response"]) == (
+            "ar", "Sara Haddad", "buying@hudson.example.com", "Available in 6 weeks.")
+        assert (await http.get(f"/inquiries/{iid}", headers=notifier)).status_code == 403
+        assert (await http.get(f"/inquiries/{iid}/correspondence",
+                               headers=issuer.auth("supplier:sup-other"))).status_code == 403
+        assert (await http.get(f"/inquiries/{iid}/correspondence")).status_code == 401
+        bad = await http.post("/inquiries", json={**ask(product_id), "language": "de"})
+        assert bad.status_code == 422 and "language" in bad.json()["message"]
+        record = await read_until(infrastructure.kafka, "inquiries.inquiries", lambda r: r.key == iid.encode())
+        assert "language" not in json.loads(record.value) and "Sara" not in record.value.decode()

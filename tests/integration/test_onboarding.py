@@ -178,3 +178,42 @@ async def test_event_left_in_the_outbox_by_a_crash_is_published_on_restart(infra
                                        headers=issuer.auth("partner:clementia"))).json()["supplier_id"]
     async with serving(build(settings)):
         await read_until(infrastructure.kafka, "onboarding.suppliers", lambda r: r.key == supplier_id.encode())
+
+
+async def test_contact_card_preferences_and_who_sees_the_person(settings_for, issuer) -> None:
+    """The notifier reads whom to write to; the SME chooses its language and digest (kept in onboarding's own
+    database, on no event); an agency sees the person only while the supplier awaits its endorsement."""
+    async with serving(build(settings_for(Settings))) as http:
+        created = await http.post("/suppliers", json=application(), headers=issuer.auth("partner:clementia"))
+        sid, person = created.json()["supplier_id"], created.json()["profile"]["contact"]
+        card = await http.get(f"/suppliers/{sid}/contact", headers=issuer.auth("notifier"))
+        assert card.status_code == 200, card.text
+        assert card.json() == {"supplier_id": sid, "company_name": "Argane Souss", "contact_name": person["name"],
+                               "email": person["email"], "phone": person["phone"], "language": "fr",
+                               "digest": "immediate", "partner": "clementia"}
+        assert (await http.get(f"/suppliers/{sid}", headers=issuer.auth("notifier"))).status_code == 403
+
+        own = issuer.auth(f"supplier:{sid}")
+        chosen = await http.put(f"/suppliers/{sid}/preferences", json={"language": "ar", "digest": "daily"},
+                                headers=own)
+        assert chosen.json() == {"supplier_id": sid, "language": "ar", "digest": "daily"}, chosen.text
+        assert (await http.get(f"/suppliers/{sid}/contact", headers=own)).json()["language"] == "ar"
+        refused = await http.put(f"/suppliers/{sid}/preferences", json={"language": "xx"}, headers=own)
+        assert refused.status_code == 422 and "language" in refused.json()["message"]
+        partner = await http.put(f"/suppliers/{sid}/preferences", json={}, headers=issuer.auth("partner:clementia"))
+        assert partner.status_code == 403
+        reset = await http.put(f"/suppliers/{sid}/preferences", json={}, headers=issuer.auth("staff"))
+        assert reset.json() == {"supplier_id": sid, "language": "fr", "digest": "immediate"}
+        missing = await http.get("/suppliers/sup-nobody/contact", headers=issuer.auth("notifier"))
+        assert missing.status_code == 404
+
+        amdie = issuer.auth("agency:AMDIE")
+        assert (await http.get(f"/suppliers/{sid}", headers=amdie)).json()["profile"]["contact"] is None
+        assert (await http.get(f"/suppliers/{sid}/contact", headers=amdie)).status_code == 403
+        await http.post(f"/suppliers/{sid}/documents-verification", headers=issuer.auth("staff"))
+        assert (await http.get(f"/suppliers/{sid}", headers=amdie)).json()["profile"]["contact"] == person
+        assert (await http.get(f"/suppliers/{sid}/contact", headers=amdie)).json()["email"] == person["email"]
+        await http.post(f"/suppliers/{sid}/endorsement", json={"agency": "AMDIE"}, headers=amdie)
+        assert (await http.get(f"/suppliers/{sid}", headers=amdie)).json()["profile"]["contact"] is None
+        inspector = await http.get(f"/suppliers/{sid}/contact", headers=issuer.auth("inspection:SGS"))
+        assert inspector.status_code == 200  # endorsed: now awaiting an inspection

@@ -199,3 +199,35 @@ async def test_inquiry_form_abuse_controls_and_errors_in_the_visitors_language(i
 
 async def _shows(http, supplier_id):
     assert (await http.get(f"/api/countries/ma/suppliers/{supplier_id}")).status_code == 200
+
+
+async def test_the_inquiry_form_tells_the_inquiries_service_the_page_s_language(infrastructure, settings_for, unique,
+                                                                               issuer):
+    """A buyer writing from the French page: the real inquiries service (in-process, over HTTP) stores the inquiry
+    with `language: fr`, which the notifier reads to answer the buyer in French."""
+    from services.inquiries.main import Settings as InquiriesSettings
+    from services.inquiries.main import build as build_inquiries
+
+    sup, prd = f"sup-{unique}", f"prd-{unique}"
+    showcase = build(settings_for(Settings))
+    async with serving(build_inquiries(settings_for(InquiriesSettings))) as inquiries, serving(showcase) as http:
+        forwarder = showcase.state.inquiry_forwarder
+        await forwarder.http.aclose()
+        forwarder.http = inquiries  # the form's POST /inquiries reaches the inquiries app itself
+        await publish(infrastructure.kafka, Envelope(factories.supplier_verified(sup), "/test"),
+                      Envelope(factories.product_listed(prd, sup), "/test"))
+        form = {"product_id": prd, "buyer_company": "Épicerie Boréale", "buyer_country": "ca",
+                "contact_email": "achats@boreale.example.ca", "quantity": "40", "unit": "carton",
+                "message": "Huile d'argan alimentaire, prix FOB ?"}
+
+        async def sent():
+            answer = await http.post("/countries/ma/inquiries?lang=fr", data=form)
+            assert answer.status_code == 303, answer.text[:300]
+
+        await eventually(sent)
+        [inquiry] = (await inquiries.get("/inquiries", params={"supplier_id": sup},
+                                         headers=issuer.auth(f"supplier:{sup}"))).json()
+        letter = (await inquiries.get(f"/inquiries/{inquiry['inquiry_id']}/correspondence",
+                                      headers=issuer.auth("notifier"))).json()
+        assert (letter["language"], letter["buyer_country"], letter["contact_email"]) == (
+            "fr", "CA", "achats@boreale.example.ca")

@@ -83,3 +83,27 @@ async def test_answer_once_then_close(inquiries) -> None:
         await inquiries.read(iid, other)
     with pytest.raises(NotFound):
         await inquiries.get("inq-missing")
+
+
+async def test_the_correspondence_carries_the_buyer_s_language_for_the_notifier_staff_and_the_supplier(
+        inquiries) -> None:
+    await hears(inquiries, factories.product_listed("prd-1", "sup-1"))
+    iid = (await inquiries.receive(request(language="fr", contact_name="Chloé Tremblay"))).inquiry_id
+    [received] = inquiries.store.inquiries.events()
+    assert "language" not in received.model_dump() and "contact_name" not in received.model_dump()  # event unchanged
+    notifier = Actor(subject="service-notifier", role=Role.NOTIFIER)
+    before = await inquiries.correspondence(iid, notifier)
+    assert (before.language, before.contact_name, before.contact_email) == ("fr", "Chloé Tremblay",
+                                                                             "buyer@pacific.example.com")
+    assert before.response is None and before.responded_at is None and before.product_id == "prd-1"
+    await inquiries.respond(iid, "Oui : 34,50 USD FOB Agadir", SME)
+    after = await inquiries.correspondence(iid, SME)
+    assert after.response == "Oui : 34,50 USD FOB Agadir" and after.responded_at >= after.received_at
+    assert (await inquiries.correspondence(iid, Actor(subject="s", role=Role.STAFF))).inquiry_id == iid
+    for outsider in (Actor(subject="x", role=Role.SUPPLIER, organisation="sup-2"), Actor(subject="o",
+                                                                                         role=Role.OPERATOR)):
+        with pytest.raises(NotAllowed):
+            await inquiries.correspondence(iid, outsider)
+    with pytest.raises(NotAllowed):  # the notifier reads correspondence, not the inquiry itself
+        await inquiries.read(iid, notifier)
+    assert request().language == "en" and request().contact_name is None  # a buyer who says nothing: English

@@ -228,7 +228,9 @@ def test_inquiry_form_checks_speak_the_visitors_language() -> None:
     good = {"buyer_company": "Maple Foods", "buyer_country": "ca", "contact_email": "a@maple.example",
             "quantity": "200", "unit": "kg", "message": "Price for 200 kg?", "product_id": "p1", "supplier_id": "a"}
     assert inquiry_form.check(good, "en").errors == {}
-    assert inquiry_form.inquiry(good)["buyer_country"] == "CA"
+    assert inquiry_form.inquiry(good, "en")["buyer_country"] == "CA"
+    assert inquiry_form.inquiry(good, "fr")["language"] == "fr"  # the page's language: the answer comes in it
+    assert inquiry_form.inquiry(good, "de")["language"] == "en"
 
 
 def test_the_loaded_heap_is_frozen_out_of_the_collectors_reach() -> None:
