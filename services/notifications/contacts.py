@@ -52,6 +52,8 @@ class Contacts:
         """The recipient's contact, and the owner's whole answer (a buyer's holds its inquiry's correspondence)."""
         if recipient.audience is Audience.SUPPLIER:
             found = await self.supplier(recipient.id)
+            if not found.get("email"):
+                raise NoContact(f"supplier {recipient.id} has no e-mail address")
             return Contact(found["email"], found.get("language") or "fr", found.get("contact_name") or "",
                            found.get("digest") or "immediate", found.get("partner")), found
         if recipient.audience is Audience.BUYER:
@@ -73,8 +75,6 @@ class Contacts:
             if missing_is_none:
                 return {}
             raise PermanentFailure(f"{url}: 404 {answer.text[:200]}")
-        if answer.status_code in (401, 403):  # the notifier's client or role is misconfigured: fixable, so retried
-            raise TransientFailure(f"{url}: {answer.status_code} {answer.text[:200]}")
-        if answer.status_code >= 400:
+        if answer.status_code >= 400:  # 401/403: the notifier's client or role misconfigured, fixable: retried too
             raise TransientFailure(f"{url}: {answer.status_code} {answer.text[:200]}")
         return answer.json()
