@@ -40,13 +40,13 @@ def as_email(message: Outgoing, sender: str, sender_name: str) -> EmailMessage:
     email["To"] = message.to
     email["Subject"] = message.subject
     email["Message-ID"] = message.message_id
-    email["Date"] = formatdate(localtime=False)
-    email["Content-Language"] = message.language
+    email["Date"] = formatdate(usegmt=True)
     email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies back to us
     for name, value in message.headers.items():
         email[name] = value
     email.set_content(message.text)
     email.add_alternative(message.html, subtype="html")
+    email["Content-Language"] = message.language  # after the content: set_content drops Content-* headers
     return email
 
 
