@@ -25,14 +25,15 @@ class TokenUnavailable(Exception):
 
 class ServiceIdentity:
     def __init__(self, issuer: str, client_id: str, client_secret: str, *, scope: str = "",
-                 timeout: float = 10.0, transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 timeout: float = 10.0, transport: httpx.AsyncBaseTransport | None = None,
+                 token_endpoint: str = "") -> None:
         self.issuer = issuer.rstrip("/")
         self.client_id = client_id
         self._secret = client_secret
         self._scope = scope
         self._timeout = timeout
         self._transport = transport  # tests: the issuer in-process (httpx.ASGITransport)
-        self._token_endpoint: str | None = None
+        self._token_endpoint = token_endpoint or None  # given: no discovery (an issuer named by another host)
         self._token: str | None = None
         self._expires_at = 0.0  # time.monotonic()
         self._fetching: asyncio.Lock | None = None

@@ -32,6 +32,7 @@ class Settings(ServiceSettings):
     partners_url: str = "http://127.0.0.1:8004"  # onboarding partners' contacts
     notifier_client_id: str = "notifier"  # the client-credentials client of the identity provider
     notifier_client_secret: SecretStr = SecretStr("notifier-local-secret")
+    notifier_token_url: str = ""  # the token endpoint, when the issuer's discovery names a host unreachable from here
     public_url: str = "http://127.0.0.1:8005"  # this service as recipients reach it (unsubscribe links)
     showcase_url: str = "http://127.0.0.1:8000"  # supplier pages, as buyers reach them
     answer_url: str = ""  # the inquiries service as suppliers reach it; empty: INQUIRIES_URL
@@ -47,7 +48,8 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime.create(settings or Settings())
     s: Settings = runtime.settings  # type: ignore[assignment]
     store = NotificationStore(runtime.db)
-    identity = ServiceIdentity(s.oidc_issuer, s.notifier_client_id, s.notifier_client_secret.get_secret_value())
+    identity = ServiceIdentity(s.oidc_issuer, s.notifier_client_id, s.notifier_client_secret.get_secret_value(),
+                               token_endpoint=s.notifier_token_url)
     contacts = Contacts(identity, s.onboarding_url, s.inquiries_url, s.partners_url)
     composer = Composer(store, contacts, public_url=s.public_url, showcase_url=s.showcase_url,
                         answer_url=s.answer_url or s.inquiries_url,
