@@ -112,7 +112,7 @@ class Notifications:
         for recipient, members in by_recipient.items():
             until = max(_at(m["held_until"]) for m in members)
             notice = domain.digest(Recipient.parse(recipient), until, members)
-            await self.record([notice], now)
+            await self.record([notice], min(now, datetime.now(UTC)))  # due now, even when asked about later
             for member in members:
                 await self.store.settle(member["_id"], Status.DIGESTED, now, digest=notice.key)
         return len(by_recipient)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from email import policy
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 
@@ -34,8 +35,11 @@ class SmtpSettings(BaseSettings):
     timeout_seconds: float = 30.0
 
 
+HEADERS = policy.SMTP.clone(max_line_length=998)  # RFC 5322's limit: a long List-Unsubscribe URL stays one plain line
+
+
 def as_email(message: Outgoing, sender: str, sender_name: str) -> EmailMessage:
-    email = EmailMessage()
+    email = EmailMessage(policy=HEADERS)
     email["From"] = formataddr((sender_name, sender))
     email["To"] = message.to
     email["Subject"] = message.subject
@@ -68,7 +72,8 @@ class EmailChannel:
             client = self._idle.pop() if self._idle else None
             try:
                 client = client if client and client.is_connected else await self._connect()
-                await client.send_message(email)
+                # flattened here: send_message would re-fold headers with its own policy (a long URL into RFC 2047)
+                await client.sendmail(self.settings.sender, [message.to], email.as_bytes(policy=HEADERS))
             except aiosmtplib.SMTPRecipientsRefused as refused:
                 self._idle.append(client)  # the connection is fine; the address is not
                 raise _by_code(min(r.code for r in refused.recipients), str(refused.recipients)) from refused
