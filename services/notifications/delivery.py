@@ -40,13 +40,15 @@ RETRIED = Counter("tijara_notifications_retried_total", "Sends that failed trans
 
 class Sender:
     def __init__(self, store: NotificationStore, composer: Composer, channel: Channel, *, poll_seconds: float = 2.0,
-                 concurrency: int = 8, lease_seconds: float = 120.0, backoff_seconds: float = 5.0) -> None:
+                 concurrency: int = 8, lease_seconds: float = 120.0, backoff_seconds: float = 5.0,
+                 backoff_max_seconds: float = 900.0) -> None:
         self.store = store
         self.composer = composer
         self.channel = channel
         self.poll_seconds = poll_seconds
         self.lease = timedelta(seconds=lease_seconds)
         self.backoff_seconds = backoff_seconds
+        self.backoff_max_seconds = backoff_max_seconds
         self._slots = asyncio.Semaphore(concurrency)
         self._batch = concurrency * 8
         self._wakeup = asyncio.Event()
@@ -133,7 +135,7 @@ class Sender:
             await self.store.settle(message["_id"], Status.FAILED, now,
                                     last_error=f"gave up after {attempts} attempts: {error}")
             return
-        retry = domain.retry_at(attempts, now, self.backoff_seconds)
+        retry = domain.retry_at(attempts, now, self.backoff_seconds, self.backoff_max_seconds)
         await self.store.retry_later(message["_id"], retry, attempts, error)
 
 

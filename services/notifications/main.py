@@ -41,6 +41,8 @@ class Settings(ServiceSettings):
     send_poll_seconds: float = 2.0
     send_concurrency: int = 8
     send_backoff_seconds: float = 5.0
+    send_backoff_max_seconds: float = 900.0
+    send_lease_seconds: float = 120.0  # a claimed message comes back after this if its sender died mid-send
     jobs_every_seconds: float = 60.0  # reminders, expiring verifications, digests, retention
 
 
@@ -55,7 +57,8 @@ def build(settings: Settings | None = None) -> FastAPI:
                         answer_url=s.answer_url or s.inquiries_url,
                         unsubscribe_secret=s.unsubscribe_secret.get_secret_value())
     sender = Sender(store, composer, EmailChannel(s.smtp), poll_seconds=s.send_poll_seconds,
-                    concurrency=s.send_concurrency, backoff_seconds=s.send_backoff_seconds)
+                    concurrency=s.send_concurrency, backoff_seconds=s.send_backoff_seconds,
+                    backoff_max_seconds=s.send_backoff_max_seconds, lease_seconds=s.send_lease_seconds)
     notifications = Notifications(store, sender, s.message_id_domain)
     runtime.on_start.append(store.ensure_indexes)
     runtime.background.append(sender.run)
