@@ -162,9 +162,9 @@ def flood_window(at: datetime) -> datetime:
     return at.replace(minute=0, second=0, microsecond=0)
 
 
-def held_for_flood(kind: Kind, sent_this_hour: int) -> bool:
+def held_for_flood(kind: Kind, sent_this_hour: int, limit: int = FLOOD_LIMIT) -> bool:
     """`sent_this_hour`: the supplier's inquiry messages of the hour, this one included."""
-    return kind in DIGESTIBLE and sent_this_hour > FLOOD_LIMIT
+    return kind in DIGESTIBLE and sent_this_hour > limit
 
 
 def next_daily_digest(now: datetime) -> datetime:

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI
 from pydantic import Field, SecretStr
 
-from services.notifications import api, consumers
+from services.notifications import api, consumers, domain
 from services.notifications.channels.email import EmailChannel, SmtpSettings
 from services.notifications.composer import Composer
 from services.notifications.contacts import Contacts
@@ -43,6 +43,7 @@ class Settings(ServiceSettings):
     send_backoff_seconds: float = 5.0
     send_backoff_max_seconds: float = 900.0
     send_lease_seconds: float = 120.0  # a claimed message comes back after this if its sender died mid-send
+    flood_limit_per_hour: int = domain.FLOOD_LIMIT  # a supplier's inquiry messages an hour before its digest
     jobs_every_seconds: float = 60.0  # reminders, expiring verifications, digests, retention
 
 
@@ -59,7 +60,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     sender = Sender(store, composer, EmailChannel(s.smtp), poll_seconds=s.send_poll_seconds,
                     concurrency=s.send_concurrency, backoff_seconds=s.send_backoff_seconds,
                     backoff_max_seconds=s.send_backoff_max_seconds, lease_seconds=s.send_lease_seconds)
-    notifications = Notifications(store, sender, s.message_id_domain)
+    notifications = Notifications(store, sender, s.message_id_domain, s.flood_limit_per_hour)
     runtime.on_start.append(store.ensure_indexes)
     runtime.background.append(sender.run)
     runtime.background.append(lambda: every(s.jobs_every_seconds, notifications.remind,

@@ -22,10 +22,12 @@ class Sender(Protocol):
 
 
 class Notifications:
-    def __init__(self, store: NotificationStore, sender: Sender, domain_name: str) -> None:
+    def __init__(self, store: NotificationStore, sender: Sender, domain_name: str,
+                 flood_limit: int = domain.FLOOD_LIMIT) -> None:
         self.store = store
         self.sender = sender
         self.domain_name = domain_name  # the right-hand side of our Message-IDs
+        self.flood_limit = flood_limit
 
     # --- events ---------------------------------------------------------------------------------------------------
 
@@ -76,8 +78,8 @@ class Notifications:
             held = None
             if notice.kind in domain.DIGESTIBLE:
                 window = domain.flood_window(_at(notice.facts.get("received_at")) or now)
-                if domain.held_for_flood(notice.kind, await self.store.count_in_window(str(notice.recipient),
-                                                                                       window)):
+                count = await self.store.count_in_window(str(notice.recipient), window)
+                if domain.held_for_flood(notice.kind, count, self.flood_limit):
                     held = window + domain.FLOOD_WINDOW
             message_id = domain.message_id(notice.key, self.domain_name)
             if await self.store.record(notice, message_id, now, current_traceparent(), held):
