@@ -4,6 +4,8 @@
 - promtool (Go module proxy; without the service-discovery plugins, which the rule and config checks do not need),
   to check the Prometheus configuration and unit-test the alert rules;
 - vegeta (Go module proxy), the open-loop load generator of `python -m bench.page`'s fixed-rate table;
+- Mailpit (Go module proxy), the local SMTP server that keeps what it receives: a web inbox for whoever runs the
+  demo, an HTTP API for the tests (deploy/local/mailpit.py starts it);
 - Kubernetes JSON schemas for kubeconform, offline: the `kubernetes-validate` wheel on PyPI ships them per
   Kubernetes release. Its "local" flavour refers to a shared `_definitions.json` through an absolute `$id`
   (https://kubernetes.io/api/...), which kubeconform would try to download; the copy made here drops the `$id` and
@@ -34,6 +36,9 @@ GO_TOOLS = {  # binary: (module@version, build tags)
     "kubeconform": ("github.com/yannh/kubeconform/cmd/kubeconform@v0.7.0", ""),
     "promtool": ("github.com/prometheus/prometheus/cmd/promtool@v0.316.0", "remove_all_sd"),
     "vegeta": ("github.com/tsenart/vegeta/v12@v12.13.0", ""),  # bench/page.py's open-loop (fixed-rate) load
+    # the local SMTP server with a web inbox and an HTTP API (deploy/local/mailpit.py); its web UI's assets are
+    # committed in the module, so `go install` builds the whole thing
+    "mailpit": ("github.com/axllent/mailpit@v1.33.1", ""),
 }
 SCHEMA_PACKAGE = "kubernetes-validate==1.37.0"
 KUBERNETES_VERSION = "1.34.0"  # the oldest minor the overlays promise to run on; schemas for 1.25-1.37 ship

@@ -130,6 +130,13 @@ def calls(ids: dict[str, str]) -> dict[tuple[str, str], Call]:
         ("partners", "POST /partners/{partner_id}/keys/{key_id}/revocation"):
             Call("POST", f"/partners/{partner}/keys/{key}/revocation"),
         ("partners", "POST /partner-events"): Call("POST", "/partner-events", {"supplier_id": sup}),
+        # a link's token that is not valid (400 for everyone: the route is open, the signature is what guards it)
+        ("notifications", "GET /unsubscribe"): Call("GET", "/unsubscribe", params={"token": "not.signed"}),
+        ("notifications", "POST /unsubscribe"): Call("POST", "/unsubscribe", params={"token": "not.signed"},
+                                                     form={"List-Unsubscribe": "One-Click"}),
+        ("notifications", "GET /messages"): Call("GET", "/messages"),
+        ("notifications", "GET /messages/{key}"): Call("GET", "/messages/no-such-message"),
+        ("notifications", "POST /messages/{key}/retry"): Call("POST", "/messages/no-such-message/retry"),
     }
 
 
