@@ -5,8 +5,9 @@ its database), with the operator's bearer token.
     tijara privacy export --email buyer@example.com > person.json
     tijara privacy reads --supplier sup-…  |  --inquiry inq-…  |  --email …
 
-Each command asks every service that holds personal data at once, waits for all of them, and fails (exit 1) if one
-did not answer: an erasure is done only when every holder has done it (run it again: it is idempotent). Services are
+Each command asks every service that holds personal data (notifications, which keeps copies of messages about what
+the others hold, second, with the records they reported), waits for all of them, and fails (exit 1) if one did not
+answer: an erasure is done only when every holder has done it (run it again: it is idempotent). Services are
 found like `tijara status` finds them: `--service name=url` (repeatable), else the local `make run` ports.
 """
 
@@ -19,12 +20,16 @@ from typing import Any
 
 import httpx
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from cli import identity
 from cli.common import console, local_service_urls, run
 
-HOLDERS = ("onboarding", "inquiries")  # the services with `/privacy/*` (docs/personal-data.md)
+HOLDERS = ("onboarding", "inquiries", "notifications")  # the services with `/privacy/*` (docs/personal-data.md)
+READS = ("onboarding", "inquiries")  # the owners of contacts, which record who read them
+COPIES = ("notifications",)  # keep copies about what the others hold: asked second, with the records they reported
+errors = Console(stderr=True)
 app = typer.Typer(help="A person's data: erase, export, and who read a contact.", no_args_is_help=True)
 
 Services = typer.Option([], "--service", "-s", help="name=url of a service holding personal data, e.g. "
@@ -39,6 +44,15 @@ def holders(service: list[str]) -> dict[str, str]:
         return dict(s.split("=", 1) for s in service)
     local = local_service_urls()
     return {name: local[name] for name in HOLDERS if name in local}
+
+
+async def ask_about(urls: dict[str, str], token: str, path: str, email: str, found: Any) -> dict[str, Any]:
+    """The holders, then the services keeping copies, told what the holders found (`found(answer)`: its records)."""
+    first = {k: v for k, v in urls.items() if k not in COPIES}
+    answers = await ask_all(first, token, "POST", path, json={"email": email})
+    records = sorted({r for a in answers.values() if "error" not in a for r in found(a)})
+    copies = {k: v for k, v in urls.items() if k in COPIES}
+    return answers | await ask_all(copies, token, "POST", path, json={"email": email, "records": records})
 
 
 async def ask_all(urls: dict[str, str], token: str, method: str, path: str, **request: Any) -> dict[str, Any]:
@@ -72,7 +86,7 @@ def erase(email: str = typer.Option(..., "--email", help="The person's e-mail ad
     urls = holders(service)
     if not yes:
         typer.confirm(f"Erase everything {', '.join(urls)} hold about {email}? This cannot be undone", abort=True)
-    answers = run(ask_all(urls, token, "POST", "/privacy/erasure", json={"email": email}))
+    answers = run(ask_about(urls, token, "/privacy/erasure", email, lambda report: report["records"]))
     if as_json:
         print(json.dumps(answers, indent=2, sort_keys=True))
     else:
@@ -91,7 +105,8 @@ def erase(email: str = typer.Option(..., "--email", help="The person's e-mail ad
 def export(email: str = typer.Option(..., "--email", help="The person's e-mail address"),
            service: list[str] = Services, token: str = Token) -> None:
     """Everything every service holds about the person, as one JSON document on stdout."""
-    answers = run(ask_all(holders(service), token, "POST", "/privacy/export", json={"email": email}))
+    answers = run(ask_about(holders(service), token, "/privacy/export", email,
+                            lambda held: [r["record"] for r in held["records"]]))
     document = {"email": email, "exported_at": datetime.now(UTC).isoformat(),
                 "services": {name: a.get("records", a) for name, a in answers.items()}}
     print(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False))
@@ -112,7 +127,7 @@ def reads(supplier: str = typer.Option(None, "--supplier", help="A supplier id: 
     elif inquiry:
         urls, params = {k: v for k, v in urls.items() if k == "inquiries"}, {"inquiry_id": inquiry}
     else:
-        params = {"email": email}
+        urls, params = {k: v for k, v in urls.items() if k in READS}, {"email": email}
     answers = run(ask_all(urls, token, "GET", "/privacy/reads", params=params))
     if as_json:
         print(json.dumps(answers, indent=2, sort_keys=True))
@@ -131,7 +146,7 @@ def reads(supplier: str = typer.Option(None, "--supplier", help="A supplier id: 
 def _exit(answers: dict[str, Any], what: str) -> None:
     failed = _failed(answers)
     for name in failed:
-        console.print(f"[red]✗[/] {name}: {answers[name]['error']}")
+        errors.print(f"[red]✗[/] {name}: {answers[name]['error']}")
     if failed:
-        console.print(f"[red]✗[/] the {what} is not complete: {', '.join(failed)} did not answer; run it again")
+        errors.print(f"[red]✗[/] the {what} is not complete: {', '.join(failed)} did not answer; run it again")
         raise typer.Exit(1)

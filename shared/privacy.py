@@ -57,6 +57,9 @@ def purpose(request: Request) -> str:
 
 class PersonRequest(BaseModel):
     email: EmailStr = Field(description="The person's e-mail address, as they gave it to the marketplace")
+    records: list[Annotated[str, Field(max_length=200)]] = Field(
+        [], max_length=10_000, description="What other services reported holding about the person (e.g. "
+        "`inquiry inq-…`): a service keeping copies of messages about those erases or exports them too")
 
 
 class ErasureReport(BaseModel):
@@ -171,8 +174,8 @@ class PersonalData(Protocol):
 
     service: str
 
-    async def erase(self, email: str) -> ErasureReport: ...
-    async def export(self, email: str) -> PersonalExport: ...
+    async def erase(self, email: str, records: list[str]) -> ErasureReport: ...
+    async def export(self, email: str, records: list[str]) -> PersonalExport: ...
     async def apply_retention(self, dry_run: bool = False) -> RetentionRun: ...
 
 
@@ -187,7 +190,7 @@ def operator_router(holder: Callable[[Request], PersonalData]) -> APIRouter:
     @router.post("/erasure", responses=responses(*AUTH))
     async def erase(person: PersonRequest, actor: Operator, data: PersonalData = Depends(holder)) -> ErasureReport:
         """Erase or anonymise everything this service holds about the person; the same report when asked again."""
-        report = await data.erase(str(person.email))
+        report = await data.erase(str(person.email), person.records)
         log.info("erasure by %s %s: %d record(s), already erased: %s", actor.role.value, actor.subject,
                  len(report.records), report.already_erased)
         return report
@@ -195,7 +198,7 @@ def operator_router(holder: Callable[[Request], PersonalData]) -> APIRouter:
     @router.post("/export", responses=responses(*AUTH))
     async def export(person: PersonRequest, _: Operator, data: PersonalData = Depends(holder)) -> PersonalExport:
         """Everything this service holds about the person, found as erasure finds it."""
-        return await data.export(str(person.email))
+        return await data.export(str(person.email), person.records)
 
     @router.post("/retention", responses=responses(*AUTH))
     async def retention(_: Operator, data: PersonalData = Depends(holder), dry_run: bool = False) -> RetentionRun:

@@ -88,7 +88,7 @@ class BuyerPersonalData:
         cursor = self.store.inquiries.find({"request.contact_email": same_address(email)}, {"outbox": 0})
         return [Inquiry.model_validate(d) async for d in cursor if d.get("contact_erased_at") is None]
 
-    async def erase(self, email: str) -> ErasureReport:
+    async def erase(self, email: str, records: list[str] = ()) -> ErasureReport:
         async def erase_buyer() -> tuple[list[str], list[str]]:
             records, erased = [], []
             for inquiry in await self.holding(email):
@@ -113,7 +113,7 @@ class BuyerPersonalData:
                 continue  # answered or closed meanwhile: erase from the newer version
         raise ConcurrentUpdate(f"inquiry {inquiry_id} kept changing while being erased; ask again")
 
-    async def export(self, email: str) -> PersonalExport:
+    async def export(self, email: str, records: list[str] = ()) -> PersonalExport:
         records = []
         for inquiry in await self.holding(email):
             asked = inquiry.request

@@ -5,17 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from fastapi import FastAPI
 from pydantic import Field, SecretStr
 
-from services.notifications import api, consumers, domain
+from services.notifications import api, consumers, domain, privacy
 from services.notifications.channels.email import EmailChannel, SmtpSettings
 from services.notifications.composer import Composer
 from services.notifications.contacts import Contacts
 from services.notifications.delivery import Sender
 from services.notifications.service import Notifications
 from services.notifications.store import NotificationStore
+from shared.privacy import operator_router
 from shared.runtime import Runtime, create_app, serve
 from shared.service_identity import ServiceIdentity
 from shared.settings import ServiceSettings
@@ -45,6 +47,7 @@ class Settings(ServiceSettings):
     send_lease_seconds: float = 120.0  # a claimed message comes back after this if its sender died mid-send
     flood_limit_per_hour: int = domain.FLOOD_LIMIT  # a supplier's inquiry messages an hour before its digest
     jobs_every_seconds: float = 60.0  # reminders, expiring verifications, digests, retention
+    sent_message_retention: timedelta = domain.RETENTION  # a sent message's copy (address, text): privacy.py
 
 
 def build(settings: Settings | None = None) -> FastAPI:
@@ -61,16 +64,19 @@ def build(settings: Settings | None = None) -> FastAPI:
                     concurrency=s.send_concurrency, backoff_seconds=s.send_backoff_seconds,
                     backoff_max_seconds=s.send_backoff_max_seconds, lease_seconds=s.send_lease_seconds)
     notifications = Notifications(store, sender, s.message_id_domain, s.flood_limit_per_hour)
+    personal = privacy.MessagePersonalData(store, s.privacy_secret.get_secret_value(), s.sent_message_retention)
     runtime.on_start.append(store.ensure_indexes)
     runtime.background.append(sender.run)
     runtime.background.append(lambda: every(s.jobs_every_seconds, notifications.remind,
                                             notifications.warn_expiring, notifications.gather_digests,
-                                            notifications.purge))
+                                            personal.apply_retention))
     runtime.on_stop.append(contacts.close)
     consumers.register(runtime.broker, notifications, s)
-    app = create_app(runtime, [api.people, api.operations], "Messages to people about the marketplace's events.",
+    app = create_app(runtime, [api.people, api.operations, operator_router(privacy.personal_data)],
+                     "Messages to people about the marketplace's events.",
                      api.ERROR_STATUSES)
     app.state.notifications = notifications
+    app.state.personal_data = personal
     app.state.unsubscribe_secret = s.unsubscribe_secret.get_secret_value()
     return app
 

@@ -75,7 +75,7 @@ class SupplierPersonalData:
         cursor = self.store.suppliers.find({"profile.contact.email": same_address(email)}, {"outbox": 0})
         return [Supplier.model_validate(d) async for d in cursor]
 
-    async def erase(self, email: str) -> ErasureReport:
+    async def erase(self, email: str, records: list[str] = ()) -> ErasureReport:
         async def erase_contacts() -> tuple[list[str], list[str]]:
             suppliers = await self.holding(email)
             for supplier in suppliers:
@@ -100,7 +100,7 @@ class SupplierPersonalData:
                 continue  # changed meanwhile: erase from the newer version
         await self.store.preferences.delete_one({"_id": supplier_id})
 
-    async def export(self, email: str) -> PersonalExport:
+    async def export(self, email: str, records: list[str] = ()) -> PersonalExport:
         records = []
         for supplier in await self.holding(email):
             preferences = await self.store.preferences_of(supplier.supplier_id)

@@ -1,4 +1,5 @@
-"""A person's data across the running marketplace: a buyer inquires through the country page, the supplier answers;
+"""A person's data across the running marketplace: a buyer inquires through the country page, the supplier answers,
+the buyer is notified of the answer (the message reaches Mailpit; notifications keeps its copy);
 the log (every topic and dead-letter topic of this run, on the real Kafka) never holds the buyer's or the supplier
 contact's e-mail, name or phone; `tijara privacy export` finds every place the buyer appears; `tijara privacy erase
 --yes` erases it: no document of any collection of any service's database and no record of any topic holds it any
@@ -23,6 +24,7 @@ from tests.e2e.kafka_scan import records_of_run
 BUYER_EMAIL, BUYER_NAME = "dana.whitfield@greatlakes-foods.example.com", "Dana Whitfield"
 CONTACT = {"name": "Karim Bennani", "email": "k.bennani@conserverie-safi.example.ma", "phone": "+212 524 46 21 90"}
 SECONDS = 30.0
+HOLDERS = ("onboarding", "inquiries", "notifications")
 
 
 def eventually(check, timeout: float = SECONDS):
@@ -37,7 +39,7 @@ def eventually(check, timeout: float = SECONDS):
 
 
 def cli(marketplace, *args: str) -> tuple[int, str]:
-    services = [a for s in ("onboarding", "inquiries") for a in ("--service", f"{s}={marketplace.url(s)}")]
+    services = [a for s in HOLDERS for a in ("--service", f"{s}={marketplace.url(s)}")]
     result = CliRunner().invoke(tijara, ["privacy", *args, *services],
                                 env={"TIJARA_TOKEN": marketplace.token("operator", "privacy-officer")})
     return result.exit_code, result.stdout
@@ -101,6 +103,12 @@ def answered(marketplace):
     [inquiry] = httpx.get(f"{inquiries}/inquiries", params={"supplier_id": sid}, headers=owner).json()
     assert httpx.post(f"{inquiries}/inquiries/{inquiry['inquiry_id']}/response", headers=owner,
                       json={"message": f"Dear {BUYER_NAME}, 1,200 cartons at 23 USD CIF."}).status_code == 200
+    mailbox = marketplace.mailbox
+
+    def notified():  # the buyer's mailbox holds the answer
+        assert any("1,200 cartons at 23 USD" in mailbox.message(m["ID"])["Text"] for m in mailbox.to(BUYER_EMAIL))
+
+    eventually(notified)
     assert httpx.get(f"{onboarding}/suppliers/{sid}/contact", headers=staff).status_code == 200
     assert httpx.get(f"{inquiries}/inquiries/{inquiry['inquiry_id']}/correspondence",
                      headers=marketplace.auth("notifier", "tijara-notifications")).status_code == 200
@@ -125,16 +133,19 @@ def test_nothing_personal_is_in_the_log(marketplace, answered):
 def test_who_read_the_contacts_is_listed(marketplace, answered):
     code, out = cli(marketplace, "reads", "--supplier", answered["supplier"], "--json")
     assert code == 0, out
-    [read] = json.loads(out)["onboarding"]
-    assert (read["actor"]["subject"], read["actor"]["role"], read["purpose"]) == (
-        "karim.staff", "staff", "GET /suppliers/{supplier_id}/contact")
+    contact_reads = json.loads(out)["onboarding"]
+    assert {(r["actor"]["subject"], r["purpose"]) for r in contact_reads if r["actor"]["role"] == "staff"} \
+        == {("karim.staff", "GET /suppliers/{supplier_id}/contact")}
+    assert {r["actor"]["role"] for r in contact_reads} == {"staff", "notifier"}  # notifications wrote to the SME
     code, out = cli(marketplace, "reads", "--email", BUYER_EMAIL, "--json")
     reads = json.loads(out)["inquiries"]
     assert {(r["actor"]["role"], r["purpose"]) for r in reads} == {
         ("supplier", "GET /inquiries"), ("notifier", "GET /inquiries/{inquiry_id}/correspondence")}
+    notifier = {r["actor"]["subject"] for r in reads if r["actor"]["role"] == "notifier"}
+    assert "tijara-notifications" in notifier and len(notifier) == 2  # the test's read and the service's own
     seen = httpx.get(f"{marketplace.url('onboarding')}/suppliers/{answered['supplier']}/contact-reads",
                      headers=marketplace.auth(f"supplier:{answered['supplier']}")).json()
-    assert [r["actor"]["subject"] for r in seen] == ["karim.staff"]
+    assert "karim.staff" in {r["actor"]["subject"] for r in seen} and len(seen) == len(contact_reads)
 
 
 def test_the_buyer_is_exported_then_erased_everywhere_and_the_page_stays(marketplace, answered):
@@ -143,6 +154,8 @@ def test_the_buyer_is_exported_then_erased_everywhere_and_the_page_stays(marketp
     exported = json.loads(out)
     [held] = exported["services"]["inquiries"]
     assert exported["services"]["onboarding"] == []
+    copies = exported["services"]["notifications"]  # the buyer's answer, and the supplier's message quoting them
+    assert {c["to"] for c in copies} == {BUYER_EMAIL, CONTACT["email"]} and all(BUYER_NAME in c["text"] for c in copies)
     assert held["inquiry_id"] == answered["inquiry"] and BUYER_NAME in held["message"]
     assert held["response"].startswith(f"Dear {BUYER_NAME}") and held["contact_email"] == BUYER_EMAIL
     assert stores_holding(marketplace, [BUYER_EMAIL]), "the buyer is held before the erasure"
@@ -152,6 +165,7 @@ def test_the_buyer_is_exported_then_erased_everywhere_and_the_page_stays(marketp
     report = json.loads(out)
     assert report["inquiries"]["records"] == [f"inquiry {answered['inquiry']}"]
     assert not report["inquiries"]["already_erased"] and report["onboarding"]["records"] == []
+    assert len(report["notifications"]["records"]) == 2 and not report["notifications"]["already_erased"]
     assert stores_holding(marketplace, [BUYER_EMAIL, BUYER_NAME]) == []
     assert log_holding(marketplace, [BUYER_EMAIL, BUYER_NAME])[2] == []
 
@@ -159,8 +173,9 @@ def test_the_buyer_is_exported_then_erased_everywhere_and_the_page_stays(marketp
     assert page["headline"] == answered["page"]["headline"]
     code, out = cli(marketplace, "erase", "--email", BUYER_EMAIL, "--yes", "--json")
     again = json.loads(out)
-    assert again["inquiries"] == {**report["inquiries"], "already_erased": True}
+    for service in HOLDERS:
+        assert again[service] == {**report[service], "already_erased": bool(report[service]["records"])}
     code, out = cli(marketplace, "export", "--email", BUYER_EMAIL)
-    assert json.loads(out)["services"] == {"onboarding": [], "inquiries": []}
+    assert json.loads(out)["services"] == {"onboarding": [], "inquiries": [], "notifications": []}
     code, out = cli(marketplace, "erase", "--email", BUYER_EMAIL, "--yes")  # the table, for people
     assert code == 0 and "inquiries" in out and "already" in out

@@ -134,6 +134,7 @@ def calls(ids: dict[str, str]) -> dict[tuple[str, str], Call]:
         ("notifications", "GET /unsubscribe"): Call("GET", "/unsubscribe", params={"token": "not.signed"}),
         ("notifications", "POST /unsubscribe"): Call("POST", "/unsubscribe", params={"token": "not.signed"},
                                                      form={"List-Unsubscribe": "One-Click"}),
+        **{k: v for k, v in privacy_calls("notifications", {}).items() if k[1] != "GET /privacy/reads"},
         ("notifications", "GET /messages"): Call("GET", "/messages"),
         ("notifications", "GET /messages/{key}"): Call("GET", "/messages/no-such-message"),
         ("notifications", "POST /messages/{key}/retry"): Call("POST", "/messages/no-such-message/retry"),
