@@ -4,6 +4,8 @@ database), with the operator's bearer token.
     tijara partners add sgs --name SGS --kind inspection-body --organisation SGS
     tijara partners issue-key sgs            # prints `<key id>.<secret>` once; only its hash is stored
     tijara partners revoke-key sgs <key id>
+    tijara partners webhook sgs https://sgs.example/tijara   # pushes its receipts; prints the whsec_ secret once
+    tijara partners webhook sgs --remove                     # it pulls them (GET /partner-events)
     tijara partners list
     tijara partners seed-demo                # the demo registry: Clementia, AMDIE, Maroc PME, ASMEX, SGS, ...
 
@@ -23,7 +25,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli import identity
-from services.partners.domain import DEMO_PARTNERS, PartnerKind
+from services.partners.domain import DEMO_PARTNERS, Language, PartnerKind
 
 cli = typer.Typer(help="Register partner systems and issue their API keys.", no_args_is_help=True)
 console = Console()
@@ -52,9 +54,10 @@ class Registry:
             raise RegistryError(detail)
         return answer
 
-    def add(self, partner_id: str, name: str, kind: str, organisation: str | None, rate: int) -> dict:
+    def add(self, partner_id: str, name: str, kind: str, organisation: str | None, rate: int,
+            contact_email: str | None = None, language: str | None = None) -> dict:
         body = {"partner_id": partner_id, "name": name, "kind": kind, "organisation": organisation,
-                "rate_per_minute": rate}
+                "rate_per_minute": rate, "contact_email": contact_email, "language": language}
         return self.call("POST", "/partners", json=body).json()
 
     def issue_key(self, partner_id: str) -> str:
@@ -102,10 +105,14 @@ def add(partner_id: str, name: str = typer.Option(...), kind: PartnerKind = type
         organisation: str | None = typer.Option(None, help="For agencies and inspection bodies: which one, as the "
                                                 "vocabulary names it (e.g. AMDIE, SGS, 'Bureau Veritas')."),
         rate: int = typer.Option(120, help="Events a minute through the HTTP gateway (per replica)."),
+        contact_email: str | None = typer.Option(None, help="Who is told about its integration."),
+        language: Language | None = typer.Option(None, help="The language of those messages."),
         url: str = Url, token: str = Token) -> None:
-    """Register a partner; its scopes follow from its kind."""
-    partner = _run(lambda: Registry(url, token).add(partner_id, name, kind.value, organisation, rate))
-    console.print(f"[green]✓[/] {partner_id} ({kind.value}) may publish {', '.join(partner['scopes'])}")
+    """Register a partner (its receipts topic partners.receipts.<id> is created); its scopes follow from its kind."""
+    partner = _run(lambda: Registry(url, token).add(partner_id, name, kind.value, organisation, rate, contact_email,
+                                                    language and language.value))
+    console.print(f"[green]✓[/] {partner_id} ({kind.value}) may publish {', '.join(partner['scopes'])}; on a "
+                  f"cluster with ACLs: deploy/kafka/init-security.sh partner {partner_id} <its input topic>")
 
 
 @cli.command("issue-key")
@@ -120,6 +127,24 @@ def issue_key(partner_id: str, url: str = Url, token: str = Token) -> None:
 def revoke_key(partner_id: str, key_id: str, url: str = Url, token: str = Token) -> None:
     _run(lambda: Registry(url, token).call("POST", f"/partners/{partner_id}/keys/{key_id}/revocation"))
     console.print(f"[green]✓[/] revoked {key_id}")
+
+
+@cli.command()
+def webhook(partner_id: str, target: str | None = typer.Argument(None, help="https://... where receipts go"),
+            remove: bool = typer.Option(False, "--remove", help="Stop pushing: the partner pulls its receipts."),
+            url: str = Url, token: str = Token) -> None:
+    """Push a partner's receipts to its webhook (Standard Webhooks), or stop."""
+    if remove == (target is not None):
+        console.print("[red]✗[/] give a webhook URL, or --remove")
+        raise typer.Exit(2)
+    registry = Registry(url, token)
+    if remove:
+        _run(lambda: registry.call("DELETE", f"/partners/{partner_id}/webhook", ok=(204,)))
+        console.print(f"[green]✓[/] {partner_id}'s receipts are no longer pushed")
+        return
+    hook = _run(lambda: registry.call("PUT", f"/partners/{partner_id}/webhook", json={"url": target}).json())
+    console.print(f"[green]✓[/] {partner_id}'s receipts go to {hook['url']}; its signing secret (shown once):")
+    print(hook["secret"])
 
 
 @cli.command("list")

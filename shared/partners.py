@@ -11,22 +11,31 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, ClassVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from shared.envelope import Id, Message, Text
 from shared.suppliers import SupplierContact, SupplierProfile
-from shared.vocabulary import DocumentKind
+from shared.vocabulary import DocumentKind, Region
 
 ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"  # the pattern of `Id`: no '$', no whitespace, nothing a query could interpret
+
+
+# A partner id is also a Kafka topic suffix and a SCRAM principal: lower-case letters, digits and '-' only
+PARTNER_ID_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 
 
 class PartnerTopic(StrEnum):
     APPLICATIONS = "partners.applications"
     ENDORSEMENTS = "partners.endorsements"
     INSPECTIONS = "partners.inspections"
-    RECEIPTS = "partners.receipts"
+    RECEIPTS = "partners.receipts"  # the stem: each partner's receipts are on partners.receipts.<partner id>
     COMMANDS = "partners.commands"  # admitted partner input, from the partners service to onboarding
     OUTCOMES = "partners.outcomes"  # onboarding's answer to each command, from which the receipt is made
+
+
+def receipts_topic(partner_id: str) -> str:
+    """The partner's own receipts topic (before the deployment's KAFKA_TOPIC_PREFIX): only it may read it (ACLs)."""
+    return f"{PartnerTopic.RECEIPTS.value}.{partner_id}"
 
 
 class Provenance(BaseModel):
@@ -59,13 +68,33 @@ class PartnerSupplierContact(SupplierContact):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+# Morocco's 12 regions: the vocabulary lists them first, Tunisia's governorates after (shared/vocabulary.py)
+MOROCCAN_REGIONS = frozenset(list(Region)[:list(Region).index(Region.ARIANA)])
+
+
 class PartnerSupplierProfile(SupplierProfile):
-    """The supplier profile as a partner files it: strict, and with what an application requires."""
+    """The supplier profile as a partner files it: strict, and with what an application requires. The partner form
+    is Morocco's (the RC number and its court city are Moroccan identifiers): a Moroccan company, with its ICE, in
+    one of Morocco's regions. So the gateway answers an incomplete application 400 at once, instead of 202 and a
+    `schema-invalid` receipt from onboarding later."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     rc_number: Annotated[str, Field(pattern=r"^[0-9]{1,10}$")]
     rc_city: Text = Field(description="Court (tribunal de commerce) city of the RC registration")
     contact: PartnerSupplierContact
+
+    @model_validator(mode="after")
+    def _moroccan_company(self) -> PartnerSupplierProfile:
+        problems = []
+        if self.country != "MA":
+            problems.append(f"country {self.country!r}: partner applications are for Moroccan companies (MA)")
+        if self.ice is None:
+            problems.append("ice is required: a Moroccan company gives its ICE (15 digits)")
+        if self.region not in MOROCCAN_REGIONS:
+            problems.append(f"region {self.region.value!r} is not one of Morocco's regions")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class PartnerDocument(BaseModel):
@@ -84,6 +113,13 @@ class PartnerSupplierApplication(PartnerEvent):
     application_id: Id
     profile: PartnerSupplierProfile
     documents: list[PartnerDocument] = Field([], max_length=20, description="RC extract and ICE certificate at least")
+
+    @model_validator(mode="after")
+    def _each_document_once(self) -> PartnerSupplierApplication:
+        kinds = [d.kind for d in self.documents]
+        if len(kinds) != len(set(kinds)):
+            raise ValueError("each kind of document may be submitted once")
+        return self
 
 
 class PartnerEndorsement(PartnerEvent):
@@ -128,7 +164,7 @@ class RejectionReason(StrEnum):
 
 
 class PartnerReceipt(PartnerMessage):
-    """The partners service's answer to one partner event, on partners.receipts keyed by partner id."""
+    """The partners service's answer to one partner event, on the partner's own partners.receipts.<partner id>."""
 
     TYPE: ClassVar[str] = "ma.tijara.partner.receipt.v1"
     TOPIC: ClassVar[PartnerTopic] = PartnerTopic.RECEIPTS

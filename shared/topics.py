@@ -11,7 +11,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
 
 from shared.envelope import Topic, dead_letter_topic
-from shared.partners import PartnerTopic
+from shared.partners import PartnerTopic, receipts_topic
 
 log = logging.getLogger(__name__)
 WEEK_MS = 7 * 24 * 3600 * 1000
@@ -61,12 +61,23 @@ def topics_for(settings) -> list[TopicSpec]:  # settings: shared.settings.Servic
                               settings.topic_replication_factor, settings.topic_min_insync_replicas)
 
 
+PARTNER_KEEP = {"retention.ms": str(4 * WEEK_MS), "cleanup.policy": "delete"}
+
+
 def partner_topics(partitions: int = 3, prefix: str = "") -> list[TopicSpec]:
-    """Partner input and receipts are a conversation, not a history: kept four weeks (delete, not compacted)."""
-    keep = {"retention.ms": str(4 * WEEK_MS), "cleanup.policy": "delete"}
+    """Partner input and receipts are a conversation, not a history: kept four weeks (delete, not compacted).
+    Receipts have no shared topic: each partner's is made when it is registered (`partner_receipts_topics`)."""
     inputs = [t for t in PartnerTopic if t is not PartnerTopic.RECEIPTS]  # every partner topic a service reads
-    return ([TopicSpec(prefix + t.value, partitions, keep) for t in PartnerTopic]
-            + [TopicSpec(dead_letter_topic(prefix + t.value), 1, keep) for t in inputs])
+    return ([TopicSpec(prefix + t.value, partitions, PARTNER_KEEP) for t in inputs]
+            + [TopicSpec(dead_letter_topic(prefix + t.value), 1, PARTNER_KEEP) for t in inputs])
+
+
+def partner_receipts_topics(partner_ids: list[str], prefix: str = "", replication: int = 1,
+                            min_insync: int = 1) -> list[TopicSpec]:
+    """`partners.receipts.<partner id>`, one per partner, read by that partner alone (init-security.sh's ACLs).
+    One partition: a partner's receipts are few, and one partition keeps them in the order they were written."""
+    config = PARTNER_KEEP | {"min.insync.replicas": str(min_insync)}
+    return [TopicSpec(prefix + receipts_topic(p), 1, config, replication) for p in partner_ids]
 
 
 class TopicSettingsError(RuntimeError):

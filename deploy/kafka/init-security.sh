@@ -1,25 +1,41 @@
 #!/usr/bin/env bash
 # One-shot compose service `kafka-init`: SCRAM users and ACLs. Idempotent (safe to run on every `up`).
 #
-#   tijara             the four services: a super user (they create topics, read and write every stream)
+#   tijara             the services: a super user (they create topics, including each partner's receipts topic
+#                      when the partner is registered, and read and write every stream). Per-service principals
+#                      (each writing only its own topics) are not done yet: the services would need Create and
+#                      DescribeConfigs ACLs and a principal each in compose and Kubernetes; see deploy/README.md.
 #   <partner>          one principal per partner system, allowed to
 #                        WRITE (and DESCRIBE) its own input topic only: partners.applications (onboarding partner),
 #                        partners.endorsements (export agencies) or partners.inspections (inspection bodies);
-#                        READ partners.receipts, with consumer groups named partner.<partner>.*
+#                        READ (and DESCRIBE) its own receipts topic only, partners.receipts.<partner> (a LITERAL
+#                        ACL: a prefixed one on partners.receipts.amdie would also match partners.receipts.amdie-x),
+#                        with consumer groups named partner.<partner>.*
 #                      and nothing else (allow.everyone.if.no.acl.found=false).
+#   analytics          a subscriber (internal teams' dashboards): READ (and DESCRIBE) the marketplace's streams
+#                      (onboarding.suppliers, catalogue.products, inquiries.inquiries) with groups named
+#                      analytics.*, and no WRITE anywhere: only the owners write the marketplace's topics.
 #
-# Passwords come from the environment: KAFKA_SERVICES_PASSWORD, and KAFKA_PASSWORD_<PARTNER> (upper case, '-' as
-# '_', e.g. KAFKA_PASSWORD_MAROC_PME); a partner without one gets "<partner>-dev-secret", for local use only.
+# A partner registered later gets its principal and ACLs with `init-security.sh partner <id> <input topic>`
+# (e.g. `partner acme partners.endorsements`), a team with `init-security.sh subscriber <name> <group prefix>`.
+#
+# Passwords come from the environment: KAFKA_SERVICES_PASSWORD, and KAFKA_PASSWORD_<NAME> (upper case, '-' as '_',
+# e.g. KAFKA_PASSWORD_MAROC_PME, KAFKA_PASSWORD_ANALYTICS); a principal without one gets "<name>-dev-secret", for
+# local use only. KAFKA_BIN (default /opt/kafka/bin) and KAFKA_ADMIN_CONFIG (a ready admin client config, else one is
+# written for SASL_PLAINTEXT) let the local stack run this same script (tests/integration/test_kafka_security.py).
 set -euo pipefail
 : "${KAFKA_ADMIN_PASSWORD:?set KAFKA_ADMIN_PASSWORD}" "${KAFKA_SERVICES_PASSWORD:?set KAFKA_SERVICES_PASSWORD}"
 BOOTSTRAP="${KAFKA_BOOTSTRAP:-kafka:19092}"
-BIN=/opt/kafka/bin
-CONFIG=/tmp/admin.properties
+BIN="${KAFKA_BIN:-/opt/kafka/bin}"
+PREFIX="${KAFKA_TOPIC_PREFIX:-}"
+CONFIG="${KAFKA_ADMIN_CONFIG:-/tmp/admin.properties}"
+if [ -z "${KAFKA_ADMIN_CONFIG:-}" ]; then
 cat > "$CONFIG" <<CLIENT
 security.protocol=SASL_PLAINTEXT
 sasl.mechanism=SCRAM-SHA-512
 sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="${KAFKA_ADMIN_PASSWORD}";
 CLIENT
+fi
 
 scram_user() {  # name password
   "$BIN/kafka-configs.sh" --bootstrap-server "$BOOTSTRAP" --command-config "$CONFIG" --alter \
@@ -30,19 +46,34 @@ acl() {
   "$BIN/kafka-acls.sh" --bootstrap-server "$BOOTSTRAP" --command-config "$CONFIG" --add --force "$@"
 }
 
-partner() {  # name input-topic
-  local var password
+password_of() {  # name
+  local var
   var="KAFKA_PASSWORD_$(printf '%s' "$1" | tr 'a-z-' 'A-Z_')"
-  password="${!var:-$1-dev-secret}"
-  scram_user "$1" "$password"
-  acl --allow-principal "User:$1" --operation Write --operation Describe --topic "${KAFKA_TOPIC_PREFIX:-}$2"
-  acl --allow-principal "User:$1" --operation Read --operation Describe --topic "${KAFKA_TOPIC_PREFIX:-}partners.receipts"
+  printf '%s' "${!var:-$1-dev-secret}"
+}
+
+partner() {  # name input-topic
+  scram_user "$1" "$(password_of "$1")"
+  acl --allow-principal "User:$1" --operation Write --operation Describe --topic "${PREFIX}$2"
+  acl --allow-principal "User:$1" --operation Read --operation Describe --topic "${PREFIX}partners.receipts.$1"
   acl --allow-principal "User:$1" --operation Read --group "partner.$1." --resource-pattern-type prefixed
 }
 
+subscriber() {  # name group-prefix
+  scram_user "$1" "$(password_of "$1")"
+  acl --allow-principal "User:$1" --operation Read --operation Describe --topic "${PREFIX}onboarding.suppliers" \
+    --topic "${PREFIX}catalogue.products" --topic "${PREFIX}inquiries.inquiries"
+  acl --allow-principal "User:$1" --operation Read --group "$2" --resource-pattern-type prefixed
+}
+
+if [ "$#" -gt 0 ]; then  # one principal: partner <id> <input topic> | subscriber <name> <group prefix>
+  case "$1" in partner|subscriber) "$@" ;; *) echo "usage: $0 [partner ID TOPIC | subscriber NAME GROUP_PREFIX]" >&2; exit 2 ;; esac
+  exit 0
+fi
 scram_user tijara "$KAFKA_SERVICES_PASSWORD"
 partner clementia partners.applications
 for agency in amdie maroc-pme asmex; do partner "$agency" partners.endorsements; done
 for body in sgs tuv-rheinland intertek bureau-veritas; do partner "$body" partners.inspections; done
+subscriber analytics analytics.
 "$BIN/kafka-acls.sh" --bootstrap-server "$BOOTSTRAP" --command-config "$CONFIG" --list
 echo "users and ACLs in place"

@@ -7,8 +7,10 @@ Intertek, Bureau Veritas) send inspection reports. Each may publish only its own
 
 API keys: `<key_id>.<secret>`, the secret 32 random bytes (url-safe base64). Only sha256(secret) is stored: a
 high-entropy secret needs no slow hash, and a stolen registry gives no usable key. An HTTP request carries the key
-and an HMAC-SHA256 of `<timestamp>.<body>` keyed with the secret, so the body and its time are bound to the key; a
-request older or newer than five minutes is stale, and a signature seen before is a replay.
+and `v2=` + an HMAC-SHA256 of `<timestamp>.<Ce-Id>.<Ce-Type>.<body>` keyed with the secret (`sign`), so the time,
+the event's id and type and its body are bound to the key; a request older or newer than five minutes is stale, and
+a signature seen before is a replay. The first scheme (`sha256=`, over `<timestamp>.<body>` only) left Ce-Id and
+Ce-Type unsigned; it is refused.
 
 Over Kafka a partner signs each record: HMAC-SHA256 of `<ce_id>.<ce_source>.<ce_type>.<value>` keyed with the key's
 *Kafka signing key*, which both sides derive from the secret (HMAC-SHA256(secret, "tijara-kafka-signing-v1")). The
@@ -18,6 +20,7 @@ sign Kafka records — which the broker's per-partner ACLs still confine — but
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -25,11 +28,18 @@ import secrets
 import time
 from datetime import datetime
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.actors import Actor, Role
-from shared.partners import ID_PATTERN, PartnerEndorsement, PartnerInspectionReport, PartnerSupplierApplication
+from shared.partners import (
+    ID_PATTERN,
+    PARTNER_ID_PATTERN,
+    PartnerEndorsement,
+    PartnerInspectionReport,
+    PartnerSupplierApplication,
+)
 from shared.vocabulary import ExportAgency, InspectionBody
 
 SIGNATURE_WINDOW_SECONDS = 300
@@ -88,6 +98,23 @@ class ApiKey(BaseModel):
     revoked: bool = False
 
 
+class Language(StrEnum):
+    """The language a partner's people read messages in (notifications)."""
+
+    EN = "en"
+    FR = "fr"
+    AR = "ar"
+
+
+class Webhook(BaseModel):
+    """Where receipts are pushed (Standard Webhooks). The signing secret is kept: the service signs with it."""
+
+    model_config = ConfigDict(frozen=True)
+    url: str
+    secret: str = Field(pattern=r"^whsec_[A-Za-z0-9+/=]+$")
+    set_at: AwareDatetime
+
+
 class Partner(BaseModel):
     model_config = ConfigDict(frozen=True)
     partner_id: str = Field(pattern=ID_PATTERN, max_length=64)
@@ -97,6 +124,9 @@ class Partner(BaseModel):
     scopes: list[str]
     rate_per_minute: int = Field(120, gt=0)
     keys: list[ApiKey] = []
+    contact_email: str | None = Field(None, description="Who to write to about this partner's integration.")
+    language: Language | None = None
+    webhook: Webhook | None = None
 
     def may_publish(self, event_type: str) -> bool:
         return event_type in self.scopes
@@ -114,15 +144,20 @@ class Partner(BaseModel):
 
 
 def new_partner(partner_id: str, name: str, kind: PartnerKind, rate_per_minute: int = 120,
-                organisation: str | None = None) -> Partner:
+                organisation: str | None = None, contact_email: str | None = None,
+                language: Language | None = None) -> Partner:
     """A partner whose scopes follow from its kind. Agencies and inspection bodies must name the organisation
     of the vocabulary they are (e.g. "SGS"), since the supplier's record names it."""
+    if not re.fullmatch(PARTNER_ID_PATTERN, partner_id):
+        raise ValueError(f"a partner id is 1-64 lower-case letters, digits and '-' (it names the partner's Kafka "
+                         f"principal and receipts topic); got {partner_id!r}")
     vocabulary = ORGANISATIONS[kind]
     if vocabulary is not None and organisation not in {m.value for m in vocabulary}:
         raise ValueError(f"a {kind.value} must be one of {', '.join(m.value for m in vocabulary)}; "
                          f"got {organisation!r}")
     return Partner(partner_id=partner_id, name=name, kind=kind, scopes=list(SCOPES_BY_KIND[kind]),
-                   rate_per_minute=rate_per_minute, organisation=organisation if vocabulary else None)
+                   rate_per_minute=rate_per_minute, organisation=organisation if vocabulary else None,
+                   contact_email=contact_email, language=language)
 
 
 def issue_key(partner: Partner, now: datetime) -> tuple[ApiKey, str]:
@@ -150,14 +185,19 @@ def key_matches(key: ApiKey, secret: str) -> bool:
     return hmac.compare_digest(key.secret_sha256, hash_secret(secret))
 
 
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """The signature a partner sends in `X-Tijara-Signature`: `sha256=` + hex HMAC-SHA256(secret, ts + '.' + body)."""
-    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return "sha256=" + mac.hexdigest()
+SIGNATURE_SCHEME = "v2"
 
 
-def signature_valid(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
-    return hmac.compare_digest(sign(secret, timestamp, body), signature)
+def sign(secret: str, timestamp: str, ce_id: str, ce_type: str, body: bytes) -> str:
+    """`X-Tijara-Signature` of a gateway request: `v2=` + hex HMAC-SHA256, keyed with the secret's UTF-8 bytes, of
+    `timestamp + "." + ce_id + "." + ce_type + "." + body` (the raw body bytes): the time, the CloudEvents id and
+    type and the body are all bound to the key, so none can be altered or swapped."""
+    signed = b".".join(part.encode() for part in (timestamp, ce_id, ce_type)) + b"." + body
+    return f"{SIGNATURE_SCHEME}=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+def verify(secret: str, timestamp: str, ce_id: str, ce_type: str, body: bytes, signature: str) -> bool:
+    return hmac.compare_digest(sign(secret, timestamp, ce_id, ce_type, body).encode(), signature.encode())
 
 
 def kafka_signing_key(secret: str) -> str:
@@ -204,3 +244,53 @@ class TokenBucket:
             return 0.0
         self._buckets[partner] = (tokens, now)
         return (1.0 - tokens) * 60.0 / rate_per_minute
+
+
+# What a partner may send next about a supplier, by the supplier's status (onboarding's workflow, as its public
+# events show it: submitted -> documents-verified -> endorsed -> inspected -> verified). Whether it is accepted is
+# still onboarding's decision (e.g. only an agency of the supplier's own country endorses it).
+NEXT_STEPS: dict[PartnerKind, dict[str, tuple[str, ...]]] = {
+    PartnerKind.ONBOARDING_PARTNER: {"rejected": (PartnerSupplierApplication.TYPE,)},
+    PartnerKind.EXPORT_AGENCY: {"documents-verified": (PartnerEndorsement.TYPE,)},
+    PartnerKind.INSPECTION_BODY: {s: (PartnerInspectionReport.TYPE,)
+                                  for s in ("documents-verified", "endorsed", "expired")},
+}
+WAITING = {"submitted": "the marketplace's staff are checking the documents",
+           "documents-verified": "documents verified; an export agency may endorse, an inspection body inspect",
+           "endorsed": "endorsed; an inspection body may inspect", "inspected": "inspected; staff decide",
+           "verified": "verified: listed on the country page", "rejected": "rejected (see the receipt's message)",
+           "suspended": "suspended by staff", "expired": "verification expired; a new inspection renews it"}
+
+
+def next_steps(kind: PartnerKind, status: str) -> tuple[tuple[str, ...], str]:
+    """(the event types this partner may send now about a supplier in `status`, what the supplier waits for)."""
+    may = NEXT_STEPS[kind].get(status, ())
+    return may, WAITING.get(status, f"status {status!r}")
+
+
+# --- webhooks (Standard Webhooks: https://www.standardwebhooks.com) ------------------------------------------------
+
+WEBHOOK_MAX_DELAY_SECONDS = 3600.0
+
+
+def new_webhook(url: str, now: datetime, allow_loopback_http: bool = False) -> Webhook:
+    """A partner's webhook: an https URL (plain http only to 127.0.0.1, and only where a test or development
+    setting allows it) and a new `whsec_` secret of 24 random bytes, base64 as the spec has it."""
+    parts = urlsplit(url)
+    loopback = allow_loopback_http and parts.scheme == "http" and parts.hostname == "127.0.0.1"
+    if not (parts.scheme == "https" or loopback) or not parts.hostname or parts.username or len(url) > 500:
+        raise ValueError(f"a webhook URL is https://<host>/<path> (at most 500 characters, no credentials); "
+                         f"got {url[:100]!r}")
+    return Webhook(url=url, secret="whsec_" + base64.b64encode(secrets.token_bytes(24)).decode(), set_at=now)
+
+
+def webhook_id(command_id: str) -> str:
+    """`webhook-id` of a receipt's push: derived from the receipt (partner, event id), so a retry is the same
+    message and the partner de-duplicates on it."""
+    return "msg_" + command_id.removeprefix("cmd-")
+
+
+def webhook_retry_delay(attempts: int, base_seconds: float) -> float:
+    """Exponential backoff after `attempts` failed tries: base, 2x, 4x ..., at most an hour."""
+    return min(base_seconds * 2 ** (attempts - 1), WEBHOOK_MAX_DELAY_SECONDS)
+

@@ -5,12 +5,18 @@
     Ce-Id: <your unique id for this event>             echoed in the receipt; resending the same id is idempotent
     X-Tijara-Key: <key id>.<secret>                    the API key the operator issued to you
     X-Tijara-Timestamp: <unix seconds>                 within five minutes of our clock
-    X-Tijara-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>
+    X-Tijara-Signature: v2=<hex HMAC-SHA256(key = the secret's UTF-8 bytes,
+                              message = timestamp + "." + Ce-Id + "." + Ce-Type + "." + raw body bytes)>
+
+The signature covers everything the request claims: its time, its event id and type and its body. The first scheme
+(`sha256=` over timestamp + "." + body) is refused with a 401 naming the v2 scheme.
 
 Checks, in order: size (413), key (401), timestamp and signature (401), rate (429), type (400), scope (403),
-schema (400), replay (409). A passing event is stamped with provenance (partner, key id, received time) and recorded
+Ce-Id (400), JSON and schema (400: the wire model of the type, shared/partners.py, including what a complete
+application needs, e.g. a Moroccan company's ICE), replay (409). A passing event is stamped with provenance (partner, key id, received time) and recorded
 with its command in one write (202); the outbox relay publishes the command to onboarding, whose outcome comes back
-as the receipt on partners.receipts. A Kafka outage delays the command, never the answer.
+as the receipt on the partner's own topic, partners.receipts.<partner id>, at GET /partner-events/{Ce-Id}
+(partner_api.py) and, if it has one, on its webhook. A Kafka outage delays the command, never the answer.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import json
 import logging
 import re
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, Request
@@ -27,6 +34,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from services.partners import domain as rules
+from services.partners.domain import Partner
 from services.partners.service import PartnerIngress
 from shared.envelope import EVENT_TYPES
 from shared.envelope import summary as _summary
@@ -37,8 +45,17 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
 CE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 DOCS = "see docs/partners.md"
+SCHEME = ("v2=<hex HMAC-SHA256, keyed with your secret, of timestamp + '.' + Ce-Id + '.' + Ce-Type + '.' + raw "
+          "body>")
 
 router = APIRouter(tags=["partners"])
+
+
+@dataclass(frozen=True)
+class Caller:
+    partner: Partner
+    key_id: str
+    secret: str
 
 
 class Gateway:
@@ -55,38 +72,34 @@ class Gateway:
         if body is None:
             return _answer(413, "body too large", f"the body may be at most {MAX_BODY_BYTES} bytes")
 
-        presented = request.headers.get("x-tijara-key", "")
-        split = rules.split_key(presented)
-        if split is None:
-            return _answer(401, "unauthenticated", f"send your API key as X-Tijara-Key: <key id>.<secret>; {DOCS}")
-        key_id, secret = split
-        partner = await self.partners.by_key_id(key_id)
-        key = partner.key(key_id) if partner else None
-        if partner is None or key is None or not rules.key_matches(key, secret):
-            return _answer(401, "unauthenticated", "unknown or revoked API key (check X-Tijara-Key)")
+        caller = await self.authenticate(request)
+        if isinstance(caller, JSONResponse):
+            return caller
+        partner, key_id = caller.partner, caller.key_id
+        event_type, event_id = request.headers.get("ce-type", ""), request.headers.get("ce-id", "")
         timestamp = request.headers.get("x-tijara-timestamp", "")
         if not rules.timestamp_fresh(timestamp, time.time()):
             return _answer(401, "stale request", "X-Tijara-Timestamp must be the current unix time in seconds "
                            f"(within ±{rules.SIGNATURE_WINDOW_SECONDS}s of ours: {int(time.time())})")
         signature = request.headers.get("x-tijara-signature", "")
-        if not rules.signature_valid(secret, timestamp, body, signature):
-            return _answer(401, "bad signature", "X-Tijara-Signature must be sha256=<hex HMAC-SHA256 of "
-                           "timestamp + '.' + raw body, keyed with your secret>; the body or timestamp changed or "
-                           "the key is wrong")
+        if not signature.startswith(f"{rules.SIGNATURE_SCHEME}="):
+            return _answer(401, "bad signature", f"X-Tijara-Signature must use the {SCHEME} scheme; the sha256= "
+                           f"scheme (without Ce-Id and Ce-Type) is no longer accepted; {DOCS}")
+        if not rules.verify(caller.secret, timestamp, event_id, event_type, body, signature):
+            return _answer(401, "bad signature", f"X-Tijara-Signature must be {SCHEME}; the body, timestamp, Ce-Id "
+                           "or Ce-Type changed, or the key is wrong")
 
         wait = self.limiter.take(partner.partner_id, partner.rate_per_minute)
         if wait:
             return _answer(429, "too many requests", f"{partner.partner_id} may send {partner.rate_per_minute} "
                            f"events a minute; retry in {wait:.1f}s", headers={"Retry-After": str(int(wait) + 1)})
 
-        event_type = request.headers.get("ce-type", "")
         model = EVENT_TYPES.get(event_type)
         if model is None or not issubclass(model, PartnerEvent) or event_type not in rules.PARTNER_EVENT_TYPES:
             return _answer(400, "unknown event type", f"Ce-Type must be one of {', '.join(rules.PARTNER_EVENT_TYPES)}")
         if not partner.may_publish(event_type):
             return _answer(403, "not allowed", f"{partner.partner_id} ({partner.kind.value}) may publish "
                            f"{', '.join(partner.scopes)}; not {event_type}")
-        event_id = request.headers.get("ce-id", "")
         if not CE_ID.fullmatch(event_id):
             return _answer(400, "invalid Ce-Id", "Ce-Id must be 1-100 characters of A-Z a-z 0-9 _ . : -")
         try:
@@ -112,8 +125,21 @@ class Gateway:
         new = await self.ingress.admit(partner, event_id, data, provenance)
         return JSONResponse({"status": "accepted for processing" if new else "already received",
                              "event_id": event_id, "event_type": event_type, "partner": partner.partner_id,
-                             "message": f"the outcome will be on partners.receipts, key {partner.partner_id}"},
+                             "message": f"the receipt will be at GET /partner-events/{event_id} and on "
+                                        f"partners.receipts.{partner.partner_id}"},
                             status_code=202)
+
+    async def authenticate(self, request: Request) -> Caller | JSONResponse:
+        """The partner whose valid, active key `X-Tijara-Key` presents, or the 401 to answer."""
+        split = rules.split_key(request.headers.get("x-tijara-key", ""))
+        if split is None:
+            return _answer(401, "unauthenticated", f"send your API key as X-Tijara-Key: <key id>.<secret>; {DOCS}")
+        key_id, secret = split
+        partner = await self.partners.by_key_id(key_id)
+        key = partner.key(key_id) if partner else None
+        if partner is None or key is None or not rules.key_matches(key, secret):
+            return _answer(401, "unauthenticated", "unknown or revoked API key (check X-Tijara-Key)")
+        return Caller(partner, key_id, secret)
 
     async def forget_old_signatures(self, every_seconds: float = 60.0) -> None:
         """The local store (mongo-java-server) has no TTL index: delete old signatures on a timer."""

@@ -1,9 +1,13 @@
 """What a partner event must satisfy to become a command, whichever way it came (HTTP gateway or Kafka). Pure.
 
-Checked here: the sender is a registered partner, the type is one of its scopes and travels on its own topic,
-`provenance` is left to the marketplace, a Kafka record carries a valid signature of a key of the partner named in
-`ce_source`. The agency or inspection body a command names is the partner's registered organisation, never a
-field of the input: an agency can only ever endorse as itself.
+First, always: who sent it. A Kafka record is authenticated by `authenticate_record` on its raw value and `ce_*`
+headers, before anything is decoded: `tijara_signature` must verify with an active key (`tijara_key_id`) of the
+partner `ce_source` names. A record that fails is `Unauthenticated`: dead-lettered and never answered (there is
+nobody to answer: a receipt would be filed under a partner that did not send it).
+Then, for an authenticated sender only (a failure is `Refused`: answered with a receipt under that partner): the
+type is one of its scopes and travels on its own topic, `provenance` is left to the marketplace. The agency or
+inspection body a command names is the partner's registered organisation, never a field of the input: an agency
+can only ever endorse as itself.
 """
 
 from __future__ import annotations
@@ -27,6 +31,14 @@ from shared.suppliers import SupplierProfile
 
 PARTNER_SOURCE_PREFIX = "/partners/"
 KEY_HEADER, SIGNATURE_HEADER = "tijara_key_id", "tijara_signature"
+
+
+class Unauthenticated(Exception):
+    """A record not tied to a registered partner by its signature: dead-lettered with this reason, never answered."""
+
+    def __init__(self, reason: RejectionReason, message: str) -> None:
+        super().__init__(f"{reason.value}: {message}")
+        self.reason, self.message = reason, message
 
 
 class Refused(Exception):
@@ -65,21 +77,25 @@ def check_provenance_absent(data: PartnerEvent) -> None:
                       "provenance is set by the marketplace from your credentials; leave it out")
 
 
-def check_record_signature(partner: Partner, headers: Mapping[str, str], value: bytes) -> str:
-    """The key id that signed the record, if it is one of `partner`'s active keys and the signature matches."""
+def authenticate_record(partner: Partner | None, headers: Mapping[str, str], value: bytes) -> str:
+    """The key id that signed the record, if `partner` (the one `ce_source` names, None when it names no registered
+    partner) has that active key and the signature covers these ce_id, ce_source, ce_type and value bytes."""
+    if partner is None:
+        raise Unauthenticated(RejectionReason.UNKNOWN_PARTNER, f"ce_source must be {PARTNER_SOURCE_PREFIX}<partner "
+                              f"id> of a registered partner; got {headers.get('ce_source', '')[:100]!r}")
     key_id, signature = headers.get(KEY_HEADER, ""), headers.get(SIGNATURE_HEADER, "")
     if not key_id or not signature:
-        raise Refused(RejectionReason.BAD_SIGNATURE, f"sign each record: headers {KEY_HEADER} and "
-                      f"{SIGNATURE_HEADER} (see docs/partners.md)")
+        raise Unauthenticated(RejectionReason.BAD_SIGNATURE, f"unsigned: headers {KEY_HEADER} and "
+                              f"{SIGNATURE_HEADER} missing")
     key = partner.key(key_id)
     if key is None or key.kafka_signing_key is None:
-        raise Refused(RejectionReason.BAD_SIGNATURE, f"{key_id!r} is not an active key of {partner.partner_id} "
-                      f"(ce_source names {partner.partner_id}; a partner can only send as itself)")
+        raise Unauthenticated(RejectionReason.BAD_SIGNATURE, f"{key_id[:100]!r} is not an active key of "
+                              f"{partner.partner_id} (a partner can only send as itself)")
     ce = {name: headers.get(name, "") for name in ("ce_id", "ce_source", "ce_type")}
     if not record_signature_valid(key.kafka_signing_key, ce["ce_id"], ce["ce_source"], ce["ce_type"], value,
                                   signature):
-        raise Refused(RejectionReason.BAD_SIGNATURE, f"{SIGNATURE_HEADER} does not match the record: the value, "
-                      "ce_id, ce_source or ce_type changed, or another key signed it")
+        raise Unauthenticated(RejectionReason.BAD_SIGNATURE, f"{SIGNATURE_HEADER} does not match the record: the "
+                              "value, ce_id, ce_source or ce_type changed, or another key signed it")
     return key_id
 
 

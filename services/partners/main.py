@@ -2,40 +2,65 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import FastAPI
 
-from services.partners import api, consumers, gateway
+from services.partners import api, consumers, gateway, partner_api
+from services.partners.receipts import PartnerReads
 from services.partners.service import PartnerIngress
-from services.partners.store import InputStore, PartnerStore
+from services.partners.store import InputStore, PartnerStore, SupplierStore
+from services.partners.webhooks import WebhookSender
 from shared.messaging import OutboxRelay
 from shared.partners import PartnerTopic
 from shared.runtime import Runtime, create_app, serve
 from shared.settings import ServiceSettings
+from shared.topics import ensure_topics, partner_receipts_topics
 
 
 class Settings(ServiceSettings):
     service_name: str = "partners"
     http_port: int = 8004
+    webhook_poll_seconds: float = 1.0
+    webhook_backoff_seconds: float = 5.0  # the first retry's delay; doubled each time, at most an hour
+    webhook_max_attempts: int = 8
+    webhooks_allow_loopback_http: bool = False  # http://127.0.0.1 webhooks: tests and development only
 
 
 def build(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime.create(settings or Settings())
-    partners, inputs = PartnerStore(runtime.db), InputStore(runtime.db)
+    partners, inputs, suppliers = PartnerStore(runtime.db), InputStore(runtime.db), SupplierStore(runtime.db)
     runtime.relay = OutboxRelay(
         runtime.broker, [inputs.inputs], runtime.settings.outbox_poll_seconds, runtime.settings.kafka_topic_prefix
     )
     runtime.publishes = [PartnerTopic.COMMANDS, PartnerTopic.RECEIPTS]
-    runtime.on_start.append(partners.ensure_indexes)
-    ingress = PartnerIngress(partners, inputs, runtime.relay)
-    consumers.register(runtime.broker, ingress, runtime.settings)
+    settings = runtime.settings
+    ingress = PartnerIngress(partners, inputs, runtime.relay, partial(open_receipts, settings),
+                             settings.webhooks_allow_loopback_http)
+    reads = PartnerReads(inputs, suppliers)
+    runtime.on_start += [partners.ensure_indexes, inputs.ensure_indexes, suppliers.ensure_indexes,
+                         ingress.open_all_receipts]
+    consumers.register(runtime.broker, ingress, reads, runtime.settings)
     partner_gateway = gateway.Gateway(ingress)
-    runtime.background.append(partner_gateway.forget_old_signatures)
-    app = create_app(runtime, [gateway.router, api.router],
+    webhooks = WebhookSender(partners, inputs, settings.webhook_poll_seconds, settings.webhook_backoff_seconds,
+                             settings.webhook_max_attempts)
+    runtime.background += [partner_gateway.forget_old_signatures, webhooks.run]
+    app = create_app(runtime, [gateway.router, partner_api.router, api.router, api.contacts],
                      "Partner ingress: the partner registry and keys, the signed HTTP gateway and the Kafka inbox.",
                      api.ERROR_STATUSES)
     app.state.ingress = ingress
     app.state.gateway = partner_gateway
+    app.state.reads = reads
+    app.state.webhooks = webhooks
     return app
+
+
+async def open_receipts(settings: ServiceSettings, partner_ids: list[str]) -> None:
+    """Each partner's own receipts topic, created if missing (a partner registered, or at start)."""
+    specs = partner_receipts_topics(partner_ids, settings.kafka_topic_prefix, settings.topic_replication_factor,
+                                    settings.topic_min_insync_replicas)
+    if specs:
+        await ensure_topics(settings.kafka_bootstrap_servers, specs, **settings.kafka_client_options())
 
 
 def main() -> None:

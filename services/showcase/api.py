@@ -80,9 +80,12 @@ def send(request: Request, page: Rendition, lang: str | None = None, negotiated:
     return Response(page.body, media_type=page.media_type, headers=headers)
 
 
-def _html_page(request: Request, key: tuple, lang: str, negotiated: bool) -> Response:
+def _html_page(request: Request, key: tuple, lang: str, negotiated: bool, with_form: bool = False) -> Response:
     try:
-        return send(request, _state(request)[0].get(key), lang, negotiated)
+        page = _state(request)[0].get(key)
+        if with_form:  # the inquiry form's country follows Accept-Language, whatever the page's language
+            page = inquiry_form.with_country_chosen(page, request.headers.get("accept-language"))
+        return send(request, page, lang, negotiated or with_form)
     except NotFound as missing:
         return error_page(request, lang, 404, gettext(lang, "Page not found"), missing.message)
 
@@ -129,7 +132,7 @@ async def supplier_page_json(code: str, supplier_id: str, request: Request) -> R
 async def supplier_page_html(code: str, supplier_id: str, request: Request,
                              query: Annotated[LangQuery, Query()]) -> Response:
     lang = _language(request, query.lang)
-    return _html_page(request, ("supplier", code.upper(), "html", lang, supplier_id), lang, not query.lang)
+    return _html_page(request, ("supplier", code.upper(), "html", lang, supplier_id), lang, not query.lang, True)
 
 
 @router.get("/api/countries/{code}/products/{product_id}", response_model=ProductPage, responses=PAGE)
@@ -141,7 +144,7 @@ async def product_page_json(code: str, product_id: str, request: Request) -> Res
 async def product_page_html(code: str, product_id: str, request: Request,
                             query: Annotated[LangQuery, Query()]) -> Response:
     lang = _language(request, query.lang)
-    return _html_page(request, ("product", code.upper(), "html", lang, product_id), lang, not query.lang)
+    return _html_page(request, ("product", code.upper(), "html", lang, product_id), lang, not query.lang, True)
 
 
 @router.post("/countries/{code}/inquiries", response_class=Response, status_code=303,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +26,34 @@ LANGUAGES = ("en", "fr", "ar")
 DEFAULT = "en"
 RTL = frozenset({"ar"})
 LOCALE_DIR = Path(__file__).parent / "locale"
+
+
+# CLDR territories that are not ISO 3166-1 countries a buyer could be in (regions, groupings, private-use codes)
+NOT_COUNTRIES = frozenset({"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"})
+
+
+@functools.cache
+def countries(lang: str) -> tuple[tuple[str, str], ...]:
+    """Every country a buyer can pick, as (ISO code, CLDR name in `lang`), in that language's alphabetical order."""
+    names = Locale.parse(lang).territories
+    found = [(code, name) for code, name in names.items()
+             if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES]
+    return tuple(sorted(found, key=lambda pair: _collation_key(pair[1])))
+
+
+def _collation_key(name: str) -> str:
+    """Accents aside, as a person looks a name up (Égypte between Éthiopie's neighbours, not after Zimbabwe)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c))
+
+
+def country_from(accept_language: str | None) -> str | None:
+    """The region of the browser's first language that names one (`fr-CA` -> CA): the buyer's likely country."""
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().replace("_", "-").split("-")
+        region = next((sub.upper() for sub in tag[1:] if len(sub) == 2 and sub.isalpha()), None)
+        if region and region not in NOT_COUNTRIES:
+            return region
+    return None
 
 
 def negotiate(asked: str | None, accept_language: str | None) -> str:

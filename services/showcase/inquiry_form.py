@@ -18,8 +18,9 @@ from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from services.showcase.i18n import DEFAULT, LANGUAGES, gettext
+from services.showcase.i18n import DEFAULT, LANGUAGES, countries, country_from, gettext
 from services.showcase.rendering import INQUIRY_FIELDS
+from services.showcase.renditions import Rendition
 
 log = logging.getLogger(__name__)
 MAX_BODY = 16 * 1024
@@ -57,8 +58,8 @@ def check(form: dict[str, str], lang: str) -> Submission:
     for name, limit in LIMITS.items():
         if len(form.get(name, "")) > limit and name not in errors:
             errors[name] = _("This field is too long (at most %(n)s characters).") % {"n": limit}
-    if "buyer_country" not in errors and not (len(form["buyer_country"]) == 2 and form["buyer_country"].isalpha()):
-        errors["buyer_country"] = _("Enter your country as a two-letter code, e.g. US or FR.")
+    if "buyer_country" not in errors and form["buyer_country"].upper() not in dict(countries(DEFAULT)):
+        errors["buyer_country"] = _("Choose your country from the list.")
     if "contact_email" not in errors:
         try:
             validate_email(form["contact_email"], check_deliverability=False)
@@ -67,6 +68,18 @@ def check(form: dict[str, str], lang: str) -> Submission:
     if "quantity" not in errors and not (form["quantity"].isdigit() and int(form["quantity"]) > 0):
         errors["quantity"] = _("Enter a whole number of at least 1.")
     return Submission(form, errors, bot=bool(form.get("website")))
+
+
+def with_country_chosen(page: Rendition, accept_language: str | None) -> Rendition:
+    """The page's form with the buyer's likely country already chosen (from Accept-Language, e.g. fr-CA -> Canada),
+    in the HTML itself so it works without JavaScript. The page is rendered once for everyone; choosing is one
+    replacement in its bytes, and the ETag names the choice."""
+    country = country_from(accept_language)
+    option = f'<option value="{country}">'.encode()
+    if country is None or option not in page.body:
+        return page
+    body = page.body.replace(option, f'<option value="{country}" selected>'.encode(), 1)
+    return Rendition(body, page.media_type, f'{page.etag[:-1]}-{country}"')
 
 
 def inquiry(form: dict[str, str], lang: str) -> dict:

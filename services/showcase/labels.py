@@ -29,6 +29,6 @@ PARTNER_ROLES = [N_("investment and export agency: endorses exporters"),
                  N_("independent inspection body: on-site verification"),
                  N_("export promotion centre: presents exporters")]
 PERIODS = [N_("week"), N_("month"), N_("year")]
-FORM = [N_("Company"), N_("Country (ISO code, e.g. US)"), N_("Email"), N_("Quantity"), N_("Unit"),
-        N_("Destination port or city"), N_("Message")]
+FORM = [N_("Company"), N_("Country"), N_("Choose your country"), N_("Choose your country from the list."),
+        N_("Email"), N_("Quantity"), N_("Unit"), N_("Destination port or city"), N_("Message")]
 CERTIFICATIONS = [N_("ONSSA"), N_("organic"), N_("halal"), N_("ISO 9001"), N_("argan PGI")]

@@ -29,8 +29,7 @@ DEFAULT_FILTERS = Filters().model_dump_json()
 SITEMAP_PATHS = 10_000  # pages per sitemap file: × 3 languages stays under the protocol's 50,000 URLs (and 50 MB)
 INQUIRY_FIELDS = [  # (name, label, input type, attributes): the form the inquiries service accepts
     ("buyer_company", "Company", "text", 'required maxlength="200" autocomplete="organization"'),
-    ("buyer_country", "Country (ISO code, e.g. US)", "text",
-     'required maxlength="2" pattern="[A-Za-z]{2}" autocomplete="country"'),
+    ("buyer_country", "Country", "country", 'required autocomplete="country"'),  # a list in the page's language
     ("contact_email", "Email", "email", 'required maxlength="200" autocomplete="email"'),
     ("quantity", "Quantity", "number", 'required min="1" max="100000000"'),
     ("unit", "Unit", "text", 'required maxlength="20"'),
@@ -48,7 +47,8 @@ def environment(lang: str) -> Environment:
     env.globals.update(
         lang=lang, rtl=i18n.RTL, languages=i18n.LANGUAGES, language_names=LANGUAGE_NAMES, og_locales=OG_LOCALES,
         sector_labels={k.value: v for k, v in SECTOR_LABELS.items()},
-        certifications=list(Certification), incoterms=list(Incoterm), inquiry_fields=INQUIRY_FIELDS)
+        certifications=list(Certification), incoterms=list(Incoterm), inquiry_fields=INQUIRY_FIELDS,
+        countries=i18n.countries(lang))
     return env
 
 

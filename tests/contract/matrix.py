@@ -6,7 +6,7 @@ from __future__ import annotations
 from services.catalogue.readers import READERS as CATALOGUE
 from services.inquiries.readers import READERS as INQUIRIES
 from services.onboarding.readers import READERS as ONBOARDING
-from services.partners.readers import OUTCOMES as PARTNERS
+from services.partners.readers import READ as PARTNERS
 from services.showcase.readers import READERS as SHOWCASE
 
 CONSUMERS = {"catalogue": CATALOGUE, "inquiries": INQUIRIES, "showcase": SHOWCASE, "onboarding": ONBOARDING,

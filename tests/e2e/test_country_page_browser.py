@@ -200,9 +200,11 @@ def _inquiries_shown(site: str) -> int:
 @pytest.mark.parametrize("javascript", [True, False], ids=["with-javascript", "without-javascript"])
 def test_inquiry_form_end_to_end(site, browser, javascript):
     before = _inquiries_shown(site)
-    context = browser.new_context(java_script_enabled=javascript)
+    context = browser.new_context(java_script_enabled=javascript, locale="fr-CA")  # a buyer in Montréal
     page = context.new_page()
     page.goto(f"{site}/countries/ma/products/prd-argan?lang=fr")
+    country = page.locator("#f-buyer_country")  # a list in French, Canada already chosen from Accept-Language
+    assert country.input_value() == "CA" and "États-Unis" in country.inner_text()
     page.fill("#f-contact_email", "pas-un-email")
     page.click("#inquiry button[type=submit]")
     assert page.locator("#inquiry-errors").is_visible()
@@ -210,7 +212,7 @@ def test_inquiry_form_end_to_end(site, browser, javascript):
     assert "Ce champ est obligatoire." in errors and "adresse e-mail valide" in errors
     page.screenshot(path=str(SCREENSHOTS / f"inquiry-errors-{'js' if javascript else 'nojs'}-fr.png"), full_page=True)
     page.fill("#f-buyer_company", "Épicerie Fine Montréal")
-    page.fill("#f-buyer_country", "CA")
+    assert page.locator("#f-buyer_country").input_value() == "CA"  # kept when the form came back with errors
     page.fill("#f-contact_email", "achats@epicerie.example")
     page.fill("#f-quantity", "200")
     page.fill("#f-unit", "litre")

@@ -129,6 +129,10 @@ def calls(ids: dict[str, str]) -> dict[tuple[str, str], Call]:
         ("partners", "POST /partners/{partner_id}/keys"): Call("POST", f"/partners/{partner}/keys"),
         ("partners", "POST /partners/{partner_id}/keys/{key_id}/revocation"):
             Call("POST", f"/partners/{partner}/keys/{key}/revocation"),
+        ("partners", "PUT /partners/{partner_id}/webhook"): Call("PUT", f"/partners/{partner}/webhook",
+                                                                 {"url": "https://partner.example/hooks"}),
+        ("partners", "DELETE /partners/{partner_id}/webhook"): Call("DELETE", f"/partners/{partner}/webhook"),
+        ("partners", "GET /partners/{partner_id}/contact"): Call("GET", f"/partners/{partner}/contact"),
         ("partners", "POST /partner-events"): Call("POST", "/partner-events", {"supplier_id": sup}),
         # a link's token that is not valid (400 for everyone: the route is open, the signature is what guards it)
         ("notifications", "GET /unsubscribe"): Call("GET", "/unsubscribe", params={"token": "not.signed"}),
@@ -138,6 +142,9 @@ def calls(ids: dict[str, str]) -> dict[tuple[str, str], Call]:
         ("notifications", "GET /messages"): Call("GET", "/messages"),
         ("notifications", "GET /messages/{key}"): Call("GET", "/messages/no-such-message"),
         ("notifications", "POST /messages/{key}/retry"): Call("POST", "/messages/no-such-message/retry"),
+        ("partners", "GET /partner-events/{ce_id}"): Call("GET", "/partner-events/matrix-event"),
+        ("partners", "GET /partner-events"): Call("GET", "/partner-events"),
+        ("partners", "GET /partner-suppliers"): Call("GET", "/partner-suppliers"),
     }
 
 

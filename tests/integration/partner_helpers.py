@@ -15,7 +15,7 @@ from services.partners import domain as rules
 from services.partners.intake import KEY_HEADER, SIGNATURE_HEADER
 from services.partners.main import Settings as PartnersSettings
 from services.partners.main import build as build_partners
-from services.partners.store import PartnerStore
+from services.partners.service import PartnerIngress
 from tests.factories import documents, profile
 from tests.integration.helpers import serving
 
@@ -25,15 +25,16 @@ NOW_TEXT = datetime.now(UTC).isoformat()
 DEFAULT_ORGANISATION = {rules.PartnerKind.EXPORT_AGENCY: "AMDIE", rules.PartnerKind.INSPECTION_BODY: "SGS"}
 
 
-async def register(store: PartnerStore, partner_id: str, kind: rules.PartnerKind, rate: int = 10_000,
+async def register(ingress: PartnerIngress, partner_id: str, kind: rules.PartnerKind, rate: int = 10_000,
                    organisation: str | None = None) -> str:
-    """Register a partner with one key; return the plaintext key."""
-    partner = rules.new_partner(partner_id, partner_id.title(), kind, rate_per_minute=rate,
-                                organisation=organisation or DEFAULT_ORGANISATION.get(kind))
-    await store.add(partner)
-    key, plaintext = rules.issue_key(partner, datetime.now(UTC))
-    await store.add_key(partner_id, key)
+    """Register a partner (its receipts topic created) with one key; return the plaintext key."""
+    await ingress.register(partner_id, partner_id.title(), kind, rate, organisation or DEFAULT_ORGANISATION.get(kind))
+    _, plaintext = await ingress.issue_key(partner_id)
     return plaintext
+
+
+def receipts_topic(prefix: str, partner_id: str) -> str:
+    return f"{prefix}partners.receipts.{partner_id}"
 
 
 def application(**overrides) -> dict:
@@ -66,10 +67,12 @@ def signed_record(key: str, headers: dict[str, str], value: bytes) -> dict[str, 
 
 
 @contextlib.asynccontextmanager
-async def partners_and_onboarding(settings_for, prefix: str):
+async def partners_and_onboarding(settings_for, prefix: str, **partners_overrides):
     """The partners service and onboarding in-process on the real servers, sharing a topic prefix."""
     partners_settings, onboarding_settings = settings_for(PartnersSettings), settings_for(OnboardingSettings)
     partners_settings.kafka_topic_prefix = onboarding_settings.kafka_topic_prefix = prefix
+    for name, value in partners_overrides.items():
+        setattr(partners_settings, name, value)
     partners_app, onboarding_app = build_partners(partners_settings), build_onboarding(onboarding_settings)
     async with serving(partners_app) as partners_http, serving(onboarding_app) as onboarding_http:
         yield partners_app, partners_http, onboarding_app, onboarding_http
@@ -80,6 +83,6 @@ def signed(key: str, ce_type: str, payload: dict | bytes, ce_id: str | None = No
     """Body and headers of a gateway request, signed as the partner docs describe."""
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     ts = str(int(time.time()) if timestamp is None else timestamp)
-    secret = key.rpartition(".")[2]
-    return body, {"X-Tijara-Key": key, "X-Tijara-Timestamp": ts, "X-Tijara-Signature": rules.sign(secret, ts, body),
-                  "Ce-Type": ce_type, "Ce-Id": ce_id or uuid.uuid4().hex, "Content-Type": "application/json"}
+    secret, ce_id = key.rpartition(".")[2], ce_id or uuid.uuid4().hex
+    return body, {"X-Tijara-Key": key, "X-Tijara-Timestamp": ts, "Ce-Type": ce_type, "Ce-Id": ce_id,
+                  "X-Tijara-Signature": rules.sign(secret, ts, ce_id, ce_type, body), "Content-Type": "application/json"}

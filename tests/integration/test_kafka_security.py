@@ -1,24 +1,30 @@
 """Kafka security from settings, against the local broker's TLS, mTLS and SASL_SSL listeners (deploy/local/
 kafka_security.py): only KAFKA_* env changes, and the service code paths all go through it — the outbox relay
-publishes, the showcase's admin client creates its topics and its subscribers project, `tijara tail` reads back."""
+publishes, the showcase's admin client creates its topics and its subscribers project, `tijara tail` reads back.
+And the ACLs compose enforces, on a broker that authorizes like compose's (deploy/local/kafka_acls.py), set up by
+deploy/kafka/init-security.sh itself: a partner reads only its own receipts, a subscriber only reads."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, TopicAuthorizationFailedError
 from pydantic import SecretStr
 from pymongo import AsyncMongoClient
 from rich.console import Console
 
 from cli.tail import follow
-from deploy.local import kafka_security, stack
+from deploy.local import kafka_acls, kafka_security, stack
 from services.showcase.main import Settings, build
 from shared.envelope import Envelope
 from shared.messaging import OutboxRelay, make_broker
 from shared.mongo import outbox_entry, with_outbox
+from shared.settings import ServiceSettings
+from shared.topics import TopicSpec, ensure_topics, partner_receipts_topics, partner_topics
 from tests import factories
 from tests.integration.helpers import eventually, serving
 
@@ -91,3 +97,81 @@ async def test_the_secured_listeners_refuse_clients_without_the_right_credential
     wrong = sasl.model_copy(update={"kafka_sasl_password": SecretStr("not-the-password")})
     with pytest.raises((KafkaError, TimeoutError, OSError)):
         await _admin_connects(wrong.kafka_bootstrap_servers, **wrong.kafka_client_options())
+
+
+# --- ACLs: the compose authorization reproduced (deploy/local/kafka_acls.py runs deploy/kafka/init-security.sh) ---
+
+
+@pytest.fixture(scope="module")
+def acl_broker():
+    """A broker of its own, authorizing with ACLs as compose's does; stopped after this module."""
+    started = time.monotonic()
+    profile = kafka_acls.up()
+    print(f"\nACL broker ready in {time.monotonic() - started:.1f}s")
+    try:
+        yield profile
+    finally:
+        kafka_acls.down()
+
+
+def _as(listeners: kafka_security.Listeners, user: str) -> dict:
+    env = {key.lower(): value for key, value in listeners.client_env("sasl_ssl").items()}
+    settings = ServiceSettings(**env | {"kafka_sasl_username": user,
+                                        "kafka_sasl_password": kafka_security.PASSWORD if user == "tijara"
+                                        else f"{user}-dev-secret"})
+    return {"bootstrap_servers": settings.kafka_bootstrap_servers, **settings.kafka_client_options()}
+
+
+async def _read(options: dict, topic: str, group: str | None = None) -> list[bytes]:
+    consumer = AIOKafkaConsumer(topic, group_id=group, auto_offset_reset="earliest", enable_auto_commit=False,
+                                **options)
+    await consumer.start()
+    try:
+        batches = await consumer.getmany(timeout_ms=10_000)
+        return [r.value for records in batches.values() for r in records]
+    finally:
+        await consumer.stop()
+
+
+async def _write(options: dict, topic: str) -> None:
+    producer = AIOKafkaProducer(request_timeout_ms=10_000, **options)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, b"{}", key=b"k")
+    finally:
+        await producer.stop()
+
+
+async def test_a_partner_reads_only_its_own_receipts_and_a_subscriber_only_reads(acl_broker, unique):
+    prefix = f"acl{unique}."
+    started = time.monotonic()
+    for principal in (("partner", "amdie", "partners.endorsements"), ("partner", "asmex", "partners.endorsements"),
+                      ("subscriber", "analytics", "analytics.")):
+        kafka_acls.init_security(acl_broker, prefix, *principal)
+    print(f"init-security.sh for 3 principals: {time.monotonic() - started:.1f}s")
+    ls = kafka_acls.listeners(acl_broker)
+    services = _as(ls, "tijara")  # the services' super user creates the topics and writes the receipts
+    specs = partner_receipts_topics(["amdie", "asmex"], prefix) + partner_topics(1, prefix) + [
+        TopicSpec(f"{prefix}onboarding.suppliers", 1)]
+    await ensure_topics(services.pop("bootstrap_servers"), specs, **services)
+    services = _as(ls, "tijara")
+    for partner in ("amdie", "asmex"):
+        await _write(services, f"{prefix}partners.receipts.{partner}")
+    await _write(services, f"{prefix}onboarding.suppliers")
+
+    amdie = _as(ls, "amdie")
+    assert await _read(amdie, f"{prefix}partners.receipts.amdie", group="partner.amdie.receipts") == [b"{}"]
+    with pytest.raises(TopicAuthorizationFailedError):
+        await _read(amdie, f"{prefix}partners.receipts.asmex")
+    with pytest.raises(TopicAuthorizationFailedError):
+        await _read(amdie, f"{prefix}partners.receipts.asmex", group="partner.amdie.receipts")
+    await _write(amdie, f"{prefix}partners.endorsements")  # its own input topic
+    with pytest.raises(TopicAuthorizationFailedError):
+        await _write(amdie, f"{prefix}partners.inspections")
+
+    analytics = _as(ls, "analytics")
+    assert await _read(analytics, f"{prefix}onboarding.suppliers", group="analytics.dashboard") == [b"{}"]
+    with pytest.raises(TopicAuthorizationFailedError):
+        await _write(analytics, f"{prefix}onboarding.suppliers")  # only owners write
+    with pytest.raises(TopicAuthorizationFailedError):
+        await _read(analytics, f"{prefix}partners.receipts.amdie")

@@ -4,6 +4,8 @@ MongoDB operator keys in any field. None accepted; nothing operator-shaped reach
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -16,6 +18,7 @@ import shared.runtime as runtime_module
 from services.partners.domain import PartnerKind
 from services.partners.main import Settings, build
 from shared.partners import PartnerEndorsement, PartnerInspectionReport, PartnerSupplierApplication
+from tests.factories import documents, profile
 from tests.integration.helpers import header, read_until, serving
 from tests.integration.partner_helpers import (
     application,
@@ -42,7 +45,7 @@ def gateway_settings(settings_for, unique):
 async def gateway(gateway_settings):
     app = build(gateway_settings)
     async with serving(app) as http:
-        store = app.state.ingress.partners
+        store = app.state.ingress
         keys = {"clementia": await register(store, "clementia", PartnerKind.ONBOARDING_PARTNER),
                 "amdie": await register(store, "amdie", PartnerKind.EXPORT_AGENCY),
                 "sgs": await register(store, "sgs", PartnerKind.INSPECTION_BODY),
@@ -59,7 +62,7 @@ async def test_a_signed_event_becomes_a_command_and_is_answered_on_receipts(infr
                                                                            unique) -> None:
     prefix = f"gw{unique}."
     async with partners_and_onboarding(settings_for, prefix) as (partners, http, _, _onboarding):
-        key = await register(partners.state.ingress.partners, "clementia", PartnerKind.ONBOARDING_PARTNER)
+        key = await register(partners.state.ingress, "clementia", PartnerKind.ONBOARDING_PARTNER)
         body, headers = signed(key, APPLICATION, application())
         response = await http.post("/partner-events", content=body, headers=headers)
         assert response.status_code == 202 and response.json()["status"] == "accepted for processing", response.text
@@ -70,7 +73,7 @@ async def test_a_signed_event_becomes_a_command_and_is_answered_on_receipts(infr
         provenance = json.loads(command.value)["provenance"]
         assert provenance["partner"] == "clementia" and provenance["channel"] == "http"
         assert provenance["key_id"] == key.rpartition(".")[0] and provenance["received_at"]
-        receipt = await read_until(infrastructure.kafka, f"{prefix}partners.receipts",
+        receipt = await read_until(infrastructure.kafka, f"{prefix}partners.receipts.clementia",
                                    lambda r: r.key == b"clementia" and json.loads(r.value)["event_id"] == event_id)
         assert json.loads(receipt.value)["outcome"] == "accepted"
         body, again = signed(key, APPLICATION, body, ce_id=event_id, timestamp=int(time.time()) + 1)  # signed afresh
@@ -94,6 +97,46 @@ async def test_authentication_failures_are_401_with_a_reason(gateway) -> None:
     assert other_secret.status_code == 401
     stale = await post(http, keys["amdie"], ENDORSEMENT, endorsement("sup-1"), timestamp=int(time.time()) - 600)
     assert stale.status_code == 401 and stale.json()["error"] == "stale request"
+
+
+async def test_the_signature_covers_ce_id_and_ce_type_and_the_old_scheme_is_refused(gateway) -> None:
+    http, keys, _ = gateway
+    body, headers = signed(keys["sgs"], INSPECTION, inspection("sup-1"))
+    for name, value in (("Ce-Id", "another-id"), ("Ce-Type", ENDORSEMENT)):
+        swapped = await http.post("/partner-events", content=body, headers={**headers, name: value})
+        assert swapped.status_code == 401 and swapped.json()["error"] == "bad signature", name
+    secret, ts = keys["sgs"].rpartition(".")[2], headers["X-Tijara-Timestamp"]
+    old = "sha256=" + hmac.new(secret.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()
+    refused = await http.post("/partner-events", content=body, headers={**headers, "X-Tijara-Signature": old})
+    assert refused.status_code == 401 and "v2=" in refused.json()["message"]
+    assert "docs/partners.md" in refused.json()["message"]
+    assert (await http.post("/partner-events", content=body, headers=headers)).status_code == 202
+
+
+async def test_checks_run_size_key_signature_then_rate(gateway) -> None:
+    http, keys, _ = gateway
+    for _ in range(3):
+        await post(http, keys["slow"], ENDORSEMENT, endorsement("sup-1"))  # the bucket of "slow" is empty now
+    body, headers = signed(keys["slow"], ENDORSEMENT, endorsement("sup-1"))
+    unsigned = await http.post("/partner-events", content=body, headers={**headers, "X-Tijara-Signature": "v2=00"})
+    assert unsigned.status_code == 401  # the signature before the rate: a forger learns nothing of the bucket
+    assert (await http.post("/partner-events", content=body, headers=headers)).status_code == 429
+    big, big_headers = signed(keys["slow"], ENDORSEMENT, b"x" * 70_000)
+    assert (await http.post("/partner-events", content=big, headers={**big_headers, "X-Tijara-Key": "x"})
+            ).status_code == 413  # the size before the key
+
+
+async def test_an_incomplete_application_is_answered_400_at_the_gateway(gateway) -> None:
+    http, keys, _ = gateway
+    without_ice = {k: v for k, v in profile().model_dump(mode="json").items() if k != "ice"}
+    answer = await post(http, keys["clementia"], APPLICATION, application(profile=without_ice))
+    assert answer.status_code == 400 and "ICE" in answer.json()["message"], answer.text
+    tunisian = await post(http, keys["clementia"], APPLICATION, application(
+        profile={**profile().model_dump(mode="json"), "region": "Sfax"}))
+    assert tunisian.status_code == 400 and "Morocco's regions" in tunisian.json()["message"], tunisian.text
+    twice = application(documents=documents() + documents()[:1])
+    assert (await post(http, keys["clementia"], APPLICATION, twice)).status_code == 400
+    assert (await post(http, keys["clementia"], APPLICATION, application())).status_code == 202
 
 
 async def test_replay_scope_rate_size_and_schema(gateway) -> None:
@@ -187,7 +230,7 @@ async def test_mongodb_operators_in_any_field_are_refused_and_never_stored(gatew
         url, tz_aware=True, serverSelectionTimeoutMS=5000, event_listeners=[commands]))
     app = build(gateway_settings)
     async with serving(app) as http:
-        store = app.state.ingress.partners
+        store = app.state.ingress
         keys = {kind: await register(store, name, kind) for name, kind in (
             ("clementia", PartnerKind.ONBOARDING_PARTNER), ("amdie", PartnerKind.EXPORT_AGENCY),
             ("sgs", PartnerKind.INSPECTION_BODY))}
@@ -219,7 +262,7 @@ async def test_mongodb_operators_in_any_field_are_refused_and_never_stored(gatew
 async def test_a_kafka_outage_delays_the_command_not_the_answer(gateway_settings) -> None:
     app = build(gateway_settings)
     async with serving(app) as http:
-        key = await register(app.state.ingress.partners, "amdie", PartnerKind.EXPORT_AGENCY)
+        key = await register(app.state.ingress, "amdie", PartnerKind.EXPORT_AGENCY)
         await app.state.runtime.broker.stop()  # the producer is gone: the relay cannot publish
         answer = await post(http, key, ENDORSEMENT, endorsement("sup-1"))
         assert answer.status_code == 202, answer.text

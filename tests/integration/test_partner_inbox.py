@@ -1,6 +1,6 @@
 """Partner input over Kafka, end to end on the real broker and store: signed events in on partners.*, admitted by
-the partners service as commands, applied by onboarding, answered on partners.receipts keyed by partner; refused
-input also on <topic>.dlq. Both services run in-process; each test has its own topic prefix."""
+the partners service as commands, applied by onboarding, answered on the partner's own partners.receipts.<partner>;
+refused input also on <topic>.dlq. Both services run in-process; each test has its own topic prefix."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from tests.integration.partner_helpers import (
     endorsement,
     inspection,
     partners_and_onboarding,
+    receipts_topic,
     register,
     signed_record,
 )
@@ -35,7 +36,7 @@ def prefix(unique) -> str:
 
 
 async def receipt(kafka: str, prefix: str, partner: str, event_id: str) -> dict:
-    record = await read_until(kafka, f"{prefix}partners.receipts",
+    record = await read_until(kafka, f"{prefix}partners.receipts.{partner}",
                               lambda r: r.key == partner.encode() and json.loads(r.value)["event_id"] == event_id)
     assert header(record, "ce_type") == "ma.tijara.partner.receipt.v1"
     return json.loads(record.value)
@@ -68,7 +69,7 @@ async def send(kafka: str, prefix: str, topic: str, partner: str, ce_type: str, 
 async def test_partner_events_are_applied_and_acknowledged(infrastructure, settings_for, prefix, issuer) -> None:
     kafka = infrastructure.kafka
     async with partners_and_onboarding(settings_for, prefix) as (partners, _, onboarding, http):
-        store = partners.state.ingress.partners
+        store = partners.state.ingress
         keys = {partner_id: await register(store, partner_id, kind) for partner_id, kind in (
             ("clementia", PartnerKind.ONBOARDING_PARTNER), ("amdie", PartnerKind.EXPORT_AGENCY),
             ("sgs", PartnerKind.INSPECTION_BODY))}
@@ -106,34 +107,28 @@ async def test_partner_events_are_applied_and_acknowledged(infrastructure, setti
                                                         "organisation": "SGS"}  # who did it travels with it
 
 
-async def test_each_refusal_gets_a_receipt_with_the_reason_and_a_dead_letter(infrastructure, settings_for,
-                                                                             prefix) -> None:
+async def test_each_refusal_of_an_authenticated_partner_gets_a_receipt_and_a_dead_letter(
+        infrastructure, settings_for, prefix) -> None:
     kafka = infrastructure.kafka
     async with partners_and_onboarding(settings_for, prefix) as (partners, *_):
-        store = partners.state.ingress.partners
+        store = partners.state.ingress
         keys = {"clementia": await register(store, "clementia", PartnerKind.ONBOARDING_PARTNER),
-                "amdie": await register(store, "amdie", PartnerKind.EXPORT_AGENCY),
-                "asmex": await register(store, "asmex", PartnerKind.EXPORT_AGENCY, organisation="ASMEX")}
+                "amdie": await register(store, "amdie", PartnerKind.EXPORT_AGENCY)}
         stamped = endorsement("sup-1", provenance={"partner": "amdie", "channel": "http",
                                                    "received_at": "2026-11-27T09:00:00+00:00"})
-        cases = {  # expected reason: (topic, partner in ce_source, type, value, signing key)
+        cases = {  # expected reason: (topic, partner in ce_source, type, value, signing key) - all signed
             "undecodable": ("partners.applications", "clementia", APPLICATION, b"{not json", keys["clementia"]),
-            "tombstone": ("partners.endorsements", "amdie", ENDORSEMENT, None, None),
             "schema-invalid": ("partners.applications", "clementia", APPLICATION,
                                application(profile={**profile().model_dump(mode="json"), "ice": "12-34"}),
                                keys["clementia"]),
             "unknown-type": ("partners.applications", "clementia", "ma.tijara.partner.gossip.v1", application(),
                              keys["clementia"]),
-            "unknown-partner": ("partners.endorsements", "acme", ENDORSEMENT, endorsement("sup-1"), None),
             "type-not-allowed": ("partners.endorsements", "clementia", ENDORSEMENT, endorsement("sup-1"),
                                  keys["clementia"]),
             "provenance-not-allowed": ("partners.endorsements", "amdie", ENDORSEMENT, stamped, keys["amdie"]),
-            # ASMEX endorses in AMDIE's name: its own valid key is not AMDIE's
-            "bad-signature": ("partners.endorsements", "amdie", ENDORSEMENT, endorsement("sup-1"), keys["asmex"]),
         }
         sent = {reason: (await send(kafka, prefix, topic, partner, ce_type, value, signer=key), partner, topic)
                 for reason, (topic, partner, ce_type, value, key) in cases.items()}
-        unsigned = await send(kafka, prefix, "partners.endorsements", "amdie", ENDORSEMENT, endorsement("sup-1"))
         wrong_topic = await send(kafka, prefix, "partners.applications", "amdie", ENDORSEMENT, endorsement("sup-1"),
                                  signer=keys["amdie"])
 
@@ -143,10 +138,6 @@ async def test_each_refusal_gets_a_receipt_with_the_reason_and_a_dead_letter(inf
             assert answer["message"], reason
             dead = await read_until(kafka, f"{prefix}{topic}.dlq", lambda r: header(r, "ce_id") == event_id)
             assert header(dead, "dlq_error_type") == reason
-        assert "only send as itself" in (await receipt(kafka, prefix, "amdie", sent["bad-signature"][0]))["message"]
-        assert (await receipt(kafka, prefix, "amdie", unsigned))["reason"] == "bad-signature"
-        forged = await send(kafka, prefix, "partners.endorsements", "$where: 1", ENDORSEMENT, endorsement("sup-1"))
-        assert (await receipt(kafka, prefix, "unknown", forged))["reason"] == "unknown-partner"
         misplaced = await receipt(kafka, prefix, "amdie", wrong_topic)
         assert misplaced["reason"] == "type-not-allowed" and "belongs on partners.endorsements" in misplaced["message"]
         missing = await send(kafka, prefix, "partners.endorsements", "amdie", ENDORSEMENT,
@@ -155,10 +146,52 @@ async def test_each_refusal_gets_a_receipt_with_the_reason_and_a_dead_letter(inf
         assert answer["reason"] == "supplier-not-found" and answer["supplier_id"] == "sup-missing", answer
 
 
+async def test_what_cannot_be_authenticated_is_dead_lettered_and_never_answered(infrastructure, settings_for,
+                                                                                prefix) -> None:
+    """The attack of issue 19: records naming AMDIE in ce_source that AMDIE did not sign, carrying text of the
+    sender's choosing. None may become a receipt under AMDIE (or anyone): each lands on the DLQ with its reason."""
+    kafka = infrastructure.kafka
+    lure = "Your key was revoked - re-register at https://evil.example/tijara"
+    async with partners_and_onboarding(settings_for, prefix) as (partners, *_):
+        store = partners.state.ingress
+        await register(store, "amdie", PartnerKind.EXPORT_AGENCY)
+        asmex = await register(store, "asmex", PartnerKind.EXPORT_AGENCY, organisation="ASMEX")
+        topic = "partners.endorsements"
+        cases = {  # what each is: (partner in ce_source, value, signing key, expected reason)
+            "unsigned": ("amdie", endorsement("sup-1", note=lure), None, "bad-signature"),
+            "signed by another partner": ("amdie", endorsement("sup-1", note=lure), asmex, "bad-signature"),
+            "unsigned, undecodable": ("amdie", lure.encode(), None, "bad-signature"),
+            "unregistered sender": ("acme", endorsement("sup-1", note=lure), None, "unknown-partner"),
+            "operator-shaped sender": ("$where: 1", endorsement("sup-1"), None, "unknown-partner"),
+            "tombstone": ("amdie", None, None, "tombstone"),
+        }
+        sent = {name: await send(kafka, prefix, topic, partner, ENDORSEMENT, value, signer=key)
+                for name, (partner, value, key, _) in cases.items()}
+        tampered = ce_headers("amdie", ENDORSEMENT)
+        value = json.dumps(endorsement("sup-1")).encode()
+        tampered = signed_record(asmex, tampered, value)  # a valid ASMEX signature, then the value changed
+        await publish(kafka, raw=[(f"{prefix}{topic}", b"k", value.replace(b"sup-1", b"sup-2"), tampered)])
+        sent["signature over other bytes"], cases["signature over other bytes"] = tampered["ce_id"], (
+            "amdie", None, None, "bad-signature")
+
+        for name, event_id in sent.items():
+            dead = await read_until(kafka, f"{prefix}{topic}.dlq", lambda r, i=event_id: header(r, "ce_id") == i)
+            assert header(dead, "dlq_error_type") == cases[name][3], name
+        # a control, sent last: a genuine ASMEX record is answered, so the inbox is past everything above
+        control = await send(kafka, prefix, topic, "asmex", ENDORSEMENT, endorsement("sup-missing"), signer=asmex)
+        assert (await receipt(kafka, prefix, "asmex", control))["reason"] == "supplier-not-found"
+        receipts = [r for p in ("amdie", "asmex") for r in await collect(kafka, receipts_topic(prefix, p),
+                                                                          lambda r: True)]
+        assert not {r["event_id"] for r in receipts} & set(sent.values()), receipts
+        assert not any(lure in (r.get("message") or "") for r in receipts)
+        assert [r["partner"] for r in receipts] == ["asmex"]
+        assert await partners.state.ingress.inputs.inputs.count_documents({"partner": "amdie"}) == 0
+
+
 async def test_a_resent_event_is_applied_once_and_answered_alike(infrastructure, settings_for, prefix) -> None:
     kafka = infrastructure.kafka
     async with partners_and_onboarding(settings_for, prefix) as (partners, _, onboarding, _http):
-        key = await register(partners.state.ingress.partners, "clementia", PartnerKind.ONBOARDING_PARTNER)
+        key = await register(partners.state.ingress, "clementia", PartnerKind.ONBOARDING_PARTNER)
         value = json.dumps(application()).encode()
         headers = signed_record(key, ce_headers("clementia", APPLICATION), value)
         topic = f"{prefix}partners.applications"
@@ -167,7 +200,7 @@ async def test_a_resent_event_is_applied_once_and_answered_alike(infrastructure,
         await publish(kafka, raw=[(topic, b"app", value, headers)])  # once answered, a resend gets the receipt again
 
         async def answered_again() -> list[dict]:
-            answers = await collect(kafka, f"{prefix}partners.receipts",
+            answers = await collect(kafka, receipts_topic(prefix, "clementia"),
                                     lambda r: json.loads(r.value)["event_id"] == headers["ce_id"])
             assert len(answers) >= 2, answers
             return answers

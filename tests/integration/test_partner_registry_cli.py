@@ -53,8 +53,12 @@ def test_demo_registry_and_operator_commands(partners_service, tmp_path, monkeyp
     assert staff.exit_code == 1 and "forbidden" in staff.output and "operator" in staff.output, staff.output
     monkeypatch.setenv("TIJARA_TOKEN", operator)
     added = runner.invoke(app, ["partners", "add", "acme-inspect", "--name", "ACME Inspection",
-                                "--kind", "inspection-body", "--organisation", "Intertek", "--rate", "30"])
+                                "--kind", "inspection-body", "--organisation", "Intertek", "--rate", "30",
+                                "--contact-email", "it@acme-inspect.example", "--language", "fr"])
     assert added.exit_code == 0, added.output
+    hooked = runner.invoke(app, ["partners", "webhook", "acme-inspect", "https://acme-inspect.example/receipts"])
+    assert hooked.exit_code == 0 and hooked.output.strip().splitlines()[-1].startswith("whsec_"), hooked.output
+    assert runner.invoke(app, ["partners", "webhook", "acme-inspect", "--remove"]).exit_code == 0
     twice = runner.invoke(app, ["partners", "add", "acme-inspect", "--name", "ACME Inspection",
                                 "--kind", "inspection-body", "--organisation", "Intertek"])
     assert twice.exit_code == 1 and "already registered" in twice.output

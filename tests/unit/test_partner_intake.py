@@ -41,22 +41,27 @@ def test_the_command_names_the_registered_organisation_not_the_input() -> None:
     assert isinstance(inspection, RecordInspection) and inspection.body == "SGS"
 
 
-def test_a_record_signed_by_another_partner_is_refused() -> None:
+def test_a_record_is_authenticated_by_a_key_of_the_partner_it_names() -> None:
     amdie, amdie_key = registered("amdie", PartnerKind.EXPORT_AGENCY, "AMDIE")
     asmex, asmex_key = registered("asmex", PartnerKind.EXPORT_AGENCY, "ASMEX")
     value = b'{"endorsement_id": "end-1"}'
-    assert intake.check_record_signature(amdie, signed_headers("amdie", amdie_key, value), value)
+    assert intake.authenticate_record(amdie, signed_headers("amdie", amdie_key, value), value)
     # ASMEX claims to be AMDIE: its own (valid) key is not one of AMDIE's
     claimed = signed_headers("amdie", asmex_key, value)
-    with pytest.raises(intake.Refused) as refused:
-        intake.check_record_signature(amdie, claimed, value)
-    assert refused.value.reason is RejectionReason.BAD_SIGNATURE and "only send as itself" in refused.value.message
+    with pytest.raises(intake.Unauthenticated) as failed:
+        intake.authenticate_record(amdie, claimed, value)
+    assert failed.value.reason is RejectionReason.BAD_SIGNATURE and "only send as itself" in failed.value.message
     # AMDIE's key id with a signature over other content
     tampered = signed_headers("amdie", amdie_key, value) | {"ce_id": "e-2"}
-    with pytest.raises(intake.Refused, match="does not match"):
-        intake.check_record_signature(amdie, tampered, value)
-    with pytest.raises(intake.Refused, match="sign each record"):
-        intake.check_record_signature(asmex, {"ce_id": "e-1"}, value)
+    with pytest.raises(intake.Unauthenticated, match="does not match"):
+        intake.authenticate_record(amdie, tampered, value)
+    with pytest.raises(intake.Unauthenticated, match="does not match"):  # the value is covered byte for byte
+        intake.authenticate_record(amdie, signed_headers("amdie", amdie_key, value), value + b" ")
+    with pytest.raises(intake.Unauthenticated, match="unsigned"):
+        intake.authenticate_record(asmex, {"ce_id": "e-1"}, value)
+    with pytest.raises(intake.Unauthenticated) as nobody:  # ce_source names no registered partner
+        intake.authenticate_record(None, {"ce_source": "/partners/acme"}, value)
+    assert nobody.value.reason is RejectionReason.UNKNOWN_PARTNER
 
 
 def test_provenance_scope_and_topic_are_checked() -> None:

@@ -49,14 +49,31 @@ def test_malformed_keys_are_not_split(presented: str) -> None:
     assert rules.split_key(presented) is None
 
 
-def test_signature_binds_secret_timestamp_and_body() -> None:
-    signature = rules.sign("s3cret", "1764230000", b'{"a":1}')
-    assert signature.startswith("sha256=") and len(signature) == 7 + 64
-    assert rules.signature_valid("s3cret", "1764230000", b'{"a":1}', signature)
-    assert not rules.signature_valid("s3cret", "1764230001", b'{"a":1}', signature)
-    assert not rules.signature_valid("s3cret", "1764230000", b'{"a":2}', signature)
-    assert not rules.signature_valid("other", "1764230000", b'{"a":1}', signature)
-    assert not rules.signature_valid("s3cret", "1764230000", b'{"a":1}', signature.upper())
+T, ID, TYPE = "1764230000", "evt-1", "ma.tijara.partner.endorsement.v1"
+
+
+def test_signature_binds_secret_timestamp_ce_id_ce_type_and_body() -> None:
+    signature = rules.sign("s3cret", T, ID, TYPE, b'{"a":1}')
+    assert signature.startswith("v2=") and len(signature) == 3 + 64
+    assert rules.verify("s3cret", T, ID, TYPE, b'{"a":1}', signature)
+    for changed in (("other", T, ID, TYPE, b'{"a":1}'), ("s3cret", "1764230001", ID, TYPE, b'{"a":1}'),
+                    ("s3cret", T, "evt-2", TYPE, b'{"a":1}'),
+                    ("s3cret", T, ID, "ma.tijara.partner.inspection-report.v1", b'{"a":1}'),
+                    ("s3cret", T, ID, TYPE, b'{"a":2}'), ("s3cret", T, ID, TYPE, b'{"a":1} ')):
+        assert not rules.verify(*changed, signature), changed
+    assert not rules.verify("s3cret", T, ID, TYPE, b'{"a":1}', signature.upper())
+    assert not rules.verify("s3cret", T, ID, TYPE, b'{"a":1}', "v2=é")  # not ASCII: refused, not an error
+
+
+def test_the_published_test_vector() -> None:
+    """key = the secret's UTF-8 bytes; message = timestamp.ce_id.ce_type.body; hex; `v2=` (docs/partners.md)."""
+    import hashlib
+    import hmac
+
+    body = b'{"endorsement_id":"end-1","supplier_id":"sup-1","occurred_at":"2026-11-27T09:00:00+00:00"}'
+    expected = hmac.new(b"s3cret", b"1764230000.evt-1.ma.tijara.partner.endorsement.v1." + body,
+                        hashlib.sha256).hexdigest()
+    assert rules.sign("s3cret", T, ID, TYPE, body) == "v2=" + expected
 
 
 def test_timestamps_are_fresh_within_five_minutes_only() -> None:
@@ -89,3 +106,33 @@ def test_kafka_records_are_signed_with_a_key_derived_from_the_secret() -> None:
     for changed in (("e-2", "/partners/amdie", "t.v1", b"{}"), ("e-1", "/partners/asmex", "t.v1", b"{}"),
                     ("e-1", "/partners/amdie", "u.v1", b"{}"), ("e-1", "/partners/amdie", "t.v1", b"{ }")):
         assert not rules.record_signature_valid(key.kafka_signing_key, *changed, signature), changed
+
+
+def test_webhooks_are_https_with_a_whsec_secret_and_a_stable_id() -> None:
+    from standardwebhooks import Webhook
+
+    now = datetime.now(UTC)
+    webhook = rules.new_webhook("https://partner.example/tijara", now)
+    assert webhook.secret.startswith("whsec_") and Webhook(webhook.secret)  # the library reads our secret
+    assert rules.new_webhook("https://partner.example/tijara", now).secret != webhook.secret
+    for refused in ("http://partner.example/x", "http://127.0.0.1:8080/x", "https://u:p@partner.example/",
+                    "https:///nohost", "javascript:alert(1)", "https://partner.example/" + "x" * 500):
+        with pytest.raises(ValueError):
+            rules.new_webhook(refused, now)
+    assert rules.new_webhook("http://127.0.0.1:8080/x", now, allow_loopback_http=True).url
+    with pytest.raises(ValueError):
+        rules.new_webhook("http://localhost:8080/x", now, allow_loopback_http=True)
+    assert rules.webhook_id("cmd-0123abcd") == "msg_0123abcd"
+    assert [rules.webhook_retry_delay(n, 5.0) for n in (1, 2, 3)] == [5.0, 10.0, 20.0]
+    assert rules.webhook_retry_delay(30, 5.0) == rules.WEBHOOK_MAX_DELAY_SECONDS
+
+
+def test_what_a_partner_may_send_next_follows_the_suppliers_status() -> None:
+    agency, body = PartnerKind.EXPORT_AGENCY, PartnerKind.INSPECTION_BODY
+    assert rules.next_steps(agency, "submitted")[0] == ()
+    assert rules.next_steps(agency, "documents-verified")[0] == (PartnerEndorsement.TYPE,)
+    assert rules.next_steps(body, "endorsed")[0] == (PartnerInspectionReport.TYPE,)
+    assert rules.next_steps(PartnerKind.ONBOARDING_PARTNER, "rejected")[0] == (PartnerSupplierApplication.TYPE,)
+    assert rules.next_steps(agency, "unknown") == ((), "status 'unknown'")
+    with pytest.raises(ValueError, match="lower-case"):
+        rules.new_partner("Amdie:1", "AMDIE", agency, organisation="AMDIE")

@@ -279,3 +279,24 @@ def test_a_value_this_release_does_not_know_is_never_shown_to_a_visitor() -> Non
             assert "space" not in text, key
             if key[0] != "supplier":  # the product's category and origin read "Other" in the visitor's language
                 assert other[lang] in text, key
+
+
+def test_the_buyer_picks_a_country_from_a_list_in_the_pages_language() -> None:
+    renditions, _ = rendered()
+    for lang, canada, usa in (("fr", "Canada", "États-Unis"), ("ar", "كندا", "الولايات المتحدة")):
+        html = renditions.get(("product", "MA", "html", lang, "p1")).body.decode()
+        form = html.split('id="f-buyer_country"', 1)[1].split("</select>", 1)[0]
+        assert f'<option value="CA">{canada}</option>' in form and f'<option value="US">{usa}</option>' in form
+        assert 'value="EU"' not in form and 'value="ZZ"' not in form  # CLDR groupings are not countries
+    french = [name for _, name in i18n.countries("fr")]
+    assert french.index("Égypte") < french.index("Érythrée") < french.index("Espagne") < french.index("Zambie")
+
+
+def test_the_buyers_country_is_chosen_from_accept_language_in_the_page_bytes() -> None:
+    renditions, _ = rendered()
+    page = renditions.get(("product", "MA", "html", "fr", "p1"))
+    chosen = inquiry_form.with_country_chosen(page, "fr-CA,fr;q=0.9,en;q=0.8")
+    assert b'<option value="CA" selected>' in chosen.body and chosen.etag != page.etag
+    assert inquiry_form.with_country_chosen(page, "fr") is page  # no region named: nothing chosen
+    assert inquiry_form.check({"buyer_country": "XX"}, "fr").errors["buyer_country"] == \
+        "Choisissez votre pays dans la liste."
