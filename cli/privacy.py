@@ -26,7 +26,7 @@ from rich.table import Table
 from cli import identity
 from cli.common import console, local_service_urls, run
 
-HOLDERS = ("onboarding", "inquiries", "notifications")  # the services with `/privacy/*` (docs/personal-data.md)
+HOLDERS = ("onboarding", "inquiries", "partners", "notifications")  # the services with `/privacy/*` (docs/personal-data.md)
 READS = ("onboarding", "inquiries")  # the owners of contacts, which record who read them
 COPIES = ("notifications",)  # keep copies about what the others hold: asked second, with the records they reported
 errors = Console(stderr=True)

@@ -200,3 +200,26 @@ async def test_a_supplier_contact_reads_erasure_export_and_retention(settings_fo
         for kept in (fresh, live):
             assert (await http.get(f"/suppliers/{kept}", headers=staff)).json()["profile"]["contact"] is not None
         assert (await http.get(f"/suppliers/{due}", headers=staff)).json()["profile"]["contact"] is None
+
+
+async def test_a_partner_contact_is_exported_and_erased_and_the_partner_stays(settings_for, issuer, unique):
+    from services.partners.main import Settings as PartnersSettings
+    from services.partners.main import build as build_partners
+
+    operator, email = issuer.auth("operator"), f"integration-{unique}@clementia.example.ma"
+    async with serving(build_partners(settings_for(PartnersSettings))) as http:
+        registered = await http.post("/partners", headers=operator, json={
+            "partner_id": f"clementia-{unique}", "name": "Clementia", "kind": "onboarding-partner",
+            "contact_email": email, "language": "fr"})
+        assert registered.status_code == 201, registered.text
+        record = f"partner clementia-{unique}"
+        exported = (await http.post("/privacy/export", json={"email": email.upper()}, headers=operator)).json()
+        assert [(r["record"], r["contact_email"]) for r in exported["records"]] == [(record, email)]
+        report = (await http.post("/privacy/erasure", json={"email": email}, headers=operator)).json()
+        assert report == {"service": "partners", "records": [record], "erased": [f"{record}: contact e-mail"],
+                          "already_erased": False}
+        again = (await http.post("/privacy/erasure", json={"email": email}, headers=operator)).json()
+        assert again == {**report, "already_erased": True}
+        contact = (await http.get(f"/partners/clementia-{unique}/contact", headers=operator)).json()
+        assert contact["contact_email"] is None and contact["name"] == "Clementia"
+        assert (await http.post("/privacy/export", json={"email": email}, headers=operator)).json()["records"] == []
