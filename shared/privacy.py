@@ -126,14 +126,17 @@ async def erase_once(service: str, erasures: Erasures, key: str,
 
 
 class ReadLog:
-    """`contact_reads`: who read whose contact. One insert per read, written beside the answer rather than before
-    it (the read does not wait for it); the tasks are kept until done and awaited at shutdown, a failed insert is
-    logged and counted."""
+    """`contact_reads`: who read whose contact. A read does not wait for its record: `note` queues it and one writer
+    inserts what is queued, all of it in one `insert_many` (reads arriving while a write is in flight form the next
+    batch: group commit, no timer, so a lone read is written at once). What is queued is written at shutdown
+    (`settle`); a failed insert is logged and counted. A process killed outright loses what it had not written yet
+    (the reads of the last few milliseconds)."""
 
     def __init__(self, db: AsyncDatabase, service: str) -> None:
         self.reads = db["contact_reads"]
         self.service = service
-        self._pending: set[asyncio.Task] = set()
+        self._queued: list[dict] = []
+        self._writer: asyncio.Task | None = None
 
     async def ensure_indexes(self) -> None:
         await self.reads.create_index([("record", ASCENDING), ("read_at", ASCENDING)], name="reads_by_record")
@@ -144,23 +147,24 @@ class ReadLog:
         if not people:
             return
         now = datetime.now(UTC)
-        docs = [{"record": record, "person": person, "actor": actor.model_dump(mode="json"), "purpose": purpose,
-                 "read_at": now} for record, person in people]
-        task = asyncio.create_task(self._insert(docs))
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
+        self._queued += [{"record": record, "person": person, "actor": actor.model_dump(mode="json"),
+                          "purpose": purpose, "read_at": now} for record, person in people]
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
 
-    async def _insert(self, docs: list[dict]) -> None:
-        try:
-            await self.reads.insert_many(docs, ordered=False)
-        except Exception:
-            READS_NOT_RECORDED.labels(self.service).inc(len(docs))
-            log.exception("could not record %d contact read(s) of %s", len(docs), docs[0]["record"])
+    async def _write(self) -> None:
+        while self._queued:
+            batch, self._queued = self._queued, []
+            try:
+                await self.reads.insert_many(batch, ordered=False)
+            except Exception:
+                READS_NOT_RECORDED.labels(self.service).inc(len(batch))
+                log.exception("could not record %d contact read(s), first of %s", len(batch), batch[0]["record"])
 
     async def settle(self) -> None:
-        """Wait for the reads still being recorded (at shutdown, and in tests before listing)."""
-        if self._pending:
-            await asyncio.gather(*list(self._pending), return_exceptions=True)
+        """Wait until every read noted so far is written (at shutdown, and before listing)."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
 
     async def of(self, *, record: str | None = None, person: str | None = None, limit: int = 1000) -> list[ContactRead]:
         await self.settle()
