@@ -6,7 +6,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup run test test-unit test-integration test-e2e test-faults stack-up stack-down asyncapi schemas release-schemas bench clean bench-scale bench-stores
+EVENTS := clients/python/tijara-events
+
+.PHONY: events-wheel setup run test test-unit test-integration test-e2e test-faults stack-up stack-down asyncapi schemas release-schemas bench clean bench-scale bench-stores
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,10 +16,16 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-setup: $(VENV)/.installed  ## virtual environment, dependencies, Kafka jars, mongo-java-server store (cached), chromium
+events-wheel: $(VENV)/.installed  ## the tijara-events wheel (depends on pydantic only) in clients/python/tijara-events/dist/
+	$(PY) -m pip wheel --quiet --no-deps --wheel-dir $(EVENTS)/dist $(EVENTS)
+	$(PY) -m pip install --quiet --no-deps --force-reinstall $$(ls -t $(EVENTS)/dist/tijara_events-*.whl | head -1)  # examples/ use it as a team would
+
+setup: $(VENV)/.installed events-wheel  ## virtual environment, dependencies, Kafka jars, mongo-java-server store, Keycloak (cached), chromium
 	$(PY) -m deploy.local.stack provision
 	$(PY) -m deploy.local.tools provision  # kustomize, kubeconform, promtool, Kubernetes schemas (cached)
+	$(PY) -m deploy.local.keycloak provision  # Keycloak from Maven Central, built once for a file database (cached)
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)  # Debian's, for the e2e page test
+	@command -v kcat >/dev/null && command -v jq >/dev/null || (apt-get update && apt-get install -y kcat jq)  # docs/partners.md's walkthrough (tests/integration/test_partner_walkthrough.py)
 	@test -f .stack/npm/node_modules/axe-core/axe.min.js || npm install --silent --no-audit --no-fund --prefix .stack/npm axe-core@4.14.1  # accessibility checks of the page tests
 
 run: setup  ## the whole marketplace on the 'run' stack; prints the country page URL; Ctrl-C stops everything
@@ -38,7 +46,7 @@ test-e2e: setup
 test-faults: setup  ## kill -9, broker restart, duplicates, poison, SIGTERM, replay: figures at the end
 	$(PY) -m pytest tests/faults
 
-schemas: $(VENV)/.installed  ## write shared/schemas/<ce_type>.json for every event version; refuses breaking changes
+schemas: $(VENV)/.installed  ## write shared/schemas/<ce_type>.json and docs/contract-changes.md; refuses breaking changes and a new version without its changelog entry
 	$(PY) -m shared.contract
 
 release-schemas: $(VENV)/.installed  ## at a release: snapshot the schemas into shared/schemas/released/ (the matrix's "released")

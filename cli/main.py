@@ -51,7 +51,7 @@ def run(
             if seed and _page_is_empty(marketplace, market.code):
                 summary = asyncio.run(demo.seed(urls, marketplace.token, scale, market=market))
                 console.print(f"[green]✓[/] {market.adjective} demo data: {summary}")
-        keys_file = profile.dir / "partner-keys.json"
+        keys_file = partners.KEYS_FILE
         partners.seed_demo(marketplace.url("partners"), marketplace.token("operator"), keys_file)
         console.print(f"[green]✓[/] demo partners registered; their API keys: {keys_file}")
         pages = [(name, f"{marketplace.url('showcase')}/countries/{code}") for name, code in PAGES]
@@ -61,8 +61,11 @@ def run(
                       f"APIs: {', '.join(f'{s} {marketplace.url(s)}/docs' for s in marketplace.ports)}")
         console.print(f"  Partner gateway: POST {marketplace.url('partners')}/partner-events (docs/partners.md)   "
                       "Watch events: tijara tail catalogue.products")
-        console.print(f"  Token issuer: {marketplace.issuer_url}   Try: tijara token --role staff "
-                      "(paste it into Swagger UI's Authorize)")
+        if marketplace.local_issuer:
+            console.print(f"  Token issuer: {marketplace.issuer_url}   Try: tijara token --role staff "
+                          "(paste it into Swagger UI's Authorize)")
+        else:
+            console.print(f"  Identity provider: {marketplace.oidc_issuer} (the demo users log in there)")
         if marketplace.mailbox:
             console.print(f"  Mailbox (every message notifications sends, as suppliers and buyers would get it): "
                           f"[link={marketplace.mailbox.url}]{marketplace.mailbox.url}[/link]   "
@@ -91,12 +94,14 @@ def seed(
     journal: Path = typer.Option(Path(".stack/launch-seed.jsonl"), help="with --scale launch: what was created"),
 ) -> None:
     """Create the Moroccan demo data set through the public HTTP APIs (with a progress bar), with the local
-    issuer's tokens."""
+    issuer's tokens, or the identity provider's when OIDC_ISSUER names another (README: "Against Keycloak")."""
     urls = {"onboarding": onboarding, "catalogue": catalogue, "inquiries": inquiries}
+    market = Marketplace("", "")
+    tokens = identity.local_token if market.local_issuer else market.token
     if scale == "launch":
-        summary = asyncio.run(launch.seed(urls, journal, identity.local_token))
+        summary = asyncio.run(launch.seed(urls, journal, tokens))
     else:
-        summary = asyncio.run(demo.seed(urls, identity.local_token, demo.Scale(suppliers, products, inquiry_count)))
+        summary = asyncio.run(demo.seed(urls, tokens, demo.Scale(suppliers, products, inquiry_count)))
     console.print(f"[green]✓[/] {summary}")
 
 

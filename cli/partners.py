@@ -25,7 +25,10 @@ from rich.console import Console
 from rich.table import Table
 
 from cli import identity
+from deploy.local.stack import profile
 from services.partners.domain import DEMO_PARTNERS, Language, PartnerKind
+
+KEYS_FILE = profile("run").dir / "partner-keys.json"  # where `make run` writes them too: one place to look
 
 cli = typer.Typer(help="Register partner systems and issue their API keys.", no_args_is_help=True)
 console = Console()
@@ -157,7 +160,7 @@ def list_partners(url: str = Url, token: str = Token) -> None:
 
 
 @cli.command("seed-demo")
-def seed_demo_command(keys_file: Path = typer.Option(Path(".stack/partner-keys.json")), url: str = Url,
+def seed_demo_command(keys_file: Path = typer.Option(KEYS_FILE), url: str = Url,
                       token: str = Token) -> None:
     """Register the demo partners and write one key each to KEYS_FILE (for trying the gateway locally)."""
     count = _run(lambda: seed_demo(url, token, keys_file))

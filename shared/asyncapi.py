@@ -21,6 +21,7 @@ from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 
 from shared import inquiries, partner_commands, partners, products, suppliers  # noqa: F401  (register types)
+from shared.wire_schema import wire_schema
 from shared.envelope import EVENT_TYPES, SPECVERSION
 
 if TYPE_CHECKING:
@@ -54,27 +55,63 @@ def dead_letter_publishers(broker: KafkaBroker, topics: Iterable[str], prefix: s
                                      "the original headers plus dlq_* headers saying why.")
 
 
+HEADERS = {
+    "ce_id": "Unique per event; the same event delivered twice (at-least-once) has the same ce_id: de-duplicate by it.",
+    "ce_source": "The producer: /tijara/<service> or /partners/<partner id>.",
+    "ce_type": "Versioned event type (ma.tijara.<aggregate>.<what happened>.v<N>); old versions are upcast when "
+               "read (tijara_events.decode).",
+    "ce_time": "When the producer wrote the event, i.e. recorded the change (RFC 3339, the producer's clock); "
+               "equal to the data's occurred_at up to the outbox write. It is NOT when the fact happened in the "
+               "world: inquiries imported from before the marketplace have ce_time up to weeks after their "
+               "received_at. Group business figures by the data's own times (received_at, responded_at...).",
+    "ce_subject": "The aggregate id ({subject}); also the Kafka key, so one aggregate's events keep their order.",
+    "content-type": "Always application/json: the value is the event's data as a JSON object.",
+    "traceparent": "W3C trace context of the request or job that caused the event (OpenTelemetry); absent when "
+                   "none was active.",
+    "correlation_id": "Written by FastStream (the producers' Kafka client) on every record: a fresh UUID per "
+                      "publish. It correlates nothing across events (a relay retry of the same event gets a new "
+                      "one; ce_id stays): de-duplicate by ce_id, follow a request by traceparent.",
+}
+SEQUENCE = ("Every aggregate event carries `sequence`, the aggregate's version after it: keep per aggregate the "
+            "newest by sequence (an older or repeated one changes nothing). Gaps are normal: some changes count a "
+            "version but publish no event (a single document's review before the documents are verified; edits "
+            "that change nothing public). An event of a type you do not know is newer state too: do not skip it "
+            "(tijara_events.Fold keeps its fields and marks the aggregate).")
+
+
 def headers_schema(ce_type: str | None, subject: str | None, dead_letter: bool = False) -> dict[str, Any]:
     props: dict[str, Any] = {
-        "ce_specversion": {"type": "string", "const": SPECVERSION},
-        "ce_id": {"type": "string", "description": "Unique per event; consumers de-duplicate by it."},
-        "ce_source": {"type": "string", "description": "The producer: /tijara/<service> or /partners/<partner id>."},
-        "ce_type": {"type": "string", "description": "Versioned event type."} | ({"const": ce_type} if ce_type else {}),
-        "ce_time": {"type": "string", "format": "date-time"},
-        "ce_subject": {"type": "string", "description": f"The {subject or 'aggregate id'}; also the Kafka key."},
-        "content-type": {"type": "string", "const": "application/json"},
-        "traceparent": {"type": "string", "description": "W3C trace context of the write that caused the event."},
-    }
+        name: {"type": "string", "description": text.format(subject=subject or "aggregate id")}
+        for name, text in HEADERS.items()}
+    props["ce_specversion"] = {"type": "string", "const": SPECVERSION}
+    props["ce_time"]["format"] = "date-time"
+    props["content-type"]["const"] = "application/json"
+    if ce_type:
+        props["ce_type"]["const"] = ce_type
     required = ["ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject"]
     if dead_letter:
         props |= {name: {"type": "string", "description": text} for name, text in DLQ_HEADERS.items()}
         required = ["dlq_error_type", "dlq_error_message"]
-    return {"type": "object", "properties": props, "required": required}
+    return {"type": "object", "properties": dict(sorted(props.items())), "required": required}
+
+
+def topic_binding(topic: str) -> dict[str, Any]:
+    """The topic's retention and partitions, from the one topic spec (shared.topics)."""
+    from shared.topics import marketplace_topics
+
+    spec = next((t for t in marketplace_topics() if t.name == topic), None)
+    if spec is None:
+        return {}
+    config: dict[str, Any] = {"cleanup.policy": [spec.config.get("cleanup.policy", "delete")]}
+    if "retention.ms" in spec.config:
+        config["retention.ms"] = int(spec.config["retention.ms"])
+    return {"kafka": {"topic": topic, "partitions": spec.partitions, "topicConfiguration": config,
+                      "bindingVersion": "0.5.0"}}
 
 
 def _message(ce_type: str, schemas: dict[str, Any], dead_letter: bool = False) -> dict[str, Any]:
     model = EVENT_TYPES[ce_type]
-    schema = model.model_json_schema(ref_template=REF, mode="validation")
+    schema = wire_schema(model, ref_template=REF)
     schemas.update(schema.pop("$defs", {}))
     schemas[model.__name__] = schema
     summary = (model.__doc__ or model.__name__).strip().splitlines()[0]
@@ -105,7 +142,13 @@ def document(runtime: Runtime) -> dict[str, Any]:
             key = f"{ce_type}.dlq" if dead_letter else ce_type
             messages[key] = _message(ce_type, schemas, dead_letter)
             channel["messages"][key] = {"$ref": f"#/components/messages/{key}"}
-        channel["description"] = f"Topic {topic}: " + (", ".join(types) or "no event types")
+        binding = topic_binding(topic)
+        if binding:
+            channel["bindings"] = binding
+        kept = next((t.policy for t in _specs() if t.name == topic), "")
+        channel["description"] = (f"Topic {topic}: " + (", ".join(types) or "no event types")
+                                  + (f". Retention: {kept}." if kept else "")
+                                  + (f" {SEQUENCE}" if any(_sequenced(t) for t in types) and not dead_letter else ""))
     for operation in spec.get("operations", {}).values():
         ref = operation["channel"]["$ref"].rsplit("/", 1)[-1]
         operation["messages"] = [{"$ref": f"#/channels/{ref}/messages/{m}"}
@@ -115,6 +158,16 @@ def document(runtime: Runtime) -> dict[str, Any]:
                                                "bindingVersion": "0.5.0"}}
     spec["components"] = {"messages": dict(sorted(messages.items())), "schemas": dict(sorted(schemas.items()))}
     return spec
+
+
+def _specs():
+    from shared.topics import marketplace_topics
+
+    return marketplace_topics()
+
+
+def _sequenced(ce_type: str) -> bool:
+    return "sequence" in EVENT_TYPES[ce_type].model_fields
 
 
 class _Rendered:

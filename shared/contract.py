@@ -1,7 +1,9 @@
 """The schema gate: JSON Schemas of every event version, committed under shared/schemas/, and the rules that tell a
 compatible change from a breaking one.
 
-    python -m shared.contract            # (make schemas) write shared/schemas/<ce_type>.json; refuses breaking changes
+    python -m shared.contract            # (make schemas) write shared/schemas/<ce_type>.json and the changelog
+                                         # (docs/contract-changes.md, shared.contract_changes); refuses breaking
+                                         # changes, and a new version without its changelog entry
     python -m shared.contract --check    # exit 1 and name type and field if the models break a committed schema
     python -m shared.contract --release  # (make release-schemas) at a release: snapshot into shared/schemas/released/
 
@@ -17,7 +19,9 @@ multipleOf, minItems, maxItems, uniqueItems, pattern, format, const), or additio
 registry's compatibility check refuses. Such a change needs a new version: a new ce_type (`...v2`), with the old one
 kept readable (its model stays, or an upcaster in shared.envelope.UPCASTERS turns it into the new one). Adding an
 optional property is compatible, and so is adding an enum value: consumers read through tolerant readers that keep a
-value they do not know as "unknown" (shared.envelope.Tolerant). A committed schema whose type is neither an event
+value they do not know as "unknown" (shared.envelope.Tolerant), and the published schemas say every enum is open
+(shared.wire_schema). A finding the authors reviewed as stating what was always on the wire (decimals are strings)
+is let through only when the changelog records it as a correction. A committed schema whose type is neither an event
 type nor upcast any more is a failure too: messages of that version are still in the log.
 
 A type that was never released (its schema is not on main yet) may be reshaped freely: delete its file under
@@ -33,17 +37,19 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from shared import contract_changes
 from shared import inquiries, partner_commands, partners, products, suppliers  # noqa: F401  (register types)
 from shared import personal_fields
 from shared.envelope import EVENT_TYPES, UPCASTERS
+from shared.wire_schema import wire_schema
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 RELEASED_DIR = SCHEMA_DIR / "released"
 
 
 def event_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The JSON Schema a consumer validates against (pydantic's validation mode), with where the event travels."""
-    schema = model.model_json_schema(mode="validation")
+    """The JSON Schema a consumer validates against, with where the event travels."""
+    schema = wire_schema(model)
     schema["x-cloudevents-type"] = model.TYPE
     schema["x-kafka-topic"] = model.TOPIC.value
     schema["x-kafka-key"] = model.SUBJECT
@@ -189,8 +195,10 @@ def _shown(value: Any) -> str:
 
 
 def gate(committed: dict[str, dict[str, Any]], current: dict[str, dict[str, Any]],
-         upcast: set[str] | frozenset[str] = frozenset()) -> list[str]:
-    """Every way `current` breaks the `committed` contract, each message naming the event type and the field."""
+         upcast: set[str] | frozenset[str] = frozenset(),
+         acknowledged: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset()) -> list[str]:
+    """Every way `current` breaks the `committed` contract, each message naming the event type and the field.
+    `acknowledged`: (type, finding) pairs the changelog records as corrections (contract_changes): let through."""
     problems = []
     for ce_type, old in sorted(committed.items()):
         if ce_type not in current:
@@ -199,6 +207,8 @@ def gate(committed: dict[str, dict[str, Any]], current: dict[str, dict[str, Any]
                                 "of this version are still in the log: keep its model or add an upcaster")
             continue
         for change in breaking_changes(old, current[ce_type]):
+            if (ce_type, change) in acknowledged:
+                continue
             problems.append(f"{ce_type}: {change} — breaking: publish it as a new version (a new ce_type, e.g. "
                             f"{_next_version(ce_type)}) and keep {ce_type} readable with an upcaster")
     return problems
@@ -218,9 +228,10 @@ def personal_data_problems(current: dict[str, dict[str, Any]]) -> list[str]:
 def all_problems() -> list[str]:
     """Personal data on shared topics, what breaks the committed schemas, then what breaks the last release's (each
     reported once)."""
+    accepted = contract_changes.acknowledged(contract_changes.entries())
     problems = personal_data_problems(current_schemas()) + gate(committed_schemas(), current_schemas(),
-                                                                set(UPCASTERS))
-    return problems + [p for p in gate(committed_schemas(RELEASED_DIR), current_schemas(), set(UPCASTERS))
+                                                                set(UPCASTERS), accepted)
+    return problems + [p for p in gate(committed_schemas(RELEASED_DIR), current_schemas(), set(UPCASTERS), accepted)
                        if p not in problems]
 
 
@@ -236,8 +247,15 @@ def main(argv: list[str]) -> int:
     if problems:
         print("schema gate: refused\n  " + "\n  ".join(problems), file=sys.stderr)
         return 1
+    record, refusals = contract_changes.record_changes(committed_schemas(), current_schemas(),
+                                                       contract_changes.entries())
+    if refusals:
+        print("schema gate: a new version needs a changelog entry\n  " + "\n  ".join(refusals), file=sys.stderr)
+        return 1
     if "--check" in argv:
         stale = [t for t, s in current_schemas().items() if committed_schemas().get(t) != json.loads(render(s))]
+        if contract_changes.DOC.read_text() != contract_changes.render_doc(record):
+            stale.append(str(contract_changes.DOC.relative_to(contract_changes.ROOT)))
         if stale:
             print(f"schemas not committed or out of date (run make schemas): {', '.join(stale)}", file=sys.stderr)
             return 1
@@ -253,6 +271,11 @@ def main(argv: list[str]) -> int:
         if not path.exists() or path.read_text() != text:
             path.write_text(text)
             print(f"wrote {path.relative_to(SCHEMA_DIR.parents[1])}")
+    for path, text in ((contract_changes.RECORD, contract_changes.render_record(record)),
+                       (contract_changes.DOC, contract_changes.render_doc(record))):
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+            print(f"wrote {path.relative_to(contract_changes.ROOT)}")
     return 0
 
 

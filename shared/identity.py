@@ -1,8 +1,13 @@
 """Who is calling: OIDC bearer JWTs verified with PyJWT against the issuer's JWKS, and the FastAPI dependencies that
 turn a verified token into an `Actor` or a clear refusal.
 
-- Signature against the issuer's JWKS, fetched with httpx (never blocking the loop) and cached; a token signed with
-  a key id we do not know makes us fetch the JWKS again (key rotation), at most once per `refetch_seconds`.
+- Signature against the issuer's JWKS, fetched with httpx (never blocking the loop). Key rotation has two bounds:
+  a key the issuer publishes is accepted on its first token (an unknown key id makes us fetch the JWKS again; such
+  fetches are at least `refetch_seconds`, 1 s, apart, and a token arriving sooner waits for the next one rather
+  than being refused), and a key the issuer stops publishing is refused at most `cache_seconds` (60 s) after: the
+  JWKS is fetched again, before the token is checked, when its last fetch began longer ago than that. Fetches are single-flight: the
+  requests waiting for keys share one fetch, so a flood of made-up key ids costs the issuer one fetch a second.
+  If the issuer cannot be reached, the keys we hold stay in use and are asked for again a minute later.
 - `iss`, `aud`, `exp`, `nbf` checked with a small leeway; only asymmetric algorithms from ALLOWED_ALGORITHMS are
   accepted (never `none`, never HS*: an HS256 token "signed" with our public key is refused before any key is used).
 - Roles are read from a configurable claim (dotted path: `roles`, or Keycloak's `realm_access.roles`); the
@@ -76,7 +81,7 @@ async def fetch_json(url: str) -> dict:
 class TokenVerifier:
     def __init__(self, issuer: str, audience: str, jwks_url: str = "", *, roles_claim: str = "roles",
                  organisation_claim: str = "organisation", leeway_seconds: float = 30.0,
-                 refetch_seconds: float = 30.0, cache_seconds: float = 600.0, fetch: JwksFetcher = fetch_json) -> None:
+                 refetch_seconds: float = 1.0, cache_seconds: float = 60.0, fetch: JwksFetcher = fetch_json) -> None:
         self.issuer = issuer.rstrip("/")
         self.audience = audience
         self.jwks_url = jwks_url
@@ -87,7 +92,7 @@ class TokenVerifier:
         self.cache_seconds = cache_seconds
         self._fetch = fetch
         self._keys: dict[str, tuple[jwt.PyJWK, str | None]] = {}  # kid -> (key, the alg the JWKS declares)
-        self._fetched_at = float("-inf")
+        self._fetched_at = float("-inf")  # when the last fetch began (monotonic)
         self._lock = asyncio.Lock()
 
     @classmethod
@@ -136,32 +141,43 @@ class TokenVerifier:
             raise Unauthenticated(f"the token is invalid: {error}") from None
 
     async def _key(self, kid: str | None) -> tuple[jwt.PyJWK, str | None]:
-        now = time.monotonic()
-        if now - self._fetched_at > self.cache_seconds or (kid not in self._keys and
-                                                            now - self._fetched_at > self.refetch_seconds):
-            await self._refresh(now)
-        if kid is None and len(self._keys) == 1:
-            return next(iter(self._keys.values()))
-        key = self._keys.get(kid or "")
+        arrived = time.monotonic()
+        if arrived - self._fetched_at > self.cache_seconds:  # a removed key goes within cache_seconds
+            await self._refresh(arrived - self.cache_seconds)
+        key = self._find(kid)
+        if key is None:  # perhaps published since the last fetch began (unless that was after this token came)
+            await self._refresh(arrived, gap=self.refetch_seconds)
+            key = self._find(kid)
         if key is None:
             raise Unauthenticated(f"the token was signed with a key the issuer does not publish (kid {kid!r})")
         return key
 
-    async def _refresh(self, asked_at: float) -> None:
+    def _find(self, kid: str | None) -> tuple[jwt.PyJWK, str | None] | None:
+        if kid is None and len(self._keys) == 1:
+            return next(iter(self._keys.values()))
+        return self._keys.get(kid or "")
+
+    async def _refresh(self, fresh_after: float, gap: float = 0.0) -> None:
+        """Fetch the JWKS unless the last fetch began after `fresh_after` (single flight: the requests queued here
+        share the one that ran while they waited), no sooner than `gap` seconds after the previous one began."""
         async with self._lock:
-            if self._fetched_at >= asked_at:  # another request refreshed while we waited
+            if self._fetched_at >= fresh_after:
                 return
+            wait = self._fetched_at + gap - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            began = time.monotonic()
             try:
                 url = self.jwks_url or await self._discover()
                 keys = _signing_keys(await self._fetch(url))
             except (httpx.HTTPError, ValueError, KeyError, TypeError) as error:
-                if self._keys:  # keep the keys we have; retry after refetch_seconds
+                if self._keys:  # keep the keys we have; ask again after cache_seconds (or for an unknown kid)
                     log.warning("could not refresh the issuer's JWKS: %s", error)
-                    self._fetched_at = time.monotonic()
+                    self._fetched_at = began
                     return
                 raise IdentityProviderUnavailable(f"the identity provider's keys are unreachable: {error}") from None
             self._keys = keys
-            self._fetched_at = time.monotonic()
+            self._fetched_at = began
 
     async def _discover(self) -> str:
         """The JWKS address from the issuer's OpenID discovery document, else `<issuer>/jwks.json`."""

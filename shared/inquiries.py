@@ -6,11 +6,24 @@ whatever the arrival order."""
 from __future__ import annotations
 
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated, ClassVar
 
 from pydantic import AwareDatetime, Field
 
 from shared.envelope import CountryCode, Event, Id, Text, Topic
+
+
+class InquiryStatus(StrEnum):
+    """open -> responded -> closed; open -> closed. Added in contract 1.1.0: older events carry none (their type
+    says it)."""
+
+    OPEN = "open"
+    RESPONDED = "responded"
+    CLOSED = "closed"
+
+
+STATUS = "The inquiry's status after this event (contract 1.1.0; implied by the type on older events)."
 
 
 class InquiryEvent(Event):
@@ -31,6 +44,7 @@ class InquiryReceived(InquiryEvent):
     target_price: Decimal | None = Field(None, gt=0, max_digits=12, decimal_places=2)
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
     destination: Text | None = None
+    status: InquiryStatus = Field(InquiryStatus.OPEN, description=STATUS)
 
 
 class InquiryResponded(InquiryEvent):
@@ -38,6 +52,7 @@ class InquiryResponded(InquiryEvent):
     buyer_country: CountryCode
     received_at: AwareDatetime
     responded_at: AwareDatetime
+    status: InquiryStatus = Field(InquiryStatus.RESPONDED, description=STATUS)
 
 
 class InquiryClosed(InquiryEvent):
@@ -47,3 +62,4 @@ class InquiryClosed(InquiryEvent):
     responded_at: AwareDatetime | None = None
     closed_at: AwareDatetime
     reason: Text | None = None
+    status: InquiryStatus = Field(InquiryStatus.CLOSED, description=STATUS)

@@ -11,6 +11,7 @@ carry the v2 listing (on delisted it is an optional, additive field).
 from __future__ import annotations
 
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,6 +22,17 @@ from shared.vocabulary import Certification, Incoterm, Region, Sector
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. USD, EUR, MAD")]
 Unit = Annotated[str, Field(min_length=1, max_length=20)]
 Money = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
+
+
+class ProductStatus(StrEnum):
+    """listed (shown to buyers while its supplier is verified) <-> delisted. Added in contract 1.1.0: events
+    written before carry none (their type says it)."""
+
+    LISTED = "listed"
+    DELISTED = "delisted"
+
+
+STATUS = "The product's status after this event (contract 1.1.0; implied by the type on older events)."
 
 
 class LocalizedText(BaseModel):
@@ -124,17 +136,20 @@ class ProductListedV1(ProductEvent):
 class ProductListed(ProductEvent):
     TYPE: ClassVar[str] = "ma.tijara.product.listed.v2"
     listing: ProductListing
+    status: ProductStatus = Field(ProductStatus.LISTED, description=STATUS)
 
 
 class ProductUpdated(ProductEvent):
     TYPE: ClassVar[str] = "ma.tijara.product.updated.v1"
     listing: ProductListing
+    status: ProductStatus = Field(ProductStatus.LISTED, description=STATUS)
 
 
 class ProductDelisted(ProductEvent):
     TYPE: ClassVar[str] = "ma.tijara.product.delisted.v1"
     reason: Text
     listing: ProductListing | None = None
+    status: ProductStatus = Field(ProductStatus.DELISTED, description=STATUS)
 
 
 def _upcast_product_listed_v1(data: dict) -> tuple[str, dict]:

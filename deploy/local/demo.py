@@ -234,8 +234,9 @@ def acting_as(step: str, body: dict | None) -> str:
     return "staff"
 
 
-def fresh_tokens(token: Callable[[str], str], renew_seconds: float = 1800) -> Callable[[str], str]:
-    """`token`, minted once per role and again every `renew_seconds` (tokens live an hour; a seeding may not)."""
+def fresh_tokens(token: Callable[[str], str], renew_seconds: float = 600) -> Callable[[str], str]:
+    """`token`, got once per role and again every `renew_seconds` (the local issuer's tokens live an hour, the
+    Keycloak realm's 15 minutes; a seeding may last longer)."""
     cached = functools.cache(lambda role, _period: token(role))
     return lambda role: cached(role, int(time.monotonic() // renew_seconds))
 
@@ -243,7 +244,8 @@ def fresh_tokens(token: Callable[[str], str], renew_seconds: float = 1800) -> Ca
 async def seed(urls: dict[str, str], token: Callable[[str], str], scale: Scale = Scale(), seed_value: int = 2024,
                show: bool = True, market: Market = MOROCCO) -> dict:
     """Onboard and verify (or reject), list, inquire and answer, suspend and reinstate; return what was created.
-    Each call acts in its proper role: `token("agency:AMDIE")` gives a bearer token (the local issuer's)."""
+    Each call acts in its proper role: `token("agency:AMDIE")` gives a bearer token (the local issuer's, or the
+    identity provider's: Marketplace.token)."""
     tokens = fresh_tokens(token)
     rng = random.Random(seed_value)
     applications = supplier_applications(scale, rng, market)

@@ -1,6 +1,7 @@
 """The six services as separate processes, as an operator would run them, with the local token issuer whose keys
 they trust and the local SMTP server (Mailpit) notifications sends to: used by `make run` and the e2e and fault
-tests."""
+tests. `OIDC_*` from the environment (or `extra_env`) win: with `OIDC_ISSUER` naming another identity provider
+(Keycloak), the local issuer is not started and `token()` logs in to that provider (deploy/local/idp.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +43,7 @@ class Marketplace:
     mail_ports: tuple[int, int] = MAIL_PORTS  # (web inbox and API, SMTP) of the local Mailpit
     mailbox: Mailbox | None = None  # started with the services when notifications is one of them
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    idp_tokens: Callable[[str], str] | None = None  # role spec -> token, when the issuer is not the local one
 
     def url(self, service: str) -> str:
         if service == ISSUER:
@@ -51,8 +54,24 @@ class Marketplace:
     def issuer_url(self) -> str:
         return f"http://127.0.0.1:{self.issuer_port}"
 
+    @property
+    def oidc_issuer(self) -> str:
+        """The issuer the services trust: OIDC_ISSUER if set (extra_env, then the environment), else the local one."""
+        return self.extra_env.get("OIDC_ISSUER") or os.environ.get("OIDC_ISSUER") or self.issuer_url
+
+    @property
+    def local_issuer(self) -> bool:
+        return self.oidc_issuer.rstrip("/") == self.issuer_url
+
     def token(self, role: str, subject: str | None = None, lifetime: int = 3600) -> str:
-        """A token of the local issuer, e.g. token("agency:AMDIE"), as `tijara token` prints it."""
+        """A token for a role spec, e.g. token("agency:AMDIE"): the local issuer's, as `tijara token` prints it, or
+        the configured identity provider's (then `subject` and `lifetime` are the provider's)."""
+        if not self.local_issuer:
+            if self.idp_tokens is None:
+                from deploy.local import idp
+
+                self.idp_tokens = idp.Tokens.from_env(self.oidc_issuer)
+            return self.idp_tokens(role)
         from deploy.local import issuer
 
         return issuer.mint(issuer.load_or_create_key(self.issuer_key), self.issuer_url, role, subject, lifetime)
@@ -63,9 +82,10 @@ class Marketplace:
     def env(self, service: str) -> dict[str, str]:
         return {  # replication 1 unless the environment says otherwise: the local stack is one broker
             "TOPIC_REPLICATION_FACTOR": "1", "TOPIC_MIN_INSYNC_REPLICAS": "1",
+            "OIDC_ISSUER": self.issuer_url,  # the local issuer unless the environment names another
             **os.environ, "KAFKA_BOOTSTRAP_SERVERS": self.kafka, "MONGODB_URL": self.mongodb,
             "MONGODB_DATABASE": f"{self.database_prefix}_{service}", "HTTP_PORT": str(self.ports[service]),
-            "PYTHONUNBUFFERED": "1", "OIDC_ISSUER": self.issuer_url,
+            "PYTHONUNBUFFERED": "1",
             "INQUIRY_RATE_LIMIT": "100000/minute",  # the demo seeding and the tests send from one address
             **({"INQUIRIES_URL": self.url("inquiries")} if service == "showcase" and "inquiries" in self.ports else {}),
             **({"PAGE_COUNTRIES": os.environ.get("PAGE_COUNTRIES", '["MA", "TN"]')}  # both demo pages
@@ -89,9 +109,11 @@ class Marketplace:
         return self.mailbox
 
     def start(self, *services: str) -> None:
-        """The named services, or all of them after the issuer (which they fetch their keys from)."""
+        """The named services, or all of them after the local issuer (which they fetch their keys from) when they
+        trust it."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        if not services and (ISSUER not in self.processes or self.processes[ISSUER].poll() is not None):
+        if not services and self.local_issuer and (ISSUER not in self.processes
+                                                   or self.processes[ISSUER].poll() is not None):
             from deploy.local import issuer
 
             issuer.load_or_create_key(self.issuer_key)  # here, so token() and the issuer never race to create it

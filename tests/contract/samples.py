@@ -12,7 +12,7 @@ from hypothesis import Phase, find, settings
 from hypothesis import strategies as st
 
 DATE_TIME = "2026-01-02T03:04:05Z"
-FORMATS = {"date-time": DATE_TIME, "date": "2026-01-02"}
+FORMATS = {"date-time": DATE_TIME, "date": "2026-01-02", "decimal": "12.50"}
 ADDED_LATER = "added-later"
 
 

@@ -54,3 +54,28 @@ def marketplace(infrastructure, tmp_path_factory):
         yield market
     finally:
         market.stop()
+
+
+KEYCLOAK_FIGURES: list[str] = []  # printed at the end of the run
+
+
+@pytest.fixture(scope="session")
+def keycloak(tmp_path_factory):
+    """Keycloak from the cache (deploy/local/keycloak.py) with the realm as shipped, fresh data, one start per run."""
+    from deploy.local.keycloak import PORT, VERSION, Keycloak
+
+    port = 18180 + _OFFSET if _free(18180 + _OFFSET) else _ephemeral()
+    assert PORT != port  # never the one `python -m deploy.local.keycloak up` uses
+    server = Keycloak(port=port, data_dir=tmp_path_factory.mktemp("keycloak")).start()
+    KEYCLOAK_FIGURES.append(f"Keycloak {VERSION} started (realm imported) in {server.started_in:.1f}s")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if KEYCLOAK_FIGURES:
+        terminalreporter.section("identity provider")
+        for line in KEYCLOAK_FIGURES:
+            terminalreporter.write_line(line)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import os
 import time
 
+import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -13,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from deploy.local.issuer import mint, public_jwk
 from shared.actors import Role
-from shared.identity import TokenVerifier, Unauthenticated
+from shared.identity import IdentityProviderUnavailable, TokenVerifier, Unauthenticated
 
 ISSUER = "http://issuer.test"
 
@@ -67,18 +70,75 @@ async def test_keycloak_roles_claim_and_unknown_roles_ignored() -> None:
     assert caller.roles == {Role.OPERATOR} and caller.organisation == "tijara-ops"
 
 
-async def test_rotated_key_is_fetched_once_and_unknown_kids_do_not_hammer_the_issuer() -> None:
+async def test_a_key_published_just_after_a_fetch_is_accepted_at_once() -> None:
     jwks = Jwks(KEY)
-    check = verifier(jwks, refetch_seconds=60)
+    check = verifier(jwks, refetch_seconds=0.3)
+    await check.verify(signed({}))  # the services just fetched
+    jwks.keys = [KEY, OTHER_KEY]  # the issuer publishes a new key a moment later
+    began = time.monotonic()
+    assert (await check.verify(signed({}, OTHER_KEY)))["sub"] == "u1"  # waits for the next allowed fetch
+    assert time.monotonic() - began < 1.0 and jwks.fetches == 2
+    assert (await check.verify(signed({}, OTHER_KEY)))["sub"] == "u1" and jwks.fetches == 2  # known now
+
+
+async def test_a_flood_of_unknown_kids_costs_the_issuer_one_fetch_per_refetch_interval() -> None:
+    jwks = Jwks(KEY)
+    check = verifier(jwks, refetch_seconds=0.2)
+    forged = [signed({}, KEY, kid=f"made-up-{i}") for i in range(200)]
     await check.verify(signed({}))
-    jwks.keys = [OTHER_KEY]  # the issuer rotates: a new kid appears
-    check._fetched_at -= 61  # the last fetch was over a minute ago
-    assert (await check.verify(signed({}, OTHER_KEY)))["sub"] == "u1"
-    assert jwks.fetches == 2
-    forged = new_key()
-    for _ in range(3):  # an unknown kid again and again: no new fetch within refetch_seconds
-        assert "does not publish" in await refused(check, signed({}, forged))
-    assert jwks.fetches == 2
+    refusals = await asyncio.gather(*(refused(check, token) for token in forged))
+    assert all("does not publish" in r for r in refusals)
+    assert jwks.fetches == 2  # the 200 at once shared one fetch
+    began = time.monotonic()
+    while time.monotonic() - began < 1.0:  # one after another for a second
+        await refused(check, signed({}, KEY, kid="made-up"))
+    assert jwks.fetches <= 2 + 1.0 / 0.2 + 1
+
+
+async def test_a_removed_key_is_refused_within_the_cache_lifetime() -> None:
+    jwks = Jwks(KEY, OTHER_KEY)
+    check = verifier(jwks, cache_seconds=1.0, refetch_seconds=0.2)
+    old = signed({}, OTHER_KEY)
+    began = time.monotonic()
+    await check.verify(old)
+    jwks.keys = [KEY]  # the issuer withdraws OTHER_KEY
+    while True:
+        try:
+            await check.verify(old)
+        except Unauthenticated as refusal:
+            assert "does not publish" in refusal.message
+            break
+        await asyncio.sleep(0.05)
+    assert 1.0 <= time.monotonic() - began <= 1.0 + 0.3  # accepted until the cache lifetime ran out, not after
+    assert jwks.fetches == 2  # the fetch at expiry began after the token came: no second one for its kid
+    assert (await check.verify(signed({})))["sub"] == "u1"
+
+
+def test_the_default_bounds_are_the_documented_ones() -> None:
+    check = verifier(Jwks(KEY))
+    assert (check.refetch_seconds, check.cache_seconds) == (1.0, 60.0)
+
+
+async def test_concurrent_first_requests_share_one_fetch_and_an_unreachable_issuer_keeps_the_keys() -> None:
+    jwks = Jwks(KEY)
+
+    async def slow(url: str) -> dict:
+        await asyncio.sleep(0.1)
+        return await jwks(url)
+
+    check = verifier(jwks, cache_seconds=0.2)
+    check._fetch = slow
+    await asyncio.gather(*(check.verify(signed({})) for _ in range(50)))
+    assert jwks.fetches == 1
+
+    async def down(url: str) -> dict:
+        raise httpx.ConnectError("the issuer is down")
+
+    check._fetch = down
+    await asyncio.sleep(0.25)  # the cache lifetime passed; the fetch fails: the keys we hold stay in use
+    assert (await check.verify(signed({})))["sub"] == "u1"
+    with pytest.raises(IdentityProviderUnavailable):
+        await TokenVerifier(ISSUER, "tijara", f"{ISSUER}/jwks.json", fetch=down).verify(signed({}))
 
 
 async def test_expiry_and_not_before_with_leeway() -> None:
@@ -146,3 +206,18 @@ async def test_the_local_issuer_speaks_enough_oidc_for_the_verifier(tmp_path) ->
         refused = await http.post("/token", json={"role": "agency"})
         assert refused.status_code == 400 and "organisation" in refused.json()["message"]
         assert (await http.post("/token", json={"role": "system"})).status_code == 400
+
+
+def test_make_run_honours_oidc_settings_from_the_environment(monkeypatch) -> None:
+    """deploy/local/marketplace.py defaults the services to the local issuer, never over what the operator set."""
+    from deploy.local.marketplace import Marketplace
+
+    monkeypatch.delenv("OIDC_ISSUER", raising=False)
+    local = Marketplace("kafka:9092", "mongodb://store/", issuer_port=18008)
+    assert local.local_issuer and local.env("onboarding")["OIDC_ISSUER"] == "http://127.0.0.1:18008"
+    monkeypatch.setenv("OIDC_ISSUER", "http://127.0.0.1:8180/realms/tijara")
+    monkeypatch.setenv("OIDC_ROLES_CLAIM", "realm_access.roles")
+    keycloak = Marketplace("kafka:9092", "mongodb://store/", issuer_port=18008)
+    env = keycloak.env("catalogue")
+    assert not keycloak.local_issuer and keycloak.oidc_issuer == env["OIDC_ISSUER"] == os.environ["OIDC_ISSUER"]
+    assert env["OIDC_ROLES_CLAIM"] == "realm_access.roles"
