@@ -14,7 +14,7 @@ import httpx
 import typer
 from rich.console import Console
 
-from cli import dlq, identity, partners, replay, status, tail, topics
+from cli import dlq, identity, notifications, partners, privacy, replay, status, tail, topics
 
 app = typer.Typer(help="Operate the Tijara marketplace.", no_args_is_help=True)
 local = typer.Typer(help="The marketplace on this machine, without Docker: Kafka, the store, the five services and "
@@ -24,6 +24,8 @@ app.add_typer(dlq.app, name="dlq")
 app.add_typer(replay.app, name="replay")
 app.add_typer(topics.app, name="topics")
 app.add_typer(partners.cli, name="partners")
+app.add_typer(privacy.app, name="privacy")
+app.add_typer(notifications.cli, name="notifications")
 app.command("tail")(tail.tail)
 local.command("token")(identity.token)
 app.command("status")(status.status)
@@ -35,7 +37,8 @@ PAGES = (("Morocco", "ma"), ("Tunisia", "tn"))  # the demo's country pages (depl
 def run(
     seed: bool = typer.Option(True, help="Seed the demo data set when the country page is empty."),
 ) -> None:
-    """Start Kafka, the store and the five services locally, seed the demo data, serve until Ctrl-C."""
+    """Start Kafka, the store, the local SMTP server and the six services locally, seed the demo data, serve until
+    Ctrl-C."""
     from deploy.local import demo, demo_partners, stack
     from deploy.local.marketplace import Marketplace
 
@@ -45,7 +48,8 @@ def run(
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())
     try:
-        with console.status("Starting onboarding, catalogue, inquiries, showcase and partners …"):
+        with console.status("Starting onboarding, catalogue, inquiries, showcase, partners, notifications and its "
+                            "mailbox (Mailpit) …"):
             marketplace.start()
             marketplace.wait_ready(90)
         urls = {s: marketplace.url(s) for s in marketplace.ports}
@@ -68,10 +72,14 @@ def run(
                           "(paste it into Swagger UI's Authorize)")
         else:
             console.print(f"  Identity provider: {marketplace.oidc_issuer} (the demo users log in there)")
+        if marketplace.mailbox:
+            console.print(f"  Mailbox (every message notifications sends, as suppliers and buyers would get it): "
+                          f"[link={marketplace.mailbox.url}]{marketplace.mailbox.url}[/link]   "
+                          f"SMTP 127.0.0.1:{marketplace.mailbox.smtp_port}   Operators: tijara notifications list")
         console.print(f"  Logs: {marketplace.log_dir}   Press Ctrl-C to stop everything.")
         stopped.wait()
     finally:
-        with console.status("Stopping services, the token issuer, Kafka and the store …"):
+        with console.status("Stopping services, the token issuer, the mailbox, Kafka and the store …"):
             marketplace.stop()
             stack.stop_server(profile, "kafka")
             stack.stop_server(profile, "store")

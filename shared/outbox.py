@@ -37,6 +37,6 @@ class Outbox:
                    answers: Sequence[Event] = ()) -> None:
         """`write` the change with its events, then wake the relay for it. `answers`: events that go out with the
         change as they are (e.g. a partner command's outcome)."""
-        stamped = [e.model_copy(update={"actor": actor}) for e in events]  # who did it travels on every event
+        stamped = [e.by(actor) for e in events]  # who did it travels on every event, pseudonymous (Event.by)
         await write(self.envelopes([*stamped, *answers]))
         self.relay.wake(self.collection, aggregate_id)

@@ -19,7 +19,7 @@ from prometheus_client import make_asgi_app
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared import asyncapi, http_errors, telemetry
+from shared import actors, asyncapi, http_errors, telemetry
 from shared.access import AccessMiddleware
 from shared.errors import MarketplaceError
 from shared.identity import TokenVerifier
@@ -52,6 +52,7 @@ class Runtime:
     def create(cls, settings: ServiceSettings) -> Runtime:
         telemetry.setup_logging(settings.service_name, settings.log_level, settings.log_format)
         telemetry.setup_tracing(settings.service_name)
+        actors.use_pseudonym_key(settings.privacy_secret.get_secret_value())  # people on events (shared.actors)
         client = connect(settings.mongodb_url, settings.mongodb_write_concern, settings.mongodb_read_concern)
         broker = make_broker(settings.kafka_bootstrap_servers, f"tijara-{settings.service_name}",
                              settings.kafka_security())

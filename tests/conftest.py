@@ -78,3 +78,17 @@ def issuer(tmp_path_factory):
 
     with running_issuer(tmp_path_factory.mktemp("issuer")) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def mailbox(tmp_path_factory):
+    """A real local SMTP server (Mailpit, deploy/local/mailpit.py) on free loopback ports, read through its HTTP API.
+    It answers 550 for recipients at `refused.example.com` (the permanent refusal of the tests)."""
+    from deploy.local.mailpit import Mailbox, free_port
+
+    box = Mailbox(free_port(), free_port(), tmp_path_factory.mktemp("mailpit"),
+                  allowed=r"@([^r]|r[^e]|re[^f])[^@]*$").start()
+    try:
+        yield box
+    finally:
+        box.stop()

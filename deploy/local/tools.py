@@ -9,6 +9,8 @@
 - jaeger v2 (Go module proxy) with in-memory storage, the trace backend of the e2e tracing test
   (deploy/local/jaeger.py). Its go.mod has a `replace`, which `go install module@version` refuses: the module is
   downloaded (`go mod download`) and built as the main module in a scratch copy, once;
+- Mailpit (Go module proxy), the local SMTP server that keeps what it receives: a web inbox for whoever runs the
+  demo, an HTTP API for the tests (deploy/local/mailpit.py starts it);
 - Kubernetes JSON schemas for kubeconform, offline: the `kubernetes-validate` wheel on PyPI ships them per
   Kubernetes release. Its "local" flavour refers to a shared `_definitions.json` through an absolute `$id`
   (https://kubernetes.io/api/...), which kubeconform would try to download; the copy made here drops the `$id` and
@@ -40,6 +42,9 @@ GO_TOOLS = {  # binary: (module@version, build tags)
     "promtool": ("github.com/prometheus/prometheus/cmd/promtool@v0.316.0", "remove_all_sd"),
     "vegeta": ("github.com/tsenart/vegeta/v12@v12.13.0", ""),  # bench/page.py's open-loop (fixed-rate) load
     "prometheus": ("github.com/prometheus/prometheus/cmd/prometheus@v0.316.0", "remove_all_sd"),
+    # the local SMTP server with a web inbox and an HTTP API (deploy/local/mailpit.py); its web UI's assets are
+    # committed in the module, so `go install` builds the whole thing
+    "mailpit": ("github.com/axllent/mailpit@v1.33.1", ""),
 }
 MODULE_BUILDS = {  # binary: (module@version, package): built as the main module (their go.mod has replace directives)
     "jaeger": ("github.com/jaegertracing/jaeger@v1.76.0", "./cmd/jaeger"),  # v2: an OpenTelemetry Collector

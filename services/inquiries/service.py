@@ -74,6 +74,8 @@ class Inquiries:
     async def correspondence(self, inquiry_id: str, actor: Actor) -> Correspondence:
         inquiry = await self.get(inquiry_id)
         access.may_correspond(actor, inquiry.supplier_id)
+        if inquiry.contact_erased_at is not None:  # nobody to write to any more
+            raise NotFound(f"inquiry {inquiry_id}'s buyer contact was erased", inquiry_id=inquiry_id)
         return Correspondence.of(inquiry)
 
     async def get(self, inquiry_id: str) -> Inquiry:

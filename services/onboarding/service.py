@@ -16,7 +16,7 @@ from services.onboarding import contacts, domain
 from services.onboarding.application import SupplierApplication
 from services.onboarding.contacts import ContactPreferences, Preferences, SupplierContactCard
 from services.onboarding.domain import Supplier
-from shared.actors import Actor, system
+from shared.actors import Actor, pseudonym, system
 from shared.envelope import Envelope, Event
 from shared.errors import ConcurrentUpdate, Conflict, MarketplaceError, NotFound
 from shared.messaging import Relay
@@ -85,8 +85,9 @@ class Onboarding:
         return await self._save(supplier, [], actor)
 
     async def verify_documents(self, supplier_id: str, reviewer: str, *, actor: Actor | None = None) -> Supplier:
-        return await self._save(*domain.verify_documents(await self.get(supplier_id), reviewer, datetime.now(UTC)),
-                                actor)
+        """The reviewer is kept as named here; the event names them by pseudonym (shared.actors)."""
+        return await self._save(*domain.verify_documents(await self.get(supplier_id), reviewer, datetime.now(UTC),
+                                                         published_as=pseudonym(reviewer)), actor)
 
     async def endorse(self, supplier_id: str, agency: str, *, actor: Actor | None = None,
                       answering: PartnerCommand | None = None) -> Supplier:

@@ -16,7 +16,7 @@ from shared.settings import ServiceSettings
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 OVERLAYS = sorted(p.parent.name for p in (K8S / "overlays").glob("*/kustomization.yaml"))
-DEPLOYED = {"showcase", "onboarding", "catalogue", "inquiries", "partners"}
+DEPLOYED = {"showcase", "onboarding", "catalogue", "inquiries", "partners", "notifications"}
 CRDS = "ScaledObject,TriggerAuthentication,ServiceMonitor,PrometheusRule"  # KEDA's and the Prometheus Operator's:
 # no registry package ships their schemas; the tests below check them instead
 

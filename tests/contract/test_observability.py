@@ -28,9 +28,12 @@ METRICS = {
     "tijara_http_request_seconds", "tijara_outbox_depth", "tijara_outbox_oldest_age_seconds",
     "tijara_events_consumed_total", "tijara_events_published_total", "tijara_dead_letters_total",
     "tijara_outbox_relay_failures_total",
+    # services/notifications/delivery.py
+    "tijara_notifications_queued", "tijara_notifications_oldest_queued_age_seconds", "tijara_notifications_sent_total",
+    "tijara_notifications_failed_total", "tijara_notifications_retried_total",
 }
 ALERTS = {"TijaraConsumerLagGrowing", "TijaraDeadLettersGrowing", "TijaraOutboxStuck", "TijaraPartitionStalled",
-          "TijaraServiceDown", "TijaraHttpErrorRatioHigh", "TijaraOutboxRelayFailing"}
+          "TijaraServiceDown", "TijaraHttpErrorRatioHigh", "TijaraOutboxRelayFailing", "TijaraNotificationsNotDraining"}
 PROMQL_WORDS = {"sum", "max", "min", "avg", "by", "without", "rate", "delta", "deriv", "increase", "and", "or",
                 "unless", "min_over_time", "histogram_quantile", "vector", "bool", "on", "ignoring", "count"}
 
@@ -82,6 +85,7 @@ def test_the_metric_names_are_the_ones_the_code_registers() -> None:
     importing every module of the shared kernel, so a renamed metric fails here, not silently in production."""
     for module in pkgutil.walk_packages(shared.__path__, "shared."):
         importlib.import_module(module.name)
+    importlib.import_module("services.notifications.delivery")  # the one service with metrics of its own
     registered = {m.name + ("_total" if m.type == "counter" else "") for m in REGISTRY.collect()}
     assert METRICS <= registered, METRICS - registered
 
