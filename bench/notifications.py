@@ -20,6 +20,8 @@ import asyncio
 import os
 import re
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -106,7 +108,7 @@ async def until(box: Mailbox, target: int, timeout: float) -> float:
     return time.monotonic()
 
 
-async def main(backlog: int, per_second: float, seconds: float) -> None:
+async def main(backlog: int, per_second: float, seconds: float, profile_dir: Path | None = None) -> None:
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("MONGODB_URL"):  # servers already running
         kafka, mongodb = os.environ["KAFKA_BOOTSTRAP_SERVERS"], os.environ["MONGODB_URL"]
     else:
@@ -137,7 +139,14 @@ async def main(backlog: int, per_second: float, seconds: float) -> None:
         launched = time.monotonic()
         await asyncio.to_thread(market.wait_ready, 90, "notifications")
         started = time.monotonic()
+        samplers = [subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-p",
+                                      str(market.processes[name].pid), "-d", "15", "-f", "raw", "-o",
+                                      str(profile_dir / f"{name}.txt"), "--nonblocking"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    for name in ("notifications", "inquiries", "onboarding")] if profile_dir else []
         done = await until(box, before + backlog, 600)
+        for sampler in samplers:
+            sampler.wait()
         sustained = backlog / (done - started)
         print(f"notifications draining {backlog} InquiryReceived: {sustained:,.0f} messages/s "
               f"= {sustained / raw:.2f}x raw (goal >= 0.7x), from ready to the last in the sink: {done - started:.1f} s "
@@ -162,5 +171,7 @@ if __name__ == "__main__":
     parser.add_argument("--backlog", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="py-spy samples (raw) of notifications, inquiries and onboarding while the backlog drains")
     args = parser.parse_args()
-    asyncio.run(main(args.backlog, args.rate, args.seconds))
+    asyncio.run(main(args.backlog, args.rate, args.seconds, args.profile))
