@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup run test test-unit test-integration test-e2e test-faults stack-up stack-down asyncapi schemas release-schemas bench clean bench-scale bench-stores
+.PHONY: setup run test test-unit test-integration test-e2e test-faults stack-up stack-down asyncapi schemas release-schemas bench clean bench-scale bench-stores bench-notifications
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,9 @@ asyncapi: $(VENV)/.installed  ## export each service's AsyncAPI document to docs
 
 bench-scale: setup  ## the pipeline against its raw limits at 2,000 and 250,000 aggregates, and a launch-sized replay (~5 min; not part of make test)
 	$(PY) -m bench.pipeline
+
+bench-notifications: setup  ## notifications against raw SMTP to the same Mailpit, and inquiry -> mailbox latency at 20/s (~3 min)
+	$(PY) -m bench.notifications
 
 bench-stores: setup  ## the MongoDB-wire store candidates side by side, same pymongo script (~4 min)
 	$(PY) -m bench.stores
