@@ -207,3 +207,28 @@ async def test_supplier_standing_reaches_the_sme_not_an_unknown_partner(world) -
 
 def told_cause(world, sid: str) -> str:
     return world.last_cause[sid]
+
+
+async def test_the_one_click_unsubscribe_link_works_and_cannot_be_forged(settings_for, mailbox) -> None:
+    """RFC 8058: the link of a reminder, opened (GET: a page that asks) and posted (the mail client's one click)."""
+    from services.notifications import unsubscribe
+    from services.notifications.main import Settings
+    from services.notifications.main import build
+    from tests.integration.helpers import serving
+
+    settings = settings_for(Settings)
+    app = build(settings)
+    secret = settings.unsubscribe_secret.get_secret_value()
+    address = f"buyer-{uuid.uuid4().hex[:6]}@atlantic.example.com"
+    signed = unsubscribe.token(address, secret)
+    async with serving(app) as http:
+        page = await http.get("/unsubscribe", params={"token": signed})
+        assert page.status_code == 200 and "<form method=\"post\"" in page.text
+        assert not await app.state.notifications.store.is_unsubscribed(address)  # opening the link changes nothing
+        clicked = await http.post("/unsubscribe", params={"token": signed},
+                                  data={"List-Unsubscribe": "One-Click"})
+        assert clicked.status_code == 200
+        assert await app.state.notifications.store.is_unsubscribed(address)
+        forged = await http.post("/unsubscribe", params={"token": unsubscribe.token("victim@example.com", "guess")})
+        assert forged.status_code == 400 and forged.json()["error"]
+        assert not await app.state.notifications.store.is_unsubscribed("victim@example.com")
