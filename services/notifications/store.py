@@ -47,6 +47,9 @@ class NotificationStore:
     async def ensure_indexes(self) -> None:
         await self.messages.create_index(DUE, sparse=True)
         await self.messages.create_index(HELD, sparse=True)
+        # the periodic looks (MongoDB uses these; the local store reads the collection)
+        await self.inquiries.create_index([("open", 1), ("received_at", 1)], name="open_inquiries")
+        await self.suppliers.create_index([("status", 1), ("valid_until", 1)], name="verifications_by_end")
 
     # --- the outbox of messages ---------------------------------------------------------------------------------
 
@@ -144,8 +147,13 @@ class NotificationStore:
     async def supplier(self, supplier_id: str) -> dict | None:
         return await coalescer.find_by_id(self.suppliers, supplier_id)
 
-    async def verified_suppliers(self) -> list[dict]:
-        return await self.suppliers.find({"status": "verified"}).to_list()
+    async def ending_before(self, until: datetime) -> list[dict]:
+        """Verified suppliers whose verification ends before `until` and who were not warned of that end yet."""
+        found = await self.suppliers.find({"status": "verified", "valid_until": {"$lte": until}}).to_list()
+        return [s for s in found if s.get("warned_of") != s.get("valid_until")]
+
+    async def warned(self, supplier_id: str, valid_until: Any) -> None:
+        await self.suppliers.update_one({"_id": supplier_id}, {"$set": {"warned_of": valid_until}})
 
     async def apply_product(self, product_id: str, sequence: int, fields: dict) -> bool:
         return await apply_if_newer(self.products, product_id, sequence, fields)
@@ -157,7 +165,12 @@ class NotificationStore:
         return await apply_if_newer(self.inquiries, inquiry_id, sequence, fields)
 
     async def open_inquiries(self, received_before: datetime) -> list[dict]:
-        return await self.inquiries.find({"open": True, "received_at": {"$lte": received_before}}).to_list()
+        """Open inquiries received before then, not reminded yet."""
+        return await self.inquiries.find({"open": True, "received_at": {"$lte": received_before},
+                                          "reminded": {"$ne": True}}).to_list()
+
+    async def reminded(self, inquiry_id: str) -> None:
+        await self.inquiries.update_one({"_id": inquiry_id}, {"$set": {"reminded": True}})
 
     async def purge_older_than(self, cutoff: datetime) -> int:
         """Retention: the addresses and texts of settled messages go; the id, kind and outcome stay (so a replay

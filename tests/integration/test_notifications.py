@@ -232,3 +232,18 @@ async def test_the_one_click_unsubscribe_link_works_and_cannot_be_forged(setting
         forged = await http.post("/unsubscribe", params={"token": unsubscribe.token("victim@example.com", "guess")})
         assert forged.status_code == 400 and forged.json()["error"]
         assert not await app.state.notifications.store.is_unsubscribed("victim@example.com")
+
+
+async def test_a_verification_ending_within_30_days_is_warned_of_once(world) -> None:
+    sid = world.supplier()
+    profile = {"trade_name": "Conserverie", "region": "Marrakech-Safi", "country": "MA"}
+    now = datetime.now(UTC)
+    verified = SupplierNoticed(sequence=5, supplier_id=sid, status="verified", verification_level="inspected",
+                               profile=profile, occurred_at=now, valid_until=now + timedelta(days=12))
+    await world.notifications.on_supplier(Envelope(verified, "/test", ce_type="ma.tijara.supplier.verified.v1"))
+    assert await world.notifications.warn_expiring() == 1
+    assert await world.notifications.warn_expiring() == 0
+    await world.sender.send_due()
+    subjects = sorted(m["Subject"] for m in world.sent_to(f"{sid}@safi.example.ma"))
+    assert subjects[0] == "Conserverie est vérifié sur Tijara"
+    assert subjects[1].startswith("La vérification de Conserverie prend fin le ")
