@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 
 EVENTS := clients/python/tijara-events
 
-.PHONY: events-wheel setup run test test-unit test-integration test-e2e test-faults stack-up stack-down asyncapi schemas release-schemas bench clean bench-scale bench-stores
+.PHONY: events-wheel setup run test test-unit test-integration test-e2e test-faults stack-up stack-down asyncapi schemas release-schemas bench clean bench-scale bench-stores bench-notifications
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,9 @@ asyncapi: $(VENV)/.installed  ## export each service's AsyncAPI document to docs
 
 bench-scale: setup  ## the pipeline against its raw limits at 2,000 and 250,000 aggregates, and a launch-sized replay (~5 min; not part of make test)
 	$(PY) -m bench.pipeline
+
+bench-notifications: setup  ## notifications against raw SMTP to the same Mailpit, and inquiry -> mailbox latency at 20/s (~3 min)
+	$(PY) -m bench.notifications
 
 bench-stores: setup  ## the MongoDB-wire store candidates side by side, same pymongo script (~4 min)
 	$(PY) -m bench.stores

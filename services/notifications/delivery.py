@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 from opentelemetry import trace
@@ -53,6 +54,7 @@ class Sender:
         self._batch = concurrency * 8
         self._wakeup = asyncio.Event()
         self._stopping = False
+        self._measured_at = 0.0
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -69,7 +71,8 @@ class Sender:
             self._wakeup.clear()
             try:
                 await self.send_due()
-                await self.measure()
+                if time.monotonic() - self._measured_at >= self.poll_seconds:  # not after every wake: it reads
+                    await self.measure()                                         # every queued message
             except Exception:
                 log.exception("sending pass failed; retrying on the next tick")
                 await asyncio.sleep(self.poll_seconds)
@@ -81,13 +84,15 @@ class Sender:
         while not self._stopping:
             now = datetime.now(UTC)
             batch = await self.store.due(now, self._batch)
-            outcomes = await asyncio.gather(*[self._one(doc, now) for doc in batch])
+            claimed = await self.store.claim(batch, now, now + self.lease) if batch else []
+            outcomes = await asyncio.gather(*[self._one(doc, now) for doc in claimed])
             sent += sum(outcomes)
             if len(batch) < self._batch:
                 return sent
         return sent
 
     async def measure(self) -> None:
+        self._measured_at = time.monotonic()
         waiting = await self.store.queued()
         QUEUED.set(len(waiting))
         oldest = min((_aware(d["created_at"]) for d in waiting), default=None)
@@ -95,8 +100,6 @@ class Sender:
 
     async def _one(self, message: dict, now: datetime) -> bool:
         async with self._slots:
-            if not await self.store.claim(message, now + self.lease):
-                return False  # another sender has it
             with telemetry.within(message.get("traceparent")), tracer.start_as_current_span(
                     "notifications send", kind=trace.SpanKind.PRODUCER,
                     attributes={"messaging.message.id": message["message_id"], "tijara.kind": message["kind"]}):

@@ -94,16 +94,21 @@ class Notifications:
         """One reminder per inquiry still open 20 hours after it arrived."""
         now = now or datetime.now(UTC)
         open_ = await self.store.open_inquiries(now - domain.REMINDER_AFTER)
-        due = [domain.reminder(_plain(i)) for i in open_ if domain.reminder_due(_at(i["received_at"]), now)]
-        return await self.record(due, now)
+        due = [i for i in open_ if domain.reminder_due(_at(i["received_at"]), now)]
+        new = await self.record([domain.reminder(_plain(i)) for i in due], now)
+        for inquiry in due:  # recorded (now or before): not looked at again
+            await self.store.reminded(inquiry["_id"])
+        return new
 
     async def warn_expiring(self, now: datetime | None = None) -> int:
         now = now or datetime.now(UTC)
-        notices = [n for s in await self.store.verified_suppliers()
-                   if domain.expiry_due(s["status"], _at(s.get("valid_until")), now)
-                   for n in domain.expiry_warning(_plain({"supplier_id": s["_id"], "valid_until": s["valid_until"]}),
-                                                  s.get("partner"))]
-        return await self.record(notices, now)
+        due = [s for s in await self.store.ending_before(now + domain.EXPIRY_WARNING)
+               if domain.expiry_due(s["status"], _at(s.get("valid_until")), now)]
+        new = await self.record([n for s in due for n in domain.expiry_warning(
+            _plain({"supplier_id": s["_id"], "valid_until": s["valid_until"]}), s.get("partner"))], now)
+        for supplier in due:  # recorded (now or before): not looked at again for this verification
+            await self.store.warned(supplier["_id"], supplier["valid_until"])
+        return new
 
     async def gather_digests(self, now: datetime | None = None) -> int:
         """The held messages whose time has come, one digest per recipient; the members then settle as digested."""

@@ -207,3 +207,43 @@ async def test_supplier_standing_reaches_the_sme_not_an_unknown_partner(world) -
 
 def told_cause(world, sid: str) -> str:
     return world.last_cause[sid]
+
+
+async def test_the_one_click_unsubscribe_link_works_and_cannot_be_forged(settings_for, mailbox) -> None:
+    """RFC 8058: the link of a reminder, opened (GET: a page that asks) and posted (the mail client's one click)."""
+    from services.notifications import unsubscribe
+    from services.notifications.main import Settings
+    from services.notifications.main import build
+    from tests.integration.helpers import serving
+
+    settings = settings_for(Settings)
+    app = build(settings)
+    secret = settings.unsubscribe_secret.get_secret_value()
+    address = f"buyer-{uuid.uuid4().hex[:6]}@atlantic.example.com"
+    signed = unsubscribe.token(address, secret)
+    async with serving(app) as http:
+        page = await http.get("/unsubscribe", params={"token": signed})
+        assert page.status_code == 200 and "<form method=\"post\"" in page.text
+        assert not await app.state.notifications.store.is_unsubscribed(address)  # opening the link changes nothing
+        clicked = await http.post("/unsubscribe", params={"token": signed},
+                                  data={"List-Unsubscribe": "One-Click"})
+        assert clicked.status_code == 200
+        assert await app.state.notifications.store.is_unsubscribed(address)
+        forged = await http.post("/unsubscribe", params={"token": unsubscribe.token("victim@example.com", "guess")})
+        assert forged.status_code == 400 and forged.json()["error"]
+        assert not await app.state.notifications.store.is_unsubscribed("victim@example.com")
+
+
+async def test_a_verification_ending_within_30_days_is_warned_of_once(world) -> None:
+    sid = world.supplier()
+    profile = {"trade_name": "Conserverie", "region": "Marrakech-Safi", "country": "MA"}
+    now = datetime.now(UTC)
+    verified = SupplierNoticed(sequence=5, supplier_id=sid, status="verified", verification_level="inspected",
+                               profile=profile, occurred_at=now, valid_until=now + timedelta(days=12))
+    await world.notifications.on_supplier(Envelope(verified, "/test", ce_type="ma.tijara.supplier.verified.v1"))
+    assert await world.notifications.warn_expiring() == 1
+    assert await world.notifications.warn_expiring() == 0
+    await world.sender.send_due()
+    subjects = sorted(m["Subject"] for m in world.sent_to(f"{sid}@safi.example.ma"))
+    assert subjects[0] == "Conserverie est vérifié sur Tijara"
+    assert subjects[1].startswith("La vérification de Conserverie prend fin le ")
