@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 
 EVENTS := clients/python/tijara-events
 
-.PHONY: events-wheel setup run test test-unit test-integration test-e2e test-faults stack-up stack-down asyncapi schemas release-schemas bench clean bench-scale bench-stores
+.PHONY: events-wheel setup run test test-unit test-integration test-e2e test-faults stack-up stack-down asyncapi schemas release-schemas bench clean bench-scale bench-stores bench-notifications
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,16 +20,17 @@ events-wheel: $(VENV)/.installed  ## the tijara-events wheel (depends on pydanti
 	$(PY) -m pip wheel --quiet --no-deps --wheel-dir $(EVENTS)/dist $(EVENTS)
 	$(PY) -m pip install --quiet --no-deps --force-reinstall $$(ls -t $(EVENTS)/dist/tijara_events-*.whl | head -1)  # examples/ use it as a team would
 
-setup: $(VENV)/.installed events-wheel  ## virtual environment, dependencies, Kafka jars, mongo-java-server store, Keycloak (cached), chromium
+setup: $(VENV)/.installed events-wheel  ## virtual environment, dependencies, Kafka jars, mongo-java-server store, Keycloak (cached), chromium, wrk
 	$(PY) -m deploy.local.stack provision
-	$(PY) -m deploy.local.tools provision  # kustomize, kubeconform, promtool, vegeta, kube-score, checkov, Kubernetes schemas (cached)
+	$(PY) -m deploy.local.tools provision  # kustomize, kubeconform, promtool, prometheus, jaeger, vegeta, kube-score, checkov, Kubernetes schemas (cached)
 	$(PY) -m deploy.local.keycloak provision  # Keycloak from Maven Central, built once for a file database (cached)
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)  # Debian's, for the e2e page test
+	@command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)  # Debian's, for python -m bench.page
 	@command -v kcat >/dev/null && command -v jq >/dev/null || (apt-get update && apt-get install -y kcat jq)  # docs/partners.md's walkthrough (tests/integration/test_partner_walkthrough.py)
 	@test -f .stack/npm/node_modules/axe-core/axe.min.js || npm install --silent --no-audit --no-fund --prefix .stack/npm axe-core@4.14.1  # accessibility checks of the page tests
 
 run: setup  ## the whole marketplace on the 'run' stack; prints the country page URL; Ctrl-C stops everything
-	$(PY) -m cli run
+	$(PY) -m cli local run
 
 test: setup  ## unit, contract, integration, e2e and fault tests; the test stack is started and stopped by the suite
 	$(PY) -m pytest
@@ -57,6 +58,9 @@ asyncapi: $(VENV)/.installed  ## export each service's AsyncAPI document to docs
 
 bench-scale: setup  ## the pipeline against its raw limits at 2,000 and 250,000 aggregates, and a launch-sized replay (~5 min; not part of make test)
 	$(PY) -m bench.pipeline
+
+bench-notifications: setup  ## notifications against raw SMTP to the same Mailpit, and inquiry -> mailbox latency at 20/s (~3 min)
+	$(PY) -m bench.notifications
 
 bench-stores: setup  ## the MongoDB-wire store candidates side by side, same pymongo script (~4 min)
 	$(PY) -m bench.stores

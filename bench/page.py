@@ -2,9 +2,11 @@
 
     .venv/bin/python -m bench.page                    # the `run` stack is started if needed; ~2 minutes
 
-1. Serving: wrk (Debian's `wrk`, `apt-get install wrk`) at concurrency 32 against the page JSON, the HTML in English
-   and in Arabic, and the limit: a FastAPI hello endpoint added to the very same showcase app on the same uvicorn.
-   Prints requests/s, p50 and p99, and each page's ratio to hello. wrk is closed-loop: at concurrency 32 it keeps
+1. Serving: wrk (Debian's `wrk`, `make setup` installs it) at concurrency 32 against the page JSON, the HTML in
+   English and in Arabic, and two limits of the very same showcase app on the same uvicorn: its `/healthz` (not
+   traced) and a FastAPI hello endpoint added by bench/page_app.py (which pays the same per-request telemetry as
+   the page, production defaults). Prints requests/s, p50 and p99, each row's ratio to `/healthz` and to hello, and
+   the server's CPU per request (its /proc CPU time over the requests wrk completed). wrk is closed-loop: at concurrency 32 it keeps
    the server saturated, so its p99 is mostly queueing (Little's law: 32 / rate). Hence a second table:
    1b. At a fixed rate below saturation (`--fixed-share`, default 50 % of hello's wrk rate), open-loop with vegeta
    (Go module proxy, provisioned into .stack/bin like the deployment tools): requests leave on schedule whether or
@@ -16,7 +18,8 @@
    relay and the store's write speed included).
    Inquiries go to different partitions, so the n-th counted inquiry is taken as the n-th sent (FIFO per partition).
 
-Every run uses its own topic prefix and databases on the stack, seeded with a demo-sized marketplace.
+Every run uses its own topic prefix and databases on the stack, seeded with a demo-sized marketplace. With
+KAFKA_BOOTSTRAP_SERVERS and MONGODB_URL set, that running Kafka and store are used instead of the `run` stack.
 """
 
 from __future__ import annotations
@@ -45,7 +48,9 @@ from shared.envelope import Envelope
 from shared.topics import ensure_topics, marketplace_topics
 from tests import factories
 
-GOALS = "goals: >= 0.5x hello and p99 <= 20 ms; write -> visible p50 <= 150 ms, p99 <= 400 ms"
+HEALTHZ, HELLO = "healthz (limit)", "hello"
+AS_SHIPPED = {"LOG_LEVEL": "INFO", "LOG_FORMAT": "json"}  # the showcase's access log as deploy/k8s/base sets it
+GOALS = "goals: page >= 0.6x healthz, >= 0.5x hello and p99 <= 20 ms; write -> visible p50 <= 150 ms, p99 <= 400 ms"
 VEGETA = tools.BIN / "vegeta"
 
 
@@ -82,7 +87,10 @@ async def publish(bootstrap: str, prefix: str, events: list) -> None:
         await producer.stop()
 
 
-def wrk(url: str, seconds: int, concurrency: int, threads: int = 2, cpus: str | None = None) -> dict[str, float]:
+def wrk(url: str, seconds: int, concurrency: int, threads: int = 2, cpus: str | None = None,
+        server_pid: int | None = None) -> dict[str, float]:
+    """Closed loop; with `server_pid`, also the server's CPU per request (µs)."""
+    cpu_before = cpu_seconds(server_pid) if server_pid else 0.0
     out = subprocess.run([*_pinned(cpus), "wrk", f"-t{threads}", f"-c{concurrency}", f"-d{seconds}s", "--latency", url],
                          capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -90,7 +98,9 @@ def wrk(url: str, seconds: int, concurrency: int, threads: int = 2, cpus: str | 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise RuntimeError(f"{url}: {errors.group(1)} error responses\n{out}")
-    return {"rps": rps, "p50": latency["50"], "p99": latency["99"]}
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    cpu_us = (cpu_seconds(server_pid) - cpu_before) / requests * 1e6 if server_pid and requests else 0.0
+    return {"rps": rps, "p50": latency["50"], "p99": latency["99"], "cpu_us": cpu_us}
 
 
 def at_fixed_rate(url: str, rate: float, seconds: int, cpus: str | None = None) -> dict[str, float]:
@@ -200,7 +210,7 @@ def main() -> None:
     parser.add_argument("--scale", type=int, nargs=3, default=(46, 210, 300), metavar=("SUPPLIERS", "PRODUCTS",
                                                                                          "INQUIRIES"))
     parser.add_argument("--against", metavar="URL",
-                        help="measure a showcase already running (e.g. `make run` after `tijara seed --scale launch`) "
+                        help="measure a showcase already running (e.g. `make run` after `tijara local seed --scale launch`) "
                              "instead of starting one: serving only, against its own /healthz as the limit")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -210,17 +220,17 @@ def main() -> None:
     if args.against:
         return serve_running(args.against.rstrip("/"), args)
     server_cpus, client_cpus = ("0", "1") if args.pin else (None, None)
-    profile = stack.up("run")
+    bootstrap, mongodb_url, log_dir = _stack()
     prefix = f"bench{uuid.uuid4().hex[:6]}."
-    asyncio.run(ensure_topics(profile.bootstrap, marketplace_topics(3, prefix)))
-    asyncio.run(publish(profile.bootstrap, prefix, seed_events(*args.scale)))
-    market = Marketplace(profile.bootstrap, profile.mongodb_url, log_dir=profile.dir / "bench-logs",
+    asyncio.run(ensure_topics(bootstrap, marketplace_topics(3, prefix)))
+    asyncio.run(publish(bootstrap, prefix, seed_events(*args.scale)))
+    market = Marketplace(bootstrap, mongodb_url, log_dir=log_dir,
                          database_prefix=prefix.rstrip("."),
                          extra_env={"KAFKA_TOPIC_PREFIX": prefix, "LOG_LEVEL": "WARNING"})
     market.start("inquiries")
     market.processes["showcase"] = subprocess.Popen(  # the showcase with the hello endpoint beside its pages
         [*_pinned(server_cpus), sys.executable, "-m", "bench.page_app"],
-        env=market.env("showcase") | ({"BENCH_NO_FREEZE": "1"} if args.no_freeze else {})
+        env=market.env("showcase") | AS_SHIPPED | ({"BENCH_NO_FREEZE": "1"} if args.no_freeze else {})
         | ({"BENCH_ASYNCIO": "1"} if args.asyncio else {}),
         stdin=subprocess.DEVNULL,
         stdout=open(market.log_dir / "showcase.log", "ab"), stderr=subprocess.STDOUT)
@@ -229,19 +239,20 @@ def main() -> None:
         base = market.url("showcase")
         patience = max(120.0, sum(args.scale) / 500)  # a launch-sized log takes minutes to load
         _wait_for_products(f"{base}/api/countries/ma", args.scale[1], patience)
-        lag = asyncio.run(_group_lag(profile.bootstrap, prefix, "tijara.showcase", patience))
-        endpoints = [("hello (limit)", "/bench/hello"), ("page JSON", "/api/countries/ma"),
+        lag = asyncio.run(_group_lag(bootstrap, prefix, "tijara.showcase", patience))
+        endpoints = [(HEALTHZ, "/healthz"), (HELLO, "/bench/hello"), ("page JSON", "/api/countries/ma"),
                      ("page HTML en", "/countries/ma?lang=en"), ("page HTML ar", "/countries/ma?lang=ar")]
         httpx.get(f"{base}/bench/gc")  # counts from here
+        pid = market.processes["showcase"].pid
         rows = _median_rounds(args.rounds, [(name, lambda path=path: wrk(
-            base + path, args.seconds, args.concurrency, args.threads, client_cpus)) for name, path in endpoints])
-        fixed_rate = rows["hello (limit)"]["rps"] * args.fixed_share
+            base + path, args.seconds, args.concurrency, args.threads, client_cpus, pid)) for name, path in endpoints])
+        fixed_rate = rows[HELLO]["rps"] * args.fixed_share
         fixed = _median_rounds(args.rounds, [(name, lambda path=path: at_fixed_rate(
             base + path, fixed_rate, args.seconds, client_cpus)) for name, path in endpoints]) if fixed_rate else {}
         collections = httpx.get(f"{base}/bench/gc").json()
         cpu_before, wall_before = cpu_seconds(market.processes["showcase"].pid), time.monotonic()
         rebuilds_before = _rebuilds(base)
-        fresh = asyncio.run(freshness(market, profile.bootstrap, prefix, args.writes, args.rate,
+        fresh = asyncio.run(freshness(market, bootstrap, prefix, args.writes, args.rate,
                                       args.through_inquiries)) if args.writes else {}
         cpu_share = ((cpu_seconds(market.processes["showcase"].pid) - cpu_before)
                      / (time.monotonic() - wall_before))
@@ -254,8 +265,9 @@ def main() -> None:
     print(f"country page, {args.scale[0]} suppliers / {args.scale[1]} products / {args.scale[2]} inquiries; "
           f"one uvicorn process ({server}), {where}; median of {args.rounds} rounds "
           f"(the consumer group still had {lag} events to write to the store)")
-    print(f"closed loop: wrk -t{args.threads} -c{args.concurrency} -d{args.seconds}s (saturating)")
-    _table(rows, rows["hello (limit)"]["rps"])
+    print(f"closed loop: wrk -t{args.threads} -c{args.concurrency} -d{args.seconds}s (saturating); "
+          f"{telemetry_settings()}")
+    _table(rows, rows[HEALTHZ]["rps"], rows[HELLO]["rps"])
     if fixed:
         print(f"open loop: vegeta at a fixed {fixed_rate:.0f} req/s ({args.fixed_share:.0%} of hello's wrk rate), "
               f"{args.seconds}s: the p99 goal where the server is not saturated")
@@ -283,17 +295,17 @@ def serve_running(base: str, args: argparse.Namespace) -> None:
     """The serving tables against a running showcase, whatever data it holds; its `/healthz` (a FastAPI handler
     returning a small dict, on the same uvicorn process) stands for the hello endpoint."""
     headline = httpx.get(f"{base}/api/countries/ma", timeout=60).json()["headline"]
-    endpoints = [("healthz (limit)", "/healthz"), ("page JSON", "/api/countries/ma"),
+    endpoints = [(HEALTHZ, "/healthz"), ("page JSON", "/api/countries/ma"),
                  ("page HTML en", "/countries/ma?lang=en"), ("page HTML ar", "/countries/ma?lang=ar")]
     sizes = {name: len(httpx.get(base + path, timeout=60).content) for name, path in endpoints}
     rows = _median_rounds(args.rounds, [(name, lambda path=path: wrk(
         base + path, args.seconds, args.concurrency, args.threads)) for name, path in endpoints])
-    fixed_rate = rows["healthz (limit)"]["rps"] * args.fixed_share
+    fixed_rate = rows[HEALTHZ]["rps"] * args.fixed_share
     fixed = _median_rounds(args.rounds, [(name, lambda path=path: at_fixed_rate(
         base + path, fixed_rate, args.seconds)) for name, path in endpoints]) if fixed_rate else {}
     print(f"country page at {base}: {headline}; bytes per answer: {sizes}")
     print(f"closed loop: wrk -t{args.threads} -c{args.concurrency} -d{args.seconds}s, median of {args.rounds} rounds")
-    _table(rows, rows["healthz (limit)"]["rps"])
+    _table(rows, rows[HEALTHZ]["rps"])
     if fixed:
         print(f"open loop: vegeta at a fixed {fixed_rate:.0f} req/s ({args.fixed_share:.0%} of /healthz's wrk rate)")
         _table(fixed, fixed_rate)
@@ -303,16 +315,36 @@ def serve_running(base: str, args: argparse.Namespace) -> None:
 def _median_rounds(rounds: int, runs: list[tuple[str, object]]) -> dict[str, dict[str, float]]:
     """Each run `rounds` times, interleaved (a busy moment of the machine hits all alike); medians per run."""
     results = [{name: run() for name, run in runs} for _ in range(rounds)]
-    return {name: {k: statistics.median(r[name].get(k, 0) for r in results) for k in ("rps", "p50", "p99", "failed")}
-            for name, _ in runs}
+    return {name: {k: statistics.median(r[name].get(k, 0) for r in results)
+                   for k in ("rps", "p50", "p99", "failed", "cpu_us")} for name, _ in runs}
 
 
-def _table(rows: dict[str, dict[str, float]], reference: float) -> None:
-    """One line per endpoint; the ratio is to `reference` (hello's closed-loop rate, or the rate asked for)."""
+def _table(rows: dict[str, dict[str, float]], reference: float, hello: float | None = None) -> None:
+    """One line per endpoint; the ratio is to `reference` (/healthz's closed-loop rate, or the rate asked for), and
+    to `hello`'s rate when given."""
     for name, row in rows.items():
         failed = f"   {row['failed']:.0f} not answered in 5 s" if row.get("failed") else ""
-        print(f"  {name:14} {row['rps']:8.0f} req/s   p50 {row['p50']:6.2f} ms   p99 {row['p99']:6.2f} ms   "
-              f"x{row['rps'] / reference:.2f}{failed}")
+        versus_hello = f"  x{row['rps'] / hello:.2f} hello" if hello else ""
+        cpu = f"   {row['cpu_us']:5.0f} µs CPU/req" if row.get("cpu_us") else ""
+        print(f"  {name:15} {row['rps']:8.0f} req/s   p50 {row['p50']:6.2f} ms   p99 {row['p99']:6.2f} ms   "
+              f"x{row['rps'] / reference:.2f}{' healthz' if hello else ''}{versus_hello}{cpu}{failed}")
+
+
+def telemetry_settings() -> str:
+    """The sampling the server ran with (the standard variables; unset: the production default)."""
+    sampler = os.environ.get("OTEL_TRACES_SAMPLER", "unset (production default)")
+    arg = os.environ.get("OTEL_TRACES_SAMPLER_ARG")
+    return (f"OTEL_TRACES_SAMPLER={sampler}" + (f", OTEL_TRACES_SAMPLER_ARG={arg}" if arg else "")
+            + ", access log " + " ".join(f"{k}={v}" for k, v in AS_SHIPPED.items()) + ", no span export")
+
+
+def _stack() -> tuple[str, str, object]:
+    """Kafka, the store and a log folder: those the environment names, else the `run` stack (started if needed)."""
+    bootstrap, mongodb_url = os.environ.get("KAFKA_BOOTSTRAP_SERVERS"), os.environ.get("MONGODB_URL")
+    if bootstrap and mongodb_url:
+        return bootstrap, mongodb_url, stack.HOME / "logs" / "bench-page"
+    profile = stack.up("run")
+    return profile.bootstrap, profile.mongodb_url, profile.dir / "bench-logs"
 
 
 async def _group_lag(bootstrap: str, prefix: str, group: str, wait: float = 60) -> int:

@@ -30,7 +30,8 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.rates import rate
-from deploy.local import stack, store
+from deploy.local import stack
+from deploy.local import store_server as store
 
 console = Console(width=170)
 PORT = 27600 + int(os.environ.get("TIJARA_STACK_PORT_OFFSET", "0"))

@@ -13,7 +13,7 @@ from typing import Any
 
 from shared.asyncapi import document, render
 
-SERVICES = ("onboarding", "catalogue", "inquiries", "showcase", "partners")
+SERVICES = ("onboarding", "catalogue", "inquiries", "showcase", "partners", "notifications")
 
 
 def service_document(service: str) -> dict[str, Any]:

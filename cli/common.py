@@ -18,7 +18,8 @@ T = TypeVar("T")
 console = Console()
 
 
-LOCAL_HTTP_PORTS = {"showcase": 8000, "onboarding": 8001, "catalogue": 8002, "inquiries": 8003, "partners": 8004}
+LOCAL_HTTP_PORTS = {"showcase": 8000, "onboarding": 8001, "catalogue": 8002, "inquiries": 8003, "partners": 8004,
+                    "notifications": 8005}
 
 
 def stack_offset() -> int:

@@ -7,7 +7,6 @@ database), with the operator's bearer token.
     tijara partners webhook sgs https://sgs.example/tijara   # pushes its receipts; prints the whsec_ secret once
     tijara partners webhook sgs --remove                     # it pulls them (GET /partner-events)
     tijara partners list
-    tijara partners seed-demo                # the demo registry: Clementia, AMDIE, Maroc PME, ASMEX, SGS, ...
 
 TIJARA_PARTNERS_URL (default http://127.0.0.1:8004) says where the service is. The registry answers operators only:
 the token is --token, else $TIJARA_TOKEN, else an operator token of `make run`'s local issuer.
@@ -15,9 +14,7 @@ the token is --token, else $TIJARA_TOKEN, else an operator token of `make run`'s
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 
 import httpx
 import typer
@@ -25,10 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli import identity
-from deploy.local.stack import profile
-from services.partners.domain import DEMO_PARTNERS, Language, PartnerKind
-
-KEYS_FILE = profile("run").dir / "partner-keys.json"  # where `make run` writes them too: one place to look
+from services.partners.domain import Language, PartnerKind
 
 cli = typer.Typer(help="Register partner systems and issue their API keys.", no_args_is_help=True)
 console = Console()
@@ -72,24 +66,6 @@ class Registry:
 
 class RegistryError(Exception):
     pass
-
-
-def seed_demo(url: str, token: str, keys_file: Path | None = None) -> int:
-    """Register the demo partners (idempotent); give each partner without a key in `keys_file` one (file 0600)."""
-    registry = Registry(url, token)
-    keys = json.loads(keys_file.read_text()) if keys_file and keys_file.exists() else {}
-    known = {p["partner_id"]: p for p in registry.all()}
-    for partner_id, name, kind, organisation in DEMO_PARTNERS:
-        if partner_id not in known:
-            known[partner_id] = registry.add(partner_id, name, kind.value, organisation, 120)
-        active = {k["key_id"] for k in known[partner_id]["keys"] if not k["revoked"]}
-        if keys.get(partner_id, "").rpartition(".")[0] not in active:
-            keys[partner_id] = registry.issue_key(partner_id)
-    if keys_file:
-        keys_file.parent.mkdir(parents=True, exist_ok=True)
-        keys_file.touch(mode=0o600)
-        keys_file.write_text(json.dumps(keys, indent=2) + "\n")
-    return len(DEMO_PARTNERS)
 
 
 def _run(action):
@@ -157,11 +133,3 @@ def list_partners(url: str = Url, token: str = Token) -> None:
         table.add_row(p["partner_id"], p["name"], p["kind"], p["organisation"] or "-", "\n".join(p["scopes"]),
                       str(p["rate_per_minute"]), "\n".join(k["key_id"] for k in p["keys"] if not k["revoked"]) or "-")
     console.print(table)
-
-
-@cli.command("seed-demo")
-def seed_demo_command(keys_file: Path = typer.Option(KEYS_FILE), url: str = Url,
-                      token: str = Token) -> None:
-    """Register the demo partners and write one key each to KEYS_FILE (for trying the gateway locally)."""
-    count = _run(lambda: seed_demo(url, token, keys_file))
-    console.print(f"[green]✓[/] {count} demo partners; keys in {keys_file}")

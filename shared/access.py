@@ -29,12 +29,12 @@ class AccessMiddleware:
     def __init__(self, app: ASGIApp, service: str) -> None:
         self.app = app
         self.service = service
+        self._series: dict[tuple[str, str, int], tuple] = {}  # the labelled children, looked up once per label set
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         started, status = time.perf_counter(), 500
-        trace_id = _trace_id()
 
         async def send_and_note_status(message: Message) -> None:
             nonlocal status
@@ -44,20 +44,25 @@ class AccessMiddleware:
 
         try:
             await self.app(scope, receive, send_and_note_status)
-        finally:
-            self._record(scope, status, time.perf_counter() - started, trace_id)
+        finally:  # still in the request's span (shared.telemetry.HttpTracing wraps this): the log line carries it
+            self._record(scope, status, time.perf_counter() - started)
 
-    def _record(self, scope: Scope, status: int, seconds: float, trace_id: str | None) -> None:
+    def _record(self, scope: Scope, status: int, seconds: float) -> None:
         route = _route_template(scope)
         method = scope["method"]
-        HTTP_REQUESTS.labels(self.service, route, method, str(status)).inc()
-        HTTP_SECONDS.labels(self.service, route, method).observe(seconds)
+        key = (route, method, status)
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = (HTTP_REQUESTS.labels(self.service, route, method, str(status)),
+                                          HTTP_SECONDS.labels(self.service, route, method))
+        series[0].inc()
+        series[1].observe(seconds)
         level = logging.DEBUG if route in QUIET_ROUTES else logging.INFO
         if access_log.isEnabledFor(level):
             path = scope["path"] + (f"?{scope['query_string'].decode()}" if scope.get("query_string") else "")
             access_log.log(level, '%s "%s %s" %d %.1fms', _client(scope), method, path, status, seconds * 1000,
                            extra={"route": route, "status": status, "duration_ms": round(seconds * 1000, 1),
-                                  "http_method": method, "trace_id": trace_id})
+                                  "http_method": method, "trace_id": _trace_id()})
 
 
 def _route_template(scope: Scope) -> str:

@@ -5,6 +5,8 @@ builds it from the caller's verified token (shared.identity), automated changes 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from enum import StrEnum
 from typing import Annotated
 
@@ -40,6 +42,39 @@ class Actor(BaseModel):
     @property
     def supplier_id(self) -> str | None:
         return self.organisation if self.role is Role.SUPPLIER else None
+
+
+# --- people on shared topics ---------------------------------------------------------------------------------------
+# Every internal team reads the marketplace's topics; an identity provider's subject names one member of staff, of
+# an agency or of an SME. On an event the subject is a pseudonym: HMAC-SHA256 of the subject under the deployment's
+# PRIVACY_SECRET, stable (the same person is the same pseudonym on every event, so audits can still count and
+# correlate) and opaque to whoever lacks the secret. Onboarding and catalogue, which hold the secret and meet the
+# subjects in tokens, can map one back by computing it (`pseudonym(subject)`); role and organisation stay in the
+# clear. The marketplace itself (system), the tokenless buyer, the notifier service and partner systems acting by
+# their key (subject `partner:<id>`, services/partners) are not people: unchanged.
+
+NOT_PEOPLE = (Role.SYSTEM, Role.BUYER, Role.NOTIFIER)
+PSEUDONYM_PREFIX = "anon-"
+SYSTEM_SUBJECT_PREFIX = "partner:"  # a partner system, authenticated by its API key
+_pseudonym_key = ["tijara-local-privacy-secret"]  # shared.runtime sets the deployment's (ServiceSettings)
+
+
+def use_pseudonym_key(secret: str) -> None:
+    """Called once per process by the composition root (shared.runtime.Runtime.create)."""
+    _pseudonym_key[0] = secret
+
+
+def pseudonym(subject: str) -> str:
+    digest = hmac.new(_pseudonym_key[0].encode(), subject.encode(), hashlib.sha256).hexdigest()
+    return f"{PSEUDONYM_PREFIX}{digest[:24]}"
+
+
+def on_events(actor: Actor | None) -> Actor | None:
+    """The actor as events carry it: a person's subject replaced by its pseudonym (idempotent)."""
+    if (actor is None or actor.role in NOT_PEOPLE
+            or actor.subject.startswith((PSEUDONYM_PREFIX, SYSTEM_SUBJECT_PREFIX))):
+        return actor
+    return actor.model_copy(update={"subject": pseudonym(actor.subject)})
 
 
 def system(service: str) -> Actor:

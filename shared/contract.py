@@ -39,6 +39,7 @@ from pydantic import BaseModel
 
 from shared import contract_changes
 from shared import inquiries, partner_commands, partners, products, suppliers  # noqa: F401  (register types)
+from shared import personal_fields
 from shared.envelope import EVENT_TYPES, UPCASTERS
 from shared.wire_schema import wire_schema
 
@@ -52,6 +53,8 @@ def event_schema(model: type[BaseModel]) -> dict[str, Any]:
     schema["x-cloudevents-type"] = model.TYPE
     schema["x-kafka-topic"] = model.TOPIC.value
     schema["x-kafka-key"] = model.SUBJECT
+    if getattr(model, "WITHHELD", ()):
+        schema["x-withheld"] = list(model.WITHHELD)
     return schema
 
 
@@ -216,10 +219,18 @@ def _next_version(ce_type: str) -> str:
     return f"{stem}.v{int(version) + 1}" if version.isdigit() else f"{ce_type}.v2"
 
 
+def personal_data_problems(current: dict[str, dict[str, Any]]) -> list[str]:
+    """Personal data where it may not travel (shared.personal_fields): checked on every event type, new or old."""
+    return [p for ce_type, schema in sorted(current.items())
+            for p in personal_fields.problems(ce_type, schema, _resolve(schema, schema.get("$defs", {})))]
+
+
 def all_problems() -> list[str]:
-    """What breaks the committed schemas, then what breaks the last release's (each reported once)."""
+    """Personal data on shared topics, what breaks the committed schemas, then what breaks the last release's (each
+    reported once)."""
     accepted = contract_changes.acknowledged(contract_changes.entries())
-    problems = gate(committed_schemas(), current_schemas(), set(UPCASTERS), accepted)
+    problems = personal_data_problems(current_schemas()) + gate(committed_schemas(), current_schemas(),
+                                                                set(UPCASTERS), accepted)
     return problems + [p for p in gate(committed_schemas(RELEASED_DIR), current_schemas(), set(UPCASTERS), accepted)
                        if p not in problems]
 
@@ -234,7 +245,7 @@ def release() -> None:
 def main(argv: list[str]) -> int:
     problems = all_problems()
     if problems:
-        print("schema gate: breaking changes\n  " + "\n  ".join(problems), file=sys.stderr)
+        print("schema gate: refused\n  " + "\n  ".join(problems), file=sys.stderr)
         return 1
     record, refusals = contract_changes.record_changes(committed_schemas(), current_schemas(),
                                                        contract_changes.entries())

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
 from pydantic import (
     AwareDatetime,
@@ -28,7 +28,7 @@ from pydantic import (
     WrapValidator,
 )
 
-from shared.actors import Actor
+from shared.actors import Actor, on_events
 
 SPECVERSION = "1.0"
 
@@ -72,6 +72,10 @@ class Event(Message):
     occurred_at: AwareDatetime
     actor: Actor | None = Field(None, description="Who caused the change: subject, role, organisation (the "
                                 "marketplace itself for automated changes). Absent on events older than it.")
+
+    def by(self, actor: Actor | None) -> Self:
+        """The event stamped with who caused it, as shared topics carry people: pseudonymous (shared.actors)."""
+        return self.model_copy(update={"actor": on_events(actor)})
 
 
 EVENT_TYPES: dict[str, type[BaseModel]] = {}

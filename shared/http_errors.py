@@ -1,5 +1,5 @@
 """One JSON shape for every error answer, `{"error": <short title>, "message": <sentence>, ...details}`, whatever
-raised it: a domain error (mapped to a status by the service's api.py), a refused token, a body that is not JSON,
+raised it: a domain error (mapped to a status by STATUSES below), a refused token, a body that is not JSON,
 a body that does not validate, a body too large, an unknown route. Also the OpenAPI declaration of those answers."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from shared.errors import MarketplaceError
+from shared.errors import Conflict, MarketplaceError, NotAllowed, NotFound
 from shared.identity import IdentityProviderUnavailable, Unauthenticated
 
 
@@ -59,9 +59,15 @@ def answer(status: int, error: str, message: str, headers: Mapping[str, str] | N
                         headers=dict(headers or {}))
 
 
+# The status of each domain error (shared.errors), for every service: a service passes only what differs, e.g. an
+# error class of its own (to create_app, which passes it here).
+STATUSES: Mapping[type[MarketplaceError], int] = {NotFound: 404, Conflict: 409, NotAllowed: 403, MarketplaceError: 400}
+
+
 def install(app: FastAPI, statuses: Mapping[type[MarketplaceError], int], max_body_bytes: int) -> None:
-    """Exception handlers for the one shape; `statuses` is the service's map of its domain errors to statuses
-    (the most specific class in an error's MRO wins)."""
+    """Exception handlers for the one shape; `statuses`: the service's additions to STATUSES (the most specific
+    class in an error's MRO wins)."""
+    statuses = {**STATUSES, **statuses}
 
     async def domain_error(_: Request, error: MarketplaceError) -> JSONResponse:
         status = next((statuses[c] for c in type(error).__mro__ if c in statuses), 400)

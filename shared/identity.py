@@ -212,7 +212,7 @@ def _claim(claims: dict, path: str) -> Any:
 # --- FastAPI ------------------------------------------------------------------------------------------------------
 
 bearer = HTTPBearer(auto_error=False, scheme_name="bearer",
-                    description="An access token from the identity provider (locally: `tijara token --role staff`).")
+                    description="An access token from the identity provider (locally: `tijara local token --role staff`).")
 
 
 async def caller(request: Request,

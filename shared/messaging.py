@@ -1,5 +1,20 @@
 """Messaging reliability: the outbox relay (publish what a write left pending), and the consumer side
-(decode, ordered per aggregate, retry with backoff, dead-letter what can't be handled, keep going)."""
+(decode, ordered per aggregate, retry with backoff, dead-letter what can't be handled, keep going).
+
+The consumer's policy, in one place (`ConsumerPolicy`; docs/architecture.md links here):
+- a record is read in batches of `batch_size`; the batch's offsets are committed only after every record of it was
+  handled or dead-lettered (a crash or an error escaping the batch rewinds to its first record);
+- within a batch, the records of one aggregate (same topic, partition, key) in log order, aggregates concurrently;
+- a handler's failure is transient until proven otherwise: it is tried `attempts` times in all, waiting
+  `backoff_seconds * 2 ** (n - 1)` after the n-th failure, at most `backoff_max_seconds`;
+- a poison record (undecodable, unknown or schema-invalid type, a tombstone, or a handler raising PoisonEvent) is
+  dead-lettered at once, and a record still failing after its last attempt is dead-lettered then: to
+  `<topic>.dlq` with the reason in `dlq_*` headers, in a form under `dead_letter_max_bytes` (shared.dead_letters),
+  and the consumer goes on with the next record;
+- the figures come from the service's settings (CONSUMER_MAX_ATTEMPTS, CONSUMER_BACKOFF_SECONDS,
+  CONSUMER_BACKOFF_MAX_SECONDS, CONSUMER_BATCH_SIZE): `ConsumerPolicy.of(settings)`; one subscription may override
+  any of them, e.g. `ConsumerPolicy.of(settings, attempts=10)`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +23,7 @@ import contextlib
 import logging
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Protocol
@@ -30,6 +46,40 @@ PIPELINE_SLICE = 100  # aggregates started per event-loop turn within a batch
 Handler = Callable[[Envelope], Awaitable[None]]
 RecordHandler = Callable[[Envelope, ConsumerRecord], Awaitable[None]]  # when the raw headers matter (signatures)
 DeadLetterHook = Callable[[ConsumerRecord, str, str], Awaitable[None]]  # (record, kind, detail), after dead-lettering
+
+
+@dataclass(frozen=True)
+class ConsumerPolicy:
+    """Retries, backoff, dead letters and batching of one subscription (the module docstring says how they act)."""
+
+    attempts: int = 5  # tries of a handler in all, the first included
+    backoff_seconds: float = 0.2  # the wait after the first failure; doubled after each next one
+    backoff_max_seconds: float = 30.0  # the longest wait between two tries
+    batch_size: int = 500  # records per batch
+    dead_letter_max_bytes: int = 1_000_000  # a dead letter larger than this goes truncated (shared.dead_letters)
+
+    @classmethod
+    def of(cls, settings: Any, **overrides: Any) -> ConsumerPolicy:
+        """The policy the service's settings (shared.settings.ServiceSettings) give, with `overrides` for one
+        subscription."""
+        return replace(cls(settings.consumer_max_attempts, settings.consumer_backoff_seconds,
+                           settings.consumer_backoff_max_seconds, settings.consumer_batch_size), **overrides)
+
+    def delay(self, failures: int) -> float:
+        """How long to wait after the `failures`-th failed try."""
+        return min(self.backoff_seconds * 2 ** (failures - 1), self.backoff_max_seconds)
+
+    def subscriber_options(self) -> dict[str, Any]:
+        """FastStream subscriber options every Tijara consumer uses: batches, from the start of the log for a new
+        group, and the offset committed only after the batch is handled (a failure rewinds to the batch's first
+        record)."""
+        from faststream import AckPolicy
+
+        return {
+            "batch": True, "max_records": self.batch_size, "batch_timeout_ms": 100,
+            "auto_offset_reset": "earliest", "ack_policy": AckPolicy.NACK_ON_ERROR,
+            "decoder": _raw_body,
+        }
 
 
 class Relay(Protocol):
@@ -68,6 +118,12 @@ class OutboxRelay:
         self._wakeup = asyncio.Event()
         self._stopping = False
 
+    @classmethod
+    def of(cls, broker: KafkaBroker, settings: Any, collections: Sequence[AsyncCollection]) -> OutboxRelay:
+        """The relay of a service's aggregate `collections`, as its settings (shared.settings.ServiceSettings) say:
+        OUTBOX_POLL_SECONDS, KAFKA_TOPIC_PREFIX."""
+        return cls(broker, collections, settings.outbox_poll_seconds, settings.kafka_topic_prefix)
+
     def wake(self, collection: AsyncCollection, aggregate_id: Any) -> None:
         self._pending[collection.name].add(aggregate_id)
         self._wakeup.set()
@@ -97,6 +153,7 @@ class OutboxRelay:
                     next_scan = loop.time() + max(self._poll_seconds, 10 * (loop.time() - started))
             except Exception:
                 log.exception("outbox relay pass failed; retrying on the next tick")
+                telemetry.OUTBOX_RELAY_FAILURES.inc()
                 with contextlib.suppress(Exception):  # a broker outage shows as a growing depth and age
                     await self.measure()
                 next_scan = loop.time() + self._poll_seconds
@@ -231,7 +288,7 @@ class OutboxRelay:
 class EventConsumer:
     """Handles batches of one consumer group. Per batch: events of one aggregate (same key) in order, different
     aggregates concurrently; transient failures retried with exponential backoff; poison and exhausted messages
-    dead-lettered with the reason. The batch is committed by FastStream only after this returns, so after every
+    dead-lettered with the reason, as `policy` says (ConsumerPolicy). The batch is committed by FastStream only after this returns, so after every
     write its handlers issued was acknowledged (those that go through shared.coalescer reach the store as one bulk
     per collection; each handler still awaits, and retries, its own).
 
@@ -250,7 +307,7 @@ class EventConsumer:
     """
 
     def __init__(self, broker: KafkaBroker, group: str, handlers: dict[str, Handler] | dict[str, RecordHandler],
-                 max_attempts: int = 5, backoff_seconds: float = 0.2, concurrency: int = 1000, *,
+                 policy: ConsumerPolicy | None = None, concurrency: int = 1000, *,
                  readers: Mapping[str, type[BaseModel]] | None = None, pass_record: bool = False,
                  on_dead_letter: DeadLetterHook | None = None, read: Callable[[ConsumerRecord], Any] | None = None):
         self.readers = EVENT_TYPES if readers is None else readers
@@ -261,11 +318,10 @@ class EventConsumer:
         self.concurrency = concurrency
         self.group = group
         self.handlers = handlers  # by event type
-        self.max_attempts = max_attempts
-        self.backoff_seconds = backoff_seconds
+        self.policy = policy or ConsumerPolicy()
         self.pass_record = pass_record
         self.on_dead_letter = on_dead_letter
-        self.dead_letters = DeadLetters(broker, group)
+        self.dead_letters = DeadLetters(broker, group, self.policy.dead_letter_max_bytes)
         self._outcomes: Counter[tuple[str, str]] = Counter()  # (type, outcome) -> events, counted per batch
 
     async def consume(self, records: Sequence[ConsumerRecord]) -> None:
@@ -327,7 +383,7 @@ class EventConsumer:
             await self._handle_with_retry(record, envelope, handler)
 
     async def _handle_with_retry(self, record: ConsumerRecord, envelope: Envelope, handler: Handler) -> None:
-        for attempt in range(1, self.max_attempts + 1):
+        for attempt in range(1, self.policy.attempts + 1):
             try:
                 await (handler(envelope, record) if self.pass_record else handler(envelope))
                 self._count(envelope.type, "applied")
@@ -335,10 +391,10 @@ class EventConsumer:
             except PoisonEvent as poison:
                 return await self.dead_letter(record, poison.kind, poison.detail, attempt)
             except Exception as error:  # transient until proven otherwise: retry, then dead-letter
-                if attempt == self.max_attempts:
+                if attempt == self.policy.attempts:
                     detail = f"{type(error).__name__}: {error}"
                     return await self.dead_letter(record, "retries-exhausted", detail, attempt)
-                delay = self.backoff_seconds * 2 ** (attempt - 1)
+                delay = self.policy.delay(attempt)
                 self._count(envelope.type, "retried")  # a failed attempt
                 log.warning("%s failed on %s (attempt %d), retrying in %.1fs: %s",
                             self.group, envelope.type, attempt, delay, error)
@@ -355,18 +411,6 @@ class EventConsumer:
                       self.group, kind, detail)
         if self.on_dead_letter is not None:
             await self.on_dead_letter(record, kind, detail)
-
-
-def consumer_options(batch_size: int) -> dict[str, Any]:
-    """Subscriber options every Tijara consumer uses: batches, from the start of the log for a new group, and the
-    offset committed only after the batch is handled (a failure rewinds to the batch's first record)."""
-    from faststream import AckPolicy
-
-    return {
-        "batch": True, "max_records": batch_size, "batch_timeout_ms": 100,
-        "auto_offset_reset": "earliest", "ack_policy": AckPolicy.NACK_ON_ERROR,
-        "decoder": _raw_body,
-    }
 
 
 async def _raw_body(message: Any) -> Any:

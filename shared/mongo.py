@@ -1,9 +1,9 @@
 """MongoDB access through PyMongo's async API (the successor of motor): single-document atomic updates, unique
 indexes, upserts; no multi-document transactions, change streams or $lookup, so the code runs on MongoDB itself and
-on the local store (mongo-java-server on H2, deploy/local/store.py).
+on the local store (mongo-java-server on H2, deploy/local/store_server.py).
 
 The local store honours unique indexes and one-field sparse ones (the outbox marker's, below); it ignores other
-secondary indexes (deploy/local/store.py), so a query on any other field reads the whole collection there.
+secondary indexes (deploy/local/store_server.py), so a query on any other field reads the whole collection there.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from prometheus_client import make_asgi_app
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared import asyncapi, http_errors, telemetry
+from shared import actors, asyncapi, http_errors, telemetry
 from shared.access import AccessMiddleware
 from shared.errors import MarketplaceError
 from shared.identity import TokenVerifier
@@ -52,6 +52,7 @@ class Runtime:
     def create(cls, settings: ServiceSettings) -> Runtime:
         telemetry.setup_logging(settings.service_name, settings.log_level, settings.log_format)
         telemetry.setup_tracing(settings.service_name)
+        actors.use_pseudonym_key(settings.privacy_secret.get_secret_value())  # people on events (shared.actors)
         client = connect(settings.mongodb_url, settings.mongodb_write_concern, settings.mongodb_read_concern)
         broker = make_broker(settings.kafka_bootstrap_servers, f"tijara-{settings.service_name}",
                              settings.kafka_security())
@@ -62,7 +63,7 @@ class Runtime:
 
 def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str,
                error_statuses: Mapping[type[MarketplaceError], int] | None = None) -> FastAPI:
-    """`error_statuses`: the service's map of its domain errors to HTTP statuses (its api.py owns it)."""
+    """`error_statuses`: statuses of domain errors that differ from shared.http_errors.STATUSES (usually none)."""
     settings = runtime.settings
 
     @contextlib.asynccontextmanager
@@ -93,7 +94,8 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str,
             await hook()
         await runtime.client.close()
 
-    app = FastAPI(title=f"Tijara {settings.service_name}", description=description, lifespan=lifespan)
+    app = FastAPI(title=f"Tijara {settings.service_name}", description=description, lifespan=lifespan,
+                  telemetry=telemetry.FASTAPI_NATIVE_OFF)  # one HTTP span and one set of HTTP metrics: ours
     app.state.runtime = runtime
     app.state.verifier = TokenVerifier.from_settings(settings)
     _declare_for_asyncapi(runtime)

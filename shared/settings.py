@@ -28,6 +28,7 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = 2.0
     consumer_max_attempts: int = 5
     consumer_backoff_seconds: float = 0.2
+    consumer_backoff_max_seconds: float = 30.0  # these three and the batch size: shared.messaging.ConsumerPolicy
     consumer_batch_size: int = 500
     topic_partitions: int = 3
     consumer_group_id: str = ""
@@ -61,6 +62,10 @@ class ServiceSettings(BaseSettings):
     oidc_organisation_claim: str = "organisation"  # supplier id, agency, inspection body or partner of the caller
     oidc_leeway_seconds: float = 30.0
     http_max_body_bytes: int = 256 * 1024
+    # Personal data (shared/privacy.py): the key of the hashes that find a person again and of the pseudonyms of
+    # staff on shared topics. One per deployment, kept like a password; the default is for local runs only.
+    privacy_secret: SecretStr = SecretStr("tijara-local-privacy-secret")
+    retention_check_seconds: float = 3600.0  # how often each service applies its retention periods
 
     @model_validator(mode="after")
     def _min_insync_within_replication(self) -> ServiceSettings:

@@ -10,6 +10,7 @@ from typing import Annotated, ClassVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.envelope import Event, Id, Text, Topic
+from shared.personal_fields import PERSONAL
 from shared.vocabulary import ExportAgency, InspectionBody, Region, Sector
 
 
@@ -37,10 +38,13 @@ class VerificationLevel(StrEnum):
 
 
 class SupplierContact(BaseModel):
+    # The SME's contact person: personal data, marked so for the gate (shared.personal_fields).
     model_config = ConfigDict(frozen=True)
-    name: Text
-    email: Annotated[str, Field(max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-    phone: Annotated[str, Field(max_length=30, pattern=r"^\+?[0-9 ()-]{6,30}$")] | None = None
+    name: Text = Field(json_schema_extra=PERSONAL)
+    email: Annotated[str, Field(max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] = Field(
+        json_schema_extra=PERSONAL)
+    phone: Annotated[str, Field(max_length=30, pattern=r"^\+?[0-9 ()-]{6,30}$")] | None = Field(
+        None, json_schema_extra=PERSONAL)
 
 
 class SupplierProfile(BaseModel):
@@ -72,6 +76,7 @@ class SupplierEvent(Event):
 
     TOPIC: ClassVar[Topic] = Topic.SUPPLIERS
     SUBJECT: ClassVar[str] = "supplier_id"
+    WITHHELD: ClassVar[tuple[str, ...]] = ("profile.contact",)  # in the schema, never filled: onboarding's _facts
     supplier_id: Id
     status: SupplierStatus
     verification_level: VerificationLevel

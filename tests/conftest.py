@@ -13,6 +13,9 @@ import pytest
 # Services built in-process read these; the local test stack is one broker (the 3-broker fault test sets its own).
 os.environ.setdefault("TOPIC_REPLICATION_FACTOR", "1")
 os.environ.setdefault("TOPIC_MIN_INSYNC_REPLICAS", "1")
+# Tests trace every request and batch (the production default samples 1 %: shared.telemetry.sampler); the trace
+# backend's e2e test runs its services on the production default instead.
+os.environ.setdefault("OTEL_TRACES_SAMPLER", "parentbased_always_on")
 
 
 @dataclass(frozen=True)
@@ -75,3 +78,17 @@ def issuer(tmp_path_factory):
 
     with running_issuer(tmp_path_factory.mktemp("issuer")) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def mailbox(tmp_path_factory):
+    """A real local SMTP server (Mailpit, deploy/local/mailpit.py) on free loopback ports, read through its HTTP API.
+    It answers 550 for recipients at `refused.example.com` (the permanent refusal of the tests)."""
+    from deploy.local.mailpit import Mailbox, free_port
+
+    box = Mailbox(free_port(), free_port(), tmp_path_factory.mktemp("mailpit"),
+                  allowed=r"@([^r]|r[^e]|re[^f])[^@]*$").start()
+    try:
+        yield box
+    finally:
+        box.stop()

@@ -1,5 +1,5 @@
 """Tokens from the identity provider the services trust, for the demo seeding when `OIDC_ISSUER` names one other than
-the local issuer (README: "Against Keycloak"). The seeding asks for roles as `tijara token` spells them
+the local issuer (README: "Against Keycloak"). The seeding asks for roles as `tijara local token` spells them
 (`staff`, `agency:AMDIE`, `supplier:sup-…`); each is a user who logs in with the password grant:
 
 - a user the realm ships (deploy/keycloak/tijara-realm.json: `amdie-officer` is `agency:AMDIE`), with the password

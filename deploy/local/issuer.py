@@ -3,6 +3,8 @@
     GET  /.well-known/openid-configuration   discovery: issuer, jwks_uri, token_endpoint
     GET  /jwks.json                          the public signing key (RS256, kid = its RFC 7638 thumbprint)
     POST /token  {"role": "agency:AMDIE", "subject": "..."}   a signed access token (LOCAL USE ONLY: no login)
+    POST /token  grant_type=client_credentials&client_id=notifier&client_secret=...   (form-encoded, RFC 6749 §4.4)
+                 the standard grant, for the configured service clients (CLIENTS below); 401 invalid_client else
 
 The RSA key is generated once into the stack folder and reused, so tokens survive a restart. Production plugs the
 operator's own IdP (Keycloak, Auth0, Entra ID) into the same OIDC_* settings instead; see the README.
@@ -16,23 +18,34 @@ import argparse
 import base64
 import functools
 import hashlib
+import hmac
 import json
+import os
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import jwt
 import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fastapi import FastAPI
-from pydantic import BaseModel, Field
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, ValidationError
 
 from shared.actors import Role
 
 ALGORITHM = "RS256"
 AUDIENCE = "tijara"
 NEEDS_ORGANISATION = {Role.SUPPLIER, Role.PARTNER, Role.AGENCY, Role.INSPECTION}
+SERVICE_TOKEN_SECONDS = 300
+
+
+def clients() -> dict[str, tuple[str, str]]:
+    """The service clients of the client-credentials grant: client id -> (secret, role). The secret comes from the
+    environment (the dev default is for the local stack only; Keycloak's realm holds the same client)."""
+    return {"notifier": (os.environ.get("NOTIFIER_CLIENT_SECRET", "notifier-local-secret"), "notifier")}
 
 
 @functools.cache
@@ -103,14 +116,25 @@ def app(key: rsa.RSAPrivateKey, issuer: str) -> FastAPI:
         return jwks
 
     @api.post("/token")
-    async def token(request: TokenRequest) -> dict:
+    async def token(request: Request) -> JSONResponse:
+        """JSON {role, subject} for local use, or the standard form-encoded client_credentials grant."""
+        if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            return client_credentials(dict(parse_qsl((await request.body()).decode(errors="replace"))))
         try:
-            access = mint(key, issuer, request.role, request.subject, request.lifetime_seconds)
-        except ValueError as error:
-            from fastapi.responses import JSONResponse
-
+            asked = TokenRequest.model_validate_json(await request.body())
+            access = mint(key, issuer, asked.role, asked.subject, asked.lifetime_seconds)
+        except (ValueError, ValidationError) as error:
             return JSONResponse({"error": "invalid_request", "message": str(error)}, status_code=400)
-        return {"access_token": access, "token_type": "Bearer", "expires_in": request.lifetime_seconds}
+        return JSONResponse({"access_token": access, "token_type": "Bearer", "expires_in": asked.lifetime_seconds})
+
+    def client_credentials(form: dict) -> JSONResponse:
+        if form.get("grant_type") != "client_credentials":
+            return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
+        known = clients().get(str(form.get("client_id", "")))
+        if known is None or not hmac.compare_digest(known[0].encode(), str(form.get("client_secret", "")).encode()):
+            return JSONResponse({"error": "invalid_client"}, status_code=401)
+        access = mint(key, issuer, known[1], f"service-{form['client_id']}", SERVICE_TOKEN_SECONDS)
+        return JSONResponse({"access_token": access, "token_type": "Bearer", "expires_in": SERVICE_TOKEN_SECONDS})
 
     @api.get("/readyz")
     async def ready() -> dict:

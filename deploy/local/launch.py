@@ -1,4 +1,4 @@
-"""The launch-scale data set, `tijara seed --scale launch`: 5,000 suppliers across the 12 regions, 50,000 products,
+"""The launch-scale data set, `tijara local seed --scale launch`: 5,000 suppliers across the 12 regions, 50,000 products,
 250,000 inquiries over 12 months from ~60 countries, sent through the services' HTTP APIs so every event flows for
 real (the inquiries through the operators' history import, which keeps their own received and answered times).
 

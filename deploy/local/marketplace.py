@@ -1,7 +1,7 @@
-"""The five services as separate processes, as an operator would run them, with the local token issuer whose keys
-they trust: used by `make run` and the e2e and fault tests. `OIDC_*` from the environment (or `extra_env`) win: with
-`OIDC_ISSUER` naming another identity provider (Keycloak), the local issuer is not started and `token()` logs in to
-that provider (deploy/local/idp.py)."""
+"""The six services as separate processes, as an operator would run them, with the local token issuer whose keys
+they trust and the local SMTP server (Mailpit) notifications sends to: used by `make run` and the e2e and fault
+tests. `OIDC_*` from the environment (or `extra_env`) win: with `OIDC_ISSUER` naming another identity provider
+(Keycloak), the local issuer is not started and `token()` logs in to that provider (deploy/local/idp.py)."""
 
 from __future__ import annotations
 
@@ -16,12 +16,15 @@ from pathlib import Path
 
 import httpx
 
+from deploy.local.mailpit import Mailbox
+
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("onboarding", "catalogue", "inquiries", "showcase", "partners")
+SERVICES = ("onboarding", "catalogue", "inquiries", "showcase", "partners", "notifications")
 _OFFSET = int(os.environ.get("TIJARA_STACK_PORT_OFFSET", "0"))
 RUN_PORTS = {"showcase": 8000 + _OFFSET, "onboarding": 8001 + _OFFSET, "catalogue": 8002 + _OFFSET,
-             "inquiries": 8003 + _OFFSET, "partners": 8004 + _OFFSET}
+             "inquiries": 8003 + _OFFSET, "partners": 8004 + _OFFSET, "notifications": 8005 + _OFFSET}
 ISSUER_PORT = 8008 + _OFFSET
+MAIL_PORTS = (8025 + _OFFSET, 8026 + _OFFSET)  # Mailpit's web inbox and API, its SMTP
 ISSUER = "issuer"
 
 
@@ -37,6 +40,8 @@ class Marketplace:
     extra_env: dict[str, str] = field(default_factory=dict)
     issuer_port: int = ISSUER_PORT
     issuer_key: Path = ROOT / ".stack" / "issuer" / "signing-key.pem"  # generated once, reused across runs
+    mail_ports: tuple[int, int] = MAIL_PORTS  # (web inbox and API, SMTP) of the local Mailpit
+    mailbox: Mailbox | None = None  # started with the services when notifications is one of them
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     idp_tokens: Callable[[str], str] | None = None  # role spec -> token, when the issuer is not the local one
 
@@ -59,7 +64,7 @@ class Marketplace:
         return self.oidc_issuer.rstrip("/") == self.issuer_url
 
     def token(self, role: str, subject: str | None = None, lifetime: int = 3600) -> str:
-        """A token for a role spec, e.g. token("agency:AMDIE"): the local issuer's, as `tijara token` prints it, or
+        """A token for a role spec, e.g. token("agency:AMDIE"): the local issuer's, as `tijara local token` prints it, or
         the configured identity provider's (then `subject` and `lifetime` are the provider's)."""
         if not self.local_issuer:
             if self.idp_tokens is None:
@@ -85,8 +90,23 @@ class Marketplace:
             **({"INQUIRIES_URL": self.url("inquiries")} if service == "showcase" and "inquiries" in self.ports else {}),
             **({"PAGE_COUNTRIES": os.environ.get("PAGE_COUNTRIES", '["MA", "TN"]')}  # both demo pages
                if service == "showcase" else {}),
+            **(self._notifications_env() if service == "notifications" else {}),
             **self.extra_env,
         }
+
+    def _notifications_env(self) -> dict[str, str]:
+        """The local relay (Mailpit, no TLS on loopback), the owners of contacts, the notifier's client (the local
+        issuer's dev secret unless NOTIFIER_CLIENT_SECRET is set for both)."""
+        urls = {f"{s.upper()}_URL": self.url(s) for s in ("onboarding", "inquiries", "partners", "showcase")
+                if s in self.ports}
+        return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.mail_ports[1]), "SMTP_SECURITY": "none",
+                "PUBLIC_URL": self.url("notifications"), **urls}
+
+    def start_mailbox(self) -> Mailbox:
+        if self.mailbox is None:
+            self.mailbox = Mailbox(self.mail_ports[1], self.mail_ports[0], self.log_dir / "mailpit",
+                                   log_file=self.log_dir / "mailpit.log").start()
+        return self.mailbox
 
     def start(self, *services: str) -> None:
         """The named services, or all of them after the local issuer (which they fetch their keys from) when they
@@ -102,6 +122,8 @@ class Marketplace:
                 [sys.executable, "-m", "deploy.local.issuer", "--port", str(self.issuer_port),
                  "--key", str(self.issuer_key)], cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        if not services and "notifications" in self.ports:
+            self.start_mailbox()
         for name in services or tuple(s for s in SERVICES if s in self.ports):  # those given a port
             log = open(self.log_dir / f"{name}.log", "ab")
             self.processes[name] = subprocess.Popen(
@@ -139,3 +161,6 @@ class Marketplace:
             except subprocess.TimeoutExpired:
                 self.processes[name].kill()
                 self.processes[name].wait()
+        if not services and self.mailbox is not None:
+            self.mailbox.stop()
+            self.mailbox = None

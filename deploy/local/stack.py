@@ -2,7 +2,7 @@
 
 `python -m deploy.local.stack up --profile test` provisions (once, cached under `.stack/`), starts both servers,
 waits until Kafka answers a metadata request and the store answers `ping`, and prints where they listen.
-The store is mongo-java-server on H2, chosen by measurement: see deploy/local/store.py and bench/stores.py.
+The store is mongo-java-server on H2, chosen by measurement: see deploy/local/store_server.py and bench/stores.py.
 Profiles `run` and `test` use different ports and data folders, so both can run side by side; `run` keeps its data
 across restarts, `test` starts from empty data on every `up`.
 """
@@ -24,7 +24,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from deploy.local import kafka_security, store
+from deploy.local import kafka_security
+from deploy.local import store_server as store
 
 ROOT = Path(__file__).resolve().parents[2]
 HOME = Path(os.environ.get("TIJARA_STACK_HOME", ROOT / ".stack"))

@@ -4,6 +4,13 @@
 - promtool (Go module proxy; without the service-discovery plugins, which the rule and config checks do not need),
   to check the Prometheus configuration and unit-test the alert rules;
 - vegeta (Go module proxy), the open-loop load generator of `python -m bench.page`'s fixed-rate table;
+- prometheus (Go module proxy, like promtool; its HTTP API only, no web UI assets), the server the e2e test of the
+  alerts scrapes a running marketplace with (deploy/local/prometheus.py);
+- jaeger v2 (Go module proxy) with in-memory storage, the trace backend of the e2e tracing test
+  (deploy/local/jaeger.py). Its go.mod has a `replace`, which `go install module@version` refuses: the module is
+  downloaded (`go mod download`) and built as the main module in a scratch copy, once;
+- Mailpit (Go module proxy), the local SMTP server that keeps what it receives: a web inbox for whoever runs the
+  demo, an HTTP API for the tests (deploy/local/mailpit.py starts it);
 - kube-score (Go module proxy) and checkov (PyPI, in its own virtualenv `.stack/checkov`: its pins would downgrade
   `packaging` in the project's and add some 70 packages), the linters every rendered overlay passes in the contract
   tests, with the exceptions of `deploy/k8s/lint-exceptions.yaml`;
@@ -37,7 +44,14 @@ GO_TOOLS = {  # binary: (module@version, build tags)
     "kubeconform": ("github.com/yannh/kubeconform/cmd/kubeconform@v0.7.0", ""),
     "promtool": ("github.com/prometheus/prometheus/cmd/promtool@v0.316.0", "remove_all_sd"),
     "vegeta": ("github.com/tsenart/vegeta/v12@v12.13.0", ""),  # bench/page.py's open-loop (fixed-rate) load
+    "prometheus": ("github.com/prometheus/prometheus/cmd/prometheus@v0.316.0", "remove_all_sd"),
+    # the local SMTP server with a web inbox and an HTTP API (deploy/local/mailpit.py); its web UI's assets are
+    # committed in the module, so `go install` builds the whole thing
+    "mailpit": ("github.com/axllent/mailpit@v1.33.1", ""),
     "kube-score": ("github.com/zegl/kube-score/cmd/kube-score@v1.20.0", ""),  # lints the rendered overlays
+}
+MODULE_BUILDS = {  # binary: (module@version, package): built as the main module (their go.mod has replace directives)
+    "jaeger": ("github.com/jaegertracing/jaeger@v1.76.0", "./cmd/jaeger"),  # v2: an OpenTelemetry Collector
 }
 CHECKOV = "checkov==3.3.30"
 CHECKOV_VENV = HOME / "checkov"
@@ -53,7 +67,7 @@ def _run(cmd: list[str], what: str, **kw) -> None:
         raise typer.Exit(f"{what} failed: {' '.join(cmd)}\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
 
 
-cli = typer.Typer(help="Provision kustomize, kubeconform, promtool, kube-score, checkov and the Kubernetes schemas.",
+cli = typer.Typer(help="Provision kustomize, kubeconform, promtool, prometheus, jaeger and the Kubernetes schemas.",
                   no_args_is_help=True)
 
 
@@ -73,6 +87,28 @@ def provision_go_tool(name: str) -> Path:
         env = {**os.environ, "GOBIN": str(BIN)}
         _run(["go", "install", *(["-tags", tags] if tags else []), module], f"Building {name} ({module})", env=env)
         _stamp(target).write_text(module)
+    return target
+
+
+def provision_module_build(name: str) -> Path:
+    """`go mod download` the module (Go module proxy), then `go build` its package inside a writable copy."""
+    module, package = MODULE_BUILDS[name]
+    target = BIN / name
+    if _current(target, module):
+        return target
+    BIN.mkdir(parents=True, exist_ok=True)
+    typer.echo(f"Downloading {module} ...", err=True)
+    done = subprocess.run(["go", "mod", "download", "-json", module], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise typer.Exit(f"go mod download {module} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "src"
+        shutil.copytree(json.loads(done.stdout)["Dir"], source)
+        for path in source.rglob("*"):  # the module cache is read-only; the build writes nothing there, but
+            path.chmod(path.stat().st_mode | 0o200)  # go may touch go.sum when it is the main module
+        _run(["go", "build", "-trimpath", "-o", str(target), package], f"Building {name} ({module}; minutes)",
+             cwd=source)
+    _stamp(target).write_text(module)
     return target
 
 
@@ -121,6 +157,8 @@ def kubeconform_command() -> list[str]:
 def provision_command() -> None:
     for name in GO_TOOLS:
         provision_go_tool(name)
+    for name in MODULE_BUILDS:
+        provision_module_build(name)
     provision_schemas()
     provision_checkov()
 
@@ -154,7 +192,7 @@ def prometheus_rule_command() -> None:
 
 @cli.command("paths")
 def paths_command() -> None:
-    for name in GO_TOOLS:
+    for name in [*GO_TOOLS, *MODULE_BUILDS]:
         typer.echo(f"{name}: {BIN / name}")
     typer.echo(f"schemas: {SCHEMA_DIR}")
     typer.echo(f"checkov: {CHECKOV_VENV / 'bin' / 'checkov'}")

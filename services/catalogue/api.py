@@ -13,11 +13,9 @@ from services.catalogue.listing import Listing
 from services.catalogue.service import Catalogue
 from shared.actors import Actor, Role
 from shared.envelope import Id
-from shared.errors import Conflict, MarketplaceError, NotAllowed, NotFound
 from shared.http_errors import responses
 from shared.identity import require
 
-ERROR_STATUSES = {NotFound: 404, Conflict: 409, NotAllowed: 403, MarketplaceError: 400}
 AUTH = (401, 403, 503)  # 503: the identity provider's keys unreachable; 404/413/422 come with the route's shape
 router = APIRouter(prefix="/products", tags=["products"])
 

@@ -10,7 +10,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from services.catalogue.readers import READERS
 from services.catalogue.service import Catalogue
 from shared.envelope import Envelope, Topic
-from shared.messaging import EventConsumer, consumer_options
+from shared.messaging import ConsumerPolicy, EventConsumer
 from shared.mongo import handle_once
 from shared.settings import ServiceSettings
 
@@ -22,14 +22,12 @@ def register(broker: KafkaBroker, catalogue: Catalogue, settings: ServiceSetting
         await handle_once(handled, envelope.id, lambda: catalogue.on_supplier_event(envelope.data),
                           type=envelope.type, subject=envelope.subject)
 
-    consumer = EventConsumer(
-        broker, settings.consumer_group,
-        {t: apply_supplier for t in READERS},
-        settings.consumer_max_attempts, settings.consumer_backoff_seconds, readers=READERS,
-    )
+    policy = ConsumerPolicy.of(settings)
+    consumer = EventConsumer(broker, settings.consumer_group, {t: apply_supplier for t in READERS}, policy,
+                             readers=READERS)
 
     @broker.subscriber(settings.topic(Topic.SUPPLIERS), group_id=settings.consumer_group,
-                       **consumer_options(settings.consumer_batch_size))
+                       **policy.subscriber_options())
     async def on_supplier_events(message: KafkaMessage) -> None:
         await consumer.consume(message.raw_message)
 

@@ -21,14 +21,12 @@ class Settings(ServiceSettings):
 def build(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime.create(settings or Settings())
     store = CatalogueStore(runtime.db)
-    runtime.relay = OutboxRelay(
-        runtime.broker, [store.products], runtime.settings.outbox_poll_seconds, runtime.settings.kafka_topic_prefix
-    )
+    runtime.relay = OutboxRelay.of(runtime.broker, runtime.settings, [store.products])
     runtime.publishes = [Topic.PRODUCTS]
     runtime.on_start.append(store.ensure_indexes)
     catalogue = Catalogue(store, runtime.relay)
     consumers.register(runtime.broker, catalogue, runtime.settings, runtime.db["handled_events"])
-    app = create_app(runtime, [api.router], "Product listings of verified suppliers.", api.ERROR_STATUSES)
+    app = create_app(runtime, [api.router], "Product listings of verified suppliers.")
     app.state.catalogue = catalogue
     return app
 

@@ -14,7 +14,7 @@ from shared.actors import Actor, system
 from shared.envelope import Envelope, Event
 from shared.errors import ConcurrentUpdate, NotFound
 from shared.messaging import Relay
-from shared.telemetry import current_traceparent
+from shared.outbox import Outbox
 
 SOURCE = "/tijara/catalogue"
 SYSTEM = system("catalogue")
@@ -36,6 +36,7 @@ class Catalogue:
     def __init__(self, store: CatalogueRecords, relay: Relay) -> None:
         self.store = store
         self.relay = relay
+        self.outbox = Outbox(SOURCE, relay, store.products)
 
     async def list_product(self, supplier_id: str, listing: Listing, actor: Actor) -> Product:
         access.owns(actor, supplier_id)
@@ -106,8 +107,5 @@ class Catalogue:
         raise ConcurrentUpdate(f"product {product.product_id} kept changing while delisting")
 
     async def _save(self, product: Product, events: list[Event], actor: Actor) -> Product:
-        traceparent = current_traceparent()
-        stamped = [e.model_copy(update={"actor": actor}) for e in events]
-        await self.store.save_product(product, [Envelope(e, SOURCE, traceparent=traceparent) for e in stamped])
-        self.relay.wake(self.store.products, product.product_id)
+        await self.outbox.save(product.product_id, events, actor, lambda out: self.store.save_product(product, out))
         return product

@@ -12,14 +12,14 @@ from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from pydantic import BaseModel, Field
 
+from services.inquiries import privacy
 from services.inquiries.domain import BuyerRequest, Correspondence, Inquiry, PastInquiry
 from services.inquiries.service import Inquiries
 from shared.actors import Actor, Role
-from shared.errors import Conflict, MarketplaceError, NotAllowed, NotFound
+from shared.errors import MarketplaceError
 from shared.http_errors import TooManyRequests, responses
 from shared.identity import require
 
-ERROR_STATUSES = {NotFound: 404, Conflict: 409, NotAllowed: 403, MarketplaceError: 400}
 AUTH = (401, 403, 503)  # 503: the identity provider's keys unreachable; 404/413/422 come with the route's shape
 router = APIRouter(prefix="/inquiries", tags=["inquiries"])
 
@@ -83,20 +83,30 @@ async def bring_in_past_inquiry(past: PastInquiry, service: Service, actor: Oper
 
 
 @router.get("", responses=responses(*AUTH))
-async def inquiries_of_supplier(supplier_id: str, service: Service, actor: AddresseeOrStaff) -> list[Inquiry]:
-    return await service.of_supplier(supplier_id, actor)
+async def inquiries_of_supplier(supplier_id: str, service: Service, actor: AddresseeOrStaff, request: Request,
+                                data: privacy.Data) -> list[Inquiry]:
+    """Each inquiry with its buyer's contact: the reads are recorded (privacy.py)."""
+    found = await service.of_supplier(supplier_id, actor)
+    data.note_read(actor, request, found)
+    return found
 
 
 @router.get("/{inquiry_id}", responses=responses(404, *AUTH))
-async def get_inquiry(inquiry_id: str, service: Service, actor: AddresseeOrStaff) -> Inquiry:
-    return await service.read(inquiry_id, actor)
+async def get_inquiry(inquiry_id: str, service: Service, actor: AddresseeOrStaff, request: Request,
+                      data: privacy.Data) -> Inquiry:
+    inquiry = await service.read(inquiry_id, actor)
+    data.note_read(actor, request, [inquiry])
+    return inquiry
 
 
 @router.get("/{inquiry_id}/correspondence", responses=responses(404, *AUTH))
-async def get_correspondence(inquiry_id: str, service: Service, actor: Correspondent) -> Correspondence:
+async def get_correspondence(inquiry_id: str, service: Service, actor: Correspondent, request: Request,
+                             data: privacy.Data) -> Correspondence:
     """What a message about the inquiry needs (the buyer's e-mail and language, the question and the answer): for
     the notifier, staff and the supplier it is addressed to."""
-    return await service.correspondence(inquiry_id, actor)
+    correspondence = await service.correspondence(inquiry_id, actor)
+    data.note_contacts(actor, request, [(inquiry_id, correspondence.contact_email)])
+    return correspondence
 
 
 @router.post("/{inquiry_id}/response", responses=responses(404, 409, *AUTH))

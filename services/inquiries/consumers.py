@@ -9,7 +9,7 @@ from faststream.kafka.annotations import KafkaMessage
 from services.inquiries.readers import READERS, ProductOffered
 from services.inquiries.service import Inquiries
 from shared.envelope import Envelope, Topic
-from shared.messaging import EventConsumer, consumer_options
+from shared.messaging import ConsumerPolicy, EventConsumer
 from shared.settings import ServiceSettings
 
 
@@ -21,11 +21,11 @@ def register(broker: KafkaBroker, inquiries: Inquiries, settings: ServiceSetting
         await inquiries.on_supplier_event(envelope.data)
 
     handlers = {t: apply_product if issubclass(r, ProductOffered) else apply_supplier for t, r in READERS.items()}
-    consumer = EventConsumer(broker, settings.consumer_group, handlers, settings.consumer_max_attempts,
-                             settings.consumer_backoff_seconds, readers=READERS)
+    policy = ConsumerPolicy.of(settings)
+    consumer = EventConsumer(broker, settings.consumer_group, handlers, policy, readers=READERS)
 
     @broker.subscriber(settings.topic(Topic.PRODUCTS), settings.topic(Topic.SUPPLIERS),
-                       group_id=settings.consumer_group, **consumer_options(settings.consumer_batch_size))
+                       group_id=settings.consumer_group, **policy.subscriber_options())
     async def on_catalogue_and_supplier_events(message: KafkaMessage) -> None:
         await consumer.consume(message.raw_message)
 

@@ -105,6 +105,7 @@ class Inquiry(BaseModel):
     responded_at: AwareDatetime | None = None
     closed_at: AwareDatetime | None = None
     close_reason: str | None = None
+    contact_erased_at: AwareDatetime | None = None  # the buyer's contact and texts erased (a request, or retention)
 
     def _facts(self, now: datetime) -> dict:
         return {"inquiry_id": self.inquiry_id, "supplier_id": self.supplier_id, "product_id": self.request.product_id,

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 
-from services.inquiries import api, consumers
+from services.inquiries import api, consumers, privacy
 from services.inquiries.service import Inquiries
 from services.inquiries.store import InquiryStore
 from shared.envelope import Topic
 from shared.messaging import OutboxRelay
+from shared.privacy import operator_router, periodically
 from shared.runtime import Runtime, create_app, serve
 from shared.settings import ServiceSettings
 
@@ -17,19 +20,26 @@ class Settings(ServiceSettings):
     service_name: str = "inquiries"
     http_port: int = 8003
     inquiry_rate_limit: str = "20/minute"  # per client address, for POST /inquiries (the `limits` notation)
+    buyer_contact_retention: timedelta = timedelta(days=730)  # a buyer's contact and texts, after the inquiry closed
 
 
 def build(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime.create(settings or Settings())
     store = InquiryStore(runtime.db)
-    runtime.relay = OutboxRelay(
-        runtime.broker, [store.inquiries], runtime.settings.outbox_poll_seconds, runtime.settings.kafka_topic_prefix
-    )
+    runtime.relay = OutboxRelay.of(runtime.broker, runtime.settings, [store.inquiries])
     runtime.publishes = [Topic.INQUIRIES]
     runtime.on_start.append(store.ensure_indexes)
     inquiries = Inquiries(store, runtime.relay)
+    personal = privacy.BuyerPersonalData(store, runtime.settings.privacy_secret.get_secret_value(),
+                                         runtime.settings.buyer_contact_retention)
+    runtime.on_start.append(personal.reads.ensure_indexes)
+    runtime.on_stop.append(personal.reads.settle)
+    runtime.background.append(lambda: periodically(personal.apply_retention, runtime.settings.retention_check_seconds,
+                                                   "retention of personal data"))
     consumers.register(runtime.broker, inquiries, runtime.settings)
-    app = create_app(runtime, [api.router], "Buyer inquiries about listed products.", api.ERROR_STATUSES)
+    app = create_app(runtime, [api.router, privacy.operator_reads, operator_router(privacy.personal_data)],
+                     "Buyer inquiries about listed products.")
+    app.state.personal_data = personal
     app.state.inquiries = inquiries
     app.state.buyer_limit = api.BuyerLimit(runtime.settings.inquiry_rate_limit)
     return app

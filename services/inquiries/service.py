@@ -13,7 +13,7 @@ from shared.actors import Actor, Role
 from shared.envelope import Envelope, Event
 from shared.errors import NotFound
 from shared.messaging import Relay
-from shared.telemetry import current_traceparent
+from shared.outbox import Outbox
 
 SOURCE = "/tijara/inquiries"
 
@@ -36,6 +36,7 @@ class Inquiries:
     def __init__(self, store: InquiryRecords, relay: Relay) -> None:
         self.store = store
         self.relay = relay
+        self.outbox = Outbox(SOURCE, relay, store.inquiries)
 
     async def receive(self, request: BuyerRequest, received_at: datetime | None = None) -> Inquiry:
         """From a buyer, without a token: the event names the buyer's company, never the contact. `received_at`:
@@ -73,6 +74,8 @@ class Inquiries:
     async def correspondence(self, inquiry_id: str, actor: Actor) -> Correspondence:
         inquiry = await self.get(inquiry_id)
         access.may_correspond(actor, inquiry.supplier_id)
+        if inquiry.contact_erased_at is not None:  # nobody to write to any more
+            raise NotFound(f"inquiry {inquiry_id}'s buyer contact was erased", inquiry_id=inquiry_id)
         return Correspondence.of(inquiry)
 
     async def get(self, inquiry_id: str) -> Inquiry:
@@ -92,8 +95,5 @@ class Inquiries:
         await self.store.apply_supplier_event(event)
 
     async def _save(self, inquiry: Inquiry, events: list[Event], actor: Actor) -> Inquiry:
-        traceparent = current_traceparent()
-        stamped = [e.model_copy(update={"actor": actor}) for e in events]
-        await self.store.save(inquiry, [Envelope(e, SOURCE, traceparent=traceparent) for e in stamped])
-        self.relay.wake(self.store.inquiries, inquiry.inquiry_id)
+        await self.outbox.save(inquiry.inquiry_id, events, actor, lambda out: self.store.save(inquiry, out))
         return inquiry

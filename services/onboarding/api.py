@@ -11,18 +11,17 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from services.onboarding import access
+from services.onboarding import access, privacy
 from services.onboarding.application import SupplierApplication
 from services.onboarding.contacts import ContactPreferences, Preferences, SupplierContactCard
 from services.onboarding.domain import Supplier
 from services.onboarding.service import Onboarding
 from shared.actors import Actor, Role
-from shared.errors import Conflict, MarketplaceError, NotAllowed, NotFound
+from shared.errors import MarketplaceError
 from shared.http_errors import responses
 from shared.identity import require
 from shared.vocabulary import DocumentKind, ExportAgency, InspectionBody
 
-ERROR_STATUSES = {NotFound: 404, Conflict: 409, NotAllowed: 403, MarketplaceError: 400}
 AUTH = (401, 403, 503)  # 503: the identity provider's keys unreachable; 404/413/422 come with the route's shape
 router = APIRouter(prefix="/suppliers", tags=["suppliers"])
 operations = APIRouter(prefix="/operations", tags=["operations"])
@@ -81,17 +80,23 @@ async def submit_application(application: SupplierApplication, service: Service,
 
 
 @router.get("/{supplier_id}", responses=responses(404, *AUTH))
-async def get_supplier(supplier_id: str, service: Service, actor: Reader) -> Supplier:
-    """The whole record; an agency or inspection body outside its step reads it without the contact (access.py)."""
-    return access.visible(actor, await service.get(supplier_id))
+async def get_supplier(supplier_id: str, service: Service, actor: Reader, request: Request,
+                       data: privacy.Data) -> Supplier:
+    """The whole record; an agency or inspection body outside its step reads it without the contact (access.py).
+    A read with the contact is recorded (privacy.py)."""
+    supplier = access.visible(actor, await service.get(supplier_id))
+    data.note_read(actor, request, supplier)
+    return supplier
 
 
 @router.get("/{supplier_id}/contact", responses=responses(404, *AUTH))
-async def get_contact(supplier_id: str, service: Service, actor: ContactReader) -> SupplierContactCard:
+async def get_contact(supplier_id: str, service: Service, actor: ContactReader, request: Request,
+                      data: privacy.Data) -> SupplierContactCard:
     """Whom to write to, in which language and how often: for the notifier, the SME, its onboarding partner, staff,
     and the agency or inspection body whose step the supplier awaits (services/onboarding/access.py)."""
     supplier = await service.get(supplier_id)
     access.may_read_contact(actor, supplier)
+    data.note_read(actor, request, supplier)
     return await service.contact(supplier)
 
 

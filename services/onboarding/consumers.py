@@ -24,7 +24,7 @@ from services.onboarding.service import SOURCE, Onboarding
 from shared.envelope import Envelope
 from shared.envelope import summary as _summary
 from shared.errors import ConcurrentUpdate, MarketplaceError, NotFound
-from shared.messaging import EventConsumer, consumer_options
+from shared.messaging import ConsumerPolicy, EventConsumer
 from shared.partner_commands import (
     EndorseSupplier,
     PartnerCommand,
@@ -99,14 +99,15 @@ class PartnerCommands:
 
 def register(broker: KafkaBroker, onboarding: Onboarding, settings: ServiceSettings) -> EventConsumer:
     commands = PartnerCommands(onboarding)
-    consumer = EventConsumer(broker, settings.consumer_group, {t: commands.handle for t in READERS},
-                             settings.consumer_max_attempts, settings.consumer_backoff_seconds, readers=READERS)
+    policy = ConsumerPolicy.of(settings)
+    consumer = EventConsumer(broker, settings.consumer_group, {t: commands.handle for t in READERS}, policy,
+                             readers=READERS)
 
     @broker.subscriber(
         settings.topic(PartnerTopic.COMMANDS), group_id=settings.consumer_group, title="partner-commands",
         description="Partner input admitted by the partners service: supplier applications, endorsements and "
         "inspection reports, each answered with an outcome on partners.outcomes.",
-        **consumer_options(settings.consumer_batch_size),
+        **policy.subscriber_options(),
     )
     async def on_partner_commands(message: KafkaMessage) -> None:
         await consumer.consume(message.raw_message)

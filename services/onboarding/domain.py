@@ -77,7 +77,9 @@ class Supplier(BaseModel):
     verified_at: AwareDatetime | None = None
     valid_until: AwareDatetime | None = None
     rejection_reason: str | None = None
+    rejected_at: AwareDatetime | None = None  # when the applicant was rejected: its contact's retention runs from it
     suspension_reason: str | None = None
+    contact_erased_at: AwareDatetime | None = None  # the contact person was erased (a request, or retention)
 
     def _next(self, **changes: object) -> Supplier:
         return self.model_copy(update={"version": self.version + 1, **changes})
@@ -118,8 +120,10 @@ def review_document(supplier: Supplier, kind: DocumentKind, accepted: bool, note
     return supplier._next(documents=documents)
 
 
-def verify_documents(supplier: Supplier, reviewer: str, now: datetime) -> tuple[Supplier, list[Event]]:
-    """All required documents present and none refused; the pending ones are accepted with this decision."""
+def verify_documents(supplier: Supplier, reviewer: str, now: datetime,
+                     published_as: str | None = None) -> tuple[Supplier, list[Event]]:
+    """All required documents present and none refused; the pending ones are accepted with this decision.
+    `published_as`: how the event names the reviewer (a pseudonym: events go to every internal team)."""
     supplier._require("documents-verified", S.SUBMITTED)
     by_kind = {d.kind: d for d in supplier.documents}
     missing = [k.value for k in required_documents(supplier.profile) if k not in by_kind]
@@ -132,7 +136,7 @@ def verify_documents(supplier: Supplier, reviewer: str, now: datetime) -> tuple[
     documents = [d.model_copy(update={"review": DocumentReview.ACCEPTED}) for d in supplier.documents]
     checked = supplier._next(status=S.DOCUMENTS_VERIFIED, verification_level=VerificationLevel.DOCUMENTS,
                              documents=documents, documents_reviewer=reviewer)
-    return checked, [SupplierDocumentsVerified(**checked._facts(now), reviewer=reviewer)]
+    return checked, [SupplierDocumentsVerified(**checked._facts(now), reviewer=published_as or reviewer)]
 
 
 def endorse(supplier: Supplier, agency: ExportAgency, now: datetime) -> tuple[Supplier, list[Event]]:
@@ -180,7 +184,7 @@ def verify(supplier: Supplier, now: datetime) -> tuple[Supplier, list[Event]]:
 
 def reject(supplier: Supplier, reason: str, now: datetime) -> tuple[Supplier, list[Event]]:
     supplier._require("rejected", *REJECTABLE)
-    rejected = supplier._next(status=S.REJECTED, rejection_reason=reason)
+    rejected = supplier._next(status=S.REJECTED, rejection_reason=reason, rejected_at=now)
     return rejected, [SupplierRejected(**rejected._facts(now), reason=reason, rejected_from=supplier.status)]
 
 

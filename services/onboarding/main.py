@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 from fastapi import FastAPI
 
-from services.onboarding import api, consumers
+from services.onboarding import api, consumers, privacy
 from services.onboarding.service import Onboarding
 from services.onboarding.store import SupplierStore
 from shared.envelope import Topic
 from shared.messaging import OutboxRelay
 from shared.partners import PartnerTopic
+from shared.privacy import operator_router, periodically
 from shared.runtime import Runtime, create_app, serve
 from shared.settings import ServiceSettings
 
@@ -23,24 +25,29 @@ class Settings(ServiceSettings):
     service_name: str = "onboarding"
     http_port: int = 8001
     expiry_check_seconds: float = 3600.0  # how often verifications that ran out are expired
+    rejected_contact_retention: timedelta = timedelta(days=365)  # a rejected applicant's contact, after rejection
 
 
 def build(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime.create(settings or Settings())
     store = SupplierStore(runtime.db)
-    runtime.relay = OutboxRelay(
-        runtime.broker, [store.suppliers, store.answers], runtime.settings.outbox_poll_seconds,
-        runtime.settings.kafka_topic_prefix,
-    )
+    runtime.relay = OutboxRelay.of(runtime.broker, runtime.settings, [store.suppliers, store.answers])
     runtime.publishes = [Topic.SUPPLIERS, PartnerTopic.OUTCOMES]
     runtime.on_start.append(store.ensure_indexes)
     onboarding = Onboarding(store, runtime.relay)
     runtime.background.append(lambda: expire_periodically(onboarding, runtime.settings.expiry_check_seconds))
+    personal = privacy.SupplierPersonalData(store, runtime.settings.privacy_secret.get_secret_value(),
+                                            runtime.settings.rejected_contact_retention)
+    runtime.on_start.append(personal.reads.ensure_indexes)
+    runtime.on_stop.append(personal.reads.settle)
+    runtime.background.append(lambda: periodically(personal.apply_retention, runtime.settings.retention_check_seconds,
+                                                   "retention of personal data"))
     consumers.register(runtime.broker, onboarding, runtime.settings)
-    app = create_app(runtime, [api.router, api.operations],
-                     "Suppliers and their verification; applies partner commands and answers their outcomes.",
-                     api.ERROR_STATUSES)
+    app = create_app(runtime, [api.router, api.operations, privacy.supplier_reads, privacy.operator_reads,
+                               operator_router(privacy.personal_data)],
+                     "Suppliers and their verification; applies partner commands and answers their outcomes.")
     app.state.onboarding = onboarding
+    app.state.personal_data = personal
     return app
 
 

@@ -16,14 +16,14 @@ from services.onboarding import contacts, domain
 from services.onboarding.application import SupplierApplication
 from services.onboarding.contacts import ContactPreferences, Preferences, SupplierContactCard
 from services.onboarding.domain import Supplier
-from shared.actors import Actor, system
+from shared.actors import Actor, pseudonym, system
 from shared.envelope import Envelope, Event
 from shared.errors import ConcurrentUpdate, Conflict, MarketplaceError, NotFound
 from shared.messaging import Relay
+from shared.outbox import Outbox
 from shared.partner_commands import PartnerCommand, PartnerCommandOutcome
 from shared.partners import ReceiptOutcome
 from shared.suppliers import SupplierProfile
-from shared.telemetry import current_traceparent
 from shared.vocabulary import DocumentKind, ExportAgency, InspectionBody
 
 SOURCE = "/tijara/onboarding"
@@ -65,6 +65,7 @@ class Onboarding:
     def __init__(self, store: SupplierRecords, relay: Relay) -> None:
         self.store = store
         self.relay = relay
+        self.outbox = Outbox(SOURCE, relay, store.suppliers)
 
     async def submit_application(self, application: SupplierApplication | SupplierProfile,
                                  submitted_by: str | None = None, *, supplier_id: str | None = None,
@@ -84,8 +85,9 @@ class Onboarding:
         return await self._save(supplier, [], actor)
 
     async def verify_documents(self, supplier_id: str, reviewer: str, *, actor: Actor | None = None) -> Supplier:
-        return await self._save(*domain.verify_documents(await self.get(supplier_id), reviewer, datetime.now(UTC)),
-                                actor)
+        """The reviewer is kept as named here; the event names them by pseudonym (shared.actors)."""
+        return await self._save(*domain.verify_documents(await self.get(supplier_id), reviewer, datetime.now(UTC),
+                                                         published_as=pseudonym(reviewer)), actor)
 
     async def endorse(self, supplier_id: str, agency: str, *, actor: Actor | None = None,
                       answering: PartnerCommand | None = None) -> Supplier:
@@ -147,16 +149,12 @@ class Onboarding:
     async def _save(self, supplier: Supplier, events: list[Event], actor: Actor | None,
                     answering: PartnerCommand | None = None) -> Supplier:
         """`actor` travels on every event of the change (None only for callers that predate it)."""
-        traceparent = current_traceparent()
-        stamped = [e.model_copy(update={"actor": actor}) for e in events]
-        envelopes = [Envelope(e, SOURCE, traceparent=traceparent) for e in stamped]
-        applied = None
+        applied, answers = None, []
         if answering is not None:
-            outcome = PartnerCommandOutcome(command_id=answering.command_id, partner=answering.partner,
-                                            outcome=ReceiptOutcome.ACCEPTED, supplier_id=supplier.supplier_id,
-                                            occurred_at=datetime.now(UTC))
-            envelopes.append(Envelope(outcome, SOURCE, traceparent=traceparent))
+            answers = [PartnerCommandOutcome(command_id=answering.command_id, partner=answering.partner,
+                                             outcome=ReceiptOutcome.ACCEPTED, supplier_id=supplier.supplier_id,
+                                             occurred_at=datetime.now(UTC))]
             applied = [*await self.store.partner_commands(supplier.supplier_id), answering.command_id]
-        await self.store.save(supplier, envelopes, partner_commands=applied)
-        self.relay.wake(self.store.suppliers, supplier.supplier_id)
+        await self.outbox.save(supplier.supplier_id, events, actor,
+                               lambda out: self.store.save(supplier, out, partner_commands=applied), answers=answers)
         return supplier

@@ -18,12 +18,10 @@ from pydantic import BaseModel, EmailStr, Field
 from services.partners.domain import Language, Partner, PartnerKind
 from services.partners.service import PartnerIngress
 from shared.actors import Role
-from shared.errors import Conflict, MarketplaceError, NotAllowed, NotFound
 from shared.http_errors import responses
 from shared.identity import require
 from shared.partners import PARTNER_ID_PATTERN
 
-ERROR_STATUSES = {NotFound: 404, Conflict: 409, NotAllowed: 403, MarketplaceError: 400}
 AUTH = (401, 403, 503)  # 503: the identity provider's keys unreachable
 router = APIRouter(prefix="/partners", tags=["partner registry"], dependencies=[Depends(require(Role.OPERATOR))])
 

@@ -30,7 +30,7 @@ from services.partners.readers import READERS, SUPPLIERS
 from services.partners.receipts import PartnerReads
 from services.partners.service import PartnerIngress
 from shared.envelope import EVENT_TYPES, Envelope, PoisonEvent, Topic, read, read_record
-from shared.messaging import EventConsumer, consumer_options
+from shared.messaging import ConsumerPolicy, EventConsumer
 from shared.partner_commands import PartnerCommandOutcome
 from shared.partners import PartnerEvent, PartnerTopic, Provenance, RejectionReason
 from shared.settings import ServiceSettings
@@ -104,8 +104,8 @@ def register(broker: KafkaBroker, ingress: PartnerIngress, reads: PartnerReads,
     inbox = PartnerInbox(ingress, settings)
     handlers = {INPUT: inbox.on_partner_record, PartnerCommandOutcome.TYPE: _without_record(inbox.on_outcome)}
     handlers |= {t: _without_record(lambda envelope: reads.saw_supplier(envelope.data)) for t in SUPPLIERS}
-    consumer = EventConsumer(broker, settings.consumer_group, handlers, settings.consumer_max_attempts,
-                             settings.consumer_backoff_seconds, pass_record=True, read=inbox.read)
+    policy = ConsumerPolicy.of(settings)
+    consumer = EventConsumer(broker, settings.consumer_group, handlers, policy, pass_record=True, read=inbox.read)
 
     @broker.subscriber(
         *(settings.topic(t) for t in (*INPUT_TOPICS, PartnerTopic.OUTCOMES, Topic.SUPPLIERS)),
@@ -115,7 +115,7 @@ def register(broker: KafkaBroker, ingress: PartnerIngress, reads: PartnerReads,
         "command on partners.commands or refused with a receipt and a dead letter; onboarding's outcomes on "
         "partners.outcomes, answered as receipts; and onboarding's supplier events, for the suppliers partners "
         "brought (their status and what a partner may send next).",
-        **consumer_options(settings.consumer_batch_size),
+        **policy.subscriber_options(),
     )
     async def on_partner_records(message: KafkaMessage) -> None:
         await consumer.consume(message.raw_message)

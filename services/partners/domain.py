@@ -71,20 +71,6 @@ ORGANISATIONS: dict[PartnerKind, type[StrEnum] | None] = {
     PartnerKind.INSPECTION_BODY: InspectionBody,
 }
 
-# The demo registry `make run` seeds: id, name, kind, organisation.
-DEMO_PARTNERS: tuple[tuple[str, str, PartnerKind, str | None], ...] = (
-    ("clementia", "Clementia", PartnerKind.ONBOARDING_PARTNER, None),
-    ("amdie", "AMDIE (Moroccan Investment and Export Development Agency)", PartnerKind.EXPORT_AGENCY,
-     ExportAgency.AMDIE),
-    ("maroc-pme", "Maroc PME", PartnerKind.EXPORT_AGENCY, ExportAgency.MAROC_PME),
-    ("asmex", "ASMEX (Moroccan Exporters Association)", PartnerKind.EXPORT_AGENCY, ExportAgency.ASMEX),
-    ("sgs", "SGS", PartnerKind.INSPECTION_BODY, InspectionBody.SGS),
-    ("tuv-rheinland", "TÜV Rheinland", PartnerKind.INSPECTION_BODY, InspectionBody.TUV_RHEINLAND),
-    ("intertek", "Intertek", PartnerKind.INSPECTION_BODY, InspectionBody.INTERTEK),
-    ("bureau-veritas", "Bureau Veritas", PartnerKind.INSPECTION_BODY, InspectionBody.BUREAU_VERITAS),
-)
-
-
 KAFKA_SIGNING_CONTEXT = b"tijara-kafka-signing-v1"
 
 

@@ -6,13 +6,14 @@ from functools import partial
 
 from fastapi import FastAPI
 
-from services.partners import api, consumers, gateway, partner_api
+from services.partners import api, consumers, gateway, partner_api, privacy
 from services.partners.receipts import PartnerReads
 from services.partners.service import PartnerIngress
 from services.partners.store import InputStore, PartnerStore, SupplierStore
 from services.partners.webhooks import WebhookSender
 from shared.messaging import OutboxRelay
 from shared.partners import PartnerTopic
+from shared.privacy import operator_router
 from shared.runtime import Runtime, create_app, serve
 from shared.settings import ServiceSettings
 from shared.topics import ensure_topics, partner_receipts_topics
@@ -30,9 +31,7 @@ class Settings(ServiceSettings):
 def build(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime.create(settings or Settings())
     partners, inputs, suppliers = PartnerStore(runtime.db), InputStore(runtime.db), SupplierStore(runtime.db)
-    runtime.relay = OutboxRelay(
-        runtime.broker, [inputs.inputs], runtime.settings.outbox_poll_seconds, runtime.settings.kafka_topic_prefix
-    )
+    runtime.relay = OutboxRelay.of(runtime.broker, runtime.settings, [inputs.inputs])
     runtime.publishes = [PartnerTopic.COMMANDS, PartnerTopic.RECEIPTS]
     settings = runtime.settings
     ingress = PartnerIngress(partners, inputs, runtime.relay, partial(open_receipts, settings),
@@ -45,13 +44,14 @@ def build(settings: Settings | None = None) -> FastAPI:
     webhooks = WebhookSender(partners, inputs, settings.webhook_poll_seconds, settings.webhook_backoff_seconds,
                              settings.webhook_max_attempts)
     runtime.background += [partner_gateway.forget_old_signatures, webhooks.run]
-    app = create_app(runtime, [gateway.router, partner_api.router, api.router, api.contacts],
-                     "Partner ingress: the partner registry and keys, the signed HTTP gateway and the Kafka inbox.",
-                     api.ERROR_STATUSES)
+    app = create_app(runtime, [gateway.router, partner_api.router, api.router, api.contacts,
+                               operator_router(privacy.personal_data)],
+                     "Partner ingress: the partner registry and keys, the signed HTTP gateway and the Kafka inbox.")
     app.state.ingress = ingress
     app.state.gateway = partner_gateway
     app.state.reads = reads
     app.state.webhooks = webhooks
+    app.state.personal_data = privacy.PartnerPersonalData(partners, settings.privacy_secret.get_secret_value())
     return app
 
 

@@ -8,20 +8,19 @@ from faststream.kafka.annotations import KafkaMessage
 from services.showcase.readers import READERS
 from services.showcase.service import Showcase
 from shared.envelope import ReadOnce, Topic
-from shared.messaging import EventConsumer, consumer_options
+from shared.messaging import ConsumerPolicy, EventConsumer
 from shared.settings import ServiceSettings
 
 
 def register(broker: KafkaBroker, showcase: Showcase, settings: ServiceSettings,
              read: ReadOnce | None = None) -> EventConsumer:
     """`read`: shared with the page's log follower (tail.py), which reads the same records."""
-    consumer = EventConsumer(
-        broker, settings.consumer_group, {event_type: showcase.apply for event_type in READERS},
-        settings.consumer_max_attempts, settings.consumer_backoff_seconds, readers=READERS, read=read,
-    )
+    policy = ConsumerPolicy.of(settings)
+    consumer = EventConsumer(broker, settings.consumer_group, {event_type: showcase.apply for event_type in READERS},
+                             policy, readers=READERS, read=read)
 
     @broker.subscriber(*(settings.topic(t) for t in Topic),
-                       group_id=settings.consumer_group, **consumer_options(settings.consumer_batch_size))
+                       group_id=settings.consumer_group, **policy.subscriber_options())
     async def on_marketplace_events(message: KafkaMessage) -> None:
         await consumer.consume(message.raw_message)
 

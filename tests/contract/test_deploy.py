@@ -9,7 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from services.partners.domain import DEMO_PARTNERS, SCOPES_BY_KIND
+from deploy.local.demo_partners import DEMO_PARTNERS
+from services.partners.domain import SCOPES_BY_KIND
 from shared.envelope import EVENT_TYPES
 from shared.settings import ServiceSettings
 

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 FIRST_PARTY = {"shared", "services", "deploy", "cli", "tests", "bench", "examples"}
 SERVICES = sorted(p.parent.name for p in (ROOT / "services").glob("*/__main__.py"))
-DEPLOYED = {"showcase", "onboarding", "catalogue", "inquiries", "partners"}
+DEPLOYED = {"showcase", "onboarding", "catalogue", "inquiries", "partners", "notifications"}
 
 
 def _instructions() -> list[tuple[str, str]]:

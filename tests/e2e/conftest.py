@@ -8,7 +8,8 @@ from deploy.local.marketplace import Marketplace
 pytestmark = pytest.mark.e2e
 _OFFSET = int(os.environ.get("TIJARA_STACK_PORT_OFFSET", "0"))
 E2E_PORTS = {name: 18100 + _OFFSET + i  # 18104: the issuer's (below)
-             for i, name in zip((0, 1, 2, 3, 5), ("showcase", "onboarding", "catalogue", "inquiries", "partners"))}
+             for i, name in zip((0, 1, 2, 3, 5, 6),
+                                ("showcase", "onboarding", "catalogue", "inquiries", "partners", "notifications"))}
 
 
 def _free(port: int) -> bool:
@@ -36,12 +37,14 @@ def e2e_ports() -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def marketplace(infrastructure, tmp_path_factory):
-    """The five services as separate processes, as an operator runs them, each with its own database."""
+    """The six services as separate processes, as an operator runs them, each with its own database; a Mailpit
+    of their own on free loopback ports (`marketplace.mailbox`) receives what notifications sends."""
     import uuid
 
     ports = e2e_ports()
     issuer_port = 18104 + _OFFSET if _free(18104 + _OFFSET) else _ephemeral()
     market = Marketplace(infrastructure.kafka, infrastructure.mongodb, ports=ports, issuer_port=issuer_port,
+                         mail_ports=(_ephemeral(), _ephemeral()),
                          log_dir=tmp_path_factory.mktemp("service-logs"),
                          database_prefix=f"e2e_{uuid.uuid4().hex[:6]}",
                          extra_env={"OUTBOX_POLL_SECONDS": "0.5", "KAFKA_TOPIC_PREFIX": f"e2e-{uuid.uuid4().hex[:6]}."})

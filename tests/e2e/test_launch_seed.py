@@ -1,4 +1,4 @@
-"""`tijara seed --scale launch`'s driver at a small size, through the running services: interrupted mid-way, then
+"""`tijara local seed --scale launch`'s driver at a small size, through the running services: interrupted mid-way, then
 resumed from its journal, it ends with exactly the data set an uninterrupted run creates (nothing sent twice)."""
 
 import asyncio

@@ -10,7 +10,7 @@ import json
 
 import httpx
 
-from cli.partners import seed_demo
+from deploy.local.demo_partners import seed_demo
 from tests.e2e.test_marketplace_flow import apply, wait_for
 from tests.integration.helpers import header, publish, read_until
 from tests.integration.partner_helpers import application, ce_headers, endorsement, signed, signed_record

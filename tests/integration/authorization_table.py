@@ -101,6 +101,9 @@ def calls(ids: dict[str, str]) -> dict[tuple[str, str], Call]:
         (o, "POST /suppliers/{supplier_id}/suspension"): Call("POST", f"{s}/suspension", {"reason": "matrix"}),
         (o, "POST /suppliers/{supplier_id}/reinstatement"): Call("POST", f"{s}/reinstatement"),
         (o, "POST /operations/verification-expiry"): Call("POST", "/operations/verification-expiry"),
+        (o, "GET /suppliers/{supplier_id}/contact-reads"): Call("GET", f"{s}/contact-reads"),
+        **privacy_calls(o, {"supplier_id": sup}),
+        **privacy_calls("inquiries", {"inquiry_id": inquiry}),
         ("catalogue", "POST /products"): Call("POST", "/products", {"supplier_id": cat_sup, "listing": listing}),
         ("catalogue", "GET /products"): Call("GET", "/products", params={"supplier_id": cat_sup}),
         ("catalogue", "GET /products/{product_id}"): Call("GET", f"/products/{product}"),
@@ -130,11 +133,29 @@ def calls(ids: dict[str, str]) -> dict[tuple[str, str], Call]:
                                                                  {"url": "https://partner.example/hooks"}),
         ("partners", "DELETE /partners/{partner_id}/webhook"): Call("DELETE", f"/partners/{partner}/webhook"),
         ("partners", "GET /partners/{partner_id}/contact"): Call("GET", f"/partners/{partner}/contact"),
+        **{k: v for k, v in privacy_calls("partners", {}).items() if k[1] != "GET /privacy/reads"},
         ("partners", "POST /partner-events"): Call("POST", "/partner-events", {"supplier_id": sup}),
+        # a link's token that is not valid (400 for everyone: the route is open, the signature is what guards it)
+        ("notifications", "GET /unsubscribe"): Call("GET", "/unsubscribe", params={"token": "not.signed"}),
+        ("notifications", "POST /unsubscribe"): Call("POST", "/unsubscribe", params={"token": "not.signed"},
+                                                     form={"List-Unsubscribe": "One-Click"}),
+        **{k: v for k, v in privacy_calls("notifications", {}).items() if k[1] != "GET /privacy/reads"},
+        ("notifications", "GET /messages"): Call("GET", "/messages"),
+        ("notifications", "GET /messages/{key}"): Call("GET", "/messages/no-such-message"),
+        ("notifications", "POST /messages/{key}/retry"): Call("POST", "/messages/no-such-message/retry"),
         ("partners", "GET /partner-events/{ce_id}"): Call("GET", "/partner-events/matrix-event"),
         ("partners", "GET /partner-events"): Call("GET", "/partner-events"),
         ("partners", "GET /partner-suppliers"): Call("GET", "/partner-suppliers"),
     }
+
+
+def privacy_calls(service: str, whose: dict) -> dict[tuple[str, str], Call]:
+    """The operator's personal-data routes, about a person the marketplace does not know (nothing is erased)."""
+    nobody = {"email": "matrix-nobody@example.com"}
+    return {(service, "GET /privacy/reads"): Call("GET", "/privacy/reads", params=whose),
+            (service, "POST /privacy/erasure"): Call("POST", "/privacy/erasure", nobody),
+            (service, "POST /privacy/export"): Call("POST", "/privacy/export", nobody),
+            (service, "POST /privacy/retention"): Call("POST", "/privacy/retention", params={"dry_run": "true"})}
 
 
 def showcase_calls(supplier: str, product: str) -> dict[tuple[str, str], Call]:

@@ -24,6 +24,8 @@ from services.catalogue.main import build as build_catalogue
 from services.inquiries.main import Settings as InquiriesSettings
 from services.inquiries.main import build as build_inquiries
 from services.onboarding.main import Settings as OnboardingSettings
+from services.notifications.main import Settings as NotificationsSettings
+from services.notifications.main import build as build_notifications
 from services.onboarding.main import build as build_onboarding
 from services.partners.domain import PartnerKind
 from services.partners.main import Settings as PartnersSettings
@@ -46,7 +48,8 @@ from tests.integration.helpers import eventually, publish, serving
 BAD_TOKENS = ("expired", "wrong audience", "wrong issuer", "alg none", "tampered signature", "HS256 with public key")
 SERVICES = {"onboarding": (OnboardingSettings, build_onboarding), "catalogue": (CatalogueSettings, build_catalogue),
             "inquiries": (InquiriesSettings, build_inquiries), "showcase": (ShowcaseSettings, build_showcase),
-            "partners": (PartnersSettings, build_partners)}
+            "partners": (PartnersSettings, build_partners),
+            "notifications": (NotificationsSettings, build_notifications)}
 
 
 def _b64(data: dict | bytes) -> str:
@@ -102,7 +105,7 @@ def verdict(status: int) -> str:
 
 @pytest.fixture
 async def marketplace(settings_for, unique, infrastructure):
-    """The five services in-process, on topics of their own (a prefix per test)."""
+    """The six services in-process, on topics of their own (a prefix per test)."""
     apps = {}
     for name, (settings_class, build) in SERVICES.items():
         settings = settings_for(settings_class)

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from cli.partners import seed_demo
+from deploy.local.demo_partners import DEMO_PARTNERS, seed_demo
 from deploy.local.marketplace import Marketplace
 from services.partners import domain as rules
 
@@ -43,7 +43,7 @@ def test_demo_registry_and_operator_commands(partners_service, tmp_path, monkeyp
     first = json.loads(keys_file.read_text())
     assert seed_demo(url, operator, keys_file) == 8  # idempotent: no new keys
     assert json.loads(keys_file.read_text()) == first
-    assert set(first) == {p[0] for p in rules.DEMO_PARTNERS} and keys_file.stat().st_mode & 0o077 == 0
+    assert set(first) == {p[0] for p in DEMO_PARTNERS} and keys_file.stat().st_mode & 0o077 == 0
 
     monkeypatch.setenv("TIJARA_PARTNERS_URL", url)
     runner = CliRunner()

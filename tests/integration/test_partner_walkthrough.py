@@ -18,7 +18,7 @@ import time
 import httpx
 import pytest
 
-from cli.partners import seed_demo
+from deploy.local.demo_partners import seed_demo
 from deploy.local.marketplace import ROOT, Marketplace
 from tests.containers import free_port
 from tests.partner_vectors import GUIDE, SDK_SRC
@@ -78,7 +78,7 @@ def test_the_first_event_in_ten_minutes_works_as_written(marketplace, infrastruc
                 .replace(".venv/bin/tijara", f"{sys.executable} -m cli"))
 
     setup = "\n".join(line for line in local(blocks["setup"]).splitlines() if not line.startswith("make run"))
-    env = {**os.environ, "PYTHONPATH": str(SDK_SRC / "src"), "OIDC_ISSUER": marketplace.issuer_url}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SDK_SRC / "src"), str(ROOT)]), "OIDC_ISSUER": marketplace.issuer_url}
     (tmp_path / "application.json").write_text(blocks["application.json"])
 
     def shell(block: str, **more: str) -> str:

@@ -11,7 +11,7 @@ from prometheus_client import REGISTRY
 from pymongo import AsyncMongoClient
 
 from shared.envelope import Envelope
-from shared.messaging import EventConsumer, OutboxRelay, make_broker
+from shared.messaging import ConsumerPolicy, EventConsumer, OutboxRelay, make_broker
 from shared.mongo import (OUTBOX_SINCE, PENDING_OUTBOX, apply_if_newer, handle_once, outbox_entry,
                           pending_outbox_index, save_aggregate, with_outbox)
 from shared.topics import ensure_topics, marketplace_topics
@@ -100,12 +100,12 @@ async def test_transient_failures_retry_with_backoff_then_dead_letter_with_attem
         ok = Envelope(factories.supplier_submitted(f"sup-{unique}-ok"), "/test")
         bad = Envelope(factories.supplier_submitted(f"sup-{unique}-bad"), "/test")
         outcome = {"group": f"it.retry.{unique}", "type": ok.type}
-        await EventConsumer(broker, outcome["group"], {ok.type: flaky}, 3, 0.05).consume([_record(topic, ok)])
+        await EventConsumer(broker, outcome["group"], {ok.type: flaky}, ConsumerPolicy(3, 0.05)).consume([_record(topic, ok)])
         counted = {o: REGISTRY.get_sample_value("tijara_events_consumed_total", outcome | {"outcome": o})
                    for o in ("retried", "applied")}
         assert counted == {"retried": 2, "applied": 1}
         assert len(calls) == 3 and calls[2] - calls[1] >= 2 * (calls[1] - calls[0]) * 0.8  # exponential backoff
-        await EventConsumer(broker, "it.retry", {bad.type: broken}, 3, 0.01).consume([_record(topic, bad, 1)])
+        await EventConsumer(broker, "it.retry", {bad.type: broken}, ConsumerPolicy(3, 0.01)).consume([_record(topic, bad, 1)])
         dead = await read_until(infrastructure.kafka, f"{topic}.dlq", lambda r: header(r, "ce_id") == bad.id)
         assert header(dead, "dlq_error_type") == "retries-exhausted" and header(dead, "dlq_attempts") == "3"
         assert "database still away" in header(dead, "dlq_error_message")

@@ -15,7 +15,8 @@ from bson import Decimal128
 from pymongo import AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
 
-from deploy.local import stack, store
+from deploy.local import stack
+from deploy.local import store_server as store
 
 FIXTURE = Path(__file__).parent / "fixtures" / "store-before-bson-types.mv.db.gz"
 

@@ -58,8 +58,11 @@ async def test_one_trace_from_a_suspension_request_to_the_showcase_projection_wr
                                           headers=staff)
         assert suspended.status_code == 200, suspended.text
         await eventually(lambda: on_page(False))
+        # the page can change on onboarding's event alone: wait until catalogue's batch is traced too
+        await eventually(lambda: _one_trace(spans.get_finished_spans(), onboarding_settings, showcase_settings))
 
-    finished = spans.get_finished_spans()
+
+async def _one_trace(finished, onboarding_settings, showcase_settings) -> None:
     request = next(s for s in finished if s.name == "POST /suppliers/{supplier_id}/suspension"
                    and s.kind.name == "SERVER")
     trace_id = request.context.trace_id
@@ -78,3 +81,57 @@ async def test_one_trace_from_a_suspension_request_to_the_showcase_projection_wr
     assert any(n.endswith("onboarding.suppliers process") for n in linked), sorted(linked)
     assert any(n.endswith("catalogue.products process") for n in linked), sorted(linked)
     assert {s.attributes["db.mongodb.collection"] for s in writes_to(showcase_settings.database)} >= {"products"}
+
+
+async def test_one_trace_from_an_inquiry_request_to_the_smtp_hand_off(settings_for, spans, infrastructure, mailbox):
+    """POST /inquiries on inquiries -> its outbox and relay -> Kafka -> notifications' consumer, which records the
+    message with the trace context -> the sender's hand-off to the SMTP server, a span of the same trace; the mail
+    carries the context in a header, for whoever follows it further."""
+    from services.inquiries.main import Settings as InquiriesSettings
+    from services.inquiries.main import build as build_inquiries
+    from services.notifications.main import Settings as NotificationsSettings
+    from services.notifications.main import build as build_notifications
+    from shared.envelope import Envelope
+    from tests.integration.helpers import publish
+    from tests.integration.test_notifications import Directory
+
+    inquiries_settings = settings_for(InquiriesSettings)
+    notifications_settings = settings_for(NotificationsSettings)
+    notifications_settings.kafka_topic_prefix = inquiries_settings.kafka_topic_prefix = f"trace{id(spans)}."
+    notifications_settings.smtp.port = mailbox.smtp_port
+    notifications_settings.send_poll_seconds = 0.2
+    notifications_app = build_notifications(notifications_settings)
+    directory = Directory()  # the owners of contacts: onboarding's answer for the supplier, inquiries' for the buyer
+    notifications_app.state.notifications.sender.composer.contacts = directory
+    supplier_id = f"sup-trace-{id(spans)}"
+    directory.suppliers[supplier_id] = {"email": f"{supplier_id}@safi.example.ma", "language": "en"}
+    prefix = inquiries_settings.kafka_topic_prefix
+    async with serving(build_inquiries(inquiries_settings)) as inquiries, serving(notifications_app):
+        await publish(infrastructure.kafka, raw=[(f"{prefix}{e.topic}", e.key, e.value(), e.headers()) for e in [
+            Envelope(factories.supplier_verified(supplier_id), "/test"),
+            Envelope(factories.product_listed("prd-trace", supplier_id), "/test")]])
+
+        async def asked():
+            answer = await inquiries.post("/inquiries", json={
+                "product_id": "prd-trace", "buyer_company": "Great Lakes Foods", "buyer_country": "CA",
+                "contact_email": "buyer@greatlakes.example.com", "quantity": 10, "unit": "carton", "message": "Hi"})
+            assert answer.status_code == 201, answer.text
+            return answer.json()["inquiry_id"]
+
+        inquiry_id = await eventually(asked)
+        directory.inquiries[inquiry_id] = {"contact_email": "buyer@greatlakes.example.com", "language": "en",
+                                           "message": "Hi"}
+
+        async def handed_off():
+            sends = [s for s in spans.get_finished_spans() if s.name == "notifications send"
+                     and s.status.is_ok]
+            assert sends
+            return sends[-1]
+
+        send = await eventually(handed_off)
+    request = next(s for s in spans.get_finished_spans() if s.name == "POST /inquiries"
+                   and s.kind.name == "SERVER" and s.context.trace_id == send.context.trace_id)
+    assert request.context.trace_id == send.context.trace_id
+    [mail] = mailbox.to(f"{supplier_id}@safi.example.ma")
+    traceparent = mailbox.headers(mail["ID"])["X-Tijara-Traceparent"][0]
+    assert traceparent.split("-")[1] == format(send.context.trace_id, "032x")

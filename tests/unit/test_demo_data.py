@@ -4,9 +4,11 @@ import random
 from collections import Counter
 
 from deploy.local import demo
+from deploy.local.demo_partners import DEMO_PARTNERS
 from services.catalogue.listing import Listing
 from services.onboarding.application import SupplierApplication
 from services.onboarding.nations import NATIONS
+from services.partners import domain as partner_rules
 from services.showcase.taxonomy import NORTH_AMERICA
 
 
@@ -82,3 +84,10 @@ def test_the_tunisian_set_is_small_complete_and_tunisian() -> None:
         for nth in range(len(templates) + 1):
             listing = Listing.model_validate(demo.listing(sector, places[0][0], rng, nth, market=demo.TUNISIA))
             assert listing.port_of_loading in {"Sfax", "Sousse", "Zarzis", "Radès"}
+
+
+def test_the_demo_partner_registry_is_consistent() -> None:
+    assert {p[0] for p in DEMO_PARTNERS} == {"clementia", "amdie", "maroc-pme", "asmex", "sgs",
+                                             "tuv-rheinland", "intertek", "bureau-veritas"}
+    for partner_id, name, kind, organisation in DEMO_PARTNERS:
+        partner_rules.new_partner(partner_id, name, kind, organisation=organisation)  # each a valid registration

@@ -17,8 +17,6 @@ def test_each_kind_may_publish_only_its_own_event_types() -> None:
     assert amdie.may_publish(PartnerEndorsement.TYPE) and not amdie.may_publish(PartnerInspectionReport.TYPE)
     assert sgs.may_publish(PartnerInspectionReport.TYPE) and not sgs.may_publish(PartnerSupplierApplication.TYPE)
     assert not any(p.may_publish(PartnerReceipt.TYPE) for p in (clementia, amdie, sgs))
-    assert {p[0] for p in rules.DEMO_PARTNERS} == {"clementia", "amdie", "maroc-pme", "asmex", "sgs",
-                                                   "tuv-rheinland", "intertek", "bureau-veritas"}
 
 
 def test_keys_are_stored_hashed_and_checked_in_constant_time() -> None:
@@ -39,8 +37,6 @@ def test_agencies_and_bodies_name_the_organisation_they_are() -> None:
     for kind, wrong in ((PartnerKind.INSPECTION_BODY, "AMDIE"), (PartnerKind.EXPORT_AGENCY, None)):
         with pytest.raises(ValueError, match="must be one of"):
             rules.new_partner("x", "X", kind, organisation=wrong)
-    for partner_id, name, kind, organisation in rules.DEMO_PARTNERS:
-        rules.new_partner(partner_id, name, kind, organisation=organisation)  # the demo registry is consistent
 
 
 @pytest.mark.parametrize("presented", ["", "nodot", ".secret", "id.", 'x.{"$gt":""}', "a b.c", "id.sec ret",

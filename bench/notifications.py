@@ -1,0 +1,177 @@
+"""Messages to people against the raw SMTP limit, measured in ONE run on the local stack and one Mailpit:
+
+    .venv/bin/python -m bench.notifications [--backlog 1000] [--rate 20] [--seconds 30]
+
+- raw: aiosmtplib sending messages of the same shape and size (the notifications service's own MIME, its
+  SMTP_CONNECTIONS connections) straight to the same Mailpit, messages/s;
+- sustained: the notifications service (a real process, with onboarding, catalogue and inquiries as real processes)
+  draining a backlog of `--backlog` InquiryReceived events left in Kafka while it was stopped: from its start until
+  the last message is in the sink, messages/s, and the ratio to raw (goal >= 0.7);
+- latency: inquiries POSTed to inquiries at `--rate` a second for `--seconds`; from each POST's answer to the
+  message's arrival in the sink (Mailpit's own receive time), p50 / p99 (goal p99 <= 2 s at 20/s).
+Each message costs the service a consumed event, two store writes, two HTTP lookups of contacts (onboarding,
+inquiries), a rendering and an SMTP transaction; the raw figure has only the last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiosmtplib
+import httpx
+
+from deploy.local import stack
+from deploy.local.mailpit import Mailbox, free_port
+from deploy.local.marketplace import Marketplace
+from services.notifications.channels import Outgoing
+from services.notifications.channels.email import HEADERS, as_email
+from services.notifications.templates import render
+from tests.faults.test_notifications_faults import _verified_suppliers
+
+CONNECTIONS = 4
+
+
+def sink_total(box: Mailbox) -> int:
+    answer = httpx.get(f"{box.url}/api/v1/messages", params={"limit": 1}, timeout=10)
+    answer.raise_for_status()
+    return answer.json()["total"]
+
+
+async def raw_smtp(box: Mailbox, count: int) -> float:
+    """messages/s of plain aiosmtplib on CONNECTIONS reused connections, messages like the service's."""
+    facts = {"inquiry_id": "inq-raw", "buyer_company": "Raw Foods", "buyer_country": "CA", "product_name": "Sardines",
+             "quantity": 10, "unit": "carton", "destination": None, "message": "Quote?", "answer_url": "http://x",
+             "hours": 0}
+    page = render("inquiry-received", "fr", facts)
+    clients = [aiosmtplib.SMTP(hostname="127.0.0.1", port=box.smtp_port) for _ in range(CONNECTIONS)]
+    for client in clients:
+        await client.connect()
+    started = time.perf_counter()
+
+    async def worker(client: aiosmtplib.SMTP, part: range) -> None:
+        for n in part:
+            message = as_email(Outgoing(f"<raw-{n}@bench>", f"raw-{n % 10}@safi.example.ma", page.subject,
+                                        page.text, page.html, "fr"), "bench@tijara.ma", "Bench")
+            await client.sendmail("bench@tijara.ma", [message["To"]], message.as_bytes(policy=HEADERS))
+
+    await asyncio.gather(*(worker(c, range(i, count, CONNECTIONS)) for i, c in enumerate(clients)))
+    elapsed = time.perf_counter() - started
+    for client in clients:
+        await client.quit()
+    return count / elapsed
+
+
+async def post_inquiries(market: Marketplace, tag: str, count: int, per_second: float) -> dict[str, float]:
+    """POSTs at a steady pace; returns buyer company -> when its POST was answered (epoch seconds)."""
+    answered: dict[str, float] = {}
+    suppliers = market.suppliers[:-1]
+    async with httpx.AsyncClient(base_url=market.url("inquiries"), timeout=30) as http:
+        start = time.monotonic()
+        for n in range(count):
+            await asyncio.sleep(max(0.0, start + n / per_second - time.monotonic()))
+            supplier, company = suppliers[n % len(suppliers)], f"Bench {tag} {n:05d}"
+            answer = await http.post("/inquiries", json={
+                "product_id": supplier["product"], "buyer_company": company, "buyer_country": "CA",
+                "contact_email": f"buyer-{n}@atlantic.example.com", "quantity": 10, "unit": "carton",
+                "message": "Quote?"})
+            answer.raise_for_status()
+            answered[company] = time.time()
+    return answered
+
+
+def arrivals(box: Mailbox, tag: str) -> dict[str, float]:
+    """Buyer company -> when Mailpit received its message (its `Created`, epoch seconds)."""
+    found = {}
+    for m in box.messages(f'subject:"Bench {tag} "', limit=100000):
+        company = re.search(r"Bench \w+ \d+", m["Subject"]).group(0)
+        found[company] = datetime.fromisoformat(m["Created"].replace("Z", "+00:00")).timestamp()
+    return found
+
+
+async def until(box: Mailbox, target: int, timeout: float) -> float:
+    started = time.monotonic()
+    while sink_total(box) < target:
+        if time.monotonic() - started > timeout:
+            raise TimeoutError(f"{sink_total(box)} of {target} messages after {timeout:.0f} s")
+        await asyncio.sleep(0.05)
+    return time.monotonic()
+
+
+async def main(backlog: int, per_second: float, seconds: float, profile_dir: Path | None = None) -> None:
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("MONGODB_URL"):  # servers already running
+        kafka, mongodb = os.environ["KAFKA_BOOTSTRAP_SERVERS"], os.environ["MONGODB_URL"]
+    else:
+        profile = stack.up("test")
+        kafka, mongodb = profile.bootstrap, profile.mongodb_url
+    run = uuid.uuid4().hex[:6]
+    services = ("onboarding", "catalogue", "inquiries", "notifications")
+    logs = Path(tempfile.mkdtemp(prefix="bench-notifications-"))
+    market = Marketplace(kafka, mongodb, ports={s: free_port() for s in services},
+                         issuer_port=free_port(), log_dir=logs, database_prefix=f"bench_{run}",
+                         mail_ports=(free_port(), free_port()),
+                         extra_env={"KAFKA_TOPIC_PREFIX": f"bench-{run}.", "OUTBOX_POLL_SECONDS": "0.5",
+                                    "LOG_LEVEL": "WARNING", "FLOOD_LIMIT_PER_HOUR": "1000000",
+                                    "SEND_POLL_SECONDS": "0.5", "SMTP_CONNECTIONS": str(CONNECTIONS)})
+    market.start()
+    try:
+        market.wait_ready(120)
+        box = market.mailbox
+        market.suppliers = _verified_suppliers(market, run)
+        await until(box, len(market.suppliers) - 1, 60)  # the verification news (the refused one never arrives)
+        raw = await raw_smtp(box, backlog)
+        print(f"raw SMTP (aiosmtplib, {CONNECTIONS} connections, same MIME): {raw:,.0f} messages/s")
+
+        market.stop("notifications")
+        await post_inquiries(market, "backlog", backlog, per_second=200)
+        before = sink_total(box)
+        market.start("notifications")
+        launched = time.monotonic()
+        await asyncio.to_thread(market.wait_ready, 90, "notifications")
+        started = time.monotonic()
+        samplers = [subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-p",
+                                      str(market.processes[name].pid), "-d", "15", "-f", "raw", "-o",
+                                      str(profile_dir / f"{name}.txt"), "--nonblocking"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    for name in ("notifications", "inquiries", "onboarding")] if profile_dir else []
+        done = await until(box, before + backlog, 600)
+        for sampler in samplers:
+            sampler.wait()
+        sustained = backlog / (done - started)
+        print(f"notifications draining {backlog} InquiryReceived: {sustained:,.0f} messages/s "
+              f"= {sustained / raw:.2f}x raw (goal >= 0.7x), from ready to the last in the sink: {done - started:.1f} s "
+              f"(start-up before that: {started - launched:.1f} s)")
+
+        count = int(per_second * seconds)
+        answered = await post_inquiries(market, "steady", count, per_second)
+        await until(box, before + backlog + count, 120)
+        arrived = arrivals(box, "steady")
+        latencies = sorted(arrived[c] - t for c, t in answered.items() if c in arrived)
+        p50, p99 = statistics.median(latencies), latencies[max(0, int(len(latencies) * 0.99) - 1)]
+        print(f"InquiryReceived -> message in the sink at {per_second:g} inquiries/s for {seconds:g} s "
+              f"({len(latencies)}/{count} arrived): p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
+              f"max {latencies[-1] * 1000:.0f} ms (goal p99 <= 2000 ms)")
+    finally:
+        market.stop()
+        print(f"logs: {logs}  (cpu count {os.cpu_count()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backlog", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=20.0)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="py-spy samples (raw) of notifications, inquiries and onboarding while the backlog drains")
+    args = parser.parse_args()
+    asyncio.run(main(args.backlog, args.rate, args.seconds, args.profile))

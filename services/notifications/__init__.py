@@ -1,0 +1,1 @@
+"""notifications: turns marketplace events into messages to people (services/notifications/domain.py)."""

@@ -1,0 +1,112 @@
+"""E-mail through the operator's SMTP relay (Amazon SES, SendGrid, Postfix, Mailpit locally) with aiosmtplib:
+multipart text + HTML, STARTTLS or implicit TLS, credentials; a few connections kept open and reused.
+
+What the relay answers decides what happens next: a connection that fails or a 4xx is transient (the message is
+retried with backoff); a 5xx, or an address that is not one, is permanent (failed, with the relay's words)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from email import policy
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate
+
+import aiosmtplib
+from email_validator import EmailNotValidError, validate_email
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.notifications.channels import Outgoing, PermanentFailure, TransientFailure
+
+
+class SmtpSettings(BaseSettings):
+    """The operator's relay, from SMTP_HOST, SMTP_PORT, SMTP_SECURITY, SMTP_USERNAME, SMTP_PASSWORD, SMTP_SENDER, ..."""
+
+    model_config = SettingsConfigDict(env_prefix="SMTP_", extra="ignore")
+    host: str = "127.0.0.1"
+    port: int = 1025
+    security: str = "none"  # none | starttls | tls (implicit TLS, e.g. port 465)
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    sender: str = "notifications@tijara.ma"
+    sender_name: str = "Tijara"
+    connections: int = 4
+    timeout_seconds: float = 30.0
+
+
+HEADERS = policy.SMTP.clone(max_line_length=998)  # RFC 5322's limit: a long List-Unsubscribe URL stays one plain line
+
+
+def as_email(message: Outgoing, sender: str, sender_name: str) -> EmailMessage:
+    email = EmailMessage(policy=HEADERS)
+    email["From"] = formataddr((sender_name, sender))
+    email["To"] = message.to
+    email["Subject"] = message.subject
+    email["Message-ID"] = message.message_id
+    email["Date"] = formatdate(usegmt=True)
+    email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies back to us
+    for name, value in message.headers.items():
+        email[name] = value
+    email.set_content(message.text)
+    email.add_alternative(message.html, subtype="html")
+    email["Content-Language"] = message.language  # after the content: set_content drops Content-* headers
+    return email
+
+
+class EmailChannel:
+    name = "email"
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+        self._idle: list[aiosmtplib.SMTP] = []
+        self._slots = asyncio.Semaphore(settings.connections)
+
+    async def send(self, message: Outgoing) -> None:
+        try:
+            validate_email(message.to, check_deliverability=False)
+        except EmailNotValidError as error:
+            raise PermanentFailure(f"bad address {message.to!r}: {error}") from error
+        email = as_email(message, self.settings.sender, self.settings.sender_name)
+        async with self._slots:
+            client = self._idle.pop() if self._idle else None
+            try:
+                client = client if client and client.is_connected else await self._connect()
+                # flattened here: send_message would re-fold headers with its own policy (a long URL into RFC 2047)
+                await client.sendmail(self.settings.sender, [message.to], email.as_bytes(policy=HEADERS))
+            except aiosmtplib.SMTPRecipientsRefused as refused:
+                self._idle.append(client)  # the connection is fine; the address is not
+                raise _by_code(min(r.code for r in refused.recipients), str(refused.recipients)) from refused
+            except aiosmtplib.SMTPResponseException as answer:
+                await _discard(client)
+                raise _by_code(answer.code, answer.message) from answer
+            except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+                await _discard(client)
+                raise TransientFailure(f"relay unreachable: {type(error).__name__}: {error}") from error
+            self._idle.append(client)
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        s = self.settings
+        client = aiosmtplib.SMTP(hostname=s.host, port=s.port, use_tls=s.security == "tls",
+                                 start_tls=s.security == "starttls", timeout=s.timeout_seconds)
+        await client.connect()
+        if s.username:
+            await client.login(s.username, s.password.get_secret_value())
+        return client
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for client in idle:
+            await _discard(client)
+
+
+def _by_code(code: int, detail: str) -> Exception:
+    if 400 <= code < 500 or code < 0:
+        return TransientFailure(f"relay answered {code}: {detail}")
+    return PermanentFailure(f"relay answered {code}: {detail}")
+
+
+async def _discard(client: aiosmtplib.SMTP | None) -> None:
+    if client is not None:
+        with contextlib.suppress(Exception):
+            client.close()

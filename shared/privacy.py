@@ -1,0 +1,221 @@
+"""Personal data, platform side: how a person is found without keeping their e-mail (a keyed hash), the erasure
+record that makes an erasure idempotent, the record of who read a contact, the retention metric, and the operator
+routes every service holding personal data serves (`/privacy/...`). What a service holds, erases and keeps is its
+own rule (services/<svc>/privacy.py); docs/personal-data.md says it for people.
+
+The keyed hash (HMAC-SHA256 with the deployment's PRIVACY_SECRET) lets a service find "the reads of this person's
+contact" or "was this person erased" without storing the e-mail, and cannot be reversed by hashing a list of
+likely addresses without the secret."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any, Protocol
+
+from fastapi import APIRouter, Depends, Request
+from prometheus_client import Counter
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.actors import Actor, Role
+from shared.http_errors import responses
+from shared.identity import require
+
+log = logging.getLogger(__name__)
+AUTH = (401, 403, 503)
+RETENTION_ERASED = Counter("tijara_privacy_retention_erased_total",
+                           "Records whose personal data a retention run erased", ["service", "kind"])
+READS_NOT_RECORDED = Counter("tijara_privacy_reads_not_recorded_total",
+                             "Contact reads whose record could not be written (logged with the read)", ["service"])
+
+
+def person_key(email: str, secret: str) -> str:
+    """The person's e-mail as a keyed hash: stored instead of the address wherever a person must be found again."""
+    return hmac.new(secret.encode(), email.strip().lower().encode(), hashlib.sha256).hexdigest()
+
+
+def same_address(email: str) -> dict:
+    """A store filter value matching `email` whatever its letter case (addresses are compared case-insensitively).
+    An anchored case-insensitive regex reads the whole collection: fine for an operator's rare request and the
+    hourly retention, not for a hot path."""
+    return {"$regex": f"^{re.escape(email.strip())}$", "$options": "i"}
+
+
+def purpose(request: Request) -> str:
+    """Why a contact was read: the route that read it, e.g. `GET /suppliers/{supplier_id}/contact`."""
+    route = request.scope.get("route")
+    return f"{request.method} {getattr(route, 'path', request.url.path)}"
+
+
+class PersonRequest(BaseModel):
+    email: EmailStr = Field(description="The person's e-mail address, as they gave it to the marketplace")
+    records: list[Annotated[str, Field(max_length=200)]] = Field(
+        [], max_length=10_000, description="What other services reported holding about the person (e.g. "
+        "`inquiry inq-…`): a service keeping copies of messages about those erases or exports them too")
+
+
+class ErasureReport(BaseModel):
+    """What one service did for an erasure request; the same report again for the same person."""
+
+    service: str
+    records: list[str] = Field(description="The records that held the person's data (e.g. `inquiry inq-…`)")
+    erased: list[str] = Field(description="What was erased or anonymised in them")
+    already_erased: bool = Field(description="True when an earlier request erased it all (nothing new was found)")
+
+
+class PersonalExport(BaseModel):
+    service: str
+    records: list[dict[str, Any]] = Field(description="Every record holding the person's data, as held")
+
+
+class RetentionRun(BaseModel):
+    service: str
+    dry_run: bool
+    due: list[str] = Field(description="Records whose personal data is past its retention")
+    erased: list[str] = Field(description="Those erased by this run (none on a dry run)")
+
+
+class ContactRead(BaseModel):
+    """One read of a person's contact: who (subject, role, organisation), when, and for what (the route)."""
+
+    model_config = ConfigDict(frozen=True)
+    record: str = Field(description="Whose contact: `supplier sup-…` or `inquiry inq-…`")
+    actor: Actor
+    purpose: str = Field(description="The route that read it, e.g. `GET /suppliers/{supplier_id}/contact`")
+    read_at: AwareDatetime
+
+
+class Erasures:
+    """`erasures`: one document per erased person, `_id` the person's keyed hash (never the address)."""
+
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.erasures = db["erasures"]
+
+    async def earlier(self, key: str) -> dict | None:
+        return await self.erasures.find_one({"_id": key})
+
+    async def note(self, key: str, records: list[str], erased: list[str]) -> dict:
+        """Adds to what was erased for the person (a second request that finds new data adds it)."""
+        await self.erasures.update_one(
+            {"_id": key}, {"$addToSet": {"records": {"$each": records}, "erased": {"$each": erased}},
+                           "$setOnInsert": {"first_at": datetime.now(UTC)}, "$set": {"last_at": datetime.now(UTC)}},
+            upsert=True)
+        return await self.earlier(key) or {}
+
+
+async def erase_once(service: str, erasures: Erasures, key: str,
+                     erase: Callable[[], Awaitable[tuple[list[str], list[str]]]]) -> ErasureReport:
+    """The idempotent shape every service's erasure takes: erase what is still there; report everything erased for
+    the person so far, `already_erased` when this request found nothing new."""
+    records, erased = await erase()
+    if records:
+        noted = await erasures.note(key, records, erased)
+        return ErasureReport(service=service, records=sorted(noted["records"]), erased=sorted(noted["erased"]),
+                             already_erased=False)
+    earlier = await erasures.earlier(key)
+    return ErasureReport(service=service, records=sorted(earlier["records"]) if earlier else [],
+                         erased=sorted(earlier["erased"]) if earlier else [], already_erased=earlier is not None)
+
+
+class ReadLog:
+    """`contact_reads`: who read whose contact. A read does not wait for its record: `note` queues it and one writer
+    inserts what is queued, all of it in one `insert_many` (reads arriving while a write is in flight form the next
+    batch: group commit, no timer, so a lone read is written at once). What is queued is written at shutdown
+    (`settle`); a failed insert is logged and counted. A process killed outright loses what it had not written yet
+    (the reads of the last few milliseconds)."""
+
+    def __init__(self, db: AsyncDatabase, service: str) -> None:
+        self.reads = db["contact_reads"]
+        self.service = service
+        self._queued: list[dict] = []
+        self._writer: asyncio.Task | None = None
+
+    async def ensure_indexes(self) -> None:
+        await self.reads.create_index([("record", ASCENDING), ("read_at", ASCENDING)], name="reads_by_record")
+        await self.reads.create_index([("person", ASCENDING)], name="reads_by_person")
+
+    def note(self, actor: Actor, purpose: str, people: list[tuple[str, str]]) -> None:
+        """`people`: (record, the person's keyed hash) of each contact the caller was answered."""
+        if not people:
+            return
+        now = datetime.now(UTC)
+        self._queued += [{"record": record, "person": person, "actor": actor.model_dump(mode="json"),
+                          "purpose": purpose, "read_at": now} for record, person in people]
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+
+    async def _write(self) -> None:
+        while self._queued:
+            batch, self._queued = self._queued, []
+            try:
+                await self.reads.insert_many(batch, ordered=False)
+            except Exception:
+                READS_NOT_RECORDED.labels(self.service).inc(len(batch))
+                log.exception("could not record %d contact read(s), first of %s", len(batch), batch[0]["record"])
+
+    async def settle(self) -> None:
+        """Wait until every read noted so far is written (at shutdown, and before listing)."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
+
+    async def of(self, *, record: str | None = None, person: str | None = None, limit: int = 1000) -> list[ContactRead]:
+        await self.settle()
+        query = {k: v for k, v in (("record", record), ("person", person)) if v}
+        cursor = self.reads.find(query, {"_id": 0}).sort("read_at", -1).limit(limit)
+        return [ContactRead.model_validate(d) async for d in cursor]
+
+
+class PersonalData(Protocol):
+    """What a service's privacy module answers (services/<svc>/privacy.py)."""
+
+    service: str
+
+    async def erase(self, email: str, records: list[str]) -> ErasureReport: ...
+    async def export(self, email: str, records: list[str]) -> PersonalExport: ...
+    async def apply_retention(self, dry_run: bool = False) -> RetentionRun: ...
+
+
+Operator = Annotated[Actor, Depends(require(Role.OPERATOR))]
+
+
+def operator_router(holder: Callable[[Request], PersonalData]) -> APIRouter:
+    """`/privacy/erasure`, `/privacy/export`, `/privacy/retention`: the same three operator routes on every service
+    holding personal data; `holder` finds the service's PersonalData in the app."""
+    router = APIRouter(prefix="/privacy", tags=["personal data"])
+
+    @router.post("/erasure", responses=responses(*AUTH))
+    async def erase(person: PersonRequest, actor: Operator, data: PersonalData = Depends(holder)) -> ErasureReport:
+        """Erase or anonymise everything this service holds about the person; the same report when asked again."""
+        report = await data.erase(str(person.email), person.records)
+        log.info("erasure by %s %s: %d record(s), already erased: %s", actor.role.value, actor.subject,
+                 len(report.records), report.already_erased)
+        return report
+
+    @router.post("/export", responses=responses(*AUTH))
+    async def export(person: PersonRequest, _: Operator, data: PersonalData = Depends(holder)) -> PersonalExport:
+        """Everything this service holds about the person, found as erasure finds it."""
+        return await data.export(str(person.email), person.records)
+
+    @router.post("/retention", responses=responses(*AUTH))
+    async def retention(_: Operator, data: PersonalData = Depends(holder), dry_run: bool = False) -> RetentionRun:
+        """Run the retention now (it also runs periodically); `dry_run=true` lists what is due and erases nothing."""
+        return await data.apply_retention(dry_run)
+
+    return router
+
+
+async def periodically(job: Callable[[], Awaitable[object]], every_seconds: float, what: str) -> None:
+    """A background job (shared.runtime's `background`): a failed run is logged and the next tick tries again."""
+    while True:
+        try:
+            await job()
+        except Exception:
+            log.exception("%s failed; retrying on the next tick", what)
+        await asyncio.sleep(every_seconds)
