@@ -18,10 +18,11 @@ import time
 import timeit
 from datetime import timedelta
 
-from services.showcase import countries, domain
-from services.showcase.live import LiveModel
-from services.showcase.rendering import Pages
-from services.showcase.renditions import Renditions
+from services.showcase import domain
+from services.showcase.pages import countries
+from services.showcase.model.live import LiveModel
+from services.showcase.pages.render import Pages
+from services.showcase.pages.prebuilt import Renditions
 from tests import factories
 from tests.factories import NOW
 from tests.showcase_model import as_read

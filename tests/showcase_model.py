@@ -9,11 +9,11 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from services.showcase.countries import Country
+from services.showcase.pages.countries import Country
 from services.showcase.domain import WINDOW, ProductView, ResponseFigures, SupplierView, build_page, shown
-from services.showcase.page import CountryPage, Filters
-from services.showcase.projection import INQUIRIES, PRODUCTS, SUPPLIERS, route
-from services.showcase.readers import READERS
+from services.showcase.pages.shapes import CountryPage, Filters
+from services.showcase.feed.projection import INQUIRIES, PRODUCTS, SUPPLIERS, route
+from services.showcase.feed.readers import READERS
 from shared.envelope import Event, Reader
 
 

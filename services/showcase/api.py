@@ -1,4 +1,4 @@
-"""The country pages over HTTP. Every GET answers bytes rendered beforehand (renditions.py) with a plain Response:
+"""The country pages over HTTP. Every GET answers bytes rendered beforehand (pages/prebuilt.py) with a plain Response:
 no aggregation, no serialisation per request; an ETag for `If-None-Match` (304) and Cache-Control for a CDN.
 
     /countries/{code}                      the country page (HTML; `?lang=en|fr|ar`, else Accept-Language)
@@ -18,11 +18,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
-from services.showcase import inquiry_form, media
-from services.showcase.i18n import LANGUAGES, gettext, negotiate
-from services.showcase.page import CountryPage, Filters, ProductPage, SupplierPage
-from services.showcase.rendering import DEFAULT_FILTERS, HTML, Pages, html
-from services.showcase.renditions import Rendition, Renditions
+from services.showcase.pages import inquiry_form, media
+from services.showcase.pages.i18n import LANGUAGES, gettext, negotiate
+from services.showcase.pages.shapes import CountryPage, Filters, ProductPage, SupplierPage
+from services.showcase.pages.render import DEFAULT_FILTERS, HTML, Pages, html
+from services.showcase.pages.prebuilt import Rendition, Renditions
 from shared.errors import MarketplaceError, NotFound
 from shared.http_errors import answer, responses
 from shared.vocabulary import Certification, Incoterm, Region, Sector

@@ -5,7 +5,7 @@ from __future__ import annotations
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from services.showcase.readers import READERS
+from services.showcase.feed.readers import READERS
 from services.showcase.service import Showcase
 from shared.envelope import ReadOnce, Topic
 from shared.messaging import EventConsumer, consumer_options

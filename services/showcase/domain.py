@@ -17,8 +17,8 @@ from datetime import timedelta
 from babel import Locale
 from pydantic import BaseModel
 
-from services.showcase.countries import Country
-from services.showcase.page import (
+from services.showcase.pages.countries import Country
+from services.showcase.pages.shapes import (
     CategoryCount,
     CountryPage,
     Demand,
@@ -32,8 +32,8 @@ from services.showcase.page import (
     SupplierPage,
     SupplierPaging,
 )
-from services.showcase.readers import ProfileShown, StoredListing
-from services.showcase.taxonomy import NORTH_AMERICA, buyer_region, known, sector_label, visible
+from services.showcase.feed.readers import ProfileShown, StoredListing
+from services.showcase.model.taxonomy import NORTH_AMERICA, buyer_region, known, sector_label, visible
 from shared.envelope import Tolerant
 from shared.errors import NotFound
 from shared.suppliers import SupplierStatus, VerificationLevel

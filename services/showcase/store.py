@@ -11,7 +11,7 @@ from datetime import datetime
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.showcase.projection import INQUIRIES, PRODUCTS, SUPPLIERS, route
+from services.showcase.feed.projection import INQUIRIES, PRODUCTS, SUPPLIERS, route
 from shared.envelope import Reader
 from shared.mongo import apply_all_if_newer, apply_if_newer
 

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
 
-from services.showcase import countries, domain
-from services.showcase.live import LiveModel
-from services.showcase.page import Filters
+from services.showcase import domain
+from services.showcase.pages import countries
+from services.showcase.model.live import LiveModel
+from services.showcase.pages.shapes import Filters
 from services.showcase.store import ShowcaseStore
 from shared.mongo import connect
 from tests import factories

@@ -6,8 +6,9 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.showcase import countries, domain
-from services.showcase.page import Filters
+from services.showcase import domain
+from services.showcase.pages import countries
+from services.showcase.pages.shapes import Filters
 from shared.errors import NotFound
 from shared.suppliers import SupplierStatus, VerificationLevel
 from tests import factories

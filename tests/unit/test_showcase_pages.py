@@ -12,18 +12,20 @@ import pytest
 from babel.messages.pofile import read_po
 from hypothesis import given, settings
 
-from services.showcase import countries, domain, i18n, inquiry_form, labels, rendering
-from services.showcase.live import LiveModel
-from services.showcase.page import Filters
-from services.showcase.rendering import DEFAULT_FILTERS, Pages
-from services.showcase.renditions import Renditions
-from services.showcase.taxonomy import BUYER_REGIONS, SECTOR_LABELS
+from services.showcase import domain
+from services.showcase.pages import countries, i18n, inquiry_form, labels
+from services.showcase.pages import render
+from services.showcase.model.live import LiveModel
+from services.showcase.pages.shapes import Filters
+from services.showcase.pages.render import DEFAULT_FILTERS, Pages
+from services.showcase.pages.prebuilt import Renditions
+from services.showcase.model.taxonomy import BUYER_REGIONS, SECTOR_LABELS
 from shared import runtime
 from shared.errors import NotFound
 from shared.vocabulary import Certification, Region
 from tests import factories
 from tests.factories import NOW
-from services.showcase.readers import READERS
+from services.showcase.feed.readers import READERS
 from tests.showcase_model import Projection, as_read, page_from_documents
 from tests.strategies import deliveries
 
@@ -197,7 +199,7 @@ def test_seo_tags_and_structured_data() -> None:
 
 def test_a_launch_sized_sitemap_comes_in_parts(monkeypatch) -> None:
     """The protocol allows 50,000 URLs a file: the index lists parts of `SITEMAP_PATHS` pages each."""
-    monkeypatch.setattr(rendering, "SITEMAP_PATHS", 2)
+    monkeypatch.setattr(render, "SITEMAP_PATHS", 2)
     renditions, _ = rendered()
     index = renditions.get(("sitemap", None, None, None, None)).body.decode()
     parts = index.count("<sitemap>")

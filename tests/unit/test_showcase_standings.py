@@ -13,11 +13,12 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.showcase import countries, domain
-from services.showcase.live import LiveModel
-from services.showcase.page import Filters
-from services.showcase.rendering import DEFAULT_FILTERS, Pages
-from services.showcase.renditions import Renditions
+from services.showcase import domain
+from services.showcase.pages import countries
+from services.showcase.model.live import LiveModel
+from services.showcase.pages.shapes import Filters
+from services.showcase.pages.render import DEFAULT_FILTERS, Pages
+from services.showcase.pages.prebuilt import Renditions
 from shared.suppliers import SupplierStatus, SupplierSuspended, SupplierVerified, VerificationLevel
 from tests import factories
 from tests.factories import NOW

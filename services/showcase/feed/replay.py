@@ -27,14 +27,14 @@ from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
-from services.showcase.generations import (
+from services.showcase.feed.generations import (
     REFRESH_SECONDS,
     FixedGeneration,
     activate,
     active_generation,
     drop_generation,
 )
-from services.showcase.readers import READERS
+from services.showcase.feed.readers import READERS
 from services.showcase.store import Folded, ShowcaseStore, fold
 from shared.envelope import Reader, Topic, data_reader, read_all
 from shared.mongo import connect

@@ -20,10 +20,10 @@ from typing import Any
 
 from services.showcase import domain
 from services.showcase.domain import ProductView, ResponseFigures, SupplierView
-from services.showcase.page import ProductCard
-from services.showcase.projection import INQUIRIES, PRODUCTS, SUPPLIERS, route
-from services.showcase.search import WordIndex, search
-from services.showcase.standings import CountryStandings, Standing
+from services.showcase.pages.shapes import ProductCard
+from services.showcase.feed.projection import INQUIRIES, PRODUCTS, SUPPLIERS, route
+from services.showcase.model.search import WordIndex, search
+from services.showcase.model.standings import CountryStandings, Standing
 from shared.envelope import Reader
 from shared.suppliers import SupplierStatus
 

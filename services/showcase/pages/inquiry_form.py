@@ -18,9 +18,9 @@ from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from services.showcase.i18n import DEFAULT, LANGUAGES, countries, country_from, gettext
-from services.showcase.rendering import INQUIRY_FIELDS
-from services.showcase.renditions import Rendition
+from services.showcase.pages.i18n import DEFAULT, LANGUAGES, countries, country_from, gettext
+from services.showcase.pages.render import INQUIRY_FIELDS
+from services.showcase.pages.prebuilt import Rendition
 
 log = logging.getLogger(__name__)
 MAX_BODY = 16 * 1024

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from services.showcase.readers import InquiryShown, ProductShown, SupplierShown
+from services.showcase.feed.readers import InquiryShown, ProductShown, SupplierShown
 from shared.envelope import Reader
 
 ANSWER_WINDOW = timedelta(hours=24)

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from prometheus_client import Histogram
 
 from services.showcase import domain
-from services.showcase.live import LiveModel
+from services.showcase.model.live import LiveModel
 
 log = logging.getLogger(__name__)
 REBUILD_SECONDS = Histogram(  # from a change to its pages serving (the debounce grows to it)

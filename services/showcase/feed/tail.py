@@ -22,8 +22,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import CoordinatorLoadInProgressError, GroupCoordinatorNotAvailableError
 
 from services.showcase.domain import WINDOW
-from services.showcase.live import LiveModel
-from services.showcase.readers import READERS
+from services.showcase.model.live import LiveModel
+from services.showcase.feed.readers import READERS
 from services.showcase.store import ShowcaseStore
 from shared.envelope import ReadOnce, Topic, read_all
 from shared.settings import ServiceSettings

@@ -13,12 +13,13 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from services.showcase import domain, i18n
-from services.showcase.countries import Country
-from services.showcase.live import LiveModel
-from services.showcase.page import Filters
-from services.showcase.renditions import Build, Rendition
-from services.showcase.taxonomy import SECTOR_LABELS
+from services.showcase import domain
+from services.showcase.pages import i18n
+from services.showcase.pages.countries import Country
+from services.showcase.model.live import LiveModel
+from services.showcase.pages.shapes import Filters
+from services.showcase.pages.prebuilt import Build, Rendition
+from services.showcase.model.taxonomy import SECTOR_LABELS
 from shared.errors import NotFound
 from shared.vocabulary import Certification, Incoterm
 
