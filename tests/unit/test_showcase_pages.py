@@ -12,6 +12,7 @@ import pytest
 from babel.messages.pofile import read_po
 from hypothesis import given, settings
 
+from services.showcase.model.figures import WINDOW
 from services.showcase import domain
 from services.showcase.pages import countries, i18n, inquiry_form, labels
 from services.showcase.pages import render
@@ -37,7 +38,7 @@ def live_page(events, filters: Filters = ALL, now=NOW):
     model = LiveModel()
     for event in events:
         model.apply(as_read(event))
-    model.expire(now - domain.WINDOW)
+    model.expire(now - WINDOW)
     view, demand = model.shown("MA")
     return domain.build_page(MOROCCO, view, demand, filters)
 
@@ -68,10 +69,10 @@ def test_inquiries_leave_the_figures_when_the_window_passes_them() -> None:
                   factories.inquiry_received("old", "a", "p", "US", received_at=NOW - timedelta(days=29)),
                   factories.inquiry_received("new", "a", "p", "FR", received_at=NOW - timedelta(days=1))]:
         model.apply(as_read(event))
-    model.expire(NOW - domain.WINDOW)
+    model.expire(NOW - WINDOW)
     assert model.figures["a"].inquiries == 2
     before = model.changes
-    assert model.expire(NOW + timedelta(days=2) - domain.WINDOW)
+    assert model.expire(NOW + timedelta(days=2) - WINDOW)
     assert model.figures["a"].inquiries == 1 and dict(model.demand["a"]) == {"FR": 1} and model.changes > before
     model.apply(as_read(factories.inquiry_received("late", "a", "p", "US", received_at=NOW - timedelta(days=40))))
     assert model.figures["a"].inquiries == 1  # a late event from before the window counts for nothing

@@ -1,4 +1,4 @@
-"""The country views kept supplier by supplier (standings.py) equal the whole-country pass (domain.shown) after any
+"""The country views kept supplier by supplier (standings.py) equal the whole-country pass (tests/showcase_model.py: shown) after any
 sequence of changes, read at any points between them: suppliers verified, suspended, renamed, moving country;
 products listed, delisted, renamed, moving supplier; inquiries arriving, answered, leaving the window. And a change
 touching thousands of suppliers (a catch-up) settles in slices, the event loop answering between them."""
@@ -13,7 +13,9 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from services.showcase.model.figures import WINDOW
 from services.showcase import domain
+from tests.showcase_model import shown
 from services.showcase.pages import countries
 from services.showcase.model.live import LiveModel
 from services.showcase.pages.shapes import Filters
@@ -72,7 +74,7 @@ steps = st.lists(st.one_of(suppliers, products, inquiries, st.just("read"), st.i
 def whole_country_pass(model: LiveModel, country: str) -> tuple[domain.Shown, dict[str, int]]:
     """The page's view computed from scratch from the model's documents and figures."""
     present = [s for s in model.suppliers.values() if s.profile.country == country]
-    view = domain.shown(present, model.products.values(), model.figures)
+    view = shown(present, model.products.values(), model.figures)
     demand: Counter = Counter()
     for s in present:
         if s.status is SupplierStatus.VERIFIED:
@@ -84,14 +86,14 @@ def whole_country_pass(model: LiveModel, country: str) -> tuple[domain.Shown, di
 @given(steps)
 def test_the_views_kept_per_supplier_equal_a_whole_country_pass(steps) -> None:
     model, days = LiveModel(), 0
-    model.expire(NOW - domain.WINDOW)
+    model.expire(NOW - WINDOW)
     for step in steps:
         if step == "read":
             for country in COUNTRIES:
                 assert model.shown(country) == whole_country_pass(model, country)
         elif isinstance(step, int):  # the window moves on by that many days
             days += step
-            model.expire(NOW + timedelta(days=days) - domain.WINDOW)
+            model.expire(NOW + timedelta(days=days) - WINDOW)
         else:
             model.apply(as_read(step))
     for country in COUNTRIES:

@@ -21,7 +21,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import CoordinatorLoadInProgressError, GroupCoordinatorNotAvailableError
 
-from services.showcase.domain import WINDOW
+from services.showcase.model.figures import WINDOW
 from services.showcase.model.live import LiveModel
 from services.showcase.feed.readers import READERS
 from services.showcase.store import ShowcaseStore

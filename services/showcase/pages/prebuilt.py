@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 
 from prometheus_client import Histogram
 
+from services.showcase.model.figures import WINDOW
 from services.showcase import domain
 from services.showcase.model.live import LiveModel
 
@@ -104,7 +105,7 @@ class Renditions:
     def _views(self) -> tuple[int, Build]:
         """On the event loop, between two events: the model is not changing under it."""
         now = datetime.now(UTC)
-        self.model.expire(now - domain.WINDOW)
+        self.model.expire(now - WINDOW)
         return self.model.changes, Build({c: self.model.shown(c) for c in self.countries}, now)
 
     def _render(self, build: Build, kind: str) -> dict[tuple, Rendition]:
@@ -126,7 +127,7 @@ class Renditions:
         The previous pages serve until the new are in; the HTML follows."""
         started = time.perf_counter()
         now = datetime.now(UTC)
-        self.model.expire(now - domain.WINDOW)
+        self.model.expire(now - WINDOW)
         while self.model.settle():
             await asyncio.sleep(0)
         version, build = self.model.changes, Build({c: self.model.shown(c) for c in self.countries}, now)
