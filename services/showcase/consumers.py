@@ -1,4 +1,5 @@
-"""showcase handles every marketplace stream; its read model is built from them alone."""
+"""showcase handles every marketplace stream; its read model is built from them alone. Records are decoded by the
+kernel's `read_record` through feed/readers.READERS, as the page's follower and the replay decode them."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from shared.settings import ServiceSettings
 
 def register(broker: KafkaBroker, showcase: Showcase, settings: ServiceSettings,
              read: ReadOnce | None = None) -> EventConsumer:
-    """`read`: shared with the page's log follower (tail.py), which reads the same records."""
+    """`read`: a `ReadOnce(READERS)` shared with the page's log follower (feed/tail.py), which reads the same
+    records: each decoded once."""
     consumer = EventConsumer(
         broker, settings.consumer_group, {event_type: showcase.apply for event_type in READERS},
         settings.consumer_max_attempts, settings.consumer_backoff_seconds, readers=READERS, read=read,

@@ -34,9 +34,9 @@ from services.showcase.feed.generations import (
     active_generation,
     drop_generation,
 )
-from services.showcase.feed.readers import READERS
+from services.showcase.feed.readers import read_event
 from services.showcase.store import Folded, ShowcaseStore, fold
-from shared.envelope import Reader, Topic, data_reader, read_all
+from shared.envelope import Reader, Topic, read_all
 from shared.mongo import connect
 from shared.settings import ServiceSettings
 from shared.topics import partitions_of
@@ -45,7 +45,6 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (records read so far, records to read in total)
 BATCH = 5000  # records per batch: more events of one document fold into one write
 ATTEMPTS = 5
-READ = data_reader(READERS)  # the reader models straight from the JSON bytes: no envelope is needed here
 
 
 @dataclass
@@ -214,9 +213,9 @@ def _load_order(starts: dict[TopicPartition, int], ends: dict[TopicPartition, in
 
 
 class BatchWriter:
-    """Decodes a batch of records as the live consumer does and writes its events, retrying the batch (idempotent:
-    newest sequence wins) when the store fails; a batch that still fails stops the replay, so the page is never
-    swapped to a model missing events."""
+    """Decodes a batch of records as the live consumer does (readers.read_event) and writes its events, retrying
+    the batch (idempotent: newest sequence wins) when the store fails; a batch that still fails stops the replay, so
+    the page is never swapped to a model missing events."""
 
     def __init__(self, store: ShowcaseStore) -> None:
         self.store = store
@@ -224,7 +223,7 @@ class BatchWriter:
         self.written: dict[str, set[str]] = {}  # ids written into the new generation, created empty: others are new
 
     def decode(self, records: list[ConsumerRecord]) -> list[Reader]:
-        events, skipped = read_all(records, READ)
+        events, skipped = read_all(records, read_event)
         self.skipped += skipped
         return events
 
