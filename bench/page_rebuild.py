@@ -1,6 +1,6 @@
 """What one change costs the country page at launch scale, in one process without a server: the views kept supplier
-by supplier (live.py, standings.py) against the whole-country pass over the same model (tests/showcase_model.py: shown), measured
-in the same run.
+by supplier (model/live.py, model/standings.py) against the whole-country pass over the same model
+(tests/showcase_model.py: shown), measured in the same run.
 
     .venv/bin/python -m bench.page_rebuild [--suppliers 5000 --products 50000 --inquiries 25000]
 
@@ -74,7 +74,7 @@ def main() -> None:
 
     def render(kind: str) -> None:
         for key in pages.defaults("MA"):
-            if key[2] == kind:
+            if key.format == kind:
                 pages(renditions.build, key)
 
     def after(event_of):
@@ -95,7 +95,7 @@ def main() -> None:
     limit = best_ms(lambda: whole_country_pass(model), max(3, args.repeat // 3))
     print(f"country page model: {args.suppliers} suppliers, {args.products} products, {args.inquiries} inquiries "
           f"(built from events in {built:.1f} s; first placement of every supplier {first * 1000:.0f} ms)")
-    print(f"  {'the whole-country pass (tests/showcase_model.py: shown)':40} {limit:8.2f} ms   x1.000")
+    print(f"  {'the whole-country pass (shown)':40} {limit:8.2f} ms   x1.000")
     for name, work in rows.items():
         ms = best_ms(work, args.repeat)
         print(f"  {name:40} {ms:8.2f} ms   x{ms / limit:.3f}")

@@ -1,5 +1,5 @@
-"""The country views kept supplier by supplier (standings.py) equal the whole-country pass (tests/showcase_model.py: shown) after any
-sequence of changes, read at any points between them: suppliers verified, suspended, renamed, moving country;
+"""The country views kept supplier by supplier (model/standings.py) equal the whole-country pass
+(tests/showcase_model.py: shown) after any sequence of changes, read at any points between them: suppliers verified, suspended, renamed, moving country;
 products listed, delisted, renamed, moving supplier; inquiries arriving, answered, leaving the window. And a change
 touching thousands of suppliers (a catch-up) settles in slices, the event loop answering between them."""
 
@@ -19,6 +19,7 @@ from tests.showcase_model import shown
 from services.showcase.pages import countries
 from services.showcase.model.live import LiveModel
 from services.showcase.pages.shapes import Filters
+from services.showcase.pages.key import PageKey
 from services.showcase.pages.render import DEFAULT_FILTERS, Pages
 from services.showcase.pages.prebuilt import Renditions
 from shared.suppliers import SupplierStatus, SupplierSuspended, SupplierVerified, VerificationLevel
@@ -149,5 +150,5 @@ async def test_a_catch_up_rebuilds_in_slices_with_requests_answered_between() ->
     await renditions.refresh_json()
     answering.cancel()
     assert turns >= 2  # 40 suppliers x 6 cards: three slices of about 100
-    page = json.loads(renditions.get(("country", "MA", "json", None, DEFAULT_FILTERS)).body)
+    page = json.loads(renditions.get(PageKey("country", "MA", "json", None, DEFAULT_FILTERS)).body)
     assert page["headline"]["verified_suppliers"] == 40 and page["headline"]["products"] == 200

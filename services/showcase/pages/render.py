@@ -1,8 +1,5 @@
-"""From the current views to bytes: each page's JSON, and its HTML in a language (Jinja2 with gettext and Babel's
-formats; autoescape on, so whatever a supplier wrote is text, never markup). Keys name the pages:
-
-    ("country", code, "json" | "html", lang, filters_json)   ("supplier", code, kind, lang, supplier_id)
-    ("product", code, kind, lang, product_id)                 ("sitemap", None, None, None, part)
+"""One page from the current views to bytes: its JSON, or its HTML in a language (Jinja2 with gettext and Babel's
+formats; autoescape on, so whatever a supplier wrote is text, never markup), named by its `PageKey` (pages/key.py).
 """
 
 from __future__ import annotations
@@ -18,6 +15,7 @@ from services.showcase.pages import i18n
 from services.showcase.pages.countries import Country
 from services.showcase.model.live import LiveModel
 from services.showcase.pages.shapes import Filters
+from services.showcase.pages.key import PageKey
 from services.showcase.pages.prebuilt import Build, Rendition
 from services.showcase.model.taxonomy import SECTOR_LABELS
 from shared.errors import NotFound
@@ -65,23 +63,23 @@ class Pages:
         self.countries = countries
         self.base_url = base_url.rstrip("/")
 
-    def defaults(self, code: str) -> list[tuple]:
-        return [("country", code, "json", None, DEFAULT_FILTERS),
-                *(("country", code, "html", lang, DEFAULT_FILTERS) for lang in i18n.LANGUAGES)]
+    def defaults(self, code: str) -> list[PageKey]:
+        return [PageKey("country", code, "json", None, DEFAULT_FILTERS),
+                *(PageKey("country", code, "html", lang, DEFAULT_FILTERS) for lang in i18n.LANGUAGES)]
 
-    def __call__(self, r: Build, key: tuple) -> Rendition:
-        if key[0] == "sitemap":
-            return Rendition.of(self.sitemap(r, key[4]).encode(), "application/xml")
-        kind, code, fmt, lang, _ = key
+    def __call__(self, r: Build, key: PageKey) -> Rendition:
+        if key.kind == "sitemap":
+            return Rendition.of(self.sitemap(r, key.arg).encode(), "application/xml")
         page, jsonld = self.model(r, key)
-        if fmt == "json":
+        if key.format == "json":
             return Rendition.of(page.model_dump_json().encode(), JSON)
-        return Rendition.of(self.html(self.countries[code], lang, kind, page, r, jsonld=jsonld).encode(), HTML)
+        html = self.html(self.countries[key.country], key.lang, key.kind, page, r, jsonld=jsonld)
+        return Rendition.of(html.encode(), HTML)
 
-    def model(self, r: Build, key: tuple) -> tuple[Any, dict]:
+    def model(self, r: Build, key: PageKey) -> tuple[Any, dict]:
         """The page's data and its schema.org description, from the current views."""
-        kind, code, _, _, arg = key
-        country = domain.configured(self.countries, code)
+        kind, arg = key.kind, key.arg
+        country = domain.configured(self.countries, key.country)
         view, demand = r.views[country.code]
         if kind == "country":
             filters = Filters.model_validate_json(arg)
