@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from services.showcase.model.figures import WINDOW
 from services.showcase import domain
 from services.showcase.pages import countries, i18n, inquiry_form, labels
-from services.showcase.pages import render
+from services.showcase.pages import sitemap as sitemap_parts
 from services.showcase.model.live import LiveModel
 from services.showcase.pages.shapes import Filters
 from services.showcase.pages.key import PageKey
@@ -201,7 +201,7 @@ def test_seo_tags_and_structured_data() -> None:
 
 def test_a_launch_sized_sitemap_comes_in_parts(monkeypatch) -> None:
     """The protocol allows 50,000 URLs a file: the index lists parts of `SITEMAP_PATHS` pages each."""
-    monkeypatch.setattr(render, "SITEMAP_PATHS", 2)
+    monkeypatch.setattr(sitemap_parts, "SITEMAP_PATHS", 2)
     renditions, _ = rendered()
     index = renditions.get(PageKey("sitemap")).body.decode()
     parts = index.count("<sitemap>")
