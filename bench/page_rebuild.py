@@ -19,10 +19,10 @@ import timeit
 from datetime import timedelta
 
 from services.showcase.model.figures import WINDOW
-from services.showcase.pages import countries
 from services.showcase.model.live import LiveModel
-from services.showcase.pages.render import Pages
+from services.showcase.pages import countries
 from services.showcase.pages.prebuilt import Renditions
+from services.showcase.pages.render import Pages
 from tests import factories
 from tests.factories import NOW
 from tests.showcase_model import as_read, shown

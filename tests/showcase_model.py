@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from operator import attrgetter
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
-from services.showcase.pages.countries import Country
 from services.showcase.domain import (
     ProductView,
     Shown,
@@ -24,10 +23,11 @@ from services.showcase.domain import (
     title_order,
     verified,
 )
-from services.showcase.model.figures import WINDOW, ResponseFigures
-from services.showcase.pages.shapes import CountryPage, Filters, ProductCard
 from services.showcase.feed.projection import INQUIRIES, PRODUCTS, SUPPLIERS, newest, route
 from services.showcase.feed.readers import READERS
+from services.showcase.model.figures import WINDOW, ResponseFigures
+from services.showcase.pages.countries import Country
+from services.showcase.pages.shapes import CountryPage, Filters, ProductCard
 from shared.envelope import Event, Reader
 
 

@@ -22,10 +22,10 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 from services.showcase.pages import inquiry_form, media
 from services.showcase.pages.i18n import LANGUAGES, gettext, negotiate
 from services.showcase.pages.key import PageKey
-from services.showcase.pages.shapes import CountryPage, Filters, ProductPage, SupplierPage
-from services.showcase.pages.render import DEFAULT_FILTERS, HTML, Pages
-from services.showcase.pages.templating import html
 from services.showcase.pages.prebuilt import Rendition, Renditions
+from services.showcase.pages.render import DEFAULT_FILTERS, HTML, Pages
+from services.showcase.pages.shapes import CountryPage, Filters, ProductPage, SupplierPage
+from services.showcase.pages.templating import html
 from shared.errors import MarketplaceError, NotFound
 from shared.http_errors import answer, responses
 from shared.vocabulary import Certification, Incoterm, Region, Sector

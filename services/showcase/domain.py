@@ -14,6 +14,9 @@ from collections.abc import Mapping
 from babel import Locale
 from pydantic import BaseModel
 
+from services.showcase.feed.readers import ProfileShown, StoredListing
+from services.showcase.model.figures import ResponseFigures, by_buyer_region, north_america_share
+from services.showcase.model.taxonomy import known, sector_label, visible
 from services.showcase.pages.countries import Country
 from services.showcase.pages.shapes import (
     CategoryCount,
@@ -29,9 +32,6 @@ from services.showcase.pages.shapes import (
     SupplierPage,
     SupplierPaging,
 )
-from services.showcase.feed.readers import ProfileShown, StoredListing
-from services.showcase.model.figures import ResponseFigures, by_buyer_region, north_america_share
-from services.showcase.model.taxonomy import known, sector_label, visible
 from shared.envelope import Tolerant
 from shared.errors import NotFound
 from shared.suppliers import SupplierStatus, VerificationLevel

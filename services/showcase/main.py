@@ -5,16 +5,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.showcase import api, consumers
-from services.showcase.pages import countries
 from services.showcase.feed.generations import GenerationalDatabase
-from services.showcase.pages.inquiry_form import InquiryForwarder
-from services.showcase.model.live import LiveModel
 from services.showcase.feed.readers import READERS
-from services.showcase.pages.render import Pages
+from services.showcase.feed.tail import LogFollower
+from services.showcase.model.live import LiveModel
+from services.showcase.pages import countries
+from services.showcase.pages.inquiry_form import InquiryForwarder
 from services.showcase.pages.prebuilt import Renditions
+from services.showcase.pages.render import Pages
 from services.showcase.service import Showcase
 from services.showcase.store import ShowcaseStore
-from services.showcase.feed.tail import LogFollower
 from shared.envelope import ReadOnce
 from shared.runtime import Runtime, create_app, serve
 from shared.settings import ServiceSettings

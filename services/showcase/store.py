@@ -15,7 +15,6 @@ from services.showcase.feed.projection import INQUIRIES, PRODUCTS, SUPPLIERS, ro
 from shared.envelope import Reader
 from shared.mongo import apply_all_if_newer, apply_if_newer
 
-
 Folded = dict[str, dict[str, list[tuple[int, dict]]]]  # collection -> document id -> its (sequence, fields) in order
 
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
 
-from services.showcase.model.figures import WINDOW
 from services.showcase import domain
-from services.showcase.pages import countries
+from services.showcase.model.figures import WINDOW
 from services.showcase.model.live import LiveModel
+from services.showcase.pages import countries
 from services.showcase.pages.shapes import Filters
 from services.showcase.store import ShowcaseStore
 from shared.mongo import connect

@@ -12,22 +12,22 @@ import pytest
 from babel.messages.pofile import read_po
 from hypothesis import given, settings
 
-from services.showcase.model.figures import WINDOW
 from services.showcase import domain
+from services.showcase.feed.readers import READERS
+from services.showcase.model.figures import WINDOW
+from services.showcase.model.live import LiveModel
+from services.showcase.model.taxonomy import BUYER_REGIONS, SECTOR_LABELS
 from services.showcase.pages import countries, i18n, inquiry_form, labels
 from services.showcase.pages import sitemap as sitemap_parts
-from services.showcase.model.live import LiveModel
-from services.showcase.pages.shapes import Filters
 from services.showcase.pages.key import PageKey
-from services.showcase.pages.render import DEFAULT_FILTERS, Pages
 from services.showcase.pages.prebuilt import Renditions
-from services.showcase.model.taxonomy import BUYER_REGIONS, SECTOR_LABELS
+from services.showcase.pages.render import DEFAULT_FILTERS, Pages
+from services.showcase.pages.shapes import Filters
 from shared import runtime
 from shared.errors import NotFound
 from shared.vocabulary import Certification, Region
 from tests import factories
 from tests.factories import NOW
-from services.showcase.feed.readers import READERS
 from tests.showcase_model import Projection, as_read, page_from_documents
 from tests.strategies import deliveries
 

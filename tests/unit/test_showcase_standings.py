@@ -13,19 +13,18 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.showcase.model.figures import WINDOW
 from services.showcase import domain
-from tests.showcase_model import shown
-from services.showcase.pages import countries
+from services.showcase.model.figures import WINDOW
 from services.showcase.model.live import LiveModel
-from services.showcase.pages.shapes import Filters
+from services.showcase.pages import countries
 from services.showcase.pages.key import PageKey
-from services.showcase.pages.render import DEFAULT_FILTERS, Pages
 from services.showcase.pages.prebuilt import Renditions
+from services.showcase.pages.render import DEFAULT_FILTERS, Pages
+from services.showcase.pages.shapes import Filters
 from shared.suppliers import SupplierStatus, SupplierSuspended, SupplierVerified, VerificationLevel
 from tests import factories
 from tests.factories import NOW
-from tests.showcase_model import as_read
+from tests.showcase_model import as_read, shown
 
 COUNTRIES = ["MA", "TN"]
 PAGES = countries.load(COUNTRIES)

@@ -21,9 +21,9 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import CoordinatorLoadInProgressError, GroupCoordinatorNotAvailableError
 
+from services.showcase.feed.readers import READERS
 from services.showcase.model.figures import WINDOW
 from services.showcase.model.live import LiveModel
-from services.showcase.feed.readers import READERS
 from services.showcase.store import ShowcaseStore
 from shared.envelope import ReadOnce, Topic, read_all
 from shared.settings import ServiceSettings

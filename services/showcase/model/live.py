@@ -20,11 +20,11 @@ from typing import Any
 
 from services.showcase import domain
 from services.showcase.domain import ProductView, SupplierView
-from services.showcase.pages.shapes import ProductCard
 from services.showcase.feed.projection import INQUIRIES, PRODUCTS, SUPPLIERS, newest, route
 from services.showcase.model.figures import ResponseFigures
 from services.showcase.model.search import WordIndex, search
 from services.showcase.model.standings import CountryStandings, Standing
+from services.showcase.pages.shapes import ProductCard
 from shared.envelope import Reader
 
 NO_FIGURES = ResponseFigures()

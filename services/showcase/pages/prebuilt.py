@@ -24,8 +24,8 @@ from datetime import UTC, datetime
 
 from prometheus_client import Histogram
 
-from services.showcase.model.figures import WINDOW
 from services.showcase import domain
+from services.showcase.model.figures import WINDOW
 from services.showcase.model.live import LiveModel
 from services.showcase.pages.key import PageKey
 
