@@ -1,7 +1,7 @@
 """showcase's read model, fed by events only: `suppliers`, `products`, `inquiries`. Every write is
-`apply_if_newer` of the fields `projection.route` gives, so a repeated or older event changes nothing.
+`apply_if_newer` of the fields `feed/projection.route` gives, so a repeated or older event changes nothing.
 The store is the durable copy: a process loads it once at start (`snapshot`), then follows the log in memory
-(tail.py); no page request reads it."""
+(feed/tail.py); no page request reads it."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""How every showcase replica keeps its in-memory model (live.py) current, including events another replica of the
-consumer group handled: it follows the marketplace topics itself, without a group.
+"""How every showcase replica keeps its in-memory model (model/live.py) current, including events another replica
+of the consumer group handled: it follows the marketplace topics itself, without a group.
 
 Start, without a gap: read the offsets the consumer group has committed (everything before them is in the store,
 since the group commits after the effect), then load the store's snapshot, then read the log from those offsets.

@@ -3,7 +3,7 @@
 When the live model changes, the views (what each country shows) and every country's page JSON are rebuilt
 `debounce_seconds` later (events arriving meanwhile join the same rebuild; under a stream of events the wait grows
 to the rebuild's own duration, so rebuilding never takes more than half the process), on the event loop: only the
-suppliers that changed are re-placed (standings.py), so a write costs a millisecond or two at launch scale. Then
+suppliers that changed are re-placed (model/standings.py), so a write costs a millisecond or two at launch scale. Then
 the HTML in each language is rendered from the same views in a worker thread (~3 ms a page), paced the same way,
 the previous pages serving until the new are in. Other pages (a filter, a search, a supplier, a
 product) are rendered on first request and kept until the next change. Each rendition carries an ETag taken from
