@@ -1,6 +1,6 @@
 """What one change costs the country page at launch scale, in one process without a server: the views kept supplier
-by supplier (live.py, standings.py) against the whole-country pass over the same model (domain.shown), measured
-in the same run.
+by supplier (model/live.py, model/standings.py) against the whole-country pass over the same model
+(tests/showcase_model.py: shown), measured in the same run.
 
     .venv/bin/python -m bench.page_rebuild [--suppliers 5000 --products 50000 --inquiries 25000]
 
@@ -18,13 +18,14 @@ import time
 import timeit
 from datetime import timedelta
 
-from services.showcase import countries, domain
-from services.showcase.live import LiveModel
-from services.showcase.rendering import Pages
-from services.showcase.renditions import Renditions
+from services.showcase.model.figures import WINDOW
+from services.showcase.model.live import LiveModel
+from services.showcase.pages import countries
+from services.showcase.pages.prebuilt import Renditions
+from services.showcase.pages.render import Pages
 from tests import factories
 from tests.factories import NOW
-from tests.showcase_model import as_read
+from tests.showcase_model import as_read, shown
 
 CATEGORIES = ["argan-and-cosmetics", "olive-oil-and-olives", "seafood", "textiles-and-garments", "handicrafts"]
 
@@ -40,12 +41,12 @@ def launch_model(suppliers: int, products: int, inquiries: int) -> LiveModel:
         received = NOW - timedelta(minutes=(i * 7919) % (30 * 24 * 60))
         model.apply(as_read(factories.inquiry_received(f"i{i}", f"s{i % suppliers}", f"p{i}", "US",
                                                        received_at=received)))
-    model.expire(NOW - domain.WINDOW)
+    model.expire(NOW - WINDOW)
     return model
 
 
 def whole_country_pass(model: LiveModel) -> None:
-    domain.shown([s for s in model.suppliers.values() if s.profile.country == "MA"], model.products.values(),
+    shown([s for s in model.suppliers.values() if s.profile.country == "MA"], model.products.values(),
                  model.figures)
 
 
@@ -73,7 +74,7 @@ def main() -> None:
 
     def render(kind: str) -> None:
         for key in pages.defaults("MA"):
-            if key[2] == kind:
+            if key.format == kind:
                 pages(renditions.build, key)
 
     def after(event_of):
@@ -94,7 +95,7 @@ def main() -> None:
     limit = best_ms(lambda: whole_country_pass(model), max(3, args.repeat // 3))
     print(f"country page model: {args.suppliers} suppliers, {args.products} products, {args.inquiries} inquiries "
           f"(built from events in {built:.1f} s; first placement of every supplier {first * 1000:.0f} ms)")
-    print(f"  {'the whole-country pass (domain.shown)':40} {limit:8.2f} ms   x1.000")
+    print(f"  {'the whole-country pass (shown)':40} {limit:8.2f} ms   x1.000")
     for name, work in rows.items():
         ms = best_ms(work, args.repeat)
         print(f"  {name:40} {ms:8.2f} ms   x{ms / limit:.3f}")

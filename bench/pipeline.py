@@ -307,8 +307,8 @@ async def raw_bulk(db) -> dict[str, float]:
 def _showcase_fields() -> dict:
     """What the showcase `$set`s for one of the events the consumers read (a supplier's projection: its profile
     included), through its own reader and projection: ~300 bytes of JSON against the plain upsert's ~40."""
-    from services.showcase.projection import route
-    from services.showcase.readers import READERS
+    from services.showcase.feed.projection import route
+    from services.showcase.feed.readers import READERS
     from shared.envelope import read
 
     envelope = _envelope("raw", 0)
@@ -438,7 +438,7 @@ async def replay(run: str, p: stack.Profile, db, profiles: Path | None) -> dict[
     replay topics (read by no service), against the raw rates of the same run: consuming that log with a bare
     aiokafka consumer, and bulk inserts of 1,000 documents into the store."""
     from services.showcase.main import Settings
-    from services.showcase.replay import replay_showcase
+    from services.showcase.feed.replay import replay_showcase
 
     prefix = f"bench-{run}.replay."
     await ensure_topics(p.bootstrap, [retained(prefix + t.value, 3, -1) for t in Topic])

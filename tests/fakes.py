@@ -24,7 +24,7 @@ from services.onboarding.domain import Supplier
 from services.onboarding.nations import nation
 from services.onboarding.store import already_registered
 from shared.envelope import Envelope, Reader
-from shared.errors import ConcurrentUpdate, Conflict
+from shared.errors import ConcurrentUpdate
 from tests.showcase_model import Projection
 
 

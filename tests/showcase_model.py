@@ -1,19 +1,33 @@
 """The showcase's read model held in memory, with the store's semantics (newest by sequence wins) and the pure
-twins of its aggregations: the oracle the property tests check the real store's page against, and the in-memory
-fake of ShowcaseStore the fast use-case tests run on. Test code: production never imports it."""
+whole-country pass over it (`shown`): the oracle the property tests check the real store's page and the live model's
+standings against, and the in-memory fake of ShowcaseStore the fast use-case tests run on. Test code: production
+never imports it."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
-from services.showcase.countries import Country
-from services.showcase.domain import WINDOW, ProductView, ResponseFigures, SupplierView, build_page, shown
-from services.showcase.page import CountryPage, Filters
-from services.showcase.projection import INQUIRIES, PRODUCTS, SUPPLIERS, route
-from services.showcase.readers import READERS
+from services.showcase.domain import (
+    ProductView,
+    Shown,
+    SupplierView,
+    build_page,
+    listed,
+    product_card,
+    rank_of,
+    supplier_card,
+    title_order,
+    verified,
+)
+from services.showcase.feed.projection import INQUIRIES, PRODUCTS, SUPPLIERS, newest, route
+from services.showcase.feed.readers import READERS
+from services.showcase.model.figures import WINDOW, ResponseFigures
+from services.showcase.pages.countries import Country
+from services.showcase.pages.shapes import CountryPage, Filters, ProductCard
 from shared.envelope import Event, Reader
 
 
@@ -36,11 +50,10 @@ class Projection:
         if routed is None:
             return False
         collection, _id, fields = routed
-        stored = self.docs[collection].get(_id)
-        if stored is not None and stored["sequence"] >= event.sequence:
-            return False
-        self.docs[collection][_id] = {**(stored or {}), **fields, "sequence": event.sequence, "_id": _id}
-        return True
+        doc = newest(self.docs[collection].get(_id), _id, fields, event.sequence)
+        if doc is not None:
+            self.docs[collection][_id] = doc
+        return doc is not None
 
     def apply_all(self, events: Iterable[Event | Reader]) -> Projection:
         for event in events:
@@ -54,14 +67,10 @@ def recent(docs: Iterable[Mapping[str, Any]], supplier_ids: Iterable[str], since
 
 
 def response_figures(inquiries: Iterable[Mapping[str, Any]]) -> dict[str, ResponseFigures]:
-    """Pure twin of the store's aggregation, over already matched inquiry documents."""
+    """Pure twin of the live model's sums, over already matched inquiry documents."""
     sums: dict[str, ResponseFigures] = {}
     for d in inquiries:
-        f = sums.setdefault(d["supplier_id"], ResponseFigures())
-        sums[d["supplier_id"]] = ResponseFigures(
-            inquiries=f.inquiries + 1, answered=f.answered + d["answered"],
-            answered_in_24h=f.answered_in_24h + d["answered_in_24h"],
-            response_seconds=f.response_seconds + d["response_seconds"])
+        sums[d["supplier_id"]] = sums.get(d["supplier_id"], ResponseFigures()).moved(d, +1)
     return sums
 
 
@@ -79,3 +88,20 @@ def page_from_documents(country: Country, docs: Mapping[str, Mapping[str, Mappin
     inquiries = recent(docs["inquiries"].values(), ids, now - WINDOW)
     view = shown(suppliers, products, response_figures(inquiries))
     return build_page(country, view, demand_by_country(inquiries), filters)
+
+
+def shown(suppliers: Iterable[SupplierView], products: Iterable[ProductView],
+          figures: Mapping[str, ResponseFigures]) -> Shown:
+    """The whole-country pass: the verified suppliers ranked, each one's listed products in title order after it.
+    The live model keeps the same result supplier by supplier (model/standings.py); the tests check they agree."""
+    on_page = {s.supplier_id: s for s in suppliers if verified(s)}
+    cards_of: dict[str, list[ProductCard]] = {}
+    for p in products:
+        if listed(p) and p.supplier_id in on_page:
+            cards_of.setdefault(p.supplier_id, []).append(product_card(p, on_page[p.supplier_id]))
+    none = ResponseFigures()
+    cards = sorted((supplier_card(s, len(cards_of.get(s.supplier_id, ())), figures.get(s.supplier_id, none))
+                    for s in on_page.values()), key=rank_of)
+    shown_products = [p for c in cards for p in sorted(cards_of.get(c.supplier_id, ()), key=title_order)]
+    categories = Counter(map(attrgetter("category"), shown_products))
+    return Shown.model_construct(suppliers=cards, products=shown_products, categories=dict(categories))

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from hypothesis import strategies as st
 
-from services.showcase.taxonomy import NORTH_AMERICA
+from services.showcase.model.taxonomy import NORTH_AMERICA
 from shared.envelope import Event
 from shared.inquiries import InquiryClosed, InquiryReceived, InquiryResponded
 from shared.products import ProductDelisted, ProductListed

@@ -1,4 +1,4 @@
-"""The country pages over HTTP. Every GET answers bytes rendered beforehand (renditions.py) with a plain Response:
+"""The country pages over HTTP. Every GET answers bytes rendered beforehand (pages/prebuilt.py) with a plain Response:
 no aggregation, no serialisation per request; an ETag for `If-None-Match` (304) and Cache-Control for a CDN.
 
     /countries/{code}                      the country page (HTML; `?lang=en|fr|ar`, else Accept-Language)
@@ -7,7 +7,8 @@ no aggregation, no serialisation per request; an ETag for `If-None-Match` (304) 
     /api/countries/{code}[/suppliers/{id} | /products/{id}]   the same as JSON
     POST /countries/{code}/inquiries       the inquiry form (forwarded to the inquiries service), 303 to
     /countries/{code}/inquiries/sent       the confirmation
-    /sitemap.xml  /robots.txt  /media/...  for search engines, and the pictures
+    /sitemap.xml  /robots.txt  /media/placeholder/...  for search engines, and a listing's picture when it has none
+    /media/demo/...                        demo material: the local demo's product pictures (see `demo_picture`)
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
-from services.showcase import inquiry_form, media
-from services.showcase.i18n import LANGUAGES, gettext, negotiate
-from services.showcase.page import CountryPage, Filters, ProductPage, SupplierPage
-from services.showcase.rendering import DEFAULT_FILTERS, HTML, Pages, html
-from services.showcase.renditions import Rendition, Renditions
+from services.showcase.pages import inquiry_form, media
+from services.showcase.pages.i18n import LANGUAGES, gettext, negotiate
+from services.showcase.pages.key import PageKey
+from services.showcase.pages.prebuilt import Rendition, Renditions
+from services.showcase.pages.render import DEFAULT_FILTERS, HTML, Pages
+from services.showcase.pages.shapes import CountryPage, Filters, ProductPage, SupplierPage
+from services.showcase.pages.templating import html
 from shared.errors import MarketplaceError, NotFound
 from shared.http_errors import answer, responses
 from shared.vocabulary import Certification, Incoterm, Region, Sector
@@ -80,7 +83,7 @@ def send(request: Request, page: Rendition, lang: str | None = None, negotiated:
     return Response(page.body, media_type=page.media_type, headers=headers)
 
 
-def _html_page(request: Request, key: tuple, lang: str, negotiated: bool, with_form: bool = False) -> Response:
+def _html_page(request: Request, key: PageKey, lang: str, negotiated: bool, with_form: bool = False) -> Response:
     try:
         page = _state(request)[0].get(key)
         if with_form:  # the inquiry form's country follows Accept-Language, whatever the page's language
@@ -112,7 +115,7 @@ async def home(request: Request) -> RedirectResponse:
 @router.get("/api/countries/{code}", response_model=CountryPage, responses=PAGE)
 async def country_page_json(code: str, request: Request, query: Annotated[PageQuery, Query()]) -> Response:
     filters = DEFAULT_FILTERS if len(request.query_params) == 0 else query.filters()
-    return send(request, _state(request)[0].get(("country", code.upper(), "json", None, filters)))
+    return send(request, _state(request)[0].get(PageKey("country", code.upper(), "json", None, filters)))
 
 
 @router.get("/countries/{code}", response_class=Response, responses=PAGE)
@@ -120,31 +123,31 @@ async def country_page_html(code: str, request: Request, query: Annotated[PageQu
     lang = _language(request, query.lang)
     only_lang = set(request.query_params) <= {"lang"}
     filters = DEFAULT_FILTERS if only_lang else query.filters()
-    return _html_page(request, ("country", code.upper(), "html", lang, filters), lang, not query.lang)
+    return _html_page(request, PageKey("country", code.upper(), "html", lang, filters), lang, not query.lang)
 
 
 @router.get("/api/countries/{code}/suppliers/{supplier_id}", response_model=SupplierPage, responses=PAGE)
 async def supplier_page_json(code: str, supplier_id: str, request: Request) -> Response:
-    return send(request, _state(request)[0].get(("supplier", code.upper(), "json", None, supplier_id)))
+    return send(request, _state(request)[0].get(PageKey("supplier", code.upper(), "json", None, supplier_id)))
 
 
 @router.get("/countries/{code}/suppliers/{supplier_id}", response_class=Response, responses=PAGE)
 async def supplier_page_html(code: str, supplier_id: str, request: Request,
                              query: Annotated[LangQuery, Query()]) -> Response:
     lang = _language(request, query.lang)
-    return _html_page(request, ("supplier", code.upper(), "html", lang, supplier_id), lang, not query.lang, True)
+    return _html_page(request, PageKey("supplier", code.upper(), "html", lang, supplier_id), lang, not query.lang, True)
 
 
 @router.get("/api/countries/{code}/products/{product_id}", response_model=ProductPage, responses=PAGE)
 async def product_page_json(code: str, product_id: str, request: Request) -> Response:
-    return send(request, _state(request)[0].get(("product", code.upper(), "json", None, product_id)))
+    return send(request, _state(request)[0].get(PageKey("product", code.upper(), "json", None, product_id)))
 
 
 @router.get("/countries/{code}/products/{product_id}", response_class=Response, responses=PAGE)
 async def product_page_html(code: str, product_id: str, request: Request,
                             query: Annotated[LangQuery, Query()]) -> Response:
     lang = _language(request, query.lang)
-    return _html_page(request, ("product", code.upper(), "html", lang, product_id), lang, not query.lang, True)
+    return _html_page(request, PageKey("product", code.upper(), "html", lang, product_id), lang, not query.lang, True)
 
 
 @router.post("/countries/{code}/inquiries", response_class=Response, status_code=303,
@@ -180,7 +183,7 @@ def _form_with_errors(request: Request, code: str, lang: str, submission: inquir
     kind, arg = ("product", form["product_id"]) if form.get("product_id") else ("supplier", form.get("supplier_id"))
     try:
         country = pages.countries[code.upper()]
-        page, _ = pages.model(renditions.build, (kind, country.code, "json", lang, arg))
+        page, _ = pages.model(renditions.build, PageKey(kind, country.code, "json", lang, arg))
     except (KeyError, NotFound):
         return error_page(request, lang, 404, gettext(lang, "Page not found"), gettext(lang, "Page not found"))
     body = pages.html(country, lang, kind, page, renditions.build, form=form, errors=submission.errors,
@@ -202,12 +205,12 @@ async def inquiry_sent(code: str, request: Request, query: Annotated[LangQuery, 
 @router.get("/sitemap.xml", response_class=Response, include_in_schema=False)
 async def sitemap(request: Request) -> Response:
     """A sitemap index: its parts hold the pages (the protocol allows 50,000 URLs a file)."""
-    return send(request, await _state(request)[0].get_off_loop(("sitemap", None, None, None, None)))
+    return send(request, await _state(request)[0].get_off_loop(PageKey("sitemap")))
 
 
 @router.get("/sitemaps/{part}.xml", response_class=Response, include_in_schema=False)
 async def sitemap_part(part: int, request: Request) -> Response:
-    return send(request, await _state(request)[0].get_off_loop(("sitemap", None, None, None, part)))
+    return send(request, await _state(request)[0].get_off_loop(PageKey("sitemap", arg=part)))
 
 
 @router.get("/robots.txt", response_class=Response, include_in_schema=False)
@@ -224,6 +227,9 @@ async def placeholder(category: str, lang: str = "en") -> Response:
 
 @router.get("/media/demo/{name}.svg", response_class=Response, include_in_schema=False)
 async def demo_picture(name: str) -> Response:
+    """Demo material, not a product feature: the local demo's listings (deploy/local/demo.py, `DEMO_PICTURES`) point
+    their pictures here, because the no-Docker stack has no other host a visitor's browser reaches. It draws a picture
+    from whatever name the URL carries; nothing on the page depends on it."""
     return _svg(media.picture(name.replace("-", " ")[:40], name))
 
 

@@ -1,11 +1,12 @@
-"""showcase handles every marketplace stream; its read model is built from them alone."""
+"""showcase handles every marketplace stream; its read model is built from them alone. Records are decoded by the
+kernel's `read_record` through feed/readers.READERS, as the page's follower and the replay decode them."""
 
 from __future__ import annotations
 
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from services.showcase.readers import READERS
+from services.showcase.feed.readers import READERS
 from services.showcase.service import Showcase
 from shared.envelope import ReadOnce, Topic
 from shared.messaging import ConsumerPolicy, EventConsumer
@@ -14,7 +15,8 @@ from shared.settings import ServiceSettings
 
 def register(broker: KafkaBroker, showcase: Showcase, settings: ServiceSettings,
              read: ReadOnce | None = None) -> EventConsumer:
-    """`read`: shared with the page's log follower (tail.py), which reads the same records."""
+    """`read`: a `ReadOnce(READERS)` shared with the page's log follower (feed/tail.py), which reads the same
+    records: each decoded once."""
     policy = ConsumerPolicy.of(settings)
     consumer = EventConsumer(broker, settings.consumer_group, {event_type: showcase.apply for event_type in READERS},
                              policy, readers=READERS, read=read)

@@ -1,7 +1,7 @@
 """The country page: which suppliers and products show, their figures, ranking, filters. Pure: no I/O.
 
 Rule: a product shows only while it is listed AND its supplier is verified, whatever order the events came in.
-Inquiry figures (the last 30 days) count inquiries to the suppliers the page shows.
+Inquiry figures (model/figures.py: the last 30 days) count inquiries to the suppliers the page shows.
 Filtering and paging happen here, on the verified suppliers' listed products of one country: a few thousand
 at most for a country page; the store's indexes allow pushing filters into the query if that ever grows.
 """
@@ -9,16 +9,16 @@ at most for a country page; the store's indexes allow pushing filters into the q
 from __future__ import annotations
 
 import math
-from operator import attrgetter
-from collections import Counter
-from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from collections.abc import Mapping
 
 from babel import Locale
 from pydantic import BaseModel
 
-from services.showcase.countries import Country
-from services.showcase.page import (
+from services.showcase.feed.readers import ProfileShown, StoredListing
+from services.showcase.model.figures import ResponseFigures, by_buyer_region, north_america_share
+from services.showcase.model.taxonomy import known, sector_label, visible
+from services.showcase.pages.countries import Country
+from services.showcase.pages.shapes import (
     CategoryCount,
     CountryPage,
     Demand,
@@ -32,13 +32,10 @@ from services.showcase.page import (
     SupplierPage,
     SupplierPaging,
 )
-from services.showcase.readers import ProfileShown, StoredListing
-from services.showcase.taxonomy import NORTH_AMERICA, buyer_region, known, sector_label, visible
 from shared.envelope import Tolerant
 from shared.errors import NotFound
 from shared.suppliers import SupplierStatus, VerificationLevel
 
-WINDOW = timedelta(days=30)
 FEATURED = 8
 LEVEL_RANK = {VerificationLevel.INSPECTED: 3, VerificationLevel.ENDORSED: 2, VerificationLevel.DOCUMENTS: 1,
               VerificationLevel.NONE: 0}
@@ -61,22 +58,14 @@ class ProductView(BaseModel):
     listing: StoredListing | None = None
 
 
-class ResponseFigures(BaseModel):
-    """Sums over one supplier's inquiries of the last 30 days (kept by deltas in live.py)."""
+def verified(supplier: SupplierView | None) -> bool:
+    """The rule the page keeps: a supplier shows only while verified..."""
+    return supplier is not None and supplier.status is SupplierStatus.VERIFIED
 
-    inquiries: int = 0
-    answered: int = 0
-    answered_in_24h: int = 0
-    response_seconds: float = 0.0
 
-    @property
-    def rate(self) -> float | None:
-        return round(self.answered_in_24h / self.inquiries, 3) if self.inquiries else None
-
-    @property
-    def typical_hours(self) -> float | None:
-        """Mean time to first answer: a sum and a count move by deltas, a median would need every value."""
-        return round(self.response_seconds / self.answered / 3600, 2) if self.answered else None
+def listed(product: ProductView) -> bool:
+    """...and a product only while it is listed, with its listing, by a supplier that shows."""
+    return product.listed and product.listing is not None
 
 
 def country_name(code: str) -> str:
@@ -147,30 +136,6 @@ def title_order(card: ProductCard) -> tuple:
     return card.title.en, card.product_id
 
 
-def shown(suppliers: Iterable[SupplierView], products: Iterable[ProductView],
-          figures: Mapping[str, ResponseFigures]) -> Shown:
-    verified = {s.supplier_id: s for s in suppliers if s.status is SupplierStatus.VERIFIED}
-    listed: dict[str, list[ProductCard]] = {}
-    for p in products:
-        if p.listed and p.listing is not None and p.supplier_id in verified:
-            listed.setdefault(p.supplier_id, []).append(product_card(p, verified[p.supplier_id]))
-    return arrange(verified.values(), {k: sorted(v, key=title_order) for k, v in listed.items()}, figures)
-
-
-def arrange(verified: Iterable[SupplierView], listed: Mapping[str, list[ProductCard]],
-            figures: Mapping[str, ResponseFigures]) -> Shown:
-    """`listed`: each verified supplier's listed product cards in `title_order`; the products show supplier by
-    supplier in the suppliers' ranking. The pure whole-country pass: the live model keeps the same result supplier
-    by supplier (standings.py)."""
-    none = ResponseFigures()
-    cards = sorted((supplier_card(s, len(listed.get(s.supplier_id, ())), figures.get(s.supplier_id, none))
-                    for s in verified), key=rank_of)
-    products = [p for c in cards for p in listed.get(c.supplier_id, ())]
-    categories = Counter(map(attrgetter("category"), products))
-    return Shown.model_construct(suppliers=cards, products=products,
-                                 categories={k: n for k, n in categories.items() if n})
-
-
 def build_page(country: Country, view: Shown, demand: Mapping[str, int], filters: Filters,
                found: set[str] | None = None) -> CountryPage:
     """`found`: the products a text search found (None: no search)."""
@@ -183,17 +148,11 @@ def build_page(country: Country, view: Shown, demand: Mapping[str, int], filters
     supplier_page = min(filters.suppliers_page, supplier_pages)
     first = (supplier_page - 1) * filters.suppliers_per_page
     categories = view.categories
-    total_inquiries = sum(demand.values())
-    by_region = Counter()
-    for code, count in demand.items():
-        by_region[buyer_region(code)] += count
     return CountryPage(
         country=country.code, name=country_name(country.code),
         headline=Headline(
             verified_suppliers=len(view.suppliers), products=len(view.products), categories=len(categories),
-            inquiries_30d=total_inquiries,
-            north_america_share=round(sum(demand.get(c, 0) for c in NORTH_AMERICA) / total_inquiries, 3)
-            if total_inquiries else 0.0),
+            inquiries_30d=sum(demand.values()), north_america_share=north_america_share(demand)),
         categories=[CategoryCount(category=c, label=sector_label(c), products=n)
                     for c, n in sorted(categories.items(), key=lambda kv: (-kv[1], kv[0]))],
         suppliers=view.suppliers[first:first + filters.suppliers_per_page],
@@ -202,7 +161,7 @@ def build_page(country: Country, view: Shown, demand: Mapping[str, int], filters
         products=ProductGrid(filters=filters.model_copy(update={"page": page, "suppliers_page": supplier_page}),
                              total=len(matching), page=page,
                              pages=pages, items=matching[start:start + filters.per_page]),
-        demand=Demand(by_country=_rows(demand), by_region=_rows(by_region)),
+        demand=Demand(by_country=_rows(demand), by_region=_rows(by_buyer_region(demand))),
         partners=list(country.partners),
     )
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.showcase import api, consumers, countries
-from services.showcase.generations import GenerationalDatabase
-from services.showcase.inquiry_form import InquiryForwarder
-from services.showcase.live import LiveModel
-from services.showcase.readers import READERS
-from services.showcase.rendering import Pages
-from services.showcase.renditions import Renditions
+from services.showcase import api, consumers
+from services.showcase.feed.generations import GenerationalDatabase
+from services.showcase.feed.readers import READERS
+from services.showcase.feed.tail import LogFollower
+from services.showcase.model.live import LiveModel
+from services.showcase.pages import countries
+from services.showcase.pages.inquiry_form import InquiryForwarder
+from services.showcase.pages.prebuilt import Renditions
+from services.showcase.pages.render import Pages
 from services.showcase.service import Showcase
 from services.showcase.store import ShowcaseStore
-from services.showcase.tail import LogFollower
 from shared.envelope import ReadOnce
 from shared.runtime import Runtime, create_app, serve
 from shared.settings import ServiceSettings
@@ -22,7 +23,7 @@ from shared.settings import ServiceSettings
 class Settings(ServiceSettings):
     service_name: str = "showcase"
     http_port: int = 8000
-    page_countries: list[str] = ["MA"]  # each needs services/showcase/countries/<code>.toml
+    page_countries: list[str] = ["MA"]  # each needs services/showcase/pages/countries/<code>.toml
     page_base_url: str = ""  # absolute URL the pages are published under (canonical, sitemap); default: this host
     page_debounce_seconds: float = 0.005  # a change waits this long for others before the pages are rebuilt
     page_cache_control: str = "public, max-age=0, s-maxage=5, stale-while-revalidate=30"  # browsers revalidate

@@ -1,5 +1,6 @@
 """showcase use case: apply an event to the durable read model (the store). Pages are built from the in-memory
-model every process keeps (live.py, fed by tail.py) and served as bytes ready beforehand (renditions.py)."""
+model every process keeps (model/live.py, fed by feed/tail.py) and served as bytes ready beforehand
+(pages/prebuilt.py)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """showcase's read model, fed by events only: `suppliers`, `products`, `inquiries`. Every write is
-`apply_if_newer` of the fields `projection.route` gives, so a repeated or older event changes nothing.
+`apply_if_newer` of the fields `feed/projection.route` gives, so a repeated or older event changes nothing.
 The store is the durable copy: a process loads it once at start (`snapshot`), then follows the log in memory
-(tail.py); no page request reads it."""
+(feed/tail.py); no page request reads it."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ from datetime import datetime
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.showcase.projection import INQUIRIES, PRODUCTS, SUPPLIERS, route
+from services.showcase.feed.projection import INQUIRIES, PRODUCTS, SUPPLIERS, route
 from shared.envelope import Reader
 from shared.mongo import apply_all_if_newer, apply_if_newer
-
 
 Folded = dict[str, dict[str, list[tuple[int, dict]]]]  # collection -> document id -> its (sequence, fields) in order
 

@@ -7,7 +7,7 @@ from services.catalogue.readers import READERS as CATALOGUE
 from services.inquiries.readers import READERS as INQUIRIES
 from services.onboarding.readers import READERS as ONBOARDING
 from services.partners.readers import READ as PARTNERS
-from services.showcase.readers import READERS as SHOWCASE
+from services.showcase.feed.readers import READERS as SHOWCASE
 
 CONSUMERS = {"catalogue": CATALOGUE, "inquiries": INQUIRIES, "showcase": SHOWCASE, "onboarding": ONBOARDING,
              "partners": PARTNERS}

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from pymongo import AsyncMongoClient
 
-from services.showcase.generations import active_generation, collection_name
+from services.showcase.feed.generations import active_generation, collection_name
 from shared.envelope import Envelope, Topic
 from shared.topics import partitions_of
 from tests import factories

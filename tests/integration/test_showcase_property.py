@@ -7,9 +7,11 @@ from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
 
-from services.showcase import countries, domain
-from services.showcase.live import LiveModel
-from services.showcase.page import Filters
+from services.showcase import domain
+from services.showcase.model.figures import WINDOW
+from services.showcase.model.live import LiveModel
+from services.showcase.pages import countries
+from services.showcase.pages.shapes import Filters
 from services.showcase.store import ShowcaseStore
 from shared.mongo import connect
 from tests import factories
@@ -22,9 +24,9 @@ MOROCCO = countries.load(["MA"])["MA"]
 
 async def model_from_store(store: ShowcaseStore) -> LiveModel:
     model = LiveModel()
-    for collection, docs in (await store.snapshot(NOW - domain.WINDOW)).items():
+    for collection, docs in (await store.snapshot(NOW - WINDOW)).items():
         model.load(collection, docs)
-    model.expire(NOW - domain.WINDOW)
+    model.expire(NOW - WINDOW)
     return model
 
 
@@ -66,7 +68,7 @@ async def test_snapshot_carries_the_windows_inquiries_only(infrastructure) -> No
                                                           "CA", received_at=received))
         for event in events:
             await store.apply(as_read(event))
-        snapshot = await store.snapshot(NOW - domain.WINDOW)
+        snapshot = await store.snapshot(NOW - WINDOW)
         assert sorted(d["_id"] for d in snapshot["inquiries"]) == ["i0", "i1", "i2"]
         model = await model_from_store(store)
         assert model.figures["a"].model_dump() == {"inquiries": 3, "answered": 2, "answered_in_24h": 1,

@@ -9,7 +9,7 @@ from services.catalogue.listing import Listing
 from services.onboarding.application import SupplierApplication
 from services.onboarding.nations import NATIONS
 from services.partners import domain as partner_rules
-from services.showcase.taxonomy import NORTH_AMERICA
+from services.showcase.model.taxonomy import NORTH_AMERICA
 
 
 def test_full_scale_covers_regions_sectors_and_buyer_countries() -> None:

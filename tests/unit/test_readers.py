@@ -8,8 +8,8 @@ import pytest
 from services.catalogue.readers import READERS as CATALOGUE
 from services.inquiries.readers import READERS as INQUIRIES
 from services.inquiries.readers import ProductWithdrawn
-from services.showcase.readers import READERS as SHOWCASE
-from services.showcase.readers import SupplierShown
+from services.showcase.feed.readers import READERS as SHOWCASE
+from services.showcase.feed.readers import SupplierShown
 from shared.envelope import UNKNOWN, Envelope, PoisonEvent, read, read_data
 from tests import factories
 

@@ -6,13 +6,14 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.showcase import countries, domain
-from services.showcase.page import Filters
+from services.showcase import domain
+from services.showcase.pages import countries
+from services.showcase.pages.shapes import Filters
 from shared.errors import NotFound
 from shared.suppliers import SupplierStatus, VerificationLevel
 from tests import factories
 from tests.factories import NOW
-from tests.showcase_model import Projection, page_from_documents
+from tests.showcase_model import Projection, page_from_documents, shown
 from tests.strategies import deliveries
 
 ALL = Filters(per_page=100, suppliers_per_page=100)
@@ -103,8 +104,8 @@ def test_suppliers_are_paged_apart_from_the_products() -> None:
 def test_supplier_page_shows_only_a_verified_supplier() -> None:
     docs = Projection().apply_all([factories.supplier_verified("a"), factories.supplier_submitted("b"),
                                    factories.product_listed("p1", "a")]).docs
-    view = domain.shown([domain.SupplierView.model_validate(d) for d in docs["suppliers"].values()],
-                        [domain.ProductView.model_validate(d) for d in docs["products"].values()], {})
+    view = shown([domain.SupplierView.model_validate(d) for d in docs["suppliers"].values()],
+                 [domain.ProductView.model_validate(d) for d in docs["products"].values()], {})
     page = domain.build_supplier_page(MOROCCO, "a", view, "Argane Souss SARL")
     assert page.supplier.badge == "Verified · on-site inspected" and [p.product_id for p in page.products] == ["p1"]
     try:

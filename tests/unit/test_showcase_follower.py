@@ -2,8 +2,8 @@
 
 import gc
 
-from services.showcase import tail
-from services.showcase.live import LiveModel
+from services.showcase.feed import tail
+from services.showcase.model.live import LiveModel
 
 
 def follower(model: LiveModel) -> tail.LogFollower:

@@ -12,18 +12,22 @@ import pytest
 from babel.messages.pofile import read_po
 from hypothesis import given, settings
 
-from services.showcase import countries, domain, i18n, inquiry_form, labels, rendering
-from services.showcase.live import LiveModel
-from services.showcase.page import Filters
-from services.showcase.rendering import DEFAULT_FILTERS, Pages
-from services.showcase.renditions import Renditions
-from services.showcase.taxonomy import BUYER_REGIONS, SECTOR_LABELS
+from services.showcase import domain
+from services.showcase.feed.readers import READERS
+from services.showcase.model.figures import WINDOW
+from services.showcase.model.live import LiveModel
+from services.showcase.model.taxonomy import BUYER_REGIONS, SECTOR_LABELS
+from services.showcase.pages import countries, i18n, inquiry_form, labels
+from services.showcase.pages import sitemap as sitemap_parts
+from services.showcase.pages.key import PageKey
+from services.showcase.pages.prebuilt import Renditions
+from services.showcase.pages.render import DEFAULT_FILTERS, Pages
+from services.showcase.pages.shapes import Filters
 from shared import runtime
 from shared.errors import NotFound
 from shared.vocabulary import Certification, Region
 from tests import factories
 from tests.factories import NOW
-from services.showcase.readers import READERS
 from tests.showcase_model import Projection, as_read, page_from_documents
 from tests.strategies import deliveries
 
@@ -35,7 +39,7 @@ def live_page(events, filters: Filters = ALL, now=NOW):
     model = LiveModel()
     for event in events:
         model.apply(as_read(event))
-    model.expire(now - domain.WINDOW)
+    model.expire(now - WINDOW)
     view, demand = model.shown("MA")
     return domain.build_page(MOROCCO, view, demand, filters)
 
@@ -66,10 +70,10 @@ def test_inquiries_leave_the_figures_when_the_window_passes_them() -> None:
                   factories.inquiry_received("old", "a", "p", "US", received_at=NOW - timedelta(days=29)),
                   factories.inquiry_received("new", "a", "p", "FR", received_at=NOW - timedelta(days=1))]:
         model.apply(as_read(event))
-    model.expire(NOW - domain.WINDOW)
+    model.expire(NOW - WINDOW)
     assert model.figures["a"].inquiries == 2
     before = model.changes
-    assert model.expire(NOW + timedelta(days=2) - domain.WINDOW)
+    assert model.expire(NOW + timedelta(days=2) - WINDOW)
     assert model.figures["a"].inquiries == 1 and dict(model.demand["a"]) == {"FR": 1} and model.changes > before
     model.apply(as_read(factories.inquiry_received("late", "a", "p", "US", received_at=NOW - timedelta(days=40))))
     assert model.figures["a"].inquiries == 1  # a late event from before the window counts for nothing
@@ -156,8 +160,8 @@ def test_french_and_arabic_pages_have_no_english_words_of_the_interface() -> Non
     english = {m.id for m in read_po((i18n.LOCALE_DIR / "fr" / "LC_MESSAGES" / "messages.po").open("rb"))
                if m.id and m.string != m.id and " " in m.id and "%" not in m.id}
     for lang in ("fr", "ar"):
-        for key in [("country", "MA", "html", lang, DEFAULT_FILTERS), ("supplier", "MA", "html", lang, "a"),
-                    ("product", "MA", "html", lang, "p1")]:
+        for key in [PageKey("country", "MA", "html", lang, DEFAULT_FILTERS),
+                    PageKey("supplier", "MA", "html", lang, "a"), PageKey("product", "MA", "html", lang, "p1")]:
             html = renditions.get(key).body.decode()
             assert f'<html lang="{lang}" dir="{"rtl" if lang == "ar" else "ltr"}">' in html
             text = visible_text(html)
@@ -167,7 +171,7 @@ def test_french_and_arabic_pages_have_no_english_words_of_the_interface() -> Non
 
 def test_renditions_are_ready_and_carry_an_etag_of_their_bytes() -> None:
     renditions, _ = rendered()
-    key = ("country", "MA", "json", None, DEFAULT_FILTERS)
+    key = PageKey("country", "MA", "json", None, DEFAULT_FILTERS)
     first = renditions.get(key)
     assert first is renditions.get(key)  # served from memory
     renditions.model.apply(as_read(factories.product_listed("p3", "a", title={"en": "Amlou"})))
@@ -180,16 +184,16 @@ def test_renditions_are_ready_and_carry_an_etag_of_their_bytes() -> None:
 
 def test_seo_tags_and_structured_data() -> None:
     renditions, _ = rendered()
-    html = renditions.get(("product", "MA", "html", "fr", "p1")).body.decode()
+    html = renditions.get(PageKey("product", "MA", "html", "fr", "p1")).body.decode()
     assert '<link rel="canonical" href="https://tijara.example/countries/ma/products/p1?lang=fr">' in html
     for lang in ("en", "fr", "ar"):
         assert f'hreflang="{lang}" href="https://tijara.example/countries/ma/products/p1?lang={lang}"' in html
     assert '"@type": "Product"' in html and '"@type": "Offer"' in html and 'property="og:title"' in html
-    supplier = renditions.get(("supplier", "MA", "html", "en", "a")).body.decode()
+    supplier = renditions.get(PageKey("supplier", "MA", "html", "en", "a")).body.decode()
     assert '"@type": "Organization"' in supplier
-    index = renditions.get(("sitemap", None, None, None, None)).body.decode()
+    index = renditions.get(PageKey("sitemap")).body.decode()
     assert "<loc>https://tijara.example/sitemaps/1.xml</loc>" in index and "/sitemaps/2.xml" not in index
-    sitemap = renditions.get(("sitemap", None, None, None, 1)).body.decode()
+    sitemap = renditions.get(PageKey("sitemap", arg=1)).body.decode()
     for path in ("/countries/ma", "/countries/ma/suppliers/a", "/countries/ma/products/p2", "/countries/tn"):
         for lang in ("en", "fr", "ar"):
             assert f"<loc>https://tijara.example{path}?lang={lang}</loc>" in sitemap
@@ -197,23 +201,23 @@ def test_seo_tags_and_structured_data() -> None:
 
 def test_a_launch_sized_sitemap_comes_in_parts(monkeypatch) -> None:
     """The protocol allows 50,000 URLs a file: the index lists parts of `SITEMAP_PATHS` pages each."""
-    monkeypatch.setattr(rendering, "SITEMAP_PATHS", 2)
+    monkeypatch.setattr(sitemap_parts, "SITEMAP_PATHS", 2)
     renditions, _ = rendered()
-    index = renditions.get(("sitemap", None, None, None, None)).body.decode()
+    index = renditions.get(PageKey("sitemap")).body.decode()
     parts = index.count("<sitemap>")
     assert parts >= 3 and f"/sitemaps/{parts}.xml" in index
-    pages = [renditions.get(("sitemap", None, None, None, n)).body.decode().count("<url>") for n in range(1, parts + 1)]
+    pages = [renditions.get(PageKey("sitemap", arg=n)).body.decode().count("<url>") for n in range(1, parts + 1)]
     assert all(n == 2 * 3 for n in pages[:-1]) and 0 < pages[-1] <= 2 * 3  # three languages a page
     with pytest.raises(NotFound):
-        renditions.get(("sitemap", None, None, None, parts + 1))
+        renditions.get(PageKey("sitemap", arg=parts + 1))
 
 
 def test_a_second_country_from_configuration() -> None:
     renditions, _ = rendered([factories.supplier_verified("t", trade_name="Dar Jerba", country="TN")])
-    tunisia = renditions.get(("country", "TN", "json", None, DEFAULT_FILTERS)).body.decode()
+    tunisia = renditions.get(PageKey("country", "TN", "json", None, DEFAULT_FILTERS)).body.decode()
     assert '"name":"Tunisia"' in tunisia and "Dar Jerba" in tunisia and "CEPEX" in tunisia
-    assert "Dar Jerba" not in renditions.get(("country", "MA", "json", None, DEFAULT_FILTERS)).body.decode()
-    assert "Tunisie" in renditions.get(("country", "TN", "html", "fr", DEFAULT_FILTERS)).body.decode()
+    assert "Dar Jerba" not in renditions.get(PageKey("country", "MA", "json", None, DEFAULT_FILTERS)).body.decode()
+    assert "Tunisie" in renditions.get(PageKey("country", "TN", "html", "fr", DEFAULT_FILTERS)).body.decode()
 
 
 def test_inquiry_form_checks_speak_the_visitors_language() -> None:
@@ -271,20 +275,20 @@ def test_a_value_this_release_does_not_know_is_never_shown_to_a_visitor() -> Non
     renditions, _ = rendered([supplier, product])
     other = {"en": "Other", "fr": "Autres", "ar": "أخرى"}
     for lang in ("en", "fr", "ar"):
-        for key in [("country", "MA", "html", lang, DEFAULT_FILTERS), ("supplier", "MA", "html", lang, "z"),
-                    ("product", "MA", "html", lang, "p9")]:
+        for key in [PageKey("country", "MA", "html", lang, DEFAULT_FILTERS),
+                    PageKey("supplier", "MA", "html", lang, "z"), PageKey("product", "MA", "html", lang, "p9")]:
             text = visible_text(renditions.get(key).body.decode())
             assert "unknown" not in text.lower(), key
             assert "XYZ" not in text and "moon" not in text, key
             assert "space" not in text, key
-            if key[0] != "supplier":  # the product's category and origin read "Other" in the visitor's language
+            if key.kind != "supplier":  # the product's category and origin read "Other" in the visitor's language
                 assert other[lang] in text, key
 
 
 def test_the_buyer_picks_a_country_from_a_list_in_the_pages_language() -> None:
     renditions, _ = rendered()
     for lang, canada, usa in (("fr", "Canada", "États-Unis"), ("ar", "كندا", "الولايات المتحدة")):
-        html = renditions.get(("product", "MA", "html", lang, "p1")).body.decode()
+        html = renditions.get(PageKey("product", "MA", "html", lang, "p1")).body.decode()
         form = html.split('id="f-buyer_country"', 1)[1].split("</select>", 1)[0]
         assert f'<option value="CA">{canada}</option>' in form and f'<option value="US">{usa}</option>' in form
         assert 'value="EU"' not in form and 'value="ZZ"' not in form  # CLDR groupings are not countries
@@ -294,7 +298,7 @@ def test_the_buyer_picks_a_country_from_a_list_in_the_pages_language() -> None:
 
 def test_the_buyers_country_is_chosen_from_accept_language_in_the_page_bytes() -> None:
     renditions, _ = rendered()
-    page = renditions.get(("product", "MA", "html", "fr", "p1"))
+    page = renditions.get(PageKey("product", "MA", "html", "fr", "p1"))
     chosen = inquiry_form.with_country_chosen(page, "fr-CA,fr;q=0.9,en;q=0.8")
     assert b'<option value="CA" selected>' in chosen.body and chosen.etag != page.etag
     assert inquiry_form.with_country_chosen(page, "fr") is page  # no region named: nothing chosen

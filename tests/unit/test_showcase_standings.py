@@ -1,5 +1,5 @@
-"""The country views kept supplier by supplier (standings.py) equal the whole-country pass (domain.shown) after any
-sequence of changes, read at any points between them: suppliers verified, suspended, renamed, moving country;
+"""The country views kept supplier by supplier (model/standings.py) equal the whole-country pass
+(tests/showcase_model.py: shown) after any sequence of changes, read at any points between them: suppliers verified, suspended, renamed, moving country;
 products listed, delisted, renamed, moving supplier; inquiries arriving, answered, leaving the window. And a change
 touching thousands of suppliers (a catch-up) settles in slices, the event loop answering between them."""
 
@@ -13,15 +13,18 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.showcase import countries, domain
-from services.showcase.live import LiveModel
-from services.showcase.page import Filters
-from services.showcase.rendering import DEFAULT_FILTERS, Pages
-from services.showcase.renditions import Renditions
+from services.showcase import domain
+from services.showcase.model.figures import WINDOW
+from services.showcase.model.live import LiveModel
+from services.showcase.pages import countries
+from services.showcase.pages.key import PageKey
+from services.showcase.pages.prebuilt import Renditions
+from services.showcase.pages.render import DEFAULT_FILTERS, Pages
+from services.showcase.pages.shapes import Filters
 from shared.suppliers import SupplierStatus, SupplierSuspended, SupplierVerified, VerificationLevel
 from tests import factories
 from tests.factories import NOW
-from tests.showcase_model import as_read
+from tests.showcase_model import as_read, shown
 
 COUNTRIES = ["MA", "TN"]
 PAGES = countries.load(COUNTRIES)
@@ -71,7 +74,7 @@ steps = st.lists(st.one_of(suppliers, products, inquiries, st.just("read"), st.i
 def whole_country_pass(model: LiveModel, country: str) -> tuple[domain.Shown, dict[str, int]]:
     """The page's view computed from scratch from the model's documents and figures."""
     present = [s for s in model.suppliers.values() if s.profile.country == country]
-    view = domain.shown(present, model.products.values(), model.figures)
+    view = shown(present, model.products.values(), model.figures)
     demand: Counter = Counter()
     for s in present:
         if s.status is SupplierStatus.VERIFIED:
@@ -83,14 +86,14 @@ def whole_country_pass(model: LiveModel, country: str) -> tuple[domain.Shown, di
 @given(steps)
 def test_the_views_kept_per_supplier_equal_a_whole_country_pass(steps) -> None:
     model, days = LiveModel(), 0
-    model.expire(NOW - domain.WINDOW)
+    model.expire(NOW - WINDOW)
     for step in steps:
         if step == "read":
             for country in COUNTRIES:
                 assert model.shown(country) == whole_country_pass(model, country)
         elif isinstance(step, int):  # the window moves on by that many days
             days += step
-            model.expire(NOW + timedelta(days=days) - domain.WINDOW)
+            model.expire(NOW + timedelta(days=days) - WINDOW)
         else:
             model.apply(as_read(step))
     for country in COUNTRIES:
@@ -146,5 +149,5 @@ async def test_a_catch_up_rebuilds_in_slices_with_requests_answered_between() ->
     await renditions.refresh_json()
     answering.cancel()
     assert turns >= 2  # 40 suppliers x 6 cards: three slices of about 100
-    page = json.loads(renditions.get(("country", "MA", "json", None, DEFAULT_FILTERS)).body)
+    page = json.loads(renditions.get(PageKey("country", "MA", "json", None, DEFAULT_FILTERS)).body)
     assert page["headline"]["verified_suppliers"] == 40 and page["headline"]["products"] == 200

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 
 from services.showcase import domain
-from services.showcase.countries import load
-from services.showcase.live import LiveModel
-from services.showcase.page import Filters
-from services.showcase.readers import READERS
+from services.showcase.feed.readers import READERS
+from services.showcase.model.live import LiveModel
+from services.showcase.pages.countries import load
+from services.showcase.pages.shapes import Filters
 from services.showcase.service import Showcase
 from shared.envelope import Envelope, read
 from tests import factories

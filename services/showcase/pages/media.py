@@ -1,5 +1,6 @@
 """Pictures served by the showcase itself, so the page needs no outside host: a placeholder per category for a
-listing without images, and the demo data's product pictures (small generated SVGs, one per name)."""
+listing without images, and (demo material, api.demo_picture) the local demo's product pictures: small generated
+SVGs, one per name."""
 
 from __future__ import annotations
 

@@ -21,22 +21,22 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import Iterator
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from pymongo.asynchronous.database import AsyncDatabase
 
-from services.showcase.generations import (
+from services.showcase.feed.generations import (
     REFRESH_SECONDS,
     FixedGeneration,
     activate,
     active_generation,
     drop_generation,
 )
-from services.showcase.readers import READERS
+from services.showcase.feed.readers import read_event
 from services.showcase.store import Folded, ShowcaseStore, fold
-from shared.envelope import Reader, Topic, data_reader, read_all
+from shared.envelope import Reader, Topic, read_all
 from shared.mongo import connect
 from shared.settings import ServiceSettings
 from shared.topics import partitions_of
@@ -45,7 +45,6 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (records read so far, records to read in total)
 BATCH = 5000  # records per batch: more events of one document fold into one write
 ATTEMPTS = 5
-READ = data_reader(READERS)  # the reader models straight from the JSON bytes: no envelope is needed here
 
 
 @dataclass
@@ -80,75 +79,92 @@ def _rare_collections() -> Iterator[None]:
 async def _replay(settings: ServiceSettings, progress: Progress | None, settle_seconds: float) -> ReplayReport:
     started = time.monotonic()
     client = connect(settings.mongodb_url, settings.mongodb_write_concern, settings.mongodb_read_concern)
-    db = client[settings.database]
     kafka = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None,
                              enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=BATCH,
                              max_partition_fetch_bytes=8 * 1024 * 1024,  # a batch's worth per fetch, not 1 MB
                              **settings.kafka_client_options())
     await kafka.start()
     try:
-        old = await active_generation(db)
-        new = old + 1
-        shadow = FixedGeneration(db, new)
-        store = ShowcaseStore(shadow)
-        await drop_generation(db, new, shadow.names)  # leftovers of an interrupted replay
-        await store.ensure_indexes()  # before the load: the local store fails to build one over 250,000 documents
-        writer = BatchWriter(store)
-        report = ReplayReport(old, new)
-
         partitions = await _partitions(settings, [settings.topic(t) for t in Topic])
-        kafka.assign(partitions)
-        await kafka.seek_to_beginning(*partitions)
-        starts = await kafka.beginning_offsets(partitions)
-        ends = await kafka.end_offsets(partitions)
-        total = sum(ends[tp] - starts[tp] for tp in partitions)
-
-        def advanced(count: int) -> None:
-            report.records += count
-            if progress:
-                progress(report.records, total)
-
-        await load(kafka, writer, _load_order(starts, ends), ends, advanced)
-
-        async def read_to(ends: dict[TopicPartition, int]) -> None:
-            nonlocal total
-            writing: asyncio.Task | None = None
-            while True:
-                positions = {tp: await kafka.position(tp) for tp in partitions}
-                if writing is None:
-                    total = report.records + sum(max(0, ends[tp] - positions[tp]) for tp in partitions)
-                if all(positions[tp] >= ends[tp] for tp in partitions):
-                    break
-                batches = await kafka.getmany(*partitions, timeout_ms=500, max_records=BATCH)
-                records = [r for rs in batches.values() for r in rs]  # past `ends` too: applying is idempotent
-                events = writer.decode(records)
-                if writing:  # the previous batch's bulks, written while this one was read: in log order
-                    await writing
-                writing = asyncio.create_task(writer.write(events))
-                advanced(len(records))
-            if writing:
-                await writing
-
-        for _ in range(5):  # catch up with what came meanwhile; the final catch-up takes the rest
-            latest = await kafka.end_offsets(partitions)
-            if latest == ends:
-                break
-            ends = latest
-            await read_to(ends)
-
-        await activate(db, new)
-        await asyncio.sleep(settle_seconds)  # every showcase process now reads and writes the new generation
-        before = report.records
-        await read_to(await kafka.end_offsets(partitions))
-        report.caught_up_after_swap = report.records - before
-        await asyncio.sleep(settle_seconds)  # let requests that began on the old generation finish
-        await drop_generation(db, old, shadow.names)
-        report.skipped = writer.skipped
+        report = await _rebuild(client[settings.database], _Reading(kafka, partitions, progress), settle_seconds)
         report.seconds = time.monotonic() - started
         return report
     finally:
         await kafka.stop()
         await client.close()
+
+
+async def _rebuild(db: AsyncDatabase, reading: _Reading, settle_seconds: float) -> ReplayReport:
+    """Steps 1 to 4 of the module's docstring."""
+    old = await active_generation(db)
+    new = old + 1
+    shadow = FixedGeneration(db, new)
+    store = ShowcaseStore(shadow)
+    await drop_generation(db, new, shadow.names)  # leftovers of an interrupted replay
+    await store.ensure_indexes()  # before the load: the local store fails to build one over 250,000 documents
+    reading.writer, reading.report = BatchWriter(store), ReplayReport(old, new)
+    await reading.load()
+    for _ in range(5):  # catch up with what came meanwhile; the final catch-up takes the rest
+        if not await reading.catch_up():
+            break
+    await activate(db, new)
+    await asyncio.sleep(settle_seconds)  # every showcase process now reads and writes the new generation
+    reading.report.caught_up_after_swap = await reading.catch_up()
+    await asyncio.sleep(settle_seconds)  # let requests that began on the old generation finish
+    await drop_generation(db, old, shadow.names)
+    reading.report.skipped = reading.writer.skipped
+    return reading.report
+
+
+@dataclass
+class _Reading:
+    """The replay's reading of the log: its consumer over every partition, where it got to, what it wrote."""
+
+    kafka: AIOKafkaConsumer
+    partitions: list[TopicPartition]
+    progress: Progress | None
+    writer: BatchWriter = field(init=False)
+    report: ReplayReport = field(init=False)
+    ends: dict[TopicPartition, int] = field(default_factory=dict)
+    total: int = 0  # records to read in all, as far as known
+
+    def advanced(self, count: int) -> None:
+        self.report.records += count
+        if self.progress:
+            self.progress(self.report.records, self.total)
+
+    async def load(self) -> None:
+        """The log from its beginning up to the end offsets taken now (see `load`)."""
+        kafka, partitions = self.kafka, self.partitions
+        kafka.assign(partitions)
+        await kafka.seek_to_beginning(*partitions)
+        starts = await kafka.beginning_offsets(partitions)
+        self.ends = await kafka.end_offsets(partitions)
+        self.total = sum(self.ends[tp] - starts[tp] for tp in partitions)
+        await load(kafka, self.writer, _load_order(starts, self.ends), self.ends, self.advanced)
+
+    async def catch_up(self) -> int:
+        """Reads to the end offsets taken now, in batches folded and written as newest-sequence-wins upserts, each
+        written while the next is read; returns how many records that was."""
+        before = self.report.records
+        self.ends = await self.kafka.end_offsets(self.partitions)
+        writing: asyncio.Task | None = None
+        while True:
+            positions = {tp: await self.kafka.position(tp) for tp in self.partitions}
+            if writing is None:
+                self.total = self.report.records + sum(max(0, self.ends[tp] - positions[tp]) for tp in positions)
+            if all(positions[tp] >= self.ends[tp] for tp in self.partitions):
+                break
+            batches = await self.kafka.getmany(*self.partitions, timeout_ms=500, max_records=BATCH)
+            records = [r for rs in batches.values() for r in rs]  # past `ends` too: applying is idempotent
+            events = self.writer.decode(records)
+            if writing:  # the previous batch's bulks, written while this one was read: in log order
+                await writing
+            writing = asyncio.create_task(self.writer.write(events))
+            self.advanced(len(records))
+        if writing:
+            await writing
+        return self.report.records - before
 
 
 async def load(kafka: AIOKafkaConsumer, writer: BatchWriter, order: list[TopicPartition],
@@ -214,9 +230,9 @@ def _load_order(starts: dict[TopicPartition, int], ends: dict[TopicPartition, in
 
 
 class BatchWriter:
-    """Decodes a batch of records as the live consumer does and writes its events, retrying the batch (idempotent:
-    newest sequence wins) when the store fails; a batch that still fails stops the replay, so the page is never
-    swapped to a model missing events."""
+    """Decodes a batch of records as the live consumer does (readers.read_event) and writes its events, retrying
+    the batch (idempotent: newest sequence wins) when the store fails; a batch that still fails stops the replay, so
+    the page is never swapped to a model missing events."""
 
     def __init__(self, store: ShowcaseStore) -> None:
         self.store = store
@@ -224,7 +240,7 @@ class BatchWriter:
         self.written: dict[str, set[str]] = {}  # ids written into the new generation, created empty: others are new
 
     def decode(self, records: list[ConsumerRecord]) -> list[Reader]:
-        events, skipped = read_all(records, READ)
+        events, skipped = read_all(records, read_event)
         self.skipped += skipped
         return events
 

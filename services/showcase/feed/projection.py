@@ -1,20 +1,24 @@
-"""How one event lands in the showcase's read model, as plain fields: the store `$set`s exactly these with
-`apply_if_newer` (tests/showcase_model.py folds them in memory the same way: the model the property tests check the
-page against). Newest by sequence wins; an older or repeated event changes nothing.
+"""How one event lands in the showcase's read model, as plain fields (`route`), and the merge rule: newest by
+sequence wins; an older or repeated event changes nothing.
 
-Inquiry documents carry precomputed 0/1 flags and seconds, so the figures are sums that move by the difference
-between an inquiry's previous and new document (live.py): response rate and typical time are sums over counts.
+The rule is written once per medium. The store keeps it inside one conditional upsert, `shared.mongo.apply_if_newer`
+(the comparison must happen in the store's atomic write: concurrent handlers and replicas write the same documents),
+which every service's projection uses. In memory, `newest` is the same rule: the live model (model/live.py) and the
+tests' oracle (tests/showcase_model.py) merge through it, and the property tests check store and memory agree.
+
+Inquiry documents carry what each adds to its supplier's figures (model/figures.py: `inquiry_counts`), so the
+response rate and typical time are sums that move by the difference between an inquiry's previous and new document.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Mapping
 from typing import Any
 
-from services.showcase.readers import InquiryShown, ProductShown, SupplierShown
+from services.showcase.feed.readers import InquiryShown, ProductShown, SupplierShown
+from services.showcase.model.figures import inquiry_counts
 from shared.envelope import Reader
 
-ANSWER_WINDOW = timedelta(hours=24)
 SUPPLIERS, PRODUCTS, INQUIRIES = "suppliers", "products", "inquiries"
 
 
@@ -34,11 +38,7 @@ def product_fields(e: ProductShown) -> dict[str, Any]:
 def inquiry_fields(e: InquiryShown) -> dict[str, Any]:
     fields: dict[str, Any] = {"inquiry_id": e.inquiry_id, "supplier_id": e.supplier_id, "product_id": e.product_id,
                               "buyer_country": e.buyer_country, "received_at": e.received_at}
-    responded_at = e.responded_at
-    seconds = (responded_at - e.received_at).total_seconds() if responded_at else 0.0
-    fields |= {"answered": int(responded_at is not None),
-               "answered_in_24h": int(responded_at is not None and seconds <= ANSWER_WINDOW.total_seconds()),
-               "response_seconds": seconds}
+    fields |= inquiry_counts(e.received_at, e.responded_at)
     return fields
 
 
@@ -51,3 +51,11 @@ def route(event: Reader) -> tuple[str, str, dict[str, Any]] | None:
     if isinstance(event, InquiryShown):
         return INQUIRIES, event.inquiry_id, inquiry_fields(event)
     return None
+
+
+def newest(stored: Mapping[str, Any] | None, _id: str, fields: Mapping[str, Any], sequence: int) -> dict | None:
+    """The document after an event's `fields` at `sequence` land on `stored` (None: nothing stored yet), or None when
+    the stored one is as new or newer: `apply_if_newer`'s `$set` filtered on an older sequence, in memory."""
+    if stored is not None and stored["sequence"] >= sequence:
+        return None
+    return {**(stored or {}), **fields, "sequence": sequence, "_id": _id}

@@ -3,7 +3,7 @@
 When the live model changes, the views (what each country shows) and every country's page JSON are rebuilt
 `debounce_seconds` later (events arriving meanwhile join the same rebuild; under a stream of events the wait grows
 to the rebuild's own duration, so rebuilding never takes more than half the process), on the event loop: only the
-suppliers that changed are re-placed (standings.py), so a write costs a millisecond or two at launch scale. Then
+suppliers that changed are re-placed (model/standings.py), so a write costs a millisecond or two at launch scale. Then
 the HTML in each language is rendered from the same views in a worker thread (~3 ms a page), paced the same way,
 the previous pages serving until the new are in. Other pages (a filter, a search, a supplier, a
 product) are rendered on first request and kept until the next change. Each rendition carries an ETag taken from
@@ -25,7 +25,9 @@ from datetime import UTC, datetime
 from prometheus_client import Histogram
 
 from services.showcase import domain
-from services.showcase.live import LiveModel
+from services.showcase.model.figures import WINDOW
+from services.showcase.model.live import LiveModel
+from services.showcase.pages.key import PageKey
 
 log = logging.getLogger(__name__)
 REBUILD_SECONDS = Histogram(  # from a change to its pages serving (the debounce grows to it)
@@ -57,8 +59,8 @@ class Build:
 
 
 class Renditions:
-    def __init__(self, model: LiveModel, countries: list[str], render: Callable[[Build, tuple], Rendition],
-                 defaults: Callable[[str], list[tuple]], debounce_seconds: float = 0.005) -> None:
+    def __init__(self, model: LiveModel, countries: list[str], render: Callable[[Build, PageKey], Rendition],
+                 defaults: Callable[[str], list[PageKey]], debounce_seconds: float = 0.005) -> None:
         self.model = model
         self.countries = countries
         self.render = render  # (build, key) -> Rendition
@@ -67,9 +69,9 @@ class Renditions:
         self.build = Build({}, datetime.now(UTC))
         self.version = -1  # the model's change count the pages were built from
         self.last_rebuild_seconds = 0.0
-        self._pages: dict[tuple, Rendition] = {}
+        self._pages: dict[PageKey, Rendition] = {}
         self.html_version = -1
-        self._eager_html: set[tuple] = set()
+        self._eager_html: set[PageKey] = set()
         self._wake, self._html_wake = asyncio.Event(), asyncio.Event()
         self._tasks: list[asyncio.Task] = []
 
@@ -80,7 +82,7 @@ class Renditions:
     def changed(self) -> None:
         self._wake.set()
 
-    def get(self, key: tuple) -> Rendition:
+    def get(self, key: PageKey) -> Rendition:
         page = self._pages.get(key)
         if page is None:
             page = self.render(self.build, key)
@@ -90,7 +92,7 @@ class Renditions:
             self._pages[key] = page
         return page
 
-    async def get_off_loop(self, key: tuple) -> Rendition:
+    async def get_off_loop(self, key: PageKey) -> Rendition:
         """`get` for a page rendered from the views alone (the sitemap: 10,000 pages a part), in a worker thread so
         requests keep being answered meanwhile; kept only if the views did not change while it rendered."""
         page = self._pages.get(key)
@@ -104,13 +106,13 @@ class Renditions:
     def _views(self) -> tuple[int, Build]:
         """On the event loop, between two events: the model is not changing under it."""
         now = datetime.now(UTC)
-        self.model.expire(now - domain.WINDOW)
+        self.model.expire(now - WINDOW)
         return self.model.changes, Build({c: self.model.shown(c) for c in self.countries}, now)
 
-    def _render(self, build: Build, kind: str) -> dict[tuple, Rendition]:
+    def _render(self, build: Build, kind: str) -> dict[PageKey, Rendition]:
         """The eager pages of one format ("json" or "html") for every country."""
         return {key: self.render(build, key) for country in self.countries for key in self.defaults(country)
-                if key[2] == kind}
+                if key.format == kind}
 
     def rebuild(self) -> None:
         """Views, JSON and HTML at once (what a test or the start wants)."""
@@ -126,7 +128,7 @@ class Renditions:
         The previous pages serve until the new are in; the HTML follows."""
         started = time.perf_counter()
         now = datetime.now(UTC)
-        self.model.expire(now - domain.WINDOW)
+        self.model.expire(now - WINDOW)
         while self.model.settle():
             await asyncio.sleep(0)
         version, build = self.model.changes, Build({c: self.model.shown(c) for c in self.countries}, now)
@@ -150,8 +152,8 @@ class Renditions:
         self._eager_html = set(self._render_keys("html"))
         self._tasks = [asyncio.create_task(self._keep_json()), asyncio.create_task(self._keep_html())]
 
-    def _render_keys(self, kind: str) -> list[tuple]:
-        return [key for country in self.countries for key in self.defaults(country) if key[2] == kind]
+    def _render_keys(self, kind: str) -> list[PageKey]:
+        return [key for country in self.countries for key in self.defaults(country) if key.format == kind]
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -18,11 +18,19 @@ from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from services.showcase.i18n import DEFAULT, LANGUAGES, countries, country_from, gettext
-from services.showcase.rendering import INQUIRY_FIELDS
-from services.showcase.renditions import Rendition
+from services.showcase.pages.i18n import DEFAULT, LANGUAGES, countries, country_from, gettext
+from services.showcase.pages.prebuilt import Rendition
 
 log = logging.getLogger(__name__)
+INQUIRY_FIELDS = [  # (name, label, input type, attributes): the form the inquiries service accepts
+    ("buyer_company", "Company", "text", 'required maxlength="200" autocomplete="organization"'),
+    ("buyer_country", "Country", "country", 'required autocomplete="country"'),  # a list in the page's language
+    ("contact_email", "Email", "email", 'required maxlength="200" autocomplete="email"'),
+    ("quantity", "Quantity", "number", 'required min="1" max="100000000"'),
+    ("unit", "Unit", "text", 'required maxlength="20"'),
+    ("destination", "Destination port or city", "text", 'maxlength="200"'),
+    ("message", "Message", "textarea", 'required maxlength="4000"'),
+]
 MAX_BODY = 16 * 1024
 LIMITS = {"buyer_company": 200, "buyer_country": 2, "contact_email": 200, "unit": 20, "destination": 200,
           "message": 4000, "quantity": 12}

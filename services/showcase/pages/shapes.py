@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 
-from services.showcase.readers import SupplyShown, TextShown, TierShown
+from services.showcase.feed.readers import SupplyShown, TextShown, TierShown
 
 
 class SupplierCard(BaseModel):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from services.showcase.page import Partner
+from services.showcase.pages.shapes import Partner
 from shared.vocabulary import Region
 
 CONFIG_DIR = Path(__file__).parent / "countries"

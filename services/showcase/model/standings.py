@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from itertools import chain
 
 from services.showcase import domain
-from services.showcase.page import ProductCard, SupplierCard
+from services.showcase.pages.shapes import ProductCard, SupplierCard
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,5 @@
-"""How every showcase replica keeps its in-memory model (live.py) current, including events another replica of the
-consumer group handled: it follows the marketplace topics itself, without a group.
+"""How every showcase replica keeps its in-memory model (model/live.py) current, including events another replica
+of the consumer group handled: it follows the marketplace topics itself, without a group.
 
 Start, without a gap: read the offsets the consumer group has committed (everything before them is in the store,
 since the group commits after the effect), then load the store's snapshot, then read the log from those offsets.
@@ -21,9 +21,9 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import CoordinatorLoadInProgressError, GroupCoordinatorNotAvailableError
 
-from services.showcase.domain import WINDOW
-from services.showcase.live import LiveModel
-from services.showcase.readers import READERS
+from services.showcase.feed.readers import READERS
+from services.showcase.model.figures import WINDOW
+from services.showcase.model.live import LiveModel
 from services.showcase.store import ShowcaseStore
 from shared.envelope import ReadOnce, Topic, read_all
 from shared.settings import ServiceSettings

@@ -1,13 +1,13 @@
 """The country pages' read model held in memory, kept up to date event by event: what the page is built from.
 
 Every showcase process holds one. It starts from the store's snapshot and then follows the log itself (see
-tail.py), so a replica that did not handle an event in the consumer group still sees it. Each change goes through
-`put`, the same newest-sequence-wins merge as the store's `apply_if_newer`, and the figures that depend on the
-inquiries (per supplier: inquiries, answers, answers within 24 h, response seconds, demand by buyer country) move
-by the delta between the inquiry's previous and new state, so a repeated or older event moves nothing.
-The 30-day window is kept by expiring inquiries in order of arrival (a heap), not by recounting.
-Each change marks the supplier it touched; `settle` re-places those alone in their country's standings
-(standings.py), which a page's views are copied from.
+feed/tail.py), so a replica that did not handle an event in the consumer group still sees it. Each change goes
+through `put`, which merges by feed/projection.py's `newest` (newest sequence wins, as the store's
+`apply_if_newer`); the figures that depend on the inquiries (model/figures.py: per supplier, the sums behind the
+response rate and typical time, and the demand by buyer country) move by the delta between the inquiry's previous
+and new state, so a repeated or older event moves nothing. The 30-day window is kept by expiring inquiries in order
+of arrival (a heap), not by recounting. Each change marks the supplier it touched; `settle` re-places those alone
+in their country's standings (standings.py), which a page's views are copied from.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from datetime import datetime
 from typing import Any
 
 from services.showcase import domain
-from services.showcase.domain import ProductView, ResponseFigures, SupplierView
-from services.showcase.page import ProductCard
-from services.showcase.projection import INQUIRIES, PRODUCTS, SUPPLIERS, route
-from services.showcase.search import WordIndex, search
-from services.showcase.standings import CountryStandings, Standing
+from services.showcase.domain import ProductView, SupplierView
+from services.showcase.feed.projection import INQUIRIES, PRODUCTS, SUPPLIERS, newest, route
+from services.showcase.model.figures import ResponseFigures
+from services.showcase.model.search import WordIndex, search
+from services.showcase.model.standings import CountryStandings, Standing
+from services.showcase.pages.shapes import ProductCard
 from shared.envelope import Reader
-from shared.suppliers import SupplierStatus
 
 NO_FIGURES = ResponseFigures()
 SETTLE_SLICE = 100  # cards made between two turns of the event loop: ~3 ms (a product card takes ~40 µs)
@@ -61,10 +61,9 @@ class LiveModel:
             self.put(collection, doc["_id"], fields, doc.get("sequence", 0))
 
     def put(self, collection: str, _id: str, fields: Mapping[str, Any], sequence: int) -> bool:
-        stored = self.docs[collection].get(_id)
-        if stored is not None and stored["sequence"] >= sequence:
+        doc = newest(self.docs[collection].get(_id), _id, fields, sequence)
+        if doc is None:
             return False
-        doc = {**(stored or {}), **fields, "sequence": sequence, "_id": _id}
         self.docs[collection][_id] = doc
         if collection == SUPPLIERS:
             self.suppliers[_id] = supplier = SupplierView.model_validate(doc)
@@ -122,11 +121,7 @@ class LiveModel:
     def _count(self, doc: Mapping[str, Any], sign: int) -> None:
         supplier = doc["supplier_id"]
         self._touched.add(supplier)
-        f = self.figures.get(supplier, ResponseFigures())
-        self.figures[supplier] = ResponseFigures(
-            inquiries=f.inquiries + sign, answered=f.answered + sign * doc["answered"],
-            answered_in_24h=f.answered_in_24h + sign * doc["answered_in_24h"],
-            response_seconds=f.response_seconds + sign * doc["response_seconds"])
+        self.figures[supplier] = self.figures.get(supplier, NO_FIGURES).moved(doc, sign)
         demand = self.demand.setdefault(supplier, Counter())
         demand[doc["buyer_country"]] += sign
         if demand[doc["buyer_country"]] <= 0:
@@ -156,7 +151,7 @@ class LiveModel:
         if placed is not None:
             self._standings[placed].remove(supplier_id)
         supplier = self.suppliers.get(supplier_id)
-        if supplier is None or supplier.status is not SupplierStatus.VERIFIED:
+        if not domain.verified(supplier):
             return 1
         made = 1 if supplier_id in self._grids else 1 + len(self._of_supplier.get(supplier_id, ()))
         products, categories = self._grid(supplier)
@@ -175,7 +170,7 @@ class LiveModel:
         if grid is None:
             cards = sorted((domain.product_card(p, supplier)
                             for p in self._of_supplier.get(supplier.supplier_id, {}).values()
-                            if p.listed and p.listing is not None), key=domain.title_order)
+                            if domain.listed(p)), key=domain.title_order)
             self._grids[supplier.supplier_id] = grid = (cards, Counter(c.category for c in cards))
         return grid
 

@@ -5,11 +5,11 @@ leaves it out or labels it so) instead of dead-lettering the event. Stored listi
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
-from shared.envelope import EVENT_TYPES, Reader, Tolerant
+from shared.envelope import EVENT_TYPES, Reader, Tolerant, read_record
 from shared.inquiries import InquiryEvent
 from shared.products import ProductDelisted, ProductEvent, upcast_listing_v1
 from shared.suppliers import SupplierEvent, SupplierStatus, VerificationLevel
@@ -126,3 +126,12 @@ def _reader(model: type[BaseModel]) -> type[Reader] | None:
 
 READERS: dict[str, type[Reader]] = {t: r for t, m in EVENT_TYPES.items() if (r := _reader(m)) is not None}
 """The event types showcase reads (every type of the three marketplace streams) and its reader for each."""
+
+
+def read_event(record: Any) -> Reader | None:
+    """A record of the log as showcase reads it, the one way for its three readers: the kernel's `read_record` (what
+    the group consumer's EventConsumer decodes with) through READERS. The record's event; None for a type showcase
+    does not read; PoisonEvent for what the group consumer dead-letters. The group consumer and the follower of one
+    process share a `ReadOnce(READERS)` in front of it (each record decoded once); the replay reads with this."""
+    envelope = read_record(record, READERS)
+    return None if envelope is None else envelope.data
