@@ -47,11 +47,11 @@ test-e2e: setup
 test-faults: setup  ## kill -9, broker restart, duplicates, poison, SIGTERM, replay: figures at the end
 	$(PY) -m pytest tests/faults
 
-schemas: $(VENV)/.installed  ## write shared/schemas/<ce_type>.json and docs/contract-changes.md; refuses breaking changes and a new version without its changelog entry
-	$(PY) -m shared.contract
+schemas: $(VENV)/.installed  ## write shared/contracts/schemas/<ce_type>.json and docs/contract-changes.md; refuses breaking changes and a new version without its changelog entry
+	$(PY) -m shared.contracts.gate
 
-release-schemas: $(VENV)/.installed  ## at a release: snapshot the schemas into shared/schemas/released/ (the matrix's "released")
-	$(PY) -m shared.contract --release
+release-schemas: $(VENV)/.installed  ## at a release: snapshot the schemas into shared/contracts/schemas/released/ (the matrix's "released")
+	$(PY) -m shared.contracts.gate --release
 
 asyncapi: $(VENV)/.installed  ## export each service's AsyncAPI document to docs/asyncapi/ (no Kafka needed)
 	$(PY) -m cli.asyncapi docs/asyncapi

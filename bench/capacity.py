@@ -40,7 +40,7 @@ SURGE = 10  # the showcase's autoscaler absorbs a 10x surge of page requests wit
 REPLICA_MEMORY_CEILING_GIB = 16  # above this a showcase replica no longer fits a common node
 BATCH_SIZE = ServiceSettings.model_fields["consumer_batch_size"].default  # KEDA's lag threshold a replica
 
-# Who reads what (shared/topics.py, each service's consumers.py), and which measured consumer stands for it.
+# Who reads what (shared/messaging/topics.py, each service's consumers.py), and which measured consumer stands for it.
 STREAMS = ("onboarding.suppliers", "catalogue.products", "inquiries.inquiries")
 CONSUMERS = {"showcase": "showcase", "catalogue": "catalogue", "inquiries": "inquiries",
              "onboarding": "catalogue", "partners": "catalogue", "notifications": "catalogue"}  # unmeasured: the slowest

@@ -25,7 +25,7 @@ import httpx
 
 from bench.measured import RECORDED, ROOT
 from bench.page import seed_events
-from shared.envelope import Envelope
+from shared.contracts.envelope import Envelope
 
 PORTS = {"showcase": 8000, "onboarding": 8001, "catalogue": 8002, "inquiries": 8003, "partners": 8004}
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"

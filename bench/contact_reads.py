@@ -1,6 +1,6 @@
 """What recording a contact read costs the read: GET /suppliers/{id}/contact in-process (ASGI) on the real store,
 each request timed, in rounds alternating three ways of recording — as the service does (queued, written by one
-writer in batches: shared.privacy.ReadLog), not at all (the limit), and one insert awaited in the request — serially
+writer in batches: shared.web.privacy.ReadLog), not at all (the limit), and one insert awaited in the request — serially
 and with 16 concurrent readers. Prints median and p90 per way and the ratio to the limit.
 
     KAFKA_BOOTSTRAP_SERVERS=... MONGODB_URL=... .venv/bin/python -m bench.contact_reads
@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 
 from services.onboarding.main import Settings, build
-from shared.privacy import ReadLog
+from shared.web.privacy import ReadLog
 from tests import factories
 from tests.integration.helpers import serving
 from tests.tokens import running_issuer

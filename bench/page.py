@@ -44,8 +44,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from bench.rates import cpu_seconds
 from deploy.local import stack, tools
 from deploy.local.marketplace import Marketplace
-from shared.envelope import Envelope
-from shared.topics import ensure_topics, marketplace_topics
+from shared.contracts.envelope import Envelope
+from shared.messaging.topics import ensure_topics, marketplace_topics
 from tests import factories
 
 HEALTHZ, HELLO = "healthz (limit)", "hello"

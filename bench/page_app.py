@@ -11,7 +11,7 @@ import uvicorn
 
 from services.showcase import main as showcase
 from services.showcase.main import Settings, build
-from shared.runtime import serve
+from shared.web.runtime import serve
 
 PAUSES: dict[int, list[float]] = {0: [], 1: [], 2: []}  # per generation, seconds
 _started: list[float] = []

@@ -8,13 +8,13 @@ largest collection, its inquiries), with the same 2,000 new events:
 - raw limits: Kafka produce and consume (aiokafka, acks=all), the store's insert_one and update_one by `_id`
   (16 tasks each), and the write a consumer issues per event: an upsert of a new `_id` filtered on an older
   sequence (8 tasks, as a consumer has 8 aggregates in flight);
-- the outbox relay (shared/messaging.py), woken for 2,000 writes, events/s: alone (on a topic no service reads, as
+- the outbox relay (shared/messaging/), woken for 2,000 writes, events/s: alone (on a topic no service reads, as
   the raw limits ran alone), then beside the consumers; and a recovery pass over 20,000 pending;
 - each consumer of the suppliers stream, as the real service process (catalogue, inquiries, showcase), events/s
   from the relay's first publish until its group has committed the last offset;
 - the consumer kernel alone (EventConsumer + one apply_if_newer an event, in this process), events/s;
 - end-to-end latency: a write (save_aggregate) at a steady pace until a consumer receives its event, percentiles;
-- consumers write in bulks (shared.coalescer), so also: the store's raw rate for those bulks (500 upserts a command;
+- consumers write in bulks (shared.storage.coalescer), so also: the store's raw rate for those bulks (500 upserts a command;
   the catalogue's four bulks per 500 events), and each consumer reading 2,000 events produced raw to its topic (not
   bound by the relay ahead of it), against both the per-statement and the bulk limits.
 Then once, `tijara replay showcase`'s code over a launch-sized log (5,000 suppliers, 50,000 products, 250,000 inquiry
@@ -50,10 +50,11 @@ from rich.table import Table
 from bench.rates import cpu_seconds, rate
 from deploy.local import stack
 from deploy.local.marketplace import Marketplace
-from shared.envelope import Envelope, Topic
-from shared.messaging import EventConsumer, OutboxRelay, make_broker
-from shared.mongo import apply_if_newer, connect, outbox_entry, save_aggregate, with_outbox
-from shared.topics import ensure_topics, marketplace_topics, partitions_of, retained
+from shared.contracts.envelope import Envelope, Topic
+from shared.messaging.consumer import EventConsumer
+from shared.messaging.relay import OutboxRelay, make_broker
+from shared.storage.mongo import apply_if_newer, connect, outbox_entry, save_aggregate, with_outbox
+from shared.messaging.topics import ensure_topics, marketplace_topics, partitions_of, retained
 from tests import factories
 
 console = Console(width=150)
@@ -267,7 +268,7 @@ async def latency(run: str, db, broker, bootstrap: str, prefix: str, size: int, 
 
 
 async def raw_bulk(db) -> dict[str, float]:
-    """The store's raw rate for the writes consumers issue now that they go in bulks (shared.coalescer): bulks of
+    """The store's raw rate for the writes consumers issue now that they go in bulks (shared.storage.coalescer): bulks of
     500 upserts of new `_id`s filtered on an older sequence (apply_if_newer's statement: showcase, inquiries), and
     the catalogue's whole round for 500 events (insert the records, upsert, read the standing by `_id` `$in`, mark
     the records done), one after the other as the consumer issues them."""
@@ -309,7 +310,7 @@ def _showcase_fields() -> dict:
     included), through its own reader and projection: ~300 bytes of JSON against the plain upsert's ~40."""
     from services.showcase.feed.projection import route
     from services.showcase.feed.readers import READERS
-    from shared.envelope import read
+    from shared.contracts.envelope import read
 
     envelope = _envelope("raw", 0)
     _, _, fields = route(read(envelope.headers(), envelope.value(), READERS).data)

@@ -1,6 +1,6 @@
 """`make asyncapi`: export every service's AsyncAPI document to docs/asyncapi/ without connecting anywhere.
 
-Lives outside `shared/` because it names the services; the kernel's `shared.asyncapi` only builds a document
+Lives outside `shared/` because it names the services; the kernel's `shared.contracts.asyncapi` only builds a document
 from a running service's broker."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from shared.asyncapi import document, render
+from shared.contracts.asyncapi import document, render
 
 SERVICES = ("onboarding", "catalogue", "inquiries", "showcase", "partners", "notifications")
 

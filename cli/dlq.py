@@ -11,9 +11,9 @@ from rich.json import JSON
 from rich.table import Table
 
 from cli.common import console, run, settings
-from shared.envelope import Topic, dead_letter_topic
-from shared.partners import PartnerTopic
-from shared.topics import REDRIVES, partitions_of
+from shared.contracts.envelope import Topic, dead_letter_topic
+from shared.contracts.partners import PartnerTopic
+from shared.messaging.topics import REDRIVES, partitions_of
 
 PARTNER_INPUTS = [t for t in PartnerTopic if t is not PartnerTopic.RECEIPTS]
 app = typer.Typer(help="Dead-letter topics: list, inspect, redrive.", no_args_is_help=True)

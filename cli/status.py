@@ -19,7 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from rich.table import Table
 
 from cli.common import console, local_service_urls, run, settings
-from shared.progress import topic_depths
+from shared.messaging.progress import topic_depths
 
 
 def status(

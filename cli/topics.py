@@ -1,4 +1,4 @@
-"""`tijara topics ensure`: create the marketplace's missing topics from the declarative spec in shared/topics.py,
+"""`tijara topics ensure`: create the marketplace's missing topics from the declarative spec in shared/messaging/topics.py,
 then report how every topic on the cluster differs from it (partitions, replication, configs)."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import typer
 from rich.table import Table
 
 from cli.common import console, run, settings
-from shared.kafka_security import KafkaSecurityError
-from shared.topics import TopicSettingsError, TopicState, ensure_topics, topic_drift, topics_for
+from shared.messaging.kafka_security import KafkaSecurityError
+from shared.messaging.topics import TopicSettingsError, TopicState, ensure_topics, topic_drift, topics_for
 
 app = typer.Typer(help="Kafka topics of the marketplace.", no_args_is_help=True)
 

@@ -5,7 +5,7 @@
 
 It is a FastStream app with its OWN consumer group (CONSUMER_GROUP_ID, default `team-pricing.listings`): it gets
 every event, independently of the services' groups; replicas sharing the group split the partitions. It decodes
-with `shared.envelope.read` (upcasting old versions, validating the schema), keeps the newest state per product by
+with `shared.contracts.envelope.read` (upcasting old versions, validating the schema), keeps the newest state per product by
 `sequence` (events are delivered at least once and, across partitions, in no global order), and commits only after
 handling (AckPolicy.NACK_ON_ERROR): a crash re-delivers the batch, and the sequence check makes that harmless.
 """
@@ -21,9 +21,9 @@ from faststream import AckPolicy, FastStream
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from shared.envelope import PoisonEvent, Topic, decode
-from shared.kafka_security import servers
-from shared.products import ProductDelisted, ProductListed
+from shared.contracts.envelope import PoisonEvent, Topic, decode
+from shared.messaging.kafka_security import servers
+from shared.contracts.products import ProductDelisted, ProductListed
 from shared.settings import ServiceSettings
 
 log = logging.getLogger("examples.subscriber")
@@ -58,7 +58,7 @@ class ListingsWatch:
 
 
 async def _raw(message: Any) -> Any:
-    return message.body  # decoding is ours (shared.envelope.read), so a bad message cannot wedge the consumer
+    return message.body  # decoding is ours (shared.contracts.envelope.read), so a bad message cannot wedge the consumer
 
 
 def build(settings: ServiceSettings | None = None, group: str | None = None) -> tuple[FastStream, ListingsWatch]:

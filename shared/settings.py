@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.kafka_security import KafkaSecurity, Mechanism, Protocol
+from shared.messaging.kafka_security import KafkaSecurity, Mechanism, Protocol
 
 
 class ServiceSettings(BaseSettings):
@@ -28,7 +28,7 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = 2.0
     consumer_max_attempts: int = 5
     consumer_backoff_seconds: float = 0.2
-    consumer_backoff_max_seconds: float = 30.0  # these three and the batch size: shared.messaging.ConsumerPolicy
+    consumer_backoff_max_seconds: float = 30.0  # these three and the batch size: shared.messaging.consumer.ConsumerPolicy
     consumer_batch_size: int = 500
     topic_partitions: int = 3
     consumer_group_id: str = ""
@@ -39,7 +39,7 @@ class ServiceSettings(BaseSettings):
     # are watched by tijara_dependency_up and its alert instead. The default keeps all three for local runs.
     readiness_checks: list[Literal["mongodb", "kafka", "partitions"]] = ["mongodb", "kafka", "partitions"]
     kafka_topic_prefix: str = ""  # isolates environments sharing one cluster, e.g. "staging." or a test run's id
-    # Kafka security (shared/kafka_security.py builds the clients' TLS context and SASL options from these).
+    # Kafka security (shared/messaging/kafka_security.py builds the clients' TLS context and SASL options from these).
     kafka_security_protocol: Protocol = "PLAINTEXT"
     kafka_sasl_mechanism: Mechanism = "SCRAM-SHA-512"
     kafka_sasl_username: str = ""
@@ -62,7 +62,7 @@ class ServiceSettings(BaseSettings):
     oidc_organisation_claim: str = "organisation"  # supplier id, agency, inspection body or partner of the caller
     oidc_leeway_seconds: float = 30.0
     http_max_body_bytes: int = 256 * 1024
-    # Personal data (shared/privacy.py): the key of the hashes that find a person again and of the pseudonyms of
+    # Personal data (shared/web/privacy.py): the key of the hashes that find a person again and of the pseudonyms of
     # staff on shared topics. One per deployment, kept like a password; the default is for local runs only.
     privacy_secret: SecretStr = SecretStr("tijara-local-privacy-secret")
     retention_check_seconds: float = 3600.0  # how often each service applies its retention periods

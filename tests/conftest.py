@@ -13,7 +13,7 @@ import pytest
 # Services built in-process read these; the local test stack is one broker (the 3-broker fault test sets its own).
 os.environ.setdefault("TOPIC_REPLICATION_FACTOR", "1")
 os.environ.setdefault("TOPIC_MIN_INSYNC_REPLICAS", "1")
-# Tests trace every request and batch (the production default samples 1 %: shared.telemetry.sampler); the trace
+# Tests trace every request and batch (the production default samples 1 %: shared.telemetry.tracing.sampler); the trace
 # backend's e2e test runs its services on the production default instead.
 os.environ.setdefault("OTEL_TRACES_SAMPLER", "parentbased_always_on")
 

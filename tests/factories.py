@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 from services.catalogue.listing import Listing
 from services.onboarding.application import SupplierApplication
-from shared.inquiries import InquiryReceived, InquiryResponded
-from shared.products import ProductDelisted, ProductListed
-from shared.suppliers import (
+from shared.contracts.inquiries import InquiryReceived, InquiryResponded
+from shared.contracts.products import ProductDelisted, ProductListed
+from shared.contracts.suppliers import (
     SupplierApplicationSubmitted,
     SupplierProfile,
     SupplierStatus,

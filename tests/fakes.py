@@ -23,7 +23,7 @@ from services.onboarding.contacts import Preferences
 from services.onboarding.domain import Supplier
 from services.onboarding.nations import nation
 from services.onboarding.store import already_registered
-from shared.envelope import Envelope, Reader
+from shared.contracts.envelope import Envelope, Reader
 from shared.errors import ConcurrentUpdate
 from tests.showcase_model import Projection
 
@@ -57,7 +57,7 @@ class Collection:
 
 
 class HandledEvents:
-    """The collection `shared.mongo.handle_once` records side-effecting events in: by _id, unique, `$set` updates;
+    """The collection `shared.storage.mongo.handle_once` records side-effecting events in: by _id, unique, `$set` updates;
     reached as the write coalescer reaches a collection (`bulk_write` unordered, `find` by `_id` `$in`)."""
 
     name, full_name = "handled", "fake.handled"

@@ -28,7 +28,7 @@ from services.showcase.feed.readers import READERS
 from services.showcase.model.figures import WINDOW, ResponseFigures
 from services.showcase.pages.countries import Country
 from services.showcase.pages.shapes import CountryPage, Filters, ProductCard
-from shared.envelope import Event, Reader
+from shared.contracts.envelope import Event, Reader
 
 
 def as_read(event: Event | Reader) -> Reader:

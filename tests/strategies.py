@@ -10,10 +10,10 @@ from datetime import timedelta
 from hypothesis import strategies as st
 
 from services.showcase.model.taxonomy import NORTH_AMERICA
-from shared.envelope import Event
-from shared.inquiries import InquiryClosed, InquiryReceived, InquiryResponded
-from shared.products import ProductDelisted, ProductListed
-from shared.suppliers import (
+from shared.contracts.envelope import Event
+from shared.contracts.inquiries import InquiryClosed, InquiryReceived, InquiryResponded
+from shared.contracts.products import ProductDelisted, ProductListed
+from shared.contracts.suppliers import (
     SupplierApplicationSubmitted,
     SupplierDocumentsVerified,
     SupplierEndorsed,

@@ -10,7 +10,7 @@ from pathlib import Path
 from cli.partners import Registry
 from deploy.local.stack import profile
 from services.partners.domain import PartnerKind
-from shared.vocabulary import ExportAgency, InspectionBody
+from shared.contracts.vocabulary import ExportAgency, InspectionBody
 
 KEYS_FILE = profile("run").dir / "partner-keys.json"  # where `make run` writes them: one place to look
 

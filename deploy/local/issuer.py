@@ -34,7 +34,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from shared.actors import Role
+from shared.contracts.actors import Role
 
 ALGORITHM = "RS256"
 AUDIENCE = "tijara"

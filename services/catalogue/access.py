@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.catalogue.domain import Product
-from shared.actors import Actor, Role
+from shared.contracts.actors import Actor, Role
 from shared.errors import NotAllowed
 
 

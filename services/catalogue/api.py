@@ -11,10 +11,10 @@ from pydantic import BaseModel, Field
 from services.catalogue.domain import Product
 from services.catalogue.listing import Listing
 from services.catalogue.service import Catalogue
-from shared.actors import Actor, Role
-from shared.envelope import Id
-from shared.http_errors import responses
-from shared.identity import require
+from shared.contracts.actors import Actor, Role
+from shared.contracts.envelope import Id
+from shared.web.http_errors import responses
+from shared.web.identity import require
 
 AUTH = (401, 403, 503)  # 503: the identity provider's keys unreachable; 404/413/422 come with the route's shape
 router = APIRouter(prefix="/products", tags=["products"])

@@ -9,9 +9,9 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from services.catalogue.readers import READERS
 from services.catalogue.service import Catalogue
-from shared.envelope import Envelope, Topic
-from shared.messaging import ConsumerPolicy, EventConsumer
-from shared.mongo import handle_once
+from shared.contracts.envelope import Envelope, Topic
+from shared.messaging.consumer import ConsumerPolicy, EventConsumer
+from shared.storage.mongo import handle_once
 from shared.settings import ServiceSettings
 
 

@@ -12,10 +12,10 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from services.catalogue.listing import Listing, StoredListing
-from shared.envelope import Event, Tolerant
+from shared.contracts.envelope import Event, Tolerant
 from shared.errors import Conflict, NotFound
-from shared.products import ProductDelisted, ProductListed, ProductUpdated
-from shared.suppliers import SupplierStatus
+from shared.contracts.products import ProductDelisted, ProductListed, ProductUpdated
+from shared.contracts.suppliers import SupplierStatus
 
 DELISTED_WHEN = {SupplierStatus.SUSPENDED: "supplier suspended", SupplierStatus.EXPIRED: "supplier verification expired"}
 

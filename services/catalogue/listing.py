@@ -1,7 +1,7 @@
 """catalogue's listing: what a supplier files and the catalogue keeps, with the rules it must meet. Price tiers
 ascend from the MOQ, contiguous and non-overlapping, only the last one open-ended.
 
-Separate from the wire's `shared.products.ProductListing` (what the events carry): `Listing.on_the_wire()` is the
+Separate from the wire's `shared.contracts.products.ProductListing` (what the events carry): `Listing.on_the_wire()` is the
 one place the two meet, so a change to the catalogue's model is not a change to the contract."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from shared.products import LocalizedText, ProductListing, Samples, SupplyAbility, upcast_listing_v1
-from shared.vocabulary import Certification, Incoterm, Region, Sector
+from shared.contracts.products import LocalizedText, ProductListing, Samples, SupplyAbility, upcast_listing_v1
+from shared.contracts.vocabulary import Certification, Incoterm, Region, Sector
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. USD, EUR, MAD")]
 Unit = Annotated[str, Field(min_length=1, max_length=20)]

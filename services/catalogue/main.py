@@ -7,9 +7,9 @@ from fastapi import FastAPI
 from services.catalogue import api, consumers
 from services.catalogue.service import Catalogue
 from services.catalogue.store import CatalogueStore
-from shared.envelope import Topic
-from shared.messaging import OutboxRelay
-from shared.runtime import Runtime, create_app, serve
+from shared.contracts.envelope import Topic
+from shared.messaging.relay import OutboxRelay
+from shared.web.runtime import Runtime, create_app, serve
 from shared.settings import ServiceSettings
 
 

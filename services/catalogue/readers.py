@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.envelope import EVENT_TYPES, Reader, Tolerant
-from shared.suppliers import SupplierEvent, SupplierStatus
+from shared.contracts.envelope import EVENT_TYPES, Reader, Tolerant
+from shared.contracts.suppliers import SupplierEvent, SupplierStatus
 
 
 class _Seat(BaseModel):

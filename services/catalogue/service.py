@@ -10,11 +10,11 @@ from services.catalogue import access, domain
 from services.catalogue.domain import ListingStatus, Product, SupplierStanding
 from services.catalogue.listing import Listing
 from services.catalogue.readers import SupplierChanged
-from shared.actors import Actor, system
-from shared.envelope import Envelope, Event
+from shared.contracts.actors import Actor, system
+from shared.contracts.envelope import Envelope, Event
 from shared.errors import ConcurrentUpdate, NotFound
-from shared.messaging import Relay
-from shared.outbox import Outbox
+from shared.messaging.relay import Relay
+from shared.messaging.outbox import Outbox
 
 SOURCE = "/tijara/catalogue"
 SYSTEM = system("catalogue")

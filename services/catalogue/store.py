@@ -7,9 +7,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.catalogue.domain import ListingStatus, Product, SupplierStanding
 from services.catalogue.readers import SupplierChanged
-from shared import coalescer
-from shared.envelope import Envelope
-from shared.mongo import apply_if_newer, save_aggregate
+from shared.storage import coalescer
+from shared.contracts.envelope import Envelope
+from shared.storage.mongo import apply_if_newer, save_aggregate
 
 
 class CatalogueStore:

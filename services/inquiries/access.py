@@ -3,7 +3,7 @@ correspondence (what messages about it need) also for the notifier, the service 
 
 from __future__ import annotations
 
-from shared.actors import Actor, Role
+from shared.contracts.actors import Actor, Role
 from shared.errors import NotAllowed
 
 

@@ -15,10 +15,10 @@ from pydantic import BaseModel, Field
 from services.inquiries import privacy
 from services.inquiries.domain import BuyerRequest, Correspondence, Inquiry, PastInquiry
 from services.inquiries.service import Inquiries
-from shared.actors import Actor, Role
+from shared.contracts.actors import Actor, Role
 from shared.errors import MarketplaceError
-from shared.http_errors import TooManyRequests, responses
-from shared.identity import require
+from shared.web.http_errors import TooManyRequests, responses
+from shared.web.identity import require
 
 AUTH = (401, 403, 503)  # 503: the identity provider's keys unreachable; 404/413/422 come with the route's shape
 router = APIRouter(prefix="/inquiries", tags=["inquiries"])

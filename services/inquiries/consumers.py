@@ -8,8 +8,8 @@ from faststream.kafka.annotations import KafkaMessage
 
 from services.inquiries.readers import READERS, ProductOffered
 from services.inquiries.service import Inquiries
-from shared.envelope import Envelope, Topic
-from shared.messaging import ConsumerPolicy, EventConsumer
+from shared.contracts.envelope import Envelope, Topic
+from shared.messaging.consumer import ConsumerPolicy, EventConsumer
 from shared.settings import ServiceSettings
 
 

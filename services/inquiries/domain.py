@@ -8,10 +8,10 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
-from shared.envelope import Event, Tolerant
+from shared.contracts.envelope import Event, Tolerant
 from shared.errors import Conflict, MarketplaceError, NotFound
-from shared.inquiries import InquiryClosed, InquiryReceived, InquiryResponded
-from shared.suppliers import SupplierStatus
+from shared.contracts.inquiries import InquiryClosed, InquiryReceived, InquiryResponded
+from shared.contracts.suppliers import SupplierStatus
 
 
 class InquiryStatus(StrEnum):

@@ -9,10 +9,10 @@ from fastapi import FastAPI
 from services.inquiries import api, consumers, privacy
 from services.inquiries.service import Inquiries
 from services.inquiries.store import InquiryStore
-from shared.envelope import Topic
-from shared.messaging import OutboxRelay
-from shared.privacy import operator_router, periodically
-from shared.runtime import Runtime, create_app, serve
+from shared.contracts.envelope import Topic
+from shared.messaging.relay import OutboxRelay
+from shared.web.privacy import operator_router, periodically
+from shared.web.runtime import Runtime, create_app, serve
 from shared.settings import ServiceSettings
 
 

@@ -17,11 +17,11 @@ from fastapi import APIRouter, Depends, Request
 
 from services.inquiries.domain import Inquiry, InquiryStatus
 from services.inquiries.store import InquiryStore
-from shared.actors import Actor, Role
+from shared.contracts.actors import Actor, Role
 from shared.errors import ConcurrentUpdate
-from shared.http_errors import responses
-from shared.identity import require
-from shared.privacy import (
+from shared.web.http_errors import responses
+from shared.web.identity import require
+from shared.web.privacy import (
     RETENTION_ERASED,
     ContactRead,
     Erasures,

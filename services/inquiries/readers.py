@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from shared.envelope import EVENT_TYPES, Reader, Tolerant
-from shared.products import ProductDelisted, ProductEvent
-from shared.suppliers import SupplierEvent, SupplierStatus
+from shared.contracts.envelope import EVENT_TYPES, Reader, Tolerant
+from shared.contracts.products import ProductDelisted, ProductEvent
+from shared.contracts.suppliers import SupplierEvent, SupplierStatus
 
 
 class ProductOffered(Reader):

@@ -9,11 +9,11 @@ from typing import Any, Protocol
 from services.inquiries import access, domain
 from services.inquiries.domain import BuyerRequest, Correspondence, Inquiry, KnownSupplier, ListedProduct, PastInquiry
 from services.inquiries.readers import ProductOffered, SupplierChanged
-from shared.actors import Actor, Role
-from shared.envelope import Envelope, Event
+from shared.contracts.actors import Actor, Role
+from shared.contracts.envelope import Envelope, Event
 from shared.errors import NotFound
-from shared.messaging import Relay
-from shared.outbox import Outbox
+from shared.messaging.relay import Relay
+from shared.messaging.outbox import Outbox
 
 SOURCE = "/tijara/inquiries"
 

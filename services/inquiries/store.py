@@ -8,8 +8,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.inquiries.domain import Inquiry, KnownSupplier, ListedProduct
 from services.inquiries.readers import ProductOffered, SupplierChanged
-from shared.envelope import Envelope
-from shared.mongo import apply_if_newer, save_aggregate
+from shared.contracts.envelope import Envelope
+from shared.storage.mongo import apply_if_newer, save_aggregate
 
 
 class InquiryStore:

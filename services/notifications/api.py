@@ -12,10 +12,10 @@ from pydantic import BaseModel
 
 from services.notifications import unsubscribe
 from services.notifications.service import Notifications
-from shared.actors import Role
+from shared.contracts.actors import Role
 from shared.errors import Conflict, MarketplaceError, NotFound
-from shared.http_errors import responses
-from shared.identity import require
+from shared.web.http_errors import responses
+from shared.web.identity import require
 
 AUTH = (401, 403, 503)
 people = APIRouter(tags=["unsubscribe"])

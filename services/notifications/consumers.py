@@ -10,8 +10,8 @@ from faststream.kafka.annotations import KafkaMessage
 
 from services.notifications.readers import READERS, InquiryNoticed, ProductNamed, SupplierNoticed
 from services.notifications.service import Notifications
-from shared.envelope import Envelope, Topic
-from shared.messaging import ConsumerPolicy, EventConsumer
+from shared.contracts.envelope import Envelope, Topic
+from shared.messaging.consumer import ConsumerPolicy, EventConsumer
 from shared.settings import ServiceSettings
 
 

@@ -1,5 +1,5 @@
 """Where a recipient's address, language and choices come from: the service that owns them, asked at send time with
-the notifier's own identity (a client-credentials token, shared.service_identity). Nothing of it travels on the
+the notifier's own identity (a client-credentials token, shared.web.service_identity). Nothing of it travels on the
 streams, and this service keeps only what a message it sent needs (its `rendered` copy, for the retention time).
 
     supplier -> onboarding  GET /suppliers/{id}/contact
@@ -16,7 +16,7 @@ import httpx
 
 from services.notifications.channels import PermanentFailure, TransientFailure
 from services.notifications.domain import Audience, Recipient
-from shared.service_identity import ServiceIdentity, TokenUnavailable
+from shared.web.service_identity import ServiceIdentity, TokenUnavailable
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from services.notifications.composer import Composer, Hold, Suppress
 from services.notifications.contacts import NoContact
 from services.notifications.domain import Status
 from services.notifications.store import NotificationStore
-from shared import telemetry
+from shared.telemetry.tracing import within
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("tijara.notifications")
@@ -100,7 +100,7 @@ class Sender:
 
     async def _one(self, message: dict, now: datetime) -> bool:
         async with self._slots:
-            with telemetry.within(message.get("traceparent")), tracer.start_as_current_span(
+            with within(message.get("traceparent")), tracer.start_as_current_span(
                     "notifications send", kind=trace.SpanKind.PRODUCER,
                     attributes={"messaging.message.id": message["message_id"], "tijara.kind": message["kind"]}):
                 return await self._attempt(message, now)

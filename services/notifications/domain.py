@@ -21,7 +21,7 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from shared.suppliers import SupplierStatus
+from shared.contracts.suppliers import SupplierStatus
 
 REMINDER_AFTER = timedelta(hours=20)  # the page promises an answer within 24 h: the supplier is reminded before
 REMINDER_UNTIL = timedelta(hours=72)  # older open inquiries (a replay, a long outage) get no reminder any more

@@ -17,9 +17,9 @@ from services.notifications.contacts import Contacts
 from services.notifications.delivery import Sender
 from services.notifications.service import Notifications
 from services.notifications.store import NotificationStore
-from shared.privacy import operator_router
-from shared.runtime import Runtime, create_app, serve
-from shared.service_identity import ServiceIdentity
+from shared.web.privacy import operator_router
+from shared.web.runtime import Runtime, create_app, serve
+from shared.web.service_identity import ServiceIdentity
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)

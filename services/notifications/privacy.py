@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi import Request
 
 from services.notifications.store import DUE, HELD, NotificationStore
-from shared.privacy import (
+from shared.web.privacy import (
     RETENTION_ERASED,
     Erasures,
     ErasureReport,

@@ -8,11 +8,11 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from shared.envelope import EVENT_TYPES, Reader, Tolerant
-from shared.inquiries import InquiryClosed, InquiryReceived, InquiryResponded
-from shared.products import ProductEvent
-from shared.suppliers import SupplierApplicationSubmitted, SupplierEvent, SupplierStatus, VerificationLevel
-from shared.vocabulary import Region
+from shared.contracts.envelope import EVENT_TYPES, Reader, Tolerant
+from shared.contracts.inquiries import InquiryClosed, InquiryReceived, InquiryResponded
+from shared.contracts.products import ProductEvent
+from shared.contracts.suppliers import SupplierApplicationSubmitted, SupplierEvent, SupplierStatus, VerificationLevel
+from shared.contracts.vocabulary import Region
 
 
 class _Part(BaseModel):

@@ -13,8 +13,8 @@ from services.notifications.domain import Notice, Recipient, Status
 from services.notifications.readers import (SUBMITTED, InquiryAnswered, InquiryArrived, InquiryNoticed,
                                             ProductNamed, SupplierNoticed)
 from services.notifications.store import NotificationStore
-from shared.envelope import Envelope
-from shared.telemetry import current_traceparent
+from shared.contracts.envelope import Envelope
+from shared.telemetry.tracing import current_traceparent
 
 
 class Sender(Protocol):

@@ -4,7 +4,7 @@
   kind), so recording is idempotent. `due_at` is set only while the message waits to be sent and `held_until` only
   while it waits for a digest: both sparse, so the sender and the digest job read only those (on MongoDB and on
   the local store, which honours one-field sparse indexes). The single-document writes and reads by `_id` that
-concurrent sends and handlers issue go to the store as one command per collection (shared.coalescer).
+concurrent sends and handlers issue go to the store as one command per collection (shared.storage.coalescer).
 - `suppliers`, `products`, `inquiries`: projections of the public streams (newest sequence wins): a supplier's card
   and its onboarding partner, product names, which inquiries are still open (for the reminder).
 - `flood`: inquiry messages per supplier and hour; `unsubscribed`: addresses (as SHA-256) that asked for no more
@@ -24,8 +24,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.notifications.domain import Notice, Status
-from shared import coalescer
-from shared.mongo import apply_if_newer
+from shared.storage import coalescer
+from shared.storage.mongo import apply_if_newer
 
 DUE = "due_at"
 HELD = "held_until"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from services.onboarding.domain import AWAITING_ENDORSEMENT, AWAITING_INSPECTION, Supplier
 from services.onboarding.nations import nation
-from shared.actors import Actor, Role
+from shared.contracts.actors import Actor, Role
 from shared.errors import NotAllowed
 
 READ_ANY = (Role.STAFF, Role.AGENCY, Role.INSPECTION)  # they review, endorse or inspect any applicant

@@ -1,6 +1,6 @@
 """onboarding over HTTP: applications, each verification step, suspension, and the expiry run for operators.
 
-Every step is its own POST on the supplier, open only to the role that takes it (shared.identity); an illegal one
+Every step is its own POST on the supplier, open only to the role that takes it (shared.web.identity); an illegal one
 answers 409 with `current_state`. Who acted comes from the token and travels on the event."""
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from services.onboarding.application import SupplierApplication
 from services.onboarding.contacts import ContactPreferences, Preferences, SupplierContactCard
 from services.onboarding.domain import Supplier
 from services.onboarding.service import Onboarding
-from shared.actors import Actor, Role
+from shared.contracts.actors import Actor, Role
 from shared.errors import MarketplaceError
-from shared.http_errors import responses
-from shared.identity import require
-from shared.vocabulary import DocumentKind, ExportAgency, InspectionBody
+from shared.web.http_errors import responses
+from shared.web.identity import require
+from shared.contracts.vocabulary import DocumentKind, ExportAgency, InspectionBody
 
 AUTH = (401, 403, 503)  # 503: the identity provider's keys unreachable; 404/413/422 come with the route's shape
 router = APIRouter(prefix="/suppliers", tags=["suppliers"])

@@ -8,8 +8,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.onboarding.nations import compact_identifier, nation
-from shared.suppliers import SupplierProfile
-from shared.vocabulary import DocumentKind
+from shared.contracts.suppliers import SupplierProfile
+from shared.contracts.vocabulary import DocumentKind
 
 
 class DocumentReview(StrEnum):

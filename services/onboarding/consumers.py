@@ -21,18 +21,18 @@ from pydantic import ValidationError
 from services.onboarding.application import DocumentSubmission, SupplierApplication
 from services.onboarding.readers import COMMANDS, READERS, CommandReceived
 from services.onboarding.service import SOURCE, Onboarding
-from shared.envelope import Envelope
-from shared.envelope import summary as _summary
+from shared.contracts.envelope import Envelope
+from shared.contracts.envelope import summary as _summary
 from shared.errors import ConcurrentUpdate, MarketplaceError, NotFound
-from shared.messaging import ConsumerPolicy, EventConsumer
-from shared.partner_commands import (
+from shared.messaging.consumer import ConsumerPolicy, EventConsumer
+from shared.contracts.partner_commands import (
     EndorseSupplier,
     PartnerCommand,
     PartnerCommandOutcome,
     RecordInspection,
     SubmitSupplierApplication,
 )
-from shared.partners import PartnerTopic, ReceiptOutcome, RejectionReason
+from shared.contracts.partners import PartnerTopic, ReceiptOutcome, RejectionReason
 from shared.settings import ServiceSettings
 
 

@@ -18,9 +18,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from services.onboarding.application import Document, DocumentReview, SupplierApplication, required_documents
 from services.onboarding.nations import nation
-from shared.envelope import Event
+from shared.contracts.envelope import Event
 from shared.errors import Conflict
-from shared.suppliers import (
+from shared.contracts.suppliers import (
     SupplierApplicationSubmitted,
     SupplierDocumentsVerified,
     SupplierEndorsed,
@@ -34,7 +34,7 @@ from shared.suppliers import (
     SupplierVerified,
     VerificationLevel,
 )
-from shared.vocabulary import DocumentKind, ExportAgency, InspectionBody
+from shared.contracts.vocabulary import DocumentKind, ExportAgency, InspectionBody
 
 VERIFICATION_VALIDITY = timedelta(days=365)  # an inspection report is a snapshot valid for a year
 S = SupplierStatus

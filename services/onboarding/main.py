@@ -11,11 +11,11 @@ from fastapi import FastAPI
 from services.onboarding import api, consumers, privacy
 from services.onboarding.service import Onboarding
 from services.onboarding.store import SupplierStore
-from shared.envelope import Topic
-from shared.messaging import OutboxRelay
-from shared.partners import PartnerTopic
-from shared.privacy import operator_router, periodically
-from shared.runtime import Runtime, create_app, serve
+from shared.contracts.envelope import Topic
+from shared.messaging.relay import OutboxRelay
+from shared.contracts.partners import PartnerTopic
+from shared.web.privacy import operator_router, periodically
+from shared.web.runtime import Runtime, create_app, serve
 from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)

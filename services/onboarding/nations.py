@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from stdnum.tn import mf
 from stdnum.util import clean
 
-from shared.suppliers import SupplierProfile
-from shared.vocabulary import DocumentKind, ExportAgency, Region, Sector
+from shared.contracts.suppliers import SupplierProfile
+from shared.contracts.vocabulary import DocumentKind, ExportAgency, Region, Sector
 
 FOOD_SECTORS = frozenset({Sector.AGRI_FOOD, Sector.SEAFOOD, Sector.OLIVE_OIL_AND_OLIVES, Sector.SPICES_AND_DATES})
 _TUNISIAN_FROM = list(Region).index(Region.ARIANA)  # governorates follow Morocco's regions in the vocabulary

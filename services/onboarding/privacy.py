@@ -17,11 +17,11 @@ from fastapi import APIRouter, Depends, Request
 
 from services.onboarding.domain import Supplier
 from services.onboarding.store import SupplierStore
-from shared.actors import Actor, Role
+from shared.contracts.actors import Actor, Role
 from shared.errors import ConcurrentUpdate, NotAllowed
-from shared.http_errors import responses
-from shared.identity import require
-from shared.privacy import (
+from shared.web.http_errors import responses
+from shared.web.identity import require
+from shared.web.privacy import (
     RETENTION_ERASED,
     ContactRead,
     Erasures,
@@ -34,7 +34,7 @@ from shared.privacy import (
     purpose,
     same_address,
 )
-from shared.suppliers import SupplierStatus
+from shared.contracts.suppliers import SupplierStatus
 
 log = logging.getLogger(__name__)
 SERVICE = "onboarding"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.partner_commands import EndorseSupplier, RecordInspection, SubmitSupplierApplication
+from shared.contracts.partner_commands import EndorseSupplier, RecordInspection, SubmitSupplierApplication
 
 
 class CommandReceived(BaseModel):

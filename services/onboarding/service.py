@@ -16,15 +16,15 @@ from services.onboarding import contacts, domain
 from services.onboarding.application import SupplierApplication
 from services.onboarding.contacts import ContactPreferences, Preferences, SupplierContactCard
 from services.onboarding.domain import Supplier
-from shared.actors import Actor, pseudonym, system
-from shared.envelope import Envelope, Event
+from shared.contracts.actors import Actor, pseudonym, system
+from shared.contracts.envelope import Envelope, Event
 from shared.errors import ConcurrentUpdate, Conflict, MarketplaceError, NotFound
-from shared.messaging import Relay
-from shared.outbox import Outbox
-from shared.partner_commands import PartnerCommand, PartnerCommandOutcome
-from shared.partners import ReceiptOutcome
-from shared.suppliers import SupplierProfile
-from shared.vocabulary import DocumentKind, ExportAgency, InspectionBody
+from shared.messaging.relay import Relay
+from shared.messaging.outbox import Outbox
+from shared.contracts.partner_commands import PartnerCommand, PartnerCommandOutcome
+from shared.contracts.partners import ReceiptOutcome
+from shared.contracts.suppliers import SupplierProfile
+from shared.contracts.vocabulary import DocumentKind, ExportAgency, InspectionBody
 
 SOURCE = "/tijara/onboarding"
 SYSTEM = system("onboarding")
@@ -85,7 +85,7 @@ class Onboarding:
         return await self._save(supplier, [], actor)
 
     async def verify_documents(self, supplier_id: str, reviewer: str, *, actor: Actor | None = None) -> Supplier:
-        """The reviewer is kept as named here; the event names them by pseudonym (shared.actors)."""
+        """The reviewer is kept as named here; the event names them by pseudonym (shared.contracts.actors)."""
         return await self._save(*domain.verify_documents(await self.get(supplier_id), reviewer, datetime.now(UTC),
                                                          published_as=pseudonym(reviewer)), actor)
 

@@ -13,10 +13,10 @@ from pymongo.errors import DuplicateKeyError
 from services.onboarding.contacts import Preferences
 from services.onboarding.domain import Supplier
 from services.onboarding.nations import nation
-from shared import coalescer
-from shared.envelope import Envelope
+from shared.storage import coalescer
+from shared.contracts.envelope import Envelope
 from shared.errors import Conflict
-from shared.mongo import save_aggregate
+from shared.storage.mongo import save_aggregate
 
 
 class SupplierStore:

@@ -3,7 +3,7 @@ optional contact e-mail and language), issue and revoke API keys, list them, set
 Secrets are shown once, at issue; stored and listed keys carry no secret material. A webhook's `whsec_` secret is
 shown once too (the service keeps it to sign with; it is never listed).
 
-Who may call: operators only (a bearer token with the operator role, verified by shared.identity); a partner's
+Who may call: operators only (a bearer token with the operator role, verified by shared.web.identity); a partner's
 contact (`GET /partners/{partner_id}/contact`) also the notifier, the service that writes to people.
 """
 
@@ -17,10 +17,10 @@ from pydantic import BaseModel, EmailStr, Field
 
 from services.partners.domain import Language, Partner, PartnerKind
 from services.partners.service import PartnerIngress
-from shared.actors import Role
-from shared.http_errors import responses
-from shared.identity import require
-from shared.partners import PARTNER_ID_PATTERN
+from shared.contracts.actors import Role
+from shared.web.http_errors import responses
+from shared.web.identity import require
+from shared.contracts.partners import PARTNER_ID_PATTERN
 
 AUTH = (401, 403, 503)  # 503: the identity provider's keys unreachable
 router = APIRouter(prefix="/partners", tags=["partner registry"], dependencies=[Depends(require(Role.OPERATOR))])

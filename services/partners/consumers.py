@@ -29,10 +29,10 @@ from services.partners.domain import PARTNER_EVENT_TYPES, Partner
 from services.partners.readers import READERS, SUPPLIERS
 from services.partners.receipts import PartnerReads
 from services.partners.service import PartnerIngress
-from shared.envelope import EVENT_TYPES, Envelope, PoisonEvent, Topic, read, read_record
-from shared.messaging import ConsumerPolicy, EventConsumer
-from shared.partner_commands import PartnerCommandOutcome
-from shared.partners import PartnerEvent, PartnerTopic, Provenance, RejectionReason
+from shared.contracts.envelope import EVENT_TYPES, Envelope, PoisonEvent, Topic, read, read_record
+from shared.messaging.consumer import ConsumerPolicy, EventConsumer
+from shared.contracts.partner_commands import PartnerCommandOutcome
+from shared.contracts.partners import PartnerEvent, PartnerTopic, Provenance, RejectionReason
 from shared.settings import ServiceSettings
 
 INPUT_TOPICS = (PartnerTopic.APPLICATIONS, PartnerTopic.ENDORSEMENTS, PartnerTopic.INSPECTIONS)

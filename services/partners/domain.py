@@ -32,15 +32,15 @@ from urllib.parse import urlsplit
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from shared.actors import Actor, Role
-from shared.partners import (
+from shared.contracts.actors import Actor, Role
+from shared.contracts.partners import (
     ID_PATTERN,
     PARTNER_ID_PATTERN,
     PartnerEndorsement,
     PartnerInspectionReport,
     PartnerSupplierApplication,
 )
-from shared.vocabulary import ExportAgency, InspectionBody
+from shared.contracts.vocabulary import ExportAgency, InspectionBody
 
 SIGNATURE_WINDOW_SECONDS = 300
 KEY_PREFIX_BYTES = 6

@@ -12,7 +12,7 @@ The signature covers everything the request claims: its time, its event id and t
 (`sha256=` over timestamp + "." + body) is refused with a 401 naming the v2 scheme.
 
 Checks, in order: size (413), key (401), timestamp and signature (401), rate (429), type (400), scope (403),
-Ce-Id (400), JSON and schema (400: the wire model of the type, shared/partners.py, including what a complete
+Ce-Id (400), JSON and schema (400: the wire model of the type, shared/contracts/partners.py, including what a complete
 application needs, e.g. a Moroccan company's ICE), replay (409). A passing event is stamped with provenance (partner, key id, received time) and recorded
 with its command in one write (202); the outbox relay publishes the command to onboarding, whose outcome comes back
 as the receipt on the partner's own topic, partners.receipts.<partner id>, at GET /partner-events/{Ce-Id}
@@ -36,10 +36,10 @@ from pydantic import ValidationError
 from services.partners import domain as rules
 from services.partners.domain import Partner
 from services.partners.service import PartnerIngress
-from shared.envelope import EVENT_TYPES
-from shared.envelope import summary as _summary
-from shared.http_errors import ErrorAnswer
-from shared.partners import PartnerEvent, Provenance
+from shared.contracts.envelope import EVENT_TYPES
+from shared.contracts.envelope import summary as _summary
+from shared.web.http_errors import ErrorAnswer
+from shared.contracts.partners import PartnerEvent, Provenance
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024

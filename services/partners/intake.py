@@ -17,8 +17,13 @@ import re
 from collections.abc import Mapping
 
 from services.partners.domain import Partner, record_signature_valid
-from shared.partner_commands import EndorseSupplier, PartnerCommand, RecordInspection, SubmitSupplierApplication
-from shared.partners import (
+from shared.contracts.partner_commands import (
+    EndorseSupplier,
+    PartnerCommand,
+    RecordInspection,
+    SubmitSupplierApplication,
+)
+from shared.contracts.partners import (
     ID_PATTERN,
     PartnerEndorsement,
     PartnerEvent,
@@ -27,7 +32,7 @@ from shared.partners import (
     Provenance,
     RejectionReason,
 )
-from shared.suppliers import SupplierProfile
+from shared.contracts.suppliers import SupplierProfile
 
 PARTNER_SOURCE_PREFIX = "/partners/"
 KEY_HEADER, SIGNATURE_HEADER = "tijara_key_id", "tijara_signature"

@@ -24,7 +24,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from services.partners.receipts import PENDING, BadCursor, PartnerReads
-from shared.http_errors import answer, responses
+from shared.web.http_errors import answer, responses
 
 router = APIRouter(tags=["partners"])
 KEY = {401: {"description": "no valid, active X-Tijara-Key"}}

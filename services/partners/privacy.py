@@ -5,7 +5,7 @@ exported (`/privacy/export`). It is kept while the partner is registered: retent
 
 Partner input carrying an SME's contact (a supplier application) is not kept: the partners service records the
 input's ids and outcome only, and the command leaves its outbox once published to `partners.commands` (a restricted
-topic kept four weeks; shared.personal_fields)."""
+topic kept four weeks; shared.contracts.personal_fields)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from fastapi import Request
 
 from services.partners.store import PartnerStore
-from shared.privacy import (
+from shared.web.privacy import (
     Erasures,
     ErasureReport,
     PersonalExport,

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from shared.envelope import EVENT_TYPES, Tolerant
-from shared.partner_commands import PartnerCommandOutcome
-from shared.partners import ReceiptOutcome, RejectionReason
-from shared.suppliers import SupplierEvent, SupplierStatus, VerificationLevel
+from shared.contracts.envelope import EVENT_TYPES, Tolerant
+from shared.contracts.partner_commands import PartnerCommandOutcome
+from shared.contracts.partners import ReceiptOutcome, RejectionReason
+from shared.contracts.suppliers import SupplierEvent, SupplierStatus, VerificationLevel
 
 
 class OutcomeReceived(BaseModel):

@@ -18,11 +18,11 @@ from services.partners import domain, intake
 from services.partners.domain import Partner, PartnerKind
 from services.partners.readers import OutcomeReceived
 from services.partners.store import InputStore, PartnerStore
-from shared.envelope import UNKNOWN, Envelope
+from shared.contracts.envelope import UNKNOWN, Envelope
 from shared.errors import MarketplaceError, NotFound
-from shared.messaging import OutboxRelay
-from shared.partner_commands import PartnerCommandOutcome
-from shared.partners import (
+from shared.messaging.relay import OutboxRelay
+from shared.contracts.partner_commands import PartnerCommandOutcome
+from shared.contracts.partners import (
     PARTNER_ID_PATTERN,
     PartnerEvent,
     PartnerReceipt,
@@ -31,13 +31,13 @@ from shared.partners import (
     RejectionReason,
     receipts_topic,
 )
-from shared.telemetry import current_traceparent
+from shared.telemetry.tracing import current_traceparent
 
 SOURCE = "/tijara/partners"
 log = logging.getLogger(__name__)
 
 
-OpenReceipts = Callable[[list[str]], Awaitable[object]]  # creates partners' receipts topics (shared.topics)
+OpenReceipts = Callable[[list[str]], Awaitable[object]]  # creates partners' receipts topics (shared.messaging.topics)
 
 
 class ReceiptEnvelope(Envelope):

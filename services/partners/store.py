@@ -17,10 +17,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.partners.domain import ApiKey, Partner, Webhook
-from shared import coalescer
-from shared.envelope import Envelope
+from shared.storage import coalescer
+from shared.contracts.envelope import Envelope
 from shared.errors import Conflict, NotFound
-from shared.mongo import apply_if_newer, save_aggregate
+from shared.storage.mongo import apply_if_newer, save_aggregate
 
 
 class PartnerStore:

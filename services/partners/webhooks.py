@@ -29,7 +29,7 @@ from standardwebhooks import Webhook
 
 from services.partners import domain
 from services.partners.store import InputStore, PartnerStore
-from shared.partners import PartnerReceipt
+from shared.contracts.partners import PartnerReceipt
 
 log = logging.getLogger(__name__)
 DELIVERIES = Counter("tijara_webhook_deliveries_total", "Webhook pushes of partner receipts, by outcome",

@@ -27,8 +27,8 @@ from services.showcase.pages.render import DEFAULT_FILTERS, HTML, Pages
 from services.showcase.pages.shapes import CountryPage, Filters, ProductPage, SupplierPage
 from services.showcase.pages.templating import html
 from shared.errors import MarketplaceError, NotFound
-from shared.http_errors import answer, responses
-from shared.vocabulary import Certification, Incoterm, Region, Sector
+from shared.web.http_errors import answer, responses
+from shared.contracts.vocabulary import Certification, Incoterm, Region, Sector
 
 ERROR_STATUSES = {NotFound: 404, MarketplaceError: 400}
 router = APIRouter(tags=["country page"])

@@ -8,8 +8,8 @@ from faststream.kafka.annotations import KafkaMessage
 
 from services.showcase.feed.readers import READERS
 from services.showcase.service import Showcase
-from shared.envelope import ReadOnce, Topic
-from shared.messaging import ConsumerPolicy, EventConsumer
+from shared.contracts.envelope import ReadOnce, Topic
+from shared.messaging.consumer import ConsumerPolicy, EventConsumer
 from shared.settings import ServiceSettings
 
 

@@ -32,9 +32,9 @@ from services.showcase.pages.shapes import (
     SupplierPage,
     SupplierPaging,
 )
-from shared.envelope import Tolerant
+from shared.contracts.envelope import Tolerant
 from shared.errors import NotFound
-from shared.suppliers import SupplierStatus, VerificationLevel
+from shared.contracts.suppliers import SupplierStatus, VerificationLevel
 
 FEATURED = 8
 LEVEL_RANK = {VerificationLevel.INSPECTED: 3, VerificationLevel.ENDORSED: 2, VerificationLevel.DOCUMENTS: 1,

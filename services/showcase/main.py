@@ -15,8 +15,8 @@ from services.showcase.pages.prebuilt import Renditions
 from services.showcase.pages.render import Pages
 from services.showcase.service import Showcase
 from services.showcase.store import ShowcaseStore
-from shared.envelope import ReadOnce
-from shared.runtime import Runtime, create_app, serve
+from shared.contracts.envelope import ReadOnce
+from shared.web.runtime import Runtime, create_app, serve
 from shared.settings import ServiceSettings
 
 
@@ -42,7 +42,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     read = ReadOnce(READERS)  # the group consumer and the follower read the same records: decoded once
     follower = LogFollower(s, store, model, renditions.changed, read)
     forwarder = InquiryForwarder(s.inquiries_url, s.inquiry_rate_limit)
-    # loaded before the runtime freezes the heap (shared.runtime.settle_heap)
+    # loaded before the runtime freezes the heap (shared.web.runtime.settle_heap)
     runtime.on_start += [live_db.start, store.ensure_indexes, follower.start, renditions.start]
     runtime.on_stop += [renditions.stop, follower.stop, live_db.stop, forwarder.close]
     consumers.register(runtime.broker, Showcase(store), s, read)

@@ -5,7 +5,7 @@ model every process keeps (model/live.py, fed by feed/tail.py) and served as byt
 from __future__ import annotations
 
 from services.showcase.store import ShowcaseStore
-from shared.envelope import Envelope
+from shared.contracts.envelope import Envelope
 
 
 class Showcase:

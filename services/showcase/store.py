@@ -12,8 +12,8 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.showcase.feed.projection import INQUIRIES, PRODUCTS, SUPPLIERS, route
-from shared.envelope import Reader
-from shared.mongo import apply_all_if_newer, apply_if_newer
+from shared.contracts.envelope import Reader
+from shared.storage.mongo import apply_all_if_newer, apply_if_newer
 
 Folded = dict[str, dict[str, list[tuple[int, dict]]]]  # collection -> document id -> its (sequence, fields) in order
 

@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from cli import asyncapi as export
-from shared import asyncapi
-from shared.envelope import EVENT_TYPES, Topic
-from shared.partners import PartnerTopic
+from shared.contracts import asyncapi
+from shared.contracts.envelope import EVENT_TYPES, Topic
+from shared.contracts.partners import PartnerTopic
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "asyncapi"
 

@@ -1,5 +1,5 @@
 """Every consumer reads every event type it consumes, from samples of the producer's CURRENT schema and of the LAST
-RELEASED one (shared/schemas/released/), minimal and full, and with enum values added since: a producer may deploy
+RELEASED one (shared/contracts/schemas/released/), minimal and full, and with enum values added since: a producer may deploy
 before or after its consumers. The matrix is printed at the end of the run."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import json
 import pytest
 from jsonschema import Draft202012Validator
 
-from shared import contract
-from shared.envelope import UPCASTERS, PoisonEvent, read
+from shared.contracts import gate as contract
+from shared.contracts.envelope import UPCASTERS, PoisonEvent, read
 from tests.contract import matrix, samples
 
 CURRENT = contract.current_schemas()

@@ -1,12 +1,12 @@
 """The contract's changelog: docs/contract-changes.md is written by `make schemas` from the gate's diff and
-shared/schemas/changelog/changes.json; a new version of a type is refused without an entry giving its deprecation
+shared/contracts/schemas/changelog/changes.json; a new version of a type is refused without an entry giving its deprecation
 window; the corrections the gate lets through are exactly the decimal typing, nothing else."""
 
 from __future__ import annotations
 
 import copy
 
-from shared import contract, contract_changes
+from shared.contracts import gate as contract, changes as contract_changes
 
 
 def test_the_changelog_is_current() -> None:

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from shared import contract, contract_changes
-from shared.envelope import EVENT_TYPES, UPCASTERS
+from shared.contracts import gate as contract, changes as contract_changes
+from shared.contracts.envelope import EVENT_TYPES, UPCASTERS
 from tests.contract import samples
 
 PACKAGE = Path(__file__).resolve().parents[2] / "clients" / "python" / "tijara-events"

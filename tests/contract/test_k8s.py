@@ -16,7 +16,7 @@ import yaml
 from pydantic_settings import BaseSettings
 
 from deploy.local.tools import BIN, SCHEMA_DIR, kubeconform_command, prometheus_rule
-from shared import runtime
+from shared.web import runtime
 from shared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -183,7 +183,7 @@ def test_production_readiness_names_only_what_serving_needs() -> None:
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_grace_period_covers_the_worst_case_drain(overlay: str) -> None:
-    """preStop, then shared/runtime.py's bounds: requests, background jobs, the relay's last round; 10 s of margin
+    """preStop, then shared/web/runtime.py's bounds: requests, background jobs, the relay's last round; 10 s of margin
     for closing the broker and the store before the kubelet's SIGKILL."""
     drain = (runtime.REQUEST_DRAIN_SECONDS + runtime.JOB_CANCEL_ATTEMPTS * runtime.JOB_CANCEL_WAIT_SECONDS
              + runtime.RELAY_DRAIN_SECONDS)

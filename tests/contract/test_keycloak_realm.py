@@ -9,7 +9,7 @@ from pathlib import Path
 
 from deploy.local.idp import shipped_users
 from deploy.local.issuer import NEEDS_ORGANISATION
-from shared.actors import Role
+from shared.contracts.actors import Role
 from shared.settings import ServiceSettings
 
 REALM = json.loads((Path(__file__).resolve().parents[2] / "deploy/keycloak/tijara-realm.json").read_text())

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS = ROOT / "deploy" / "prometheus"
 GRAFANA = ROOT / "deploy" / "grafana"
 DASHBOARD = GRAFANA / "dashboards" / "tijara-overview.json"
-# What the services export (shared/telemetry.py); the alerts and the dashboard may use nothing else.
+# What the services export (shared/telemetry/); the alerts and the dashboard may use nothing else.
 METRICS = {
     "tijara_consumer_lag", "tijara_partition_stalled", "tijara_dead_letters_depth", "tijara_http_requests_total",
     "tijara_http_request_seconds", "tijara_outbox_depth", "tijara_outbox_oldest_age_seconds",

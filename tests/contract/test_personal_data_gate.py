@@ -9,11 +9,11 @@ from typing import Annotated, ClassVar
 import pytest
 from pydantic import EmailStr, Field
 
-from shared import contract, personal_fields
-from shared.actors import Actor, Role, on_events, pseudonym
-from shared.envelope import Event, Topic
-from shared.personal_fields import PERSONAL
-from shared.suppliers import SupplierEvent
+from shared.contracts import gate as contract, personal_fields
+from shared.contracts.actors import Actor, Role, on_events, pseudonym
+from shared.contracts.envelope import Event, Topic
+from shared.contracts.personal_fields import PERSONAL
+from shared.contracts.suppliers import SupplierEvent
 
 
 class BadInquiry(Event):  # deliberately bad: no TYPE, so it never joins the contract's registry
@@ -67,7 +67,7 @@ def test_the_contract_as_it_stands_passes_and_supplier_contacts_are_withheld() -
 
 
 def test_restricted_topics_are_partner_topics() -> None:
-    from shared.partners import PartnerTopic
+    from shared.contracts.partners import PartnerTopic
     assert personal_fields.RESTRICTED_TOPICS <= {t.value for t in PartnerTopic}
 
 

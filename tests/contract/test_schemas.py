@@ -10,8 +10,8 @@ from typing import Annotated
 import pytest
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, create_model
 
-from shared import contract
-from shared.envelope import EVENT_TYPES, UPCASTERS
+from shared.contracts import gate as contract
+from shared.contracts.envelope import EVENT_TYPES, UPCASTERS
 
 
 def test_no_event_type_breaks_its_committed_schema() -> None:
@@ -22,9 +22,9 @@ def test_no_event_type_breaks_its_committed_schema() -> None:
 def test_every_event_type_has_a_current_committed_schema() -> None:
     committed = contract.committed_schemas()
     missing = sorted(set(EVENT_TYPES) - set(committed))
-    assert not missing, f"no committed schema for {missing}: run `make schemas` and commit shared/schemas/"
+    assert not missing, f"no committed schema for {missing}: run `make schemas` and commit shared/contracts/schemas/"
     stale = [t for t, s in contract.current_schemas().items() if json.loads(contract.render(s)) != committed[t]]
-    assert not stale, f"committed schemas out of date for {stale}: run `make schemas` and commit shared/schemas/"
+    assert not stale, f"committed schemas out of date for {stale}: run `make schemas` and commit shared/contracts/schemas/"
 
 
 def test_committed_schemas_are_stably_rendered() -> None:

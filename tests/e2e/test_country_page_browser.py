@@ -16,7 +16,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from services.showcase.pages.i18n import LOCALE_DIR
-from shared.envelope import Envelope
+from shared.contracts.envelope import Envelope
 from tests import factories
 from tests.e2e.test_marketplace_flow import wait_for
 from tests.integration.helpers import publish

@@ -27,8 +27,8 @@ from jsonschema import Draft202012Validator
 
 from deploy.local import demo
 from examples.dashboard.log import read_to_end
-from shared.envelope import UPCASTERS
-from shared.partners import PartnerTopic
+from shared.contracts.envelope import UPCASTERS
+from shared.contracts.partners import PartnerTopic
 from tests.e2e.test_marketplace_flow import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -162,7 +162,7 @@ def test_generated_models_accept_every_event_on_the_log(log, tmp_path) -> None:
     """datamodel-code-generator (no edits) on the published schemas: each record's value validates against the
     model generated from the schema of its type as written on the wire, and against the schema itself (so every
     decimal on the log is a decimal string, as the schemas now say)."""
-    schemas = {p.stem: p for p in sorted((ROOT / "shared" / "schemas").glob("*.json"))}
+    schemas = {p.stem: p for p in sorted((ROOT / "shared" / "contracts" / "schemas").glob("*.json"))}
     records = [json.loads(line) for line in log.open()]
     counts: dict[str, int] = {}
     for r in records:

@@ -18,15 +18,15 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from deploy.local import idp
 from deploy.local.keycloak import ADMIN
 from deploy.local.marketplace import Marketplace
-from shared.actors import Role
-from shared.identity import TokenVerifier
+from shared.contracts.actors import Role
+from shared.web.identity import TokenVerifier
 from tests import factories
 from tests.e2e.conftest import KEYCLOAK_FIGURES, e2e_ports
 from tests.e2e.test_marketplace_flow import post_until
 
 pytestmark = pytest.mark.e2e
 PASSWORD = idp.DEMO_PASSWORD
-CACHE_SECONDS, REFETCH_SECONDS = 60.0, 1.0  # shared/identity.py's documented bounds, which the services run with
+CACHE_SECONDS, REFETCH_SECONDS = 60.0, 1.0  # shared/web/identity.py's documented bounds, which the services run with
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ from aiokafka import AIOKafkaProducer
 from deploy.local.marketplace import ROOT, Marketplace
 from deploy.local.prometheus import Prometheus, render, seconds
 from deploy.local.tools import ALERTS
-from shared.envelope import Envelope
+from shared.contracts.envelope import Envelope
 from tests import factories
 from tests.e2e.conftest import _OFFSET, _ephemeral, _free, e2e_ports
 

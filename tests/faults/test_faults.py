@@ -22,7 +22,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from deploy.local import stack
-from shared.envelope import Topic, dead_letter_topic
+from shared.contracts.envelope import Topic, dead_letter_topic
 from tests.faults.conftest import OnboardingLoad, database, prefix, record
 from tests.faults.world import (
     Comparison,

@@ -13,8 +13,8 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
 from deploy.local import cluster
-from shared.envelope import Topic
-from shared.topics import marketplace_topics, topic_drift
+from shared.contracts.envelope import Topic
+from shared.messaging.topics import marketplace_topics, topic_drift
 from tests.faults.conftest import OnboardingLoad, prefix
 from tests.faults.test_faults import assert_exact, converge, figures, outbox_check
 from tests.faults.world import Publisher, World

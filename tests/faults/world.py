@@ -17,8 +17,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from pymongo import AsyncMongoClient
 
 from services.showcase.feed.generations import active_generation, collection_name
-from shared.envelope import Envelope, Topic
-from shared.topics import partitions_of
+from shared.contracts.envelope import Envelope, Topic
+from shared.messaging.topics import partitions_of
 from tests import factories
 
 

@@ -12,7 +12,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from fastapi import FastAPI
 
-from shared.envelope import Envelope
+from shared.contracts.envelope import Envelope
 
 T = TypeVar("T")
 

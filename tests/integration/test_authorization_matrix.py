@@ -32,7 +32,7 @@ from services.partners.main import Settings as PartnersSettings
 from services.partners.main import build as build_partners
 from services.showcase.main import Settings as ShowcaseSettings
 from services.showcase.main import build as build_showcase
-from shared.envelope import Envelope
+from shared.contracts.envelope import Envelope
 from tests import factories
 from tests.integration.authorization_table import (
     IN_STEP,

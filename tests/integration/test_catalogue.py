@@ -3,7 +3,7 @@
 import json
 
 from services.catalogue.main import Settings, build
-from shared.envelope import Envelope
+from shared.contracts.envelope import Envelope
 from tests import factories
 from tests.integration.helpers import committed_past, eventually, header, publish, read_until, serving
 

@@ -1,4 +1,4 @@
-"""The write coalescer (shared.coalescer) on the real store: concurrent single-document writes go out as one bulk,
+"""The write coalescer (shared.storage.coalescer) on the real store: concurrent single-document writes go out as one bulk,
 each caller gets its own outcome (a duplicate key as DuplicateKeyError, another write error as WriteError), writes
 to one document keep their order, and apply_if_newer / handle_once keep their meaning through it, and a batch folded
 per document (a replay's) gives what one by one gives."""
@@ -14,8 +14,8 @@ from pymongo import AsyncMongoClient, InsertOne, UpdateOne
 from pymongo import monitoring
 from pymongo.errors import DuplicateKeyError, WriteError
 
-from shared import coalescer
-from shared.mongo import apply_all_if_newer, apply_if_newer, handle_once
+from shared.storage import coalescer
+from shared.storage.mongo import apply_all_if_newer, apply_if_newer, handle_once
 
 
 class Commands(monitoring.CommandListener):

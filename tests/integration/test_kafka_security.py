@@ -20,11 +20,11 @@ from rich.console import Console
 from cli.tail import follow
 from deploy.local import kafka_acls, kafka_security, stack
 from services.showcase.main import Settings, build
-from shared.envelope import Envelope
-from shared.messaging import OutboxRelay, make_broker
-from shared.mongo import outbox_entry, with_outbox
+from shared.contracts.envelope import Envelope
+from shared.messaging.relay import OutboxRelay, make_broker
+from shared.storage.mongo import outbox_entry, with_outbox
 from shared.settings import ServiceSettings
-from shared.topics import TopicSpec, ensure_topics, partner_receipts_topics, partner_topics
+from shared.messaging.topics import TopicSpec, ensure_topics, partner_receipts_topics, partner_topics
 from tests import factories
 from tests.integration.helpers import eventually, serving
 

@@ -13,7 +13,7 @@ from services.onboarding.main import Settings as OnboardingSettings
 from services.onboarding.main import build as build_onboarding
 from services.showcase.main import Settings as ShowcaseSettings
 from services.showcase.main import build as build_showcase
-from shared import telemetry
+from shared.telemetry.logs import _JsonFormatter
 from tests.integration.helpers import eventually, publish, serving
 
 
@@ -49,7 +49,7 @@ async def test_http_requests_are_counted_per_route_template_and_logged_with_the_
     [line] = [r for r in kept.records if "/suppliers/sup-nobody" in r.getMessage()]
     assert '"GET /suppliers/sup-nobody" 404' in line.getMessage()
     assert line.route == "/suppliers/{supplier_id}" and len(line.trace_id) == 32
-    as_json = json.loads(telemetry._JsonFormatter().format(line))
+    as_json = json.loads(_JsonFormatter().format(line))
     assert as_json["trace_id"] == line.trace_id and as_json["status"] == 404 and as_json["route"] == line.route
 
 

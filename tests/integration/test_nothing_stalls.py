@@ -10,7 +10,7 @@ from prometheus_client import REGISTRY
 
 from services.showcase.main import Settings, build
 from services.showcase.service import Showcase
-from shared.envelope import Envelope
+from shared.contracts.envelope import Envelope
 from tests import factories
 from tests.integration.helpers import eventually, header, publish, read_until, serving
 

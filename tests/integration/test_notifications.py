@@ -20,8 +20,8 @@ from services.notifications.domain import Audience, Status
 from services.notifications.readers import InquiryAnswered, InquiryArrived, SupplierNoticed
 from services.notifications.service import Notifications
 from services.notifications.store import NotificationStore
-from shared.envelope import Envelope
-from shared.mongo import connect
+from shared.contracts.envelope import Envelope
+from shared.storage.mongo import connect
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.notifications.privacy import MessagePersonalData
-from shared.mongo import connect
+from shared.storage.mongo import connect
 from tests.integration.test_notifications import World
 
 pytestmark = pytest.mark.integration

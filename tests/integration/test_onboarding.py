@@ -5,7 +5,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 from services.onboarding.main import Settings, build
-from shared.actors import pseudonym
+from shared.contracts.actors import pseudonym
 from shared.errors import MarketplaceError
 from tests.factories import application as application_model
 from tests.factories import documents, matricule, profile, tunisian_application
@@ -47,7 +47,7 @@ async def test_every_verification_step_publishes_its_event_with_the_level(infras
             assert data["profile"]["contact"] is None  # personal data stays in onboarding
             assert data["actor"]["role"] == ["partner", "staff", "agency", "inspection", "staff", "staff",
                                              "staff"][sequence - 1]
-        # staff on a shared topic: by pseudonym, which onboarding can compute from the subject (shared.actors)
+        # staff on a shared topic: by pseudonym, which onboarding can compute from the subject (shared.contracts.actors)
         assert data["actor"] == {"subject": pseudonym("staff-user"), "role": "staff", "organisation": None}
         assert data["actor"]["subject"].startswith("anon-") and "staff-user" not in record.value.decode()
         assert header(record, "ce_source") == "/tijara/onboarding" and header(record, "traceparent")

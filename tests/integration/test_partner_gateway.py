@@ -14,10 +14,10 @@ import pytest
 from bson import json_util
 from pymongo import AsyncMongoClient, monitoring
 
-import shared.runtime as runtime_module
+import shared.web.runtime as runtime_module
 from services.partners.domain import PartnerKind
 from services.partners.main import Settings, build
-from shared.partners import PartnerEndorsement, PartnerInspectionReport, PartnerSupplierApplication
+from shared.contracts.partners import PartnerEndorsement, PartnerInspectionReport, PartnerSupplierApplication
 from tests.factories import documents, profile
 from tests.integration.helpers import header, read_until, serving
 from tests.integration.partner_helpers import (

@@ -10,8 +10,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 
 from services.partners.domain import PartnerKind
-from shared.partners import PartnerEndorsement, PartnerInspectionReport, PartnerSupplierApplication
-from shared.suppliers import SupplierApplicationSubmitted
+from shared.contracts.partners import PartnerEndorsement, PartnerInspectionReport, PartnerSupplierApplication
+from shared.contracts.suppliers import SupplierApplicationSubmitted
 from tests.factories import profile
 from tests.integration.helpers import eventually, header, publish, read_until
 from tests.integration.partner_helpers import (

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from services.partners.domain import PartnerKind
-from shared.partners import PartnerEndorsement, PartnerSupplierApplication
+from shared.contracts.partners import PartnerEndorsement, PartnerSupplierApplication
 from tests.integration.helpers import eventually
 from tests.integration.partner_helpers import application, endorsement, partners_and_onboarding, register, signed
 

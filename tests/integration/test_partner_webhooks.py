@@ -15,7 +15,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from services.partners.domain import PartnerKind
-from shared.partners import PartnerEndorsement, PartnerSupplierApplication
+from shared.contracts.partners import PartnerEndorsement, PartnerSupplierApplication
 from tests.integration.helpers import eventually, header, publish, read_until
 from tests.integration.partner_helpers import application, endorsement, partners_and_onboarding, register, signed
 

@@ -14,7 +14,7 @@ from services.inquiries.main import Settings as InquiriesSettings
 from services.inquiries.main import build as build_inquiries
 from services.onboarding.main import Settings as OnboardingSettings
 from services.onboarding.main import build as build_onboarding
-from shared.envelope import Envelope
+from shared.contracts.envelope import Envelope
 from tests import factories
 from tests.integration.helpers import eventually, publish, serving
 

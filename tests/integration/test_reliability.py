@@ -10,11 +10,20 @@ from aiokafka import ConsumerRecord
 from prometheus_client import REGISTRY
 from pymongo import AsyncMongoClient
 
-from shared.envelope import Envelope
-from shared.messaging import ConsumerPolicy, EventConsumer, OutboxRelay, make_broker
-from shared.mongo import (OUTBOX_SINCE, PENDING_OUTBOX, apply_if_newer, handle_once, outbox_entry,
-                          pending_outbox_index, save_aggregate, with_outbox)
-from shared.topics import ensure_topics, marketplace_topics
+from shared.contracts.envelope import Envelope
+from shared.messaging.consumer import ConsumerPolicy, EventConsumer
+from shared.messaging.relay import OutboxRelay, make_broker
+from shared.storage.mongo import (
+    OUTBOX_SINCE,
+    PENDING_OUTBOX,
+    apply_if_newer,
+    handle_once,
+    outbox_entry,
+    pending_outbox_index,
+    save_aggregate,
+    with_outbox,
+)
+from shared.messaging.topics import ensure_topics, marketplace_topics
 from tests import factories
 from tests.faults.world import read_all
 from tests.integration.helpers import eventually, header, read_until

@@ -4,7 +4,7 @@ goes on; replicas of one consumer group all show every event; ETag and languages
 import time
 
 from services.showcase.main import Settings, build
-from shared.envelope import Envelope
+from shared.contracts.envelope import Envelope
 from tests import factories
 from tests.integration.helpers import eventually, header, publish, read_until, serving
 

@@ -13,7 +13,7 @@ from services.showcase.model.live import LiveModel
 from services.showcase.pages import countries
 from services.showcase.pages.shapes import Filters
 from services.showcase.store import ShowcaseStore
-from shared.mongo import connect
+from shared.storage.mongo import connect
 from tests import factories
 from tests.factories import NOW
 from tests.showcase_model import Projection, as_read, page_from_documents

@@ -12,7 +12,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from deploy.local import stack
-from shared.topics import ensure_topics, marketplace_topics
+from shared.messaging.topics import ensure_topics, marketplace_topics
 from tests.containers import KAFKA_IMAGE, as_properties, free_port, kafka_environment
 
 

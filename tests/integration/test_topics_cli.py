@@ -12,7 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from typer.testing import CliRunner
 
 from cli.main import app
-from shared.topics import TopicSettingsError, ensure_topics, marketplace_topics
+from shared.messaging.topics import TopicSettingsError, ensure_topics, marketplace_topics
 
 
 async def _create(bootstrap: str, topic: NewTopic) -> None:

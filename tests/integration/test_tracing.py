@@ -14,7 +14,7 @@ from services.onboarding.main import Settings as OnboardingSettings
 from services.onboarding.main import build as build_onboarding
 from services.showcase.main import Settings as ShowcaseSettings
 from services.showcase.main import build as build_showcase
-from shared import telemetry
+from shared.telemetry.tracing import setup_tracing
 from tests import factories
 from tests.integration.helpers import eventually, serving
 from tests.integration.test_onboarding import application
@@ -23,7 +23,7 @@ from tests.integration.test_onboarding import application
 @pytest.fixture
 def spans():
     exporter = InMemorySpanExporter()
-    telemetry.setup_tracing("tests").add_span_processor(SimpleSpanProcessor(exporter))
+    setup_tracing("tests").add_span_processor(SimpleSpanProcessor(exporter))
     yield exporter
     exporter.shutdown()
 
@@ -91,7 +91,7 @@ async def test_one_trace_from_an_inquiry_request_to_the_smtp_hand_off(settings_f
     from services.inquiries.main import build as build_inquiries
     from services.notifications.main import Settings as NotificationsSettings
     from services.notifications.main import build as build_notifications
-    from shared.envelope import Envelope
+    from shared.contracts.envelope import Envelope
     from tests.integration.helpers import publish
     from tests.integration.test_notifications import Directory
 

@@ -6,7 +6,7 @@ from pydantic import ValidationError
 from services.catalogue import domain
 from services.catalogue.domain import ListingStatus, SupplierStanding
 from shared.errors import Conflict, NotFound
-from shared.suppliers import SupplierStatus
+from shared.contracts.suppliers import SupplierStatus
 from tests.factories import NOW, listing
 
 

@@ -9,8 +9,8 @@ import pytest
 from services.catalogue.domain import ListingStatus
 from services.catalogue.readers import READERS
 from services.catalogue.service import Catalogue
-from shared.actors import Actor, Role
-from shared.envelope import Envelope, read
+from shared.contracts.actors import Actor, Role
+from shared.contracts.envelope import Envelope, read
 from shared.errors import ConcurrentUpdate, Conflict, NotAllowed, NotFound
 from tests import factories
 from tests.fakes import FakeCatalogueStore, FakeRelay

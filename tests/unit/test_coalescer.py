@@ -1,4 +1,4 @@
-"""shared.coalescer without a server: how concurrent callers' operations become commands and how each command's
+"""shared.storage.coalescer without a server: how concurrent callers' operations become commands and how each command's
 outcome is given back to each caller (tests/integration/test_coalescer.py does the same on the real store)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from pymongo import InsertOne, UpdateOne
 from pymongo.errors import AutoReconnect, BulkWriteError, DuplicateKeyError, WriteError
 
-from shared import coalescer
+from shared.storage import coalescer
 
 
 class Recording:

@@ -20,8 +20,8 @@ from services.inquiries.service import Inquiries
 from services.showcase import consumers as showcase_consumers
 from services.showcase.main import Settings as ShowcaseSettings
 from services.showcase.service import Showcase
-from shared import contract
-from shared.messaging import EventConsumer
+from shared.contracts import gate as contract
+from shared.messaging.consumer import EventConsumer
 from tests.contract import samples
 from tests.fakes import FakeCatalogueStore, FakeInquiryStore, FakeRelay, FakeShowcaseStore, HandledEvents
 

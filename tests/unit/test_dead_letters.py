@@ -8,7 +8,7 @@ from aiokafka import ConsumerRecord
 from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError
 from prometheus_client import REGISTRY
 
-from shared.dead_letters import DeadLetters
+from shared.messaging.dead_letters import DeadLetters
 
 
 class RefusingBroker:

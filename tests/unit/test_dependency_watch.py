@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 from prometheus_client import REGISTRY
 
-from shared import runtime
+from shared.web import runtime
 
 
 class _Store:

@@ -5,10 +5,10 @@ import json
 import pytest
 from aiokafka import ConsumerRecord
 
-from shared import envelope as envelope_module
-from shared.envelope import EVENT_TYPES, Envelope, PoisonEvent, ReadOnce, Topic, decode, read_all
-from shared.envelope import read as real_read
-from shared.partners import PartnerTopic
+from shared.contracts import envelope as envelope_module
+from shared.contracts.envelope import EVENT_TYPES, Envelope, PoisonEvent, ReadOnce, Topic, decode, read_all
+from shared.contracts.envelope import read as real_read
+from shared.contracts.partners import PartnerTopic
 from tests import factories
 
 

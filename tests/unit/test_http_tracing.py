@@ -9,7 +9,7 @@ from opentelemetry.sdk.trace import TracerProvider, sampling
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from shared import telemetry
+from shared.telemetry.tracing import FASTAPI_NATIVE_OFF, HttpTracing, sampler
 
 CALLER_TRACE, CALLER_SPAN = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
 
@@ -17,7 +17,7 @@ CALLER_TRACE, CALLER_SPAN = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b
 def _traced_app(sampler: sampling.Sampler) -> tuple[httpx.AsyncClient, InMemorySpanExporter, list[str]]:
     provider, exporter, seen = TracerProvider(sampler=sampler), InMemorySpanExporter(), []
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    app = FastAPI(telemetry=telemetry.FASTAPI_NATIVE_OFF)
+    app = FastAPI(telemetry=FASTAPI_NATIVE_OFF)
 
     @app.get("/things/{thing_id}")
     async def thing(thing_id: str) -> dict:
@@ -28,7 +28,7 @@ def _traced_app(sampler: sampling.Sampler) -> tuple[httpx.AsyncClient, InMemoryS
     async def healthz() -> dict:
         return {"status": "ok"}
 
-    traced = telemetry.HttpTracing(app, tracer_provider=provider)
+    traced = HttpTracing(app, tracer_provider=provider)
     return httpx.AsyncClient(transport=httpx.ASGITransport(traced), base_url="http://test"), exporter, seen
 
 
@@ -62,10 +62,10 @@ async def test_probes_are_not_traced():
 
 def test_the_sampler_is_the_standard_variables_else_parent_based_one_percent(monkeypatch):
     monkeypatch.delenv("OTEL_TRACES_SAMPLER", raising=False)
-    default = telemetry.sampler()
+    default = sampler()
     assert isinstance(default, sampling.ParentBased) and "TraceIdRatioBased{0.01}" in default.get_description()
     monkeypatch.setenv("OTEL_TRACES_SAMPLER", "parentbased_traceidratio")
     monkeypatch.setenv("OTEL_TRACES_SAMPLER_ARG", "0.25")
-    assert "TraceIdRatioBased{0.25}" in telemetry.sampler().get_description()
+    assert "TraceIdRatioBased{0.25}" in sampler().get_description()
     monkeypatch.setenv("OTEL_TRACES_SAMPLER", "always_off")
-    assert telemetry.sampler() is sampling.ALWAYS_OFF
+    assert sampler() is sampling.ALWAYS_OFF

@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from deploy.local.issuer import mint, public_jwk
-from shared.actors import Role
-from shared.identity import IdentityProviderUnavailable, TokenVerifier, Unauthenticated
+from shared.contracts.actors import Role
+from shared.web.identity import IdentityProviderUnavailable, TokenVerifier, Unauthenticated
 
 ISSUER = "http://issuer.test"
 

@@ -5,7 +5,7 @@ from pydantic import ValidationError
 
 from services.inquiries import domain
 from shared.errors import Conflict, NotFound
-from shared.suppliers import SupplierStatus
+from shared.contracts.suppliers import SupplierStatus
 from tests.factories import NOW
 
 ASK = {"product_id": "prd-1", "buyer_company": "Maple Leaf Foods Trading", "buyer_country": "CA",

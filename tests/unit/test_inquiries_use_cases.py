@@ -6,8 +6,8 @@ import pytest
 from services.inquiries.domain import BuyerRequest, InquiryStatus
 from services.inquiries.readers import READERS, ProductOffered
 from services.inquiries.service import Inquiries
-from shared.actors import Actor, Role
-from shared.envelope import Envelope, read
+from shared.contracts.actors import Actor, Role
+from shared.contracts.envelope import Envelope, read
 from shared.errors import Conflict, NotAllowed, NotFound
 from tests import factories
 from tests.fakes import FakeInquiryStore, FakeRelay

@@ -10,9 +10,9 @@ from faststream import security
 from pydantic import ValidationError
 
 from deploy.local.kafka_security import make_certificates
-from shared.kafka_security import KafkaSecurityError, servers
+from shared.messaging.kafka_security import KafkaSecurityError, servers
 from shared.settings import ServiceSettings
-from shared.topics import TopicState, marketplace_topics
+from shared.messaging.topics import TopicState, marketplace_topics
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def certificates(tmp_path_factory):
 
 
 def test_a_bootstrap_list_reaches_faststream_as_separate_servers():
-    from shared.messaging import make_broker
+    from shared.messaging.relay import make_broker
 
     assert servers(" b1:9092, b2:9092,b3:9092 ") == ["b1:9092", "b2:9092", "b3:9092"]
     broker = make_broker("b1:9092,b2:9092", "t")

@@ -6,7 +6,7 @@ import logging
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 
-from shared.telemetry import setup_logging
+from shared.telemetry.logs import setup_logging
 
 
 def test_json_lines_from_every_logger_carry_the_trace_id(capsys):

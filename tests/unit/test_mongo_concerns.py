@@ -1,6 +1,6 @@
 """Write and read concern from settings, as a replica set in production needs them."""
 
-from shared.mongo import connect
+from shared.storage.mongo import connect
 from shared.settings import ServiceSettings
 
 

@@ -8,10 +8,10 @@ import pytest
 from services.onboarding import access, contacts, domain
 from services.onboarding.contacts import Digest, Language, Preferences
 from services.onboarding.service import Onboarding
-from shared.actors import Actor, Role
+from shared.contracts.actors import Actor, Role
 from shared.errors import NotAllowed
-from shared.suppliers import SupplierStatus as S
-from shared.vocabulary import ExportAgency, InspectionBody
+from shared.contracts.suppliers import SupplierStatus as S
+from shared.contracts.vocabulary import ExportAgency, InspectionBody
 from tests import factories
 from tests.factories import NOW
 from tests.fakes import FakeRelay, FakeSupplierStore

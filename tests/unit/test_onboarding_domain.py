@@ -8,9 +8,9 @@ from pydantic import ValidationError
 from services.onboarding import domain
 from services.onboarding.application import DocumentReview, SupplierApplication
 from shared.errors import Conflict
-from shared.suppliers import SupplierStatus as S
-from shared.suppliers import VerificationLevel as L
-from shared.vocabulary import DocumentKind, ExportAgency, InspectionBody
+from shared.contracts.suppliers import SupplierStatus as S
+from shared.contracts.suppliers import VerificationLevel as L
+from shared.contracts.vocabulary import DocumentKind, ExportAgency, InspectionBody
 from tests.factories import NOW, application, documents, profile
 
 REPORT_DAY = NOW - timedelta(days=10)

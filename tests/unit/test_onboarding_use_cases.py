@@ -7,8 +7,8 @@ import pytest
 
 from services.onboarding.service import Onboarding
 from shared.errors import Conflict, MarketplaceError, NotFound
-from shared.suppliers import SupplierStatus, VerificationLevel
-from shared.vocabulary import DocumentKind
+from shared.contracts.suppliers import SupplierStatus, VerificationLevel
+from shared.contracts.vocabulary import DocumentKind
 from tests import factories
 from tests.fakes import FakeRelay, FakeSupplierStore
 

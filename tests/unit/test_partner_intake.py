@@ -6,8 +6,8 @@ import pytest
 
 from services.partners import domain, intake
 from services.partners.domain import PartnerKind
-from shared.partner_commands import EndorseSupplier, RecordInspection
-from shared.partners import PartnerEndorsement, PartnerInspectionReport, Provenance, RejectionReason
+from shared.contracts.partner_commands import EndorseSupplier, RecordInspection
+from shared.contracts.partners import PartnerEndorsement, PartnerInspectionReport, Provenance, RejectionReason
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
@@ -81,7 +81,7 @@ def test_provenance_scope_and_topic_are_checked() -> None:
 
 def test_onboarding_gives_an_application_command_one_supplier_id() -> None:
     from services.onboarding.consumers import supplier_for
-    from shared.partner_commands import SubmitSupplierApplication
+    from shared.contracts.partner_commands import SubmitSupplierApplication
     from tests.factories import profile
 
     provenance = Provenance(partner="clementia", channel="http", received_at=NOW)

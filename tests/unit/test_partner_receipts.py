@@ -6,7 +6,7 @@ import pytest
 
 from services.partners import receipts
 from services.partners.domain import PartnerKind, new_partner
-from shared.partners import PartnerEndorsement
+from shared.contracts.partners import PartnerEndorsement
 
 
 def test_the_cursor_round_trips_and_refuses_what_we_did_not_give() -> None:

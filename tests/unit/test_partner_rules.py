@@ -6,7 +6,12 @@ import pytest
 
 from services.partners import domain as rules
 from services.partners.domain import PartnerKind
-from shared.partners import PartnerEndorsement, PartnerInspectionReport, PartnerReceipt, PartnerSupplierApplication
+from shared.contracts.partners import (
+    PartnerEndorsement,
+    PartnerInspectionReport,
+    PartnerReceipt,
+    PartnerSupplierApplication,
+)
 
 
 def test_each_kind_may_publish_only_its_own_event_types() -> None:

@@ -16,10 +16,10 @@ from services.onboarding.store import already_registered
 from services.partners import intake
 from services.partners.domain import Partner, PartnerKind
 from services.partners.service import PartnerIngress
-from shared.envelope import Envelope
+from shared.contracts.envelope import Envelope
 from shared.errors import ConcurrentUpdate, NotFound
-from shared.partner_commands import EndorseSupplier, PartnerCommandOutcome, SubmitSupplierApplication
-from shared.partners import PartnerEndorsement, PartnerReceipt, Provenance, RejectionReason
+from shared.contracts.partner_commands import EndorseSupplier, PartnerCommandOutcome, SubmitSupplierApplication
+from shared.contracts.partners import PartnerEndorsement, PartnerReceipt, Provenance, RejectionReason
 from tests.factories import documents, profile
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)

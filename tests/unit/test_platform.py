@@ -1,13 +1,13 @@
-"""What the platform does for every service, without servers: saving a change with its outbox (shared.outbox), the
-consumer policy from settings (shared.messaging.ConsumerPolicy), the one map of domain errors to statuses."""
+"""What the platform does for every service, without servers: saving a change with its outbox (shared.messaging.outbox), the
+consumer policy from settings (shared.messaging.consumer.ConsumerPolicy), the one map of domain errors to statuses."""
 
 import pytest
 
-from shared.actors import Actor, Role, on_events
+from shared.contracts.actors import Actor, Role, on_events
 from shared.errors import ConcurrentUpdate, Conflict, MarketplaceError, NotAllowed, NotFound
-from shared.http_errors import STATUSES
-from shared.messaging import ConsumerPolicy
-from shared.outbox import Outbox
+from shared.web.http_errors import STATUSES
+from shared.messaging.consumer import ConsumerPolicy
+from shared.messaging.outbox import Outbox
 from shared.settings import ServiceSettings
 from tests import factories
 from tests.fakes import Collection, FakeRelay

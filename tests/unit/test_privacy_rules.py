@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from services.inquiries.domain import BuyerRequest, Inquiry, InquiryStatus
 from services.inquiries.privacy import ERASED_EMAIL, ERASED_TEXT, erased_parts, without_person
 from services.onboarding import domain
-from shared.privacy import erase_once, person_key, same_address
+from shared.web.privacy import erase_once, person_key, same_address
 from tests import factories
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -44,7 +44,7 @@ def test_an_erased_inquiry_keeps_its_business_facts() -> None:
 
 
 class Record:
-    """The erasure record in memory (shared.privacy.Erasures on the store)."""
+    """The erasure record in memory (shared.web.privacy.Erasures on the store)."""
 
     def __init__(self) -> None:
         self.docs: dict[str, dict] = {}

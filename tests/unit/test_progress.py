@@ -3,7 +3,7 @@
 from aiokafka import TopicPartition
 from prometheus_client import REGISTRY
 
-from shared.progress import ConsumerProgress
+from shared.messaging.progress import ConsumerProgress
 
 TP = TopicPartition("unit.progress.inquiries", 1)
 LABELS = {"group": "unit.g", "topic": TP.topic, "partition": "1"}

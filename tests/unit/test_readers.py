@@ -10,7 +10,7 @@ from services.inquiries.readers import READERS as INQUIRIES
 from services.inquiries.readers import ProductWithdrawn
 from services.showcase.feed.readers import READERS as SHOWCASE
 from services.showcase.feed.readers import SupplierShown
-from shared.envelope import UNKNOWN, Envelope, PoisonEvent, read, read_data
+from shared.contracts.envelope import UNKNOWN, Envelope, PoisonEvent, read, read_data
 from tests import factories
 
 

@@ -1,5 +1,5 @@
 """A service's own token: the local issuer's client-credentials grant, cached until shortly before expiry and
-fetched once for any number of concurrent callers (shared.service_identity)."""
+fetched once for any number of concurrent callers (shared.web.service_identity)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import jwt
 import pytest
 
 from deploy.local import issuer
-from shared.service_identity import ServiceIdentity, TokenUnavailable
+from shared.web.service_identity import ServiceIdentity, TokenUnavailable
 
 ISSUER = "http://issuer.test"
 

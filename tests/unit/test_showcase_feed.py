@@ -10,7 +10,7 @@ import pytest
 from services.showcase import consumers
 from services.showcase.feed import readers, replay, tail
 from services.showcase.feed.readers import READERS, read_event
-from shared.envelope import Envelope, PoisonEvent, ReadOnce, read_all, read_record
+from shared.contracts.envelope import Envelope, PoisonEvent, ReadOnce, read_all, read_record
 from tests import factories
 
 

@@ -23,9 +23,9 @@ from services.showcase.pages.key import PageKey
 from services.showcase.pages.prebuilt import Renditions
 from services.showcase.pages.render import DEFAULT_FILTERS, Pages
 from services.showcase.pages.shapes import Filters
-from shared import runtime
+from shared.web import runtime
 from shared.errors import NotFound
-from shared.vocabulary import Certification, Region
+from shared.contracts.vocabulary import Certification, Region
 from tests import factories
 from tests.factories import NOW
 from tests.showcase_model import Projection, as_read, page_from_documents
@@ -239,7 +239,7 @@ def test_inquiry_form_checks_speak_the_visitors_language() -> None:
 
 
 def test_the_loaded_heap_is_frozen_out_of_the_collectors_reach() -> None:
-    """After start (shared.runtime settles the heap once every service's start hooks ran), what is loaded (the page
+    """After start (shared.web.runtime settles the heap once every service's start hooks ran), what is loaded (the page
     model and its renditions among it) sits in the permanent generation: a full collection during a request no
     longer walks it; and young collections are spaced out for the batches consumers allocate."""
     renditions, _ = rendered([factories.supplier_verified("s1")])  # as at start: the model loaded, pages built

@@ -21,7 +21,7 @@ from services.showcase.pages.key import PageKey
 from services.showcase.pages.prebuilt import Renditions
 from services.showcase.pages.render import DEFAULT_FILTERS, Pages
 from services.showcase.pages.shapes import Filters
-from shared.suppliers import SupplierStatus, SupplierSuspended, SupplierVerified, VerificationLevel
+from shared.contracts.suppliers import SupplierStatus, SupplierSuspended, SupplierVerified, VerificationLevel
 from tests import factories
 from tests.factories import NOW
 from tests.showcase_model import as_read, shown

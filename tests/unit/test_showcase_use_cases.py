@@ -12,7 +12,7 @@ from services.showcase.model.live import LiveModel
 from services.showcase.pages.countries import load
 from services.showcase.pages.shapes import Filters
 from services.showcase.service import Showcase
-from shared.envelope import Envelope, read
+from shared.contracts.envelope import Envelope, read
 from tests import factories
 from tests.factories import NOW
 from tests.fakes import FakeShowcaseStore

@@ -1,6 +1,6 @@
 """What the store can hold, decided before any use case runs."""
 
-from shared.storable import INT64_MAX, INT64_MIN, MAX_DEPTH, unstorable
+from shared.web.body_guard import INT64_MAX, INT64_MIN, MAX_DEPTH, unstorable
 
 
 def test_integers_within_64_bits_booleans_and_floats_pass():

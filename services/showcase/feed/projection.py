@@ -1,7 +1,7 @@
 """How one event lands in the showcase's read model, as plain fields (`route`), and the merge rule: newest by
 sequence wins; an older or repeated event changes nothing.
 
-The rule is written once per medium. The store keeps it inside one conditional upsert, `shared.mongo.apply_if_newer`
+The rule is written once per medium. The store keeps it inside one conditional upsert, `shared.storage.mongo.apply_if_newer`
 (the comparison must happen in the store's atomic write: concurrent handlers and replicas write the same documents),
 which every service's projection uses. In memory, `newest` is the same rule: the live model (model/live.py) and the
 tests' oracle (tests/showcase_model.py) merge through it, and the property tests check store and memory agree.
@@ -17,7 +17,7 @@ from typing import Any
 
 from services.showcase.feed.readers import InquiryShown, ProductShown, SupplierShown
 from services.showcase.model.figures import inquiry_counts
-from shared.envelope import Reader
+from shared.contracts.envelope import Reader
 
 SUPPLIERS, PRODUCTS, INQUIRIES = "suppliers", "products", "inquiries"
 

@@ -9,11 +9,11 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
-from shared.envelope import EVENT_TYPES, Reader, Tolerant, read_record
-from shared.inquiries import InquiryEvent
-from shared.products import ProductDelisted, ProductEvent, upcast_listing_v1
-from shared.suppliers import SupplierEvent, SupplierStatus, VerificationLevel
-from shared.vocabulary import Certification, Incoterm, Region, Sector
+from shared.contracts.envelope import EVENT_TYPES, Reader, Tolerant, read_record
+from shared.contracts.inquiries import InquiryEvent
+from shared.contracts.products import ProductDelisted, ProductEvent, upcast_listing_v1
+from shared.contracts.suppliers import SupplierEvent, SupplierStatus, VerificationLevel
+from shared.contracts.vocabulary import Certification, Incoterm, Region, Sector
 
 
 class _Part(BaseModel):

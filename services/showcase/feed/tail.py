@@ -25,9 +25,9 @@ from services.showcase.feed.readers import READERS
 from services.showcase.model.figures import WINDOW
 from services.showcase.model.live import LiveModel
 from services.showcase.store import ShowcaseStore
-from shared.envelope import ReadOnce, Topic, read_all
+from shared.contracts.envelope import ReadOnce, Topic, read_all
 from shared.settings import ServiceSettings
-from shared.topics import partitions_of
+from shared.messaging.topics import partitions_of
 
 log = logging.getLogger(__name__)
 

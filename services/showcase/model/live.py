@@ -25,7 +25,7 @@ from services.showcase.model.figures import ResponseFigures
 from services.showcase.model.search import WordIndex, search
 from services.showcase.model.standings import CountryStandings, Standing
 from services.showcase.pages.shapes import ProductCard
-from shared.envelope import Reader
+from shared.contracts.envelope import Reader
 
 NO_FIGURES = ResponseFigures()
 SETTLE_SLICE = 100  # cards made between two turns of the event loop: ~3 ms (a product card takes ~40 µs)

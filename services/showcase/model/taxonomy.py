@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from shared.envelope import UNKNOWN
-from shared.vocabulary import Sector
+from shared.contracts.envelope import UNKNOWN
+from shared.contracts.vocabulary import Sector
 
 OTHER = "Other"  # what a visitor reads for a value this release does not know (translated, labels.BUYER_REGIONS)
 

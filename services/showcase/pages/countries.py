@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from services.showcase.pages.shapes import Partner
-from shared.vocabulary import Region
+from shared.contracts.vocabulary import Region
 
 CONFIG_DIR = Path(__file__).parent / "countries"
 

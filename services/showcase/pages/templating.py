@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from services.showcase.model.taxonomy import SECTOR_LABELS
 from services.showcase.pages import i18n
 from services.showcase.pages.inquiry_form import INQUIRY_FIELDS
-from shared.vocabulary import Certification, Incoterm
+from shared.contracts.vocabulary import Certification, Incoterm
 
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية"}
 OG_LOCALES = {"en": "en_US", "fr": "fr_FR", "ar": "ar_AR"}

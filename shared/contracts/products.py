@@ -16,8 +16,8 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.envelope import UPCASTERS, Event, Id, Text, Topic
-from shared.vocabulary import Certification, Incoterm, Region, Sector
+from shared.contracts.envelope import UPCASTERS, Event, Id, Text, Topic
+from shared.contracts.vocabulary import Certification, Incoterm, Region, Sector
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. USD, EUR, MAD")]
 Unit = Annotated[str, Field(min_length=1, max_length=20)]

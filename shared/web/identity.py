@@ -29,7 +29,7 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from shared.actors import Actor, Role
+from shared.contracts.actors import Actor, Role
 from shared.errors import NotAllowed
 
 log = logging.getLogger(__name__)

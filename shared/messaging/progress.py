@@ -19,7 +19,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from faststream.kafka import KafkaBroker
 from prometheus_client import Gauge
 
-from shared.envelope import dead_letter_topic
+from shared.contracts.envelope import dead_letter_topic
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.errors import Conflict, MarketplaceError, NotAllowed, NotFound
-from shared.identity import IdentityProviderUnavailable, Unauthenticated
+from shared.web.identity import IdentityProviderUnavailable, Unauthenticated
 
 
 class TooManyRequests(Exception):

@@ -1,7 +1,7 @@
 """Who acted, on the wire: the role vocabulary of the marketplace's callers and the `actor` every event carries.
 
 Part of the event contract (events name their actor so internal teams can audit who verified whom); the HTTP edge
-builds it from the caller's verified token (shared.identity), automated changes name the service itself."""
+builds it from the caller's verified token (shared.web.identity), automated changes name the service itself."""
 
 from __future__ import annotations
 
@@ -56,11 +56,11 @@ class Actor(BaseModel):
 NOT_PEOPLE = (Role.SYSTEM, Role.BUYER, Role.NOTIFIER)
 PSEUDONYM_PREFIX = "anon-"
 SYSTEM_SUBJECT_PREFIX = "partner:"  # a partner system, authenticated by its API key
-_pseudonym_key = ["tijara-local-privacy-secret"]  # shared.runtime sets the deployment's (ServiceSettings)
+_pseudonym_key = ["tijara-local-privacy-secret"]  # shared.web.runtime sets the deployment's (ServiceSettings)
 
 
 def use_pseudonym_key(secret: str) -> None:
-    """Called once per process by the composition root (shared.runtime.Runtime.create)."""
+    """Called once per process by the composition root (shared.web.runtime.Runtime.create)."""
     _pseudonym_key[0] = secret
 
 

@@ -1,6 +1,6 @@
 """The wire vocabulary the streams share: the regions of the countries served (Morocco, then Tunisia), export
 sectors, trade terms, the bodies that endorse and inspect, document kinds. Values only; what a service does with
-them (labels, which sectors need which document, which region is in which country) lives in that service. Consumers read a value added later as "unknown" (shared.envelope.Tolerant)."""
+them (labels, which sectors need which document, which region is in which country) lives in that service. Consumers read a value added later as "unknown" (shared.contracts.envelope.Tolerant)."""
 
 from enum import StrEnum
 

@@ -1,5 +1,5 @@
-"""The published form of a wire model's JSON Schema: what the code does, said in the schema (shared.contract writes
-it to shared/schemas/, shared.asyncapi puts it in the AsyncAPI documents)."""
+"""The published form of a wire model's JSON Schema: what the code does, said in the schema (shared.contracts.gate writes
+it to shared/contracts/schemas/, shared.contracts.asyncapi puts it in the AsyncAPI documents)."""
 
 from __future__ import annotations
 

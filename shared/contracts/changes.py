@@ -1,6 +1,6 @@
-"""The contract's changelog: `shared/schemas/changelog/changes.json` (the record) rendered as `docs/contract-changes.md`.
+"""The contract's changelog: `shared/contracts/schemas/changelog/changes.json` (the record) rendered as `docs/contract-changes.md`.
 
-`make schemas` (shared.contract) diffs the committed schemas against the code's and writes what it finds into the
+`make schemas` (shared.contracts.gate) diffs the committed schemas against the code's and writes what it finds into the
 newest entry of the record: new event types, and each additive change to a type (fields added, enum values added,
 enums opened...). A new VERSION of an existing type (`...v2` next to `...v1`) is refused unless the newest entry
 names it under `replaces` with the deprecation window of the version it replaces: until `deprecated_until` both
@@ -19,8 +19,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-RECORD = ROOT / "shared" / "schemas" / "changelog" / "changes.json"
+ROOT = Path(__file__).resolve().parents[2]
+RECORD = ROOT / "shared" / "contracts" / "schemas" / "changelog" / "changes.json"
 DOC = ROOT / "docs" / "contract-changes.md"
 
 
@@ -48,7 +48,7 @@ def _previous(ce_type: str, known: set[str]) -> str | None:
 
 def additive_changes(old: dict[str, Any], new: dict[str, Any], path: str = "") -> list[str]:
     """What `new` adds to `old`, in words (the gate has already refused what breaks)."""
-    from shared.contract import _resolve  # the gate's $ref inlining
+    from shared.contracts.gate import _resolve  # the gate's $ref inlining
 
     return sorted(set(_added(_resolve(old, old.get("$defs", {})), _resolve(new, new.get("$defs", {})), path)))
 
@@ -91,7 +91,7 @@ def record_changes(committed: dict[str, dict], current: dict[str, dict],
     """The record with what changed between `committed` and `current` written into its newest entry, and the
     refusals (a new version no entry announces)."""
     if not record:
-        return record, ["shared/schemas/changelog/changes.json has no entry: add one (version, date, summary) first"]
+        return record, ["shared/contracts/schemas/changelog/changes.json has no entry: add one (version, date, summary) first"]
     newest = record[-1]
     announced = {old: r["by"] for e in record for old, r in e.get("replaces", {}).items()}
     refusals = []
@@ -99,7 +99,7 @@ def record_changes(committed: dict[str, dict], current: dict[str, dict],
         older = _previous(ce_type, set(committed) | set(current))
         if older is not None and announced.get(older) != ce_type:
             refusals.append(f"{ce_type} is a new version of {older}: add to the newest entry of "
-                            f"shared/schemas/changelog/changes.json \"replaces\": {{\"{older}\": {{\"by\": \"{ce_type}\", "
+                            f"shared/contracts/schemas/changelog/changes.json \"replaces\": {{\"{older}\": {{\"by\": \"{ce_type}\", "
                             "\"deprecated_until\": \"YYYY-MM-DD\"}} (both versions are published until then)")
         elif ce_type not in {t for e in record for t in e.get("added", [])}:
             newest.setdefault("added", []).append(ce_type)
@@ -122,9 +122,9 @@ def render_record(record: list[dict[str, Any]]) -> str:
 def render_doc(record: list[dict[str, Any]]) -> str:
     """docs/contract-changes.md, newest first."""
     lines = ["# Contract changes", "",
-             "What changed in the event contract (the JSON Schemas in `shared/schemas/`, the AsyncAPI documents in",
+             "What changed in the event contract (the JSON Schemas in `shared/contracts/schemas/`, the AsyncAPI documents in",
              "`docs/asyncapi/`, the `tijara-events` package, whose version is the contract's), newest first. Written by",
-             "`make schemas` from `shared/schemas/changelog/changes.json` and the schema gate's diff: do not edit by hand.",
+             "`make schemas` from `shared/contracts/schemas/changelog/changes.json` and the schema gate's diff: do not edit by hand.",
              "",
              "Policy: within a version, changes are additive (new optional fields, new enum values: every enum is",
              "open). A breaking change is a new version of the type (`...v2`); the version it replaces is deprecated",

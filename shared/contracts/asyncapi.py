@@ -3,7 +3,7 @@
 FastStream builds channels and operations from the broker's subscribers and declared publishers. Our subscribers
 take the raw record (decoding is ours, so poison can be dead-lettered), so FastStream sees no payload; this module
 fills each channel with one message per event type that travels on the topic: the payload schema from the
-stream modules (shared.suppliers, shared.products, ...), the CloudEvents headers (ce_type fixed to the type), the
+stream modules (shared.contracts.suppliers, shared.contracts.products, ...), the CloudEvents headers (ce_type fixed to the type), the
 Kafka key, and the consumer group of each receive operation. Dead-letter channels carry the original headers plus
 the dlq_* ones.
 
@@ -20,12 +20,12 @@ from urllib.parse import unquote
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 
-from shared import inquiries, partner_commands, partners, products, suppliers  # noqa: F401  (register types)
-from shared.wire_schema import wire_schema
-from shared.envelope import EVENT_TYPES, SPECVERSION
+from shared.contracts import inquiries, partner_commands, partners, products, suppliers  # noqa: F401  (register types)
+from shared.contracts.wire_schema import wire_schema
+from shared.contracts.envelope import EVENT_TYPES, SPECVERSION
 
 if TYPE_CHECKING:
-    from shared.runtime import Runtime
+    from shared.web.runtime import Runtime
 
 REF = "#/components/schemas/{model}"
 DLQ_HEADERS = {
@@ -96,8 +96,8 @@ def headers_schema(ce_type: str | None, subject: str | None, dead_letter: bool =
 
 
 def topic_binding(topic: str) -> dict[str, Any]:
-    """The topic's retention and partitions, from the one topic spec (shared.topics)."""
-    from shared.topics import marketplace_topics
+    """The topic's retention and partitions, from the one topic spec (shared.messaging.topics)."""
+    from shared.messaging.topics import marketplace_topics
 
     spec = next((t for t in marketplace_topics() if t.name == topic), None)
     if spec is None:
@@ -161,7 +161,7 @@ def document(runtime: Runtime) -> dict[str, Any]:
 
 
 def _specs():
-    from shared.topics import marketplace_topics
+    from shared.messaging.topics import marketplace_topics
 
     return marketplace_topics()
 

@@ -18,8 +18,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from shared import coalescer
-from shared.envelope import Envelope
+from shared.storage import coalescer
+from shared.contracts.envelope import Envelope
 from shared.errors import ConcurrentUpdate
 
 OUTBOX_SINCE = "outbox_since"  # set while an aggregate has pending events: when the oldest of them was written
@@ -69,7 +69,7 @@ async def apply_if_newer(coll: AsyncCollection, _id: str, sequence: int, fields:
     One statement: an upsert filtered on an older sequence. When the stored document is as new or newer, the filter
     misses and the upsert's insert collides with it on the unique `_id`: nothing is written. The collision can also
     be a concurrent first insert of an older event: so try once more, now as an update of the stored document.
-    Sent within one bulk with the writes concurrent handlers issue (shared.coalescer).
+    Sent within one bulk with the writes concurrent handlers issue (shared.storage.coalescer).
     """
     newer = UpdateOne({"_id": _id, "sequence": {"$lt": sequence}}, {"$set": {**fields, "sequence": sequence}},
                       upsert=True)
@@ -89,7 +89,7 @@ async def apply_all_if_newer(coll: AsyncCollection, changes: Mapping[str, Sequen
     oldest sequence, which lands when the stored document is older than all of them (a replay from the start of
     the log); an insert for the documents in `absent` (known not stored: the store's cheapest write). A document
     stored as new as one of them (a catch-up reading again what is applied), or present after all, collides and
-    writes nothing: its events then go one by one. For the only writer of these documents (shared.coalescer)."""
+    writes nothing: its events then go one by one. For the only writer of these documents (shared.storage.coalescer)."""
     kept = {_id: _newer_in_order(each) for _id, each in changes.items()}
     writes = [_folded(_id, events, _id in absent) for _id, events in kept.items()]
     one_by_one = []

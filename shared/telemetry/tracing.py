@@ -1,16 +1,12 @@
-"""Logs people can read, Prometheus metrics, and OpenTelemetry tracing with W3C trace context across Kafka."""
+"""OpenTelemetry tracing: the tracer provider and its sampler (the standard `OTEL_*` variables; parent-based 1 %
+by default), the HTTP server spans, FastStream's Kafka middleware, and W3C trace context carried through the
+outbox and across Kafka."""
 
 from __future__ import annotations
-
 import contextlib
-import json
-import logging
 import os
-import sys
-import time
 from collections.abc import Iterator, Sequence
 from typing import Any
-
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
@@ -18,70 +14,12 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider, sampling
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
-from prometheus_client import Counter, Gauge, Histogram
+
 
 _propagator = TraceContextTextMapPropagator()
+
+
 _provider: TracerProvider | None = None
-
-EVENTS_CONSUMED = Counter(
-    "tijara_events_consumed_total", "Events handled by a consumer group", ["group", "type", "outcome"]
-)
-EVENTS_PUBLISHED = Counter("tijara_events_published_total", "Events the outbox relay published", ["topic"])
-DEAD_LETTERS = Counter("tijara_dead_letters_total", "Messages sent to a dead-letter topic", ["topic", "error_type"])
-OUTBOX_DEPTH = Gauge("tijara_outbox_depth", "Events waiting in the outbox at the last relay scan")
-DEPENDENCY_UP = Gauge("tijara_dependency_up", "1 when the last periodic check reached the dependency (mongodb, kafka)",
-                      ["dependency"])
-OUTBOX_AGE = Gauge("tijara_outbox_oldest_age_seconds", "Age of the oldest event waiting in the outbox")
-OUTBOX_RELAY_FAILURES = Counter("tijara_outbox_relay_failures_total",
-                                "Outbox relay passes that failed (the store or Kafka refused or did not answer)")
-HANDLE_SECONDS = Histogram("tijara_consumer_batch_seconds", "Time to handle one consumed batch", ["group"])
-
-
-_EXTRA_FIELDS = ("trace_id", "route", "http_method", "status", "duration_ms")  # e.g. the access log's
-
-
-class _JsonFormatter(logging.Formatter):
-    _second, _stamp = -1, ""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
-                 "message": record.getMessage()}
-        fields = record.__dict__
-        for name in _EXTRA_FIELDS:
-            if fields.get(name) is not None:
-                entry[name] = fields[name]
-        if "trace_id" not in entry:
-            span = trace.get_current_span().get_span_context()
-            if span.is_valid:
-                entry["trace_id"] = format(span.trace_id, "032x")
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
-
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
-        """The default format, its seconds part formatted once a second (one line per request)."""
-        second = int(record.created)
-        if second != self._second:
-            self._second, self._stamp = second, time.strftime("%Y-%m-%d %H:%M:%S", self.converter(second))
-        return f"{self._stamp},{int(record.msecs):03d}"
-
-
-def setup_logging(service: str, level: str = "INFO", fmt: str = "text") -> None:
-    """Text or JSON lines on stderr. Records skip what no format here shows (the caller's file and line, thread and
-    process names): the logging HOWTO's "Optimization"; an access line per request is the hot path."""
-    logging._srcfile = None  # no stack walk per record (findCaller)
-    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
-    handler = logging.StreamHandler(sys.stderr)
-    if fmt == "json":
-        handler.setFormatter(_JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter(f"%(asctime)s %(levelname)-7s {service} %(name)s: %(message)s"))
-    logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
-    faststream = logging.getLogger("faststream")  # it brings its own coloured stdout handler: use ours, JSON too
-    faststream.handlers.clear()
-    faststream.propagate = True
-    logging.getLogger("aiokafka").setLevel(logging.WARNING)
-    logging.getLogger("pymongo").setLevel(logging.WARNING)
 
 
 def setup_tracing(service: str) -> TracerProvider:
@@ -248,3 +186,4 @@ def _caller(headers: Sequence[tuple[bytes, bytes]]) -> otel_context.Context | No
     """The caller's trace context from its `traceparent` (and `tracestate`) header, if it sent one."""
     carrier = {name.decode(): value.decode() for name, value in headers if name in (b"traceparent", b"tracestate")}
     return _propagator.extract(carrier) if carrier else None
+

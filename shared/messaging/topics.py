@@ -10,8 +10,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
 
-from shared.envelope import Topic, dead_letter_topic
-from shared.partners import PartnerTopic, receipts_topic
+from shared.contracts.envelope import Topic, dead_letter_topic
+from shared.contracts.partners import PartnerTopic, receipts_topic
 
 log = logging.getLogger(__name__)
 WEEK_MS = 7 * 24 * 3600 * 1000

@@ -1,6 +1,6 @@
 """Wire contract of partner input: events that partner systems publish into the marketplace (signed, over Kafka on
 partners.* topics, or through the partners service's HTTP gateway), and the receipts the partners service answers
-with (commands and outcomes between it and onboarding: shared/partner_commands.py). Partner input is strict:
+with (commands and outcomes between it and onboarding: shared/contracts/partner_commands.py). Partner input is strict:
 unknown fields are refused (extra="forbid"), identifiers match ID_PATTERN, so no MongoDB operator ($gt, $where) or
 dotted key can travel through it. Kept apart from the aggregate streams: partner topics are not in `Topic`, so the
 marketplace consumers never subscribe to them."""
@@ -13,9 +13,9 @@ from typing import Annotated, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from shared.envelope import Id, Message, Text
-from shared.suppliers import SupplierContact, SupplierProfile
-from shared.vocabulary import DocumentKind, Region
+from shared.contracts.envelope import Id, Message, Text
+from shared.contracts.suppliers import SupplierContact, SupplierProfile
+from shared.contracts.vocabulary import DocumentKind, Region
 
 ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"  # the pattern of `Id`: no '$', no whitespace, nothing a query could interpret
 
@@ -68,7 +68,7 @@ class PartnerSupplierContact(SupplierContact):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-# Morocco's 12 regions: the vocabulary lists them first, Tunisia's governorates after (shared/vocabulary.py)
+# Morocco's 12 regions: the vocabulary lists them first, Tunisia's governorates after (shared/contracts/vocabulary.py)
 MOROCCAN_REGIONS = frozenset(list(Region)[:list(Region).index(Region.ARIANA)])
 
 

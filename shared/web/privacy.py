@@ -24,9 +24,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.actors import Actor, Role
-from shared.http_errors import responses
-from shared.identity import require
+from shared.contracts.actors import Actor, Role
+from shared.web.http_errors import responses
+from shared.web.identity import require
 
 log = logging.getLogger(__name__)
 AUTH = (401, 403, 503)
@@ -212,7 +212,7 @@ def operator_router(holder: Callable[[Request], PersonalData]) -> APIRouter:
 
 
 async def periodically(job: Callable[[], Awaitable[object]], every_seconds: float, what: str) -> None:
-    """A background job (shared.runtime's `background`): a failed run is logged and the next tick tries again."""
+    """A background job (shared.web.runtime's `background`): a failed run is logged and the next tick tries again."""
     while True:
         try:
             await job()

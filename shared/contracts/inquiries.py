@@ -11,7 +11,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import AwareDatetime, Field
 
-from shared.envelope import CountryCode, Event, Id, Text, Topic
+from shared.contracts.envelope import CountryCode, Event, Id, Text, Topic
 
 
 class InquiryStatus(StrEnum):

@@ -19,16 +19,20 @@ from prometheus_client import make_asgi_app
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared import actors, asyncapi, http_errors, telemetry
-from shared.access import AccessMiddleware
+from shared.telemetry.metrics import DEPENDENCY_UP
+from shared.telemetry.tracing import FASTAPI_NATIVE_OFF, instrument_http, setup_tracing
+from shared.telemetry.logs import setup_logging
+from shared.contracts import actors, asyncapi
+from shared.web import http_errors
+from shared.web.access_log import AccessMiddleware
 from shared.errors import MarketplaceError
-from shared.identity import TokenVerifier
-from shared.messaging import OutboxRelay, make_broker
-from shared.mongo import connect, ping
-from shared.progress import ConsumerProgress
+from shared.web.identity import TokenVerifier
+from shared.messaging.relay import OutboxRelay, make_broker
+from shared.storage.mongo import connect, ping
+from shared.messaging.progress import ConsumerProgress
 from shared.settings import ServiceSettings
-from shared.storable import StorableBodyGuard
-from shared.topics import ensure_topics, topics_for
+from shared.web.body_guard import StorableBodyGuard
+from shared.messaging.topics import ensure_topics, topics_for
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +54,9 @@ class Runtime:
 
     @classmethod
     def create(cls, settings: ServiceSettings) -> Runtime:
-        telemetry.setup_logging(settings.service_name, settings.log_level, settings.log_format)
-        telemetry.setup_tracing(settings.service_name)
-        actors.use_pseudonym_key(settings.privacy_secret.get_secret_value())  # people on events (shared.actors)
+        setup_logging(settings.service_name, settings.log_level, settings.log_format)
+        setup_tracing(settings.service_name)
+        actors.use_pseudonym_key(settings.privacy_secret.get_secret_value())  # people on events (shared.contracts.actors)
         client = connect(settings.mongodb_url, settings.mongodb_write_concern, settings.mongodb_read_concern)
         broker = make_broker(settings.kafka_bootstrap_servers, f"tijara-{settings.service_name}",
                              settings.kafka_security())
@@ -63,7 +67,7 @@ class Runtime:
 
 def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str,
                error_statuses: Mapping[type[MarketplaceError], int] | None = None) -> FastAPI:
-    """`error_statuses`: statuses of domain errors that differ from shared.http_errors.STATUSES (usually none)."""
+    """`error_statuses`: statuses of domain errors that differ from shared.web.http_errors.STATUSES (usually none)."""
     settings = runtime.settings
 
     @contextlib.asynccontextmanager
@@ -95,7 +99,7 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str,
         await runtime.client.close()
 
     app = FastAPI(title=f"Tijara {settings.service_name}", description=description, lifespan=lifespan,
-                  telemetry=telemetry.FASTAPI_NATIVE_OFF)  # one HTTP span and one set of HTTP metrics: ours
+                  telemetry=FASTAPI_NATIVE_OFF)  # one HTTP span and one set of HTTP metrics: ours
     app.state.runtime = runtime
     app.state.verifier = TokenVerifier.from_settings(settings)
     _declare_for_asyncapi(runtime)
@@ -107,7 +111,7 @@ def create_app(runtime: Runtime, routers: Sequence[APIRouter], description: str,
     app.add_middleware(StorableBodyGuard)  # a 422 for values the store cannot hold, before any use case runs
     http_errors.install(app, error_statuses or {}, settings.http_max_body_bytes)  # its body limit wraps the guard
     app.add_middleware(AccessMiddleware, service=settings.service_name)
-    telemetry.instrument_http(app)  # after: its server span is current when the access line is written
+    instrument_http(app)  # after: its server span is current when the access line is written
     return app
 
 
@@ -193,7 +197,7 @@ async def _watch_dependencies(runtime: Runtime, every_seconds: float) -> None:
     is how an outage of Kafka or the store is seen when the pods keep serving."""
     while True:
         for name in ("mongodb", "kafka"):
-            telemetry.DEPENDENCY_UP.labels(name).set(1 if await _answers(_dependency(runtime, name)) else 0)
+            DEPENDENCY_UP.labels(name).set(1 if await _answers(_dependency(runtime, name)) else 0)
         await asyncio.sleep(every_seconds)
 
 
@@ -208,5 +212,5 @@ async def _answers(check: Awaitable[object]) -> bool:
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """uvicorn turns SIGTERM/SIGINT into a graceful shutdown: stop accepting, finish requests, run the lifespan exit."""
     uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level=settings.log_level.lower(),
-                timeout_graceful_shutdown=REQUEST_DRAIN_SECONDS, access_log=False,  # shared.access logs each request, with its route
+                timeout_graceful_shutdown=REQUEST_DRAIN_SECONDS, access_log=False,  # shared.web.access_log logs each request, with its route
                 log_config=None)  # uvicorn's own lines go through our handler: JSON too with LOG_FORMAT=json

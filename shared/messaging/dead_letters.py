@@ -20,8 +20,9 @@ from datetime import UTC, datetime
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 
-from shared import telemetry
-from shared.envelope import dead_letter_topic
+from shared.telemetry.metrics import DEAD_LETTERS
+from shared.telemetry.tracing import within
+from shared.contracts.envelope import dead_letter_topic
 
 log = logging.getLogger(__name__)
 
@@ -47,15 +48,15 @@ class DeadLetters:
         for attempt in range(1, self.attempts + 1):
             for form_value, form_headers in forms:
                 try:
-                    with telemetry.within(headers.get("traceparent")):  # a redrive continues the original trace
+                    with within(headers.get("traceparent")):  # a redrive continues the original trace
                         await self.broker.publish(form_value, topic=dead_letter_topic(record.topic),
                                                   key=record.key, headers=form_headers)
-                    telemetry.DEAD_LETTERS.labels(record.topic, kind).inc()
+                    DEAD_LETTERS.labels(record.topic, kind).inc()
                     return True
                 except Exception as error:  # refused or unreachable: try the smaller form, then again later
                     last = error
             await asyncio.sleep(self.backoff_seconds * 2 ** (attempt - 1))
-        telemetry.DEAD_LETTERS.labels(record.topic, f"unwritable:{kind}").inc()
+        DEAD_LETTERS.labels(record.topic, f"unwritable:{kind}").inc()
         log.error("dead letter of %s[%d]@%d (%s, %d bytes, sha256 %s) could not be written after %d tries (%s); "
                   "skipped, the record stays in its topic", record.topic, record.partition, record.offset, kind,
                   len(value), hashlib.sha256(value).hexdigest(), self.attempts, last)

@@ -1,7 +1,7 @@
 """The CloudEvents 1.0 envelope (Kafka binary mode), the base of every event model, and how a consumer reads one.
 
-Producers write strict models (`Event` subclasses in the stream modules `shared.suppliers`, `shared.products`,
-`shared.inquiries`); each consumer reads through its OWN slim reader models (`Reader` subclasses in the service):
+Producers write strict models (`Event` subclasses in the stream modules `shared.contracts.suppliers`, `shared.contracts.products`,
+`shared.contracts.inquiries`); each consumer reads through its OWN slim reader models (`Reader` subclasses in the service):
 only the fields it uses, unknown fields ignored, an enum value it does not know kept as "unknown" (`Tolerant`).
 A producer's additive change then never dead-letters an older consumer, while a message missing what the reader
 needs still does (it is never half-applied).
@@ -28,7 +28,7 @@ from pydantic import (
     WrapValidator,
 )
 
-from shared.actors import Actor, on_events
+from shared.contracts.actors import Actor, on_events
 
 SPECVERSION = "1.0"
 
@@ -74,7 +74,7 @@ class Event(Message):
                                 "marketplace itself for automated changes). Absent on events older than it.")
 
     def by(self, actor: Actor | None) -> Self:
-        """The event stamped with who caused it, as shared topics carry people: pseudonymous (shared.actors)."""
+        """The event stamped with who caused it, as shared topics carry people: pseudonymous (shared.contracts.actors)."""
         return self.model_copy(update={"actor": on_events(actor)})
 
 

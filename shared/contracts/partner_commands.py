@@ -16,10 +16,17 @@ from typing import Annotated, ClassVar
 
 from pydantic import ConfigDict, Field
 
-from shared.actors import Actor
-from shared.envelope import Id, Text
-from shared.partners import PartnerDocument, PartnerMessage, PartnerTopic, Provenance, ReceiptOutcome, RejectionReason
-from shared.suppliers import SupplierProfile
+from shared.contracts.actors import Actor
+from shared.contracts.envelope import Id, Text
+from shared.contracts.partners import (
+    PartnerDocument,
+    PartnerMessage,
+    PartnerTopic,
+    Provenance,
+    ReceiptOutcome,
+    RejectionReason,
+)
+from shared.contracts.suppliers import SupplierProfile
 
 
 class PartnerCommand(PartnerMessage):

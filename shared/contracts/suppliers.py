@@ -9,9 +9,9 @@ from typing import Annotated, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from shared.envelope import Event, Id, Text, Topic
-from shared.personal_fields import PERSONAL
-from shared.vocabulary import ExportAgency, InspectionBody, Region, Sector
+from shared.contracts.envelope import Event, Id, Text, Topic
+from shared.contracts.personal_fields import PERSONAL
+from shared.contracts.vocabulary import ExportAgency, InspectionBody, Region, Sector
 
 
 class SupplierStatus(StrEnum):
@@ -38,7 +38,7 @@ class VerificationLevel(StrEnum):
 
 
 class SupplierContact(BaseModel):
-    # The SME's contact person: personal data, marked so for the gate (shared.personal_fields).
+    # The SME's contact person: personal data, marked so for the gate (shared.contracts.personal_fields).
     model_config = ConfigDict(frozen=True)
     name: Text = Field(json_schema_extra=PERSONAL)
     email: Annotated[str, Field(max_length=200, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] = Field(

@@ -1,8 +1,8 @@
 """Saving a change of an aggregate with its outbox: the one way a use case does it.
 
     use case -> domain (new state, events) -> Outbox.save: envelope the events (the actor stamped on each, the
-    current trace context) -> the store's write (state + events in ONE document update: shared.mongo.save_aggregate)
-    -> wake the relay, which publishes them (shared.messaging.OutboxRelay)
+    current trace context) -> the store's write (state + events in ONE document update: shared.storage.mongo.save_aggregate)
+    -> wake the relay, which publishes them (shared.messaging.relay.OutboxRelay)
 
 The store's write is the service's own (it knows its document's shape); `Outbox` does everything around it.
 A service builds one per aggregate collection: `Outbox(SOURCE, relay, store.products)`.
@@ -14,10 +14,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from shared.actors import Actor
-from shared.envelope import Envelope, Event
-from shared.messaging import Relay
-from shared.telemetry import current_traceparent
+from shared.contracts.actors import Actor
+from shared.contracts.envelope import Envelope, Event
+from shared.messaging.relay import Relay
+from shared.telemetry.tracing import current_traceparent
 
 Write = Callable[[list[Envelope]], Awaitable[Any]]  # the store's atomic write of the state with these envelopes
 

@@ -1,4 +1,4 @@
-"""The schema gate's personal-data rule (shared.contract runs it on every event type): a field named or formatted like
+"""The schema gate's personal-data rule (shared.contracts.gate runs it on every event type): a field named or formatted like
 an e-mail address or a phone number is refused on a topic, unless its schema marks it personal (`x-personal`, set
 with `PERSONAL` below) AND the topic is restricted (read only by the services that must see it, kept weeks, not
 forever) — or the event type declares it withheld (a field kept in the schema for compatibility that its producer
@@ -17,8 +17,8 @@ import re
 from typing import Any
 
 PERSONAL = {"x-personal": True}  # json_schema_extra of a field that holds personal data
-# partner input with an SME's contact (shared.partners.PartnerTopic): only the partners service and onboarding read
-# them, and they are kept four weeks (shared.topics.partner_topics)
+# partner input with an SME's contact (shared.contracts.partners.PartnerTopic): only the partners service and onboarding read
+# them, and they are kept four weeks (shared.messaging.topics.partner_topics)
 RESTRICTED_TOPICS = frozenset({"partners.applications", "partners.commands"})
 _NAME = re.compile(r"(^|[_-])(e[-_]?mail|mail|phone|telephone|tel|mobile|fax|whatsapp)([_-]|$)", re.IGNORECASE)
 # a pattern allowing an international "+" prefix, or digits mixed with spaces or brackets: a phone number's form
@@ -50,7 +50,7 @@ def problems(ce_type: str, schema: dict[str, Any], resolved: dict[str, Any]) -> 
             continue
         if not field.get("x-personal"):
             found.append(f"{ce_type}: {path} looks like personal data (an e-mail address or phone number) and is not "
-                         "marked personal: keep it off shared topics, or mark it (shared.personal_fields.PERSONAL) "
+                         "marked personal: keep it off shared topics, or mark it (shared.contracts.personal_fields.PERSONAL) "
                          "and publish it only on a restricted topic")
         elif topic not in RESTRICTED_TOPICS:
             found.append(f"{ce_type}: {path} is personal data on {topic}, a topic every team reads: only restricted "

@@ -44,7 +44,7 @@ class AccessMiddleware:
 
         try:
             await self.app(scope, receive, send_and_note_status)
-        finally:  # still in the request's span (shared.telemetry.HttpTracing wraps this): the log line carries it
+        finally:  # still in the request's span (shared.telemetry.tracing.HttpTracing wraps this): the log line carries it
             self._record(scope, status, time.perf_counter() - started)
 
     def _record(self, scope: Scope, status: int, seconds: float) -> None:

@@ -1,0 +1,1 @@
+"""Kafka plumbing: saving a change with its outbox and the relay that publishes it, the consumer (ordered per aggregate, retries, dead letters), dead-letter writing, topic specs, consumer progress and the Kafka security settings. May import shared.contracts, shared.storage and shared.telemetry; never shared.web."""

@@ -1,0 +1,1 @@
+"""MongoDB through PyMongo's async API: aggregates saved with their outbox, newest-wins projections, handle-once, and the coalescer that batches single-document writes. May import shared.contracts and shared.errors."""

@@ -1,0 +1,1 @@
+"""The HTTP edge every service runs: the app runtime and its lifespan, the one error shape, the access log, identity (bearer JWTs, service credentials), body guards, and the personal-data operator routes with the record of who read a contact. May import every other package of shared/."""
