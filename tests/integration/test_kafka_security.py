@@ -185,8 +185,8 @@ async def test_a_partner_reads_only_its_own_receipts_and_a_subscriber_only_reads
 async def test_a_service_writes_its_own_topics_and_dead_letters_only(acl_broker, unique):
     prefix = f"svc{unique}."
     started = time.monotonic()
-    kafka_acls.init_security(acl_broker, prefix, "services", "onboarding", "catalogue")
-    print(f"init-security.sh services onboarding catalogue: {time.monotonic() - started:.1f}s")
+    kafka_acls.init_security(acl_broker, prefix, "services", "onboarding", "catalogue", "partners")
+    print(f"init-security.sh services onboarding catalogue partners: {time.monotonic() - started:.1f}s")
     ls = kafka_acls.listeners(acl_broker)
     onboarding, catalogue = _as(ls, "onboarding"), _as(ls, "catalogue")
     bootstrap = onboarding.pop("bootstrap_servers")
@@ -204,6 +204,16 @@ async def test_a_service_writes_its_own_topics_and_dead_letters_only(acl_broker,
         await _write(catalogue, f"{prefix}onboarding.suppliers")  # it reads suppliers, never writes them
     with pytest.raises(TopicAuthorizationFailedError):
         await _write(catalogue, f"{prefix}partners.commands")
+    partners = _as(ls, "partners")  # a partner registered: its receipts topic made and written by partners alone
+    bootstrap = partners.pop("bootstrap_servers")
+    assert await ensure_topics(bootstrap, partner_receipts_topics(["acme"], prefix), **partners)
+    partners["bootstrap_servers"] = bootstrap
+    await _write(partners, f"{prefix}partners.receipts.acme")
+    await _write(partners, f"{prefix}partners.commands")
+    with pytest.raises(TopicAuthorizationFailedError):
+        await _write(partners, f"{prefix}partners.endorsements")  # the agencies' input: they write, partners reads
+    with pytest.raises(TopicAuthorizationFailedError):
+        await _write(onboarding, f"{prefix}partners.receipts.acme")
     assert await _read(catalogue, f"{prefix}onboarding.suppliers", group="tijara.catalogue") == [b"{}"]
     with pytest.raises(GroupAuthorizationFailedError):
         await _read(catalogue, f"{prefix}onboarding.suppliers", group="tijara.onboarding")  # another's group
