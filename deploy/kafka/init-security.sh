@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # One-shot compose service `kafka-init`: SCRAM users and ACLs. Idempotent (safe to run on every `up`).
 #
-#   tijara             the services: a super user (they create topics, including each partner's receipts topic
-#                      when the partner is registered, and read and write every stream). Per-service principals
-#                      (each writing only its own topics) are not done yet: the services would need Create and
-#                      DescribeConfigs ACLs and a principal each in compose and Kubernetes; see deploy/README.md.
+#   <service>          one principal per service (onboarding, catalogue, inquiries, showcase, partners,
+#                      notifications), allowed what deploy/kafka/service-acls.txt says and nothing else: WRITE on the
+#                      topics it publishes and on the dead-letter topics of what it consumes, READ on what it consumes
+#                      and on its consumer group, CREATE (and DESCRIBE) on the topics of the one spec (whichever service
+#                      starts first creates what is missing), IDEMPOTENT_WRITE for its idempotent producer. That table
+#                      is checked against the services' code by tests/contract/test_kafka_principals.py.
+#   tijara             the operators' tools (`tijara topics`, `tijara dlq`, `tijara tail`): a super user. No service
+#                      runs as it.
 #   <partner>          one principal per partner system, allowed to
 #                        WRITE (and DESCRIBE) its own input topic only: partners.applications (onboarding partner),
 #                        partners.endorsements (export agencies) or partners.inspections (inspection bodies);
@@ -17,18 +21,21 @@
 #                      analytics.*, and no WRITE anywhere: only the owners write the marketplace's topics.
 #
 # A partner registered later gets its principal and ACLs with `init-security.sh partner <id> <input topic>`
-# (e.g. `partner acme partners.endorsements`), a team with `init-security.sh subscriber <name> <group prefix>`.
+# (e.g. `partner acme partners.endorsements`), a team with `init-security.sh subscriber <name> <group prefix>`,
+# services alone (after the table changed) with `init-security.sh services [<service> ...]`.
 #
-# Passwords come from the environment: KAFKA_SERVICES_PASSWORD, and KAFKA_PASSWORD_<NAME> (upper case, '-' as '_',
-# e.g. KAFKA_PASSWORD_MAROC_PME, KAFKA_PASSWORD_ANALYTICS); a principal without one gets "<name>-dev-secret", for
-# local use only. KAFKA_BIN (default /opt/kafka/bin) and KAFKA_ADMIN_CONFIG (a ready admin client config, else one is
-# written for SASL_PLAINTEXT) let the local stack run this same script (tests/integration/test_kafka_security.py).
+# Passwords come from the environment: KAFKA_SERVICES_PASSWORD (tijara), and KAFKA_PASSWORD_<NAME> (upper case, '-'
+# as '_', e.g. KAFKA_PASSWORD_ONBOARDING, KAFKA_PASSWORD_MAROC_PME, KAFKA_PASSWORD_ANALYTICS); a principal without one
+# gets "<name>-dev-secret", for local use only. KAFKA_BIN (default /opt/kafka/bin) and KAFKA_ADMIN_CONFIG (a ready
+# admin client config, else one is written for SASL_PLAINTEXT) let the local stack run this same script (tests/integration/test_kafka_security.py).
 set -euo pipefail
 : "${KAFKA_ADMIN_PASSWORD:?set KAFKA_ADMIN_PASSWORD}" "${KAFKA_SERVICES_PASSWORD:?set KAFKA_SERVICES_PASSWORD}"
 BOOTSTRAP="${KAFKA_BOOTSTRAP:-kafka:19092}"
 BIN="${KAFKA_BIN:-/opt/kafka/bin}"
 PREFIX="${KAFKA_TOPIC_PREFIX:-}"
 CONFIG="${KAFKA_ADMIN_CONFIG:-/tmp/admin.properties}"
+TABLE="${KAFKA_SERVICE_ACLS:-$(dirname "$0")/service-acls.txt}"
+SERVICES=(onboarding catalogue inquiries showcase partners notifications)
 if [ -z "${KAFKA_ADMIN_CONFIG:-}" ]; then
 cat > "$CONFIG" <<CLIENT
 security.protocol=SASL_PLAINTEXT
@@ -66,11 +73,46 @@ subscriber() {  # name group-prefix
   acl --allow-principal "User:$1" --operation Read --group "$2" --resource-pattern-type prefixed
 }
 
+services() {  # [service ...]: the services' users and their rows of the table (all six without arguments)
+  local only=("$@") who ops resource pattern name s key
+  [ "${#only[@]}" -gt 0 ] || only=("${SERVICES[@]}")
+  for s in "${only[@]}"; do scram_user "$s" "$(password_of "$s")"; done
+  declare -A names=() principals=()
+  while read -r who ops resource pattern name; do
+    if [ -z "$who" ] || [ "${who:0:1}" = "#" ]; then continue; fi
+    for s in "${only[@]}"; do
+      if [ "$who" = services ] || [ "$who" = "$s" ]; then names["$s $ops $resource $pattern"]+=" $name"; fi
+    done
+  done < "$TABLE"
+  for key in "${!names[@]}"; do  # principals with the same rows share one kafka-acls.sh run (one JVM each)
+    read -r s ops resource pattern <<<"$key"
+    principals["$ops $resource $pattern${names[$key]}"]+=" $s"
+  done
+  for key in "${!principals[@]}"; do
+    read -r ops resource pattern rest <<<"$key"
+    local args=(--resource-pattern-type "$pattern")
+    for s in ${principals[$key]}; do args+=(--allow-principal "User:$s"); done
+    for op in ${ops//,/ }; do args+=(--operation "$op"); done
+    for name in $rest; do
+      case "$resource" in
+        topic) args+=(--topic "${PREFIX}$name") ;;
+        group) args+=(--group "$name") ;;
+        cluster) args+=(--cluster) ;;
+      esac
+    done
+    acl "${args[@]}"
+  done
+}
+
 if [ "$#" -gt 0 ]; then  # one principal: partner <id> <input topic> | subscriber <name> <group prefix>
-  case "$1" in partner|subscriber) "$@" ;; *) echo "usage: $0 [partner ID TOPIC | subscriber NAME GROUP_PREFIX]" >&2; exit 2 ;; esac
+  case "$1" in
+    partner|subscriber|services) "$@" ;;
+    *) echo "usage: $0 [partner ID TOPIC | subscriber NAME GROUP_PREFIX | services [SERVICE ...]]" >&2; exit 2 ;;
+  esac
   exit 0
 fi
 scram_user tijara "$KAFKA_SERVICES_PASSWORD"
+services
 partner clementia partners.applications
 for agency in amdie maroc-pme asmex; do partner "$agency" partners.endorsements; done
 for body in sgs tuv-rheinland intertek bureau-veritas; do partner "$body" partners.inspections; done

@@ -4,7 +4,7 @@ deploy/kafka/init-security.sh (the very script compose runs) creating the users 
 The shared test broker (deploy/local/stack.py) has SASL listeners but no authorizer; turning one on there would
 change every test's broker. This one is separate (profile `acl`, ports 19400-19404 + TIJARA_STACK_PORT_OFFSET,
 fresh data on each start) and configured as compose's: StandardAuthorizer, allow.everyone.if.no.acl.found=false,
-super users `tijara` (the services) and ANONYMOUS (its own PLAINTEXT and controller listeners, local only).
+super users `tijara` (the operators' tools) and ANONYMOUS (its own PLAINTEXT and controller listeners, local only).
 init-security.sh runs with KAFKA_BIN pointing at wrappers of Kafka's Java tools (kafka-tools from Maven Central,
 cached under .stack/kafka-tools) and KAFKA_ADMIN_CONFIG at a SASL_SSL client config of `tijara`.
 
@@ -101,7 +101,7 @@ def down() -> None:
 
 
 def admin_config(p: stack.Profile) -> Path:
-    """The tools' client settings: the services' super user over SASL_SSL, trusting the local CA."""
+    """The tools' client settings: the operators' super user over SASL_SSL, trusting the local CA."""
     path = p.dir / "admin.properties"
     path.write_text(f"""security.protocol=SASL_SSL
 sasl.mechanism=SCRAM-SHA-512

@@ -23,9 +23,9 @@ def test_compose_parses_and_services_authenticate_after_kafka_init() -> None:
     services = compose["services"]
     assert services["kafka"]["entrypoint"] == ["/etc/tijara/kafka/start.sh"]
     assert services["kafka-init"]["entrypoint"] == ["/etc/tijara/kafka/init-security.sh"]
-    for name in ("onboarding", "catalogue", "inquiries", "showcase", "partners"):
+    for name in ("onboarding", "catalogue", "inquiries", "showcase", "partners", "notifications"):
         env = services[name]["environment"]
-        assert env["KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT" and env["KAFKA_SASL_USERNAME"] == "tijara"
+        assert env["KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT" and env["KAFKA_SASL_USERNAME"] == name
         assert services[name]["depends_on"]["kafka-init"]["condition"] == "service_completed_successfully"
         assert {k.lower() for k in env if k.startswith("KAFKA_")} <= set(ServiceSettings.model_fields)
 

@@ -80,7 +80,7 @@ def test_production_takes_credentials_from_secrets_and_ships_none() -> None:
         env = _env(deployment)
         assert env["MONGODB_URL"]["valueFrom"]["secretKeyRef"] == {"name": f"{name}-mongodb", "key": "url"}
         for variable, key in (("KAFKA_SASL_USERNAME", "username"), ("KAFKA_SASL_PASSWORD", "password")):
-            assert env[variable]["valueFrom"]["secretKeyRef"] == {"name": "tijara-kafka", "key": key}
+            assert env[variable]["valueFrom"]["secretKeyRef"] == {"name": f"{name}-kafka", "key": key}
         spec = deployment["spec"]["template"]["spec"]
         [ca] = [v for v in spec["volumes"] if v["name"] == "kafka-ca"]
         assert ca["secret"]["secretName"] == "tijara-kafka-ca"
@@ -146,6 +146,7 @@ def test_documented_secret_example_covers_every_reference() -> None:
             assert ref["name"] in text, f"secret {ref['name']} is not documented"
             assert ref["name"] not in example or ref["key"] in (*example[ref["name"]], None), ref
     assert "CHANGE-ME" in example["tijara-kafka"]["password"], "placeholders only"
+    assert example["catalogue-kafka"]["username"] == "catalogue", "each service its own Kafka principal"
 
 
 def test_production_scales_spreads_and_survives_drains() -> None:

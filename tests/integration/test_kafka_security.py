@@ -2,7 +2,8 @@
 kafka_security.py): only KAFKA_* env changes, and the service code paths all go through it — the outbox relay
 publishes, the showcase's admin client creates its topics and its subscribers project, `tijara tail` reads back.
 And the ACLs compose enforces, on a broker that authorizes like compose's (deploy/local/kafka_acls.py), set up by
-deploy/kafka/init-security.sh itself: a partner reads only its own receipts, a subscriber only reads."""
+deploy/kafka/init-security.sh itself: a partner reads only its own receipts, a subscriber only reads, and each
+service, as its own principal (deploy/kafka/service-acls.txt), writes only its own topics and its dead letters."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import time
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import KafkaError, TopicAuthorizationFailedError
+from aiokafka.errors import GroupAuthorizationFailedError, KafkaError, TopicAuthorizationFailedError
 from pydantic import SecretStr
 from pymongo import AsyncMongoClient
 from rich.console import Console
@@ -24,7 +25,7 @@ from shared.contracts.envelope import Envelope
 from shared.messaging.relay import OutboxRelay, make_broker
 from shared.storage.mongo import outbox_entry, with_outbox
 from shared.settings import ServiceSettings
-from shared.messaging.topics import TopicSpec, ensure_topics, partner_receipts_topics, partner_topics
+from shared.messaging.topics import TopicSpec, ensure_topics, marketplace_topics, partner_receipts_topics, partner_topics
 from tests import factories
 from tests.integration.helpers import eventually, serving
 
@@ -114,11 +115,15 @@ def acl_broker():
         kafka_acls.down()
 
 
-def _as(listeners: kafka_security.Listeners, user: str) -> dict:
+def _settings_of(listeners: kafka_security.Listeners, user: str, settings=ServiceSettings, **values):
+    """A client as `user` on the SASL_SSL listener, with the password init-security.sh gave it (the dev default)."""
     env = {key.lower(): value for key, value in listeners.client_env("sasl_ssl").items()}
-    settings = ServiceSettings(**env | {"kafka_sasl_username": user,
-                                        "kafka_sasl_password": kafka_security.PASSWORD if user == "tijara"
-                                        else f"{user}-dev-secret"})
+    password = kafka_security.PASSWORD if user == "tijara" else f"{user}-dev-secret"
+    return settings(**env | {"kafka_sasl_username": user, "kafka_sasl_password": password} | values)
+
+
+def _as(listeners: kafka_security.Listeners, user: str) -> dict:
+    settings = _settings_of(listeners, user)
     return {"bootstrap_servers": settings.kafka_bootstrap_servers, **settings.kafka_client_options()}
 
 
@@ -175,3 +180,81 @@ async def test_a_partner_reads_only_its_own_receipts_and_a_subscriber_only_reads
         await _write(analytics, f"{prefix}onboarding.suppliers")  # only owners write
     with pytest.raises(TopicAuthorizationFailedError):
         await _read(analytics, f"{prefix}partners.receipts.amdie")
+
+
+async def test_a_service_writes_its_own_topics_and_dead_letters_only(acl_broker, unique):
+    prefix = f"svc{unique}."
+    started = time.monotonic()
+    kafka_acls.init_security(acl_broker, prefix, "services", "onboarding", "catalogue", "partners")
+    print(f"init-security.sh services onboarding catalogue partners: {time.monotonic() - started:.1f}s")
+    ls = kafka_acls.listeners(acl_broker)
+    onboarding, catalogue = _as(ls, "onboarding"), _as(ls, "catalogue")
+    bootstrap = onboarding.pop("bootstrap_servers")
+    created = await ensure_topics(bootstrap, marketplace_topics(1, prefix), **onboarding)  # as a service starts
+    assert len(created) == len(marketplace_topics())
+    onboarding["bootstrap_servers"] = bootstrap
+
+    await _write(onboarding, f"{prefix}onboarding.suppliers")
+    await _write(onboarding, f"{prefix}partners.outcomes")
+    with pytest.raises(TopicAuthorizationFailedError):
+        await _write(onboarding, f"{prefix}catalogue.products")  # another service's stream
+    await _write(catalogue, f"{prefix}catalogue.products")
+    await _write(catalogue, f"{prefix}onboarding.suppliers.dlq")  # dead letters of what it consumes
+    with pytest.raises(TopicAuthorizationFailedError):
+        await _write(catalogue, f"{prefix}onboarding.suppliers")  # it reads suppliers, never writes them
+    with pytest.raises(TopicAuthorizationFailedError):
+        await _write(catalogue, f"{prefix}partners.commands")
+    partners = _as(ls, "partners")  # a partner registered: its receipts topic made and written by partners alone
+    bootstrap = partners.pop("bootstrap_servers")
+    assert await ensure_topics(bootstrap, partner_receipts_topics(["acme"], prefix), **partners)
+    partners["bootstrap_servers"] = bootstrap
+    await _write(partners, f"{prefix}partners.receipts.acme")
+    await _write(partners, f"{prefix}partners.commands")
+    with pytest.raises(TopicAuthorizationFailedError):
+        await _write(partners, f"{prefix}partners.endorsements")  # the agencies' input: they write, partners reads
+    with pytest.raises(TopicAuthorizationFailedError):
+        await _write(onboarding, f"{prefix}partners.receipts.acme")
+    assert await _read(catalogue, f"{prefix}onboarding.suppliers", group="tijara.catalogue") == [b"{}"]
+    with pytest.raises(GroupAuthorizationFailedError):
+        await _read(catalogue, f"{prefix}onboarding.suppliers", group="tijara.onboarding")  # another's group
+    with pytest.raises(TopicAuthorizationFailedError):
+        await _read(catalogue, f"{prefix}inquiries.inquiries", group="tijara.catalogue")  # not one it consumes
+
+
+async def test_the_relay_and_the_showcase_run_as_their_own_principals(acl_broker, infrastructure, unique):
+    """onboarding's outbox relay publishes as `onboarding`; the showcase starts as `showcase` (creates the spec,
+    joins its group, follows the log without a group) and projects the supplier; a poison record goes to the
+    dead-letter topic, which the showcase may write."""
+    prefix = f"run{unique}."
+    kafka_acls.init_security(acl_broker, prefix, "services", "onboarding", "showcase")
+    ls = kafka_acls.listeners(acl_broker)
+    showcase = _settings_of(ls, "showcase", Settings, mongodb_url=infrastructure.mongodb, outbox_poll_seconds=0.5,
+                            mongodb_database=f"acl_{unique}_showcase", kafka_topic_prefix=prefix,
+                            topic_replication_factor=1, topic_min_insync_replicas=1, topic_partitions=1)
+    assert showcase.consumer_group == "tijara.showcase"
+    onboarding = _settings_of(ls, "onboarding", kafka_topic_prefix=prefix)
+    supplier = f"sup-{unique}"
+    client = AsyncMongoClient(infrastructure.mongodb)
+    outbox = client[f"acl_{unique}_onboarding"]["suppliers"]
+    await outbox.insert_one(with_outbox({"_id": supplier}, [outbox_entry(
+        Envelope(factories.supplier_verified(supplier), "/tijara/onboarding"))]))
+    async with serving(build(showcase)) as http:
+        producer = make_broker(onboarding.kafka_bootstrap_servers, "tijara-onboarding", onboarding.kafka_security())
+        await producer.start()
+        try:
+            assert await OutboxRelay(producer, [outbox], topic_prefix=prefix).publish_all() == 1
+        finally:
+            await producer.stop()
+        await _write(_as(ls, "onboarding"), f"{prefix}onboarding.suppliers")  # `{}`: no event the showcase reads
+
+        async def projected() -> None:
+            assert (await http.get(f"/api/countries/ma/suppliers/{supplier}")).status_code == 200
+
+        await eventually(projected)
+        admin = _as(ls, "tijara")
+
+        async def dead_lettered() -> None:
+            assert await _read(admin, f"{prefix}onboarding.suppliers.dlq") != []
+
+        await eventually(dead_lettered)
+    await client.close()
