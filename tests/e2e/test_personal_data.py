@@ -99,7 +99,12 @@ def answered(marketplace):
             "contact_email": BUYER_EMAIL, "quantity": "1200", "unit": "carton", "destination": "Toronto",
             "message": f"CIF Toronto for 1,200 cartons? Regards, {BUYER_NAME}", "website": ""}
     showcase, inquiries = marketplace.url("showcase"), marketplace.url("inquiries")
-    assert httpx.post(f"{showcase}/countries/ma/inquiries", data=form).status_code == 303
+
+    def sent() -> None:  # inquiries takes it once it has seen the product listed (its own consumer, a moment later)
+        answer = httpx.post(f"{showcase}/countries/ma/inquiries", data=form, timeout=10)
+        assert answer.status_code == 303, answer.text[-500:]
+
+    eventually(sent)
     [inquiry] = httpx.get(f"{inquiries}/inquiries", params={"supplier_id": sid}, headers=owner).json()
     assert httpx.post(f"{inquiries}/inquiries/{inquiry['inquiry_id']}/response", headers=owner,
                       json={"message": f"Dear {BUYER_NAME}, 1,200 cartons at 23 USD CIF."}).status_code == 200
