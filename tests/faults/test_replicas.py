@@ -16,6 +16,8 @@ from collections import Counter
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
 from pymongo import AsyncMongoClient
 
 from deploy.local.mailpit import free_port
@@ -56,18 +58,19 @@ def two_of_each(infrastructure, tmp_path_factory):
 
 async def test_one_replica_of_each_service_killed_9_mid_stream_loses_and_doubles_no_effect(two_of_each):
     a, b = two_of_each
-    load = Load((a, b), a.run_id, suppliers=60)
+    load = Load((a, b), a.run_id, suppliers=80)
     started = time.monotonic()
     flow = asyncio.create_task(load.run_all())
-    while load.writes < 170 and not flow.done():  # about a third of the ~550 writes: events in every pipe
+    while load.writes < 120 and not flow.done():  # events in every pipe
         await asyncio.sleep(0.1)
     assert not flow.done(), "the load ended before the kills"
-    at_kill = await _in_flight(a)
-    for service in SERVICES:
-        a.signal(service, signal.SIGKILL)
-    for service in SERVICES:
-        await asyncio.to_thread(a.processes[service].wait)
-    killed = time.monotonic()
+    killed, at_kill = time.monotonic(), {}
+    async with Busy(a) as busy:
+        for service in SERVICES:  # each the moment its service has work in hand (a lag or an outbox)
+            at_kill[service] = await busy.when_busy(service)
+            a.signal(service, signal.SIGKILL)
+            await asyncio.to_thread(a.processes[service].wait)
+    assert not flow.done(), "the load ended before the last kill"
     a.start(*SERVICES)
     await asyncio.to_thread(a.wait_ready, 120, *SERVICES)
     restart = time.monotonic() - killed
@@ -93,22 +96,42 @@ async def test_one_replica_of_each_service_killed_9_mid_stream_loses_and_doubles
     assert load.acknowledged["supplier"] and load.acknowledged["product"] and load.acknowledged["inquiry"]
 
 
-async def _in_flight(market: Marketplace) -> dict[str, int]:
-    """Per service, what the replica about to be killed had not finished: its groups' lag plus its outbox."""
-    found = {}
-    async with httpx.AsyncClient(timeout=5) as http:
-        for service in SERVICES:
-            text = (await http.get(f"{market.url(service)}/metrics/")).text
-            found[service] = int(sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-                                     if line.startswith("tijara_consumer_lag{")))
-    client = AsyncMongoClient(market.mongodb)
-    try:
-        for service, collection in AGGREGATES.items():
-            db = client[f"{market.database_prefix}_{service}"]
-            found[service] += await db[collection].count_documents({OUTBOX_SINCE: {"$exists": True}})
-    finally:
-        await client.close()
-    return found
+class Busy:
+    """What a service has not finished: its consumer group's lag on this run's topics (committed offsets against
+    the ends; the group commits after the effect) plus its aggregates' pending outbox."""
+
+    def __init__(self, market: Marketplace) -> None:
+        self.market = market
+        self.admin = AIOKafkaAdminClient(bootstrap_servers=market.kafka)
+        self.probe = AIOKafkaConsumer(bootstrap_servers=market.kafka, group_id=None, enable_auto_commit=False)
+        self.store = AsyncMongoClient(market.mongodb)
+
+    async def __aenter__(self) -> Busy:
+        await self.admin.start()
+        await self.probe.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.probe.stop()
+        await self.admin.close()
+        await self.store.close()
+
+    async def of(self, service: str) -> int:
+        committed = {tp: o.offset for tp, o in (await self.admin.list_consumer_group_offsets(
+            f"tijara.{service}")).items() if tp.topic.startswith(prefix(self.market))}
+        ends = await self.probe.end_offsets(list(committed)) if committed else {}
+        busy = sum(max(0, ends[tp] - max(o, 0)) for tp, o in committed.items())
+        if service in AGGREGATES:
+            db = self.store[f"{self.market.database_prefix}_{service}"]
+            busy += await db[AGGREGATES[service]].count_documents({OUTBOX_SINCE: {"$exists": True}})
+        return busy
+
+    async def when_busy(self, service: str, within: float = 2.0) -> int:
+        """As soon as `service` has work in hand (or after `within` seconds): the moment to kill one replica."""
+        deadline = time.monotonic() + within
+        while not (busy := await self.of(service)) and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        return busy
 
 
 async def _until_quiet(market: Marketplace, load: Load) -> dict:
