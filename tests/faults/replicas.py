@@ -128,7 +128,8 @@ class Load:
         async def landed(market: Marketplace) -> httpx.Response | None:
             found = await self.http.get(f"{market.url('inquiries')}/inquiries", params={"supplier_id": sid},
                                         headers=self.auth("staff"))
-            mine = [i for i in found.json() if i["request"]["buyer_company"] == company] if found.status_code == 200 else []
+            listed = found.json() if found.status_code == 200 else []
+            mine = [i for i in listed if i["request"]["buyer_company"] == company]
             return httpx.Response(201, json=mine[0]) if mine else None
 
         answer = await self.call("inquiries", "POST", "/inquiries", {201}, {

@@ -8,8 +8,10 @@ page figures equal to a recount from the log."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
+import socket
 import time
 import uuid
 from collections import Counter
@@ -20,7 +22,6 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from pymongo import AsyncMongoClient
 
-from deploy.local.mailpit import free_port
 from deploy.local.marketplace import SERVICES, Marketplace
 from services.showcase.generations import active_generation, collection_name
 from shared.envelope import Topic
@@ -34,6 +35,15 @@ QUIESCENCE_SECONDS = 90
 AGGREGATES = {"onboarding": "suppliers", "catalogue": "products", "inquiries": "inquiries"}
 
 
+def _distinct_ports(n: int) -> list[int]:
+    """`n` free loopback ports, all held until all are chosen (free_port() one by one may repeat one)."""
+    with contextlib.ExitStack() as held:
+        probes = [held.enter_context(socket.socket()) for _ in range(n)]
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+
+
 @pytest.fixture
 def two_of_each(infrastructure, tmp_path_factory):
     run = uuid.uuid4().hex[:6]
@@ -41,8 +51,9 @@ def two_of_each(infrastructure, tmp_path_factory):
     env = {"KAFKA_TOPIC_PREFIX": f"replicas-{run}.", "OUTBOX_POLL_SECONDS": "0.5", "LOG_LEVEL": "WARNING",
            "CONSUMER_BACKOFF_SECONDS": "0.05", "SEND_POLL_SECONDS": "0.5", "SEND_LEASE_SECONDS": "5",
            "FLOOD_LIMIT_PER_HOUR": "100000"}
-    shared = {"issuer_port": free_port(), "mail_ports": (free_port(), free_port()), "database_prefix": f"rp_{run}"}
-    a, b = (Marketplace(infrastructure.kafka, infrastructure.mongodb, ports={s: free_port() for s in SERVICES},
+    ports = iter(_distinct_ports(3 + 2 * len(SERVICES)))
+    shared = {"issuer_port": next(ports), "mail_ports": (next(ports), next(ports)), "database_prefix": f"rp_{run}"}
+    a, b = (Marketplace(infrastructure.kafka, infrastructure.mongodb, ports={s: next(ports) for s in SERVICES},
                         log_dir=logs / name, extra_env=dict(env), **shared) for name in ("a", "b"))
     a.run_id = run
     a.start()  # the issuer, Mailpit and the six services
@@ -64,32 +75,35 @@ async def test_one_replica_of_each_service_killed_9_mid_stream_loses_and_doubles
     while load.writes < 120 and not flow.done():  # events in every pipe
         await asyncio.sleep(0.1)
     assert not flow.done(), "the load ended before the kills"
-    killed, at_kill = time.monotonic(), {}
+    first_kill, at_kill = time.monotonic(), {}
     async with Busy(a) as busy:
         for service in SERVICES:  # each the moment its service has work in hand (a lag or an outbox)
             at_kill[service] = await busy.when_busy(service)
             a.signal(service, signal.SIGKILL)
             await asyncio.to_thread(a.processes[service].wait)
     assert not flow.done(), "the load ended before the last kill"
+    killed = time.monotonic()
     a.start(*SERVICES)
     await asyncio.to_thread(a.wait_ready, 120, *SERVICES)
     restart = time.monotonic() - killed
-    writes_during_restart = load.writes
+    writes_at_restart = load.writes
     await flow
     load_s, ended = time.monotonic() - started, time.monotonic()
     state = await _until_quiet(a, load)
     quiet = time.monotonic() - ended
-    records = await read_all(a.kafka, [prefix(a) + t.value for t in (Topic.SUPPLIERS, Topic.PRODUCTS, Topic.INQUIRIES)])
+    records = await read_all(a.kafka, _topics(a))
     record({"test": "replicas kill-9 one of each", "replicas": 2 * len(SERVICES),
             "aggregates": sum(len(t) for t in state["truth"].values()), "acknowledged_writes": load.writes,
             "events": state["ledger"].distinct_events(), "duplicate_deliveries_absorbed": duplicate_deliveries(records),
             "killed": len(SERVICES), "killed_mid_batch": sum(1 for v in at_kill.values() if v),
             "in_flight_at_kill": json.dumps(at_kill).replace(" ", ""), "restarts": len(SERVICES),
-            "restart_s": round(restart, 1), "writes_at_restart": writes_during_restart, "requests_refused_or_cut": load.cuts,
+            "kills_over_s": round(killed - first_kill, 1), "restart_s": round(restart, 1),
+            "writes_at_restart": writes_at_restart, "requests_refused_or_cut": load.cuts,
             "messages": state["messages"], "resent_same_message_id": state["resends"],
             "lost": sum(v[0] for v in state["effects"].values()),
             "duplicated_effects": sum(v[1] for v in state["effects"].values()),
-            **{f"page_{k}": v for k, v in state["recount"].items()}, "load_s": round(load_s, 1), "time_to_quiescence_s": round(quiet, 1)})
+            **{f"page_{k}": v for k, v in state["recount"].items()}, "load_s": round(load_s, 1),
+            "time_to_quiescence_s": round(quiet, 1)})
     wrong = {k: v for k, v in state["effects"].items() if v != (0, 0)}
     assert not wrong, f"(lost, duplicated) per effect: {wrong}"
     assert state["pages"] == [state["recount"]] * 2, f"pages {state['pages']} != recount {state['recount']}"
@@ -134,6 +148,10 @@ class Busy:
         return busy
 
 
+def _topics(market: Marketplace) -> list[str]:
+    return [prefix(market) + t.value for t in (Topic.SUPPLIERS, Topic.PRODUCTS, Topic.INQUIRIES)]
+
+
 async def _until_quiet(market: Marketplace, load: Load) -> dict:
     deadline = time.monotonic() + QUIESCENCE_SECONDS
     while True:
@@ -159,9 +177,9 @@ async def _state(market: Marketplace, load: Load) -> dict:
         mine = {"supplier_id": {"$in": load.supplier_ids}}
         truth = {"suppliers": await versions("onboarding", {"_id": {"$in": load.supplier_ids}}),
                  "products": await versions("catalogue", mine), "inquiries": await versions("inquiries", mine)}
-        pending = sum([await db(s)[c].count_documents({OUTBOX_SINCE: {"$exists": True}}) for s, c in AGGREGATES.items()])
-        records = await read_all(market.kafka, [prefix(market) + t.value for t in (Topic.SUPPLIERS, Topic.PRODUCTS,
-                                                                                    Topic.INQUIRIES)])
+        pending = sum([await db(s)[c].count_documents({OUTBOX_SINCE: {"$exists": True}})
+                       for s, c in AGGREGATES.items()])
+        records = await read_all(market.kafka, _topics(market))
         ledger = Ledger.of(records, {k for t in truth.values() for k in t})
         versions_of = {k: v for t in truth.values() for k, v in t.items()}  # the stores hold every acknowledged write:
         effects = {"acknowledged": (sum(max(0, n - versions_of.get(k, 0)) for k, n in load.acked.items()), 0)}
