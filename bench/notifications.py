@@ -9,8 +9,9 @@
   the last message is in the sink, messages/s, and the ratio to raw (goal >= 0.7);
 - latency: inquiries POSTed to inquiries at `--rate` a second for `--seconds`; from each POST's answer to the
   message's arrival in the sink (Mailpit's own receive time), p50 / p99 (goal p99 <= 2 s at 20/s).
-Each message costs the service a consumed event, two store writes, two HTTP lookups of contacts (onboarding,
-inquiries), a rendering and an SMTP transaction; the raw figure has only the last.
+Each message costs the service a consumed event, its recording, its claim, a rendering, two store writes (the
+composed copy, then the outcome: coalesced) and an SMTP transaction; the owners of contacts are asked once per
+sending batch (each supplier's contact, one request for the batch's inquiries). The raw figure has only the SMTP.
 """
 
 from __future__ import annotations
@@ -119,6 +120,7 @@ async def main(backlog: int, per_second: float, seconds: float, profile_dir: Pat
     logs = Path(tempfile.mkdtemp(prefix="bench-notifications-"))
     market = Marketplace(kafka, mongodb, ports={s: free_port() for s in services},
                          issuer_port=free_port(), log_dir=logs, database_prefix=f"bench_{run}",
+                         group_suffix=f"bench-{run}",  # others' members of tijara.<service> rebalance no group here
                          mail_ports=(free_port(), free_port()),
                          extra_env={"KAFKA_TOPIC_PREFIX": f"bench-{run}.", "OUTBOX_POLL_SECONDS": "0.5",
                                     "LOG_LEVEL": "WARNING", "FLOOD_LIMIT_PER_HOUR": "1000000",

@@ -164,6 +164,9 @@ class FakeInquiryStore:
         doc = self.inquiries.docs.get(inquiry_id)
         return Inquiry.model_validate(doc) if doc else None
 
+    async def get_many(self, inquiry_ids: list[str]) -> list[Inquiry]:
+        return [Inquiry.model_validate(self.inquiries.docs[i]) for i in inquiry_ids if i in self.inquiries.docs]
+
     async def save(self, inquiry: Inquiry, envelopes: list[Envelope]) -> None:
         self.inquiries.save_aggregate(inquiry.inquiry_id, inquiry.version - 1, inquiry.model_dump(mode="json"),
                                       envelopes)

@@ -38,6 +38,7 @@ class Marketplace:
     log_dir: Path = ROOT / ".stack" / "logs"
     database_prefix: str = "tijara"
     extra_env: dict[str, str] = field(default_factory=dict)
+    group_suffix: str = ""  # consumer groups tijara.<service>.<suffix>: a run alone, apart from others on one Kafka
     issuer_port: int = ISSUER_PORT
     issuer_key: Path = ROOT / ".stack" / "issuer" / "signing-key.pem"  # generated once, reused across runs
     mail_ports: tuple[int, int] = MAIL_PORTS  # (web inbox and API, SMTP) of the local Mailpit
@@ -91,6 +92,7 @@ class Marketplace:
             **({"PAGE_COUNTRIES": os.environ.get("PAGE_COUNTRIES", '["MA", "TN"]')}  # both demo pages
                if service == "showcase" else {}),
             **(self._notifications_env() if service == "notifications" else {}),
+            **({"CONSUMER_GROUP_ID": f"tijara.{service}.{self.group_suffix}"} if self.group_suffix else {}),
             **self.extra_env,
         }
 

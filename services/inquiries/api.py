@@ -32,6 +32,7 @@ Service = Annotated[Inquiries, Depends(inquiries)]
 Addressee = Annotated[Actor, Depends(require(Role.SUPPLIER))]
 AddresseeOrStaff = Annotated[Actor, Depends(require(Role.SUPPLIER, Role.STAFF))]
 Correspondent = Annotated[Actor, Depends(require(Role.NOTIFIER, Role.SUPPLIER, Role.STAFF))]
+Notifier = Annotated[Actor, Depends(require(Role.NOTIFIER))]
 Operator = Annotated[Actor, Depends(require(Role.OPERATOR))]
 
 
@@ -60,6 +61,10 @@ class InquiryForm(BuyerRequest):
 
 class Answer(BaseModel):
     message: str = Field(min_length=1, max_length=4000)
+
+
+class CorrespondenceAsked(BaseModel):
+    inquiry_ids: list[str] = Field(min_length=1, max_length=500)
 
 
 class Closing(BaseModel):
@@ -97,6 +102,16 @@ async def get_inquiry(inquiry_id: str, service: Service, actor: AddresseeOrStaff
     inquiry = await service.read(inquiry_id, actor)
     data.note_read(actor, request, [inquiry])
     return inquiry
+
+
+@router.post("/correspondence", responses=responses(422, *AUTH))
+async def get_correspondences(asked: CorrespondenceAsked, service: Service, actor: Notifier, request: Request,
+                              data: privacy.Data) -> list[Correspondence]:
+    """The correspondence of many inquiries in one request, for the notifier's sending batches; an inquiry unknown
+    or whose buyer contact was erased is left out of the answer. Each contact answered is recorded."""
+    found = await service.correspondences(asked.inquiry_ids)
+    data.note_contacts(actor, request, [(c.inquiry_id, c.contact_email) for c in found])
+    return found
 
 
 @router.get("/{inquiry_id}/correspondence", responses=responses(404, *AUTH))

@@ -24,6 +24,7 @@ class InquiryRecords(Protocol):
     inquiries: Any  # the aggregate collection the relay is woken for
 
     async def get(self, inquiry_id: str) -> Inquiry | None: ...
+    async def get_many(self, inquiry_ids: list[str]) -> list[Inquiry]: ...
     async def save(self, inquiry: Inquiry, envelopes: list[Envelope]) -> None: ...
     async def of_supplier(self, supplier_id: str) -> list[Inquiry]: ...
     async def supplier(self, supplier_id: str) -> KnownSupplier | None: ...
@@ -77,6 +78,12 @@ class Inquiries:
         if inquiry.contact_erased_at is not None:  # nobody to write to any more
             raise NotFound(f"inquiry {inquiry_id}'s buyer contact was erased", inquiry_id=inquiry_id)
         return Correspondence.of(inquiry)
+
+    async def correspondences(self, inquiry_ids: list[str]) -> list[Correspondence]:
+        """Many at once, for the notifier's sending batches (the route lets only the notifier in): those not found
+        or erased are left out."""
+        found = await self.store.get_many(list(dict.fromkeys(inquiry_ids)))
+        return [Correspondence.of(i) for i in found if i.contact_erased_at is None]
 
     async def get(self, inquiry_id: str) -> Inquiry:
         inquiry = await self.store.get(inquiry_id)

@@ -26,6 +26,10 @@ class InquiryStore:
         doc = await self.inquiries.find_one({"_id": inquiry_id}, {"outbox": 0})
         return Inquiry.model_validate(doc) if doc else None
 
+    async def get_many(self, inquiry_ids: list[str]) -> list[Inquiry]:
+        cursor = self.inquiries.find({"_id": {"$in": inquiry_ids}}, {"outbox": 0})
+        return [Inquiry.model_validate(doc) async for doc in cursor]
+
     async def save(self, inquiry: Inquiry, envelopes: list[Envelope]) -> None:
         state = inquiry.model_dump(mode="json")
         await save_aggregate(self.inquiries, inquiry.inquiry_id, inquiry.version - 1, state, envelopes)

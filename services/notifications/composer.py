@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from services.notifications import domain, templates, unsubscribe
 from services.notifications.channels import Outgoing
-from services.notifications.contacts import Contact, Contacts
+from services.notifications.contacts import Batch, Contact, Contacts
 from services.notifications.domain import Audience, Kind, Recipient
 from services.notifications.store import NotificationStore
 
@@ -38,15 +38,23 @@ class Composer:
         self.answer_url = answer_url.rstrip("/")  # the inquiries service, as suppliers reach it
         self.secret = unsubscribe_secret
 
-    async def compose(self, message: dict, now: datetime) -> Outgoing:
+    def batch(self, messages: list[dict]) -> Batch:
+        """The owners' answers for these messages, asked together (contacts.Batch): the inquiries they are about."""
+        about = [m["facts"].get("inquiry_id") for m in messages if not m.get("rendered")]
+        buyers = [r.id for m in messages if not m.get("rendered")
+                  if (r := Recipient.parse(m["recipient"])).audience is Audience.BUYER]
+        return self.contacts.batch([i for i in about + buyers if i])
+
+    async def compose(self, message: dict, now: datetime, owners: Contacts | Batch | None = None) -> Outgoing:
         recipient, kind = Recipient.parse(message["recipient"]), Kind(message["kind"])
-        contact, found = await self.contacts.contact(recipient)
+        owners = owners or self.contacts
+        contact, found = await owners.contact(recipient)
         if kind in domain.DIGESTIBLE and contact.digest == "daily":
             raise Hold(domain.next_daily_digest(now))
         if kind in domain.NOT_TRANSACTIONAL and await self.store.is_unsubscribed(contact.address):
             raise Suppress(f"{recipient} unsubscribed from {kind.value} messages")
         lang = templates.language(contact.language)
-        facts = await self.facts(kind, recipient, message["facts"], found, lang, now)
+        facts = await self.facts(kind, recipient, message["facts"], found, lang, now, owners)
         link = self.unsubscribe_url(contact) if kind in domain.NOT_TRANSACTIONAL else None
         rendered = templates.render(kind.value, lang, facts, link)
         headers = {"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"} \
@@ -62,13 +70,13 @@ class Composer:
         return f"{self.public_url}/unsubscribe?token={quote(unsubscribe.token(contact.address, self.secret))}"
 
     async def facts(self, kind: Kind, recipient: Recipient, facts: dict[str, Any], found: dict[str, Any],
-                    lang: str, now: datetime) -> dict[str, Any]:
+                    lang: str, now: datetime, owners: Contacts | Batch | None = None) -> dict[str, Any]:
         if kind is Kind.DIGEST:
             items = [await self._inquiry(item, lang) for item in facts["items"]]
             return {"items": items, "answer_base": self.answer_url}
         if kind in (Kind.INQUIRY_RECEIVED, Kind.INQUIRY_REMINDER):
             inquiry = await self._inquiry(facts, lang)
-            said = await self.contacts.correspondence(facts["inquiry_id"])
+            said = await (owners or self.contacts).correspondence(facts["inquiry_id"])
             received = datetime.fromisoformat(facts["received_at"]).replace(tzinfo=UTC)
             return {**inquiry, "message": said.get("message") or "",
                     "hours": int((now - received).total_seconds() // 3600)}

@@ -4,11 +4,17 @@ streams, and this service keeps only what a message it sent needs (its `rendered
 
     supplier -> onboarding  GET /suppliers/{id}/contact
     buyer    -> inquiries   GET /inquiries/{id}/correspondence   (the inquiry's contact, language, message, answer)
+                            POST /inquiries/correspondence       (a sending batch's inquiries, in one request)
     partner  -> partners    GET /partners/{id}/contact           (none: nothing to send)
+
+The sender asks through a `Batch` (one per batch of due messages): each supplier once, all the batch's inquiries in
+one request. Nothing is kept past the batch, so a change the owner made is used from the next batch on.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +23,8 @@ import httpx
 from services.notifications.channels import PermanentFailure, TransientFailure
 from services.notifications.domain import Audience, Recipient
 from shared.web.service_identity import ServiceIdentity, TokenUnavailable
+
+MANY = 500  # inquiries' limit on one request for many correspondences
 
 
 @dataclass(frozen=True)
@@ -39,8 +47,9 @@ class Contacts:
                      Audience.PARTNER: partners.rstrip("/")}
         self.http = httpx.AsyncClient(auth=identity.auth(), timeout=timeout,
                                       limits=httpx.Limits(max_connections=64, max_keepalive_connections=32))
-        # asked each time, not kept: a language or address the SME just changed is the one used (a 30 s cache was
-        # tried; it made no measurable difference in bench/notifications.py and sent one message in the old language)
+        # asked for each batch, not kept: a language or address the SME just changed is the one used (a 30 s cache
+        # was tried; it made no measurable difference in bench/notifications.py and sent one message in the old
+        # language)
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -51,22 +60,27 @@ class Contacts:
     async def correspondence(self, inquiry_id: str) -> dict[str, Any]:
         return await self._get(Audience.BUYER, f"/inquiries/{inquiry_id}/correspondence")
 
+    async def correspondences(self, inquiry_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Many inquiries' correspondence in one request; an inquiry unknown or erased is not in the answer."""
+        url, found = self.urls[Audience.BUYER] + "/inquiries/correspondence", {}
+        for start in range(0, len(inquiry_ids), MANY):
+            try:
+                answer = await self.http.post(url, json={"inquiry_ids": inquiry_ids[start:start + MANY]})
+            except (httpx.HTTPError, TokenUnavailable) as error:
+                raise TransientFailure(f"{url} unreachable: {error!r}") from error
+            if answer.status_code >= 400:
+                raise TransientFailure(f"{url}: {answer.status_code} {answer.text[:200]}")
+            found |= {each["inquiry_id"]: each for each in answer.json()}
+        return found
+
+    def batch(self, inquiry_ids: Iterable[str]) -> Batch:
+        return Batch(self, sorted(set(inquiry_ids)))
+
+    async def partner(self, partner_id: str) -> dict[str, Any]:
+        return await self._get(Audience.PARTNER, f"/partners/{partner_id}/contact", missing_is_none=True)
+
     async def contact(self, recipient: Recipient) -> tuple[Contact, dict[str, Any]]:
-        """The recipient's contact, and the owner's whole answer (a buyer's holds its inquiry's correspondence)."""
-        if recipient.audience is Audience.SUPPLIER:
-            found = await self.supplier(recipient.id)
-            if not found.get("email"):
-                raise NoContact(f"supplier {recipient.id} has no e-mail address")
-            return Contact(found["email"], found.get("language") or "fr", found.get("contact_name") or "",
-                           found.get("digest") or "immediate", found.get("partner")), found
-        if recipient.audience is Audience.BUYER:
-            found = await self.correspondence(recipient.id)
-            return Contact(found["contact_email"], found.get("language") or "en",
-                           found.get("contact_name") or ""), found
-        found = await self._get(Audience.PARTNER, f"/partners/{recipient.id}/contact", missing_is_none=True)
-        if not found or not found.get("contact_email"):
-            raise NoContact(f"partner {recipient.id} has no contact")
-        return Contact(found["contact_email"], found.get("language") or "fr", found.get("name") or ""), found
+        return await contact_of(self, recipient)
 
     async def _get(self, audience: Audience, path: str, missing_is_none: bool = False) -> dict[str, Any]:
         url = self.urls[audience] + path
@@ -81,3 +95,52 @@ class Contacts:
         if answer.status_code >= 400:  # 401/403: the notifier's client or role misconfigured, fixable: retried too
             raise TransientFailure(f"{url}: {answer.status_code} {answer.text[:200]}")
         return answer.json()
+
+
+class Batch:
+    """The owners' answers for one batch of messages: a supplier's or partner's contact asked once however many
+    messages it has in the batch, and the batch's inquiries asked together on first use (one request)."""
+
+    def __init__(self, contacts: Contacts, inquiry_ids: list[str]) -> None:
+        self.contacts = contacts
+        self.inquiry_ids = inquiry_ids
+        self._asked: dict[tuple[str, str], asyncio.Future[dict[str, Any]]] = {}
+
+    async def supplier(self, supplier_id: str) -> dict[str, Any]:
+        return await self._once("supplier", supplier_id, lambda: self.contacts.supplier(supplier_id))
+
+    async def partner(self, partner_id: str) -> dict[str, Any]:
+        return await self._once("partner", partner_id, lambda: self.contacts.partner(partner_id))
+
+    async def correspondence(self, inquiry_id: str) -> dict[str, Any]:
+        if inquiry_id not in self.inquiry_ids:  # not foreseen for this batch: asked alone
+            return await self.contacts.correspondence(inquiry_id)
+        found = await self._once("inquiries", "", lambda: self.contacts.correspondences(self.inquiry_ids))
+        if inquiry_id not in found:  # as the single read's 404: unknown, or its buyer's contact erased
+            raise PermanentFailure(f"inquiry {inquiry_id}: no correspondence (unknown, or its contact erased)")
+        return found[inquiry_id]
+
+    async def contact(self, recipient: Recipient) -> tuple[Contact, dict[str, Any]]:
+        return await contact_of(self, recipient)
+
+    async def _once(self, kind: str, key: str, ask) -> dict[str, Any]:
+        if (kind, key) not in self._asked:  # the first asker's request, shared (a failure too: all retry later)
+            self._asked[kind, key] = asyncio.ensure_future(ask())
+        return await asyncio.shield(self._asked[kind, key])
+
+
+async def contact_of(owners: Contacts | Batch, recipient: Recipient) -> tuple[Contact, dict[str, Any]]:
+    """The recipient's contact, and the owner's whole answer (a buyer's holds its inquiry's correspondence)."""
+    if recipient.audience is Audience.SUPPLIER:
+        found = await owners.supplier(recipient.id)
+        if not found.get("email"):
+            raise NoContact(f"supplier {recipient.id} has no e-mail address")
+        return Contact(found["email"], found.get("language") or "fr", found.get("contact_name") or "",
+                       found.get("digest") or "immediate", found.get("partner")), found
+    if recipient.audience is Audience.BUYER:
+        found = await owners.correspondence(recipient.id)
+        return Contact(found["contact_email"], found.get("language") or "en", found.get("contact_name") or ""), found
+    found = await owners.partner(recipient.id)
+    if not found or not found.get("contact_email"):
+        raise NoContact(f"partner {recipient.id} has no contact")
+    return Contact(found["contact_email"], found.get("language") or "fr", found.get("name") or ""), found

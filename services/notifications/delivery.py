@@ -24,7 +24,7 @@ from prometheus_client import Counter, Gauge
 from services.notifications import domain
 from services.notifications.channels import Channel, Outgoing, PermanentFailure, TransientFailure
 from services.notifications.composer import Composer, Hold, Suppress
-from services.notifications.contacts import NoContact
+from services.notifications.contacts import Batch, NoContact
 from services.notifications.domain import Status
 from services.notifications.store import NotificationStore
 from shared.telemetry.tracing import within
@@ -79,16 +79,23 @@ class Sender:
         await self.channel.close()
 
     async def send_due(self) -> int:
-        """Everything due now, a batch at a time; returns how many were handed over."""
-        sent = 0
-        while not self._stopping:
-            now = datetime.now(UTC)
-            batch = await self.store.due(now, self._batch)
-            claimed = await self.store.claim(batch, now, now + self.lease) if batch else []
-            outcomes = await asyncio.gather(*[self._one(doc, now) for doc in claimed])
-            sent += sum(outcomes)
-            if len(batch) < self._batch:
-                return sent
+        """Everything due now, a batch at a time; returns how many were handed over. The next batch is claimed
+        while the previous one is still being sent (at most two in flight), so the hand-overs never wait for a
+        batch's last message, its claim or its owners' answers."""
+        sent, sending = 0, asyncio.ensure_future(asyncio.sleep(0, []))
+        try:
+            while not self._stopping:
+                now = datetime.now(UTC)
+                batch = await self.store.due(now, self._batch)
+                claimed = await self.store.claim(batch, now, now + self.lease) if batch else []
+                owners = self.composer.batch(claimed)  # each owner asked once for the batch, not once a message
+                following = asyncio.ensure_future(asyncio.gather(*[self._one(doc, now, owners) for doc in claimed]))
+                previous, sending = sending, following
+                sent += sum(await previous)
+                if len(batch) < self._batch:
+                    break
+        finally:  # a failed claim or stop: what is in flight still settles before the pass ends
+            sent += sum(await sending)
         return sent
 
     async def measure(self) -> None:
@@ -98,18 +105,18 @@ class Sender:
         oldest = min((_aware(d["created_at"]) for d in waiting), default=None)
         OLDEST.set((datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0)
 
-    async def _one(self, message: dict, now: datetime) -> bool:
+    async def _one(self, message: dict, now: datetime, owners: Batch | None = None) -> bool:
         async with self._slots:
             with within(message.get("traceparent")), tracer.start_as_current_span(
                     "notifications send", kind=trace.SpanKind.PRODUCER,
                     attributes={"messaging.message.id": message["message_id"], "tijara.kind": message["kind"]}):
-                return await self._attempt(message, now)
+                return await self._attempt(message, now, owners)
 
-    async def _attempt(self, message: dict, now: datetime) -> bool:
+    async def _attempt(self, message: dict, now: datetime, owners: Batch | None = None) -> bool:
         key, kind, channel = message["_id"], message["kind"], self.channel.name
         try:
             outgoing = Outgoing(**message["rendered"]) if message.get("rendered") else \
-                await self.composer.compose(message, now)
+                await self.composer.compose(message, now, owners)
             await self.channel.send(outgoing)
         except Hold as hold:
             await self.store.hold(key, hold.until, "daily")

@@ -118,6 +118,8 @@ def calls(ids: dict[str, str]) -> dict[tuple[str, str], Call]:
         ("inquiries", "GET /inquiries/{inquiry_id}"): Call("GET", f"/inquiries/{inquiry}"),
         ("inquiries", "GET /inquiries/{inquiry_id}/correspondence"): Call("GET", f"/inquiries/{inquiry}/"
                                                                                  "correspondence"),
+        ("inquiries", "POST /inquiries/correspondence"): Call("POST", "/inquiries/correspondence",
+                                                              {"inquiry_ids": [inquiry]}),
         ("inquiries", "POST /inquiries/{inquiry_id}/response"): Call("POST", f"/inquiries/{inquiry}/response",
                                                                      {"message": "Yes"}),
         ("inquiries", "POST /inquiries/{inquiry_id}/closing"): Call("POST", f"/inquiries/{inquiry}/closing", {}),

@@ -124,6 +124,13 @@ async def test_the_notifier_reads_the_correspondence_in_the_buyer_s_language(inf
                                "responded_at"}
         assert (letter["language"], letter["contact_name"], letter["contact_email"], letter["response"]) == (
             "ar", "Sara Haddad", "buying@hudson.example.com", "Available in 6 weeks.")
+        many = await http.post("/inquiries/correspondence", json={"inquiry_ids": [iid, "inq-unknown", iid]},
+                               headers=notifier)  # a sending batch's: the unknown one left out
+        assert many.status_code == 200 and many.json() == [letter], many.text
+        assert (await http.post("/inquiries/correspondence", json={"inquiry_ids": [iid]},
+                                headers=issuer.auth(f"supplier:{supplier_id}"))).status_code == 403
+        assert (await http.post("/inquiries/correspondence", json={"inquiry_ids": []},
+                                headers=notifier)).status_code == 422
         assert (await http.get(f"/inquiries/{iid}", headers=notifier)).status_code == 403
         assert (await http.get(f"/inquiries/{iid}/correspondence",
                                headers=issuer.auth("supplier:sup-other"))).status_code == 403

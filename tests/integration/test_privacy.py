@@ -73,6 +73,8 @@ async def test_a_buyer_is_read_exported_erased_once_and_the_business_facts_stay(
         notifier = issuer.auth("notifier", subject="tijara-notifications")
         assert (await http.get(f"/inquiries/{mine[0]['inquiry_id']}/correspondence",
                                headers=notifier)).status_code == 200
+        assert (await http.post("/inquiries/correspondence", json={"inquiry_ids": [mine[1]["inquiry_id"]]},
+                                headers=notifier)).status_code == 200
 
         reads = (await http.get("/privacy/reads", params={"email": BUYER}, headers=operator)).json()
         by_whom = sorted((r["record"], r["actor"]["role"], r["actor"]["subject"], r["purpose"]) for r in reads)
@@ -81,7 +83,8 @@ async def test_a_buyer_is_read_exported_erased_once_and_the_business_facts_stay(
             (first, "supplier", "fatima@arganesouss", "GET /inquiries"),
             (second, "supplier", "fatima@arganesouss", "GET /inquiries"),
             (second, "staff", "karim.staff", "GET /inquiries/{inquiry_id}"),
-            (first, "notifier", "tijara-notifications", "GET /inquiries/{inquiry_id}/correspondence")]), reads
+            (first, "notifier", "tijara-notifications", "GET /inquiries/{inquiry_id}/correspondence"),
+            (second, "notifier", "tijara-notifications", "POST /inquiries/correspondence")]), reads
         assert all(r["actor"]["organisation"] == supplier for r in reads if r["actor"]["role"] == "supplier")
 
         exported = (await http.post("/privacy/export", json={"email": BUYER}, headers=operator)).json()

@@ -1,0 +1,60 @@
+"""A sending batch asks each owner once: a supplier's contact once however many messages it has, the batch's
+inquiries in one request; an inquiry missing from that answer fails as the single read's 404 did."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from services.notifications.channels import PermanentFailure, TransientFailure
+from services.notifications.contacts import Batch
+from services.notifications.domain import Recipient
+
+
+class Owners:
+    """contacts.Contacts' reads, in memory, counting the requests."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.asked: list[tuple] = []
+        self.fail = fail
+
+    async def supplier(self, supplier_id):
+        self.asked.append(("supplier", supplier_id))
+        await asyncio.sleep(0)
+        return {"email": f"{supplier_id}@safi.example.ma", "language": "ar"}
+
+    async def correspondences(self, inquiry_ids):
+        self.asked.append(("many", tuple(inquiry_ids)))
+        await asyncio.sleep(0)
+        if self.fail:
+            raise TransientFailure("inquiries unreachable")
+        return {i: {"inquiry_id": i, "contact_email": f"{i}@atlantic.example.com"} for i in inquiry_ids
+                if i != "inq-erased"}
+
+    async def correspondence(self, inquiry_id):
+        self.asked.append(("one", inquiry_id))
+        return {"inquiry_id": inquiry_id, "contact_email": "late@atlantic.example.com"}
+
+
+async def test_each_owner_is_asked_once_for_the_batch() -> None:
+    owners = Owners()
+    batch = Batch(owners, ["inq-1", "inq-2", "inq-erased"])
+    contacts = await asyncio.gather(*[batch.contact(Recipient.parse(r)) for r in
+                                      ("supplier:sup-1", "supplier:sup-1", "buyer:inq-1", "buyer:inq-2")],
+                                    batch.correspondence("inq-1"), batch.supplier("sup-1"))
+    assert [c[0].address for c in contacts[:4]] == ["sup-1@safi.example.ma"] * 2 + [
+        "inq-1@atlantic.example.com", "inq-2@atlantic.example.com"]
+    assert contacts[0][0].language == "ar"
+    assert sorted(owners.asked) == [("many", ("inq-1", "inq-2", "inq-erased")), ("supplier", "sup-1")]
+    with pytest.raises(PermanentFailure, match="inq-erased"):
+        await batch.correspondence("inq-erased")
+    assert (await batch.correspondence("inq-9"))["contact_email"] == "late@atlantic.example.com"  # not foreseen
+
+
+async def test_an_owner_unreachable_fails_each_message_of_the_batch_transiently() -> None:
+    owners = Owners(fail=True)
+    batch = Batch(owners, ["inq-1", "inq-2"])
+    outcomes = await asyncio.gather(batch.correspondence("inq-1"), batch.correspondence("inq-2"),
+                                    return_exceptions=True)
+    assert all(isinstance(o, TransientFailure) for o in outcomes) and len(owners.asked) == 1
