@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import duckdb
 from tijara_events import Fold, Undecodable, decode_record
 
-NORTH_AMERICA = "('US', 'CA', 'MX')"  # the page's "North America" (services/showcase/taxonomy.py), as SQL
+NORTH_AMERICA = "('US', 'CA', 'MX')"  # the page's "North America" (services/showcase/model/taxonomy.py), as SQL
 STREAMS = ("onboarding.suppliers", "catalogue.products", "inquiries.inquiries")
 
 

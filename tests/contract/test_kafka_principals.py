@@ -51,7 +51,7 @@ def test_a_service_reads_what_it_consumes_with_its_own_group(service) -> None:
 
 
 def test_the_showcase_follower_and_replay_read_every_stream_without_a_group() -> None:
-    assert principals.names("showcase", "Read") >= {t.value for t in Topic}  # services/showcase/tail.py, replay.py
+    assert principals.names("showcase", "Read") >= {t.value for t in Topic}  # services/showcase/feed/tail.py, feed/replay.py
 
 
 @pytest.mark.parametrize("service", principals.SERVICES)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 import tijara_events
 from tijara_events import Fold, Undecodable, decode, known
 
-NORTH_AMERICA = {"US", "CA", "MX"}  # as services/showcase/taxonomy.py: docs/figures.md
+NORTH_AMERICA = {"US", "CA", "MX"}  # as services/showcase/model/taxonomy.py: docs/figures.md
 
 
 def records(path: str):

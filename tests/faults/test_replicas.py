@@ -23,7 +23,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from pymongo import AsyncMongoClient
 
 from deploy.local.marketplace import SERVICES, Marketplace
-from services.showcase.generations import active_generation, collection_name
+from services.showcase.feed.generations import active_generation, collection_name
 from shared.contracts.envelope import Topic
 from shared.storage.mongo import OUTBOX_SINCE
 from tests.faults.conftest import prefix, record
