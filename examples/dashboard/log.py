@@ -19,8 +19,9 @@ async def read_to_end(bootstrap: str, topics: list[str], timeout: float = 60, **
     await consumer.start()
     try:
         consumer.assign(partitions)
-        ends = await consumer.end_offsets(partitions)
+        # seek first, then ask for the ends: with aiokafka 0.14 the other order left every partition unfetched
         await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
         records, left = [], {tp for tp in partitions if ends[tp] > 0}
         deadline = asyncio.get_running_loop().time() + timeout
         while left:
