@@ -145,7 +145,8 @@ def test_who_read_the_contacts_is_listed(marketplace, answered):
     code, out = cli(marketplace, "reads", "--email", BUYER_EMAIL, "--json")
     reads = json.loads(out)["inquiries"]
     assert {(r["actor"]["role"], r["purpose"]) for r in reads} == {
-        ("supplier", "GET /inquiries"), ("notifier", "GET /inquiries/{inquiry_id}/correspondence")}
+        ("supplier", "GET /inquiries"), ("notifier", "GET /inquiries/{inquiry_id}/correspondence"),  # the test's
+        ("notifier", "POST /inquiries/correspondence")}  # notifications asks for a batch's correspondence at once
     notifier = {r["actor"]["subject"] for r in reads if r["actor"]["role"] == "notifier"}
     assert "tijara-notifications" in notifier and len(notifier) == 2  # the test's read and the service's own
     seen = httpx.get(f"{marketplace.url('onboarding')}/suppliers/{answered['supplier']}/contact-reads",
