@@ -1,3 +1,5 @@
+import time
+
 import pytest
 
 pytestmark = pytest.mark.integration
@@ -17,3 +19,19 @@ def settings_for(infrastructure, unique, issuer):
         )
 
     return make
+
+
+@pytest.fixture(scope="session")
+def acl_broker():
+    """A broker of its own that authenticates with SASL and authorizes with ACLs as compose's does
+    (deploy/local/kafka_acls.py), started once for every module that needs it: a second start right after a stop
+    raced the first broker's shutdown, and its clients could not bootstrap."""
+    from deploy.local import kafka_acls
+
+    started = time.monotonic()
+    profile = kafka_acls.up()
+    print(f"\nACL broker ready in {time.monotonic() - started:.1f}s")
+    try:
+        yield profile
+    finally:
+        kafka_acls.down()

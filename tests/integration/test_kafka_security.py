@@ -103,16 +103,6 @@ async def test_the_secured_listeners_refuse_clients_without_the_right_credential
 # --- ACLs: the compose authorization reproduced (deploy/local/kafka_acls.py runs deploy/kafka/init-security.sh) ---
 
 
-@pytest.fixture(scope="module")
-def acl_broker():
-    """A broker of its own, authorizing with ACLs as compose's does; stopped after this module."""
-    started = time.monotonic()
-    profile = kafka_acls.up()
-    print(f"\nACL broker ready in {time.monotonic() - started:.1f}s")
-    try:
-        yield profile
-    finally:
-        kafka_acls.down()
 
 
 def _settings_of(listeners: kafka_security.Listeners, user: str, settings=ServiceSettings, **values):

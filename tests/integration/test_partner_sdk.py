@@ -130,14 +130,6 @@ async def test_the_sdk_verifies_the_receipts_the_service_pushes(settings_for, un
         verify_webhook(secret, body, headers | {"webhook-id": "msg_another"})
 
 
-@pytest.fixture(scope="module")
-def acl_broker():
-    """The broker that authenticates with SASL and authorizes with compose's ACLs (deploy/local/kafka_acls.py)."""
-    profile = kafka_acls.up()
-    try:
-        yield profile
-    finally:
-        kafka_acls.down()
 
 
 async def test_over_sasl_with_compose_acls_a_partner_sends_and_reads_its_receipt(acl_broker, settings_for,
