@@ -11,7 +11,6 @@ it stops.
 from __future__ import annotations
 
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import httpx
 import typer
 import yaml
 
-from deploy.local import tools
+from deploy.local import processes, tools
 from deploy.local.stack import HOME
 
 
@@ -67,27 +66,10 @@ class Jaeger:
         log = self.home / "jaeger.log"
         self.process = subprocess.Popen([str(binary), f"--config=file:{path}"],
                                         stdout=open(log, "ab"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"jaeger exited with {self.process.returncode}: {log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{self.query_url}/api/services", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"jaeger not ready after {timeout:.0f}s; see {log}")
-            time.sleep(0.3)
+        processes.wait_answering(self.process, f"{self.query_url}/api/services", "jaeger", log, timeout)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        processes.stop(self.process)
 
     def trace(self, trace_id: str) -> list[dict]:
         """The trace's spans as [{span_id, parent_id, name, service, kind}]; [] while Jaeger has none of it."""

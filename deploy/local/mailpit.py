@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
+from deploy.local import processes
 from deploy.local.tools import provision_go_tool
 
 
@@ -53,27 +53,11 @@ class Mailbox:
             command += ["--smtp-allowed-recipients", self.allowed]
         log = open(self.log_file or self.data_dir / "mailpit.log", "ab")
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"mailpit exited with {self.process.returncode}; see {log.name}")
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"mailpit not ready after {timeout:.0f}s; see {log.name}")
-            time.sleep(0.2)
+        processes.wait_answering(self.process, f"{self.url}/readyz", "mailpit", Path(log.name), timeout, 0.2)
+        return self
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        processes.stop(self.process, grace=10)
 
     # --- reading the inbox ------------------------------------------------------------------------------------
 

@@ -14,8 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
+from deploy.local import processes
 from deploy.local.mailpit import Mailbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,20 +133,10 @@ class Marketplace:
             )
 
     def wait_ready(self, timeout: float = 60.0, *services: str) -> None:
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout  # one deadline for them all
         for name in services or tuple(self.processes):
-            while True:
-                proc = self.processes[name]
-                if proc.poll() is not None:
-                    raise RuntimeError(f"{name} exited with {proc.returncode}; see {self.log_dir / name}.log")
-                try:
-                    if httpx.get(f"{self.url(name)}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"{name} not ready after {timeout:.0f}s; see {self.log_dir / name}.log")
-                time.sleep(0.3)
+            processes.wait_answering(self.processes[name], f"{self.url(name)}/readyz", name,
+                                     self.log_dir / f"{name}.log", max(0.0, deadline - time.monotonic()))
 
     def signal(self, service: str, sig: int) -> None:
         self.processes[service].send_signal(sig)

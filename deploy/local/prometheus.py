@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import httpx
 import typer
 import yaml
 
-from deploy.local import tools
+from deploy.local import processes, tools
 from deploy.local.marketplace import RUN_PORTS
 from deploy.local.stack import HOME, ROOT
 
@@ -101,27 +100,10 @@ class Prometheus:
             [str(binary), f"--config.file={config}", f"--storage.tsdb.path={self.home / 'data'}",
              f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=warn"],
             stdout=open(self.log, "ab"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"prometheus exited with {self.process.returncode}: {self.log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{self.url}/-/ready", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"prometheus not ready after {timeout:.0f}s; see {self.log}")
-            time.sleep(0.3)
+        processes.wait_answering(self.process, f"{self.url}/-/ready", "prometheus", self.log, timeout)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        processes.stop(self.process)
         shutil.rmtree(self.home / "data", ignore_errors=True)
 
     def _api(self, path: str, **params) -> object:
