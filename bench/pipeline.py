@@ -40,9 +40,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
-from pyinstrument import Profiler
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from pyinstrument import Profiler
 from pymongo import InsertOne, UpdateOne
 from rich.console import Console
 from rich.table import Table
@@ -53,8 +53,8 @@ from deploy.local.marketplace import Marketplace
 from shared.contracts.envelope import Envelope, Topic
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.relay import OutboxRelay, make_broker
-from shared.storage.mongo import apply_if_newer, connect, outbox_entry, save_aggregate, with_outbox
 from shared.messaging.topics import ensure_topics, marketplace_topics, partitions_of, retained
+from shared.storage.mongo import apply_if_newer, connect, outbox_entry, save_aggregate, with_outbox
 from tests import factories
 
 console = Console(width=150)
@@ -438,8 +438,8 @@ async def replay(run: str, p: stack.Profile, db, profiles: Path | None) -> dict[
     """`tijara replay showcase`'s own code (replay_showcase) over a launch-sized log produced raw to this run's
     replay topics (read by no service), against the raw rates of the same run: consuming that log with a bare
     aiokafka consumer, and bulk inserts of 1,000 documents into the store."""
-    from services.showcase.main import Settings
     from services.showcase.feed.replay import replay_showcase
+    from services.showcase.main import Settings
 
     prefix = f"bench-{run}.replay."
     await ensure_topics(p.bootstrap, [retained(prefix + t.value, 3, -1) for t in Topic])

@@ -13,8 +13,8 @@ app = typer.Typer(help="Rebuild read models from the beginning of the log.", no_
 @app.command("showcase")
 def showcase(yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")) -> None:
     """Read every marketplace topic from the beginning into shadow collections, then swap them in atomically."""
-    from services.showcase.main import Settings  # an operator command may reach into the service it operates
     from services.showcase.feed.replay import replay_showcase
+    from services.showcase.main import Settings  # an operator command may reach into the service it operates
 
     settings = Settings()
     if not yes:

@@ -11,8 +11,8 @@ from services.catalogue.readers import READERS
 from services.catalogue.service import Catalogue
 from shared.contracts.envelope import Envelope, Topic
 from shared.messaging.consumer import ConsumerPolicy, EventConsumer
-from shared.storage.mongo import handle_once
 from shared.settings import ServiceSettings
+from shared.storage.mongo import handle_once
 
 
 def register(broker: KafkaBroker, catalogue: Catalogue, settings: ServiceSettings,

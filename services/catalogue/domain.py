@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict
 
 from services.catalogue.listing import Listing, StoredListing
 from shared.contracts.envelope import Event, Tolerant
-from shared.errors import Conflict, NotFound
 from shared.contracts.products import ProductDelisted, ProductListed, ProductUpdated
 from shared.contracts.suppliers import SupplierStatus
+from shared.errors import Conflict, NotFound
 
 DELISTED_WHEN = {SupplierStatus.SUSPENDED: "supplier suspended", SupplierStatus.EXPIRED: "supplier verification expired"}
 

@@ -9,8 +9,8 @@ from services.catalogue.service import Catalogue
 from services.catalogue.store import CatalogueStore
 from shared.contracts.envelope import Topic
 from shared.messaging.relay import OutboxRelay
-from shared.web.runtime import Runtime, create_app, serve
 from shared.settings import ServiceSettings
+from shared.web.runtime import Runtime, create_app, serve
 
 
 class Settings(ServiceSettings):

@@ -13,8 +13,8 @@ from services.catalogue.readers import SupplierChanged
 from shared.contracts.actors import Actor, system
 from shared.contracts.envelope import Envelope, Event
 from shared.errors import ConcurrentUpdate, NotFound
-from shared.messaging.relay import Relay
 from shared.messaging.outbox import Outbox
+from shared.messaging.relay import Relay
 
 SOURCE = "/tijara/catalogue"
 SYSTEM = system("catalogue")

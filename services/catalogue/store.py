@@ -7,8 +7,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.catalogue.domain import ListingStatus, Product, SupplierStanding
 from services.catalogue.readers import SupplierChanged
-from shared.storage import coalescer
 from shared.contracts.envelope import Envelope
+from shared.storage import coalescer
 from shared.storage.mongo import apply_if_newer, save_aggregate
 
 

@@ -9,9 +9,9 @@ from enum import StrEnum
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from shared.contracts.envelope import Event, Tolerant
-from shared.errors import Conflict, MarketplaceError, NotFound
 from shared.contracts.inquiries import InquiryClosed, InquiryReceived, InquiryResponded
 from shared.contracts.suppliers import SupplierStatus
+from shared.errors import Conflict, MarketplaceError, NotFound
 
 
 class InquiryStatus(StrEnum):

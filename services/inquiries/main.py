@@ -11,9 +11,9 @@ from services.inquiries.service import Inquiries
 from services.inquiries.store import InquiryStore
 from shared.contracts.envelope import Topic
 from shared.messaging.relay import OutboxRelay
+from shared.settings import ServiceSettings
 from shared.web.privacy import operator_router, periodically
 from shared.web.runtime import Runtime, create_app, serve
-from shared.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):

@@ -24,8 +24,8 @@ from shared.web.identity import require
 from shared.web.privacy import (
     RETENTION_ERASED,
     ContactRead,
-    Erasures,
     ErasureReport,
+    Erasures,
     PersonalExport,
     ReadLog,
     RetentionRun,

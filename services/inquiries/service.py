@@ -12,8 +12,8 @@ from services.inquiries.readers import ProductOffered, SupplierChanged
 from shared.contracts.actors import Actor, Role
 from shared.contracts.envelope import Envelope, Event
 from shared.errors import NotFound
-from shared.messaging.relay import Relay
 from shared.messaging.outbox import Outbox
+from shared.messaging.relay import Relay
 
 SOURCE = "/tijara/inquiries"
 

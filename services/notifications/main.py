@@ -17,10 +17,10 @@ from services.notifications.contacts import Contacts
 from services.notifications.delivery import Sender
 from services.notifications.service import Notifications
 from services.notifications.store import NotificationStore
+from shared.settings import ServiceSettings
 from shared.web.privacy import operator_router
 from shared.web.runtime import Runtime, create_app, serve
 from shared.web.service_identity import ServiceIdentity
-from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 

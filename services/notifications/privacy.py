@@ -19,8 +19,8 @@ from fastapi import Request
 from services.notifications.store import DUE, HELD, NotificationStore
 from shared.web.privacy import (
     RETENTION_ERASED,
-    Erasures,
     ErasureReport,
+    Erasures,
     PersonalExport,
     RetentionRun,
     erase_once,

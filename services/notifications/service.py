@@ -10,8 +10,14 @@ from typing import Any, Protocol
 
 from services.notifications import domain
 from services.notifications.domain import Notice, Recipient, Status
-from services.notifications.readers import (SUBMITTED, InquiryAnswered, InquiryArrived, InquiryNoticed,
-                                            ProductNamed, SupplierNoticed)
+from services.notifications.readers import (
+    SUBMITTED,
+    InquiryAnswered,
+    InquiryArrived,
+    InquiryNoticed,
+    ProductNamed,
+    SupplierNoticed,
+)
 from services.notifications.store import NotificationStore
 from shared.contracts.envelope import Envelope
 from shared.telemetry.tracing import current_traceparent

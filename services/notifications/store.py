@@ -14,10 +14,9 @@ concurrent sends and handlers issue go to the store as one command per collectio
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import datetime
 from typing import Any
-
-import uuid
 
 from pymongo import InsertOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase

@@ -17,10 +17,10 @@ from services.onboarding.contacts import ContactPreferences, Preferences, Suppli
 from services.onboarding.domain import Supplier
 from services.onboarding.service import Onboarding
 from shared.contracts.actors import Actor, Role
+from shared.contracts.vocabulary import DocumentKind, ExportAgency, InspectionBody
 from shared.errors import MarketplaceError
 from shared.web.http_errors import responses
 from shared.web.identity import require
-from shared.contracts.vocabulary import DocumentKind, ExportAgency, InspectionBody
 
 AUTH = (401, 403, 503)  # 503: the identity provider's keys unreachable; 404/413/422 come with the route's shape
 router = APIRouter(prefix="/suppliers", tags=["suppliers"])

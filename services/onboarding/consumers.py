@@ -23,8 +23,6 @@ from services.onboarding.readers import COMMANDS, READERS, CommandReceived
 from services.onboarding.service import SOURCE, Onboarding
 from shared.contracts.envelope import Envelope
 from shared.contracts.envelope import summary as _summary
-from shared.errors import ConcurrentUpdate, MarketplaceError, NotFound
-from shared.messaging.consumer import ConsumerPolicy, EventConsumer
 from shared.contracts.partner_commands import (
     EndorseSupplier,
     PartnerCommand,
@@ -33,6 +31,8 @@ from shared.contracts.partner_commands import (
     SubmitSupplierApplication,
 )
 from shared.contracts.partners import PartnerTopic, ReceiptOutcome, RejectionReason
+from shared.errors import ConcurrentUpdate, MarketplaceError, NotFound
+from shared.messaging.consumer import ConsumerPolicy, EventConsumer
 from shared.settings import ServiceSettings
 
 

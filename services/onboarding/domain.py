@@ -19,7 +19,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from services.onboarding.application import Document, DocumentReview, SupplierApplication, required_documents
 from services.onboarding.nations import nation
 from shared.contracts.envelope import Event
-from shared.errors import Conflict
 from shared.contracts.suppliers import (
     SupplierApplicationSubmitted,
     SupplierDocumentsVerified,
@@ -35,6 +34,7 @@ from shared.contracts.suppliers import (
     VerificationLevel,
 )
 from shared.contracts.vocabulary import DocumentKind, ExportAgency, InspectionBody
+from shared.errors import Conflict
 
 VERIFICATION_VALIDITY = timedelta(days=365)  # an inspection report is a snapshot valid for a year
 S = SupplierStatus

@@ -12,11 +12,11 @@ from services.onboarding import api, consumers, privacy
 from services.onboarding.service import Onboarding
 from services.onboarding.store import SupplierStore
 from shared.contracts.envelope import Topic
-from shared.messaging.relay import OutboxRelay
 from shared.contracts.partners import PartnerTopic
+from shared.messaging.relay import OutboxRelay
+from shared.settings import ServiceSettings
 from shared.web.privacy import operator_router, periodically
 from shared.web.runtime import Runtime, create_app, serve
-from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 

@@ -18,14 +18,15 @@ from fastapi import APIRouter, Depends, Request
 from services.onboarding.domain import Supplier
 from services.onboarding.store import SupplierStore
 from shared.contracts.actors import Actor, Role
+from shared.contracts.suppliers import SupplierStatus
 from shared.errors import ConcurrentUpdate, NotAllowed
 from shared.web.http_errors import responses
 from shared.web.identity import require
 from shared.web.privacy import (
     RETENTION_ERASED,
     ContactRead,
-    Erasures,
     ErasureReport,
+    Erasures,
     PersonalExport,
     ReadLog,
     RetentionRun,
@@ -34,7 +35,6 @@ from shared.web.privacy import (
     purpose,
     same_address,
 )
-from shared.contracts.suppliers import SupplierStatus
 
 log = logging.getLogger(__name__)
 SERVICE = "onboarding"

@@ -18,13 +18,13 @@ from services.onboarding.contacts import ContactPreferences, Preferences, Suppli
 from services.onboarding.domain import Supplier
 from shared.contracts.actors import Actor, pseudonym, system
 from shared.contracts.envelope import Envelope, Event
-from shared.errors import ConcurrentUpdate, Conflict, MarketplaceError, NotFound
-from shared.messaging.relay import Relay
-from shared.messaging.outbox import Outbox
 from shared.contracts.partner_commands import PartnerCommand, PartnerCommandOutcome
 from shared.contracts.partners import ReceiptOutcome
 from shared.contracts.suppliers import SupplierProfile
 from shared.contracts.vocabulary import DocumentKind, ExportAgency, InspectionBody
+from shared.errors import ConcurrentUpdate, Conflict, MarketplaceError, NotFound
+from shared.messaging.outbox import Outbox
+from shared.messaging.relay import Relay
 
 SOURCE = "/tijara/onboarding"
 SYSTEM = system("onboarding")

@@ -13,9 +13,9 @@ from pymongo.errors import DuplicateKeyError
 from services.onboarding.contacts import Preferences
 from services.onboarding.domain import Supplier
 from services.onboarding.nations import nation
-from shared.storage import coalescer
 from shared.contracts.envelope import Envelope
 from shared.errors import Conflict
+from shared.storage import coalescer
 from shared.storage.mongo import save_aggregate
 
 

@@ -18,9 +18,9 @@ from pydantic import BaseModel, EmailStr, Field
 from services.partners.domain import Language, Partner, PartnerKind
 from services.partners.service import PartnerIngress
 from shared.contracts.actors import Role
+from shared.contracts.partners import PARTNER_ID_PATTERN
 from shared.web.http_errors import responses
 from shared.web.identity import require
-from shared.contracts.partners import PARTNER_ID_PATTERN
 
 AUTH = (401, 403, 503)  # 503: the identity provider's keys unreachable
 router = APIRouter(prefix="/partners", tags=["partner registry"], dependencies=[Depends(require(Role.OPERATOR))])

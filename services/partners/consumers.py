@@ -30,9 +30,9 @@ from services.partners.readers import READERS, SUPPLIERS
 from services.partners.receipts import PartnerReads
 from services.partners.service import PartnerIngress
 from shared.contracts.envelope import EVENT_TYPES, Envelope, PoisonEvent, Topic, read, read_record
-from shared.messaging.consumer import ConsumerPolicy, EventConsumer
 from shared.contracts.partner_commands import PartnerCommandOutcome
 from shared.contracts.partners import PartnerEvent, PartnerTopic, Provenance, RejectionReason
+from shared.messaging.consumer import ConsumerPolicy, EventConsumer
 from shared.settings import ServiceSettings
 
 INPUT_TOPICS = (PartnerTopic.APPLICATIONS, PartnerTopic.ENDORSEMENTS, PartnerTopic.INSPECTIONS)

@@ -38,8 +38,8 @@ from services.partners.domain import Partner
 from services.partners.service import PartnerIngress
 from shared.contracts.envelope import EVENT_TYPES
 from shared.contracts.envelope import summary as _summary
-from shared.web.http_errors import ErrorAnswer
 from shared.contracts.partners import PartnerEvent, Provenance
+from shared.web.http_errors import ErrorAnswer
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024

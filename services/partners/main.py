@@ -11,12 +11,12 @@ from services.partners.receipts import PartnerReads
 from services.partners.service import PartnerIngress
 from services.partners.store import InputStore, PartnerStore, SupplierStore
 from services.partners.webhooks import WebhookSender
-from shared.messaging.relay import OutboxRelay
 from shared.contracts.partners import PartnerTopic
+from shared.messaging.relay import OutboxRelay
+from shared.messaging.topics import ensure_topics, partner_receipts_topics
+from shared.settings import ServiceSettings
 from shared.web.privacy import operator_router
 from shared.web.runtime import Runtime, create_app, serve
-from shared.settings import ServiceSettings
-from shared.messaging.topics import ensure_topics, partner_receipts_topics
 
 
 class Settings(ServiceSettings):

@@ -15,8 +15,8 @@ from fastapi import Request
 
 from services.partners.store import PartnerStore
 from shared.web.privacy import (
-    Erasures,
     ErasureReport,
+    Erasures,
     PersonalExport,
     RetentionRun,
     erase_once,

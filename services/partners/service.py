@@ -19,8 +19,6 @@ from services.partners.domain import Partner, PartnerKind
 from services.partners.readers import OutcomeReceived
 from services.partners.store import InputStore, PartnerStore
 from shared.contracts.envelope import UNKNOWN, Envelope
-from shared.errors import MarketplaceError, NotFound
-from shared.messaging.relay import OutboxRelay
 from shared.contracts.partner_commands import PartnerCommandOutcome
 from shared.contracts.partners import (
     PARTNER_ID_PATTERN,
@@ -31,6 +29,8 @@ from shared.contracts.partners import (
     RejectionReason,
     receipts_topic,
 )
+from shared.errors import MarketplaceError, NotFound
+from shared.messaging.relay import OutboxRelay
 from shared.telemetry.tracing import current_traceparent
 
 SOURCE = "/tijara/partners"

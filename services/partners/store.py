@@ -17,9 +17,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from services.partners.domain import ApiKey, Partner, Webhook
-from shared.storage import coalescer
 from shared.contracts.envelope import Envelope
 from shared.errors import Conflict, NotFound
+from shared.storage import coalescer
 from shared.storage.mongo import apply_if_newer, save_aggregate
 
 

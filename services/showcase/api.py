@@ -27,9 +27,9 @@ from services.showcase.pages.prebuilt import Rendition, Renditions
 from services.showcase.pages.render import DEFAULT_FILTERS, HTML, Pages
 from services.showcase.pages.shapes import CountryPage, Filters, ProductPage, SupplierPage
 from services.showcase.pages.templating import html
+from shared.contracts.vocabulary import Certification, Incoterm, Region, Sector
 from shared.errors import MarketplaceError, NotFound
 from shared.web.http_errors import answer, responses
-from shared.contracts.vocabulary import Certification, Incoterm, Region, Sector
 
 ERROR_STATUSES = {NotFound: 404, MarketplaceError: 400}
 router = APIRouter(tags=["country page"])

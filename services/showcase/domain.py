@@ -33,8 +33,8 @@ from services.showcase.pages.shapes import (
     SupplierPaging,
 )
 from shared.contracts.envelope import Tolerant
-from shared.errors import NotFound
 from shared.contracts.suppliers import SupplierStatus, VerificationLevel
+from shared.errors import NotFound
 
 FEATURED = 8
 LEVEL_RANK = {VerificationLevel.INSPECTED: 3, VerificationLevel.ENDORSED: 2, VerificationLevel.DOCUMENTS: 1,

@@ -16,8 +16,8 @@ from services.showcase.pages.render import Pages
 from services.showcase.service import Showcase
 from services.showcase.store import ShowcaseStore
 from shared.contracts.envelope import ReadOnce
-from shared.web.runtime import Runtime, create_app, serve
 from shared.settings import ServiceSettings
+from shared.web.runtime import Runtime, create_app, serve
 
 
 class Settings(ServiceSettings):

@@ -21,8 +21,8 @@ from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 
 from shared.contracts import inquiries, partner_commands, partners, products, suppliers  # noqa: F401  (register types)
-from shared.contracts.wire_schema import wire_schema
 from shared.contracts.envelope import EVENT_TYPES, SPECVERSION
+from shared.contracts.wire_schema import wire_schema
 
 if TYPE_CHECKING:
     from shared.web.runtime import Runtime

@@ -38,8 +38,14 @@ from typing import Any
 from pydantic import BaseModel
 
 from shared.contracts import changes as contract_changes
-from shared.contracts import inquiries, partner_commands, partners, products, suppliers  # noqa: F401  (register types)
-from shared.contracts import personal_fields
+from shared.contracts import (  # noqa: F401  (register types)
+    inquiries,
+    partner_commands,
+    partners,
+    personal_fields,
+    products,
+    suppliers,
+)
 from shared.contracts.envelope import EVENT_TYPES, UPCASTERS
 from shared.contracts.wire_schema import wire_schema
 

@@ -15,6 +15,7 @@ The consumer's policy, in one place (`ConsumerPolicy`; docs/architecture.md link
   any of them, e.g. `ConsumerPolicy.of(settings, attempts=10)`."""
 
 from __future__ import annotations
+
 import asyncio
 import contextlib
 import logging
@@ -23,14 +24,15 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
+
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 from pydantic import BaseModel
+
+from shared.contracts.envelope import EVENT_TYPES, Envelope, PoisonEvent, read_record
+from shared.messaging.dead_letters import DeadLetters
 from shared.telemetry.metrics import EVENTS_CONSUMED, HANDLE_SECONDS
 from shared.telemetry.tracing import link_producers, within
-from shared.messaging.dead_letters import DeadLetters
-from shared.contracts.envelope import EVENT_TYPES, Envelope, PoisonEvent, read_record
-
 
 log = logging.getLogger(__name__)
 

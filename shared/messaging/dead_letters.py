@@ -20,9 +20,9 @@ from datetime import UTC, datetime
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 
+from shared.contracts.envelope import dead_letter_topic
 from shared.telemetry.metrics import DEAD_LETTERS
 from shared.telemetry.tracing import within
-from shared.contracts.envelope import dead_letter_topic
 
 log = logging.getLogger(__name__)
 

@@ -3,6 +3,7 @@ producer) and removes what was sent; woken after each write, polling through a s
 the writer's `traceparent` kept so the trace goes on through Kafka."""
 
 from __future__ import annotations
+
 import asyncio
 import contextlib
 import logging
@@ -10,14 +11,15 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
+
 from faststream.kafka import KafkaBroker
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
-from shared.telemetry.metrics import EVENTS_PUBLISHED, OUTBOX_AGE, OUTBOX_DEPTH, OUTBOX_RELAY_FAILURES
-from shared.telemetry.tracing import kafka_middleware, within
+
 from shared.messaging.kafka_security import servers
 from shared.storage.mongo import OUTBOX_SINCE, PENDING_OUTBOX, pending_outbox_index
-
+from shared.telemetry.metrics import EVENTS_PUBLISHED, OUTBOX_AGE, OUTBOX_DEPTH, OUTBOX_RELAY_FAILURES
+from shared.telemetry.tracing import kafka_middleware, within
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from shared.storage import coalescer
 from shared.contracts.envelope import Envelope
 from shared.errors import ConcurrentUpdate
+from shared.storage import coalescer
 
 OUTBOX_SINCE = "outbox_since"  # set while an aggregate has pending events: when the oldest of them was written
 PENDING_OUTBOX = {OUTBOX_SINCE: {"$exists": True}}  # the aggregates with pending events, found by the sparse index

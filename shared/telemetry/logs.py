@@ -1,12 +1,13 @@
 """Logs people can read: one line per record, as text or as JSON (`LOG_FORMAT`), with the trace id when there is one."""
 
 from __future__ import annotations
+
 import json
 import logging
 import sys
 import time
-from opentelemetry import trace
 
+from opentelemetry import trace
 
 _EXTRA_FIELDS = ("trace_id", "route", "http_method", "status", "duration_ms")  # e.g. the access log's
 

@@ -3,8 +3,8 @@ log and the consumer progress): events consumed and published, dead letters, out
 dependency checks, batch handling time."""
 
 from __future__ import annotations
-from prometheus_client import Counter, Gauge, Histogram
 
+from prometheus_client import Counter, Gauge, Histogram
 
 EVENTS_CONSUMED = Counter(
     "tijara_events_consumed_total", "Events handled by a consumer group", ["group", "type", "outcome"]

@@ -3,10 +3,12 @@ by default), the HTTP server spans, FastStream's Kafka middleware, and W3C trace
 outbox and across Kafka."""
 
 from __future__ import annotations
+
 import contextlib
 import os
 from collections.abc import Iterator, Sequence
 from typing import Any
+
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
@@ -14,7 +16,6 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider, sampling
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
-
 
 _propagator = TraceContextTextMapPropagator()
 

@@ -19,20 +19,20 @@ from prometheus_client import make_asgi_app
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from shared.contracts import actors, asyncapi
+from shared.errors import MarketplaceError
+from shared.messaging.progress import ConsumerProgress
+from shared.messaging.relay import OutboxRelay, make_broker
+from shared.messaging.topics import ensure_topics, topics_for
+from shared.settings import ServiceSettings
+from shared.storage.mongo import connect, ping
+from shared.telemetry.logs import setup_logging
 from shared.telemetry.metrics import DEPENDENCY_UP
 from shared.telemetry.tracing import FASTAPI_NATIVE_OFF, instrument_http, setup_tracing
-from shared.telemetry.logs import setup_logging
-from shared.contracts import actors, asyncapi
 from shared.web import http_errors
 from shared.web.access_log import AccessMiddleware
-from shared.errors import MarketplaceError
-from shared.web.identity import TokenVerifier
-from shared.messaging.relay import OutboxRelay, make_broker
-from shared.storage.mongo import connect, ping
-from shared.messaging.progress import ConsumerProgress
-from shared.settings import ServiceSettings
 from shared.web.body_guard import StorableBodyGuard
-from shared.messaging.topics import ensure_topics, topics_for
+from shared.web.identity import TokenVerifier
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import copy
 
-from shared.contracts import gate as contract, changes as contract_changes
+from shared.contracts import changes as contract_changes
+from shared.contracts import gate as contract
 
 
 def test_the_changelog_is_current() -> None:

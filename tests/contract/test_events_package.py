@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from shared.contracts import gate as contract, changes as contract_changes
+from shared.contracts import changes as contract_changes
+from shared.contracts import gate as contract
 from shared.contracts.envelope import EVENT_TYPES, UPCASTERS
 from tests.contract import samples
 

@@ -16,8 +16,8 @@ import yaml
 from pydantic_settings import BaseSettings
 
 from deploy.local.tools import BIN, SCHEMA_DIR, kubeconform_command, prometheus_rule
-from shared.web import runtime
 from shared.settings import ServiceSettings
+from shared.web import runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"

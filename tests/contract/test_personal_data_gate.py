@@ -9,7 +9,8 @@ from typing import Annotated, ClassVar
 import pytest
 from pydantic import EmailStr, Field
 
-from shared.contracts import gate as contract, personal_fields
+from shared.contracts import gate as contract
+from shared.contracts import personal_fields
 from shared.contracts.actors import Actor, Role, on_events, pseudonym
 from shared.contracts.envelope import Event, Topic
 from shared.contracts.personal_fields import PERSONAL

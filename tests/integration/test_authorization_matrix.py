@@ -23,9 +23,9 @@ from services.catalogue.main import Settings as CatalogueSettings
 from services.catalogue.main import build as build_catalogue
 from services.inquiries.main import Settings as InquiriesSettings
 from services.inquiries.main import build as build_inquiries
-from services.onboarding.main import Settings as OnboardingSettings
 from services.notifications.main import Settings as NotificationsSettings
 from services.notifications.main import build as build_notifications
+from services.onboarding.main import Settings as OnboardingSettings
 from services.onboarding.main import build as build_onboarding
 from services.partners.domain import PartnerKind
 from services.partners.main import Settings as PartnersSettings

@@ -10,8 +10,7 @@ import random
 from collections import defaultdict
 
 import pytest
-from pymongo import AsyncMongoClient, InsertOne, UpdateOne
-from pymongo import monitoring
+from pymongo import AsyncMongoClient, InsertOne, UpdateOne, monitoring
 from pymongo.errors import DuplicateKeyError, WriteError
 
 from shared.storage import coalescer

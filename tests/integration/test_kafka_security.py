@@ -23,9 +23,15 @@ from deploy.local import kafka_acls, kafka_security, stack
 from services.showcase.main import Settings, build
 from shared.contracts.envelope import Envelope
 from shared.messaging.relay import OutboxRelay, make_broker
-from shared.storage.mongo import outbox_entry, with_outbox
+from shared.messaging.topics import (
+    TopicSpec,
+    ensure_topics,
+    marketplace_topics,
+    partner_receipts_topics,
+    partner_topics,
+)
 from shared.settings import ServiceSettings
-from shared.messaging.topics import TopicSpec, ensure_topics, marketplace_topics, partner_receipts_topics, partner_topics
+from shared.storage.mongo import outbox_entry, with_outbox
 from tests import factories
 from tests.integration.helpers import eventually, serving
 

@@ -215,8 +215,7 @@ def told_cause(world, sid: str) -> str:
 async def test_the_one_click_unsubscribe_link_works_and_cannot_be_forged(settings_for, mailbox) -> None:
     """RFC 8058: the link of a reminder, opened (GET: a page that asks) and posted (the mail client's one click)."""
     from services.notifications import unsubscribe
-    from services.notifications.main import Settings
-    from services.notifications.main import build
+    from services.notifications.main import Settings, build
     from tests.integration.helpers import serving
 
     settings = settings_for(Settings)

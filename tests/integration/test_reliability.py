@@ -13,6 +13,7 @@ from pymongo import AsyncMongoClient
 from shared.contracts.envelope import Envelope
 from shared.messaging.consumer import ConsumerPolicy, EventConsumer
 from shared.messaging.relay import OutboxRelay, make_broker
+from shared.messaging.topics import ensure_topics, marketplace_topics
 from shared.storage.mongo import (
     OUTBOX_SINCE,
     PENDING_OUTBOX,
@@ -23,7 +24,6 @@ from shared.storage.mongo import (
     save_aggregate,
     with_outbox,
 )
-from shared.messaging.topics import ensure_topics, marketplace_topics
 from tests import factories
 from tests.faults.world import read_all
 from tests.integration.helpers import eventually, header, read_until

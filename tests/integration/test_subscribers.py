@@ -9,8 +9,8 @@ from rich.console import Console
 from cli.tail import follow
 from examples.subscriber import build
 from shared.contracts.envelope import Envelope
-from shared.settings import ServiceSettings
 from shared.messaging.topics import ensure_topics, marketplace_topics
+from shared.settings import ServiceSettings
 from tests.factories import product_delisted, product_listed
 from tests.integration.helpers import eventually, publish
 

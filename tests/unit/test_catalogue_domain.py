@@ -5,8 +5,8 @@ from pydantic import ValidationError
 
 from services.catalogue import domain
 from services.catalogue.domain import ListingStatus, SupplierStanding
-from shared.errors import Conflict, NotFound
 from shared.contracts.suppliers import SupplierStatus
+from shared.errors import Conflict, NotFound
 from tests.factories import NOW, listing
 
 

@@ -4,8 +4,8 @@ import pytest
 from pydantic import ValidationError
 
 from services.inquiries import domain
-from shared.errors import Conflict, NotFound
 from shared.contracts.suppliers import SupplierStatus
+from shared.errors import Conflict, NotFound
 from tests.factories import NOW
 
 ASK = {"product_id": "prd-1", "buyer_company": "Maple Leaf Foods Trading", "buyer_country": "CA",

@@ -11,8 +11,8 @@ from pydantic import ValidationError
 
 from deploy.local.kafka_security import make_certificates
 from shared.messaging.kafka_security import KafkaSecurityError, servers
-from shared.settings import ServiceSettings
 from shared.messaging.topics import TopicState, marketplace_topics
+from shared.settings import ServiceSettings
 
 
 @pytest.fixture(scope="module")

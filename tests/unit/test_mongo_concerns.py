@@ -1,7 +1,7 @@
 """Write and read concern from settings, as a replica set in production needs them."""
 
-from shared.storage.mongo import connect
 from shared.settings import ServiceSettings
+from shared.storage.mongo import connect
 
 
 def test_concerns_come_from_the_settings_and_win_over_the_url(monkeypatch):

@@ -9,9 +9,9 @@ from services.onboarding import access, contacts, domain
 from services.onboarding.contacts import Digest, Language, Preferences
 from services.onboarding.service import Onboarding
 from shared.contracts.actors import Actor, Role
-from shared.errors import NotAllowed
 from shared.contracts.suppliers import SupplierStatus as S
 from shared.contracts.vocabulary import ExportAgency, InspectionBody
+from shared.errors import NotAllowed
 from tests import factories
 from tests.factories import NOW
 from tests.fakes import FakeRelay, FakeSupplierStore

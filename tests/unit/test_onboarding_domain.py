@@ -7,10 +7,10 @@ from pydantic import ValidationError
 
 from services.onboarding import domain
 from services.onboarding.application import DocumentReview, SupplierApplication
-from shared.errors import Conflict
 from shared.contracts.suppliers import SupplierStatus as S
 from shared.contracts.suppliers import VerificationLevel as L
 from shared.contracts.vocabulary import DocumentKind, ExportAgency, InspectionBody
+from shared.errors import Conflict
 from tests.factories import NOW, application, documents, profile
 
 REPORT_DAY = NOW - timedelta(days=10)

@@ -6,9 +6,9 @@ from pydantic import ValidationError
 from services.onboarding import domain
 from services.onboarding.application import SupplierApplication, required_documents
 from services.onboarding.nations import NATIONS
-from shared.errors import Conflict
 from shared.contracts.suppliers import SupplierStatus as S
 from shared.contracts.vocabulary import DocumentKind, ExportAgency, Region
+from shared.errors import Conflict
 from tests.factories import NOW, application, documents, profile, tunisian_application, tunisian_profile
 
 

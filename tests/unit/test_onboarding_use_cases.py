@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.onboarding.service import Onboarding
-from shared.errors import Conflict, MarketplaceError, NotFound
 from shared.contracts.suppliers import SupplierStatus, VerificationLevel
 from shared.contracts.vocabulary import DocumentKind
+from shared.errors import Conflict, MarketplaceError, NotFound
 from tests import factories
 from tests.fakes import FakeRelay, FakeSupplierStore
 

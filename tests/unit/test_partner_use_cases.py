@@ -17,9 +17,9 @@ from services.partners import intake
 from services.partners.domain import Partner, PartnerKind
 from services.partners.service import PartnerIngress
 from shared.contracts.envelope import Envelope
-from shared.errors import ConcurrentUpdate, NotFound
 from shared.contracts.partner_commands import EndorseSupplier, PartnerCommandOutcome, SubmitSupplierApplication
 from shared.contracts.partners import PartnerEndorsement, PartnerReceipt, Provenance, RejectionReason
+from shared.errors import ConcurrentUpdate, NotFound
 from tests.factories import documents, profile
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)

@@ -5,10 +5,10 @@ import pytest
 
 from shared.contracts.actors import Actor, Role, on_events
 from shared.errors import ConcurrentUpdate, Conflict, MarketplaceError, NotAllowed, NotFound
-from shared.web.http_errors import STATUSES
 from shared.messaging.consumer import ConsumerPolicy
 from shared.messaging.outbox import Outbox
 from shared.settings import ServiceSettings
+from shared.web.http_errors import STATUSES
 from tests import factories
 from tests.fakes import Collection, FakeRelay
 

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from services.showcase import domain
 from services.showcase.pages import countries
 from services.showcase.pages.shapes import Filters
-from shared.errors import NotFound
 from shared.contracts.suppliers import SupplierStatus, VerificationLevel
+from shared.errors import NotFound
 from tests import factories
 from tests.factories import NOW
 from tests.showcase_model import Projection, page_from_documents, shown

@@ -23,9 +23,9 @@ from services.showcase.pages.key import PageKey
 from services.showcase.pages.prebuilt import Renditions
 from services.showcase.pages.render import DEFAULT_FILTERS, Pages
 from services.showcase.pages.shapes import Filters
-from shared.web import runtime
-from shared.errors import NotFound
 from shared.contracts.vocabulary import Certification, Region
+from shared.errors import NotFound
+from shared.web import runtime
 from tests import factories
 from tests.factories import NOW
 from tests.showcase_model import Projection, as_read, page_from_documents

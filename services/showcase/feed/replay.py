@@ -37,9 +37,9 @@ from services.showcase.feed.generations import (
 from services.showcase.feed.readers import read_event
 from services.showcase.store import Folded, ShowcaseStore, fold
 from shared.contracts.envelope import Reader, Topic, read_all
-from shared.storage.mongo import connect
-from shared.settings import ServiceSettings
 from shared.messaging.topics import partitions_of
+from shared.settings import ServiceSettings
+from shared.storage.mongo import connect
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (records read so far, records to read in total)

@@ -26,8 +26,8 @@ from services.showcase.model.figures import WINDOW
 from services.showcase.model.live import LiveModel
 from services.showcase.store import ShowcaseStore
 from shared.contracts.envelope import ReadOnce, Topic, read_all
-from shared.settings import ServiceSettings
 from shared.messaging.topics import partitions_of
+from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
