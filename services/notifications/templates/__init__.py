@@ -12,7 +12,6 @@ as the showcase does, so no binary .mo is committed; numbers, dates and country 
 from __future__ import annotations
 
 import functools
-import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -20,12 +19,12 @@ from typing import Any
 
 from babel import Locale
 from babel.dates import format_date
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
+
+from shared.translations import compiled
 
 LANGUAGES = ("en", "fr", "ar")
 DEFAULT = "en"
@@ -46,15 +45,7 @@ def language(asked: str | None, fallback: str = DEFAULT) -> str:
 @functools.cache
 def translations(lang: str) -> Translations:
     """The language's catalogue, compiled from its .po in memory (English is the msgids themselves)."""
-    po = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
-    if lang == DEFAULT or not po.exists():
-        return Translations()
-    with po.open("rb") as source:
-        catalog = read_po(source, locale=lang)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(compiled)
+    return compiled(LOCALE_DIR, lang, DEFAULT)
 
 
 def _filters(lang: str) -> dict:

@@ -9,7 +9,6 @@ browser's Accept-Language (Babel's negotiation), else English.
 from __future__ import annotations
 
 import functools
-import io
 import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,10 +16,10 @@ from pathlib import Path
 
 from babel import Locale, negotiate_locale
 from babel.dates import format_date, format_timedelta
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import Translations
+
+from shared.translations import compiled
 
 LANGUAGES = ("en", "fr", "ar")
 DEFAULT = "en"
@@ -66,15 +65,7 @@ def negotiate(asked: str | None, accept_language: str | None) -> str:
 @functools.cache
 def translations(lang: str) -> Translations:
     """The language's catalogue, compiled from its .po in memory (English is the msgids themselves)."""
-    po = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
-    if lang == DEFAULT or not po.exists():
-        return Translations()
-    with po.open("rb") as source:
-        catalog = read_po(source, locale=lang)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalog)
-    compiled.seek(0)
-    return Translations(compiled)
+    return compiled(LOCALE_DIR, lang, DEFAULT)
 
 
 def gettext(lang: str, text: str) -> str:
