@@ -14,14 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cli.common import LOCAL_HTTP_PORTS, stack_offset
 from deploy.local import processes
 from deploy.local.mailpit import Mailbox
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("onboarding", "catalogue", "inquiries", "showcase", "partners", "notifications")
-_OFFSET = int(os.environ.get("TIJARA_STACK_PORT_OFFSET", "0"))
-RUN_PORTS = {"showcase": 8000 + _OFFSET, "onboarding": 8001 + _OFFSET, "catalogue": 8002 + _OFFSET,
-             "inquiries": 8003 + _OFFSET, "partners": 8004 + _OFFSET, "notifications": 8005 + _OFFSET}
+_OFFSET = stack_offset()
+RUN_PORTS = {name: port + _OFFSET for name, port in LOCAL_HTTP_PORTS.items()}  # the ports operators' commands know
 ISSUER_PORT = 8008 + _OFFSET
 MAIL_PORTS = (8025 + _OFFSET, 8026 + _OFFSET)  # Mailpit's web inbox and API, its SMTP
 ISSUER = "issuer"
