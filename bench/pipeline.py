@@ -297,12 +297,15 @@ async def raw_bulk(db) -> dict[str, float]:
                                             {"$set": {**fields, "sequence": 1}}, upsert=True) for _ in range(500)],
                                  ordered=False)
 
+    busy = _Busy({"bench": os.getpid(), **_servers()})
     upsert = await rate(upsert_bulk, 1, 1, RAW_SECONDS) * 500
+    bulk_cpu = busy.per_event(round(upsert * (time.perf_counter() - busy.started)))
     catalogue = await rate(catalogue_round, 1, 1, RAW_SECONDS) * 500
     showcase = await rate(showcase_bulk, 1, 1, RAW_SECONDS) * 500
     await scratch.drop()
     await records.drop()
-    return {BULK_UPSERT: upsert, CATALOGUE_BULKS: catalogue, SHOWCASE_BULK: showcase}
+    return {BULK_UPSERT: upsert, **{f"bulk upsert: {name} CPU µs/upsert": us for name, us in bulk_cpu.items()},
+            CATALOGUE_BULKS: catalogue, SHOWCASE_BULK: showcase}
 
 
 def _showcase_fields() -> dict:
@@ -348,6 +351,7 @@ async def consumers_from_log(run: str, bootstrap: str, prefix: str, market: Benc
             figures[f"{consumer} {FROM_LOG}"] = events / (time.perf_counter() - started)
             figures |= {f"{consumer} reading: {name} CPU, % of a core": 100 * share
                         for name, share in busy.shares().items()}
+            figures |= {f"{consumer} reading: {name} CPU µs/event": us for name, us in busy.per_event(events).items()}
             await asyncio.to_thread(summarise, sampling)
         finally:
             for process in others:
@@ -372,9 +376,17 @@ class _Busy:
         self.pids = pids
         self.started, self.cpu = time.perf_counter(), {name: cpu_seconds(pid) for name, pid in pids.items()}
 
+    def seconds(self) -> dict[str, float]:
+        """CPU seconds each process has spent since this started."""
+        return {name: cpu_seconds(pid) - self.cpu[name] for name, pid in self.pids.items()}
+
     def shares(self) -> dict[str, float]:
         wall = time.perf_counter() - self.started
-        return {name: (cpu_seconds(pid) - self.cpu[name]) / wall for name, pid in self.pids.items()}
+        return {name: spent / wall for name, spent in self.seconds().items()}
+
+    def per_event(self, events: int) -> dict[str, float]:
+        """CPU µs each process spent per event since this started."""
+        return {name: spent * 1e6 / events for name, spent in self.seconds().items()}
 
 
 async def until_committed(admin: AIOKafkaAdminClient, groups: list[str], topic: str, offsets: int) -> None:
@@ -388,8 +400,11 @@ async def until_committed(admin: AIOKafkaAdminClient, groups: list[str], topic: 
 
 async def consumer_kernel(run: str, db, profiles: Path | None) -> dict[str, float]:
     """The consumer machinery alone, in this process: EventConsumer handling 2,000 records in batches of 500 with
-    one apply_if_newer each (what the inquiries consumer does per supplier event), so its cost is seen apart from
-    the service processes' share of the CPU; with `profiles`, a pyinstrument profile of it."""
+    one apply_if_newer each, through the inquiries consumer's own reader (what that consumer does per supplier
+    event), so its cost is seen apart from the service processes' share of the CPU, with the CPU µs an event costs
+    this process and the store; with `profiles`, a pyinstrument profile of it."""
+    from services.inquiries.readers import READERS
+
     coll = db["kernel_suppliers"]
     records = []
     for n in range(EVENTS):
@@ -399,22 +414,26 @@ async def consumer_kernel(run: str, db, profiles: Path | None) -> dict[str, floa
                                       envelope.value(), None, 0, 0, headers))
 
     async def apply(envelope: Envelope) -> None:
-        await apply_if_newer(coll, envelope.data.subject, envelope.data.sequence, {"status": "submitted"})
+        await apply_if_newer(coll, envelope.subject, envelope.data.sequence, {"status": "submitted"})
 
-    consumer = EventConsumer(None, "bench-kernel", {_envelope(run, 0).type: apply})  # type: ignore[arg-type]
+    consumer = EventConsumer(None, "bench-kernel", {_envelope(run, 0).type: apply},  # type: ignore[arg-type]
+                             readers=READERS)
     profiler = Profiler(async_mode="enabled") if profiles else None
     if profiler:
         profiler.start()
+    busy = _Busy({"consumer kernel": os.getpid(), **_servers()})
     started = time.perf_counter()
     for start in range(0, EVENTS, 500):
         await consumer.consume(records[start:start + 500])
     seconds = time.perf_counter() - started
+    cpu = busy.per_event(EVENTS)
     if profiler:
         profiler.stop()
         profiles.mkdir(parents=True, exist_ok=True)
         (profiles / f"consumer-kernel-{run}.txt").write_text(profiler.output_text(unicode=True, color=False))
     await coll.drop()
-    return {"consumer kernel (in-process) events/s": EVENTS / seconds}
+    return {"consumer kernel (in-process) events/s": EVENTS / seconds,
+            **{f"consumer kernel: {name} CPU µs/event": us for name, us in cpu.items()}}
 
 
 def _launch_log(run: str):
@@ -465,7 +484,9 @@ async def replay(run: str, p: stack.Profile, db, profiles: Path | None) -> dict[
     profiler = Profiler(async_mode="enabled") if profiles else None
     if profiler:
         profiler.start()
+    busy = _Busy({"replay": os.getpid(), **_servers()})
     report = await replay_showcase(settings)
+    cpu = busy.per_event(report.records)
     if profiler:
         profiler.stop()
         profiles.mkdir(parents=True, exist_ok=True)
@@ -473,7 +494,8 @@ async def replay(run: str, p: stack.Profile, db, profiles: Path | None) -> dict[
     client = connect(p.mongodb_url)
     await client.drop_database(f"bench_{run}_replay")
     await client.close()
-    return figures | {REPLAY: report.records / report.seconds, "replay seconds (whole command)": report.seconds}
+    return figures | {REPLAY: report.records / report.seconds, "replay seconds (whole command)": report.seconds,
+                      **{f"replay: {name} CPU µs/event": us for name, us in cpu.items()}}
 
 
 async def raw_log_consume(bootstrap: str, prefix: str, count: int) -> dict[str, float]:
@@ -551,12 +573,13 @@ async def measure(p: stack.Profile, sizes: list[int], profiles: Path | None,
 PER_STATEMENT = "upsert of a new _id, 8 tasks /s (a consumer's write)"
 CONSUMER_RATIOS = [  # consumers now write in bulks: against the per-statement rate and the bulk rate of their writes
     *((f"{c} {FROM_LOG}", PER_STATEMENT, 0.7) for c in CONSUMERS),
-    *((f"{c} {FROM_LOG}", BULK_UPSERT, 0.7) for c in ("inquiries", "showcase")),
+    *((f"{c} {FROM_LOG}", BULK_UPSERT, 0.35) for c in CONSUMERS),  # issue 21's goal: CPU per event
     (f"showcase {FROM_LOG}", SHOWCASE_BULK, 0.7),  # the writes it issues: its documents carry the profile
     (f"catalogue {FROM_LOG}", CATALOGUE_BULKS, 0.7),
-    ("consumer kernel (in-process) events/s", BULK_UPSERT, 0.7),
+    ("consumer kernel (in-process) events/s", BULK_UPSERT, 0.5),
 ]
-REPLAY_RATIOS = [(REPLAY, "Kafka consume of the replay log /s"), (REPLAY, "store bulk insert (1,000 a command) docs/s")]
+REPLAY_RATIOS = [(REPLAY, "Kafka consume of the replay log /s", None),
+                 (REPLAY, "store bulk insert (1,000 a command) docs/s", 0.4)]
 
 RATIOS = [  # (figure, raw limit, goal)
     ("relay alone events/s", "update_one by _id /s", 0.7),
@@ -591,8 +614,9 @@ def report_replay(figures: dict[str, float]) -> None:
     table.add_column("value", justify="right")
     for key, value in figures.items():
         table.add_row(key, f"{value:,.1f}")
-    for figure, limit in REPLAY_RATIOS:
-        table.add_row(f"{figure} ÷ {limit}", f"{figures[figure] / figures[limit]:.2f}")
+    for figure, limit, goal in REPLAY_RATIOS:
+        label = f"{figure} ÷ {limit}" + (f" (goal ≥ {goal})" if goal else "")
+        table.add_row(label, f"{figures[figure] / figures[limit]:.2f}")
     table.add_row(f"{REPLAY} ÷ 5,000 (the goal)", f"{figures[REPLAY] / 5000:.2f}")
     console.print(table)
 
