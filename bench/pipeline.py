@@ -54,6 +54,7 @@ from shared.contracts.envelope import Envelope, Topic
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.relay import OutboxRelay, make_broker
 from shared.messaging.topics import ensure_topics, marketplace_topics, partitions_of, retained
+from shared.web.runtime import settle_heap
 from shared.storage.mongo import apply_if_newer, connect, outbox_entry, save_aggregate, with_outbox
 from tests import factories
 
@@ -522,6 +523,7 @@ async def measure(p: stack.Profile, sizes: list[int], profiles: Path | None,
                   replay_log: bool = True, consumers_only: bool = False,
                   log_events: int = EVENTS, page_rebuild: bool = True) -> list[dict[str, float]]:
     run = uuid.uuid4().hex[:6]
+    settle_heap()  # this process's collector as a service process's once started (shared.web.runtime)
     # No database name may be a prefix of another: the local store's dropDatabase would drop both (see store.py)
     prefix, dbname, services_db = f"bench-{run}.", f"bench_{run}_relay", f"bench_{run}_svc"
     raw_topic, recovery_prefix = prefix + "raw", prefix + "recovery."  # read by no service

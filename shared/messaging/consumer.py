@@ -17,7 +17,6 @@ The consumer's policy, in one place (`ConsumerPolicy`; docs/architecture.md link
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -159,31 +158,36 @@ class EventConsumer:
             EVENTS_CONSUMED.labels(self.group, event_type, outcome).inc(n)
 
     async def _consume_in_order(self, records: list[ConsumerRecord], slots: asyncio.Semaphore | None) -> None:
-        async with slots or contextlib.nullcontext():
-            for record in records:
-                if record.value is None:  # a tombstone: no marketplace stream deletes by key, so it is a mistake
-                    await self.dead_letter(record, "tombstone", "null value (tombstone) on an event stream", 1)
-                    continue
-                await self.consume_one(record)
+        if slots is not None:
+            async with slots:
+                return await self._consume_in_order(records, None)
+        for record in records:
+            if record.value is None:  # a tombstone: no marketplace stream deletes by key, so it is a mistake
+                await self.dead_letter(record, "tombstone", "null value (tombstone) on an event stream", 1)
+                continue
+            await self.consume_one(record)
 
     async def consume_one(self, record: ConsumerRecord) -> None:
         try:
             envelope = self.read(record)
         except PoisonEvent as poison:
             return await self.dead_letter(record, poison.kind, poison.detail, attempts=1)
-        handler = envelope and self.handlers.get(envelope.type)
-        if envelope is None or handler is None:
+        handler = None if envelope is None else self.handlers.get(envelope.type)
+        if handler is None:
             ce_type = next((v for k, v in record.headers or () if k == "ce_type"), b"?")
             self._count(ce_type.decode(errors="replace") if isinstance(ce_type, bytes) else ce_type, "ignored")
             return None
+        if envelope.traceparent is None:  # no context to enter: the common case costs no context switch
+            return await self._handle_with_retry(record, envelope, handler)
         with within(envelope.traceparent):
             await self._handle_with_retry(record, envelope, handler)
 
     async def _handle_with_retry(self, record: ConsumerRecord, envelope: Envelope, handler: Handler) -> None:
+        event_type = envelope.type
         for attempt in range(1, self.policy.attempts + 1):
             try:
                 await (handler(envelope, record) if self.pass_record else handler(envelope))
-                self._count(envelope.type, "applied")
+                self._outcomes[(event_type, "applied")] += 1
                 return
             except PoisonEvent as poison:
                 return await self.dead_letter(record, poison.kind, poison.detail, attempt)
@@ -192,9 +196,9 @@ class EventConsumer:
                     detail = f"{type(error).__name__}: {error}"
                     return await self.dead_letter(record, "retries-exhausted", detail, attempt)
                 delay = self.policy.delay(attempt)
-                self._count(envelope.type, "retried")  # a failed attempt
+                self._count(event_type, "retried")  # a failed attempt
                 log.warning("%s failed on %s (attempt %d), retrying in %.1fs: %s",
-                            self.group, envelope.type, attempt, delay, error)
+                            self.group, event_type, attempt, delay, error)
                 await asyncio.sleep(delay)
 
     async def dead_letter(self, record: ConsumerRecord, kind: str, detail: str, attempts: int) -> None:
