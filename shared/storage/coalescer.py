@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo import InsertOne, UpdateOne
@@ -27,13 +26,18 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
 MAX_OPERATIONS = 1000  # per command: bounds a command's size and the time its first caller waits
 DUPLICATE_KEY = 11000
 Write = InsertOne | UpdateOne
+_WRITE = ("write",)
 
 
-@dataclass
 class _Queued:
-    key: Any  # the document's `_id`
-    operation: Any  # a write model, or for a read the projection
-    future: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    """One caller's operation and the future it awaits (slotted: one is made per event a consumer handles)."""
+
+    __slots__ = ("future", "key", "operation")
+
+    def __init__(self, key: Any, operation: Any, future: asyncio.Future) -> None:
+        self.key = key  # the document's `_id`
+        self.operation = operation  # a write model, or for a read the projection
+        self.future = future
 
 
 class _Batcher:
@@ -46,11 +50,14 @@ class _Batcher:
         self.queue: list[_Queued] = []
         self.sender: asyncio.Task | None = None
 
-    async def submit(self, queued: _Queued) -> Any:
+    def submit(self, key: Any, operation: Any) -> asyncio.Future:
+        """Queue one operation; its caller awaits the future this returns."""
+        loop = asyncio.get_running_loop()
+        queued = _Queued(key, operation, loop.create_future())
         self.queue.append(queued)
         if self.sender is None or self.sender.done():
-            self.sender = asyncio.get_running_loop().create_task(self._send_while_queued())
-        return await queued.future
+            self.sender = loop.create_task(self._send_while_queued())
+        return queued.future
 
     async def _send_while_queued(self) -> None:
         await asyncio.sleep(0)  # handlers woken in this turn queue theirs first
@@ -148,7 +155,7 @@ def _batcher(coll: AsyncCollection, kind: tuple, make: Any) -> _Batcher:
 async def write(coll: AsyncCollection, _id: Any, operation: Write) -> None:
     """One insert or single-document update of the document `_id`, sent within a bulk; raises this operation's own
     error (DuplicateKeyError, WriteError) or the bulk's."""
-    await _batcher(coll, ("write",), _WriteBatcher).submit(_Queued(_id, operation))
+    await _batcher(coll, _WRITE, _WriteBatcher).submit(_id, operation)
 
 
 async def write_all(coll: AsyncCollection, operations: list[Write]) -> list[Exception | None]:
@@ -162,4 +169,4 @@ async def find_by_id(coll: AsyncCollection, _id: Any, projection: Mapping[str, A
     """The document with this `_id` (or None), read within one `find` by `_id` `$in` with the reads that wait
     beside it."""
     kind = ("read", tuple(sorted(projection.items())) if projection else None)
-    return await _batcher(coll, kind, lambda real: _ReadBatcher(real, projection)).submit(_Queued(_id, projection))
+    return await _batcher(coll, kind, lambda real: _ReadBatcher(real, projection)).submit(_id, projection)
