@@ -25,6 +25,7 @@ from functools import partial
 from typing import Any
 
 from aiokafka import ConsumerRecord
+from faststream._internal.utils.path import match_path
 from faststream.kafka import KafkaBroker
 from pydantic import BaseModel
 
@@ -77,7 +78,7 @@ class ConsumerPolicy:
         return {
             "batch": True, "max_records": self.batch_size, "batch_timeout_ms": 100,
             "auto_offset_reset": "earliest", "ack_policy": AckPolicy.NACK_ON_ERROR,
-            "decoder": _raw_body,
+            "decoder": _raw_body, "parser": _batch_of_records,
         }
 
 
@@ -212,6 +213,21 @@ class EventConsumer:
                       self.group, kind, detail)
         if self.on_dead_letter is not None:
             await self.on_dead_letter(record, kind, detail)
+
+
+async def _batch_of_records(records: tuple[ConsumerRecord, ...], parse: Callable[[Any], Awaitable[Any]]) -> Any:
+    """FastStream's message for a consumed batch, without what its own batch parser adds per record: every record's
+    headers decoded into a dict, from which its telemetry middleware then extracts each record's producer context to
+    link it, whether the batch span is sampled or not (~25 % of a supplier event's CPU in the service). The kernel
+    reads the records themselves and links their producers only to a recording span (`link_producers`); the batch
+    span is a new trace's root either way (FastStream starts one for a batch). Any other parser: FastStream's own."""
+    parser = getattr(parse, "__self__", None)
+    if not records or not all(hasattr(parser, a) for a in ("msg_class", "regex", "_consumer")):
+        return await parse(records)
+    first, last = records[0], records[-1]
+    return parser.msg_class(body=[], headers={}, batch_headers=[], raw_message=records,
+                            message_id=f"{first.offset}-{last.offset}-{first.timestamp}",
+                            path=match_path(parser.regex, first.topic), consumer=parser._consumer)
 
 
 async def _raw_body(message: Any) -> Any:
