@@ -19,8 +19,8 @@ def register(broker: KafkaBroker, catalogue: Catalogue, settings: ServiceSetting
              handled: AsyncCollection) -> EventConsumer:
     async def apply_supplier(envelope: Envelope) -> None:
         # Delisting is a side effect (new events through the outbox): once per event id, recorded in `handled`.
-        await handle_once(handled, envelope.id, lambda: catalogue.on_supplier_event(envelope.data),
-                          type=envelope.type, subject=envelope.subject)
+        await catalogue.on_supplier_event(envelope.data, once=lambda delist: handle_once(
+            handled, envelope.id, delist, type=envelope.type, subject=envelope.subject))
 
     policy = ConsumerPolicy.of(settings)
     consumer = EventConsumer(broker, settings.consumer_group, {t: apply_supplier for t in READERS}, policy,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from services.catalogue import access, domain
@@ -17,6 +18,12 @@ from shared.messaging.outbox import Outbox
 from shared.messaging.relay import Relay
 
 SOURCE = "/tijara/catalogue"
+Once = Callable[[Callable[[], Awaitable[None]]], Awaitable[Any]]  # runs an effect, e.g. once per event id
+
+
+async def _now(effect: Callable[[], Awaitable[None]]) -> None:
+    await effect()
+
 SYSTEM = system("catalogue")
 
 
@@ -83,16 +90,20 @@ class Catalogue:
     async def of_supplier(self, supplier_id: str) -> list[Product]:
         return await self.store.products_of(supplier_id)
 
-    async def on_supplier_event(self, event: SupplierChanged) -> None:
+    async def on_supplier_event(self, event: SupplierChanged, once: Once = _now) -> None:
         """Keep the supplier's standing; if it may no longer list, delist its products. Decided on the stored
         standing (newest by sequence), so a redelivered or stale suspension after a reinstatement delists nothing,
-        and a redelivery finds nothing left listed."""
+        and a redelivery finds nothing left listed. `once` runs the delisting, a side effect (new events through
+        the outbox): the consumer's records it once per event id. The standing is a projection, idempotent by
+        sequence, so an event that delists nothing (most: submitted, verified, updated) records nothing."""
         await self.store.apply_supplier_event(event)
         standing = await self.store.standing(event.supplier_id)
         reason = standing and domain.delisting_reason(standing)
-        if not reason:
-            return
-        for product in await self.store.products_of(event.supplier_id, ListingStatus.LISTED):
+        if reason:
+            await once(lambda: self._delist_products_of(event.supplier_id, reason))
+
+    async def _delist_products_of(self, supplier_id: str, reason: str) -> None:
+        for product in await self.store.products_of(supplier_id, ListingStatus.LISTED):
             await self._delist_for_supplier(product, reason)
 
     async def _delist_for_supplier(self, product: Product, reason: str, attempts: int = 5) -> None:
