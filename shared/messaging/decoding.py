@@ -65,19 +65,17 @@ def decode_record(record: Any, readers: Readers) -> Envelope | None:
 
 _ENVELOPE_HEADERS = frozenset(("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject",
                                "traceparent"))
-_SPECVERSION = SPECVERSION.encode()
 
 
 def _common_case(record: Any, readers: Readers) -> Envelope | None:
     """What `decode` gives a record in the common case, or None for `decode` to look at it (a consumer reads every
     event through this: each step here is paid per event)."""
-    found = {name: raw for name, raw in record.headers or () if name in _ENVELOPE_HEADERS}  # the last of a name, as dict()
     value = record.value
-    if found.get("ce_specversion") != _SPECVERSION or not value:
-        return None
-    try:
-        text = {name: raw.decode() for name, raw in found.items()}
+    try:  # the last of a name wins, as in dict(headers)
+        text = {name: raw.decode() for name, raw in record.headers or () if name in _ENVELOPE_HEADERS}
     except (AttributeError, UnicodeDecodeError):  # str headers (a test's), or not UTF-8: decode's own reading
+        return None
+    if text.get("ce_specversion") != SPECVERSION or not value:
         return None
     ce_type = text.get("ce_type")
     model = readers.get(ce_type) if ce_type not in UPCASTERS else None
