@@ -12,16 +12,19 @@ largest collection, its inquiries), with the same 2,000 new events:
   the raw limits ran alone), then beside the consumers; and a recovery pass over 20,000 pending;
 - each consumer of the suppliers stream, as the real service process (catalogue, inquiries, showcase), events/s
   from the relay's first publish until its group has committed the last offset;
-- the consumer kernel alone (EventConsumer + one apply_if_newer an event, in this process), events/s;
+- the consumer kernel alone (EventConsumer + one apply_if_newer an event through the inquiries reader, in this
+  process), events/s;
 - end-to-end latency: a write (save_aggregate) at a steady pace until a consumer receives its event, percentiles;
 - consumers write in bulks (shared.storage.coalescer), so also: the store's raw rate for those bulks (500 upserts a command;
-  the catalogue's four bulks per 500 events), and each consumer reading 2,000 events produced raw to its topic (not
+  the catalogue's two bulks per 500 events that delist nothing), and each consumer reading 2,000 events produced raw to its topic (not
   bound by the relay ahead of it), against both the per-statement and the bulk limits.
 Then once, `tijara replay showcase`'s code over a launch-sized log (5,000 suppliers, 50,000 products, 250,000 inquiry
 events) produced raw to this run's replay topics, against a bare Kafka consumer of that log and the store's bulk
 insert rate. `--profile DIR`: pyinstrument profiles of the kernel and the replay, py-spy samples of each service
 process while it reads the produced log (`service-<name>-<run>.txt`: functions by share of samples).
-Ratios are against the raw limits measured in the same run. Topics, groups and databases are this run's own.
+Ratios are against the raw limits measured in the same run. Beside them, the CPU µs an event costs each process:
+the consumer (the kernel's and the replay's: this process), the store and the broker, from their CPU counters
+(/proc: 10 ms ticks, so `--log-events 10000` for figures to compare). Topics, groups and databases are this run's own.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ import typer
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from pyinstrument import Profiler
-from pymongo import InsertOne, UpdateOne
+from pymongo import UpdateOne
 from rich.console import Console
 from rich.table import Table
 
@@ -66,7 +69,7 @@ RAW_SECONDS = 3.0
 FROM_LOG = "consumer events/s, log produced raw"
 BULK_UPSERT = "bulk of 500 upserts of new _ids, per upsert /s (the consumers' write now)"
 SHOWCASE_BULK = "bulk of 500 upserts of the showcase's own supplier documents, per upsert /s"
-CATALOGUE_BULKS = "catalogue's 4 bulks per 500 events, events/s"
+CATALOGUE_BULKS = "catalogue's 2 bulks per 500 events (standing upsert, read), events/s"
 REPLAY = "tijara replay showcase events/s"
 LAUNCH_SUPPLIERS, LAUNCH_PRODUCTS, LAUNCH_RECEIVED = 5_000, 50_000, 160_000  # + 90,000 answers = 250,000 inquiry events
 
@@ -271,9 +274,10 @@ async def latency(run: str, db, broker, bootstrap: str, prefix: str, size: int, 
 async def raw_bulk(db) -> dict[str, float]:
     """The store's raw rate for the writes consumers issue now that they go in bulks (shared.storage.coalescer): bulks of
     500 upserts of new `_id`s filtered on an older sequence (apply_if_newer's statement: showcase, inquiries), and
-    the catalogue's whole round for 500 events (insert the records, upsert, read the standing by `_id` `$in`, mark
-    the records done), one after the other as the consumer issues them."""
-    scratch, records, fresh = db["raw_bulk"], db["raw_bulk_handled"], iter(range(10**9))
+    the catalogue's round for 500 events that delist nothing (upsert, read the standing by `_id` `$in`; an event
+    that delists also records itself in `handled`, before and after), one after the other as the consumer issues
+    them."""
+    scratch, fresh = db["raw_bulk"], iter(range(10**9))
     newer = {"$set": {"status": "submitted", "sequence": 1}}
 
     def upserts() -> tuple[list[str], list[UpdateOne]]:
@@ -283,13 +287,10 @@ async def raw_bulk(db) -> dict[str, float]:
     async def upsert_bulk(_: int) -> None:
         await scratch.bulk_write(upserts()[1], ordered=False)
 
-    async def catalogue_round(_: int) -> None:
+    async def catalogue_round(_: int) -> None:  # a supplier event that delists nothing: upsert, read the standing
         ids, ops = upserts()
-        await records.bulk_write([InsertOne({"_id": i, "recorded_at": datetime.now(UTC)}) for i in ids], ordered=False)
         await scratch.bulk_write(ops, ordered=False)
         await scratch.find({"_id": {"$in": ids}}).to_list()
-        done = {"$set": {"done_at": datetime.now(UTC)}}
-        await records.bulk_write([UpdateOne({"_id": i}, done) for i in ids], ordered=False)
 
     fields = _showcase_fields()
 
@@ -304,7 +305,6 @@ async def raw_bulk(db) -> dict[str, float]:
     catalogue = await rate(catalogue_round, 1, 1, RAW_SECONDS) * 500
     showcase = await rate(showcase_bulk, 1, 1, RAW_SECONDS) * 500
     await scratch.drop()
-    await records.drop()
     return {BULK_UPSERT: upsert, **{f"bulk upsert: {name} CPU µs/upsert": us for name, us in bulk_cpu.items()},
             CATALOGUE_BULKS: catalogue, SHOWCASE_BULK: showcase}
 
@@ -399,8 +399,9 @@ async def until_committed(admin: AIOKafkaAdminClient, groups: list[str], topic: 
     raise TimeoutError(f"{groups} did not commit {offsets} offsets of {topic} in 10 minutes")
 
 
-async def consumer_kernel(run: str, db, profiles: Path | None) -> dict[str, float]:
-    """The consumer machinery alone, in this process: EventConsumer handling 2,000 records in batches of 500 with
+async def consumer_kernel(run: str, db, profiles: Path | None, events: int = EVENTS) -> dict[str, float]:
+    """The consumer machinery alone, in this process: EventConsumer handling `events` records (2,000 by default, as
+    many as each consumer reads from the log) in batches of 500 with
     one apply_if_newer each, through the inquiries consumer's own reader (what that consumer does per supplier
     event), so its cost is seen apart from the service processes' share of the CPU, with the CPU µs an event costs
     this process and the store; with `profiles`, a pyinstrument profile of it."""
@@ -408,7 +409,7 @@ async def consumer_kernel(run: str, db, profiles: Path | None) -> dict[str, floa
 
     coll = db["kernel_suppliers"]
     records = []
-    for n in range(EVENTS):
+    for n in range(events):
         envelope = _envelope(f"{run}-kernel", n)
         headers = [(k, v.encode()) for k, v in envelope.headers().items()]
         records.append(ConsumerRecord(Topic.SUPPLIERS.value, n % 3, n // 3, 0, 0, envelope.data.subject.encode(),
@@ -422,18 +423,18 @@ async def consumer_kernel(run: str, db, profiles: Path | None) -> dict[str, floa
     profiler = Profiler(async_mode="enabled") if profiles else None
     if profiler:
         profiler.start()
-    busy = _Busy({"consumer kernel": os.getpid(), **_servers()})
-    started = time.perf_counter()
-    for start in range(0, EVENTS, 500):
+    busy = _Busy(_servers())
+    started, own = time.perf_counter(), time.process_time()  # this process's CPU to the µs, not in clock ticks
+    for start in range(0, events, 500):
         await consumer.consume(records[start:start + 500])
     seconds = time.perf_counter() - started
-    cpu = busy.per_event(EVENTS)
+    cpu = {"consumer kernel": (time.process_time() - own) * 1e6 / events, **busy.per_event(events)}
     if profiler:
         profiler.stop()
         profiles.mkdir(parents=True, exist_ok=True)
         (profiles / f"consumer-kernel-{run}.txt").write_text(profiler.output_text(unicode=True, color=False))
     await coll.drop()
-    return {"consumer kernel (in-process) events/s": EVENTS / seconds,
+    return {"consumer kernel (in-process) events/s": events / seconds,
             **{f"consumer kernel: {name} CPU µs/event": us for name, us in cpu.items()}}
 
 
@@ -552,7 +553,7 @@ async def measure(p: stack.Profile, sizes: list[int], profiles: Path | None,
                 row |= await relay_and_consumers(run, db, broker, p.bootstrap, prefix, size)
             row |= await raw_bulk(db)
             row |= await consumers_from_log(run, p.bootstrap, prefix, market, size, log_events)
-            row |= await consumer_kernel(run, db, profiles)
+            row |= await consumer_kernel(run, db, profiles, log_events)
             if not consumers_only:
                 row |= await recovery(run, db, broker, recovery_prefix)
                 row |= await latency(run, db, broker, p.bootstrap, prefix, size)
@@ -640,7 +641,7 @@ def main(sizes: list[int] = typer.Option([2_000, 250_000], help="aggregates in t
          replay_log: bool = typer.Option(True, "--replay/--no-replay", help="replay a launch-sized log (~2 min)"),
          consumers_only: bool = typer.Option(False, "--consumers-only", help="only the consumers reading a log "
                                              "produced raw, the kernel, and the store limits they are divided by"),
-         log_events: int = typer.Option(EVENTS, help="events each consumer reads from the log produced raw"),
+         log_events: int = typer.Option(EVENTS, help="events each consumer reads from the log produced raw, and the kernel handles"),
          replay_only: bool = typer.Option(False, "--replay-only", help="only the launch-sized replay (~3 min)"),
          page_rebuild: bool = typer.Option(True, "--page-rebuild/--no-page-rebuild", help="--no-page-rebuild: "
                                            "the showcase's page is not rebuilt during the run (what it costs)"),
