@@ -146,7 +146,7 @@ class BuyerPersonalData:
                 RETENTION_ERASED.labels(SERVICE, "buyer's contact").inc(len(erased))
                 log.info("retention: erased the buyer's contact of %d closed inquiry(ies)", len(erased))
         return RetentionRun(service=SERVICE, dry_run=dry_run, due=[record_of(i.inquiry_id) for i in due],
-                            erased=erased)
+                            erased=erased, what="buyer's contact (e-mail, name) and texts")
 
 
 def personal_data(request: Request) -> BuyerPersonalData:

@@ -30,6 +30,7 @@ from shared.web.privacy import (
 
 log = logging.getLogger(__name__)
 SERVICE = "notifications"
+COPY = "copy as sent (address, subject, text) and its facts"
 SETTLED = {DUE: {"$exists": False}, HELD: {"$exists": False}}
 
 
@@ -63,7 +64,7 @@ class MessagePersonalData:
                     {"_id": {"$in": keys}}, {"$unset": {"rendered": "", "facts": ""},
                                              "$set": {"purged": True, "erased_at": datetime.now(UTC)}})
             erased = [record_of(k) for k in keys]
-            return erased, [f"{r}: copy as sent (address, subject, text) and its facts" for r in erased]
+            return erased, [f"{r}: {COPY}" for r in erased]
 
         return await erase_once(SERVICE, self.erasures, person_key(email, self.secret), erase_copies)
 
@@ -84,7 +85,7 @@ class MessagePersonalData:
         if erased:
             RETENTION_ERASED.labels(SERVICE, "sent-message copy").inc(erased)
             log.info("retention: erased %d sent-message copies", erased)
-        return RetentionRun(service=SERVICE, dry_run=dry_run, due=due, erased=[] if dry_run else due)
+        return RetentionRun(service=SERVICE, dry_run=dry_run, due=due, erased=[] if dry_run else due, what=COPY)
 
 
 def _text(moment: datetime | None) -> str | None:

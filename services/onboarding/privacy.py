@@ -132,7 +132,7 @@ class SupplierPersonalData:
                 RETENTION_ERASED.labels(SERVICE, "rejected applicant's contact").inc(len(erased))
                 log.info("retention: erased the contact of %d rejected applicant(s)", len(erased))
         return RetentionRun(service=SERVICE, dry_run=dry_run, due=[record_of(s.supplier_id) for s in due],
-                            erased=erased)
+                            erased=erased, what=f"{CONTACT}, {PREFERENCES}")
 
 
 def personal_data(request: Request) -> SupplierPersonalData:

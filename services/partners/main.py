@@ -12,9 +12,11 @@ from services.partners.service import PartnerIngress
 from services.partners.store import InputStore, PartnerStore, SupplierStore
 from services.partners.webhooks import WebhookSender
 from shared.contracts.partners import PartnerTopic
+from shared.contracts.privacy import PrivacyTopic
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.topics import ensure_topics, partner_receipts_topics
 from shared.settings import ServiceSettings
+from shared.web.erasure_outcomes import OUTCOMES, ErasureOutcomes
 from shared.web.privacy import operator_router
 from shared.web.runtime import Runtime, create_app, serve
 
@@ -31,8 +33,8 @@ class Settings(ServiceSettings):
 def build(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime.create(settings or Settings())
     partners, inputs, suppliers = PartnerStore(runtime.db), InputStore(runtime.db), SupplierStore(runtime.db)
-    runtime.relay = OutboxRelay.of(runtime.broker, runtime.settings, [inputs.inputs])
-    runtime.publishes = [PartnerTopic.COMMANDS, PartnerTopic.RECEIPTS]
+    runtime.relay = OutboxRelay.of(runtime.broker, runtime.settings, [inputs.inputs, runtime.db[OUTCOMES]])
+    runtime.publishes = [PartnerTopic.COMMANDS, PartnerTopic.RECEIPTS, PrivacyTopic.ERASURES]
     settings = runtime.settings
     ingress = PartnerIngress(partners, inputs, runtime.relay, partial(open_receipts, settings),
                              settings.webhooks_allow_loopback_http)
@@ -52,6 +54,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     app.state.reads = reads
     app.state.webhooks = webhooks
     app.state.personal_data = privacy.PartnerPersonalData(partners, settings.privacy_secret.get_secret_value())
+    app.state.erasure_outcomes = ErasureOutcomes(runtime.db, privacy.SERVICE, runtime.relay)  # on privacy.erasures
     return app
 
 

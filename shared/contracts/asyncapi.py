@@ -20,7 +20,14 @@ from urllib.parse import unquote
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 
-from shared.contracts import inquiries, partner_commands, partners, products, suppliers  # noqa: F401  (register types)
+from shared.contracts import (  # noqa: F401  (register types)
+    inquiries,
+    partner_commands,
+    partners,
+    privacy,
+    products,
+    suppliers,
+)
 from shared.contracts.envelope import EVENT_TYPES, SPECVERSION
 from shared.contracts.wire_schema import wire_schema
 

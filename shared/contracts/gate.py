@@ -43,6 +43,7 @@ from shared.contracts import (  # noqa: F401  (register types)
     partner_commands,
     partners,
     personal_fields,
+    privacy,
     products,
     suppliers,
 )
