@@ -3,7 +3,7 @@ its database), with the operator's bearer token.
 
     tijara privacy erase --email buyer@example.com         # asks to confirm; --yes for scripts
     tijara privacy export --email buyer@example.com > person.json
-    tijara privacy reads --supplier sup-…  |  --inquiry inq-…  |  --email …
+    tijara privacy reads --supplier sup-…  |  --inquiry inq-…  |  --partner clementia  |  --email …
 
 Each command asks every service that holds personal data (notifications, which keeps copies of messages about what
 the others hold, second, with the records they reported), waits for all of them, and fails (exit 1) if one did not
@@ -152,16 +152,18 @@ def export(email: str = typer.Option(..., "--email", help="The person's e-mail a
 @app.command()
 def reads(supplier: str = typer.Option(None, "--supplier", help="A supplier id: who read its contact person"),
           inquiry: str = typer.Option(None, "--inquiry", help="An inquiry id: who read its buyer's contact"),
+          partner: str = typer.Option(None, "--partner", help="A partner id: who read its contact e-mail"),
           email: str = typer.Option(None, "--email", help="A person's e-mail: who read it, in every service"),
           service: list[str] = Services, token: str = Token, as_json: bool = AsJson) -> None:
     """Who read a contact, when, and through which route (newest first)."""
-    if sum(x is not None for x in (supplier, inquiry, email)) != 1:
-        raise typer.BadParameter("give one of --supplier, --inquiry, --email")
+    if sum(x is not None for x in (supplier, inquiry, partner, email)) != 1:
+        raise typer.BadParameter("give one of --supplier, --inquiry, --partner, --email")
     urls = holders(service)
-    if supplier:
-        urls, params = {k: v for k, v in urls.items() if k == "onboarding"}, {"supplier_id": supplier}
-    elif inquiry:
-        urls, params = {k: v for k, v in urls.items() if k == "inquiries"}, {"inquiry_id": inquiry}
+    whose = {"onboarding": ("supplier_id", supplier), "inquiries": ("inquiry_id", inquiry),
+             "partners": ("partner_id", partner)}
+    owner = next((name for name, (_, value) in whose.items() if value is not None), None)
+    if owner:
+        urls, params = {k: v for k, v in urls.items() if k == owner}, dict([whose[owner]])
     else:
         urls, params = {k: v for k, v in urls.items() if k in READS}, {"email": email}
     answers = run(ask_all(urls, token, "GET", "/privacy/reads", params=params))

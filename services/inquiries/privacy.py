@@ -15,7 +15,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from services.inquiries.domain import Inquiry, InquiryStatus
+from services.inquiries.domain import ERASED_TEXT, Inquiry, InquiryStatus
 from services.inquiries.store import InquiryStore
 from shared.contracts.actors import Actor, Role
 from shared.errors import ConcurrentUpdate
@@ -38,7 +38,6 @@ from shared.web.privacy import (
 log = logging.getLogger(__name__)
 SERVICE = "inquiries"
 ERASED_EMAIL = "erased@erased.example"  # a valid address that reaches nobody (RFC 2606)
-ERASED_TEXT = "[erased]"
 
 
 def record_of(inquiry_id: str) -> str:

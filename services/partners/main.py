@@ -46,14 +46,17 @@ def build(settings: Settings | None = None) -> FastAPI:
     webhooks = WebhookSender(partners, inputs, settings.webhook_poll_seconds, settings.webhook_backoff_seconds,
                              settings.webhook_max_attempts)
     runtime.background += [partner_gateway.forget_old_signatures, webhooks.run]
-    app = create_app(runtime, [gateway.router, partner_api.router, api.router, api.contacts,
+    app = create_app(runtime, [gateway.router, partner_api.router, api.router, api.contacts, privacy.operator_reads,
                                operator_router(privacy.personal_data)],
                      "Partner ingress: the partner registry and keys, the signed HTTP gateway and the Kafka inbox.")
     app.state.ingress = ingress
     app.state.gateway = partner_gateway
     app.state.reads = reads
     app.state.webhooks = webhooks
-    app.state.personal_data = privacy.PartnerPersonalData(partners, settings.privacy_secret.get_secret_value())
+    personal = privacy.PartnerPersonalData(partners, settings.privacy_secret.get_secret_value())
+    runtime.on_start.append(personal.reads.ensure_indexes)
+    runtime.on_stop.append(personal.reads.settle)
+    app.state.personal_data = personal
     app.state.erasure_outcomes = ErasureOutcomes(runtime.db, privacy.SERVICE, runtime.relay)  # on privacy.erasures
     return app
 

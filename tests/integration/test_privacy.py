@@ -263,9 +263,20 @@ async def test_a_partner_contact_is_exported_and_erased_and_the_partner_stays(in
             "partner_id": f"clementia-{unique}", "name": "Clementia", "kind": "onboarding-partner",
             "contact_email": email, "language": "fr"})
         assert registered.status_code == 201, registered.text
-        record = f"partner clementia-{unique}"
+        record, contact = f"partner clementia-{unique}", f"/partners/clementia-{unique}/contact"
+        for reader in (issuer.auth("notifier", subject="tijara-notifications"), issuer.auth("operator", "ops.amal")):
+            assert (await http.get(contact, headers=reader)).json()["contact_email"] == email
+        assert (await http.get(contact, headers=issuer.auth("staff"))).status_code == 403  # refused: not a read
+        reads = (await http.get("/privacy/reads", params={"partner_id": f"clementia-{unique}"},
+                                headers=operator)).json()
+        assert sorted((r["record"], r["actor"]["role"], r["actor"]["subject"], r["purpose"]) for r in reads) == [
+            (record, "notifier", "tijara-notifications", "GET /partners/{partner_id}/contact"),
+            (record, "operator", "ops.amal", "GET /partners/{partner_id}/contact")]
+        by_person = (await http.get("/privacy/reads", params={"email": email.upper()}, headers=operator)).json()
+        assert by_person == reads
         exported = (await http.post("/privacy/export", json={"email": email.upper()}, headers=operator)).json()
         assert [(r["record"], r["contact_email"]) for r in exported["records"]] == [(record, email)]
+        assert exported["records"][0]["contact_reads"] == reads
         report = (await http.post("/privacy/erasure", json={"email": email, "request_id": f"erasure-{unique}"},
                                   headers=operator)).json()
         assert report == {"service": "partners", "request_id": f"erasure-{unique}", "records": [record],
@@ -274,6 +285,8 @@ async def test_a_partner_contact_is_exported_and_erased_and_the_partner_stays(in
         assert again == {**report, "already_erased": True, "request_id": again["request_id"]}
         [outcome] = await outcomes_of(infrastructure.kafka, f"erasure-{unique}")
         assert (outcome["service"], outcome["records_by_kind"]) == ("partners", [{"kind": "partner", "records": 1}])
-        contact = (await http.get(f"/partners/clementia-{unique}/contact", headers=operator)).json()
-        assert contact["contact_email"] is None and contact["name"] == "Clementia"
+        after = (await http.get(contact, headers=operator)).json()
+        assert after["contact_email"] is None and after["name"] == "Clementia"
+        assert len((await http.get("/privacy/reads", params={"partner_id": f"clementia-{unique}"},
+                                   headers=operator)).json()) == 2  # no contact answered: no read recorded
         assert (await http.post("/privacy/export", json={"email": email}, headers=operator)).json()["records"] == []
