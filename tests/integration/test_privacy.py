@@ -175,8 +175,9 @@ async def test_retention_erases_the_closed_inquiries_that_are_due_and_nothing_el
         async def retention_outcome():  # what the run erased, published like a request's outcome
             found = [decode(dict(r.headers), r.value).data for r in await read_all(
                 infrastructure.kafka, PrivacyTopic.ERASURES.value) if r.key not in published_before]
-            [outcome] = [o for o in found if o.records == [f"inquiry {old}"]]
-            return outcome
+            matching = [o for o in found if o.records == [f"inquiry {old}"]]
+            assert len(matching) == 1, found
+            return matching[0]
         outcome = await eventually(retention_outcome)
         assert (outcome.cause, outcome.service, outcome.actor.role, outcome.request_id[:10]) == (
             "retention", "inquiries", "system", "retention-")
