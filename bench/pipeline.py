@@ -310,10 +310,10 @@ def _showcase_fields() -> dict:
     included), through its own reader and projection: ~300 bytes of JSON against the plain upsert's ~40."""
     from services.showcase.feed.projection import route
     from services.showcase.feed.readers import READERS
-    from shared.contracts.envelope import read
+    from shared.messaging.decoding import decode
 
     envelope = _envelope("raw", 0)
-    _, _, fields = route(read(envelope.headers(), envelope.value(), READERS).data)
+    _, _, fields = route(decode(envelope.headers(), envelope.value(), READERS).data)
     return fields
 
 

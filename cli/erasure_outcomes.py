@@ -14,8 +14,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from pydantic import BaseModel, ConfigDict
 from rich.console import Console
 
-from shared.contracts.envelope import PoisonEvent, read_record
 from shared.contracts.privacy import ErasureOutcome, PrivacyTopic
+from shared.messaging.decoding import PoisonEvent, decode_record
 from shared.messaging.topics import partitions_of
 from shared.settings import ServiceSettings
 
@@ -88,7 +88,7 @@ async def _read_until(consumer: AIOKafkaConsumer, request_id: str, expected: set
 
 def _outcome(record: Any) -> OutcomeRead | None:
     try:
-        envelope = read_record(record, READERS)
+        envelope = decode_record(record, READERS)
     except PoisonEvent:
         return None  # not ours to judge: the operator's command only looks for its outcomes
     return None if envelope is None else envelope.data

@@ -5,7 +5,7 @@
 
 It is a FastStream app with its OWN consumer group (CONSUMER_GROUP_ID, default `team-pricing.listings`): it gets
 every event, independently of the services' groups; replicas sharing the group split the partitions. It decodes
-with `shared.contracts.envelope.read` (upcasting old versions, validating the schema), keeps the newest state per product by
+with `shared.messaging.decoding.decode` (upcasting old versions, validating the schema), keeps the newest state per product by
 `sequence` (events are delivered at least once and, across partitions, in no global order), and commits only after
 handling (AckPolicy.NACK_ON_ERROR): a crash re-delivers the batch, and the sequence check makes that harmless.
 """
@@ -21,9 +21,11 @@ from faststream import AckPolicy, FastStream
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from shared.contracts.envelope import PoisonEvent, Topic, decode
-from shared.messaging.kafka_security import servers
+from shared.contracts.envelope import Topic
 from shared.contracts.products import ProductDelisted, ProductListed
+from shared.contracts.registry import EVENT_TYPES
+from shared.messaging.decoding import PoisonEvent, decode
+from shared.messaging.kafka_security import servers
 from shared.settings import ServiceSettings
 
 log = logging.getLogger("examples.subscriber")
@@ -38,7 +40,7 @@ class ListingsWatch:
 
     def apply(self, headers: dict[str, bytes], value: bytes | None) -> str:
         try:
-            envelope = decode(headers, value)
+            envelope = decode(headers, value, EVENT_TYPES)  # every type, by the producers' models
         except PoisonEvent as poison:  # not ours to fix: log and move on (the owning service dead-letters it)
             log.warning("skipping a message I cannot read: %s", poison)
             return "skipped"
@@ -58,7 +60,7 @@ class ListingsWatch:
 
 
 async def _raw(message: Any) -> Any:
-    return message.body  # decoding is ours (shared.contracts.envelope.read), so a bad message cannot wedge the consumer
+    return message.body  # decoding is ours (shared.messaging.decoding), so a bad message cannot wedge the consumer
 
 
 def build(settings: ServiceSettings | None = None, group: str | None = None) -> tuple[FastStream, ListingsWatch]:

@@ -20,6 +20,7 @@ from deploy.local.mailpit import Mailbox
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("onboarding", "catalogue", "inquiries", "showcase", "partners", "notifications")
+ENTRY_POINTS = {"showcase": "deploy.local.demo_showcase"}  # the showcase with the demo's pictures; else services.<name>
 _OFFSET = stack_offset()
 RUN_PORTS = {name: port + _OFFSET for name, port in LOCAL_HTTP_PORTS.items()}  # the ports operators' commands know
 ISSUER_PORT = 8008 + _OFFSET
@@ -128,7 +129,7 @@ class Marketplace:
         for name in services or tuple(s for s in SERVICES if s in self.ports):  # those given a port
             log = open(self.log_dir / f"{name}.log", "ab")
             self.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", f"services.{name}"], cwd=ROOT, env=self.env(name),
+                [sys.executable, "-m", ENTRY_POINTS.get(name, f"services.{name}")], cwd=ROOT, env=self.env(name),
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             )
 

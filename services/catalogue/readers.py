@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.contracts.envelope import EVENT_TYPES, Reader, Tolerant
+from shared.contracts.envelope import Reader, Tolerant
+from shared.contracts.registry import EVENT_TYPES
 from shared.contracts.suppliers import SupplierEvent, SupplierStatus
 
 

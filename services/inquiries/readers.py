@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from shared.contracts.envelope import EVENT_TYPES, Reader, Tolerant
+from shared.contracts.envelope import Reader, Tolerant
 from shared.contracts.products import ProductDelisted, ProductEvent
+from shared.contracts.registry import EVENT_TYPES
 from shared.contracts.suppliers import SupplierEvent, SupplierStatus
 
 

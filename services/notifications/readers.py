@@ -8,9 +8,10 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from shared.contracts.envelope import EVENT_TYPES, Reader, Tolerant
+from shared.contracts.envelope import Reader, Tolerant
 from shared.contracts.inquiries import InquiryClosed, InquiryReceived, InquiryResponded
 from shared.contracts.products import ProductEvent
+from shared.contracts.registry import EVENT_TYPES
 from shared.contracts.suppliers import SupplierApplicationSubmitted, SupplierEvent, SupplierStatus, VerificationLevel
 from shared.contracts.vocabulary import Region
 

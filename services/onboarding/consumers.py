@@ -22,7 +22,6 @@ from services.onboarding.application import DocumentSubmission, SupplierApplicat
 from services.onboarding.readers import COMMANDS, READERS, CommandReceived
 from services.onboarding.service import SOURCE, Onboarding
 from shared.contracts.envelope import Envelope
-from shared.contracts.envelope import summary as _summary
 from shared.contracts.partner_commands import (
     EndorseSupplier,
     PartnerCommand,
@@ -33,6 +32,7 @@ from shared.contracts.partner_commands import (
 from shared.contracts.partners import PartnerTopic, ReceiptOutcome, RejectionReason
 from shared.errors import ConcurrentUpdate, MarketplaceError, NotFound
 from shared.messaging.consumer import ConsumerPolicy, EventConsumer
+from shared.messaging.decoding import summary
 from shared.settings import ServiceSettings
 
 
@@ -56,7 +56,7 @@ class PartnerCommands:
         try:
             command: PartnerCommand = COMMANDS[envelope.type].model_validate(received.model_dump())
         except ValidationError as error:  # what this release cannot apply is refused and answered
-            await self.refuse(received, RejectionReason.SCHEMA_INVALID, _summary(error), None)
+            await self.refuse(received, RejectionReason.SCHEMA_INVALID, summary(error), None)
             return
         supplier_id = supplier_for(command)
         if command.command_id in await self.store.partner_commands(supplier_id):
@@ -70,7 +70,7 @@ class PartnerCommands:
         except MarketplaceError as error:
             await self.refuse(command, RejectionReason.CONFLICT, error.message, supplier_id)
         except ValidationError as error:
-            await self.refuse(command, RejectionReason.SCHEMA_INVALID, _summary(error), None)
+            await self.refuse(command, RejectionReason.SCHEMA_INVALID, summary(error), None)
 
     async def apply(self, command: PartnerCommand, supplier_id: str) -> None:
         service = self.onboarding

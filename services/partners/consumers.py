@@ -29,10 +29,12 @@ from services.partners.domain import PARTNER_EVENT_TYPES, Partner
 from services.partners.readers import READERS, SUPPLIERS
 from services.partners.receipts import PartnerReads
 from services.partners.service import PartnerIngress
-from shared.contracts.envelope import EVENT_TYPES, Envelope, PoisonEvent, Topic, read, read_record
+from shared.contracts.envelope import Envelope, Topic
 from shared.contracts.partner_commands import PartnerCommandOutcome
 from shared.contracts.partners import PartnerEvent, PartnerTopic, Provenance, RejectionReason
+from shared.contracts.registry import EVENT_TYPES
 from shared.messaging.consumer import ConsumerPolicy, EventConsumer
+from shared.messaging.decoding import PoisonEvent, decode_record
 from shared.settings import ServiceSettings
 
 INPUT_TOPICS = (PartnerTopic.APPLICATIONS, PartnerTopic.ENDORSEMENTS, PartnerTopic.INSPECTIONS)
@@ -50,7 +52,7 @@ class PartnerInbox:
     def read(self, record: ConsumerRecord) -> Envelope | None:
         """Partner input stays raw until its sender is authenticated; the rest is read as usual."""
         if record.topic not in self.inputs:
-            return read_record(record, READERS)
+            return decode_record(record, READERS)
         headers = _headers(record)
         return Envelope(data=None, source=headers.get("ce_source", "")[:200], ce_type=INPUT,
                         traceparent=headers.get("traceparent"))
@@ -79,7 +81,7 @@ class PartnerInbox:
     def _admissible(self, partner: Partner, record: ConsumerRecord) -> PartnerEvent:
         """The authenticated record's event, if it is one this partner may send here."""
         try:
-            envelope = read(dict(record.headers or ()), record.value, EVENT_TYPES)
+            envelope = decode_record(record, EVENT_TYPES)
         except PoisonEvent as poison:
             raise intake.Refused(DECODING.get(poison.kind, RejectionReason.UNDECODABLE), poison.detail) from None
         data = envelope.data if envelope else None

@@ -36,9 +36,9 @@ from pydantic import ValidationError
 from services.partners import domain as rules
 from services.partners.domain import Partner
 from services.partners.service import PartnerIngress
-from shared.contracts.envelope import EVENT_TYPES
-from shared.contracts.envelope import summary as _summary
 from shared.contracts.partners import PartnerEvent, Provenance
+from shared.contracts.registry import EVENT_TYPES
+from shared.messaging.decoding import summary
 from shared.web.http_errors import ErrorAnswer
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ class Gateway:
         try:
             data = model.model_validate(payload)
         except ValidationError as error:
-            return _answer(400, "invalid event", _summary(error),
+            return _answer(400, "invalid event", summary(error),
                            problems=[{"field": ".".join(map(str, e["loc"])), "problem": e["msg"]}
                                      for e in error.errors()[:20]])
         if not await self.partners.remember_signature(signature, partner.partner_id, now):

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from shared.contracts.envelope import EVENT_TYPES, Tolerant
+from shared.contracts.envelope import Tolerant
 from shared.contracts.partner_commands import PartnerCommandOutcome
 from shared.contracts.partners import ReceiptOutcome, RejectionReason
+from shared.contracts.registry import EVENT_TYPES
 from shared.contracts.suppliers import SupplierEvent, SupplierStatus, VerificationLevel
 
 

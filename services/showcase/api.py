@@ -8,7 +8,6 @@ no aggregation, no serialisation per request; an ETag for `If-None-Match` (304) 
     POST /countries/{code}/inquiries       the inquiry form (forwarded to the inquiries service), 303 to
     /countries/{code}/inquiries/sent       the confirmation
     /sitemap.xml  /robots.txt  /media/placeholder/...  for search engines, and a listing's picture when it has none
-    /media/demo/...                        demo material: the local demo's product pictures (see `demo_picture`)
 """
 
 from __future__ import annotations
@@ -262,14 +261,6 @@ async def robots(request: Request) -> Response:
 @router.get("/media/placeholder/{category}.svg", response_class=Response, include_in_schema=False)
 async def placeholder(category: str, lang: str = "en") -> Response:
     return _svg(media.picture(gettext(lang, "No picture yet"), category))
-
-
-@router.get("/media/demo/{name}.svg", response_class=Response, include_in_schema=False)
-async def demo_picture(name: str) -> Response:
-    """Demo material, not a product feature: the local demo's listings (deploy/local/demo.py, `DEMO_PICTURES`) point
-    their pictures here, because the no-Docker stack has no other host a visitor's browser reaches. It draws a picture
-    from whatever name the URL carries; nothing on the page depends on it."""
-    return _svg(media.picture(name.replace("-", " ")[:40], name))
 
 
 def _svg(body: bytes) -> Response:

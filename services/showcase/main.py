@@ -15,7 +15,7 @@ from services.showcase.pages.prebuilt import Renditions
 from services.showcase.pages.render import Pages
 from services.showcase.service import Showcase
 from services.showcase.store import ShowcaseStore
-from shared.contracts.envelope import ReadOnce
+from shared.messaging.decoding import DecodeOnce
 from shared.settings import ServiceSettings
 from shared.web.runtime import Runtime, create_app, serve
 
@@ -39,7 +39,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     model = LiveModel()
     pages = Pages(model, countries.load(s.page_countries), s.page_base_url or f"http://127.0.0.1:{s.http_port}")
     renditions = Renditions(model, list(pages.countries), pages, pages.defaults, s.page_debounce_seconds)
-    read = ReadOnce(READERS)  # the group consumer and the follower read the same records: decoded once
+    read = DecodeOnce(READERS)  # the group consumer and the follower read the same records: decoded once
     follower = LogFollower(s, store, model, renditions.changed, read)
     forwarder = InquiryForwarder(s.inquiries_url, s.inquiry_rate_limit)
     # loaded before the runtime freezes the heap (shared.web.runtime.settle_heap)

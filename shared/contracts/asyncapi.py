@@ -20,15 +20,8 @@ from urllib.parse import unquote
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 
-from shared.contracts import (  # noqa: F401  (register types)
-    inquiries,
-    partner_commands,
-    partners,
-    privacy,
-    products,
-    suppliers,
-)
-from shared.contracts.envelope import EVENT_TYPES, SPECVERSION
+from shared.contracts.envelope import SPECVERSION
+from shared.contracts.registry import EVENT_TYPES
 from shared.contracts.wire_schema import wire_schema
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ a property is removed or renamed, its type changes (or loses a type it accepted)
 an enum loses a value, a constraint narrows (maxLength, minLength, minimum, maximum, exclusiveMinimum/Maximum,
 multipleOf, minItems, maxItems, uniqueItems, pattern, format, const), or additionalProperties closes: what a schema
 registry's compatibility check refuses. Such a change needs a new version: a new ce_type (`...v2`), with the old one
-kept readable (its model stays, or an upcaster in shared.contracts.envelope.UPCASTERS turns it into the new one). Adding an
+kept readable (its model stays, or an upcaster in shared.contracts.registry.UPCASTERS turns it into the new one). Adding an
 optional property is compatible, and so is adding an enum value: consumers read through tolerant readers that keep a
 value they do not know as "unknown" (shared.contracts.envelope.Tolerant), and the published schemas say every enum is open
 (shared.contracts.wire_schema). A finding the authors reviewed as stating what was always on the wire (decimals are strings)
@@ -38,16 +38,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from shared.contracts import changes as contract_changes
-from shared.contracts import (  # noqa: F401  (register types)
-    inquiries,
-    partner_commands,
-    partners,
-    personal_fields,
-    privacy,
-    products,
-    suppliers,
-)
-from shared.contracts.envelope import EVENT_TYPES, UPCASTERS
+from shared.contracts import personal_fields
+from shared.contracts.registry import EVENT_TYPES, UPCASTERS
 from shared.contracts.wire_schema import wire_schema
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"

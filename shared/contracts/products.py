@@ -16,7 +16,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.contracts.envelope import UPCASTERS, Event, Id, Text, Topic
+from shared.contracts.envelope import Event, Id, Text, Topic
 from shared.contracts.vocabulary import Certification, Incoterm, Region, Sector
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. USD, EUR, MAD")]
@@ -152,9 +152,8 @@ class ProductDelisted(ProductEvent):
     status: ProductStatus = Field(ProductStatus.DELISTED, description=STATUS)
 
 
-def _upcast_product_listed_v1(data: dict) -> tuple[str, dict]:
+def upcast_product_listed_v1(data: dict) -> tuple[str, dict]:
+    """v1's data as v2's (listed in shared.contracts.registry.UPCASTERS)."""
     listing = data.get("listing")
     return ProductListed.TYPE, {**data, "listing": upcast_listing_v1(listing) if isinstance(listing, dict) else listing}
 
-
-UPCASTERS[ProductListedV1.TYPE] = _upcast_product_listed_v1

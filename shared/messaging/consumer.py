@@ -29,8 +29,10 @@ from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 from pydantic import BaseModel
 
-from shared.contracts.envelope import EVENT_TYPES, Envelope, PoisonEvent, read_record
+from shared.contracts.envelope import Envelope
+from shared.contracts.registry import EVENT_TYPES
 from shared.messaging.dead_letters import DeadLetters
+from shared.messaging.decoding import PoisonEvent, decode_record
 from shared.telemetry.metrics import EVENTS_CONSUMED, HANDLE_SECONDS
 from shared.telemetry.tracing import link_producers, within
 
@@ -89,7 +91,7 @@ class EventConsumer:
     write its handlers issued was acknowledged (those that go through shared.storage.coalescer reach the store as one bulk
     per collection; each handler still awaits, and retries, its own).
 
-    `readers`: the consumer's own reader model per event type (see shared.contracts.envelope); a type of the contract it has
+    `readers`: the consumer's own reader model per event type (see shared.contracts.envelope.Reader); a type of the contract it has
     no reader or handler for is skipped. Without readers, events are validated by the producers' strict models.
 
     Why this is ours and not FastStream's: FastStream (0.7) hands a batch subscriber the whole batch and acks or
@@ -100,7 +102,8 @@ class EventConsumer:
 
     `pass_record`: handlers take (envelope, record), for inboxes that check raw headers (e.g. a signature).
     `on_dead_letter`: called after a record was dead-lettered, e.g. to answer its sender.
-    `read`: reads a record (e.g. a shared.contracts.envelope.ReadOnce shared with another reader of the same records).
+    `read`: decodes a record (default: shared.messaging.decoding.decode_record with `readers`; e.g. a `DecodeOnce`
+    shared with another reader of the same records).
     """
 
     def __init__(self, broker: KafkaBroker, group: str, handlers: dict[str, Handler] | dict[str, RecordHandler],
@@ -108,7 +111,7 @@ class EventConsumer:
                  readers: Mapping[str, type[BaseModel]] | None = None, pass_record: bool = False,
                  on_dead_letter: DeadLetterHook | None = None, read: Callable[[ConsumerRecord], Any] | None = None):
         self.readers = EVENT_TYPES if readers is None else readers
-        self.read = read or partial(read_record, readers=self.readers)  # e.g. a shared.contracts.envelope.ReadOnce
+        self.read = read or partial(decode_record, readers=self.readers)
         self.broker = broker
         # aggregates handled at once: a whole batch's, so their writes reach the store together, one bulk per
         # collection (shared.storage.coalescer)
@@ -211,7 +214,7 @@ class EventConsumer:
 
 
 async def _raw_body(message: Any) -> Any:
-    """Leave decoding to `shared.contracts.envelope.read`, so a poison message reaches the dead-letter path instead of
+    """Leave decoding to `shared.messaging.decoding`, so a poison message reaches the dead-letter path instead of
     failing inside the framework and being redelivered forever."""
     return message.body
 

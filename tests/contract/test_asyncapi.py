@@ -11,8 +11,9 @@ import yaml
 
 from cli import asyncapi as export
 from shared.contracts import asyncapi
-from shared.contracts.envelope import EVENT_TYPES, Topic
+from shared.contracts.envelope import Topic
 from shared.contracts.partners import PartnerTopic
+from shared.contracts.registry import EVENT_TYPES
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "asyncapi"
 

@@ -10,7 +10,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from shared.contracts import gate as contract
-from shared.contracts.envelope import UPCASTERS, PoisonEvent, read
+from shared.contracts.registry import UPCASTERS
+from shared.messaging.decoding import PoisonEvent, decode
 from tests.contract import matrix, samples
 
 CURRENT = contract.current_schemas()
@@ -55,7 +56,7 @@ def test_consumer_reads_current_and_released_samples(ce_type: str, consumer: str
         if data is None:
             continue  # a type not in that snapshot (new since the release, or no longer produced)
         try:
-            envelope = read(headers(ce_type, "s-1"), json.dumps(data).encode(), readers)
+            envelope = decode(headers(ce_type, "s-1"), json.dumps(data).encode(), readers)
             cell[sample] = "ok" if envelope is not None else "not read"
         except PoisonEvent as poison:
             cell[sample] = f"{poison.kind}: {poison.detail}"

@@ -11,7 +11,7 @@ import yaml
 
 from deploy.local.demo_partners import DEMO_PARTNERS
 from services.partners.domain import SCOPES_BY_KIND
-from shared.contracts.envelope import EVENT_TYPES
+from shared.contracts.registry import EVENT_TYPES
 from shared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]

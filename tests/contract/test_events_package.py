@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from shared.contracts import changes as contract_changes
 from shared.contracts import gate as contract
-from shared.contracts.envelope import EVENT_TYPES, UPCASTERS
+from shared.contracts.registry import EVENT_TYPES, UPCASTERS
 from tests.contract import samples
 
 PACKAGE = Path(__file__).resolve().parents[2] / "clients" / "python" / "tijara-events"

@@ -11,7 +11,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, create_model
 
 from shared.contracts import gate as contract
-from shared.contracts.envelope import EVENT_TYPES, UPCASTERS
+from shared.contracts.registry import EVENT_TYPES, UPCASTERS
 
 
 def test_no_event_type_breaks_its_committed_schema() -> None:

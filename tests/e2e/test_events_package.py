@@ -27,8 +27,8 @@ from jsonschema import Draft202012Validator
 
 from deploy.local import demo
 from examples.dashboard.log import read_to_end
-from shared.contracts.envelope import UPCASTERS
 from shared.contracts.partners import PartnerTopic
+from shared.contracts.registry import UPCASTERS
 from tests.e2e.test_marketplace_flow import wait_for
 
 pytestmark = pytest.mark.e2e

@@ -174,5 +174,5 @@ def showcase_calls(supplier: str, product: str) -> dict[tuple[str, str], Call]:
                 "GET /countries/{code}/inquiries/sent": "/countries/ma/inquiries/sent",
                 "GET /sitemap.xml": "/sitemap.xml", "GET /sitemaps/{part}.xml": "/sitemaps/0.xml",
                 "GET /robots.txt": "/robots.txt", "GET /media/placeholder/{category}.svg":
-                    "/media/placeholder/seafood.svg", "GET /media/demo/{name}.svg": "/media/demo/argan-oil.svg",
+                    "/media/placeholder/seafood.svg",
             }.items()}

@@ -15,8 +15,10 @@ from services.inquiries.main import Settings as InquiriesSettings
 from services.inquiries.main import build as build_inquiries
 from services.onboarding.main import Settings as OnboardingSettings
 from services.onboarding.main import build as build_onboarding
-from shared.contracts.envelope import Envelope, decode
+from shared.contracts.envelope import Envelope
 from shared.contracts.privacy import PrivacyTopic
+from shared.contracts.registry import EVENT_TYPES
+from shared.messaging.decoding import decode
 from tests import factories
 from tests.integration.helpers import eventually, publish, read_all, serving
 
@@ -58,7 +60,7 @@ async def outcomes_of(kafka: str, request_id: str, expected: int = 1) -> list[di
     for record in records:
         text = (record.value or b"").decode().lower()
         assert not any(n in text for n in ("@", "dana", "whitfield", "416", "fatima", "amrani", "+212")), text
-    return [decode(dict(r.headers), r.value).data.model_dump(mode="json") for r in records]
+    return [decode(dict(r.headers), r.value, EVENT_TYPES).data.model_dump(mode="json") for r in records]
 
 
 async def listed_product(http, infrastructure, unique: str) -> tuple[str, str]:
@@ -173,7 +175,7 @@ async def test_retention_erases_the_closed_inquiries_that_are_due_and_nothing_el
         assert run["erased"] == [f"inquiry {old}"]
 
         async def retention_outcome():  # what the run erased, published like a request's outcome
-            found = [decode(dict(r.headers), r.value).data for r in await read_all(
+            found = [decode(dict(r.headers), r.value, EVENT_TYPES).data for r in await read_all(
                 infrastructure.kafka, PrivacyTopic.ERASURES.value) if r.key not in published_before]
             matching = [o for o in found if o.records == [f"inquiry {old}"]]
             assert len(matching) == 1, found

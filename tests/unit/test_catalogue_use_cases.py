@@ -10,8 +10,9 @@ from services.catalogue.domain import ListingStatus
 from services.catalogue.readers import READERS
 from services.catalogue.service import Catalogue
 from shared.contracts.actors import Actor, Role
-from shared.contracts.envelope import Envelope, read
+from shared.contracts.envelope import Envelope
 from shared.errors import ConcurrentUpdate, Conflict, NotAllowed, NotFound
+from shared.messaging.decoding import decode
 from tests import factories
 from tests.fakes import FakeCatalogueStore, FakeRelay
 
@@ -27,7 +28,7 @@ async def hears(catalogue: Catalogue, event, **sent_otherwise) -> None:
     envelope = Envelope(event, "/tijara/onboarding")
     headers = {k: v.encode() for k, v in envelope.headers().items()}
     value = json.dumps(json.loads(envelope.value()) | sent_otherwise).encode()
-    await catalogue.on_supplier_event(read(headers, value, READERS).data)
+    await catalogue.on_supplier_event(decode(headers, value, READERS).data)
 
 
 def sme(supplier_id: str = "sup-1") -> Actor:

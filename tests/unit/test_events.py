@@ -5,11 +5,12 @@ import json
 import pytest
 from aiokafka import ConsumerRecord
 
-from shared.contracts import envelope as envelope_module
-from shared.contracts.envelope import EVENT_TYPES, Envelope, PoisonEvent, ReadOnce, Topic, decode, read_all
-from shared.contracts.envelope import read as real_read
+from shared.contracts.envelope import Envelope, Topic
 from shared.contracts.partners import PartnerTopic
 from shared.contracts.privacy import PrivacyTopic
+from shared.contracts.registry import EVENT_TYPES
+from shared.messaging import decoding
+from shared.messaging.decoding import DecodeOnce, PoisonEvent, decode
 from tests import factories
 
 
@@ -21,7 +22,7 @@ def test_round_trip_keeps_type_subject_key_and_data() -> None:
     assert headers["ce_type"] == "ma.tijara.supplier.verified.v1"
     assert headers["ce_subject"] == "sup-1" and envelope.key == b"sup-1"
     assert envelope.topic == Topic.SUPPLIERS
-    decoded = decode({k: v.encode() for k, v in headers.items()}, envelope.value())
+    decoded = decode({k: v.encode() for k, v in headers.items()}, envelope.value(), EVENT_TYPES)
     assert decoded.data == event and decoded.id == envelope.id and decoded.traceparent == envelope.traceparent
 
 
@@ -51,7 +52,7 @@ def test_every_event_type_is_versioned_and_routed_to_its_aggregate_topic() -> No
 )
 def test_poison_is_classified(headers: dict, value: bytes, kind: str) -> None:
     with pytest.raises(PoisonEvent) as raised:
-        decode(headers, value)
+        decode(headers, value, EVENT_TYPES)
     assert raised.value.kind == kind
 
 
@@ -63,7 +64,7 @@ def test_product_listed_v1_on_the_log_is_upcast_to_v2() -> None:
                       "origin_region": "Drâa-Tafilalet", "certifications": ["ONSSA"]}}
     headers = {"ce_specversion": "1.0", "ce_id": "old-1", "ce_source": "/legacy",
                "ce_type": "ma.tijara.product.listed.v1"}
-    envelope = decode(headers, json.dumps(v1).encode())
+    envelope = decode(headers, json.dumps(v1).encode(), EVENT_TYPES)
     assert envelope.type == "ma.tijara.product.listed.v2"
     listing = envelope.data.listing
     assert listing.title.en == listing.description.en == "Medjool dates, jumbo"
@@ -75,7 +76,7 @@ def test_producers_emit_v2_and_it_round_trips() -> None:
     event = factories.product_listed("prd-1", "sup-1")
     envelope = Envelope(event, "/tijara/catalogue")
     assert envelope.type == "ma.tijara.product.listed.v2"
-    decoded = decode({k: v.encode() for k, v in envelope.headers().items()}, envelope.value())
+    decoded = decode({k: v.encode() for k, v in envelope.headers().items()}, envelope.value(), EVENT_TYPES)
     assert decoded.data == event
 
 
@@ -90,18 +91,19 @@ def test_read_models_written_before_v2_still_load() -> None:
 
 
 def test_two_readers_of_the_same_records_decode_each_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The showcase's group consumer and its page's follower share a ReadOnce: whichever reads a record first
+    """The showcase's group consumer and its page's follower share a DecodeOnce: whichever reads a record first
     decodes it, the other takes the same envelope; the kept ones are bounded."""
     events = [Envelope(factories.supplier_submitted(f"s{n}"), "/unit") for n in range(4)]
     records = [ConsumerRecord(e.topic, 0, n, 0, 0, e.key, e.value(), None, 0, 0,
                               [(k, v.encode()) for k, v in e.headers().items()]) for n, e in enumerate(events)]
     decoded = []
-    monkeypatch.setattr(envelope_module, "read", lambda *args: decoded.append(args) or real_read(*args))
-    read_once = ReadOnce(EVENT_TYPES, limit=2)
+    real_decode = decoding.decode
+    monkeypatch.setattr(decoding, "decode", lambda *args: decoded.append(args) or real_decode(*args))
+    read_once = DecodeOnce(EVENT_TYPES, limit=2)
     first = [read_once(r) for r in records[:2]]
     assert [read_once(r) for r in records[:2]] == first and len(decoded) == 2  # the second reader took them
     assert read_once(records[0]).data == events[0].data and len(decoded) == 3  # taken once: read again
     for r in records[1:]:
         read_once(r)
     assert len(read_once._kept) == 2  # bounded: the oldest went
-    assert read_all(records, read_once.data)[0] == [e.data for e in events]
+    assert [read_once(r).data for r in records] == [e.data for e in events]

@@ -7,8 +7,9 @@ from services.inquiries.domain import BuyerRequest, InquiryStatus
 from services.inquiries.readers import READERS, ProductOffered
 from services.inquiries.service import Inquiries
 from shared.contracts.actors import Actor, Role
-from shared.contracts.envelope import Envelope, read
+from shared.contracts.envelope import Envelope
 from shared.errors import Conflict, NotAllowed, NotFound
+from shared.messaging.decoding import decode
 from tests import factories
 from tests.fakes import FakeInquiryStore, FakeRelay
 
@@ -20,7 +21,7 @@ def inquiries() -> Inquiries:
 
 async def hears(inquiries: Inquiries, event) -> None:
     envelope = Envelope(event, "/tijara/test")
-    data = read({k: v.encode() for k, v in envelope.headers().items()}, envelope.value(), READERS).data
+    data = decode({k: v.encode() for k, v in envelope.headers().items()}, envelope.value(), READERS).data
     await (inquiries.on_product_event(data) if isinstance(data, ProductOffered) else inquiries.on_supplier_event(data))
 
 

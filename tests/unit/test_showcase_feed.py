@@ -1,5 +1,6 @@
 """The showcase's three readers of the log (the group consumer, the page's follower, the replay) decode a record the
-one way: the kernel's `read_record` through showcase's READERS, the follower and the replay through `read_all`."""
+one way: the kernel's decoder (shared.messaging.decoding) through showcase's READERS, the follower and the replay
+through `readers.events_of`."""
 
 import inspect
 import json
@@ -9,8 +10,9 @@ import pytest
 
 from services.showcase import consumers
 from services.showcase.feed import readers, replay, tail
-from services.showcase.feed.readers import READERS, read_event
-from shared.contracts.envelope import Envelope, PoisonEvent, ReadOnce, read_all, read_record
+from services.showcase.feed.readers import READERS, events_of
+from shared.contracts.envelope import Envelope
+from shared.messaging.decoding import DecodeOnce, PoisonEvent, decode_record
 from tests import factories
 
 
@@ -28,15 +30,15 @@ RECORDS = [record(factories.supplier_verified("sup-1"), 0), record(factories.pro
 
 
 def test_the_follower_and_the_replay_read_what_the_group_consumer_reads() -> None:
-    consumer = [read_record(r, READERS).data for r in RECORDS[:3]]  # what EventConsumer hands the handler
-    follower, follower_skipped = read_all(RECORDS, ReadOnce(READERS).data)
-    replayed, replay_skipped = read_all(RECORDS, read_event)
+    consumer = [decode_record(r, READERS).data for r in RECORDS[:3]]  # what EventConsumer hands the handler
+    follower, follower_skipped = events_of(RECORDS, DecodeOnce(READERS))
+    replayed, replay_skipped = events_of(RECORDS)
     assert follower == replayed == consumer and follower_skipped == replay_skipped == 2
     with pytest.raises(PoisonEvent, match="schema-invalid"):  # the group consumer dead-letters it
-        read_record(RECORDS[3], READERS)
+        decode_record(RECORDS[3], READERS)
 
 
 def test_no_reader_of_the_log_in_showcase_decodes_on_its_own() -> None:
     for module in (consumers, tail, replay, readers):
         source = inspect.getsource(module)
-        assert "data_reader" not in source and "read_data" not in source and "model_validate_json" not in source
+        assert "model_validate" not in source and "json.loads" not in source

@@ -12,7 +12,8 @@ from services.showcase.model.live import LiveModel
 from services.showcase.pages.countries import load
 from services.showcase.pages.shapes import Filters
 from services.showcase.service import Showcase
-from shared.contracts.envelope import Envelope, read
+from shared.contracts.envelope import Envelope
+from shared.messaging.decoding import decode
 from tests import factories
 from tests.factories import NOW
 from tests.fakes import FakeShowcaseStore
@@ -22,7 +23,7 @@ MOROCCO = load(["MA"])["MA"]
 
 def off_the_wire(event):
     envelope = Envelope(event, "/tijara/test")
-    return read({k: v.encode() for k, v in envelope.headers().items()}, envelope.value(), READERS)
+    return decode({k: v.encode() for k, v in envelope.headers().items()}, envelope.value(), READERS)
 
 
 EVENTS = [factories.supplier_verified("sup-1"), factories.supplier_submitted("sup-2"),

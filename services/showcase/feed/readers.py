@@ -4,16 +4,20 @@ leaves it out or labels it so) instead of dead-lettering the event. Stored listi
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from functools import partial
 from typing import Annotated, Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
-from shared.contracts.envelope import EVENT_TYPES, Reader, Tolerant, read_record
+from shared.contracts.envelope import Envelope, Reader, Tolerant
 from shared.contracts.inquiries import InquiryEvent
 from shared.contracts.products import ProductDelisted, ProductEvent, upcast_listing_v1
+from shared.contracts.registry import EVENT_TYPES
 from shared.contracts.suppliers import SupplierEvent, SupplierStatus, VerificationLevel
 from shared.contracts.vocabulary import Certification, Incoterm, Region, Sector
+from shared.messaging.decoding import PoisonEvent, decode_record
 
 
 class _Part(BaseModel):
@@ -128,10 +132,21 @@ READERS: dict[str, type[Reader]] = {t: r for t, m in EVENT_TYPES.items() if (r :
 """The event types showcase reads (every type of the three marketplace streams) and its reader for each."""
 
 
-def read_event(record: Any) -> Reader | None:
-    """A record of the log as showcase reads it, the one way for its three readers: the kernel's `read_record` (what
-    the group consumer's EventConsumer decodes with) through READERS. The record's event; None for a type showcase
-    does not read; PoisonEvent for what the group consumer dead-letters. The group consumer and the follower of one
-    process share a `ReadOnce(READERS)` in front of it (each record decoded once); the replay reads with this."""
-    envelope = read_record(record, READERS)
-    return None if envelope is None else envelope.data
+def events_of(records: Iterable[Any], decode: Callable[[Any], Envelope | None] = partial(decode_record, readers=READERS),
+              ) -> tuple[list[Reader], int]:
+    """The events of consumed records as showcase reads them, in order, and how many were poison or tombstones: the
+    one way for the page's follower and the replay, who skip what the group consumer dead-letters. `decode`: the
+    kernel's `decode_record` through READERS, as the group consumer's EventConsumer decodes; the group consumer and
+    the follower of one process share a `DecodeOnce(READERS)` instead (each record decoded once)."""
+    events, skipped = [], 0
+    for record in records:
+        try:
+            if record.value is None:  # a tombstone
+                raise PoisonEvent("tombstone", "null value")
+            envelope = decode(record)
+        except PoisonEvent:
+            skipped += 1
+            continue
+        if envelope is not None:
+            events.append(envelope.data)
+    return events, skipped

@@ -34,9 +34,9 @@ from services.showcase.feed.generations import (
     active_generation,
     drop_generation,
 )
-from services.showcase.feed.readers import read_event
+from services.showcase.feed.readers import events_of
 from services.showcase.store import Folded, ShowcaseStore, fold
-from shared.contracts.envelope import Reader, Topic, read_all
+from shared.contracts.envelope import Reader, Topic
 from shared.messaging.topics import partitions_of
 from shared.settings import ServiceSettings
 from shared.storage.mongo import connect
@@ -230,7 +230,7 @@ def _load_order(starts: dict[TopicPartition, int], ends: dict[TopicPartition, in
 
 
 class BatchWriter:
-    """Decodes a batch of records as the live consumer does (readers.read_event) and writes its events, retrying
+    """Decodes a batch of records as the live consumer does (readers.events_of) and writes its events, retrying
     the batch (idempotent: newest sequence wins) when the store fails; a batch that still fails stops the replay, so
     the page is never swapped to a model missing events."""
 
@@ -240,7 +240,7 @@ class BatchWriter:
         self.written: dict[str, set[str]] = {}  # ids written into the new generation, created empty: others are new
 
     def decode(self, records: list[ConsumerRecord]) -> list[Reader]:
-        events, skipped = read_all(records, read_event)
+        events, skipped = events_of(records)
         self.skipped += skipped
         return events
 

@@ -21,11 +21,12 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import CoordinatorLoadInProgressError, GroupCoordinatorNotAvailableError
 
-from services.showcase.feed.readers import READERS
+from services.showcase.feed.readers import READERS, events_of
 from services.showcase.model.figures import WINDOW
 from services.showcase.model.live import LiveModel
 from services.showcase.store import ShowcaseStore
-from shared.contracts.envelope import ReadOnce, Topic, read_all
+from shared.contracts.envelope import Topic
+from shared.messaging.decoding import DecodeOnce
 from shared.messaging.topics import partitions_of
 from shared.settings import ServiceSettings
 
@@ -38,12 +39,12 @@ SETTLE_AFTER = 50_000  # changes to the model caught up from the log before its 
 
 class LogFollower:
     def __init__(self, settings: ServiceSettings, store: ShowcaseStore, model: LiveModel,
-                 changed: Callable[[], None], read: ReadOnce | None = None) -> None:
+                 changed: Callable[[], None], read: DecodeOnce | None = None) -> None:
         self.settings = settings
         self.store = store
         self.model = model
         self.changed = changed
-        self.read = read or ReadOnce(READERS)  # shared with the group consumer of this process: decoded once
+        self.read = read or DecodeOnce(READERS)  # shared with the group consumer of this process: decoded once
         self.skipped = 0  # poison, tombstones, events the model refused: the group consumer dead-letters them
         self._kafka: AIOKafkaConsumer | None = None
         self._task: asyncio.Task | None = None
@@ -52,7 +53,7 @@ class LogFollower:
     async def apply(self, records: list[ConsumerRecord]) -> None:
         """Records in the order fetched (each partition's in log order), straight into memory: no task, retry or
         dead letter per event as the group consumer needs for its writes, a slice of events per loop turn."""
-        events, skipped = read_all(records, self.read.data)
+        events, skipped = events_of(records, self.read)
         self.skipped += skipped
         for start in range(0, len(events), APPLIED_PER_TURN):
             if start:

@@ -1,6 +1,6 @@
 """Pictures served by the showcase itself, so the page needs no outside host: a placeholder per category for a
-listing without images, and (demo material, api.demo_picture) the local demo's product pictures: small generated
-SVGs, one per name."""
+listing without images, a small generated SVG (the local demo draws its product pictures the same way:
+deploy/local/demo_showcase.py)."""
 
 from __future__ import annotations
 
