@@ -219,6 +219,11 @@ def test_the_buyer_is_exported_then_erased_everywhere_and_the_page_stays(marketp
         assert again["services"][service] == {**report[service],
                                               "already_erased": bool(report[service]["records"])}
     assert set(outcomes_of(marketplace, again["request_id"])) == set(HOLDERS)
+    code, out = cli(marketplace, "erase", "--email", BUYER_EMAIL, "--yes", "--json", "--service",
+                    "ghost=http://127.0.0.1:9")  # a holder that cannot be asked: the erasure is not complete
+    partial = json.loads(out)["services"]
+    assert code == 1 and "did not answer" in partial["ghost"]["error"]
+    assert all(partial[s]["already_erased"] == bool(report[s]["records"]) for s in HOLDERS)
     code, out = cli(marketplace, "export", "--email", BUYER_EMAIL)
     assert json.loads(out)["services"] == {service: [] for service in HOLDERS}
     code, out = cli(marketplace, "erase", "--email", BUYER_EMAIL, "--yes")  # the table, for people
