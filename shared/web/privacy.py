@@ -1,6 +1,8 @@
 """Personal data, platform side: how a person is found without keeping their e-mail (a keyed hash), the erasure
 record that makes an erasure idempotent, the record of who read a contact, the retention metric, and the operator
-routes every service holding personal data serves (`/privacy/...`). What a service holds, erases and keeps is its
+routes every service holding personal data serves (`/privacy/...`); an erasure request and a retention run that
+erased something publish their outcome on privacy.erasures (`erase_and_report`, `retain_and_report`, through
+shared.web.erasure_outcomes). What a service holds, erases and keeps is its
 own rule (services/<svc>/privacy.py); docs/personal-data.md says it for people.
 
 The keyed hash (HMAC-SHA256 with the deployment's PRIVACY_SECRET) lets a service find "the reads of this person's
