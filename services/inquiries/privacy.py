@@ -22,15 +22,12 @@ from shared.errors import ConcurrentUpdate
 from shared.web.http_errors import responses
 from shared.web.identity import require
 from shared.web.privacy import (
-    RETENTION_ERASED,
     ContactRead,
     ErasureReport,
-    Erasures,
+    Holder,
     PersonalExport,
-    ReadLog,
+    RETENTION_ERASED,
     RetentionRun,
-    erase_once,
-    person_key,
     purpose,
     same_address,
 )
@@ -59,17 +56,11 @@ def without_person(inquiry: Inquiry, now: datetime) -> Inquiry:
         "response": ERASED_TEXT if inquiry.response else None})
 
 
-class BuyerPersonalData:
+class BuyerPersonalData(Holder):
     def __init__(self, store: InquiryStore, secret: str, buyer_contact_retention: timedelta) -> None:
-        self.service = SERVICE
+        super().__init__(SERVICE, store.inquiries.database, secret)
         self.store = store
-        self.secret = secret
         self.buyer_contact_retention = buyer_contact_retention
-        self.erasures = Erasures(store.inquiries.database)
-        self.reads = ReadLog(store.inquiries.database, SERVICE)
-
-    def key(self, email: str) -> str:
-        return person_key(email, self.secret)
 
     def note_read(self, actor: Actor, request: Request, inquiries: list[Inquiry]) -> None:
         """The caller was answered these inquiries with their buyers' contacts: one insert for all of them."""
@@ -79,9 +70,6 @@ class BuyerPersonalData:
     def note_contacts(self, actor: Actor, request: Request, contacts: list[tuple[str, str]]) -> None:
         """(inquiry id, buyer's e-mail) of each contact the caller was answered."""
         self.reads.note(actor, purpose(request), [(record_of(i), self.key(email)) for i, email in contacts])
-
-    async def reads_of(self, inquiry_id: str | None, email: str | None) -> list[ContactRead]:
-        return await self.reads.of(record=inquiry_id and record_of(inquiry_id), person=email and self.key(email))
 
     async def holding(self, email: str) -> list[Inquiry]:
         cursor = self.store.inquiries.find({"request.contact_email": same_address(email)}, {"outbox": 0})
@@ -97,7 +85,7 @@ class BuyerPersonalData:
                     erased += [f"{record_of(inquiry.inquiry_id)}: {part}" for part in erased_parts(done)]
             return records, erased
 
-        return await erase_once(SERVICE, self.erasures, self.key(email), erase_buyer)
+        return await self.erase_once(email, erase_buyer)
 
     async def erase_inquiry(self, inquiry_id: str, attempts: int = 3) -> Inquiry | None:
         """The inquiry as it was when erased (what went), or None if there was nothing left to erase."""
@@ -160,4 +148,4 @@ operator_reads = APIRouter(prefix="/privacy", tags=["personal data"])
 async def reads(data: Data, _: Annotated[Actor, Depends(require(Role.OPERATOR))], inquiry_id: str | None = None,
                 email: str | None = None) -> list[ContactRead]:
     """Who read a buyer's contact: by `inquiry_id`, or by the buyer's `email` (newest first)."""
-    return await data.reads_of(inquiry_id, email)
+    return await data.reads_of(inquiry_id and record_of(inquiry_id), email)

@@ -18,13 +18,11 @@ from fastapi import Request
 
 from services.notifications.store import DUE, HELD, NotificationStore
 from shared.web.privacy import (
-    RETENTION_ERASED,
     ErasureReport,
-    Erasures,
+    Holder,
     PersonalExport,
+    RETENTION_ERASED,
     RetentionRun,
-    erase_once,
-    person_key,
     same_address,
 )
 
@@ -38,13 +36,13 @@ def record_of(key: str) -> str:
     return f"message {key}"
 
 
-class MessagePersonalData:
+class MessagePersonalData(Holder):
+    """Copies of sent messages; it reads no contact of its own to others, so its read log stays empty."""
+
     def __init__(self, store: NotificationStore, secret: str, sent_message_retention: timedelta) -> None:
-        self.service = SERVICE
+        super().__init__(SERVICE, store.messages.database, secret)
         self.store = store
-        self.secret = secret
         self.sent_message_retention = sent_message_retention
-        self.erasures = Erasures(store.messages.database)
 
     async def holding(self, email: str, records: list[str]) -> list[dict]:
         """Copies sent to the person, and copies about the person's inquiries sent to others (the supplier's
@@ -66,7 +64,7 @@ class MessagePersonalData:
             erased = [record_of(k) for k in keys]
             return erased, [f"{r}: {COPY}" for r in erased]
 
-        return await erase_once(SERVICE, self.erasures, person_key(email, self.secret), erase_copies)
+        return await self.erase_once(email, erase_copies)
 
     async def export(self, email: str, records: list[str] = ()) -> PersonalExport:
         records = [{"record": record_of(m["_id"]), "message_id": m.get("message_id"), "kind": m.get("kind"),

@@ -24,13 +24,9 @@ from shared.web.identity import require
 from shared.web.privacy import (
     ContactRead,
     ErasureReport,
-    Erasures,
+    Holder,
     PersonalExport,
-    ReadLog,
     RetentionRun,
-    erase_once,
-    person_key,
-    purpose,
     same_address,
 )
 
@@ -41,24 +37,14 @@ def record_of(partner_id: str) -> str:
     return f"partner {partner_id}"
 
 
-class PartnerPersonalData:
+class PartnerPersonalData(Holder):
     def __init__(self, store: PartnerStore, secret: str) -> None:
-        self.service = SERVICE
+        super().__init__(SERVICE, store.partners.database, secret)
         self.store = store
-        self.secret = secret
-        self.erasures = Erasures(store.partners.database)
-        self.reads = ReadLog(store.partners.database, SERVICE)
-
-    def key(self, email: str) -> str:
-        return person_key(email, self.secret)
 
     def note_read(self, actor: Actor, request: Request, partner: Partner) -> None:
         """The caller was answered this partner's contact (nothing is noted for a partner without one)."""
-        if partner.contact_email is not None:
-            self.reads.note(actor, purpose(request), [(record_of(partner.partner_id), self.key(partner.contact_email))])
-
-    async def reads_of(self, partner_id: str | None, email: str | None) -> list[ContactRead]:
-        return await self.reads.of(record=partner_id and record_of(partner_id), person=email and self.key(email))
+        self.note_contact_read(actor, request, record_of(partner.partner_id), partner.contact_email)
 
     async def holding(self, email: str) -> list[dict]:
         return await self.store.partners.find({"contact_email": same_address(email)}, {"keys": 0}).to_list()
@@ -72,7 +58,7 @@ class PartnerPersonalData:
             erased = [record_of(i) for i in ids]
             return erased, [f"{r}: contact e-mail" for r in erased]
 
-        return await erase_once(SERVICE, self.erasures, self.key(email), erase_contact)
+        return await self.erase_once(email, erase_contact)
 
     async def export(self, email: str, records: list[str] = ()) -> PersonalExport:
         return PersonalExport(service=SERVICE, records=[
@@ -98,4 +84,4 @@ operator_reads = APIRouter(prefix="/privacy", tags=["personal data"])
 async def reads(data: Data, _: Annotated[Actor, Depends(require(Role.OPERATOR))], partner_id: str | None = None,
                 email: str | None = None) -> list[ContactRead]:
     """Who read a partner's contact: by `partner_id`, or by the contact's `email` (newest first)."""
-    return await data.reads_of(partner_id, email)
+    return await data.reads_of(partner_id and record_of(partner_id), email)

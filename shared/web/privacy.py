@@ -182,6 +182,31 @@ class ReadLog:
         return [ContactRead.model_validate(d) async for d in cursor]
 
 
+class Holder:
+    """What every service holding personal data keeps the same way: its name, the person's key (a keyed hash of the
+    address, so no index or log holds the address itself), the record of its erasures and who read a contact."""
+
+    def __init__(self, service: str, db: AsyncDatabase, secret: str) -> None:
+        self.service = service
+        self.secret = secret
+        self.erasures = Erasures(db)
+        self.reads = ReadLog(db, service)
+
+    def key(self, email: str) -> str:
+        return person_key(email, self.secret)
+
+    def note_contact_read(self, actor: Actor, request: Request, record: str, email: str | None) -> None:
+        """The caller was answered this record's contact (nothing is noted for an answer without one)."""
+        if email is not None:
+            self.reads.note(actor, purpose(request), [(record, self.key(email))])
+
+    async def reads_of(self, record: str | None, email: str | None) -> list[ContactRead]:
+        return await self.reads.of(record=record, person=email and self.key(email))
+
+    async def erase_once(self, email: str, erase: Callable[[], Awaitable[tuple[list[str], list[str]]]]) -> ErasureReport:
+        return await erase_once(self.service, self.erasures, self.key(email), erase)
+
+
 class PersonalData(Protocol):
     """What a service's privacy module answers (services/<svc>/privacy.py)."""
 
