@@ -7,8 +7,9 @@
 #                      and on its consumer group, CREATE (and DESCRIBE) on the topics of the one spec (whichever service
 #                      starts first creates what is missing), IDEMPOTENT_WRITE for its idempotent producer. That table
 #                      is checked against the services' code by tests/contract/test_kafka_principals.py.
-#   tijara             the operators' tools (`tijara topics`, `tijara dlq`, `tijara tail`): a super user. No service
-#                      runs as it.
+#   tijara             the operators' tools (`tijara topics`, `tijara dlq`, `tijara tail`, `tijara privacy erase`,
+#                      which reads the erasure outcomes on privacy.erasures: no other principal may read that topic):
+#                      a super user. No service runs as it.
 #   <partner>          one principal per partner system, allowed to
 #                        WRITE (and DESCRIBE) its own input topic only: partners.applications (onboarding partner),
 #                        partners.endorsements (export agencies) or partners.inspections (inspection bodies);

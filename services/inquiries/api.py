@@ -126,6 +126,9 @@ async def get_correspondence(inquiry_id: str, service: Service, actor: Correspon
 
 @router.post("/{inquiry_id}/response", responses=responses(404, 409, *AUTH))
 async def respond(inquiry_id: str, answer: Answer, service: Service, actor: Addressee) -> Inquiry:
+    """The supplier's answer (the first only). To an inquiry whose buyer was erased (`contact_erased_at` set) it is
+    accepted and counted (responded, with its time) but its text is not kept (`response`: `[erased]`) and nobody
+    is written to."""
     return await service.respond(inquiry_id, answer.message, actor)
 
 

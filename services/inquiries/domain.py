@@ -13,6 +13,8 @@ from shared.contracts.inquiries import InquiryClosed, InquiryReceived, InquiryRe
 from shared.contracts.suppliers import SupplierStatus
 from shared.errors import Conflict, MarketplaceError, NotFound
 
+ERASED_TEXT = "[erased]"  # where a text was erased, or never kept: written after the buyer was erased
+
 
 class InquiryStatus(StrEnum):
     OPEN = "open"
@@ -176,19 +178,25 @@ def check_past(past: PastInquiry, now: datetime) -> None:
 
 
 def respond(inquiry: Inquiry, message: str, now: datetime) -> tuple[Inquiry, list[Event]]:
-    """The supplier's first answer: what the response rate and time count."""
+    """The supplier's first answer: what the response rate and time count. After the buyer was erased the answer
+    still counts (the supplier did answer: its rate and time stay right), but its text is not kept: it would be
+    written to nobody, and could name the person erased (notifications finds nobody to send it to)."""
     if inquiry.status is not InquiryStatus.OPEN:
         raise Conflict(f"inquiry {inquiry.inquiry_id} is {inquiry.status.value}; only an open inquiry is answered",
                        current_state=inquiry.status.value)
+    kept = ERASED_TEXT if inquiry.contact_erased_at is not None else message
     answered = inquiry.model_copy(update={"version": inquiry.version + 1, "status": InquiryStatus.RESPONDED,
-                                          "response": message, "responded_at": now})
+                                          "response": kept, "responded_at": now})
     return answered, [InquiryResponded(**answered._facts(now), buyer_country=inquiry.request.buyer_country,
                                        received_at=inquiry.received_at, responded_at=now)]
 
 
 def close(inquiry: Inquiry, reason: str | None, now: datetime) -> tuple[Inquiry, list[Event]]:
+    """Closed, with its reason; after the buyer was erased, without it (free text that could name the person, and
+    that the closed event would carry)."""
     if inquiry.status is InquiryStatus.CLOSED:
         raise Conflict(f"inquiry {inquiry.inquiry_id} is already closed", current_state=inquiry.status.value)
+    reason = None if inquiry.contact_erased_at is not None else reason
     closed = inquiry.model_copy(update={"version": inquiry.version + 1, "status": InquiryStatus.CLOSED,
                                         "closed_at": now, "close_reason": reason})
     return closed, [InquiryClosed(**closed._facts(now), buyer_country=inquiry.request.buyer_country,

@@ -10,9 +10,11 @@ from services.inquiries import api, consumers, privacy
 from services.inquiries.service import Inquiries
 from services.inquiries.store import InquiryStore
 from shared.contracts.envelope import Topic
+from shared.contracts.privacy import PrivacyTopic
 from shared.messaging.relay import OutboxRelay
 from shared.settings import ServiceSettings
-from shared.web.privacy import operator_router, periodically
+from shared.web.erasure_outcomes import OUTCOMES, ErasureOutcomes
+from shared.web.privacy import operator_router, periodically, retention_job
 from shared.web.runtime import Runtime, create_app, serve
 
 
@@ -26,20 +28,22 @@ class Settings(ServiceSettings):
 def build(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime.create(settings or Settings())
     store = InquiryStore(runtime.db)
-    runtime.relay = OutboxRelay.of(runtime.broker, runtime.settings, [store.inquiries])
-    runtime.publishes = [Topic.INQUIRIES]
+    runtime.relay = OutboxRelay.of(runtime.broker, runtime.settings, [store.inquiries, runtime.db[OUTCOMES]])
+    runtime.publishes = [Topic.INQUIRIES, PrivacyTopic.ERASURES]
     runtime.on_start.append(store.ensure_indexes)
     inquiries = Inquiries(store, runtime.relay)
     personal = privacy.BuyerPersonalData(store, runtime.settings.privacy_secret.get_secret_value(),
                                          runtime.settings.buyer_contact_retention)
     runtime.on_start.append(personal.reads.ensure_indexes)
     runtime.on_stop.append(personal.reads.settle)
-    runtime.background.append(lambda: periodically(personal.apply_retention, runtime.settings.retention_check_seconds,
-                                                   "retention of personal data"))
+    outcomes = ErasureOutcomes(runtime.db, privacy.SERVICE, runtime.relay)  # what it erased, on privacy.erasures
+    runtime.background.append(lambda: periodically(retention_job(personal, outcomes),
+                                                   runtime.settings.retention_check_seconds, "retention of personal data"))
     consumers.register(runtime.broker, inquiries, runtime.settings)
     app = create_app(runtime, [api.router, privacy.operator_reads, operator_router(privacy.personal_data)],
                      "Buyer inquiries about listed products.")
     app.state.personal_data = personal
+    app.state.erasure_outcomes = outcomes
     app.state.inquiries = inquiries
     app.state.buyer_limit = api.BuyerLimit(runtime.settings.inquiry_rate_limit)
     return app

@@ -15,22 +15,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from services.inquiries.domain import Inquiry, InquiryStatus
+from services.inquiries.domain import ERASED_TEXT, Inquiry, InquiryStatus
 from services.inquiries.store import InquiryStore
 from shared.contracts.actors import Actor, Role
 from shared.errors import ConcurrentUpdate
 from shared.web.http_errors import responses
 from shared.web.identity import require
 from shared.web.privacy import (
-    RETENTION_ERASED,
     ContactRead,
     ErasureReport,
-    Erasures,
+    Holder,
     PersonalExport,
-    ReadLog,
+    RETENTION_ERASED,
     RetentionRun,
-    erase_once,
-    person_key,
     purpose,
     same_address,
 )
@@ -38,7 +35,6 @@ from shared.web.privacy import (
 log = logging.getLogger(__name__)
 SERVICE = "inquiries"
 ERASED_EMAIL = "erased@erased.example"  # a valid address that reaches nobody (RFC 2606)
-ERASED_TEXT = "[erased]"
 
 
 def record_of(inquiry_id: str) -> str:
@@ -60,17 +56,11 @@ def without_person(inquiry: Inquiry, now: datetime) -> Inquiry:
         "response": ERASED_TEXT if inquiry.response else None})
 
 
-class BuyerPersonalData:
+class BuyerPersonalData(Holder):
     def __init__(self, store: InquiryStore, secret: str, buyer_contact_retention: timedelta) -> None:
-        self.service = SERVICE
+        super().__init__(SERVICE, store.inquiries.database, secret)
         self.store = store
-        self.secret = secret
         self.buyer_contact_retention = buyer_contact_retention
-        self.erasures = Erasures(store.inquiries.database)
-        self.reads = ReadLog(store.inquiries.database, SERVICE)
-
-    def key(self, email: str) -> str:
-        return person_key(email, self.secret)
 
     def note_read(self, actor: Actor, request: Request, inquiries: list[Inquiry]) -> None:
         """The caller was answered these inquiries with their buyers' contacts: one insert for all of them."""
@@ -80,9 +70,6 @@ class BuyerPersonalData:
     def note_contacts(self, actor: Actor, request: Request, contacts: list[tuple[str, str]]) -> None:
         """(inquiry id, buyer's e-mail) of each contact the caller was answered."""
         self.reads.note(actor, purpose(request), [(record_of(i), self.key(email)) for i, email in contacts])
-
-    async def reads_of(self, inquiry_id: str | None, email: str | None) -> list[ContactRead]:
-        return await self.reads.of(record=inquiry_id and record_of(inquiry_id), person=email and self.key(email))
 
     async def holding(self, email: str) -> list[Inquiry]:
         cursor = self.store.inquiries.find({"request.contact_email": same_address(email)}, {"outbox": 0})
@@ -98,7 +85,7 @@ class BuyerPersonalData:
                     erased += [f"{record_of(inquiry.inquiry_id)}: {part}" for part in erased_parts(done)]
             return records, erased
 
-        return await erase_once(SERVICE, self.erasures, self.key(email), erase_buyer)
+        return await self.erase_once(email, erase_buyer)
 
     async def erase_inquiry(self, inquiry_id: str, attempts: int = 3) -> Inquiry | None:
         """The inquiry as it was when erased (what went), or None if there was nothing left to erase."""
@@ -146,7 +133,7 @@ class BuyerPersonalData:
                 RETENTION_ERASED.labels(SERVICE, "buyer's contact").inc(len(erased))
                 log.info("retention: erased the buyer's contact of %d closed inquiry(ies)", len(erased))
         return RetentionRun(service=SERVICE, dry_run=dry_run, due=[record_of(i.inquiry_id) for i in due],
-                            erased=erased)
+                            erased=erased, what="buyer's contact (e-mail, name) and texts")
 
 
 def personal_data(request: Request) -> BuyerPersonalData:
@@ -161,4 +148,4 @@ operator_reads = APIRouter(prefix="/privacy", tags=["personal data"])
 async def reads(data: Data, _: Annotated[Actor, Depends(require(Role.OPERATOR))], inquiry_id: str | None = None,
                 email: str | None = None) -> list[ContactRead]:
     """Who read a buyer's contact: by `inquiry_id`, or by the buyer's `email` (newest first)."""
-    return await data.reads_of(inquiry_id, email)
+    return await data.reads_of(inquiry_id and record_of(inquiry_id), email)

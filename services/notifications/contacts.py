@@ -40,6 +40,16 @@ class NoContact(Exception):
     """The owner knows no address for this recipient: nothing to send."""
 
 
+class BuyerErased(NoContact):
+    """inquiries has no correspondence for the inquiry: its buyer's contact was erased (on request or by retention),
+    or the inquiry is unknown. Nobody to write to, so the message is suppressed, not failed: nothing is sent and no
+    copy is kept (an answer written after the erasure included)."""
+
+    def __init__(self, inquiry_id: str) -> None:
+        super().__init__(f"inquiry {inquiry_id}: its buyer's contact was erased (or the inquiry is unknown); "
+                         "nobody to write to")
+
+
 class Contacts:
     def __init__(self, identity: ServiceIdentity, onboarding: str, inquiries: str, partners: str,
                  timeout: float = 10.0) -> None:
@@ -58,7 +68,10 @@ class Contacts:
         return await self._get(Audience.SUPPLIER, f"/suppliers/{supplier_id}/contact")
 
     async def correspondence(self, inquiry_id: str) -> dict[str, Any]:
-        return await self._get(Audience.BUYER, f"/inquiries/{inquiry_id}/correspondence")
+        found = await self._get(Audience.BUYER, f"/inquiries/{inquiry_id}/correspondence", missing_is_none=True)
+        if not found:  # 404: erased, or unknown
+            raise BuyerErased(inquiry_id)
+        return found
 
     async def correspondences(self, inquiry_ids: list[str]) -> dict[str, dict[str, Any]]:
         """Many inquiries' correspondence in one request; an inquiry unknown or erased is not in the answer."""
@@ -117,7 +130,7 @@ class Batch:
             return await self.contacts.correspondence(inquiry_id)
         found = await self._once("inquiries", "", lambda: self.contacts.correspondences(self.inquiry_ids))
         if inquiry_id not in found:  # as the single read's 404: unknown, or its buyer's contact erased
-            raise PermanentFailure(f"inquiry {inquiry_id}: no correspondence (unknown, or its contact erased)")
+            raise BuyerErased(inquiry_id)
         return found[inquiry_id]
 
     async def contact(self, recipient: Recipient) -> tuple[Contact, dict[str, Any]]:

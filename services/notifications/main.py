@@ -17,8 +17,11 @@ from services.notifications.contacts import Contacts
 from services.notifications.delivery import Sender
 from services.notifications.service import Notifications
 from services.notifications.store import NotificationStore
+from shared.contracts.privacy import PrivacyTopic
+from shared.messaging.relay import OutboxRelay
 from shared.settings import ServiceSettings
-from shared.web.privacy import operator_router
+from shared.web.erasure_outcomes import OUTCOMES, ErasureOutcomes
+from shared.web.privacy import operator_router, retention_job
 from shared.web.runtime import Runtime, create_app, serve
 from shared.web.service_identity import ServiceIdentity
 
@@ -65,17 +68,21 @@ def build(settings: Settings | None = None) -> FastAPI:
                     backoff_max_seconds=s.send_backoff_max_seconds, lease_seconds=s.send_lease_seconds)
     notifications = Notifications(store, sender, s.message_id_domain, s.flood_limit_per_hour)
     personal = privacy.MessagePersonalData(store, s.privacy_secret.get_secret_value(), s.sent_message_retention)
+    runtime.relay = OutboxRelay.of(runtime.broker, s, [runtime.db[OUTCOMES]])  # publishes only what it erased
+    runtime.publishes = [PrivacyTopic.ERASURES]
+    outcomes = ErasureOutcomes(runtime.db, privacy.SERVICE, runtime.relay)
     runtime.on_start.append(store.ensure_indexes)
     runtime.background.append(sender.run)
     runtime.background.append(lambda: every(s.jobs_every_seconds, notifications.remind,
                                             notifications.warn_expiring, notifications.gather_digests,
-                                            personal.apply_retention))
+                                            retention_job(personal, outcomes)))
     runtime.on_stop.append(contacts.close)
     consumers.register(runtime.broker, notifications, s)
     app = create_app(runtime, [api.people, api.operations, operator_router(privacy.personal_data)],
                      "Messages to people about the marketplace's events.")
     app.state.notifications = notifications
     app.state.personal_data = personal
+    app.state.erasure_outcomes = outcomes
     app.state.unsubscribe_secret = s.unsubscribe_secret.get_secret_value()
     return app
 

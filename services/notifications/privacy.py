@@ -18,18 +18,17 @@ from fastapi import Request
 
 from services.notifications.store import DUE, HELD, NotificationStore
 from shared.web.privacy import (
-    RETENTION_ERASED,
     ErasureReport,
-    Erasures,
+    Holder,
     PersonalExport,
+    RETENTION_ERASED,
     RetentionRun,
-    erase_once,
-    person_key,
     same_address,
 )
 
 log = logging.getLogger(__name__)
 SERVICE = "notifications"
+COPY = "copy as sent (address, subject, text) and its facts"
 SETTLED = {DUE: {"$exists": False}, HELD: {"$exists": False}}
 
 
@@ -37,13 +36,13 @@ def record_of(key: str) -> str:
     return f"message {key}"
 
 
-class MessagePersonalData:
+class MessagePersonalData(Holder):
+    """Copies of sent messages; it reads no contact of its own to others, so its read log stays empty."""
+
     def __init__(self, store: NotificationStore, secret: str, sent_message_retention: timedelta) -> None:
-        self.service = SERVICE
+        super().__init__(SERVICE, store.messages.database, secret)
         self.store = store
-        self.secret = secret
         self.sent_message_retention = sent_message_retention
-        self.erasures = Erasures(store.messages.database)
 
     async def holding(self, email: str, records: list[str]) -> list[dict]:
         """Copies sent to the person, and copies about the person's inquiries sent to others (the supplier's
@@ -63,9 +62,9 @@ class MessagePersonalData:
                     {"_id": {"$in": keys}}, {"$unset": {"rendered": "", "facts": ""},
                                              "$set": {"purged": True, "erased_at": datetime.now(UTC)}})
             erased = [record_of(k) for k in keys]
-            return erased, [f"{r}: copy as sent (address, subject, text) and its facts" for r in erased]
+            return erased, [f"{r}: {COPY}" for r in erased]
 
-        return await erase_once(SERVICE, self.erasures, person_key(email, self.secret), erase_copies)
+        return await self.erase_once(email, erase_copies)
 
     async def export(self, email: str, records: list[str] = ()) -> PersonalExport:
         records = [{"record": record_of(m["_id"]), "message_id": m.get("message_id"), "kind": m.get("kind"),
@@ -84,7 +83,7 @@ class MessagePersonalData:
         if erased:
             RETENTION_ERASED.labels(SERVICE, "sent-message copy").inc(erased)
             log.info("retention: erased %d sent-message copies", erased)
-        return RetentionRun(service=SERVICE, dry_run=dry_run, due=due, erased=[] if dry_run else due)
+        return RetentionRun(service=SERVICE, dry_run=dry_run, due=due, erased=[] if dry_run else due, what=COPY)
 
 
 def _text(moment: datetime | None) -> str | None:

@@ -13,9 +13,11 @@ from services.onboarding.service import Onboarding
 from services.onboarding.store import SupplierStore
 from shared.contracts.envelope import Topic
 from shared.contracts.partners import PartnerTopic
+from shared.contracts.privacy import PrivacyTopic
 from shared.messaging.relay import OutboxRelay
 from shared.settings import ServiceSettings
-from shared.web.privacy import operator_router, periodically
+from shared.web.erasure_outcomes import OUTCOMES, ErasureOutcomes
+from shared.web.privacy import operator_router, periodically, retention_job
 from shared.web.runtime import Runtime, create_app, serve
 
 log = logging.getLogger(__name__)
@@ -31,8 +33,9 @@ class Settings(ServiceSettings):
 def build(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime.create(settings or Settings())
     store = SupplierStore(runtime.db)
-    runtime.relay = OutboxRelay.of(runtime.broker, runtime.settings, [store.suppliers, store.answers])
-    runtime.publishes = [Topic.SUPPLIERS, PartnerTopic.OUTCOMES]
+    runtime.relay = OutboxRelay.of(runtime.broker, runtime.settings, [store.suppliers, store.answers,
+                                                                      runtime.db[OUTCOMES]])
+    runtime.publishes = [Topic.SUPPLIERS, PartnerTopic.OUTCOMES, PrivacyTopic.ERASURES]
     runtime.on_start.append(store.ensure_indexes)
     onboarding = Onboarding(store, runtime.relay)
     runtime.background.append(lambda: expire_periodically(onboarding, runtime.settings.expiry_check_seconds))
@@ -40,14 +43,16 @@ def build(settings: Settings | None = None) -> FastAPI:
                                             runtime.settings.rejected_contact_retention)
     runtime.on_start.append(personal.reads.ensure_indexes)
     runtime.on_stop.append(personal.reads.settle)
-    runtime.background.append(lambda: periodically(personal.apply_retention, runtime.settings.retention_check_seconds,
-                                                   "retention of personal data"))
+    outcomes = ErasureOutcomes(runtime.db, privacy.SERVICE, runtime.relay)  # what it erased, on privacy.erasures
+    runtime.background.append(lambda: periodically(retention_job(personal, outcomes),
+                                                   runtime.settings.retention_check_seconds, "retention of personal data"))
     consumers.register(runtime.broker, onboarding, runtime.settings)
     app = create_app(runtime, [api.router, api.operations, privacy.supplier_reads, privacy.operator_reads,
                                operator_router(privacy.personal_data)],
                      "Suppliers and their verification; applies partner commands and answers their outcomes.")
     app.state.onboarding = onboarding
     app.state.personal_data = personal
+    app.state.erasure_outcomes = outcomes
     return app
 
 

@@ -23,16 +23,12 @@ from shared.errors import ConcurrentUpdate, NotAllowed
 from shared.web.http_errors import responses
 from shared.web.identity import require
 from shared.web.privacy import (
-    RETENTION_ERASED,
     ContactRead,
     ErasureReport,
-    Erasures,
+    Holder,
     PersonalExport,
-    ReadLog,
+    RETENTION_ERASED,
     RetentionRun,
-    erase_once,
-    person_key,
-    purpose,
     same_address,
 )
 
@@ -46,28 +42,18 @@ def record_of(supplier_id: str) -> str:
     return f"supplier {supplier_id}"
 
 
-class SupplierPersonalData:
+class SupplierPersonalData(Holder):
     def __init__(self, store: SupplierStore, secret: str, rejected_contact_retention: timedelta) -> None:
-        self.service = SERVICE
+        super().__init__(SERVICE, store.suppliers.database, secret)
         self.store = store
-        self.secret = secret
         self.rejected_contact_retention = rejected_contact_retention
-        self.erasures = Erasures(store.suppliers.database)
-        self.reads = ReadLog(store.suppliers.database, SERVICE)
-
-    def key(self, email: str) -> str:
-        return person_key(email, self.secret)
 
     # --- reads of a contact -----------------------------------------------------------------------------------
 
     def note_read(self, actor: Actor, request: Request, supplier: Supplier) -> None:
         """The caller was answered this supplier's contact (nothing is noted for an answer without it)."""
         contact = supplier.profile.contact
-        if contact is not None:
-            self.reads.note(actor, purpose(request), [(record_of(supplier.supplier_id), self.key(contact.email))])
-
-    async def reads_of(self, supplier_id: str | None, email: str | None) -> list[ContactRead]:
-        return await self.reads.of(record=supplier_id and record_of(supplier_id), person=email and self.key(email))
+        self.note_contact_read(actor, request, record_of(supplier.supplier_id), contact and contact.email)
 
     # --- erasure and export -----------------------------------------------------------------------------------
 
@@ -83,7 +69,7 @@ class SupplierPersonalData:
             records = [record_of(s.supplier_id) for s in suppliers]
             return records, [f"{r}: {what}" for r in records for what in (CONTACT, PREFERENCES)]
 
-        return await erase_once(SERVICE, self.erasures, self.key(email), erase_contacts)
+        return await self.erase_once(email, erase_contacts)
 
     async def erase_contact(self, supplier_id: str, attempts: int = 3) -> None:
         """The supplier without its contact person, as a versioned write, and its preferences deleted."""
@@ -132,7 +118,7 @@ class SupplierPersonalData:
                 RETENTION_ERASED.labels(SERVICE, "rejected applicant's contact").inc(len(erased))
                 log.info("retention: erased the contact of %d rejected applicant(s)", len(erased))
         return RetentionRun(service=SERVICE, dry_run=dry_run, due=[record_of(s.supplier_id) for s in due],
-                            erased=erased)
+                            erased=erased, what=f"{CONTACT}, {PREFERENCES}")
 
 
 def personal_data(request: Request) -> SupplierPersonalData:
@@ -149,7 +135,7 @@ AUTH = (401, 403, 503)
 async def reads(data: Data, _: Annotated[Actor, Depends(require(Role.OPERATOR))], supplier_id: str | None = None,
                 email: str | None = None) -> list[ContactRead]:
     """Who read a supplier's contact: by `supplier_id`, or by the contact's `email` (newest first)."""
-    return await data.reads_of(supplier_id, email)
+    return await data.reads_of(supplier_id and record_of(supplier_id), email)
 
 
 @supplier_reads.get("/{supplier_id}/contact-reads", responses=responses(*AUTH))
@@ -158,4 +144,4 @@ async def contact_reads(supplier_id: str, data: Data,
     """Who read this SME's contact person, when and through which route: for the SME itself."""
     if actor.supplier_id != supplier_id:
         raise NotAllowed(f"supplier {supplier_id}'s contact reads are for that SME only", supplier_id=supplier_id)
-    return await data.reads_of(supplier_id, None)
+    return await data.reads_of(record_of(supplier_id), None)

@@ -4,7 +4,8 @@ Secrets are shown once, at issue; stored and listed keys carry no secret materia
 shown once too (the service keeps it to sign with; it is never listed).
 
 Who may call: operators only (a bearer token with the operator role, verified by shared.web.identity); a partner's
-contact (`GET /partners/{partner_id}/contact`) also the notifier, the service that writes to people.
+contact (`GET /partners/{partner_id}/contact`) also the notifier, the service that writes to people; each read of
+it is recorded (privacy.py).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, EmailStr, Field
 
+from services.partners import privacy
 from services.partners.domain import Language, Partner, PartnerKind
 from services.partners.service import PartnerIngress
-from shared.contracts.actors import Role
+from shared.contracts.actors import Actor, Role
 from shared.contracts.partners import PARTNER_ID_PATTERN
 from shared.web.http_errors import responses
 from shared.web.identity import require
@@ -137,9 +139,11 @@ contacts = APIRouter(prefix="/partners", tags=["partner registry"])
 
 
 @contacts.get("/{partner_id}/contact", responses=responses(404, *AUTH))
-async def partner_contact(partner_id: str, service: Service,
-                          _: Annotated[object, Depends(require(Role.OPERATOR, Role.NOTIFIER))]) -> Contact:
-    """Whom to write to about a partner, and in which language: for operators and the notifier only."""
+async def partner_contact(partner_id: str, service: Service, request: Request, data: privacy.Data,
+                          actor: Annotated[Actor, Depends(require(Role.OPERATOR, Role.NOTIFIER))]) -> Contact:
+    """Whom to write to about a partner, and in which language: for operators and the notifier only. The read is
+    recorded (who, when, this route): `GET /privacy/reads`."""
     partner = await service.partner(partner_id)
+    data.note_read(actor, request, partner)
     return Contact(partner_id=partner.partner_id, name=partner.name, contact_email=partner.contact_email,
                    language=partner.language)

@@ -12,9 +12,11 @@ from services.partners.service import PartnerIngress
 from services.partners.store import InputStore, PartnerStore, SupplierStore
 from services.partners.webhooks import WebhookSender
 from shared.contracts.partners import PartnerTopic
+from shared.contracts.privacy import PrivacyTopic
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.topics import ensure_topics, partner_receipts_topics
 from shared.settings import ServiceSettings
+from shared.web.erasure_outcomes import OUTCOMES, ErasureOutcomes
 from shared.web.privacy import operator_router
 from shared.web.runtime import Runtime, create_app, serve
 
@@ -31,8 +33,8 @@ class Settings(ServiceSettings):
 def build(settings: Settings | None = None) -> FastAPI:
     runtime = Runtime.create(settings or Settings())
     partners, inputs, suppliers = PartnerStore(runtime.db), InputStore(runtime.db), SupplierStore(runtime.db)
-    runtime.relay = OutboxRelay.of(runtime.broker, runtime.settings, [inputs.inputs])
-    runtime.publishes = [PartnerTopic.COMMANDS, PartnerTopic.RECEIPTS]
+    runtime.relay = OutboxRelay.of(runtime.broker, runtime.settings, [inputs.inputs, runtime.db[OUTCOMES]])
+    runtime.publishes = [PartnerTopic.COMMANDS, PartnerTopic.RECEIPTS, PrivacyTopic.ERASURES]
     settings = runtime.settings
     ingress = PartnerIngress(partners, inputs, runtime.relay, partial(open_receipts, settings),
                              settings.webhooks_allow_loopback_http)
@@ -44,14 +46,18 @@ def build(settings: Settings | None = None) -> FastAPI:
     webhooks = WebhookSender(partners, inputs, settings.webhook_poll_seconds, settings.webhook_backoff_seconds,
                              settings.webhook_max_attempts)
     runtime.background += [partner_gateway.forget_old_signatures, webhooks.run]
-    app = create_app(runtime, [gateway.router, partner_api.router, api.router, api.contacts,
+    app = create_app(runtime, [gateway.router, partner_api.router, api.router, api.contacts, privacy.operator_reads,
                                operator_router(privacy.personal_data)],
                      "Partner ingress: the partner registry and keys, the signed HTTP gateway and the Kafka inbox.")
     app.state.ingress = ingress
     app.state.gateway = partner_gateway
     app.state.reads = reads
     app.state.webhooks = webhooks
-    app.state.personal_data = privacy.PartnerPersonalData(partners, settings.privacy_secret.get_secret_value())
+    personal = privacy.PartnerPersonalData(partners, settings.privacy_secret.get_secret_value())
+    runtime.on_start.append(personal.reads.ensure_indexes)
+    runtime.on_stop.append(personal.reads.settle)
+    app.state.personal_data = personal
+    app.state.erasure_outcomes = ErasureOutcomes(runtime.db, privacy.SERVICE, runtime.relay)  # on privacy.erasures
     return app
 
 

@@ -21,6 +21,7 @@ from shared.contracts.partners import (
     PartnerReceipt,
     PartnerSupplierApplication,
 )
+from shared.contracts.privacy import ErasureOutcome
 from shared.contracts.products import (
     ProductDelisted,
     ProductListed,
@@ -52,6 +53,7 @@ EVENT_TYPES: dict[str, type[Message]] = {
     "ma.tijara.partner.inspection-report.v1": PartnerInspectionReport,
     "ma.tijara.partner.receipt.v1": PartnerReceipt,
     "ma.tijara.partner.supplier-application.v1": PartnerSupplierApplication,
+    "ma.tijara.privacy.erasure-outcome.v1": ErasureOutcome,
     "ma.tijara.product.delisted.v1": ProductDelisted,
     "ma.tijara.product.listed.v1": ProductListedV1,  # read as v2 (UPCASTERS); its schema stays documented
     "ma.tijara.product.listed.v2": ProductListed,
@@ -66,8 +68,9 @@ EVENT_TYPES: dict[str, type[Message]] = {
     "ma.tijara.supplier.verification-expired.v1": SupplierVerificationExpired,
     "ma.tijara.supplier.verified.v1": SupplierVerified,
 }
-"""Every message type of the contract (the marketplace's events, partner input, commands and receipts), by ce_type:
-what a producer writes, and what a consumer without its own reader models validates against."""
+"""Every message type of the contract (the marketplace's events, partner input, commands and receipts, erasure
+outcomes), by ce_type: what a producer writes, and what a consumer without its own reader models validates
+against."""
 
 UPCASTERS: dict[str, Callable[[dict], tuple[str, dict]]] = {
     "ma.tijara.product.listed.v1": upcast_product_listed_v1,

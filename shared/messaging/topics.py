@@ -12,6 +12,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 
 from shared.contracts.envelope import Topic, dead_letter_topic
 from shared.contracts.partners import PartnerTopic, receipts_topic
+from shared.contracts.privacy import PrivacyTopic
 
 log = logging.getLogger(__name__)
 WEEK_MS = 7 * 24 * 3600 * 1000
@@ -46,12 +47,15 @@ def compacted(name: str, partitions: int) -> TopicSpec:
 def marketplace_topics(partitions: int = 3, prefix: str = "", replication: int = 1,
                        min_insync: int = 1) -> list[TopicSpec]:
     """THE topic spec. Aggregate streams are kept forever (the showcase rebuilds from them); dead letters four weeks;
-    the redrive record is compacted (only the latest record per dead letter matters); partner topics as below.
+    the redrive record is compacted (only the latest record per dead letter matters); partner topics as below;
+    erasure outcomes (privacy.erasures: what each service erased, for the operator waiting) four weeks, one
+    partition (few, and read whole by `tijara privacy erase`), no dead letters (no service consumes them).
     Every topic gets the same replication and `min.insync.replicas` (producers write with acks=all): with RF 3 and
     min ISR 2 a write survives the loss of one broker and is refused rather than kept on a single copy."""
     streams = [retained(prefix + t.value, partitions, -1) for t in Topic]
     dlqs = [retained(dead_letter_topic(prefix + t.value), 1, 4 * WEEK_MS) for t in Topic]
-    specs = streams + dlqs + partner_topics(partitions, prefix) + [compacted(prefix + REDRIVES, 1)]
+    privacy = [retained(prefix + t.value, 1, 4 * WEEK_MS) for t in PrivacyTopic]
+    specs = streams + dlqs + partner_topics(partitions, prefix) + privacy + [compacted(prefix + REDRIVES, 1)]
     durability = {"min.insync.replicas": str(min_insync)}
     return [TopicSpec(s.name, s.partitions, s.config | durability, replication) for s in specs]
 

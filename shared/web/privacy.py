@@ -1,6 +1,8 @@
 """Personal data, platform side: how a person is found without keeping their e-mail (a keyed hash), the erasure
 record that makes an erasure idempotent, the record of who read a contact, the retention metric, and the operator
-routes every service holding personal data serves (`/privacy/...`). What a service holds, erases and keeps is its
+routes every service holding personal data serves (`/privacy/...`); an erasure request and a retention run that
+erased something publish their outcome on privacy.erasures (`erase_and_report`, `retain_and_report`, through
+shared.web.erasure_outcomes). What a service holds, erases and keeps is its
 own rule (services/<svc>/privacy.py); docs/personal-data.md says it for people.
 
 The keyed hash (HMAC-SHA256 with the deployment's PRIVACY_SECRET) lets a service find "the reads of this person's
@@ -24,7 +26,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.contracts.actors import Actor, Role
+from shared.contracts.actors import Actor, Role, system
+from shared.contracts.envelope import Id
+from shared.contracts.privacy import ErasureCause, ErasureOutcome
+from shared.web.erasure_outcomes import ErasureOutcomes, new_request_id
 from shared.web.http_errors import responses
 from shared.web.identity import require
 
@@ -56,6 +61,8 @@ def purpose(request: Request) -> str:
 
 class PersonRequest(BaseModel):
     email: EmailStr = Field(description="The person's e-mail address, as they gave it to the marketplace")
+    request_id: Id | None = Field(None, description="The erasure request's id, the same for every service asked (the "
+                                  "outcomes on privacy.erasures carry it, never the person); one is made if absent")
     records: list[Annotated[str, Field(max_length=200)]] = Field(
         [], max_length=10_000, description="What other services reported holding about the person (e.g. "
         "`inquiry inq-…`): a service keeping copies of messages about those erases or exports them too")
@@ -65,6 +72,8 @@ class ErasureReport(BaseModel):
     """What one service did for an erasure request; the same report again for the same person."""
 
     service: str
+    request_id: str | None = Field(None, description="The request this answers; its outcome on privacy.erasures "
+                                   "carries the same id")
     records: list[str] = Field(description="The records that held the person's data (e.g. `inquiry inq-…`)")
     erased: list[str] = Field(description="What was erased or anonymised in them")
     already_erased: bool = Field(description="True when an earlier request erased it all (nothing new was found)")
@@ -80,6 +89,7 @@ class RetentionRun(BaseModel):
     dry_run: bool
     due: list[str] = Field(description="Records whose personal data is past its retention")
     erased: list[str] = Field(description="Those erased by this run (none on a dry run)")
+    what: str = Field("personal data", description="What retention erases in each of them")
 
 
 class ContactRead(BaseModel):
@@ -172,6 +182,31 @@ class ReadLog:
         return [ContactRead.model_validate(d) async for d in cursor]
 
 
+class Holder:
+    """What every service holding personal data keeps the same way: its name, the person's key (a keyed hash of the
+    address, so no index or log holds the address itself), the record of its erasures and who read a contact."""
+
+    def __init__(self, service: str, db: AsyncDatabase, secret: str) -> None:
+        self.service = service
+        self.secret = secret
+        self.erasures = Erasures(db)
+        self.reads = ReadLog(db, service)
+
+    def key(self, email: str) -> str:
+        return person_key(email, self.secret)
+
+    def note_contact_read(self, actor: Actor, request: Request, record: str, email: str | None) -> None:
+        """The caller was answered this record's contact (nothing is noted for an answer without one)."""
+        if email is not None:
+            self.reads.note(actor, purpose(request), [(record, self.key(email))])
+
+    async def reads_of(self, record: str | None, email: str | None) -> list[ContactRead]:
+        return await self.reads.of(record=record, person=email and self.key(email))
+
+    async def erase_once(self, email: str, erase: Callable[[], Awaitable[tuple[list[str], list[str]]]]) -> ErasureReport:
+        return await erase_once(self.service, self.erasures, self.key(email), erase)
+
+
 class PersonalData(Protocol):
     """What a service's privacy module answers (services/<svc>/privacy.py)."""
 
@@ -191,9 +226,12 @@ def operator_router(holder: Callable[[Request], PersonalData]) -> APIRouter:
     router = APIRouter(prefix="/privacy", tags=["personal data"])
 
     @router.post("/erasure", responses=responses(*AUTH))
-    async def erase(person: PersonRequest, actor: Operator, data: PersonalData = Depends(holder)) -> ErasureReport:
-        """Erase or anonymise everything this service holds about the person; the same report when asked again."""
-        report = await data.erase(str(person.email), person.records)
+    async def erase(person: PersonRequest, actor: Operator, request: Request,
+                    data: PersonalData = Depends(holder)) -> ErasureReport:
+        """Erase or anonymise everything this service holds about the person, and publish what was erased on
+        privacy.erasures (with the request id, never the person); the same report when asked again."""
+        report = await erase_and_report(data, request.app.state.erasure_outcomes, str(person.email),
+                                        person.records, person.request_id or new_request_id(), actor)
         log.info("erasure by %s %s: %d record(s), already erased: %s", actor.role.value, actor.subject,
                  len(report.records), report.already_erased)
         return report
@@ -204,11 +242,46 @@ def operator_router(holder: Callable[[Request], PersonalData]) -> APIRouter:
         return await data.export(str(person.email), person.records)
 
     @router.post("/retention", responses=responses(*AUTH))
-    async def retention(_: Operator, data: PersonalData = Depends(holder), dry_run: bool = False) -> RetentionRun:
-        """Run the retention now (it also runs periodically); `dry_run=true` lists what is due and erases nothing."""
-        return await data.apply_retention(dry_run)
+    async def retention(_: Operator, request: Request, data: PersonalData = Depends(holder),
+                        dry_run: bool = False) -> RetentionRun:
+        """Run the retention now (it also runs periodically); `dry_run=true` lists what is due and erases nothing.
+        What it erases is published on privacy.erasures like an erasure request's outcome."""
+        return await retain_and_report(data, request.app.state.erasure_outcomes, dry_run)
 
     return router
+
+
+def report_of(outcome: ErasureOutcome) -> ErasureReport:
+    return ErasureReport(service=outcome.service, request_id=outcome.request_id, records=outcome.records,
+                         erased=outcome.erased, already_erased=outcome.already_erased)
+
+
+async def erase_and_report(data: PersonalData, outcomes: ErasureOutcomes, email: str, records: list[str],
+                           request_id: str, actor: Actor) -> ErasureReport:
+    """An operator's erasure request: erased (unless this request id was handled already), its outcome published."""
+    earlier = await outcomes.earlier(request_id)
+    if earlier is not None:
+        return report_of(earlier)
+    report = await data.erase(email, records)
+    outcome = outcomes.outcome(request_id, ErasureCause.REQUEST, actor, report.records, report.erased,
+                               report.already_erased)
+    return report_of(await outcomes.publish(outcome))
+
+
+async def retain_and_report(data: PersonalData, outcomes: ErasureOutcomes, dry_run: bool = False) -> RetentionRun:
+    """A retention run; when it erased something, its outcome published (a run erasing nothing publishes nothing:
+    the job runs every hour)."""
+    run = await data.apply_retention(dry_run)
+    if run.erased and not dry_run:
+        await outcomes.publish(outcomes.outcome(
+            new_request_id(ErasureCause.RETENTION), ErasureCause.RETENTION, system(outcomes.service), run.erased,
+            [f"{record}: {run.what}" for record in run.erased], already_erased=False))
+    return run
+
+
+def retention_job(data: PersonalData, outcomes: ErasureOutcomes) -> Callable[[], Awaitable[object]]:
+    """The periodic retention's step (`periodically`): a run, its outcome published."""
+    return lambda: retain_and_report(data, outcomes)
 
 
 async def periodically(job: Callable[[], Awaitable[object]], every_seconds: float, what: str) -> None:

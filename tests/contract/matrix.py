@@ -3,6 +3,7 @@ test_consumer_matrix.py, printed at the end of the run by tests/contract/conftes
 
 from __future__ import annotations
 
+from cli.erasure_outcomes import READERS as OPERATORS
 from services.catalogue.readers import READERS as CATALOGUE
 from services.inquiries.readers import READERS as INQUIRIES
 from services.notifications.readers import READERS as NOTIFICATIONS
@@ -11,9 +12,10 @@ from services.partners.readers import READ as PARTNERS
 from services.showcase.feed.readers import READERS as SHOWCASE
 
 CONSUMERS = {"catalogue": CATALOGUE, "inquiries": INQUIRIES, "showcase": SHOWCASE, "onboarding": ONBOARDING,
-             "partners": PARTNERS, "notifications": NOTIFICATIONS}
-"""Every consumer of a stream between services and its reader model per event type: the marketplace streams, and
-the partner command channel (partners.commands read by onboarding, partners.outcomes read by the partners service).
+             "partners": PARTNERS, "notifications": NOTIFICATIONS, "operators": OPERATORS}
+"""Every consumer of a stream between services and its reader model per event type: the marketplace streams, the
+partner command channel (partners.commands read by onboarding, partners.outcomes read by the partners service), and
+the erasure outcomes (privacy.erasures, read by `tijara privacy erase`: cli/erasure_outcomes.py).
 (Partner input is ingress, not a stream between services: it is validated strictly by the producer's model on
 purpose.) Notifications reads the marketplace streams to tell people; it is a consumer like the others."""
 

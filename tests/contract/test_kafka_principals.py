@@ -15,6 +15,7 @@ import yaml
 from deploy import principals
 from shared.contracts.envelope import Topic, dead_letter_topic
 from shared.contracts.partners import PartnerTopic
+from shared.contracts.privacy import PrivacyTopic
 from shared.messaging.topics import marketplace_topics
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,12 +63,18 @@ def test_every_service_may_create_the_spec_and_write_idempotently(service) -> No
     assert principals.names(service, "IdempotentWrite", resource="cluster") == {"kafka-cluster"}
 
 
-def test_no_topic_has_two_owners_but_its_dead_letters() -> None:
+def test_no_topic_has_two_owners_but_its_dead_letters_and_the_erasure_outcomes() -> None:
     owners: dict[str, set[str]] = {}
     for acl in principals.rows():
         if acl.operation == "Write" and acl.resource == "topic" and not acl.name.endswith(".dlq"):
             owners.setdefault(acl.name, set()).add(acl.principal)
+    reports = owners.pop(PrivacyTopic.ERASURES.value)  # each holder of personal data reports what it erased
+    assert reports == {"onboarding", "inquiries", "partners", "notifications"}
     assert {topic: who for topic, who in owners.items() if len(who) > 1} == {}
+
+
+def test_no_service_reads_the_erasure_outcomes() -> None:
+    assert [a for a in principals.rows() if a.name == PrivacyTopic.ERASURES.value and a.operation == "Read"] == []
 
 
 def test_compose_runs_each_service_as_its_own_principal() -> None:

@@ -2,9 +2,11 @@
 the buyer is notified of the answer (the message reaches Mailpit; notifications keeps its copy);
 the log (every topic and dead-letter topic of this run, on the real Kafka) never holds the buyer's or the supplier
 contact's e-mail, name or phone; `tijara privacy export` finds every place the buyer appears; `tijara privacy erase
---yes` erases it: no document of any collection of any service's database and no record of any topic holds it any
-more, the page's figures are unchanged, a second erase reports the same, the export is then empty; `tijara privacy
-reads` lists who read the contacts."""
+--yes` erases it and prints what each holder published on privacy.erasures (one outcome per holder, the request id
+and no person in it): no document of any collection of any service's database and no record of any topic holds it
+any more, the page's figures are unchanged, a second erase reports the same, the export is then empty; `tijara
+privacy reads` lists who read the contacts (a supplier's, a buyer's, a partner's). A second buyer erased before the
+supplier answers: the answer counts on the page, its text is kept nowhere, and nobody is written to."""
 
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ from tests import factories
 from tests.e2e.kafka_scan import records_of_run
 
 BUYER_EMAIL, BUYER_NAME = "dana.whitfield@greatlakes-foods.example.com", "Dana Whitfield"
+LATE_EMAIL, LATE_NAME = "s.okafor@lagos-provisions.example.com", "Sam Okafor"
+PARTNER_CONTACT = "integration@clementia-e2e.example.ma"
 CONTACT = {"name": "Karim Bennani", "email": "k.bennani@conserverie-safi.example.ma", "phone": "+212 524 46 21 90"}
 SECONDS = 30.0
 HOLDERS = ("onboarding", "inquiries", "partners", "notifications")
@@ -40,9 +44,20 @@ def eventually(check, timeout: float = SECONDS):
 
 def cli(marketplace, *args: str) -> tuple[int, str]:
     services = [a for s in HOLDERS for a in ("--service", f"{s}={marketplace.url(s)}")]
-    result = CliRunner().invoke(tijara, ["privacy", *args, *services],
-                                env={"TIJARA_TOKEN": marketplace.token("operator", "privacy-officer")})
+    result = CliRunner().invoke(tijara, ["privacy", *args, *services], env={
+        "TIJARA_TOKEN": marketplace.token("operator", "privacy-officer"), "KAFKA_BOOTSTRAP_SERVERS": marketplace.kafka,
+        "KAFKA_TOPIC_PREFIX": marketplace.extra_env["KAFKA_TOPIC_PREFIX"]})  # erase reads privacy.erasures
     return result.exit_code, result.stdout
+
+
+def outcomes_of(marketplace, request_id: str) -> dict[str, dict]:
+    """The outcomes on privacy.erasures for the request, by service; none holds a person's e-mail or name."""
+    _, records = records_of_run(marketplace.kafka, marketplace.extra_env["KAFKA_TOPIC_PREFIX"])
+    found = [r for r in records if r.topic.endswith("privacy.erasures") and r.key == request_id.encode()]
+    for record in found:
+        assert not any(n.lower() in record.value.decode().lower() for n in (BUYER_EMAIL, BUYER_NAME, LATE_EMAIL,
+                                                                          LATE_NAME, "@"))
+    return {o["service"]: o for o in (json.loads(r.value) for r in found)}
 
 
 def stores_holding(marketplace, needles: list[str]) -> list[str]:
@@ -125,7 +140,7 @@ def answered(marketplace):
         return page
 
     page = eventually(on_the_page)
-    return {"supplier": sid, "inquiry": inquiry["inquiry_id"], "page": page}
+    return {"supplier": sid, "inquiry": inquiry["inquiry_id"], "page": page, "product": product}
 
 
 def test_nothing_personal_is_in_the_log(marketplace, answered):
@@ -153,6 +168,20 @@ def test_who_read_the_contacts_is_listed(marketplace, answered):
                      headers=marketplace.auth(f"supplier:{answered['supplier']}")).json()
     assert "karim.staff" in {r["actor"]["subject"] for r in seen} and len(seen) == len(contact_reads)
 
+    partners, operator = marketplace.url("partners"), marketplace.auth("operator", "amal.ops")
+    assert httpx.post(f"{partners}/partners", headers=operator, json={
+        "partner_id": "clementia-e2e", "name": "Clementia", "kind": "onboarding-partner",
+        "contact_email": PARTNER_CONTACT}).status_code == 201
+    for reader in (marketplace.auth("notifier", "tijara-notifications"), operator):
+        assert httpx.get(f"{partners}/partners/clementia-e2e/contact", headers=reader).status_code == 200
+    code, out = cli(marketplace, "reads", "--partner", "clementia-e2e", "--json")
+    assert code == 0, out
+    assert sorted((r["actor"]["subject"], r["purpose"]) for r in json.loads(out)["partners"]) == [
+        ("amal.ops", "GET /partners/{partner_id}/contact"),
+        ("tijara-notifications", "GET /partners/{partner_id}/contact")]
+    code, out = cli(marketplace, "reads", "--email", PARTNER_CONTACT, "--json")
+    assert len(json.loads(out)["partners"]) == 2 and json.loads(out)["inquiries"] == []
+
 
 def test_the_buyer_is_exported_then_erased_everywhere_and_the_page_stays(marketplace, answered):
     code, out = cli(marketplace, "export", "--email", BUYER_EMAIL)
@@ -168,10 +197,16 @@ def test_the_buyer_is_exported_then_erased_everywhere_and_the_page_stays(marketp
 
     code, out = cli(marketplace, "erase", "--email", BUYER_EMAIL, "--yes", "--json")
     assert code == 0, out
-    report = json.loads(out)
+    erasure = json.loads(out)
+    report = erasure["services"]  # what each holder published on privacy.erasures for this request
     assert report["inquiries"]["records"] == [f"inquiry {answered['inquiry']}"]
+    assert report["inquiries"]["records_by_kind"] == [{"kind": "inquiry", "records": 1}]
     assert not report["inquiries"]["already_erased"] and report["onboarding"]["records"] == []
     assert len(report["notifications"]["records"]) == 2 and not report["notifications"]["already_erased"]
+    published = outcomes_of(marketplace, erasure["request_id"])
+    assert set(published) == set(HOLDERS)  # one outcome per holder, nothing personal in any
+    assert all(published[s]["records"] == report[s]["records"] and published[s]["cause"] == "request"
+               for s in HOLDERS)
     assert stores_holding(marketplace, [BUYER_EMAIL, BUYER_NAME]) == []
     assert log_holding(marketplace, [BUYER_EMAIL, BUYER_NAME])[2] == []
 
@@ -179,9 +214,61 @@ def test_the_buyer_is_exported_then_erased_everywhere_and_the_page_stays(marketp
     assert page["headline"] == answered["page"]["headline"]
     code, out = cli(marketplace, "erase", "--email", BUYER_EMAIL, "--yes", "--json")
     again = json.loads(out)
+    assert code == 0 and again["request_id"] != erasure["request_id"]
     for service in HOLDERS:
-        assert again[service] == {**report[service], "already_erased": bool(report[service]["records"])}
+        assert again["services"][service] == {**report[service],
+                                              "already_erased": bool(report[service]["records"])}
+    assert set(outcomes_of(marketplace, again["request_id"])) == set(HOLDERS)
+    code, out = cli(marketplace, "erase", "--email", BUYER_EMAIL, "--yes", "--json", "--service",
+                    "ghost=http://127.0.0.1:9")  # a holder that cannot be asked: the erasure is not complete
+    partial = json.loads(out)["services"]
+    assert code == 1 and "did not answer" in partial["ghost"]["error"]
+    assert all(partial[s]["already_erased"] == bool(report[s]["records"]) for s in HOLDERS)
     code, out = cli(marketplace, "export", "--email", BUYER_EMAIL)
     assert json.loads(out)["services"] == {service: [] for service in HOLDERS}
     code, out = cli(marketplace, "erase", "--email", BUYER_EMAIL, "--yes")  # the table, for people
     assert code == 0 and "inquiries" in out and "already" in out
+
+
+def test_an_answer_after_the_buyer_was_erased_is_counted_but_kept_nowhere_and_sent_to_nobody(marketplace, answered):
+    showcase, inquiries = marketplace.url("showcase"), marketplace.url("inquiries")
+    sid, owner = answered["supplier"], marketplace.auth(f"supplier:{answered['supplier']}", "karim@conserverie")
+    form = {"product_id": answered["product"], "buyer_company": "Lagos Provisions", "buyer_country": "NG",
+            "contact_email": LATE_EMAIL, "quantity": "500", "unit": "carton", "destination": "Lagos",
+            "message": f"FOB Safi for 500 cartons? Regards, {LATE_NAME}", "website": ""}
+    assert httpx.post(f"{showcase}/countries/ma/inquiries", data=form, timeout=10).status_code == 303
+    [late] = [i["inquiry_id"] for i in httpx.get(f"{inquiries}/inquiries", params={"supplier_id": sid},
+                                                  headers=owner).json() if i["inquiry_id"] != answered["inquiry"]]
+    mailbox = marketplace.mailbox
+
+    def supplier_told():  # the SME's message about it quotes the buyer: sent before the erasure, erased with it
+        assert any(LATE_NAME in mailbox.message(m["ID"])["Text"] for m in mailbox.to(CONTACT["email"]))
+
+    eventually(supplier_told)
+    code, out = cli(marketplace, "erase", "--email", LATE_EMAIL, "--yes", "--json")
+    assert code == 0, out
+    assert json.loads(out)["services"]["inquiries"]["records"] == [f"inquiry {late}"]
+
+    answer = httpx.post(f"{inquiries}/inquiries/{late}/response", headers=owner,
+                        json={"message": f"Dear {LATE_NAME}, 500 cartons at 22 USD FOB."})
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["status"], answer.json()["response"]) == ("responded", "[erased]")
+    operator = marketplace.auth("operator", "privacy-officer")
+
+    def suppressed():  # notifications has nobody to write to: nothing sent, no copy kept
+        [message] = httpx.get(f"{marketplace.url('notifications')}/messages", headers=operator,
+                              params={"recipient": f"buyer:{late}"}).json()
+        assert (message["kind"], message["status"], message["to"]) == ("inquiry-answered", "suppressed", None)
+        return message
+
+    assert "erased" in eventually(suppressed)["reason"]
+
+    def counted():  # the supplier answered both: its response rate says so
+        card = next(s for s in httpx.get(f"{showcase}/api/countries/ma").json()["suppliers"] if s["supplier_id"] == sid)
+        assert (card["inquiries_30d"], card["response_rate"]) == (2, 1.0)
+
+    eventually(counted)
+    needles = [LATE_EMAIL, LATE_NAME, "22 USD FOB"]
+    assert mailbox.to(LATE_EMAIL) == []
+    assert stores_holding(marketplace, needles) == []
+    assert log_holding(marketplace, needles)[2] == []

@@ -135,7 +135,7 @@ def calls(ids: dict[str, str]) -> dict[tuple[str, str], Call]:
                                                                  {"url": "https://partner.example/hooks"}),
         ("partners", "DELETE /partners/{partner_id}/webhook"): Call("DELETE", f"/partners/{partner}/webhook"),
         ("partners", "GET /partners/{partner_id}/contact"): Call("GET", f"/partners/{partner}/contact"),
-        **{k: v for k, v in privacy_calls("partners", {}).items() if k[1] != "GET /privacy/reads"},
+        **privacy_calls("partners", {"partner_id": partner}),
         ("partners", "POST /partner-events"): Call("POST", "/partner-events", {"supplier_id": sup}),
         # a link's token that is not valid (400 for everyone: the route is open, the signature is what guards it)
         ("notifications", "GET /unsubscribe"): Call("GET", "/unsubscribe", params={"token": "not.signed"}),

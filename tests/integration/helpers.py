@@ -9,10 +9,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
 import httpx
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from fastapi import FastAPI
 
 from shared.contracts.envelope import Envelope
+from shared.messaging.topics import partitions_of
 
 T = TypeVar("T")
 
@@ -72,6 +73,23 @@ async def read_until(bootstrap: str, topic: str, match: Callable[[ConsumerRecord
                     if match(record):
                         return record
         raise AssertionError(f"no matching record on {topic} within {timeout}s")
+    finally:
+        await consumer.stop()
+
+
+async def read_all(bootstrap: str, topic: str) -> list[ConsumerRecord]:
+    """Every record of a topic now, from the beginning to its end offsets."""
+    partitions = [TopicPartition(topic, p) for p in (await partitions_of(bootstrap, [topic])).get(topic, [])]
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends, found = await consumer.end_offsets(partitions), []
+        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                found += records
+        return found
     finally:
         await consumer.stop()
 

@@ -215,6 +215,12 @@ async def test_a_service_writes_its_own_topics_and_dead_letters_only(acl_broker,
         await _read(catalogue, f"{prefix}onboarding.suppliers", group="tijara.onboarding")  # another's group
     with pytest.raises(TopicAuthorizationFailedError):
         await _read(catalogue, f"{prefix}inquiries.inquiries", group="tijara.catalogue")  # not one it consumes
+    for holder in (onboarding, partners):  # each holder of personal data reports what it erased
+        await _write(holder, f"{prefix}privacy.erasures")
+    with pytest.raises(TopicAuthorizationFailedError):
+        await _write(catalogue, f"{prefix}privacy.erasures")  # holds no personal data: nothing to report
+    with pytest.raises(TopicAuthorizationFailedError):
+        await _read(onboarding, f"{prefix}privacy.erasures", group="tijara.onboarding")  # operators' only
 
 
 async def test_the_relay_and_the_showcase_run_as_their_own_principals(acl_broker, infrastructure, unique):

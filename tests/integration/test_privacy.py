@@ -1,6 +1,7 @@
-"""Personal data on the real store and Kafka: erasure (idempotent, business facts kept), export (everything before,
-nothing after), the record of who read a contact, and retention with a shortened period (what is due and nothing
-else, dry run first)."""
+"""Personal data on the real store and Kafka: erasure (idempotent, business facts kept, its outcome published on
+privacy.erasures with the request id and nothing personal), export (everything before, nothing after), the record of
+who read a contact, and retention with a shortened period (what is due and nothing else, dry run first; what it
+erased published too)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ from services.inquiries.main import build as build_inquiries
 from services.onboarding.main import Settings as OnboardingSettings
 from services.onboarding.main import build as build_onboarding
 from shared.contracts.envelope import Envelope
+from shared.contracts.privacy import PrivacyTopic
+from shared.contracts.registry import EVENT_TYPES
+from shared.messaging.decoding import decode
 from tests import factories
-from tests.integration.helpers import eventually, publish, serving
+from tests.integration.helpers import eventually, publish, read_all, serving
 
 BUYER = "Dana.Whitfield@GreatLakes.example.com"  # asked in two letter cases: found as one person
 OTHER = "procurement@hudson.example.com"
@@ -42,6 +46,21 @@ async def store_holds(app, *needles: str) -> list[str]:
             text = json.dumps(doc, default=str).lower()
             found += [f"{name}/{doc['_id']}" for n in needles if n.lower() in text]
     return found
+
+
+async def outcomes_of(kafka: str, request_id: str, expected: int = 1) -> list[dict]:
+    """The outcomes published on privacy.erasures for `request_id`, once `expected` of them are there; each checked
+    to hold nothing personal."""
+    async def published():
+        records = [r for r in await read_all(kafka, PrivacyTopic.ERASURES.value) if r.key == request_id.encode()]
+        assert len(records) >= expected
+        return records
+
+    records = await eventually(published)
+    for record in records:
+        text = (record.value or b"").decode().lower()
+        assert not any(n in text for n in ("@", "dana", "whitfield", "416", "fatima", "amrani", "+212")), text
+    return [decode(dict(r.headers), r.value, EVENT_TYPES).data.model_dump(mode="json") for r in records]
 
 
 async def listed_product(http, infrastructure, unique: str) -> tuple[str, str]:
@@ -94,11 +113,26 @@ async def test_a_buyer_is_read_exported_erased_once_and_the_business_facts_stay(
         assert answered["response"] == "Dear Dana, 40 cartons at 12 USD."
         assert "+1 416 555 0199" in answered["message"] and len(answered["contact_reads"]) == 2
 
-        report = (await http.post("/privacy/erasure", json={"email": BUYER}, headers=operator)).json()
+        request = f"erasure-{unique}"
+        report = (await http.post("/privacy/erasure", json={"email": BUYER, "request_id": request},
+                                  headers=operator)).json()
         assert report["records"] == sorted([first, second]) and report["already_erased"] is False
         assert f"{first}: supplier's answer" in report["erased"] and f"{second}: buyer's message" in report["erased"]
-        again = (await http.post("/privacy/erasure", json={"email": BUYER.upper()}, headers=operator)).json()
-        assert again == {**report, "already_erased": True}
+        retried = (await http.post("/privacy/erasure", json={"email": BUYER, "request_id": request},
+                                   headers=operator)).json()
+        assert retried == report  # the same request handled once
+        again = (await http.post("/privacy/erasure", json={"email": BUYER.upper(), "request_id": f"{request}-2"},
+                                 headers=operator)).json()
+        assert again == {**report, "already_erased": True, "request_id": f"{request}-2"}
+        [outcome] = await outcomes_of(infrastructure.kafka, request)  # published once, without the person
+        assert {k: outcome[k] for k in ("service", "cause", "records", "erased", "already_erased")} == {
+            "service": "inquiries", "cause": "request", "records": report["records"], "erased": report["erased"],
+            "already_erased": False}
+        assert outcome["records_by_kind"] == [{"kind": "inquiry", "records": 2}]
+        assert outcome["actor"]["role"] == "operator" and outcome["actor"]["subject"].startswith("anon-")
+        [second_outcome] = await outcomes_of(infrastructure.kafka, f"{request}-2")
+        assert {**second_outcome, "request_id": request, "occurred_at": None} == {
+            **outcome, "already_erased": True, "occurred_at": None}
 
         kept = (await http.get(f"/inquiries/{mine[0]['inquiry_id']}", headers=staff)).json()
         assert kept["request"]["contact_email"] != BUYER and kept["request"]["contact_name"] is None
@@ -132,11 +166,24 @@ async def test_retention_erases_the_closed_inquiries_that_are_due_and_nothing_el
                                                   {"service": "inquiries", "kind": "buyer's contact"}) or 0
 
         dry = (await http.post("/privacy/retention", params={"dry_run": "true"}, headers=operator)).json()
-        assert dry == {"service": "inquiries", "dry_run": True, "due": [f"inquiry {old}"], "erased": []}
+        assert dry == {"service": "inquiries", "dry_run": True, "due": [f"inquiry {old}"], "erased": [],
+                       "what": "buyer's contact (e-mail, name) and texts"}
         assert (await http.get(f"/inquiries/{old}", headers=staff)).json()["request"]["contact_email"] == \
             "b0@buyers.example.com"
+        published_before = {r.key for r in await read_all(infrastructure.kafka, PrivacyTopic.ERASURES.value)}
         run = (await http.post("/privacy/retention", headers=operator)).json()
         assert run["erased"] == [f"inquiry {old}"]
+
+        async def retention_outcome():  # what the run erased, published like a request's outcome
+            found = [decode(dict(r.headers), r.value, EVENT_TYPES).data for r in await read_all(
+                infrastructure.kafka, PrivacyTopic.ERASURES.value) if r.key not in published_before]
+            matching = [o for o in found if o.records == [f"inquiry {old}"]]
+            assert len(matching) == 1, found
+            return matching[0]
+        outcome = await eventually(retention_outcome)
+        assert (outcome.cause, outcome.service, outcome.actor.role, outcome.request_id[:10]) == (
+            "retention", "inquiries", "system", "retention-")
+        assert outcome.erased == [f"inquiry {old}: buyer's contact (e-mail, name) and texts"]
         assert (await http.get(f"/inquiries/{old}", headers=staff)).json()["close_reason"] is None
         for kept, email in ((new, "b1"), (still_open, "b2")):
             assert (await http.get(f"/inquiries/{kept}", headers=staff)).json()["request"]["contact_email"] == \
@@ -186,7 +233,10 @@ async def test_a_supplier_contact_reads_erasure_export_and_retention(settings_fo
         report = (await http.post("/privacy/erasure", json={"email": email}, headers=operator)).json()
         assert report["records"] == [f"supplier {supplier}"] and not report["already_erased"]
         again = (await http.post("/privacy/erasure", json={"email": email}, headers=operator)).json()
-        assert again == {**report, "already_erased": True}
+        assert again == {**report, "already_erased": True, "request_id": again["request_id"]}
+        assert again["request_id"] != report["request_id"]  # made by the service when the request names none
+        [outcome] = await outcomes_of(settings.kafka_bootstrap_servers, report["request_id"])
+        assert (outcome["service"], outcome["records"]) == ("onboarding", [f"supplier {supplier}"])
         after = (await http.get(f"/suppliers/{supplier}", headers=staff)).json()
         assert after["profile"]["contact"] is None and after["status"] == "submitted"
         assert (await http.post("/privacy/export", json={"email": email}, headers=operator)).json()["records"] == []
@@ -205,7 +255,8 @@ async def test_a_supplier_contact_reads_erasure_export_and_retention(settings_fo
         assert (await http.get(f"/suppliers/{due}", headers=staff)).json()["profile"]["contact"] is None
 
 
-async def test_a_partner_contact_is_exported_and_erased_and_the_partner_stays(settings_for, issuer, unique):
+async def test_a_partner_contact_is_exported_and_erased_and_the_partner_stays(infrastructure, settings_for, issuer,
+                                                                              unique):
     from services.partners.main import Settings as PartnersSettings
     from services.partners.main import build as build_partners
 
@@ -215,14 +266,30 @@ async def test_a_partner_contact_is_exported_and_erased_and_the_partner_stays(se
             "partner_id": f"clementia-{unique}", "name": "Clementia", "kind": "onboarding-partner",
             "contact_email": email, "language": "fr"})
         assert registered.status_code == 201, registered.text
-        record = f"partner clementia-{unique}"
+        record, contact = f"partner clementia-{unique}", f"/partners/clementia-{unique}/contact"
+        for reader in (issuer.auth("notifier", subject="tijara-notifications"), issuer.auth("operator", "ops.amal")):
+            assert (await http.get(contact, headers=reader)).json()["contact_email"] == email
+        assert (await http.get(contact, headers=issuer.auth("staff"))).status_code == 403  # refused: not a read
+        reads = (await http.get("/privacy/reads", params={"partner_id": f"clementia-{unique}"},
+                                headers=operator)).json()
+        assert sorted((r["record"], r["actor"]["role"], r["actor"]["subject"], r["purpose"]) for r in reads) == [
+            (record, "notifier", "tijara-notifications", "GET /partners/{partner_id}/contact"),
+            (record, "operator", "ops.amal", "GET /partners/{partner_id}/contact")]
+        by_person = (await http.get("/privacy/reads", params={"email": email.upper()}, headers=operator)).json()
+        assert by_person == reads
         exported = (await http.post("/privacy/export", json={"email": email.upper()}, headers=operator)).json()
         assert [(r["record"], r["contact_email"]) for r in exported["records"]] == [(record, email)]
-        report = (await http.post("/privacy/erasure", json={"email": email}, headers=operator)).json()
-        assert report == {"service": "partners", "records": [record], "erased": [f"{record}: contact e-mail"],
-                          "already_erased": False}
+        assert exported["records"][0]["contact_reads"] == reads
+        report = (await http.post("/privacy/erasure", json={"email": email, "request_id": f"erasure-{unique}"},
+                                  headers=operator)).json()
+        assert report == {"service": "partners", "request_id": f"erasure-{unique}", "records": [record],
+                          "erased": [f"{record}: contact e-mail"], "already_erased": False}
         again = (await http.post("/privacy/erasure", json={"email": email}, headers=operator)).json()
-        assert again == {**report, "already_erased": True}
-        contact = (await http.get(f"/partners/clementia-{unique}/contact", headers=operator)).json()
-        assert contact["contact_email"] is None and contact["name"] == "Clementia"
+        assert again == {**report, "already_erased": True, "request_id": again["request_id"]}
+        [outcome] = await outcomes_of(infrastructure.kafka, f"erasure-{unique}")
+        assert (outcome["service"], outcome["records_by_kind"]) == ("partners", [{"kind": "partner", "records": 1}])
+        after = (await http.get(contact, headers=operator)).json()
+        assert after["contact_email"] is None and after["name"] == "Clementia"
+        assert len((await http.get("/privacy/reads", params={"partner_id": f"clementia-{unique}"},
+                                   headers=operator)).json()) == 2  # no contact answered: no read recorded
         assert (await http.post("/privacy/export", json={"email": email}, headers=operator)).json()["records"] == []

@@ -8,6 +8,7 @@ from aiokafka import ConsumerRecord
 
 from shared.contracts.envelope import Envelope, Topic
 from shared.contracts.partners import PartnerTopic
+from shared.contracts.privacy import PrivacyTopic
 from shared.contracts.registry import EVENT_TYPES
 from shared.messaging import decoding
 from shared.messaging.decoding import DecodeOnce, PoisonEvent, decode
@@ -29,7 +30,7 @@ def test_round_trip_keeps_type_subject_key_and_data() -> None:
 def test_every_event_type_is_versioned_and_routed_to_its_aggregate_topic() -> None:
     for event_type, model in EVENT_TYPES.items():
         assert event_type.startswith("ma.tijara.") and event_type.rsplit(".", 1)[1].startswith("v")
-        assert model.TOPIC in Topic or model.TOPIC in PartnerTopic
+        assert model.TOPIC in Topic or model.TOPIC in PartnerTopic or model.TOPIC in PrivacyTopic
 
 
 @pytest.mark.parametrize(

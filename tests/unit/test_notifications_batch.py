@@ -1,5 +1,6 @@
 """A sending batch asks each owner once: a supplier's contact once however many messages it has, the batch's
-inquiries in one request; an inquiry missing from that answer fails as the single read's 404 did."""
+inquiries in one request; an inquiry missing from that answer (its buyer erased) has nobody to write to, as the
+single read's 404 says."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import asyncio
 
 import pytest
 
-from services.notifications.channels import PermanentFailure, TransientFailure
-from services.notifications.contacts import Batch
+from services.notifications.channels import TransientFailure
+from services.notifications.contacts import Batch, BuyerErased, NoContact
 from services.notifications.domain import Recipient
 
 
@@ -47,8 +48,9 @@ async def test_each_owner_is_asked_once_for_the_batch() -> None:
         "inq-1@atlantic.example.com", "inq-2@atlantic.example.com"]
     assert contacts[0][0].language == "ar"
     assert sorted(owners.asked) == [("many", ("inq-1", "inq-2", "inq-erased")), ("supplier", "sup-1")]
-    with pytest.raises(PermanentFailure, match="inq-erased"):
+    with pytest.raises(BuyerErased, match="inq-erased") as erased:
         await batch.correspondence("inq-erased")
+    assert isinstance(erased.value, NoContact)  # suppressed by the sender, never failed nor sent
     assert (await batch.correspondence("inq-9"))["contact_email"] == "late@atlantic.example.com"  # not foreseen
 
 

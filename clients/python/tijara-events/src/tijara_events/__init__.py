@@ -9,7 +9,7 @@
 See docs/subscribing.md (install, decode, fold, figures) and docs/contract-changes.md (what changed, when).
 """
 
-from tijara_events import inquiries, partners, products, suppliers  # noqa: F401  (register every type)
+from tijara_events import inquiries, partners, privacy, products, suppliers  # noqa: F401  (register every type)
 from tijara_events.base import TYPES, Actor, Event, Message, UnknownEvent
 from tijara_events.envelope import SPECVERSION, UPCASTERS, CloudEvent, Undecodable, decode, decode_record
 from tijara_events.fold import Fold, State, fold_by_topic
@@ -20,4 +20,4 @@ CONTRACT_VERSION = __version__
 
 __all__ = ["TYPES", "UPCASTERS", "SPECVERSION", "CONTRACT_VERSION", "Actor", "CloudEvent", "Event", "Fold",
            "Message", "Open", "State", "Undecodable", "UnknownEvent", "decode", "decode_record", "fold_by_topic",
-           "known", "inquiries", "partners", "products", "suppliers"]
+           "known", "inquiries", "partners", "privacy", "products", "suppliers"]

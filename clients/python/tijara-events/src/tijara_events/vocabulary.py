@@ -183,3 +183,8 @@ class Channel(StrEnum):
 
     HTTP = "http"
     KAFKA = "kafka"
+
+
+class ErasureCause(StrEnum):
+    REQUEST = "request"
+    RETENTION = "retention"
