@@ -18,6 +18,8 @@ MIN_PREFIX = 2
 
 
 def words(text: str) -> set[str]:
+    if text.isascii():  # nothing to decompose, no accents or Arabic letters: most names (each event applied pays it)
+        return set(WORD.findall(text.casefold()))
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     bare = "".join(c for c in decomposed if not unicodedata.combining(c)).translate(ARABIC_LETTERS)
     return set(WORD.findall(bare))
