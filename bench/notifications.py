@@ -75,6 +75,12 @@ async def raw_smtp(box: Mailbox, count: int) -> float:
     return count / elapsed
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def sizes(box: Mailbox, query: str) -> str:
     """Mean size in the sink (bytes, as Mailpit stored them) of the messages `query` finds."""
     found = [m["Size"] for m in box.messages(query, limit=100000)]
@@ -139,9 +145,11 @@ async def main(backlog: int, per_second: float, seconds: float, profile_dir: Pat
         box = market.mailbox
         market.suppliers = _verified_suppliers(market, run)
         await until(box, len(market.suppliers) - 1, 60)  # the verification news (the refused one never arrives)
+        cpu = time.process_time()
         raw = await raw_smtp(box, backlog)
+        raw_cpu = (time.process_time() - cpu) / backlog  # the messages' writing beforehand included
         print(f"raw SMTP (aiosmtplib, {CONNECTIONS} connections, the service's MIME written beforehand): "
-              f"{raw:,.0f} messages/s, {sizes(box, 'from:bench@tijara.ma')} a message")
+              f"{raw:,.0f} messages/s, {sizes(box, 'from:bench@tijara.ma')} a message, {raw_cpu * 1000:.2f} ms CPU a message")
 
         market.stop("notifications")
         await post_inquiries(market, "backlog", backlog, per_second=200)
@@ -149,7 +157,7 @@ async def main(backlog: int, per_second: float, seconds: float, profile_dir: Pat
         market.start("notifications")
         launched = time.monotonic()
         await asyncio.to_thread(market.wait_ready, 90, "notifications")
-        started = time.monotonic()
+        started, cpu = time.monotonic(), cpu_seconds(market.processes["notifications"].pid)
         samplers = [subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-p",
                                       str(market.processes[name].pid), "-d", "15", "-f", "raw", "-o",
                                       str(profile_dir / f"{name}.txt"), "--nonblocking"],
@@ -159,10 +167,12 @@ async def main(backlog: int, per_second: float, seconds: float, profile_dir: Pat
         for sampler in samplers:
             sampler.wait()
         sustained = backlog / (done - started)
+        service_cpu = (cpu_seconds(market.processes["notifications"].pid) - cpu) / backlog
         size = sizes(box, 'subject:"Bench backlog "')
         print(f"notifications draining {backlog} InquiryReceived: {sustained:,.0f} messages/s "
               f"= {sustained / raw:.2f}x raw (goal >= 0.7x), from ready to the last in the sink: {done - started:.1f} s "
-              f"(start-up before that: {started - launched:.1f} s), {size} a message")
+              f"(start-up before that: {started - launched:.1f} s), {size} a message, "
+              f"{service_cpu * 1000:.2f} ms CPU a message in the notifications process")
 
         count = int(per_second * seconds)
         answered = await post_inquiries(market, "steady", count, per_second)
