@@ -1,17 +1,20 @@
 """Messages to people against the raw SMTP limit, measured in ONE run on the local stack and one Mailpit:
 
-    .venv/bin/python -m bench.notifications [--backlog 1000] [--rate 20] [--seconds 30]
+    .venv/bin/python -m bench.notifications [--backlog 1000] [--rate 20] [--seconds 30] [--connections 4]
 
-- raw: aiosmtplib sending messages of the same shape and size (the notifications service's own MIME, its
-  SMTP_CONNECTIONS connections) straight to the same Mailpit, messages/s;
+- raw: aiosmtplib alone on `--connections` reused connections (the service's SMTP_CONNECTIONS, 4) to the same Mailpit,
+  handing over messages written beforehand by the service's own MIME writer (a French InquiryReceived, like the
+  service's): only the SMTP transactions are timed, messages/s;
 - sustained: the notifications service (a real process, with onboarding, catalogue and inquiries as real processes)
   draining a backlog of `--backlog` InquiryReceived events left in Kafka while it was stopped: from its start until
   the last message is in the sink, messages/s, and the ratio to raw (goal >= 0.7);
 - latency: inquiries POSTed to inquiries at `--rate` a second for `--seconds`; from each POST's answer to the
   message's arrival in the sink (Mailpit's own receive time), p50 / p99 (goal p99 <= 2 s at 20/s).
-Each message costs the service a consumed event, its recording, its claim, a rendering, two store writes (the
-composed copy, then the outcome: coalesced) and an SMTP transaction; the owners of contacts are asked once per
-sending batch (each supplier's contact, one request for the batch's inquiries). The raw figure has only the SMTP.
+Both sides print their messages' mean size in the sink and the CPU their process spent per message.
+Each message costs the service a consumed event, its recording, its claim, a rendering and its MIME, two store
+writes (the composed copy, then the outcome: coalesced) and an SMTP transaction; the owners of contacts are asked
+once per sending batch (each supplier's contact, one request for the batch's inquiries). The raw figure has only
+the SMTP.
 """
 
 from __future__ import annotations
@@ -36,10 +39,11 @@ from deploy.local import stack
 from deploy.local.mailpit import Mailbox, free_port
 from deploy.local.marketplace import Marketplace
 from services.notifications.channels import Outgoing, mime
+from services.notifications.channels.email import SmtpSettings
 from services.notifications.templates import render
 from tests.faults.test_notifications_faults import _verified_suppliers
 
-CONNECTIONS = 4
+CONNECTIONS = SmtpSettings().connections  # the service's default; --connections changes both sides
 
 
 def sink_total(box: Mailbox) -> int:
@@ -48,8 +52,8 @@ def sink_total(box: Mailbox) -> int:
     return answer.json()["total"]
 
 
-async def raw_smtp(box: Mailbox, count: int) -> float:
-    """messages/s of plain aiosmtplib on CONNECTIONS reused connections: only the SMTP transactions are timed, of
+async def raw_smtp(box: Mailbox, count: int, connections: int = CONNECTIONS) -> float:
+    """messages/s of plain aiosmtplib on `connections` reused connections: only the SMTP transactions are timed, of
     messages written beforehand by the service's own MIME writer, like the service's (a French InquiryReceived)."""
     facts = {"inquiry_id": "inq-raw", "buyer_company": "Raw Foods", "buyer_country": "CA", "product_name": "Sardines",
              "quantity": 10, "unit": "carton", "destination": None, "message": "Quote?", "answer_url": "http://x",
@@ -59,7 +63,7 @@ async def raw_smtp(box: Mailbox, count: int) -> float:
     messages = [(f"raw-{n % 10}@safi.example.ma", mime.as_bytes(Outgoing(
         f"<raw-{n}@bench>", f"raw-{n % 10}@safi.example.ma", page.subject, page.text, page.html, "fr"), sender))
         for n in range(count)]
-    clients = [aiosmtplib.SMTP(hostname="127.0.0.1", port=box.smtp_port) for _ in range(CONNECTIONS)]
+    clients = [aiosmtplib.SMTP(hostname="127.0.0.1", port=box.smtp_port) for _ in range(connections)]
     for client in clients:
         await client.connect()
     started = time.perf_counter()
@@ -68,7 +72,7 @@ async def raw_smtp(box: Mailbox, count: int) -> float:
         for n in part:
             await client.sendmail("bench@tijara.ma", [messages[n][0]], messages[n][1])
 
-    await asyncio.gather(*(worker(c, range(i, count, CONNECTIONS)) for i, c in enumerate(clients)))
+    await asyncio.gather(*(worker(c, range(i, count, connections)) for i, c in enumerate(clients)))
     elapsed = time.perf_counter() - started
     for client in clients:
         await client.quit()
@@ -123,7 +127,8 @@ async def until(box: Mailbox, target: int, timeout: float) -> float:
     return time.monotonic()
 
 
-async def main(backlog: int, per_second: float, seconds: float, profile_dir: Path | None = None) -> None:
+async def main(backlog: int, per_second: float, seconds: float, profile_dir: Path | None = None,
+               connections: int = CONNECTIONS) -> None:
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("MONGODB_URL"):  # servers already running
         kafka, mongodb = os.environ["KAFKA_BOOTSTRAP_SERVERS"], os.environ["MONGODB_URL"]
     else:
@@ -138,7 +143,7 @@ async def main(backlog: int, per_second: float, seconds: float, profile_dir: Pat
                          mail_ports=(free_port(), free_port()),
                          extra_env={"KAFKA_TOPIC_PREFIX": f"bench-{run}.", "OUTBOX_POLL_SECONDS": "0.5",
                                     "LOG_LEVEL": "WARNING", "FLOOD_LIMIT_PER_HOUR": "1000000",
-                                    "SEND_POLL_SECONDS": "0.5", "SMTP_CONNECTIONS": str(CONNECTIONS)})
+                                    "SEND_POLL_SECONDS": "0.5", "SMTP_CONNECTIONS": str(connections)})
     market.start()
     try:
         market.wait_ready(120)
@@ -146,9 +151,9 @@ async def main(backlog: int, per_second: float, seconds: float, profile_dir: Pat
         market.suppliers = _verified_suppliers(market, run)
         await until(box, len(market.suppliers) - 1, 60)  # the verification news (the refused one never arrives)
         cpu = time.process_time()
-        raw = await raw_smtp(box, backlog)
+        raw = await raw_smtp(box, backlog, connections)
         raw_cpu = (time.process_time() - cpu) / backlog  # the messages' writing beforehand included
-        print(f"raw SMTP (aiosmtplib, {CONNECTIONS} connections, the service's MIME written beforehand): "
+        print(f"raw SMTP (aiosmtplib, {connections} connections, the service's MIME written beforehand): "
               f"{raw:,.0f} messages/s, {sizes(box, 'from:bench@tijara.ma')} a message, {raw_cpu * 1000:.2f} ms CPU a message")
 
         market.stop("notifications")
@@ -193,7 +198,9 @@ if __name__ == "__main__":
     parser.add_argument("--backlog", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--connections", type=int, default=CONNECTIONS,
+                        help="SMTP connections, the same number for the raw side and the service (SMTP_CONNECTIONS)")
     parser.add_argument("--profile", type=Path, default=None,
                         help="py-spy samples (raw) of notifications, inquiries and onboarding while the backlog drains")
     args = parser.parse_args()
-    asyncio.run(main(args.backlog, args.rate, args.seconds, args.profile))
+    asyncio.run(main(args.backlog, args.rate, args.seconds, args.profile, args.connections))
