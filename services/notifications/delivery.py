@@ -33,8 +33,8 @@ from shared.telemetry.tracing import within
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("tijara.notifications")
 
-BATCH = 128  # messages claimed at once; their owners asked together
-IN_FLIGHT = 4  # batches being composed and sent at once
+BATCH = 256  # messages claimed at once; their owners asked together (each supplier, the inquiries: one request)
+IN_FLIGHT = 2  # batches being composed and sent at once
 
 QUEUED = Gauge("tijara_notifications_queued", "Messages recorded and waiting to be sent")
 OLDEST = Gauge("tijara_notifications_oldest_queued_age_seconds", "Age of the oldest message waiting to be sent")
