@@ -4,7 +4,8 @@
 
 - raw: aiosmtplib alone on `--connections` reused connections (the service's SMTP_CONNECTIONS, 4) to the same Mailpit,
   handing over messages written beforehand by the service's own MIME writer (a French InquiryReceived, like the
-  service's): only the SMTP transactions are timed, messages/s;
+  service's): only the SMTP transactions are timed, messages/s; measured just before and just after the service's
+  drain (the machine is shared and its load moves), the ratio taken to the higher of the two;
 - sustained: the notifications service (a real process, with onboarding, catalogue and inquiries as real processes)
   draining a backlog of `--backlog` InquiryReceived events left in Kafka while it was stopped: from its start until
   the last message is in the sink, messages/s, and the ratio to raw (goal >= 0.7);
@@ -79,6 +80,19 @@ async def raw_smtp(box: Mailbox, count: int, connections: int = CONNECTIONS) -> 
     return count / elapsed
 
 
+async def raw_limit(box: Mailbox, count: int, connections: int, when: str) -> float:
+    """The raw rate, printed with the messages' size and the CPU it cost the bench and Mailpit a message. Measured
+    before and after the service's drain: the machine is shared, and the ratio is taken to the higher of the two."""
+    cpu, sink_cpu = time.process_time(), cpu_seconds(box.process.pid)
+    raw = await raw_smtp(box, count, connections)
+    raw_cpu = (time.process_time() - cpu) / count  # the messages' writing beforehand included
+    sink_cpu = (cpu_seconds(box.process.pid) - sink_cpu) / count
+    print(f"raw SMTP {when} (aiosmtplib, {connections} connections, the service's MIME written beforehand): "
+          f"{raw:,.0f} messages/s, {sizes(box, 'from:bench@tijara.ma')} a message, "
+          f"CPU a message (ms): bench {raw_cpu * 1000:.2f}, mailpit {sink_cpu * 1000:.2f}")
+    return raw
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
@@ -150,19 +164,15 @@ async def main(backlog: int, per_second: float, seconds: float, profile_dir: Pat
         box = market.mailbox
         market.suppliers = _verified_suppliers(market, run)
         await until(box, len(market.suppliers) - 1, 60)  # the verification news (the refused one never arrives)
-        cpu = time.process_time()
-        raw = await raw_smtp(box, backlog, connections)
-        raw_cpu = (time.process_time() - cpu) / backlog  # the messages' writing beforehand included
-        print(f"raw SMTP (aiosmtplib, {connections} connections, the service's MIME written beforehand): "
-              f"{raw:,.0f} messages/s, {sizes(box, 'from:bench@tijara.ma')} a message, {raw_cpu * 1000:.2f} ms CPU a message")
-
+        raw_before = await raw_limit(box, backlog, connections, "before")
         market.stop("notifications")
         await post_inquiries(market, "backlog", backlog, per_second=200)
         before = sink_total(box)
         market.start("notifications")
         launched = time.monotonic()
         await asyncio.to_thread(market.wait_ready, 90, "notifications")
-        started, cpu = time.monotonic(), cpu_seconds(market.processes["notifications"].pid)
+        pids = {**{name: p.pid for name, p in market.processes.items() if name in services}, "mailpit": box.process.pid}
+        started, cpu = time.monotonic(), {name: cpu_seconds(pid) for name, pid in pids.items()}
         samplers = [subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-p",
                                       str(market.processes[name].pid), "-d", "15", "-f", "raw", "-o",
                                       str(profile_dir / f"{name}.txt"), "--nonblocking"],
@@ -172,16 +182,17 @@ async def main(backlog: int, per_second: float, seconds: float, profile_dir: Pat
         for sampler in samplers:
             sampler.wait()
         sustained = backlog / (done - started)
-        service_cpu = (cpu_seconds(market.processes["notifications"].pid) - cpu) / backlog
+        spent = {name: (cpu_seconds(pid) - cpu[name]) / backlog * 1000 for name, pid in pids.items()}
         size = sizes(box, 'subject:"Bench backlog "')
-        print(f"notifications draining {backlog} InquiryReceived: {sustained:,.0f} messages/s "
-              f"= {sustained / raw:.2f}x raw (goal >= 0.7x), from ready to the last in the sink: {done - started:.1f} s "
-              f"(start-up before that: {started - launched:.1f} s), {size} a message, "
-              f"{service_cpu * 1000:.2f} ms CPU a message in the notifications process")
+        print(f"notifications draining {backlog} InquiryReceived: {sustained:,.0f} messages/s, from ready to the last "
+              f"in the sink: {done - started:.1f} s (start-up before that: {started - launched:.1f} s), {size} a "
+              f"message, CPU a message (ms): " + ", ".join(f"{name} {ms:.2f}" for name, ms in spent.items()))
+        raw = max(raw_before, await raw_limit(box, backlog, connections, "after"))
+        print(f"ratio: {sustained:,.0f} / {raw:,.0f} (the higher raw) = {sustained / raw:.2f}x raw (goal >= 0.7x)")
 
         count = int(per_second * seconds)
         answered = await post_inquiries(market, "steady", count, per_second)
-        await until(box, before + backlog + count, 120)
+        await until(box, before + 2 * backlog + count, 120)  # the second raw run's too
         arrived = arrivals(box, "steady")
         latencies = sorted(arrived[c] - t for c, t in answered.items() if c in arrived)
         p50, p99 = statistics.median(latencies), latencies[max(0, int(len(latencies) * 0.99) - 1)]
