@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
 
 import aiosmtplib
 from email_validator import EmailNotValidError, validate_email
@@ -35,19 +34,13 @@ class SmtpSettings(BaseSettings):
 
 
 class EmailChannel:
-    """The SMTP sessions run on their own event loop, in their own thread: a hand-over is four round trips to the
-    relay, and on the service's loop each waited behind whatever hundreds of messages being composed had queued
-    there (in bench/notifications.py a transaction took four times as long as the same one sent alone)."""
-
     name = "email"
 
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
+        self._idle: list[aiosmtplib.SMTP] = []
+        self._slots = asyncio.Semaphore(settings.connections)
         self._from = mime.sender(settings.sender, settings.sender_name)
-        self._loop: asyncio.AbstractEventLoop | None = None  # started on the first send
-        self._thread: threading.Thread | None = None
-        self._idle: list[aiosmtplib.SMTP] = []  # these two only on that loop
-        self._slots: asyncio.Semaphore | None = None
 
     async def send(self, message: Outgoing) -> None:
         try:
@@ -55,21 +48,11 @@ class EmailChannel:
         except EmailNotValidError as error:
             raise PermanentFailure(f"bad address {message.to!r}: {error}") from error
         email = mime.as_bytes(message, self._from)
-        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._hand_over(message.to, email), self._own()))
-
-    def _own(self) -> asyncio.AbstractEventLoop:
-        if self._loop is None:
-            self._loop, self._slots = asyncio.new_event_loop(), asyncio.Semaphore(self.settings.connections)
-            self._thread = threading.Thread(target=self._loop.run_forever, name="smtp", daemon=True)
-            self._thread.start()
-        return self._loop
-
-    async def _hand_over(self, to: str, email: bytes) -> None:
         async with self._slots:
             client = self._idle.pop() if self._idle else None
             try:
                 client = client if client and client.is_connected else await self._connect()
-                await client.sendmail(self.settings.sender, [to], email)
+                await client.sendmail(self.settings.sender, [message.to], email)
             except aiosmtplib.SMTPRecipientsRefused as refused:
                 self._idle.append(client)  # the connection is fine; the address is not
                 raise _by_code(min(r.code for r in refused.recipients), str(refused.recipients)) from refused
@@ -91,15 +74,6 @@ class EmailChannel:
         return client
 
     async def close(self) -> None:
-        loop, thread, self._loop = self._loop, self._thread, None
-        if loop is None:
-            return
-        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._close_idle(), loop))
-        loop.call_soon_threadsafe(loop.stop)
-        await asyncio.to_thread(thread.join, 10)
-        loop.close()
-
-    async def _close_idle(self) -> None:
         idle, self._idle = self._idle, []
         for client in idle:
             await _discard(client)
