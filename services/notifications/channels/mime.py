@@ -4,8 +4,8 @@ The `email` package's EmailMessage built and flattened each message in ~5 ms of 
 service (bench/notifications.py). The shape of our messages is fixed, so it is written here in ~0.1 ms, by the rules
 the package would apply:
 
-- headers: plain when printable ASCII, else RFC 2047 encoded-words (UTF-8, base64), folded to lines of at most 78
-  characters; a long ASCII value (a List-Unsubscribe URL) stays one line within RFC 5322's 998;
+- headers: plain when printable ASCII, else RFC 2047 encoded-words (UTF-8, base64; each within 75 characters, one
+  a line, folded); a long ASCII value (a List-Unsubscribe URL) stays one line within RFC 5322's 998;
 - bodies: 7bit when ASCII with lines within 998 octets, else the shorter of quoted-printable and base64, so any relay
   takes them (nothing here needs 8BITMIME);
 - a random boundary, checked against the bodies.
