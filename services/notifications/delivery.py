@@ -13,6 +13,7 @@ the same Message-ID: at least once, recognisably the same.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import time
@@ -32,6 +33,9 @@ from shared.telemetry.tracing import within
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("tijara.notifications")
 
+BATCH = 256  # messages claimed at once; their owners asked together (each supplier, the inquiries: one request)
+IN_FLIGHT = 2  # batches being composed and sent at once
+
 QUEUED = Gauge("tijara_notifications_queued", "Messages recorded and waiting to be sent")
 OLDEST = Gauge("tijara_notifications_oldest_queued_age_seconds", "Age of the oldest message waiting to be sent")
 SENT = Counter("tijara_notifications_sent_total", "Messages the relay accepted", ["channel", "kind"])
@@ -41,7 +45,7 @@ RETRIED = Counter("tijara_notifications_retried_total", "Sends that failed trans
 
 class Sender:
     def __init__(self, store: NotificationStore, composer: Composer, channel: Channel, *, poll_seconds: float = 2.0,
-                 concurrency: int = 8, lease_seconds: float = 120.0, backoff_seconds: float = 5.0,
+                 concurrency: int = 8, batch: int = BATCH, lease_seconds: float = 120.0, backoff_seconds: float = 5.0,
                  backoff_max_seconds: float = 900.0) -> None:
         self.store = store
         self.composer = composer
@@ -51,7 +55,7 @@ class Sender:
         self.backoff_seconds = backoff_seconds
         self.backoff_max_seconds = backoff_max_seconds
         self._slots = asyncio.Semaphore(concurrency)
-        self._batch = concurrency * 8
+        self._batch = batch
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._measured_at = 0.0
@@ -79,23 +83,24 @@ class Sender:
         await self.channel.close()
 
     async def send_due(self) -> int:
-        """Everything due now, a batch at a time; returns how many were handed over. The next batch is claimed
-        while the previous one is still being sent (at most two in flight), so the hand-overs never wait for a
-        batch's last message, its claim or its owners' answers."""
-        sent, sending = 0, asyncio.ensure_future(asyncio.sleep(0, []))
+        """Everything due now, a batch at a time; returns how many were handed over. Batches are claimed while
+        earlier ones are still being composed and sent (up to IN_FLIGHT batches), so the hand-overs never wait for
+        a batch's last message, its claim or its owners' answers."""
+        sent, sending = 0, collections.deque()
         try:
             while not self._stopping:
                 now = datetime.now(UTC)
                 batch = await self.store.due(now, self._batch)
                 claimed = await self.store.claim(batch, now, now + self.lease) if batch else []
                 owners = self.composer.batch(claimed)  # each owner asked once for the batch, not once a message
-                following = asyncio.ensure_future(asyncio.gather(*[self._one(doc, now, owners) for doc in claimed]))
-                previous, sending = sending, following
-                sent += sum(await previous)
+                sending.append(asyncio.ensure_future(asyncio.gather(*[self._one(d, now, owners) for d in claimed])))
+                while len(sending) >= IN_FLIGHT:
+                    sent += sum(await sending.popleft())
                 if len(batch) < self._batch:
                     break
         finally:  # a failed claim or stop: what is in flight still settles before the pass ends
-            sent += sum(await sending)
+            while sending:
+                sent += sum(await sending.popleft())
         return sent
 
     async def measure(self) -> None:
@@ -106,17 +111,19 @@ class Sender:
         OLDEST.set((datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0)
 
     async def _one(self, message: dict, now: datetime, owners: Batch | None = None) -> bool:
-        async with self._slots:
-            with within(message.get("traceparent")), tracer.start_as_current_span(
-                    "notifications send", kind=trace.SpanKind.PRODUCER,
-                    attributes={"messaging.message.id": message["message_id"], "tijara.kind": message["kind"]}):
-                return await self._attempt(message, now, owners)
+        with within(message.get("traceparent")), tracer.start_as_current_span(
+                "notifications send", kind=trace.SpanKind.PRODUCER,
+                attributes={"messaging.message.id": message["message_id"], "tijara.kind": message["kind"]}):
+            return await self._attempt(message, now, owners)
 
     async def _attempt(self, message: dict, now: datetime, owners: Batch | None = None) -> bool:
         key, kind, channel = message["_id"], message["kind"], self.channel.name
         try:
-            outgoing = Outgoing(**message["rendered"]) if message.get("rendered") else \
-                await self.composer.compose(message, now, owners)
+            if message.get("rendered"):
+                outgoing = Outgoing(**message["rendered"])
+            else:
+                async with self._slots:
+                    outgoing = await self.composer.compose(message, now, owners)
             await self.channel.send(outgoing)
         except Hold as hold:
             await self.store.hold(key, hold.until, "daily")

@@ -44,7 +44,7 @@ class Settings(ServiceSettings):
     unsubscribe_secret: SecretStr = SecretStr("local-unsubscribe-secret")
     message_id_domain: str = "tijara.ma"
     send_poll_seconds: float = 2.0
-    send_concurrency: int = 32  # messages composed at once (contacts asked, rendered); SMTP_CONNECTIONS send
+    send_concurrency: int = 128  # messages composed at once (contacts asked, rendered); SMTP_CONNECTIONS send
     send_backoff_seconds: float = 5.0
     send_backoff_max_seconds: float = 900.0
     send_lease_seconds: float = 120.0  # a claimed message comes back after this if its sender died mid-send

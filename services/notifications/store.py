@@ -75,12 +75,15 @@ class NotificationStore:
         return await cursor.to_list()
 
     async def claim(self, docs: list[dict], now: datetime, until: datetime) -> list[dict]:
-        """Take these messages for one send each, in two commands: those still due get this claim's mark and come
-        back after `until` if the sender dies (another replica, or a stuck send, finds them then)."""
+        """Take these messages for one send each: those still due get this claim's mark and come back after `until`
+        if the sender dies (another replica, or a stuck send, finds them then). One command when every one of them
+        was still due (as read a moment ago, then); otherwise a second reads which ones this claim took."""
         mark = uuid.uuid4().hex
         ids = [d["_id"] for d in docs]
-        await self.messages.update_many({"_id": {"$in": ids}, DUE: {"$lte": now}},
-                                        {"$set": {DUE: until, "claim": mark}})
+        taken = await self.messages.update_many({"_id": {"$in": ids}, DUE: {"$lte": now}},
+                                                {"$set": {DUE: until, "claim": mark}})
+        if taken.modified_count == len(ids):
+            return [{**d, DUE: until, "claim": mark} for d in docs]
         return await self.messages.find({"_id": {"$in": ids}, "claim": mark}).to_list()
 
     async def compose(self, key: str, rendered: dict) -> None:

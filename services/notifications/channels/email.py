@@ -1,5 +1,6 @@
 """E-mail through the operator's SMTP relay (Amazon SES, SendGrid, Postfix, Mailpit locally) with aiosmtplib:
-multipart text + HTML, STARTTLS or implicit TLS, credentials; a few connections kept open and reused.
+multipart text + HTML (the bytes written by channels/mime.py), STARTTLS or implicit TLS, credentials; a few
+connections kept open and reused.
 
 What the relay answers decides what happens next: a connection that fails or a 4xx is transient (the message is
 retried with backoff); a 5xx, or an address that is not one, is permanent (failed, with the relay's words)."""
@@ -8,16 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from email import policy
-from email.message import EmailMessage
-from email.utils import formataddr, formatdate
 
 import aiosmtplib
 from email_validator import EmailNotValidError, validate_email
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from services.notifications.channels import Outgoing, PermanentFailure, TransientFailure
+from services.notifications.channels import Outgoing, PermanentFailure, TransientFailure, mime
 
 
 class SmtpSettings(BaseSettings):
@@ -35,25 +33,6 @@ class SmtpSettings(BaseSettings):
     timeout_seconds: float = 30.0
 
 
-HEADERS = policy.SMTP.clone(max_line_length=998)  # RFC 5322's limit: a long List-Unsubscribe URL stays one plain line
-
-
-def as_email(message: Outgoing, sender: str, sender_name: str) -> EmailMessage:
-    email = EmailMessage(policy=HEADERS)
-    email["From"] = formataddr((sender_name, sender))
-    email["To"] = message.to
-    email["Subject"] = message.subject
-    email["Message-ID"] = message.message_id
-    email["Date"] = formatdate(usegmt=True)
-    email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies back to us
-    for name, value in message.headers.items():
-        email[name] = value
-    email.set_content(message.text)
-    email.add_alternative(message.html, subtype="html")
-    email["Content-Language"] = message.language  # after the content: set_content drops Content-* headers
-    return email
-
-
 class EmailChannel:
     name = "email"
 
@@ -61,19 +40,19 @@ class EmailChannel:
         self.settings = settings
         self._idle: list[aiosmtplib.SMTP] = []
         self._slots = asyncio.Semaphore(settings.connections)
+        self._from = mime.sender(settings.sender, settings.sender_name)
 
     async def send(self, message: Outgoing) -> None:
         try:
             validate_email(message.to, check_deliverability=False)
         except EmailNotValidError as error:
             raise PermanentFailure(f"bad address {message.to!r}: {error}") from error
-        email = as_email(message, self.settings.sender, self.settings.sender_name)
+        email = mime.as_bytes(message, self._from)
         async with self._slots:
             client = self._idle.pop() if self._idle else None
             try:
                 client = client if client and client.is_connected else await self._connect()
-                # flattened here: send_message would re-fold headers with its own policy (a long URL into RFC 2047)
-                await client.sendmail(self.settings.sender, [message.to], email.as_bytes(policy=HEADERS))
+                await client.sendmail(self.settings.sender, [message.to], email)
             except aiosmtplib.SMTPRecipientsRefused as refused:
                 self._idle.append(client)  # the connection is fine; the address is not
                 raise _by_code(min(r.code for r in refused.recipients), str(refused.recipients)) from refused
