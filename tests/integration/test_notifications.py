@@ -249,3 +249,14 @@ async def test_a_verification_ending_within_30_days_is_warned_of_once(world) -> 
     subjects = sorted(m["Subject"] for m in world.sent_to(f"{sid}@safi.example.ma"))
     assert subjects[0] == "Conserverie est vérifié sur Tijara"
     assert subjects[1].startswith("La vérification de Conserverie prend fin le ")
+
+
+async def test_an_internationalised_address_is_delivered_not_retried_forever(world) -> None:
+    """A mailbox name in Arabic or with an accent goes through the relay's SMTPUTF8 (Mailpit offers it); an IDN
+    domain as IDNA."""
+    sid = world.supplier()
+    world.directory.suppliers[sid]["email"] = f"josé-{world.tag}@safi.example.ma"
+    await world.notifications.on_inquiry(world.inquiry(sid, 1))
+    assert await world.sender.send_due() == 1
+    assert len(await world.store.listing("sent", f"supplier:{sid}", 10)) == 1
+    assert [m for m in world.mailbox.messages(world.tag) if any("josé" in a["Address"] for a in m["To"])]

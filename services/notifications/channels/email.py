@@ -44,15 +44,23 @@ class EmailChannel:
 
     async def send(self, message: Outgoing) -> None:
         try:
-            validate_email(message.to, check_deliverability=False)
+            address = validate_email(message.to, check_deliverability=False)
         except EmailNotValidError as error:
             raise PermanentFailure(f"bad address {message.to!r}: {error}") from error
+        # An internationalised domain travels as IDNA; a non-ASCII mailbox name needs the relay's SMTPUTF8 (RFC 6531).
+        to, options = (address.ascii_email, []) if address.ascii_email else (address.normalized, ["SMTPUTF8"])
         email = mime.as_bytes(message, self._from)
         async with self._slots:
             client = self._idle.pop() if self._idle else None
             try:
                 client = client if client and client.is_connected else await self._connect()
-                await client.sendmail(self.settings.sender, [message.to], email)
+                if options and not client.supports_extension("smtputf8"):
+                    raise PermanentFailure(f"the relay does not accept the non-ASCII address {message.to!r} "
+                                           "(no SMTPUTF8)")
+                await client.sendmail(self.settings.sender, [to], email, mail_options=options)
+            except PermanentFailure:
+                self._idle.append(client)
+                raise
             except aiosmtplib.SMTPRecipientsRefused as refused:
                 self._idle.append(client)  # the connection is fine; the address is not
                 raise _by_code(min(r.code for r in refused.recipients), str(refused.recipients)) from refused
@@ -69,6 +77,8 @@ class EmailChannel:
         client = aiosmtplib.SMTP(hostname=s.host, port=s.port, use_tls=s.security == "tls",
                                  start_tls=s.security == "starttls", timeout=s.timeout_seconds)
         await client.connect()
+        if client.is_ehlo_or_helo_needed:
+            await client.ehlo()  # its extensions known before the first message (SMTPUTF8 for some addresses)
         if s.username:
             await client.login(s.username, s.password.get_secret_value())
         return client
