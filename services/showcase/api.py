@@ -1,4 +1,4 @@
-"""The country pages over HTTP. Every GET answers bytes rendered beforehand (pages/prebuilt.py) with a plain Response:
+"""The country pages over HTTP. Every page GET answers bytes rendered beforehand (pages/prebuilt.py, pages/serving.py):
 no aggregation, no serialisation per request; an ETag for `If-None-Match` (304) and Cache-Control for a CDN.
 
     /countries/{code}                      the country page (HTML; `?lang=en|fr|ar`, else Accept-Language)
@@ -18,18 +18,16 @@ from collections.abc import Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
-from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 from starlette.datastructures import QueryParams
-from starlette.types import Receive, Scope, Send
 
 from services.showcase.pages import inquiry_form, media
 from services.showcase.pages.i18n import LANGUAGES, gettext, negotiate
 from services.showcase.pages.key import PageKey
 from services.showcase.pages.prebuilt import Rendition, Renditions
 from services.showcase.pages.render import DEFAULT_FILTERS, HTML, Pages
+from services.showcase.pages.serving import Prebuilt, PrebuiltRoute, validated
 from services.showcase.pages.shapes import CountryPage, Filters, ProductPage, SupplierPage
 from services.showcase.pages.templating import html
 from shared.contracts.vocabulary import Certification, Incoterm, Region, Sector
@@ -75,15 +73,11 @@ def page_query(request: Request) -> tuple[PageQuery, str]:
 @functools.lru_cache(maxsize=256)
 def _page_query(raw: bytes) -> tuple[PageQuery, str]:
     """Validated once per query string (`?lang=ar`, a filter a link carries): the next request with the same query
-    is a look-up; building the eleven-field model was a fifth of the page's CPU (bench.page). Bounded: a query
-    string is the visitor's to choose. A bad value is the same 422 as a declared parameter's (errors are not kept)."""
+    is a look-up (pages/serving.py). Bounded: a query string is the visitor's to choose; a 422 is not kept."""
     params = QueryParams(raw)
     if not params:
         return DEFAULT_QUERY, DEFAULT_FILTERS
-    try:
-        query = PageQuery.model_validate(dict(params))
-    except ValidationError as error:
-        raise RequestValidationError([{**e, "loc": ("query", *e["loc"])} for e in error.errors(include_url=False)])
+    query = validated(PageQuery, params)
     return query, DEFAULT_FILTERS if set(params) <= {"lang"} else query.filters()
 
 
@@ -99,7 +93,7 @@ def _inline(schema: object, defs: dict) -> object:
 
 
 def _query_parameters(model: type[BaseModel]) -> dict:
-    """The model's fields as OpenAPI query parameters (the handlers read them through `page_query`)."""
+    """The model's fields as OpenAPI query parameters (the handlers read them through `page_query`, `lang_query`)."""
     schema = model.model_json_schema()
     defs = schema.get("$defs", {})
     return {"parameters": [{"name": name, "in": "query", "required": False, "schema": _inline(field, defs)}
@@ -107,7 +101,6 @@ def _query_parameters(model: type[BaseModel]) -> dict:
 
 
 class LangQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
     lang: Language | Blank | None = None
 
 
@@ -117,25 +110,7 @@ PAGE_QUERY, LANG_QUERY = _query_parameters(PageQuery), _query_parameters(LangQue
 @functools.lru_cache(maxsize=64)
 def lang_query(raw: bytes) -> str | None:
     """`?lang` of a supplier's or product's page, validated once per query string (see `_page_query`)."""
-    try:
-        return LangQuery.model_validate(dict(QueryParams(raw))).lang or None
-    except ValidationError as error:
-        raise RequestValidationError([{**e, "loc": ("query", *e["loc"])} for e in error.errors(include_url=False)])
-
-
-class PrebuiltRoute(APIRoute):
-    """A page GET (`@page`): its handler takes the path's parameters and the request, reads the query itself
-    (`page_query`, `lang_query`) and answers bytes rendered beforehand. So the route calls it directly: FastAPI's
-    per-request work around a handler (solving its parameters, two exit stacks, a second exception wrapper; the
-    response model is skipped for a returned Response anyway) was a third of the page's CPU beyond `/healthz`
-    (bench.page under py-spy). The declared parameters, models and answers still make the OpenAPI; what the handler
-    raises (a 404, a 422) reaches the app's exception handlers, as from any route."""
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["method"] not in self.methods:
-            return await super().handle(scope, receive, send)  # a 405, as any route answers it
-        response = await self.endpoint(request=Request(scope, receive), **scope["path_params"])
-        await response(scope, receive, send)
+    return validated(LangQuery, QueryParams(raw)).lang or None
 
 
 def page(path: str, **declared) -> Callable:
@@ -155,26 +130,7 @@ def _language(request: Request, asked: str | None) -> str:
 
 
 def send(request: Request, page: Rendition, lang: str | None = None, negotiated: bool = False) -> Response:
-    return Prebuilt(page, request.app.state.cache_control.encode(), request.headers.get("if-none-match"), lang,
-                    negotiated)
-
-
-class Prebuilt(Response):
-    """A rendition as the answer: 304 when `If-None-Match` names its ETag; its headers from bytes kept with it
-    (Rendition.headers), not encoded anew per request."""
-
-    def __init__(self, page: Rendition, cache_control: bytes, if_none_match: str | None, lang: str | None,
-                 negotiated: bool) -> None:
-        self.background = None
-        headers = [(b"etag", page.etag_bytes), (b"cache-control", cache_control)]
-        if lang:
-            headers.append((b"content-language", lang.encode()))
-        if negotiated:  # the same URL answers per Accept-Language: caches must key on it
-            headers.append((b"vary", b"Accept-Language"))
-        if if_none_match and page.etag in {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}:
-            self.status_code, self.body, self.raw_headers = 304, b"", headers
-        else:
-            self.status_code, self.body, self.raw_headers = 200, page.body, headers + page.headers
+    return Prebuilt(page, request.app.state.cache_control, request.headers.get("if-none-match"), lang, negotiated)
 
 
 def _html_page(request: Request, key: PageKey, lang: str, negotiated: bool, with_form: bool = False) -> Response:
