@@ -52,10 +52,10 @@ class Rendition:
         return self.etag.encode()
 
     @functools.cached_property
-    def headers(self) -> list[tuple[bytes, bytes]]:
+    def headers(self) -> tuple[tuple[bytes, bytes], ...]:
         """Content-Length and Content-Type as HTTP bytes, made once for every answer of this rendition (a text type
         names its charset already: the renderers' HTML does)."""
-        return [(b"content-length", str(len(self.body)).encode()), (b"content-type", self.media_type.encode())]
+        return (b"content-length", str(len(self.body)).encode()), (b"content-type", self.media_type.encode())
 
 
 Views = dict[str, tuple[domain.Shown, dict[str, int]]]  # per country: what it shows, and the demand for it

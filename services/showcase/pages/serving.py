@@ -67,4 +67,5 @@ class Prebuilt(Response):
         if if_none_match and page.etag in {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}:
             self.status_code, self.body, self.raw_headers = 304, b"", headers
         else:
-            self.status_code, self.body, self.raw_headers = 200, page.body, headers + page.headers
+            headers.extend(page.headers)
+            self.status_code, self.body, self.raw_headers = 200, page.body, headers
