@@ -61,6 +61,7 @@ class ServiceSettings(BaseSettings):
     oidc_roles_claim: str = "roles"  # a dotted path: Keycloak puts realm roles under realm_access.roles
     oidc_organisation_claim: str = "organisation"  # supplier id, agency, inspection body or partner of the caller
     oidc_leeway_seconds: float = 30.0
+    oidc_jwks_cache_seconds: float = 60.0  # a key the issuer stops publishing is refused at most this long after
     http_max_body_bytes: int = 256 * 1024
     # Personal data (shared/web/privacy.py): the key of the hashes that find a person again and of the pseudonyms of
     # staff on shared topics. One per deployment, kept like a password; the default is for local runs only.

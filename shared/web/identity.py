@@ -4,9 +4,10 @@ turn a verified token into an `Actor` or a clear refusal.
 - Signature against the issuer's JWKS, fetched with httpx (never blocking the loop). Key rotation has two bounds:
   a key the issuer publishes is accepted on its first token (an unknown key id makes us fetch the JWKS again; such
   fetches are at least `refetch_seconds`, 1 s, apart, and a token arriving sooner waits for the next one rather
-  than being refused), and a key the issuer stops publishing is refused at most `cache_seconds` (60 s) after: the
-  JWKS is fetched again, before the token is checked, when its last fetch began longer ago than that. Fetches are single-flight: the
-  requests waiting for keys share one fetch, so a flood of made-up key ids costs the issuer one fetch a second.
+  than being refused), and a key the issuer stops publishing is refused at most `cache_seconds` (60 s by default,
+  OIDC_JWKS_CACHE_SECONDS) after: the JWKS is fetched again, before the token is checked, when its last fetch began
+  longer ago than that. Fetches are single-flight: the requests waiting for keys share one fetch, so a flood of
+  made-up key ids costs the issuer one fetch a second.
   If the issuer cannot be reached, the keys we hold stay in use and are asked for again a minute later.
 - `iss`, `aud`, `exp`, `nbf` checked with a small leeway; only asymmetric algorithms from ALLOWED_ALGORITHMS are
   accepted (never `none`, never HS*: an HS256 token "signed" with our public key is refused before any key is used).
@@ -99,7 +100,7 @@ class TokenVerifier:
     def from_settings(cls, settings: Any) -> TokenVerifier:
         return cls(settings.oidc_issuer, settings.oidc_audience, settings.oidc_jwks_url,
                    roles_claim=settings.oidc_roles_claim, organisation_claim=settings.oidc_organisation_claim,
-                   leeway_seconds=settings.oidc_leeway_seconds)
+                   leeway_seconds=settings.oidc_leeway_seconds, cache_seconds=settings.oidc_jwks_cache_seconds)
 
     async def caller(self, token: str) -> Caller:
         claims = await self.verify(token)

@@ -4,6 +4,7 @@ import socket
 import pytest
 
 from deploy.local.marketplace import Marketplace
+from tests.early import EarlyStart
 
 pytestmark = pytest.mark.e2e
 _OFFSET = int(os.environ.get("TIJARA_STACK_PORT_OFFSET", "0"))
@@ -59,15 +60,32 @@ def marketplace(infrastructure, tmp_path_factory):
 KEYCLOAK_FIGURES: list[str] = []  # printed at the end of the run
 
 
-@pytest.fixture(scope="session")
-def keycloak(tmp_path_factory):
-    """Keycloak from the cache (deploy/local/keycloak.py) with the realm as shipped, fresh data, one start per run."""
+def _start_keycloak(config: pytest.Config):
     from deploy.local.keycloak import PORT, VERSION, Keycloak
 
     port = 18180 + _OFFSET if _free(18180 + _OFFSET) else _ephemeral()
     assert PORT != port  # never the one `python -m deploy.local.keycloak up` uses
-    server = Keycloak(port=port, data_dir=tmp_path_factory.mktemp("keycloak")).start()
+    server = Keycloak(port=port, data_dir=config._tmp_path_factory.mktemp("keycloak")).start()
     KEYCLOAK_FIGURES.append(f"Keycloak {VERSION} started (realm imported) in {server.started_in:.1f}s")
+    return server
+
+
+KEYCLOAK = EarlyStart("keycloak", _start_keycloak, lambda server: server.stop())  # a JVM: 15-45 s
+
+
+def pytest_collection_finish(session) -> None:
+    KEYCLOAK.begin(session)
+
+
+def pytest_sessionfinish(session) -> None:
+    KEYCLOAK.abandon()
+
+
+@pytest.fixture(scope="session")
+def keycloak(pytestconfig):
+    """Keycloak from the cache (deploy/local/keycloak.py) with the realm as shipped, fresh data, one start per run
+    (begun at the end of collection: tests/early.py)."""
+    server = KEYCLOAK.take(pytestconfig)
     try:
         yield server
     finally:

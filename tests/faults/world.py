@@ -162,7 +162,9 @@ class Publisher:
     async def __aexit__(self, *_: object) -> None:
         await self.producer.stop()
 
-    async def send(self, envelopes: list[Envelope], per_second: float | None = None, chunk: int = 100) -> None:
+    async def send(self, envelopes: list[Envelope], per_second: float | None = None, chunk: int = 100,
+                   paced_until: asyncio.Event | None = None) -> None:
+        """`per_second`: at most that many a second, until `paced_until` is set (then the rest at full speed)."""
         for start in range(0, len(envelopes), chunk):
             began = time.monotonic()
             part = envelopes[start:start + chunk]
@@ -176,7 +178,7 @@ class Publisher:
                 except Exception:  # broker away: send the chunk again (consumers absorb the copies)
                     await asyncio.sleep(0.5)
             self.sent += len(part)
-            if per_second:
+            if per_second and not (paced_until and paced_until.is_set()):
                 await asyncio.sleep(max(0.0, len(part) / per_second - (time.monotonic() - began)))
 
     async def send_raw(self, topic: str, key: bytes | None, value: bytes, headers: dict[str, str]) -> None:

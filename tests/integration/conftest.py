@@ -2,6 +2,8 @@ import time
 
 import pytest
 
+from tests.early import EarlyStart
+
 pytestmark = pytest.mark.integration
 
 
@@ -21,17 +23,40 @@ def settings_for(infrastructure, unique, issuer):
     return make
 
 
-@pytest.fixture(scope="session")
-def acl_broker():
-    """A broker of its own that authenticates with SASL and authorizes with ACLs as compose's does
-    (deploy/local/kafka_acls.py), started once for every module that needs it: a second start right after a stop
-    raced the first broker's shutdown, and its clients could not bootstrap."""
+def _start_acl_broker(config: pytest.Config):
     from deploy.local import kafka_acls
 
     started = time.monotonic()
     profile = kafka_acls.up()
     print(f"\nACL broker ready in {time.monotonic() - started:.1f}s")
+    return profile
+
+
+def _stop_acl_broker(profile) -> None:
+    from deploy.local import kafka_acls
+
+    kafka_acls.down()
+
+
+ACL_BROKER = EarlyStart("acl_broker", _start_acl_broker, _stop_acl_broker)  # a JVM: 8-11 s
+
+
+def pytest_collection_finish(session) -> None:
+    ACL_BROKER.begin(session)
+
+
+def pytest_sessionfinish(session) -> None:
+    ACL_BROKER.abandon()
+
+
+@pytest.fixture(scope="session")
+def acl_broker(pytestconfig):
+    """A broker of its own that authenticates with SASL and authorizes with ACLs as compose's does
+    (deploy/local/kafka_acls.py), started once for every module that needs it (begun at the end of collection:
+    tests/early.py): a second start right after a stop raced the first broker's shutdown, and its clients could not
+    bootstrap."""
+    profile = ACL_BROKER.take(pytestconfig)
     try:
         yield profile
     finally:
-        kafka_acls.down()
+        _stop_acl_broker(profile)

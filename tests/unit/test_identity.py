@@ -115,8 +115,12 @@ async def test_a_removed_key_is_refused_within_the_cache_lifetime() -> None:
 
 
 def test_the_default_bounds_are_the_documented_ones() -> None:
+    from shared.settings import ServiceSettings
+
     check = verifier(Jwks(KEY))
     assert (check.refetch_seconds, check.cache_seconds) == (1.0, 60.0)
+    assert TokenVerifier.from_settings(ServiceSettings()).cache_seconds == 60.0  # what the services run with
+    assert TokenVerifier.from_settings(ServiceSettings(oidc_jwks_cache_seconds=20)).cache_seconds == 20.0
 
 
 async def test_concurrent_first_requests_share_one_fetch_and_an_unreachable_issuer_keeps_the_keys() -> None:
