@@ -1,4 +1,4 @@
-"""The country pages over HTTP. Every GET answers bytes rendered beforehand (pages/prebuilt.py) with a plain Response:
+"""The country pages over HTTP. Every page GET answers bytes rendered beforehand (pages/prebuilt.py, pages/serving.py):
 no aggregation, no serialisation per request; an ETag for `If-None-Match` (304) and Cache-Control for a CDN.
 
     /countries/{code}                      the country page (HTML; `?lang=en|fr|ar`, else Accept-Language)
@@ -12,18 +12,21 @@ no aggregation, no serialisation per request; an ETag for `If-None-Match` (304) 
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+from starlette.datastructures import QueryParams
 
 from services.showcase.pages import inquiry_form, media
 from services.showcase.pages.i18n import LANGUAGES, gettext, negotiate
 from services.showcase.pages.key import PageKey
 from services.showcase.pages.prebuilt import Rendition, Renditions
 from services.showcase.pages.render import DEFAULT_FILTERS, HTML, Pages
+from services.showcase.pages.serving import Prebuilt, PrebuiltRoute, validated
 from services.showcase.pages.shapes import CountryPage, Filters, ProductPage, SupplierPage
 from services.showcase.pages.templating import html
 from shared.contracts.vocabulary import Certification, Incoterm, Region, Sector
@@ -38,7 +41,7 @@ PAGE = responses(404, 422)  # no such country, supplier or product; a filter out
 
 
 class PageQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", frozen=True)  # one instance answers every request with its query
     lang: Language | Blank | None = None
     q: Annotated[str, Field(max_length=100)] | None = None
     category: Sector | Blank | None = None
@@ -61,16 +64,20 @@ class PageQuery(BaseModel):
 DEFAULT_QUERY = PageQuery()
 
 
-def page_query(request: Request) -> PageQuery:
-    """The page's query, validated only when there is one: most requests for the page carry none, and building the
-    eleven-field model on each was a fifth of the page's CPU (bench.page, docs/operations.md). A bad value is the
-    same 422 as a declared parameter's."""
-    if not request.query_params:
-        return DEFAULT_QUERY
-    try:
-        return PageQuery.model_validate(dict(request.query_params))
-    except ValidationError as error:
-        raise RequestValidationError([{**e, "loc": ("query", *e["loc"])} for e in error.errors(include_url=False)])
+def page_query(request: Request) -> tuple[PageQuery, str]:
+    """The page's query, and its filters as the page's key names them (the default when the query names none)."""
+    return _page_query(request.scope["query_string"])
+
+
+@functools.lru_cache(maxsize=256)
+def _page_query(raw: bytes) -> tuple[PageQuery, str]:
+    """Validated once per query string (`?lang=ar`, a filter a link carries): the next request with the same query
+    is a look-up (pages/serving.py). Bounded: a query string is the visitor's to choose; a 422 is not kept."""
+    params = QueryParams(raw)
+    if not params:
+        return DEFAULT_QUERY, DEFAULT_FILTERS
+    query = validated(PageQuery, params)
+    return query, DEFAULT_FILTERS if set(params) <= {"lang"} else query.filters()
 
 
 def _inline(schema: object, defs: dict) -> object:
@@ -85,18 +92,32 @@ def _inline(schema: object, defs: dict) -> object:
 
 
 def _query_parameters(model: type[BaseModel]) -> dict:
-    """The model's fields as OpenAPI query parameters (the handlers read them through `page_query`)."""
+    """The model's fields as OpenAPI query parameters (the handlers read them through `page_query`, `lang_query`)."""
     schema = model.model_json_schema()
     defs = schema.get("$defs", {})
     return {"parameters": [{"name": name, "in": "query", "required": False, "schema": _inline(field, defs)}
                            for name, field in schema["properties"].items()]}
 
 
-PAGE_QUERY = _query_parameters(PageQuery)
-
-
 class LangQuery(BaseModel):
     lang: Language | Blank | None = None
+
+
+PAGE_QUERY, LANG_QUERY = _query_parameters(PageQuery), _query_parameters(LangQuery)
+
+
+@functools.lru_cache(maxsize=64)
+def lang_query(raw: bytes) -> str | None:
+    """`?lang` of a supplier's or product's page, validated once per query string (see `_page_query`)."""
+    return validated(LangQuery, QueryParams(raw)).lang or None
+
+
+def page(path: str, **declared) -> Callable:
+    """`@router.get` for a page answered from its rendition (see PrebuiltRoute)."""
+    def register(handler: Callable) -> Callable:
+        router.add_api_route(path, handler, methods=["GET"], route_class_override=PrebuiltRoute, **declared)
+        return handler
+    return register
 
 
 def _state(request: Request) -> tuple[Renditions, Pages]:
@@ -108,16 +129,7 @@ def _language(request: Request, asked: str | None) -> str:
 
 
 def send(request: Request, page: Rendition, lang: str | None = None, negotiated: bool = False) -> Response:
-    cache = request.app.state.cache_control
-    headers = {"ETag": page.etag, "Cache-Control": cache}
-    if lang:
-        headers["Content-Language"] = lang
-    if negotiated:  # the same URL answers per Accept-Language: caches must key on it
-        headers["Vary"] = "Accept-Language"
-    asked = request.headers.get("if-none-match")
-    if asked and page.etag in {tag.strip().removeprefix("W/") for tag in asked.split(",")}:
-        return Response(status_code=304, headers=headers)
-    return Response(page.body, media_type=page.media_type, headers=headers)
+    return Prebuilt(page, request.app.state.cache_control, request.headers.get("if-none-match"), lang, negotiated)
 
 
 def _html_page(request: Request, key: PageKey, lang: str, negotiated: bool, with_form: bool = False) -> Response:
@@ -149,43 +161,41 @@ async def home(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/countries/{first}" + (f"?lang={lang}" if lang in LANGUAGES else ""))
 
 
-@router.get("/api/countries/{code}", response_model=CountryPage, responses=PAGE, openapi_extra=PAGE_QUERY)
+@page("/api/countries/{code}", response_model=CountryPage, responses=PAGE, openapi_extra=PAGE_QUERY)
 async def country_page_json(code: str, request: Request) -> Response:
-    filters = DEFAULT_FILTERS if len(request.query_params) == 0 else page_query(request).filters()
+    _, filters = page_query(request)
     return send(request, _state(request)[0].get(PageKey("country", code.upper(), "json", None, filters)))
 
 
-@router.get("/countries/{code}", response_class=Response, responses=PAGE, openapi_extra=PAGE_QUERY)
+@page("/countries/{code}", response_class=Response, responses=PAGE, openapi_extra=PAGE_QUERY)
 async def country_page_html(code: str, request: Request) -> Response:
-    query = page_query(request)
+    query, filters = page_query(request)
     lang = _language(request, query.lang)
-    only_lang = set(request.query_params) <= {"lang"}
-    filters = DEFAULT_FILTERS if only_lang else query.filters()
     return _html_page(request, PageKey("country", code.upper(), "html", lang, filters), lang, not query.lang)
 
 
-@router.get("/api/countries/{code}/suppliers/{supplier_id}", response_model=SupplierPage, responses=PAGE)
+@page("/api/countries/{code}/suppliers/{supplier_id}", response_model=SupplierPage, responses=PAGE)
 async def supplier_page_json(code: str, supplier_id: str, request: Request) -> Response:
     return send(request, _state(request)[0].get(PageKey("supplier", code.upper(), "json", None, supplier_id)))
 
 
-@router.get("/countries/{code}/suppliers/{supplier_id}", response_class=Response, responses=PAGE)
-async def supplier_page_html(code: str, supplier_id: str, request: Request,
-                             query: Annotated[LangQuery, Query()]) -> Response:
-    lang = _language(request, query.lang)
-    return _html_page(request, PageKey("supplier", code.upper(), "html", lang, supplier_id), lang, not query.lang, True)
+@page("/countries/{code}/suppliers/{supplier_id}", response_class=Response, responses=PAGE, openapi_extra=LANG_QUERY)
+async def supplier_page_html(code: str, supplier_id: str, request: Request) -> Response:
+    asked = lang_query(request.scope["query_string"])
+    lang = _language(request, asked)
+    return _html_page(request, PageKey("supplier", code.upper(), "html", lang, supplier_id), lang, not asked, True)
 
 
-@router.get("/api/countries/{code}/products/{product_id}", response_model=ProductPage, responses=PAGE)
+@page("/api/countries/{code}/products/{product_id}", response_model=ProductPage, responses=PAGE)
 async def product_page_json(code: str, product_id: str, request: Request) -> Response:
     return send(request, _state(request)[0].get(PageKey("product", code.upper(), "json", None, product_id)))
 
 
-@router.get("/countries/{code}/products/{product_id}", response_class=Response, responses=PAGE)
-async def product_page_html(code: str, product_id: str, request: Request,
-                            query: Annotated[LangQuery, Query()]) -> Response:
-    lang = _language(request, query.lang)
-    return _html_page(request, PageKey("product", code.upper(), "html", lang, product_id), lang, not query.lang, True)
+@page("/countries/{code}/products/{product_id}", response_class=Response, responses=PAGE, openapi_extra=LANG_QUERY)
+async def product_page_html(code: str, product_id: str, request: Request) -> Response:
+    asked = lang_query(request.scope["query_string"])
+    lang = _language(request, asked)
+    return _html_page(request, PageKey("product", code.upper(), "html", lang, product_id), lang, not asked, True)
 
 
 @router.post("/countries/{code}/inquiries", response_class=Response, status_code=303,

@@ -55,6 +55,7 @@ def country_from(accept_language: str | None) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=256)  # per header value: browsers send a few; bounded, as a visitor chooses it
 def negotiate(asked: str | None, accept_language: str | None) -> str:
     if asked in LANGUAGES:
         return asked

@@ -81,13 +81,18 @@ def check(form: dict[str, str], lang: str) -> Submission:
 def with_country_chosen(page: Rendition, accept_language: str | None) -> Rendition:
     """The page's form with the buyer's likely country already chosen (from Accept-Language, e.g. fr-CA -> Canada),
     in the HTML itself so it works without JavaScript. The page is rendered once for everyone; choosing is one
-    replacement in its bytes, and the ETag names the choice."""
+    replacement in its bytes, and the ETag names the choice. The page's one list of countries is the form's, which
+    ends the page: found from the end (from the start, the search took 4-8 µs of a request, 20 KB of markup)."""
     country = country_from(accept_language)
-    option = f'<option value="{country}">'.encode()
-    if country is None or option not in page.body:
+    if country is None:
         return page
-    body = page.body.replace(option, f'<option value="{country}" selected>'.encode(), 1)
-    return Rendition(body, page.media_type, f'{page.etag[:-1]}-{country}"')
+    option = f'<option value="{country}"'.encode()
+    at = page.body.rfind(option + b">")
+    if at < 0:
+        return page
+    at += len(option)
+    return Rendition(b"".join((page.body[:at], b" selected", page.body[at:])), page.media_type,
+                     f'{page.etag[:-1]}-{country}"')
 
 
 def inquiry(form: dict[str, str], lang: str) -> dict:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 import time
@@ -45,6 +46,16 @@ class Rendition:
     @classmethod
     def of(cls, body: bytes, media_type: str) -> Rendition:
         return cls(body, media_type, f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"')
+
+    @functools.cached_property
+    def etag_bytes(self) -> bytes:
+        return self.etag.encode()
+
+    @functools.cached_property
+    def headers(self) -> tuple[tuple[bytes, bytes], ...]:
+        """Content-Length and Content-Type as HTTP bytes, made once for every answer of this rendition (a text type
+        names its charset already: the renderers' HTML does)."""
+        return (b"content-length", str(len(self.body)).encode()), (b"content-type", self.media_type.encode())
 
 
 Views = dict[str, tuple[domain.Shown, dict[str, int]]]  # per country: what it shows, and the demand for it
