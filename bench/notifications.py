@@ -14,7 +14,7 @@
 Both sides print their messages' mean size in the sink and the CPU their process spent per message.
 Each message costs the service a consumed event, its recording, its claim, a rendering and its MIME, two store
 writes (the composed copy, then the outcome: coalesced) and an SMTP transaction; the owners of contacts are asked
-once per sending batch (each supplier's contact, one request for the batch's inquiries). The raw figure has only
+once per sending batch (one request for the batch's suppliers, one for its inquiries). The raw figure has only
 the SMTP.
 """
 

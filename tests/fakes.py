@@ -104,8 +104,14 @@ class FakeSupplierStore:
     async def preferences_of(self, supplier_id: str) -> Preferences | None:
         return self.preferences.get(supplier_id)
 
+    async def preferences_of_many(self, supplier_ids: list[str]) -> dict[str, Preferences]:
+        return {i: self.preferences[i] for i in supplier_ids if i in self.preferences}
+
     async def save_preferences(self, supplier_id: str, preferences: Preferences) -> None:
         self.preferences[supplier_id] = preferences
+
+    async def get_many(self, supplier_ids: list[str]) -> list[Supplier]:
+        return [Supplier.model_validate(self.suppliers.docs[i]) for i in supplier_ids if i in self.suppliers.docs]
 
     async def get(self, supplier_id: str) -> Supplier | None:
         doc = self.suppliers.docs.get(supplier_id)

@@ -39,11 +39,14 @@ class Composer:
         self.secret = unsubscribe_secret
 
     def batch(self, messages: list[dict]) -> Batch:
-        """The owners' answers for these messages, asked together (contacts.Batch): the inquiries they are about."""
-        about = [m["facts"].get("inquiry_id") for m in messages if not m.get("rendered")]
-        buyers = [r.id for m in messages if not m.get("rendered")
-                  if (r := Recipient.parse(m["recipient"])).audience is Audience.BUYER]
-        return self.contacts.batch([i for i in about + buyers if i])
+        """The owners' answers for these messages, asked together (contacts.Batch): the inquiries they are about and
+        the suppliers they go to."""
+        unsent = [m for m in messages if not m.get("rendered")]
+        about = [m["facts"].get("inquiry_id") for m in unsent]
+        to = [Recipient.parse(m["recipient"]) for m in unsent]
+        buyers = [r.id for r in to if r.audience is Audience.BUYER]
+        return self.contacts.batch([i for i in about + buyers if i],
+                                   [r.id for r in to if r.audience is Audience.SUPPLIER])
 
     async def compose(self, message: dict, now: datetime, owners: Contacts | Batch | None = None) -> Outgoing:
         recipient, kind = Recipient.parse(message["recipient"]), Kind(message["kind"])

@@ -3,12 +3,13 @@ the notifier's own identity (a client-credentials token, shared.web.service_iden
 streams, and this service keeps only what a message it sent needs (its `rendered` copy, for the retention time).
 
     supplier -> onboarding  GET /suppliers/{id}/contact
+                            POST /suppliers/contacts             (a sending batch's suppliers, in one request)
     buyer    -> inquiries   GET /inquiries/{id}/correspondence   (the inquiry's contact, language, message, answer)
                             POST /inquiries/correspondence       (a sending batch's inquiries, in one request)
     partner  -> partners    GET /partners/{id}/contact           (none: nothing to send)
 
-The sender asks through a `Batch` (one per batch of due messages): each supplier once, all the batch's inquiries in
-one request. Nothing is kept past the batch, so a change the owner made is used from the next batch on.
+The sender asks through a `Batch` (one per batch of due messages): all the batch's suppliers in one request, all its
+inquiries in another. Nothing is kept past the batch, so a change the owner made is used from the next batch on.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from services.notifications.channels import PermanentFailure, TransientFailure
 from services.notifications.domain import Audience, Recipient
 from shared.web.service_identity import ServiceIdentity, TokenUnavailable
 
-MANY = 500  # inquiries' limit on one request for many correspondences
+MANY = 500  # the owners' limit on one request for many (inquiries' correspondences, onboarding's contacts)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,11 @@ class Contacts:
     async def supplier(self, supplier_id: str) -> dict[str, Any]:
         return await self._get(Audience.SUPPLIER, f"/suppliers/{supplier_id}/contact")
 
+    async def suppliers(self, supplier_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Many suppliers' contacts in one request; a supplier unknown to onboarding is not in the answer."""
+        found = await self._post_many(Audience.SUPPLIER, "/suppliers/contacts", "supplier_ids", supplier_ids)
+        return {each["supplier_id"]: each for each in found}
+
     async def correspondence(self, inquiry_id: str) -> dict[str, Any]:
         found = await self._get(Audience.BUYER, f"/inquiries/{inquiry_id}/correspondence", missing_is_none=True)
         if not found:  # 404: erased, or unknown
@@ -75,25 +81,30 @@ class Contacts:
 
     async def correspondences(self, inquiry_ids: list[str]) -> dict[str, dict[str, Any]]:
         """Many inquiries' correspondence in one request; an inquiry unknown or erased is not in the answer."""
-        url, found = self.urls[Audience.BUYER] + "/inquiries/correspondence", {}
-        for start in range(0, len(inquiry_ids), MANY):
-            try:
-                answer = await self.http.post(url, json={"inquiry_ids": inquiry_ids[start:start + MANY]})
-            except (httpx.HTTPError, TokenUnavailable) as error:
-                raise TransientFailure(f"{url} unreachable: {error!r}") from error
-            if answer.status_code >= 400:
-                raise TransientFailure(f"{url}: {answer.status_code} {answer.text[:200]}")
-            found |= {each["inquiry_id"]: each for each in answer.json()}
-        return found
+        found = await self._post_many(Audience.BUYER, "/inquiries/correspondence", "inquiry_ids", inquiry_ids)
+        return {each["inquiry_id"]: each for each in found}
 
-    def batch(self, inquiry_ids: Iterable[str]) -> Batch:
-        return Batch(self, sorted(set(inquiry_ids)))
+    def batch(self, inquiry_ids: Iterable[str], supplier_ids: Iterable[str] = ()) -> Batch:
+        return Batch(self, sorted(set(inquiry_ids)), sorted(set(supplier_ids)))
 
     async def partner(self, partner_id: str) -> dict[str, Any]:
         return await self._get(Audience.PARTNER, f"/partners/{partner_id}/contact", missing_is_none=True)
 
     async def contact(self, recipient: Recipient) -> tuple[Contact, dict[str, Any]]:
         return await contact_of(self, recipient)
+
+    async def _post_many(self, audience: Audience, path: str, field: str, ids: list[str]) -> list[dict[str, Any]]:
+        """The owner's answers for many ids, MANY to a request; any refusal is the whole batch's, retried later."""
+        url, found = self.urls[audience] + path, []
+        for start in range(0, len(ids), MANY):
+            try:
+                answer = await self.http.post(url, json={field: ids[start:start + MANY]})
+            except (httpx.HTTPError, TokenUnavailable) as error:
+                raise TransientFailure(f"{url} unreachable: {error!r}") from error
+            if answer.status_code >= 400:
+                raise TransientFailure(f"{url}: {answer.status_code} {answer.text[:200]}")
+            found += answer.json()
+        return found
 
     async def _get(self, audience: Audience, path: str, missing_is_none: bool = False) -> dict[str, Any]:
         url = self.urls[audience] + path
@@ -111,16 +122,23 @@ class Contacts:
 
 
 class Batch:
-    """The owners' answers for one batch of messages: a supplier's or partner's contact asked once however many
-    messages it has in the batch, and the batch's inquiries asked together on first use (one request)."""
+    """The owners' answers for one batch of messages: the batch's suppliers asked together on first use (one
+    request), its inquiries likewise, and a partner's contact once however many messages it has in the batch."""
 
-    def __init__(self, contacts: Contacts, inquiry_ids: list[str]) -> None:
+    def __init__(self, contacts: Contacts, inquiry_ids: list[str], supplier_ids: list[str] = ()) -> None:
         self.contacts = contacts
         self.inquiry_ids = inquiry_ids
+        self.supplier_ids = list(supplier_ids)
         self._asked: dict[tuple[str, str], asyncio.Future[dict[str, Any]]] = {}
 
     async def supplier(self, supplier_id: str) -> dict[str, Any]:
-        return await self._once("supplier", supplier_id, lambda: self.contacts.supplier(supplier_id))
+        if supplier_id not in self.supplier_ids:  # not foreseen for this batch: asked alone
+            return await self._once("supplier", supplier_id, lambda: self.contacts.supplier(supplier_id))
+        found = await self._once("suppliers", "", lambda: self.contacts.suppliers(self.supplier_ids))
+        if supplier_id not in found:  # as the single read's 404: onboarding knows no such supplier
+            raise PermanentFailure(f"supplier {supplier_id}: unknown to onboarding (POST /suppliers/contacts "
+                                   "left it out)")
+        return found[supplier_id]
 
     async def partner(self, partner_id: str) -> dict[str, Any]:
         return await self._once("partner", partner_id, lambda: self.contacts.partner(partner_id))

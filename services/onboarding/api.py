@@ -36,6 +36,7 @@ Applicant = Annotated[Actor, Depends(require(Role.SUPPLIER, Role.PARTNER))]
 Reader = Annotated[Actor, Depends(require(Role.SUPPLIER, Role.PARTNER, Role.STAFF, Role.AGENCY, Role.INSPECTION))]
 ContactReader = Annotated[Actor, Depends(require(Role.NOTIFIER, Role.SUPPLIER, Role.PARTNER, Role.STAFF, Role.AGENCY,
                                                   Role.INSPECTION))]
+Notifier = Annotated[Actor, Depends(require(Role.NOTIFIER))]
 Chooser = Annotated[Actor, Depends(require(Role.SUPPLIER, Role.STAFF))]
 Staff = Annotated[Actor, Depends(require(Role.STAFF))]
 Agency = Annotated[Actor, Depends(require(Role.AGENCY))]
@@ -59,6 +60,14 @@ class InspectionReport(BaseModel):
     passed: bool
     inspected_on: date
     reason: Reason | None = Field(None, description="Why the inspection failed")
+
+
+MANY = 500  # suppliers asked in one request: a sending batch's (notifications asks in chunks of this many)
+
+
+class ContactsAsked(BaseModel):
+    supplier_ids: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        min_length=1, max_length=MANY, description=f"1 to {MANY} supplier ids; more answers 422")
 
 
 class Decision(BaseModel):
@@ -98,6 +107,17 @@ async def get_contact(supplier_id: str, service: Service, actor: ContactReader, 
     access.may_read_contact(actor, supplier)
     data.note_read(actor, request, supplier)
     return await service.contact(supplier)
+
+
+@router.post("/contacts", responses=responses(422, *AUTH))
+async def get_contacts(asked: ContactsAsked, service: Service, actor: Notifier, request: Request,
+                       data: privacy.Data) -> list[SupplierContactCard]:
+    """Many suppliers' contact cards in one request, for the notifier's sending batches (the notifier alone); a
+    supplier unknown is left out of the answer, one whose contact was erased answers without it (`email` null).
+    Each contact answered is recorded as a read."""
+    found = await service.contacts(asked.supplier_ids, actor)
+    data.note_reads(actor, request, [supplier for supplier, _ in found])
+    return [card for _, card in found]
 
 
 @router.put("/{supplier_id}/preferences", responses=responses(404, *AUTH))

@@ -29,6 +29,7 @@ from shared.web.privacy import (
     PersonalExport,
     RETENTION_ERASED,
     RetentionRun,
+    purpose,
     same_address,
 )
 
@@ -54,6 +55,11 @@ class SupplierPersonalData(Holder):
         """The caller was answered this supplier's contact (nothing is noted for an answer without it)."""
         contact = supplier.profile.contact
         self.note_contact_read(actor, request, record_of(supplier.supplier_id), contact and contact.email)
+
+    def note_reads(self, actor: Actor, request: Request, suppliers: list[Supplier]) -> None:
+        """The caller was answered these suppliers' contacts at once: one read recorded for each with a contact."""
+        self.reads.note(actor, purpose(request), [(record_of(s.supplier_id), self.key(c.email)) for s in suppliers
+                                                  if (c := s.profile.contact) is not None and c.email])
 
     # --- erasure and export -----------------------------------------------------------------------------------
 

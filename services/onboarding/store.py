@@ -38,6 +38,14 @@ class SupplierStore:
         doc = await self.suppliers.find_one({"_id": supplier_id}, {"outbox": 0})
         return Supplier.model_validate(doc) if doc else None
 
+    async def get_many(self, supplier_ids: list[str]) -> list[Supplier]:
+        cursor = self.suppliers.find({"_id": {"$in": supplier_ids}}, {"outbox": 0})
+        return [Supplier.model_validate(doc) async for doc in cursor]
+
+    async def preferences_of_many(self, supplier_ids: list[str]) -> dict[str, Preferences]:
+        cursor = self.preferences.find({"_id": {"$in": supplier_ids}})
+        return {doc.pop("_id"): Preferences.model_validate(doc) async for doc in cursor}
+
     async def preferences_of(self, supplier_id: str) -> Preferences | None:
         doc = await self.preferences.find_one({"_id": supplier_id}, {"_id": 0})
         return Preferences.model_validate(doc) if doc else None

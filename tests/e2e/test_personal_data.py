@@ -157,6 +157,8 @@ def test_who_read_the_contacts_is_listed(marketplace, answered):
     assert {(r["actor"]["subject"], r["purpose"]) for r in contact_reads if r["actor"]["role"] == "staff"} \
         == {("karim.staff", "GET /suppliers/{supplier_id}/contact")}
     assert {r["actor"]["role"] for r in contact_reads} == {"staff", "notifier"}  # notifications wrote to the SME
+    assert {r["purpose"] for r in contact_reads if r["actor"]["role"] == "notifier"} == {
+        "POST /suppliers/contacts"}  # notifications asks a sending batch's suppliers at once
     code, out = cli(marketplace, "reads", "--email", BUYER_EMAIL, "--json")
     reads = json.loads(out)["inquiries"]
     assert {(r["actor"]["role"], r["purpose"]) for r in reads} == {
@@ -256,8 +258,10 @@ def test_an_answer_after_the_buyer_was_erased_is_counted_but_kept_nowhere_and_se
     operator = marketplace.auth("operator", "privacy-officer")
 
     def suppressed():  # notifications has nobody to write to: nothing sent, no copy kept
-        [message] = httpx.get(f"{marketplace.url('notifications')}/messages", headers=operator,
-                              params={"recipient": f"buyer:{late}"}).json()
+        found = httpx.get(f"{marketplace.url('notifications')}/messages", headers=operator,
+                          params={"recipient": f"buyer:{late}"}).json()
+        assert len(found) == 1, found  # none yet until notifications has consumed the answer: polled again
+        [message] = found
         assert (message["kind"], message["status"], message["to"]) == ("inquiry-answered", "suppressed", None)
         return message
 

@@ -87,6 +87,7 @@ def calls(ids: dict[str, str]) -> dict[tuple[str, str], Call]:
         (o, "POST /suppliers"): Call("POST", "/suppliers", application),
         (o, "GET /suppliers/{supplier_id}"): Call("GET", s),
         (o, "GET /suppliers/{supplier_id}/contact"): Call("GET", f"{s}/contact"),
+        (o, "POST /suppliers/contacts"): Call("POST", "/suppliers/contacts", {"supplier_ids": [sup]}),
         (o, "PUT /suppliers/{supplier_id}/preferences"): Call("PUT", f"{s}/preferences", {"language": "fr"},
                                                                versioned=False),
         (o, "POST /suppliers/{supplier_id}/documents/{kind}/review"):

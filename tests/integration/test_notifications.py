@@ -45,7 +45,7 @@ class Directory:
     async def correspondence(self, inquiry_id):
         return self.inquiries[inquiry_id]
 
-    def batch(self, inquiry_ids):  # a sending batch's answers: the same memory
+    def batch(self, inquiry_ids, supplier_ids=()):  # a sending batch's answers: the same memory
         return self
 
 

@@ -183,6 +183,55 @@ async def test_event_left_in_the_outbox_by_a_crash_is_published_on_restart(infra
         await read_until(infrastructure.kafka, "onboarding.suppliers", lambda r: r.key == supplier_id.encode())
 
 
+async def test_many_contact_cards_in_one_request_for_the_notifier_alone(settings_for, issuer) -> None:
+    """A sending batch's suppliers at once: each card as the single route answers it, an unknown supplier left out,
+    one whose contact was erased without it; each contact answered recorded as the notifier's read; the notifier
+    alone, at most 500 ids, in the OpenAPI."""
+    app = build(settings_for(Settings))
+    async with serving(app) as http:
+        partner, notifier, operator = issuer.auth("partner:clementia"), issuer.auth("notifier"), issuer.auth("operator")
+        kept = (await http.post("/suppliers", json=application(), headers=partner)).json()["supplier_id"]
+        gone_person = {"name": "Omar Tazi", "email": "omar@tazi.example.ma", "phone": "+212 600 00 00 01"}
+        gone = (await http.post("/suppliers", json=application(contact=gone_person),
+                                headers=partner)).json()["supplier_id"]
+        await http.put(f"/suppliers/{kept}/preferences", json={"language": "en", "digest": "daily"},
+                       headers=issuer.auth("staff"))
+        erased = await http.post("/privacy/erasure", json={"email": gone_person["email"]}, headers=operator)
+        assert erased.status_code == 200, erased.text
+
+        many = await http.post("/suppliers/contacts", json={"supplier_ids": [kept, "sup-nobody", gone, kept]},
+                               headers=notifier)
+        assert many.status_code == 200, many.text
+        cards = {card["supplier_id"]: card for card in many.json()}
+        assert len(many.json()) == 2 and set(cards) == {kept, gone}
+        assert cards[kept] == (await http.get(f"/suppliers/{kept}/contact", headers=notifier)).json()
+        assert (cards[kept]["language"], cards[kept]["digest"]) == ("en", "daily")
+        assert (cards[gone]["email"], cards[gone]["contact_name"], cards[gone]["language"]) == (None, None, "fr")
+
+        async def reads_of(supplier_id: str) -> list[tuple]:
+            found = (await http.get("/privacy/reads", params={"supplier_id": supplier_id}, headers=operator)).json()
+            return sorted((r["actor"]["role"], r["purpose"]) for r in found)
+
+        await app.state.personal_data.reads.settle()  # recorded by a writer of their own, just after the answer
+        assert await reads_of(kept) == [("notifier", "GET /suppliers/{supplier_id}/contact"),
+                                        ("notifier", "POST /suppliers/contacts")]
+        assert await reads_of(gone) == []  # nothing answered, nothing recorded
+
+        for role in ("supplier:" + kept, "partner:clementia", "staff", "agency:AMDIE", "inspection:SGS", "operator"):
+            refused = await http.post("/suppliers/contacts", json={"supplier_ids": [kept]}, headers=issuer.auth(role))
+            assert refused.status_code == 403 and refused.json()["error"] == "forbidden", (role, refused.text)
+        assert (await http.post("/suppliers/contacts", json={"supplier_ids": [kept]})).status_code == 401
+        too_many = await http.post("/suppliers/contacts", json={"supplier_ids": [f"sup-{n}" for n in range(501)]},
+                                   headers=notifier)
+        assert too_many.status_code == 422 and too_many.json()["error"] == "invalid request", too_many.text
+        assert "supplier_ids" in too_many.json()["message"] and "500" in too_many.json()["message"]
+        none = await http.post("/suppliers/contacts", json={"supplier_ids": []}, headers=notifier)
+        assert none.status_code == 422 and "supplier_ids" in none.json()["message"]
+        declared = app.openapi()["paths"]["/suppliers/contacts"]["post"]
+        assert {"200", "401", "403", "413", "422"} <= set(declared["responses"])
+        assert declared["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("ContactsAsked")
+
+
 async def test_contact_card_preferences_and_who_sees_the_person(settings_for, issuer) -> None:
     """The notifier reads whom to write to; the SME chooses its language and digest (kept in onboarding's own
     database, on no event); an agency sees the person only while the supplier awaits its endorsement."""

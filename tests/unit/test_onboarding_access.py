@@ -108,3 +108,20 @@ async def test_the_contact_card_carries_the_person_the_choice_and_the_partner() 
     assert (chosen.language, chosen.digest) == ("en", "daily")
     assert (await onboarding.contact(supplier)).language == "en"
     assert onboarding.store.suppliers.events()[-1].TYPE.endswith("application-submitted.v1")  # no event for it
+
+
+async def test_many_contact_cards_at_once_are_the_single_ones_without_the_unknown() -> None:
+    """A sending batch's suppliers in one use case: each card as `contact` answers it, a supplier asked twice
+    answered once, an unknown one left out; only a caller who may read the contact gets any."""
+    onboarding = Onboarding(FakeSupplierStore(), FakeRelay())
+    first = await onboarding.submit_application(factories.application(ice=factories.ice(11)), "clementia")
+    second = await onboarding.submit_application(factories.application(ice=factories.ice(12)), "clementia")
+    await onboarding.choose(second, Preferences(language="ar", digest="daily"))
+    ids = [second.supplier_id, "sup-nobody", first.supplier_id, second.supplier_id]
+    found = await onboarding.contacts(ids, actor(Role.NOTIFIER))
+    cards = {card.supplier_id: card for _, card in found}
+    assert len(found) == 2 and cards[second.supplier_id] == await onboarding.contact(second)
+    assert (cards[second.supplier_id].language, cards[second.supplier_id].digest) == ("ar", "daily")
+    assert cards[first.supplier_id] == await onboarding.contact(first)
+    with pytest.raises(NotAllowed):
+        await onboarding.contacts(ids, actor(Role.SUPPLIER, "sup-other"))
