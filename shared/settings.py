@@ -30,6 +30,9 @@ class ServiceSettings(BaseSettings):
     consumer_backoff_seconds: float = 0.2
     consumer_backoff_max_seconds: float = 30.0  # these three and the batch size: shared.messaging.consumer.ConsumerPolicy
     consumer_batch_size: int = 500
+    # How long Kafka waits for a silent group member (a killed process) before handing its partitions to the others:
+    # aiokafka's default; Kafka accepts 6000-1800000 (group.min/max.session.timeout.ms). Heartbeats every third of it.
+    consumer_session_timeout_ms: int = Field(10_000, gt=0)
     topic_partitions: int = 3
     consumer_group_id: str = ""
     consumer_check_seconds: float = 5.0  # how often lag, stalled partitions and dead-letter depth are asked of Kafka

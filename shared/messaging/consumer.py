@@ -11,7 +11,7 @@ The consumer's policy, in one place (`ConsumerPolicy`; docs/architecture.md link
   `<topic>.dlq` with the reason in `dlq_*` headers, in a form under `dead_letter_max_bytes` (shared.messaging.dead_letters),
   and the consumer goes on with the next record;
 - the figures come from the service's settings (CONSUMER_MAX_ATTEMPTS, CONSUMER_BACKOFF_SECONDS,
-  CONSUMER_BACKOFF_MAX_SECONDS, CONSUMER_BATCH_SIZE): `ConsumerPolicy.of(settings)`; one subscription may override
+  CONSUMER_BACKOFF_MAX_SECONDS, CONSUMER_BATCH_SIZE, CONSUMER_SESSION_TIMEOUT_MS): `ConsumerPolicy.of(settings)`; one subscription may override
   any of them, e.g. `ConsumerPolicy.of(settings, attempts=10)`."""
 
 from __future__ import annotations
@@ -59,13 +59,17 @@ class ConsumerPolicy:
     backoff_max_seconds: float = 30.0  # the longest wait between two tries
     batch_size: int = 500  # records per batch
     dead_letter_max_bytes: int = 1_000_000  # a dead letter larger than this goes truncated (shared.messaging.dead_letters)
+    # a member silent this long (a killed process) leaves the group and its partitions go to the others, or to its
+    # restarted self: which waits that long to be given them; heartbeats every third of it (Kafka's advice)
+    session_timeout_ms: int = 10_000
 
     @classmethod
     def of(cls, settings: Any, **overrides: Any) -> ConsumerPolicy:
         """The policy the service's settings (shared.settings.ServiceSettings) give, with `overrides` for one
         subscription."""
         return replace(cls(settings.consumer_max_attempts, settings.consumer_backoff_seconds,
-                           settings.consumer_backoff_max_seconds, settings.consumer_batch_size), **overrides)
+                           settings.consumer_backoff_max_seconds, settings.consumer_batch_size,
+                           session_timeout_ms=settings.consumer_session_timeout_ms), **overrides)
 
     def delay(self, failures: int) -> float:
         """How long to wait after the `failures`-th failed try."""
@@ -73,14 +77,15 @@ class ConsumerPolicy:
 
     def subscriber_options(self) -> dict[str, Any]:
         """FastStream subscriber options every Tijara consumer uses: batches, from the start of the log for a new
-        group, and the offset committed only after the batch is handled (a failure rewinds to the batch's first
-        record)."""
+        group, the offset committed only after the batch is handled (a failure rewinds to the batch's first
+        record), and the group's session timeout and heartbeat."""
         from faststream import AckPolicy
 
         return {
             "batch": True, "max_records": self.batch_size, "batch_timeout_ms": 100,
             "auto_offset_reset": "earliest", "ack_policy": AckPolicy.NACK_ON_ERROR,
             "decoder": _raw_body, "parser": _batch_of_records,
+            "session_timeout_ms": self.session_timeout_ms, "heartbeat_interval_ms": self.session_timeout_ms // 3,
         }
 
 

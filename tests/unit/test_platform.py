@@ -42,11 +42,15 @@ async def test_a_refused_write_wakes_no_relay() -> None:
 
 def test_the_consumer_policy_comes_from_settings_and_one_subscription_may_differ() -> None:
     settings = ServiceSettings(consumer_max_attempts=4, consumer_backoff_seconds=0.5,
-                               consumer_backoff_max_seconds=1.5, consumer_batch_size=50)
+                               consumer_backoff_max_seconds=1.5, consumer_batch_size=50,
+                               consumer_session_timeout_ms=6000)
     policy = ConsumerPolicy.of(settings)
     assert (policy.attempts, policy.backoff_seconds, policy.batch_size) == (4, 0.5, 50)
     assert [policy.delay(n) for n in (1, 2, 3, 4)] == [0.5, 1.0, 1.5, 1.5]  # doubling, capped
-    assert policy.subscriber_options()["max_records"] == 50
+    options = policy.subscriber_options()
+    assert options["max_records"] == 50
+    assert (options["session_timeout_ms"], options["heartbeat_interval_ms"]) == (6000, 2000)
+    assert ConsumerPolicy.of(ServiceSettings()).session_timeout_ms == 10_000  # aiokafka's default
     assert ConsumerPolicy.of(settings, attempts=10).attempts == 10 and ConsumerPolicy.of(settings).attempts == 4
 
 
