@@ -21,6 +21,7 @@ class ServiceSettings(BaseSettings):
     mongodb_database: str = ""
     mongodb_write_concern: str = ""  # "majority" on a replica set; "" = the server's default (w:1)
     mongodb_read_concern: str = ""  # "majority" with it, so reads never see a write a failover could roll back
+    mongodb_server_selection_timeout_ms: int = Field(5000, gt=0)  # an operation waits this long for a usable server
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     log_level: str = "INFO"

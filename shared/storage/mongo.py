@@ -26,19 +26,21 @@ OUTBOX_SINCE = "outbox_since"  # set while an aggregate has pending events: when
 PENDING_OUTBOX = {OUTBOX_SINCE: {"$exists": True}}  # the aggregates with pending events, found by the sparse index
 
 
-def connect(url: str, write_concern: str = "", read_concern: str = "") -> AsyncMongoClient:
+def connect(url: str, write_concern: str = "", read_concern: str = "",
+            server_selection_timeout_ms: int = 5000) -> AsyncMongoClient:
     """A client for `url` (TLS, replica set and credentials go in the URL, e.g. `?tls=true&replicaSet=rs0`).
 
     `write_concern`: `majority` (a replica set: an acknowledged write survives the primary's loss), a number of
     members, or "" for the server's default; `read_concern`: `majority`, `local`, ... or "" for the default.
-    When set, these win over the same options in the URL."""
+    When set, these win over the same options in the URL. `server_selection_timeout_ms`: how long an operation waits
+    for a usable server before failing (the store gone: each failed operation of a relay pass or request takes it)."""
     options: dict[str, Any] = {}
     if write_concern:
         options["w"] = int(write_concern) if write_concern.isdigit() else write_concern
     if read_concern:
         options["readConcernLevel"] = read_concern
-    return AsyncMongoClient(url, tz_aware=True, serverSelectionTimeoutMS=5000, appname="tijara",
-                            **options)
+    return AsyncMongoClient(url, tz_aware=True, serverSelectionTimeoutMS=server_selection_timeout_ms,
+                            appname="tijara", **options)
 
 
 async def ping(db: AsyncDatabase) -> None:

@@ -57,7 +57,8 @@ class Runtime:
         setup_logging(settings.service_name, settings.log_level, settings.log_format)
         setup_tracing(settings.service_name)
         actors.use_pseudonym_key(settings.privacy_secret.get_secret_value())  # people on events (shared.contracts.actors)
-        client = connect(settings.mongodb_url, settings.mongodb_write_concern, settings.mongodb_read_concern)
+        client = connect(settings.mongodb_url, settings.mongodb_write_concern, settings.mongodb_read_concern,
+                     settings.mongodb_server_selection_timeout_ms)
         broker = make_broker(settings.kafka_bootstrap_servers, f"tijara-{settings.service_name}",
                              settings.kafka_security())
         progress = ConsumerProgress(broker, settings.kafka_bootstrap_servers, settings.consumer_stall_seconds,

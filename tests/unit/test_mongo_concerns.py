@@ -1,4 +1,4 @@
-"""Write and read concern from settings, as a replica set in production needs them."""
+"""Write and read concern and the server selection timeout from settings, as a replica set in production needs them."""
 
 from shared.settings import ServiceSettings
 from shared.storage.mongo import connect
@@ -17,3 +17,10 @@ def test_a_number_of_members_and_the_server_default():
     assert connect("mongodb://127.0.0.1:1/", "2").write_concern.document == {"w": 2}
     default = connect("mongodb://127.0.0.1:1/")
     assert default.write_concern.document == {} and default.read_concern.level is None
+
+
+def test_the_server_selection_timeout_comes_from_the_settings():
+    assert ServiceSettings().mongodb_server_selection_timeout_ms == 5000
+    settings = ServiceSettings(mongodb_server_selection_timeout_ms=1500)
+    client = connect(settings.mongodb_url, server_selection_timeout_ms=settings.mongodb_server_selection_timeout_ms)
+    assert client.options.server_selection_timeout == 1.5

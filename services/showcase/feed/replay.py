@@ -78,7 +78,8 @@ def _rare_collections() -> Iterator[None]:
 
 async def _replay(settings: ServiceSettings, progress: Progress | None, settle_seconds: float) -> ReplayReport:
     started = time.monotonic()
-    client = connect(settings.mongodb_url, settings.mongodb_write_concern, settings.mongodb_read_concern)
+    client = connect(settings.mongodb_url, settings.mongodb_write_concern, settings.mongodb_read_concern,
+                     settings.mongodb_server_selection_timeout_ms)
     kafka = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None,
                              enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=BATCH,
                              max_partition_fetch_bytes=8 * 1024 * 1024,  # a batch's worth per fetch, not 1 MB
