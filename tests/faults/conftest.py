@@ -25,12 +25,16 @@ _OFFSET = int(os.environ.get("TIJARA_STACK_PORT_OFFSET", "0"))
 FAULT_PORTS = {name: 18150 + _OFFSET + i for i, name in enumerate(("showcase", "onboarding", "catalogue", "inquiries"))}
 # 18150 + offset: clear of the e2e ports (18100 + offset) of checkouts whose offsets are multiples of 100
 FIGURES: list[dict] = []
+# Services killed with -9 and restarted: the restarted one gets its partitions once Kafka has dropped the dead member,
+# after the group's session timeout; the least Kafka accepts (group.min.session.timeout.ms), not aiokafka's 10 s.
+KILLED_SESSION_TIMEOUT = {"CONSUMER_SESSION_TIMEOUT_MS": "6000"}
 REPORT = Path(__file__).resolve().parents[2] / ".stack" / "reports" / "fault-figures.txt"
 
 
 @pytest.fixture
 async def market(infrastructure, tmp_path_factory):
-    async with _marketplace(infrastructure.kafka, infrastructure.mongodb, tmp_path_factory) as market:
+    async with _marketplace(infrastructure.kafka, infrastructure.mongodb, tmp_path_factory,
+                            **KILLED_SESSION_TIMEOUT) as market:
         yield market
 
 

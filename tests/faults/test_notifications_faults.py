@@ -23,7 +23,7 @@ import pytest
 from deploy.local.mailpit import Mailbox, free_port
 from deploy.local.marketplace import Marketplace
 from tests import factories
-from tests.faults.conftest import record
+from tests.faults.conftest import KILLED_SESSION_TIMEOUT, record
 
 pytestmark = pytest.mark.faults
 INQUIRIES = 200
@@ -42,7 +42,7 @@ def notify_market(infrastructure, tmp_path_factory):
         database_prefix=f"nfaults_{run}", mail_ports=(free_port(), free_port()),
         extra_env={"KAFKA_TOPIC_PREFIX": f"nfaults-{run}.", "OUTBOX_POLL_SECONDS": "0.5", "LOG_LEVEL": "WARNING",
                    "SEND_POLL_SECONDS": "0.5", "SEND_BACKOFF_SECONDS": "0.5", "SEND_BACKOFF_MAX_SECONDS": "5",
-                   "SEND_LEASE_SECONDS": "5", "FLOOD_LIMIT_PER_HOUR": "100000"})
+                   "SEND_LEASE_SECONDS": "5", "FLOOD_LIMIT_PER_HOUR": "100000", **KILLED_SESSION_TIMEOUT})
     # every recipient but those at refused.example.com: the others get 550 (Go regexp: no look-ahead)
     market.mailbox = Mailbox(market.mail_ports[1], market.mail_ports[0], market.log_dir / "mailpit",
                              allowed=r"@([^r]|r[^e]|re[^f])[^@]*$").start()

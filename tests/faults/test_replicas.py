@@ -26,7 +26,7 @@ from deploy.local.marketplace import SERVICES, Marketplace
 from services.showcase.feed.generations import active_generation, collection_name
 from shared.contracts.envelope import Topic
 from shared.storage.mongo import OUTBOX_SINCE
-from tests.faults.conftest import prefix, record
+from tests.faults.conftest import KILLED_SESSION_TIMEOUT, prefix, record
 from tests.faults.replicas import Ledger, Load
 from tests.faults.world import Models, compare, duplicate_deliveries, read_all
 
@@ -50,7 +50,7 @@ def two_of_each(infrastructure, tmp_path_factory):
     logs = tmp_path_factory.mktemp(f"replicas-{run}")
     env = {"KAFKA_TOPIC_PREFIX": f"replicas-{run}.", "OUTBOX_POLL_SECONDS": "0.5", "LOG_LEVEL": "WARNING",
            "CONSUMER_BACKOFF_SECONDS": "0.05", "SEND_POLL_SECONDS": "0.5", "SEND_LEASE_SECONDS": "5",
-           "FLOOD_LIMIT_PER_HOUR": "100000"}
+           "FLOOD_LIMIT_PER_HOUR": "100000", **KILLED_SESSION_TIMEOUT}
     ports = iter(_distinct_ports(3 + 2 * len(SERVICES)))
     shared = {"issuer_port": next(ports), "mail_ports": (next(ports), next(ports)), "database_prefix": f"rp_{run}"}
     a, b = (Marketplace(infrastructure.kafka, infrastructure.mongodb, ports={s: next(ports) for s in SERVICES},
