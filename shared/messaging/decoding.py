@@ -65,29 +65,30 @@ def decode_record(record: Any, readers: Readers) -> Envelope | None:
 
 def decode_data(record: Any, readers: Readers) -> Any:
     """`decode_record(record, readers).data` for a reader that needs no envelope (the showcase's replay): the common
-    case checks what `_common_case` checks (ce_time included: a bad one is poison either way) and builds no
-    Envelope; None and PoisonEvent as `decode_record` gives them."""
-    headers = record.headers
-    if headers and record.value:
-        try:  # the last of a name wins, as in dict(headers)
-            text = {name: raw.decode() for name, raw in headers if name in _ENVELOPE_HEADERS}
-        except (AttributeError, UnicodeDecodeError):
-            text = {}
-        ce_type, time_text = text.get("ce_type"), text.get("ce_time")
-        model = readers.get(ce_type) if ce_type not in UPCASTERS else None
-        if (model is not None and text.get("ce_specversion") == SPECVERSION and text.get("ce_id")
-                and text.get("ce_source")):
+    case checks what the data depends on (specversion, id and source present, type, a valid ce_time: a bad one is
+    poison either way) on the header bytes, decoding only the type and time, and builds no Envelope; None and
+    PoisonEvent as `decode_record` gives them."""
+    headers, value = record.headers, record.value
+    if headers and value:
+        text = dict(headers)  # the last of a name wins, as in decode's dict(headers)
+        ce_type, time_bytes = text.get("ce_type"), text.get("ce_time")
+        if (text.get("ce_specversion") == _SPECVERSION_BYTES and text.get("ce_id") and text.get("ce_source")
+                and isinstance(ce_type, bytes)):
             try:
-                data = model.model_validate_json(record.value)
-                if time_text:
-                    datetime.fromisoformat(time_text)
-                return data
-            except (ValidationError, ValueError):
+                ce_type = ce_type.decode()
+                model = readers.get(ce_type) if ce_type not in UPCASTERS else None
+                if model is not None:
+                    data = model.model_validate_json(value)
+                    if time_bytes:
+                        datetime.fromisoformat(time_bytes.decode())
+                    return data
+            except (ValidationError, ValueError, AttributeError):  # not UTF-8, a str header: decode's own reading
                 pass
-    envelope = decode(dict(headers or ()), record.value, readers)
+    envelope = decode(dict(headers or ()), value, readers)
     return envelope.data if envelope is not None else None
 
 
+_SPECVERSION_BYTES = SPECVERSION.encode()
 _ENVELOPE_HEADERS = frozenset(("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject",
                                "traceparent"))
 
