@@ -6,8 +6,8 @@ showcase's follower and replay, the partners inbox, tools).
 (shared.contracts.registry.UPCASTERS). It gives an Envelope, None for a type of the contract this reader does not
 read, or raises PoisonEvent for what no retry can fix: `undecodable` (no CloudEvents headers, not JSON, a bad
 ce_time), `unknown-type` (a type in no contract) or `schema-invalid` (missing or malformed what the reader needs).
-`decode_record` is the same for a consumed record, `decode_data` its data alone (for the replay); `DecodeOnce` lets two readers of the same records in one process
-share each decoded record."""
+`decode_record` is the same for a consumed record, `decode_data` its data alone (for the replay); `DecodeOnce`
+lets two readers of the same records in one process share each decoded record."""
 
 from __future__ import annotations
 
