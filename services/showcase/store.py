@@ -21,11 +21,18 @@ Folded = dict[str, dict[str, list[tuple[int, dict]]]]  # collection -> document 
 def fold(events: list[Reader], into: Folded | None = None) -> Folded:
     """Events in log order gathered per collection and document, as `write_folded` takes them."""
     changes = into if into is not None else {}
-    for event in events:
+    for event in events:  # per event of a replay: no empty dict or list made for setdefault to throw away
         routed = route(event)
         if routed is not None:
             collection, _id, fields = routed
-            changes.setdefault(collection, {}).setdefault(_id, []).append((event.sequence, fields))
+            documents = changes.get(collection)
+            if documents is None:
+                documents = changes[collection] = {}
+            each = documents.get(_id)
+            if each is None:
+                documents[_id] = [(event.sequence, fields)]
+            else:
+                each.append((event.sequence, fields))
     return changes
 
 

@@ -6,8 +6,8 @@ showcase's follower and replay, the partners inbox, tools).
 (shared.contracts.registry.UPCASTERS). It gives an Envelope, None for a type of the contract this reader does not
 read, or raises PoisonEvent for what no retry can fix: `undecodable` (no CloudEvents headers, not JSON, a bad
 ce_time), `unknown-type` (a type in no contract) or `schema-invalid` (missing or malformed what the reader needs).
-`decode_record` is the same for a consumed record; `DecodeOnce` lets two readers of the same records in one process
-share each decoded record."""
+`decode_record` is the same for a consumed record, `decode_data` its data alone (for the replay); `DecodeOnce`
+lets two readers of the same records in one process share each decoded record."""
 
 from __future__ import annotations
 
@@ -63,6 +63,32 @@ def decode_record(record: Any, readers: Readers) -> Envelope | None:
     return envelope if envelope is not None else decode(dict(record.headers or ()), record.value, readers)
 
 
+def decode_data(record: Any, readers: Readers) -> Any:
+    """`decode_record(record, readers).data` for a reader that needs no envelope (the showcase's replay): the common
+    case checks what the data depends on (specversion, id and source present, type, a valid ce_time: a bad one is
+    poison either way) on the header bytes, decoding only the type and time, and builds no Envelope; None and
+    PoisonEvent as `decode_record` gives them."""
+    headers, value = record.headers, record.value
+    if headers and value:
+        text = dict(headers)  # the last of a name wins, as in decode's dict(headers)
+        ce_type, time_bytes = text.get("ce_type"), text.get("ce_time")
+        if (text.get("ce_specversion") == _SPECVERSION_BYTES and text.get("ce_id") and text.get("ce_source")
+                and isinstance(ce_type, bytes)):
+            try:
+                ce_type = ce_type.decode()
+                model = readers.get(ce_type) if ce_type not in UPCASTERS else None
+                if model is not None:
+                    data = model.model_validate_json(value)
+                    if time_bytes:
+                        datetime.fromisoformat(time_bytes.decode())
+                    return data
+            except (ValidationError, ValueError, AttributeError):  # not UTF-8, a str header: decode's own reading
+                pass
+    envelope = decode(dict(headers or ()), value, readers)
+    return envelope.data if envelope is not None else None
+
+
+_SPECVERSION_BYTES = SPECVERSION.encode()
 _ENVELOPE_HEADERS = frozenset(("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject",
                                "traceparent"))
 

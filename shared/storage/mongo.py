@@ -104,9 +104,12 @@ async def apply_all_if_newer(coll: AsyncCollection, changes: Mapping[str, Sequen
 
 
 def _folded(_id: str, events: list[tuple[int, Mapping[str, Any]]], absent: bool) -> InsertOne | UpdateOne:
-    merged = {name: value for _, fields in events for name, value in fields.items()} | {"sequence": events[-1][0]}
+    merged: dict[str, Any] = {"_id": _id} if absent else {}  # one dict built per document: a replay writes many
+    for _, fields in events:
+        merged.update(fields)
+    merged["sequence"] = events[-1][0]
     if absent:
-        return InsertOne({"_id": _id, **merged})
+        return InsertOne(merged)
     return UpdateOne({"_id": _id, "sequence": {"$lt": events[0][0]}}, {"$set": merged}, upsert=True)
 
 

@@ -120,15 +120,24 @@ def _outcome(read, *args):
     return found
 
 
+def _data_outcome(read, *args):
+    try:
+        return read(*args)
+    except PoisonEvent as poison:
+        return poison.kind
+
+
 def test_a_record_decodes_as_its_headers_and_value_do() -> None:
     """decode_record reads the common case straight from the record's header bytes: whatever the record, it gives
-    what `decode` gives (the same envelope, None, or the same kind of poison)."""
+    what `decode` gives (the same envelope, None, or the same kind of poison); decode_data the same without the
+    envelope."""
     envelope = Envelope(factories.supplier_verified("sup-1"), "/unit", traceparent="00-" + "a" * 32 + "-" + "b" * 16 + "-01")
     good = [(k, v.encode()) for k, v in envelope.headers().items()]
     cases = [
         (good, envelope.value()),
         ([*good, ("correlation_id", b"c-1"), ("ce_type", envelope.type.encode())], envelope.value()),  # a repeated name
         ([(k, v.decode()) for k, v in good], envelope.value()),  # str headers
+        ([(k, v.decode() if k == "ce_time" else v) for k, v in good], envelope.value()),  # one str header
         ([(k, v if k != "ce_time" else b"yesterday") for k, v in good], envelope.value()),
         ([(k, v) for k, v in good if k != "ce_time"], envelope.value()),
         ([(k, v) for k, v in good if k != "ce_id"], envelope.value()),
@@ -147,3 +156,6 @@ def test_a_record_decodes_as_its_headers_and_value_do() -> None:
             record = ConsumerRecord(envelope.topic, 0, 0, 0, 0, envelope.key, value, None, 0, 0, headers)
             assert (_outcome(decoding.decode_record, record, readers)
                     == _outcome(decode, dict(headers), value, readers)), (headers, value)
+            expected = _outcome(decoding.decode_record, record, readers)  # decode_data: its data alone
+            assert (_data_outcome(decoding.decode_data, record, readers)
+                    == (expected.data if isinstance(expected, Envelope) else expected)), (headers, value)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from functools import partial
 from typing import Annotated, Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
@@ -17,7 +16,7 @@ from shared.contracts.products import ProductDelisted, ProductEvent, upcast_list
 from shared.contracts.registry import EVENT_TYPES
 from shared.contracts.suppliers import SupplierEvent, SupplierStatus, VerificationLevel
 from shared.contracts.vocabulary import Certification, Incoterm, Region, Sector
-from shared.messaging.decoding import PoisonEvent, decode_record
+from shared.messaging.decoding import PoisonEvent, decode_data
 
 
 class _Part(BaseModel):
@@ -132,21 +131,26 @@ READERS: dict[str, type[Reader]] = {t: r for t, m in EVENT_TYPES.items() if (r :
 """The event types showcase reads (every type of the three marketplace streams) and its reader for each."""
 
 
-def events_of(records: Iterable[Any], decode: Callable[[Any], Envelope | None] = partial(decode_record, readers=READERS),
+def events_of(records: Iterable[Any], decode: Callable[[Any], Envelope | None] | None = None,
               ) -> tuple[list[Reader], int]:
     """The events of consumed records as showcase reads them, in order, and how many were poison or tombstones: the
-    one way for the page's follower and the replay, who skip what the group consumer dead-letters. `decode`: the
-    kernel's `decode_record` through READERS, as the group consumer's EventConsumer decodes; the group consumer and
-    the follower of one process share a `DecodeOnce(READERS)` instead (each record decoded once)."""
+    one way for the page's follower and the replay, who skip what the group consumer dead-letters. `decode`: how a
+    record becomes an envelope; the group consumer and the follower of one process share a `DecodeOnce(READERS)`
+    (each record decoded once). Without it (the replay), the kernel's `decode_data` through READERS: what
+    `decode_record` gives, without the envelope the replay does not read."""
     events, skipped = [], 0
     for record in records:
         try:
             if record.value is None:  # a tombstone
                 raise PoisonEvent("tombstone", "null value")
-            envelope = decode(record)
+            if decode is None:
+                data = decode_data(record, READERS)
+            else:
+                envelope = decode(record)
+                data = envelope.data if envelope is not None else None
         except PoisonEvent:
             skipped += 1
             continue
-        if envelope is not None:
-            events.append(envelope.data)
+        if data is not None:
+            events.append(data)
     return events, skipped

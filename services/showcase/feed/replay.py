@@ -209,10 +209,24 @@ async def _hand_over(folded: asyncio.Queue[Folded | None], changes: Folded | Non
         raise RuntimeError("the replay's writer stopped")
 
 
-async def _write_each(writer: BatchWriter, folded: asyncio.Queue[Folded | None]) -> None:
-    while (changes := await folded.get()) is not None:
-        for piece in _pieces(changes):
-            await writer.write_folded(piece)
+async def _write_each(writer: BatchWriter, folded: asyncio.Queue[Folded | None], in_flight: int = 2) -> None:
+    """Two pieces in flight: one is built and encoded here while the store inserts the other (one at a time, the
+    store and this process took turns). Pieces hold distinct documents, so their order does not matter."""
+    writing: set[asyncio.Task] = set()
+    try:
+        while (changes := await folded.get()) is not None:
+            for piece in _pieces(changes):
+                while len(writing) >= in_flight:
+                    done, writing = await asyncio.wait(writing, return_when=asyncio.FIRST_COMPLETED)
+                    for task in done:
+                        task.result()  # a piece that failed every attempt stops the replay
+                writing.add(asyncio.create_task(writer.write_folded(piece)))
+        for task in asyncio.as_completed(writing):
+            await task
+        writing = set()
+    finally:
+        for task in writing:
+            task.cancel()
 
 
 def _pieces(changes: Folded, size: int = BATCH) -> Iterator[Folded]:
