@@ -186,8 +186,6 @@ class EventConsumer:
             ce_type = next((v for k, v in record.headers or () if k == "ce_type"), b"?")
             self._count(ce_type.decode(errors="replace") if isinstance(ce_type, bytes) else ce_type, "ignored")
             return None
-        if envelope.traceparent is None:  # no context to enter: the common case costs no context switch
-            return await self._handle_with_retry(record, envelope, handler)
         with within(envelope.traceparent):
             await self._handle_with_retry(record, envelope, handler)
 
@@ -196,7 +194,7 @@ class EventConsumer:
         for attempt in range(1, self.policy.attempts + 1):
             try:
                 await (handler(envelope, record) if self.pass_record else handler(envelope))
-                self._outcomes[(event_type, "applied")] += 1
+                self._count(event_type, "applied")
                 return
             except PoisonEvent as poison:
                 return await self.dead_letter(record, poison.kind, poison.detail, attempt)

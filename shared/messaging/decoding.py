@@ -40,7 +40,7 @@ def decode(headers: Mapping[str, bytes | str], value: bytes | None, readers: Rea
     headers, not JSON, a type in no contract, or missing or malformed what the reader needs)."""
     # headers decoded once; bytes that are not UTF-8 read as U+FFFD: such a type is in no contract (a dead letter)
     headers = {name: raw.decode(errors="replace") if isinstance(raw, bytes) else raw for name, raw in headers.items()}
-    data, ce_type = _validated_json(headers, value, readers), _text(headers, "ce_type")
+    data, ce_type = _validated(headers, value, readers), headers.get("ce_type")
     if data is None:  # not the common case: parse, upcast, then validate, each failure with its own reason
         ce_type, payload, _, _ = _parse(headers, value)
         model = readers.get(ce_type)
@@ -51,73 +51,54 @@ def decode(headers: Mapping[str, bytes | str], value: bytes | None, readers: Rea
         except ValidationError as error:
             raise PoisonEvent("schema-invalid", summary(error)) from None
     time = _check_time(headers) or getattr(data, "occurred_at", datetime.now(UTC))
-    return Envelope(data=data, source=_text(headers, "ce_source"), id=_text(headers, "ce_id"), time=time,
-                    traceparent=_text(headers, "traceparent"), ce_type=ce_type, ce_subject=_text(headers, "ce_subject"))
+    return Envelope(data=data, source=headers.get("ce_source"), id=headers.get("ce_id"), time=time,
+                    traceparent=headers.get("traceparent"), ce_type=ce_type, ce_subject=headers.get("ce_subject"))
 
 
 def decode_record(record: Any, readers: Readers) -> Envelope | None:
     """`decode` of a consumed record (an aiokafka ConsumerRecord). The common case (CloudEvents headers as UTF-8
     bytes, a current type the reader reads, valid) is read straight from the record: only the envelope's headers
     decoded, no dict of them all, each once; anything else goes through `decode`, which finds out what is wrong."""
-    envelope = _common_case(record, readers)
-    return envelope if envelope is not None else decode(dict(record.headers or ()), record.value, readers)
+    common = _common_case(record, readers)
+    if common is None:
+        return decode(dict(record.headers or ()), record.value, readers)
+    text, data, time = common
+    if time is None:
+        time = data.occurred_at if hasattr(data, "occurred_at") else datetime.now(UTC)
+    # positionally: a frozen dataclass's init takes keywords slower, and this runs once per event
+    return Envelope(data, text["ce_source"], text["ce_id"], time, text.get("traceparent"), text["ce_type"],
+                    text.get("ce_subject"))
 
 
 def decode_data(record: Any, readers: Readers) -> Any:
-    """`decode_record(record, readers).data` for a reader that needs no envelope (the showcase's replay): the common
-    case checks what the data depends on (specversion, id and source present, type, a valid ce_time: a bad one is
-    poison either way) on the header bytes, decoding only the type and time, and builds no Envelope; None and
-    PoisonEvent as `decode_record` gives them."""
-    headers, value = record.headers, record.value
-    if headers and value:
-        text = dict(headers)  # the last of a name wins, as in decode's dict(headers)
-        ce_type, time_bytes = text.get("ce_type"), text.get("ce_time")
-        if (text.get("ce_specversion") == _SPECVERSION_BYTES and text.get("ce_id") and text.get("ce_source")
-                and isinstance(ce_type, bytes)):
-            try:
-                ce_type = ce_type.decode()
-                model = readers.get(ce_type) if ce_type not in UPCASTERS else None
-                if model is not None:
-                    data = model.model_validate_json(value)
-                    if time_bytes:
-                        datetime.fromisoformat(time_bytes.decode())
-                    return data
-            except (ValidationError, ValueError, AttributeError):  # not UTF-8, a str header: decode's own reading
-                pass
-    envelope = decode(dict(headers or ()), value, readers)
+    """`decode_record(record, readers).data` for a reader that needs no envelope (the showcase's replay): the same
+    common case without building the Envelope; None and PoisonEvent as `decode_record` gives them."""
+    common = _common_case(record, readers)
+    if common is not None:
+        return common[1]
+    envelope = decode(dict(record.headers or ()), record.value, readers)
     return envelope.data if envelope is not None else None
 
 
-_SPECVERSION_BYTES = SPECVERSION.encode()
 _ENVELOPE_HEADERS = frozenset(("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject",
                                "traceparent"))
 
 
-def _common_case(record: Any, readers: Readers) -> Envelope | None:
-    """What `decode` gives a record in the common case, or None for `decode` to look at it (a consumer reads every
-    event through this: each step here is paid per event)."""
-    value = record.value
+def _common_case(record: Any, readers: Readers) -> tuple[dict[str, str], BaseModel, datetime | None] | None:
+    """(the envelope's headers, the data, ce_time) of a record in the common case, or None for `decode` to look at
+    it (a consumer reads every event through this: each step here is paid per event)."""
     try:  # the last of a name wins, as in dict(headers)
         text = {name: raw.decode() for name, raw in record.headers or () if name in _ENVELOPE_HEADERS}
     except (AttributeError, UnicodeDecodeError):  # str headers (a test's), or not UTF-8: decode's own reading
         return None
-    if text.get("ce_specversion") != SPECVERSION or not value:
+    data = _validated(text, record.value, readers)
+    if data is None:
         return None
-    ce_type = text.get("ce_type")
-    model = readers.get(ce_type) if ce_type not in UPCASTERS else None
-    if model is None or not (text.get("ce_id") and text.get("ce_source")):
-        return None
+    time_text = text.get("ce_time")
     try:
-        data = model.model_validate_json(value)
-        time_text = text.get("ce_time")
-        time = datetime.fromisoformat(time_text) if time_text else None
-    except (ValidationError, ValueError):
+        return text, data, datetime.fromisoformat(time_text) if time_text else None
+    except ValueError:
         return None
-    if time is None:
-        time = data.occurred_at if hasattr(data, "occurred_at") else datetime.now(UTC)
-    # positionally: a frozen dataclass's init takes keywords slower, and this runs once per event
-    return Envelope(data, text["ce_source"], text["ce_id"], time, text.get("traceparent"), ce_type,
-                    text.get("ce_subject"))
 
 
 class DecodeOnce:
@@ -149,18 +130,13 @@ def summary(error: ValidationError) -> str:
     return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in error.errors()[:5])
 
 
-def _text(headers: Mapping[str, bytes | str], name: str) -> str | None:
-    raw = headers.get(name)
-    return raw.decode() if isinstance(raw, bytes) else raw
-
-
-def _validated_json(headers: Mapping[str, bytes | str], value: bytes | None, readers: Readers) -> BaseModel | None:
+def _validated(headers: Mapping[str, str], value: bytes | None, readers: Readers) -> BaseModel | None:
     """The common case in one step: a current type this reader reads, validated straight from the JSON bytes
     (pydantic's parser, no dict in between). None when anything is off; `decode` then finds out what."""
-    ce_type = _text(headers, "ce_type")
+    ce_type = headers.get("ce_type")
     model = readers.get(ce_type) if ce_type not in UPCASTERS else None
-    if (model is None or not value or _text(headers, "ce_specversion") != SPECVERSION
-            or not (_text(headers, "ce_id") and _text(headers, "ce_source"))):
+    if (model is None or not value or headers.get("ce_specversion") != SPECVERSION
+            or not (headers.get("ce_id") and headers.get("ce_source"))):
         return None
     try:
         return model.model_validate_json(value)
@@ -168,10 +144,10 @@ def _validated_json(headers: Mapping[str, bytes | str], value: bytes | None, rea
         return None
 
 
-def _parse(headers: Mapping[str, bytes | str], value: bytes | None) -> tuple[str, dict, str, str]:
+def _parse(headers: Mapping[str, str], value: bytes | None) -> tuple[str, dict, str, str]:
     """(ce_type after upcasting, data, ce_id, ce_source), or PoisonEvent."""
-    ce_type, ce_id, source = (_text(headers, h) for h in ("ce_type", "ce_id", "ce_source"))
-    if not (ce_type and ce_id and source) or _text(headers, "ce_specversion") != SPECVERSION:
+    ce_type, ce_id, source = (headers.get(h) for h in ("ce_type", "ce_id", "ce_source"))
+    if not (ce_type and ce_id and source) or headers.get("ce_specversion") != SPECVERSION:
         raise PoisonEvent("undecodable", "missing CloudEvents headers (ce_specversion 1.0, ce_id, ce_source, ce_type)")
     try:
         payload = json.loads(value or b"")
@@ -186,8 +162,8 @@ def _parse(headers: Mapping[str, bytes | str], value: bytes | None) -> tuple[str
     return ce_type, payload, ce_id, source
 
 
-def _check_time(headers: Mapping[str, bytes | str]) -> datetime | None:
-    time_text = _text(headers, "ce_time")
+def _check_time(headers: Mapping[str, str]) -> datetime | None:
+    time_text = headers.get("ce_time")
     try:
         return datetime.fromisoformat(time_text) if time_text else None
     except ValueError:

@@ -141,7 +141,7 @@ def link_producers(records: Sequence[Any]) -> None:
             continue
         seen.add(traceparent)
         text = traceparent.decode() if isinstance(traceparent, bytes) else traceparent
-        producer = trace.get_current_span(_propagator.extract({"traceparent": text}))
+        producer = trace.get_current_span(producer_context(text))
         span.add_link(producer.get_span_context())
         if len(seen) == MAX_LINKS:
             return
