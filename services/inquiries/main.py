@@ -14,8 +14,8 @@ from shared.contracts.privacy import PrivacyTopic
 from shared.messaging.relay import OutboxRelay
 from shared.settings import ServiceSettings
 from shared.web.erasure_outcomes import OUTCOMES, ErasureOutcomes
-from shared.web.privacy import operator_router, periodically, retention_job
-from shared.web.runtime import Runtime, create_app, serve
+from shared.web.privacy import operator_router, retention_job
+from shared.web.runtime import Runtime, create_app, every, serve
 
 
 class Settings(ServiceSettings):
@@ -37,8 +37,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime.on_start.append(personal.reads.ensure_indexes)
     runtime.on_stop.append(personal.reads.settle)
     outcomes = ErasureOutcomes(runtime.db, privacy.SERVICE, runtime.relay)  # what it erased, on privacy.erasures
-    runtime.background.append(lambda: periodically(retention_job(personal, outcomes),
-                                                   runtime.settings.retention_check_seconds, "retention of personal data"))
+    runtime.background.append(lambda: every(runtime.settings.retention_check_seconds, retention_job(personal, outcomes)))
     consumers.register(runtime.broker, inquiries, runtime.settings)
     app = create_app(runtime, [api.router, privacy.operator_reads, operator_router(privacy.personal_data)],
                      "Buyer inquiries about listed products.")

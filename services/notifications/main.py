@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -22,7 +20,7 @@ from shared.messaging.relay import OutboxRelay
 from shared.settings import ServiceSettings
 from shared.web.erasure_outcomes import OUTCOMES, ErasureOutcomes
 from shared.web.privacy import operator_router, retention_job
-from shared.web.runtime import Runtime, create_app, serve
+from shared.web.runtime import Runtime, create_app, every, serve
 from shared.web.service_identity import ServiceIdentity
 
 log = logging.getLogger(__name__)
@@ -85,17 +83,6 @@ def build(settings: Settings | None = None) -> FastAPI:
     app.state.erasure_outcomes = outcomes
     app.state.unsubscribe_secret = s.unsubscribe_secret.get_secret_value()
     return app
-
-
-async def every(seconds: float, *jobs: Callable[[], Awaitable[object]]) -> None:
-    """The periodic looks. Several replicas may run them at once: each message they record has a derived key."""
-    while True:
-        for job in jobs:
-            try:
-                await job()
-            except Exception:
-                log.exception("%s failed; retrying on the next tick", getattr(job, "__name__", job))
-        await asyncio.sleep(seconds)
 
 
 def main() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 
@@ -17,8 +16,8 @@ from shared.contracts.privacy import PrivacyTopic
 from shared.messaging.relay import OutboxRelay
 from shared.settings import ServiceSettings
 from shared.web.erasure_outcomes import OUTCOMES, ErasureOutcomes
-from shared.web.privacy import operator_router, periodically, retention_job
-from shared.web.runtime import Runtime, create_app, serve
+from shared.web.privacy import operator_router, retention_job
+from shared.web.runtime import Runtime, create_app, every, serve
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +37,14 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime.publishes = [Topic.SUPPLIERS, PartnerTopic.OUTCOMES, PrivacyTopic.ERASURES]
     runtime.on_start.append(store.ensure_indexes)
     onboarding = Onboarding(store, runtime.relay)
-    runtime.background.append(lambda: expire_periodically(onboarding, runtime.settings.expiry_check_seconds))
+    # several replicas may expire at once: each expiry is a versioned write, so a supplier expires once
+    runtime.background.append(lambda: every(runtime.settings.expiry_check_seconds, onboarding.expire_verifications))
     personal = privacy.SupplierPersonalData(store, runtime.settings.privacy_secret.get_secret_value(),
                                             runtime.settings.rejected_contact_retention)
     runtime.on_start.append(personal.reads.ensure_indexes)
     runtime.on_stop.append(personal.reads.settle)
     outcomes = ErasureOutcomes(runtime.db, privacy.SERVICE, runtime.relay)  # what it erased, on privacy.erasures
-    runtime.background.append(lambda: periodically(retention_job(personal, outcomes),
-                                                   runtime.settings.retention_check_seconds, "retention of personal data"))
+    runtime.background.append(lambda: every(runtime.settings.retention_check_seconds, retention_job(personal, outcomes)))
     consumers.register(runtime.broker, onboarding, runtime.settings)
     app = create_app(runtime, [api.router, api.operations, privacy.supplier_reads, privacy.operator_reads,
                                operator_router(privacy.personal_data)],
@@ -54,16 +53,6 @@ def build(settings: Settings | None = None) -> FastAPI:
     app.state.personal_data = personal
     app.state.erasure_outcomes = outcomes
     return app
-
-
-async def expire_periodically(onboarding: Onboarding, every_seconds: float) -> None:
-    """Several replicas may run this at once: each expiry is a versioned write, so a supplier expires once."""
-    while True:
-        try:
-            await onboarding.expire_verifications()
-        except Exception:
-            log.exception("verification expiry run failed; retrying on the next tick")
-        await asyncio.sleep(every_seconds)
 
 
 def main() -> None:

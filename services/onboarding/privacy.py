@@ -53,11 +53,10 @@ class SupplierPersonalData(Holder):
 
     def note_read(self, actor: Actor, request: Request, supplier: Supplier) -> None:
         """The caller was answered this supplier's contact (nothing is noted for an answer without it)."""
-        contact = supplier.profile.contact
-        self.note_contact_read(actor, request, record_of(supplier.supplier_id), contact and contact.email)
+        self.note_reads(actor, request, [supplier])
 
     def note_reads(self, actor: Actor, request: Request, suppliers: list[Supplier]) -> None:
-        """The caller was answered these suppliers' contacts at once: one read recorded for each with a contact."""
+        """The caller was answered these suppliers' contacts: one read recorded for each with a contact."""
         self.reads.note(actor, purpose(request), [(record_of(s.supplier_id), self.key(c.email)) for s in suppliers
                                                   if (c := s.profile.contact) is not None and c.email])
 

@@ -21,7 +21,6 @@ as the receipt on the partner's own topic, partners.receipts.<partner id>, at GE
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -141,20 +140,12 @@ class Gateway:
             return _answer(401, "unauthenticated", "unknown or revoked API key (check X-Tijara-Key)")
         return Caller(partner, key_id, secret)
 
-    async def forget_old_signatures(self, every_seconds: float = 60.0) -> None:
-        """The local store (mongo-java-server) has no TTL index: delete old signatures on a timer."""
-        while True:
-            try:
-                # a signature seen at t had a timestamp within t±window: once t+2*window passed (plus a margin),
-                # that timestamp is stale, so the signature can be forgotten
-                cutoff = datetime.now(UTC) - timedelta(seconds=2 * rules.SIGNATURE_WINDOW_SECONDS + 60)
-                await self.partners.forget_signatures_before(cutoff)
-            except Exception:
-                log.warning("forgetting old signatures failed; retrying on the next tick", exc_info=True)
-            task = asyncio.current_task()
-            if task is not None and task.cancelling():  # PyMongo may have swallowed our cancellation
-                raise asyncio.CancelledError
-            await asyncio.sleep(every_seconds)
+    async def forget_old_signatures(self) -> None:
+        """The local store (mongo-java-server) has no TTL index: old signatures are deleted on a timer
+        (shared.web.runtime.every). A signature seen at t had a timestamp within t±window: once t+2*window passed
+        (plus a margin), that timestamp is stale, so the signature can be forgotten."""
+        cutoff = datetime.now(UTC) - timedelta(seconds=2 * rules.SIGNATURE_WINDOW_SECONDS + 60)
+        await self.partners.forget_signatures_before(cutoff)
 
 
 async def _read_at_most(request: Request, limit: int) -> bytes | None:

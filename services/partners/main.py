@@ -18,7 +18,7 @@ from shared.messaging.topics import ensure_topics, partner_receipts_topics
 from shared.settings import ServiceSettings
 from shared.web.erasure_outcomes import OUTCOMES, ErasureOutcomes
 from shared.web.privacy import operator_router
-from shared.web.runtime import Runtime, create_app, serve
+from shared.web.runtime import Runtime, create_app, every, serve
 
 
 class Settings(ServiceSettings):
@@ -45,7 +45,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     partner_gateway = gateway.Gateway(ingress)
     webhooks = WebhookSender(partners, inputs, settings.webhook_poll_seconds, settings.webhook_backoff_seconds,
                              settings.webhook_max_attempts)
-    runtime.background += [partner_gateway.forget_old_signatures, webhooks.run]
+    runtime.background += [lambda: every(60.0, partner_gateway.forget_old_signatures), webhooks.run]
     app = create_app(runtime, [gateway.router, partner_api.router, api.router, api.contacts, privacy.operator_reads,
                                operator_router(privacy.personal_data)],
                      "Partner ingress: the partner registry and keys, the signed HTTP gateway and the Kafka inbox.")

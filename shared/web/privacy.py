@@ -280,15 +280,7 @@ async def retain_and_report(data: PersonalData, outcomes: ErasureOutcomes, dry_r
 
 
 def retention_job(data: PersonalData, outcomes: ErasureOutcomes) -> Callable[[], Awaitable[object]]:
-    """The periodic retention's step (`periodically`): a run, its outcome published."""
-    return lambda: retain_and_report(data, outcomes)
-
-
-async def periodically(job: Callable[[], Awaitable[object]], every_seconds: float, what: str) -> None:
-    """A background job (shared.web.runtime's `background`): a failed run is logged and the next tick tries again."""
-    while True:
-        try:
-            await job()
-        except Exception:
-            log.exception("%s failed; retrying on the next tick", what)
-        await asyncio.sleep(every_seconds)
+    """The periodic retention's step (shared.web.runtime.every): a run, its outcome published."""
+    async def retention_of_personal_data() -> RetentionRun:
+        return await retain_and_report(data, outcomes)
+    return retention_of_personal_data

@@ -210,6 +210,22 @@ async def _answers(check: Awaitable[object]) -> bool:
     return result is not False
 
 
+
+async def every(seconds: float, *jobs: Callable[[], Awaitable[object]]) -> None:
+    """A background job (`Runtime.background`): `jobs` one after another, then a pause of `seconds`, for ever. A
+    failed job is logged and tried again on the next tick. Several replicas may run the same jobs at once: each must
+    be idempotent (a versioned write, a derived key)."""
+    while True:
+        for job in jobs:
+            try:
+                await job()
+            except Exception:
+                log.exception("%s failed; retrying on the next tick", getattr(job, "__name__", job))
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():  # PyMongo may have swallowed our cancellation
+                raise asyncio.CancelledError
+        await asyncio.sleep(seconds)
+
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
     """uvicorn turns SIGTERM/SIGINT into a graceful shutdown: stop accepting, finish requests, run the lifespan exit."""
     uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level=settings.log_level.lower(),
