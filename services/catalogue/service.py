@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from services.catalogue import access, domain
@@ -18,13 +18,13 @@ from shared.messaging.outbox import Outbox
 from shared.messaging.relay import Relay
 
 SOURCE = "/tijara/catalogue"
+SYSTEM = system("catalogue")
 Once = Callable[[Callable[[], Awaitable[None]]], Awaitable[Any]]  # runs an effect, e.g. once per event id
 
 
 async def _now(effect: Callable[[], Awaitable[None]]) -> None:
+    """An effect run at once (no record of it: the use-case tests', and a caller that needs no idempotence)."""
     await effect()
-
-SYSTEM = system("catalogue")
 
 
 class CatalogueRecords(Protocol):
