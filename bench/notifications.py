@@ -11,7 +11,9 @@
   the last message is in the sink, messages/s, and the ratio to raw (goal >= 0.7);
 - latency: inquiries POSTed to inquiries at `--rate` a second for `--seconds`; from each POST's answer to the
   message's arrival in the sink (Mailpit's own receive time), p50 / p99 (goal p99 <= 2 s at 20/s).
-Both sides print their messages' mean size in the sink and the CPU their process spent per message.
+Both sides print their messages' mean size in the sink and the CPU their processes spent per message (the
+service's side with the store's and the broker's), and with it the ceiling those costs put on this machine's cores:
+the messages/s that all of them would allow if nothing ever waited, as a ratio to raw.
 Each message costs the service a consumed event, its recording, its claim, a rendering and its MIME, two store
 writes (the composed copy, then the outcome: coalesced) and an SMTP transaction; the owners of contacts are asked
 once per sending batch (one request for the batch's suppliers, one for its inquiries). The raw figure has only
@@ -36,6 +38,7 @@ from pathlib import Path
 import aiosmtplib
 import httpx
 
+from bench.rates import Busy, ceiling, cpu_seconds, servers
 from deploy.local import stack
 from deploy.local.mailpit import Mailbox, free_port
 from deploy.local.marketplace import Marketplace
@@ -91,12 +94,6 @@ async def raw_limit(box: Mailbox, count: int, connections: int, when: str) -> fl
           f"{raw:,.0f} messages/s, {sizes(box, 'from:bench@tijara.ma')} a message, "
           f"CPU a message (ms): bench {raw_cpu * 1000:.2f}, mailpit {sink_cpu * 1000:.2f}")
     return raw
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def sizes(box: Mailbox, query: str) -> str:
@@ -171,8 +168,9 @@ async def main(backlog: int, per_second: float, seconds: float, profile_dir: Pat
         market.start("notifications")
         launched = time.monotonic()
         await asyncio.to_thread(market.wait_ready, 90, "notifications")
-        pids = {**{name: p.pid for name, p in market.processes.items() if name in services}, "mailpit": box.process.pid}
-        started, cpu = time.monotonic(), {name: cpu_seconds(pid) for name, pid in pids.items()}
+        pids = {**{name: p.pid for name, p in market.processes.items() if name in services}, "mailpit": box.process.pid,
+                **servers()}
+        started, busy = time.monotonic(), Busy(pids)
         samplers = [subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-p",
                                       str(market.processes[name].pid), "-d", "15", "-f", "raw", "-o",
                                       str(profile_dir / f"{name}.txt"), "--nonblocking"],
@@ -182,13 +180,17 @@ async def main(backlog: int, per_second: float, seconds: float, profile_dir: Pat
         for sampler in samplers:
             sampler.wait()
         sustained = backlog / (done - started)
-        spent = {name: (cpu_seconds(pid) - cpu[name]) / backlog * 1000 for name, pid in pids.items()}
+        spent = busy.per_event(backlog)  # µs a message
         size = sizes(box, 'subject:"Bench backlog "')
         print(f"notifications draining {backlog} InquiryReceived: {sustained:,.0f} messages/s, from ready to the last "
               f"in the sink: {done - started:.1f} s (start-up before that: {started - launched:.1f} s), {size} a "
-              f"message, CPU a message (ms): " + ", ".join(f"{name} {ms:.2f}" for name, ms in spent.items()))
+              f"message, CPU a message (ms): " + ", ".join(f"{name} {us / 1000:.2f}" for name, us in spent.items()) +
+              f"; in all {sum(spent.values()) / 1000:.2f} ms, {100 * sum(busy.shares().values()):.0f} % of a core")
         raw = max(raw_before, await raw_limit(box, backlog, connections, "after"))
         print(f"ratio: {sustained:,.0f} / {raw:,.0f} (the higher raw) = {sustained / raw:.2f}x raw (goal >= 0.7x)")
+        most = ceiling(spent)
+        print(f"the {os.cpu_count()} cores' ceiling at the service's CPU a message (all its processes, the store and the "
+              f"broker, never waiting): {most:,.0f} messages/s = {most / raw:.2f}x raw")
 
         count = int(per_second * seconds)
         answered = await post_inquiries(market, "steady", count, per_second)
