@@ -344,13 +344,13 @@ async def consumers_from_log(run: str, bootstrap: str, prefix: str, market: Benc
         # would measure redeliveries: each write a duplicate-key error, then its retry)
         envelopes = [_envelope(f"{run}-log-{size}-{consumer}", n) for n in range(events)]
         before = await end_offset(bootstrap, topic)
+        sampling = await market.sample(consumer)  # attached before the pause
         for process in processes:
             process.send_signal(signal.SIGSTOP)
         try:
             sent = [await producer.send(topic, e.value(), key=e.data.subject.encode(),
                                         headers=[(k, v.encode()) for k, v in e.headers().items()]) for e in envelopes]
             await asyncio.gather(*sent)
-            sampling = await market.sample(consumer)
             busy = Busy({consumer: market.processes[consumer].pid, **servers()})
             started = time.perf_counter()
             market.processes[consumer].send_signal(signal.SIGCONT)
