@@ -3,12 +3,14 @@
 Provisioned from Maven Central (deploy/local/store/pom.xml) into `.stack/store/`, with our small launcher
 (deploy/local/store/*.java) compiled by the machine's javac: it reports a wire version pymongo accepts, commits every
 write before acknowledging it (acknowledged writes survive kill -9 of the store), keeps one-field sparse indexes
-(SparseIndex.java: the outbox marker's) and answers `explain` of a find with the index it uses or COLLSCAN.
+(SparseIndex.java: the outbox marker's, notifications' due and held messages') and answers `explain` of a find
+with the index it uses or COLLSCAN.
 FerretDB 1.24 (SQLite) stays buildable here for the comparison bench only.
 
 Known defects of mongo-java-server 1.47 (the code around them is MongoDB code; these only bite local tooling):
 - secondary indexes are accepted and ignored, except unique ones and our one-field sparse ones (which answer
-  `{field: {$exists: true}}` only), so a query on any other field reads the collection;
+  `{field: {$exists: true}}` and ranges on the field, `{field: {$lte: t}}`), so a query on any other field reads
+  the collection;
 - `dropDatabase("x")` also removes the storage of every database whose name starts with "x" (H2Database.drop
   matches map names by prefix), leaving those half-dropped: never name a database as a prefix of another.
 """

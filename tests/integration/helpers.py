@@ -108,3 +108,12 @@ async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 30.0, i
             if time.monotonic() > deadline:
                 raise
             await asyncio.sleep(interval)
+
+
+def reads_index(plan: dict, name: str) -> bool:
+    """Whether an explain's winning plan scans the index `name` (MongoDB nests stages; the local store answers the
+    same shape, COLLSCAN when it reads the collection)."""
+    if plan.get("stage") == "IXSCAN":
+        return plan.get("indexName") == name
+    children = [plan[k] for k in ("inputStage", "queryPlan") if isinstance(plan.get(k), dict)]
+    return any(reads_index(child, name) for child in children + plan.get("inputStages", []))

@@ -22,6 +22,7 @@ from services.notifications.service import Notifications
 from services.notifications.store import NotificationStore
 from shared.contracts.envelope import Envelope
 from shared.storage.mongo import connect
+from tests.integration.helpers import reads_index
 
 pytestmark = pytest.mark.integration
 
@@ -100,6 +101,24 @@ async def test_recorded_then_sent_once_and_a_redelivery_sends_nothing(world) -> 
     [sent] = world.sent_to(f"{sid}@safi.example.ma")
     [message] = await world.store.listing("sent", f"supplier:{sid}", 10)
     assert sent["MessageID"] == message["message_id"].strip("<>")
+
+
+async def test_due_and_held_messages_are_read_through_their_indexes_not_the_whole_outbox(world) -> None:
+    """The sender's read of what is due, and the digest job's of what is held, read their sparse indexes (on
+    MongoDB and on the local store) and find exactly those: not later ones, not sent ones."""
+    sid, now = world.supplier(), datetime.now(UTC)
+    for n in range(3):
+        await world.notifications.on_inquiry(world.inquiry(sid, n, at=now))
+    [later, *_] = await world.store.due(now + timedelta(seconds=1), 10)
+    await world.store.retry_later(later["_id"], now + timedelta(hours=1), 1, "relay down")
+    due = await world.store.due(now + timedelta(seconds=1), 10)
+    assert len(due) == 2 and later["_id"] not in {d["_id"] for d in due}
+    await world.store.hold(due[0]["_id"], now + timedelta(minutes=5), "daily")
+    assert [d["_id"] for d in await world.store.held_until(now + timedelta(minutes=6))] == [due[0]["_id"]]
+    assert await world.store.held_until(now) == []
+    for query, index in (({"due_at": {"$lte": now}}, "due_at_1"), ({"held_until": {"$lte": now}}, "held_until_1")):
+        plan = (await world.store.messages.find(query).explain())["queryPlanner"]["winningPlan"]
+        assert reads_index(plan, index), plan
 
 
 async def test_a_relay_down_is_retried_later_with_the_same_message_id(world, mailbox) -> None:

@@ -26,7 +26,7 @@ from shared.storage.mongo import (
 )
 from tests import factories
 from tests.faults.world import read_all
-from tests.integration.helpers import eventually, header, read_until
+from tests.integration.helpers import eventually, header, read_until, reads_index
 
 
 def _gauge(name: str) -> float | None:
@@ -198,15 +198,6 @@ async def test_relay_in_rounds_has_cleared_every_round_when_a_pass_returns(infra
         await client.close()
 
 
-def _reads_index(plan: dict, name: str) -> bool:
-    """Whether an explain's winning plan scans the index `name` (MongoDB nests stages; the local store answers the
-    same shape, COLLSCAN when it reads the collection)."""
-    if plan.get("stage") == "IXSCAN":
-        return plan.get("indexName") == name
-    children = [plan[k] for k in ("inputStage", "queryPlan") if isinstance(plan.get(k), dict)]
-    return any(_reads_index(child, name) for child in children + plan.get("inputStages", []))
-
-
 async def test_recovery_scan_reads_only_pending_aggregates_through_the_marker_index(infrastructure, unique):
     """The relay's recovery query is answered by the sparse marker index, not by reading every aggregate, and the
     index follows each write: pending at insert, marked by save_aggregate, cleared by the relay, deleted."""
@@ -215,10 +206,10 @@ async def test_recovery_scan_reads_only_pending_aggregates_through_the_marker_in
     try:
         await suppliers.insert_many([{"_id": f"quiet-{n}", "version": 1, "outbox": []} for n in range(200)])
         await pending_outbox_index(suppliers)
-        assert not _reads_index((await suppliers.find({"version": 1}).explain())["queryPlanner"]["winningPlan"],
+        assert not reads_index((await suppliers.find({"version": 1}).explain())["queryPlanner"]["winningPlan"],
                                 f"{OUTBOX_SINCE}_1")
         plan = (await suppliers.find(PENDING_OUTBOX).explain())["queryPlanner"]["winningPlan"]
-        assert _reads_index(plan, f"{OUTBOX_SINCE}_1"), plan
+        assert reads_index(plan, f"{OUTBOX_SINCE}_1"), plan
 
         await suppliers.insert_many([_pending(f"crashed-{unique}", 5), _pending(f"deleted-{unique}", 5)])
         await save_aggregate(suppliers, "quiet-7", 1, {"version": 2},

@@ -1,5 +1,6 @@
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -11,15 +12,21 @@ import de.bwaldvogel.mongo.bson.Document;
 
 /**
  * MongoDB's sparse index on one top-level field ({@code createIndex({field: 1}, {sparse: true})}): it holds only the
- * documents that have the field, so it answers {@code {field: {$exists: true}}} without reading the others. That is
- * the outbox relay's recovery query, which otherwise reads the whole collection: mongo-java-server ignores every
- * non-unique index.
+ * documents that have the field, so it answers {@code {field: {$exists: true}}} without reading the others (the
+ * outbox relay's recovery query), and a range on the field ({@code {field: {$lte: t}}}, notifications' messages
+ * due or held until now), which only a document that has the field can match. Otherwise each reads the whole
+ * collection: mongo-java-server ignores every non-unique index. The store still applies the whole query to each
+ * document the index gives it; the index only spares it the others.
  *
  * <p>It holds the documents' positions (their {@code _id}) in memory and is rebuilt from the documents when the
  * store opens them (mongo-java-server fills an empty index), so it is consistent with the committed documents after
  * any crash without being written itself.
  */
 final class SparseIndex extends Index<Object> {
+
+    /** Comparisons that no document without the field matches, when their bound is not null ({@code $lte: null}
+     * matches a missing field). */
+    private static final Set<String> RANGES = Set.of("$lt", "$lte", "$gt", "$gte");
 
     private final String field;
     private final Set<Object> positions = ConcurrentHashMap.newKeySet();
@@ -40,8 +47,17 @@ final class SparseIndex extends Index<Object> {
 
     @Override
     public boolean canHandle(Document query) {
-        return query.size() == 1 && query.get(field) instanceof Document condition && condition.size() == 1
-            && Utils.isTrue(condition.get("$exists"));
+        if (query.size() != 1 || !(query.get(field) instanceof Document condition) || condition.isEmpty()) {
+            return false;
+        }
+        for (Map.Entry<String, Object> term : condition.entrySet()) {
+            boolean exists = term.getKey().equals("$exists") && Utils.isTrue(term.getValue());
+            boolean range = RANGES.contains(term.getKey()) && term.getValue() != null;
+            if (!exists && !range) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
