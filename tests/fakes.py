@@ -155,9 +155,10 @@ class FakeCatalogueStore:
         doc = self.suppliers.docs.get(supplier_id)
         return SupplierStanding.model_validate(doc) if doc else None
 
-    async def apply_supplier_event(self, event: CatalogueSupplierChanged) -> bool:
+    async def apply_supplier_event(self, event: CatalogueSupplierChanged) -> SupplierStanding | None:
         fields = {"supplier_id": event.supplier_id, "status": str(event.status), "country": event.profile.country}
-        return self.suppliers.apply_if_newer(event.supplier_id, event.sequence, fields)
+        self.suppliers.apply_if_newer(event.supplier_id, event.sequence, fields)
+        return await self.standing(event.supplier_id)
 
 
 class FakeInquiryStore:

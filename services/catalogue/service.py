@@ -36,7 +36,7 @@ class CatalogueRecords(Protocol):
     async def products_of(self, supplier_id: str, status: ListingStatus | None = None) -> list[Product]: ...
     async def save_product(self, product: Product, envelopes: list[Envelope]) -> None: ...
     async def standing(self, supplier_id: str) -> SupplierStanding | None: ...
-    async def apply_supplier_event(self, event: SupplierChanged) -> bool: ...
+    async def apply_supplier_event(self, event: SupplierChanged) -> SupplierStanding | None: ...
 
 
 class Catalogue:
@@ -96,8 +96,7 @@ class Catalogue:
         and a redelivery finds nothing left listed. `once` runs the delisting, a side effect (new events through
         the outbox): the consumer's records it once per event id. The standing is a projection, idempotent by
         sequence, so an event that delists nothing (most: submitted, verified, updated) records nothing."""
-        await self.store.apply_supplier_event(event)
-        standing = await self.store.standing(event.supplier_id)
+        standing = await self.store.apply_supplier_event(event)
         reason = standing and domain.delisting_reason(standing)
         if reason:
             await once(lambda: self._delist_products_of(event.supplier_id, reason))

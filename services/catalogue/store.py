@@ -36,6 +36,10 @@ class CatalogueStore:
         doc = await coalescer.find_by_id(self.suppliers, supplier_id)  # a batch's events: one read
         return SupplierStanding.model_validate(doc) if doc else None
 
-    async def apply_supplier_event(self, event: SupplierChanged) -> bool:
+    async def apply_supplier_event(self, event: SupplierChanged) -> SupplierStanding | None:
+        """The supplier's standing once this event is applied: the event's own when it was newer (no read back),
+        else the stored one (a redelivery, or a newer event came first)."""
         fields = {"supplier_id": event.supplier_id, "status": str(event.status), "country": event.profile.country}
-        return await apply_if_newer(self.suppliers, event.supplier_id, event.sequence, fields)
+        if await apply_if_newer(self.suppliers, event.supplier_id, event.sequence, fields):
+            return SupplierStanding.model_validate({**fields, "sequence": event.sequence})
+        return await self.standing(event.supplier_id)
