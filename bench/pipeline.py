@@ -15,8 +15,8 @@ largest collection, its inquiries), with the same 2,000 new events:
 - the consumer kernel alone (EventConsumer + one apply_if_newer an event through the inquiries reader, in this
   process), events/s;
 - end-to-end latency: a write (save_aggregate) at a steady pace until a consumer receives its event, percentiles;
-- consumers write in bulks (shared.storage.coalescer), so also: the store's raw rate for those bulks (500 upserts a command;
-  the catalogue's two bulks per 500 events that delist nothing), and each consumer reading 2,000 events produced raw to its topic
+- consumers write in bulks (shared.storage.coalescer), so also: the store's raw rate for those bulks (500 upserts a
+  command; the showcase's own documents), and each consumer reading 2,000 events produced raw to its topic
   while it was paused (bound neither by the relay ahead of it nor by the log's production), against both the
   per-statement and the bulk limits, with the ceiling its measured CPU costs (its own, the store's, the broker's)
   put on the machine's cores.
@@ -72,7 +72,6 @@ FROM_LOG = "consumer events/s, log produced raw"
 CEILING = "reading: the cores' ceiling at these CPU costs, events/s"
 BULK_UPSERT = "bulk of 500 upserts of new _ids, per upsert /s (the consumers' write now)"
 SHOWCASE_BULK = "bulk of 500 upserts of the showcase's own supplier documents, per upsert /s"
-CATALOGUE_BULKS = "catalogue's 2 bulks per 500 events (standing upsert, read), events/s"
 REPLAY = "tijara replay showcase events/s"
 REPLAY_CEILING = "replay: the cores' ceiling at these CPU costs, events/s"
 LAUNCH_SUPPLIERS, LAUNCH_PRODUCTS, LAUNCH_RECEIVED = 5_000, 50_000, 160_000  # + 90,000 answers = 250,000 inquiry events
@@ -291,11 +290,6 @@ async def raw_bulk(db) -> dict[str, float]:
     async def upsert_bulk(_: int) -> None:
         await scratch.bulk_write(upserts()[1], ordered=False)
 
-    async def catalogue_round(_: int) -> None:  # a supplier event that delists nothing: upsert, read the standing
-        ids, ops = upserts()
-        await scratch.bulk_write(ops, ordered=False)
-        await scratch.find({"_id": {"$in": ids}}).to_list()
-
     fields = _showcase_fields()
 
     async def showcase_bulk(_: int) -> None:  # the showcase's own upserts for the bench's events, as it writes them
@@ -306,11 +300,10 @@ async def raw_bulk(db) -> dict[str, float]:
     busy = Busy({"bench": os.getpid(), **servers()})
     upsert = await rate(upsert_bulk, 1, 1, RAW_SECONDS) * 500
     bulk_cpu = busy.per_event(round(upsert * (time.perf_counter() - busy.started)))
-    catalogue = await rate(catalogue_round, 1, 1, RAW_SECONDS) * 500
     showcase = await rate(showcase_bulk, 1, 1, RAW_SECONDS) * 500
     await scratch.drop()
     return {BULK_UPSERT: upsert, **{f"bulk upsert: {name} CPU µs/upsert": us for name, us in bulk_cpu.items()},
-            CATALOGUE_BULKS: catalogue, SHOWCASE_BULK: showcase}
+            SHOWCASE_BULK: showcase}
 
 
 def _showcase_fields() -> dict:
@@ -562,7 +555,6 @@ CONSUMER_RATIOS = [  # consumers now write in bulks: against the per-statement r
     *((f"{c} {FROM_LOG}", BULK_UPSERT, 0.35) for c in CONSUMERS),  # issue 21's goal: CPU per event
     *((f"{c} {CEILING}", BULK_UPSERT, None) for c in CONSUMERS),  # the most that goal could be on these cores
     (f"showcase {FROM_LOG}", SHOWCASE_BULK, 0.7),  # the writes it issues: its documents carry the profile
-    (f"catalogue {FROM_LOG}", CATALOGUE_BULKS, 0.7),
     ("consumer kernel (in-process) events/s", BULK_UPSERT, 0.5),
 ]
 REPLAY_RATIOS = [(REPLAY, "Kafka consume of the replay log /s", None),
