@@ -35,8 +35,8 @@ async def read_topic(topic: str) -> list[ConsumerRecord]:
     s = settings()
     consumer = AIOKafkaConsumer(bootstrap_servers=s.kafka_bootstrap_servers, group_id=None,
                                 enable_auto_commit=False, **s.kafka_client_options())
-    await consumer.start()
-    try:
+    try:  # inside: a failed start is closed too
+        await consumer.start()
         found = await partitions_of(s.kafka_bootstrap_servers, [topic], **s.kafka_client_options())
         partitions = [TopicPartition(topic, p) for p in found.get(topic, [])]
         if not partitions:
@@ -139,8 +139,8 @@ async def _send_back(records: list[ConsumerRecord]) -> int:
     s = settings()
     producer = AIOKafkaProducer(bootstrap_servers=s.kafka_bootstrap_servers, acks="all", enable_idempotence=True,
                                 **s.kafka_client_options())
-    await producer.start()
-    try:
+    try:  # inside: a failed start is closed too
+        await producer.start()
         for record in records:
             headers = [(k, v) for k, v in record.headers or () if not k.startswith("dlq_")]
             original = _headers(record)["dlq_original_topic"]

@@ -57,8 +57,8 @@ async def wait_for_outcomes(settings: ServiceSettings, request_id: str, ask: Cal
                               "running against this Kafka (KAFKA_BOOTSTRAP_SERVERS, KAFKA_TOPIC_PREFIX)?")
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None,
                                 enable_auto_commit=False, client_id="tijara-privacy", **options)
-    await consumer.start()
-    try:
+    try:  # inside: a failed start is closed too
+        await consumer.start()
         assigned = [TopicPartition(topic, p) for p in partitions]
         consumer.assign(assigned)
         for tp, offset in (await consumer.end_offsets(assigned)).items():

@@ -16,6 +16,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 from faststream.kafka import KafkaBroker
 from prometheus_client import Gauge
 
@@ -50,22 +51,30 @@ class ConsumerProgress:
         self.stalled: list[str] = []  # "group topic[partition]" of the stalled ones, for /readyz
 
     async def run(self, every_seconds: float) -> None:
+        """Checks every interval for as long as the process runs. A broker unreachable when the clients start is
+        waited for (the figures would otherwise stay dark until a restart), and the clients are closed whatever
+        happened."""
         if not self._subscribers():
             return
-        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, **self._options)
-        probe = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, group_id=None, **self._options)
-        await admin.start()
-        await probe.start()
-        try:
-            while True:
-                try:
-                    await self.check(admin, probe)
-                except Exception as error:  # a broker outage: readiness already says kafka is down
-                    log.warning("consumer progress check failed: %s", error)
-                await asyncio.sleep(every_seconds)
-        finally:
-            await probe.stop()
-            await admin.close()
+        while True:
+            admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, **self._options)
+            probe = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, group_id=None, **self._options)
+            try:
+                await admin.start()
+                await probe.start()
+                while True:
+                    try:
+                        await self.check(admin, probe)
+                    except Exception as error:  # a broker outage: readiness already says kafka is down
+                        log.warning("consumer progress check failed: %s", error)
+                    await asyncio.sleep(every_seconds)
+            except (KafkaError, OSError) as error:
+                log.warning("consumer progress check cannot reach Kafka (%s); trying again in %.0f s", error,
+                            every_seconds)
+            finally:
+                await probe.stop()
+                await admin.close()
+            await asyncio.sleep(every_seconds)
 
     def _subscribers(self) -> list:
         return [s for s in self._broker.subscribers if getattr(s, "group_id", None)]

@@ -84,8 +84,8 @@ async def _replay(settings: ServiceSettings, progress: Progress | None, settle_s
                              enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=BATCH,
                              max_partition_fetch_bytes=8 * 1024 * 1024,  # a batch's worth per fetch, not 1 MB
                              **settings.kafka_client_options())
-    await kafka.start()
-    try:
+    try:  # inside: a failed start is closed too
+        await kafka.start()
         partitions = await _partitions(settings, [settings.topic(t) for t in Topic])
         report = await _rebuild(client[settings.database], _Reading(kafka, partitions, progress), settle_seconds)
         report.seconds = time.monotonic() - started
