@@ -32,6 +32,19 @@ class EarlyStart:
         begun, self._begun = self._begun, None
         return begun.result() if begun else self.start(config)
 
+    def as_fixture(self, doc: str):
+        """The session fixture named `self.fixture`: the server begun at collection (or started now), stopped after
+        the run."""
+        def serve(pytestconfig):
+            server = self.take(pytestconfig)
+            try:
+                yield server
+            finally:
+                self.stop(server)
+
+        serve.__doc__ = doc
+        return pytest.fixture(scope="session", name=self.fixture)(serve)
+
     def abandon(self) -> None:
         """From `pytest_sessionfinish`: stop a server no test came to take (a run stopped early, -x)."""
         begun, self._begun = self._begun, None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -22,8 +21,6 @@ from shared.web.erasure_outcomes import OUTCOMES, ErasureOutcomes
 from shared.web.privacy import operator_router, retention_job
 from shared.web.runtime import Runtime, create_app, every, serve
 from shared.web.service_identity import ServiceIdentity
-
-log = logging.getLogger(__name__)
 
 
 class Settings(ServiceSettings):

@@ -22,7 +22,6 @@ as the receipt on the partner's own topic, partners.receipts.<partner id>, at GE
 from __future__ import annotations
 
 import json
-import logging
 import re
 import time
 from dataclasses import dataclass
@@ -40,8 +39,8 @@ from shared.contracts.registry import EVENT_TYPES
 from shared.messaging.decoding import summary
 from shared.web.http_errors import ErrorAnswer
 
-log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024
+SIGNATURE_SWEEP_SECONDS = 60.0  # how often forget_old_signatures runs
 CE_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 DOCS = "see docs/partners.md"
 SCHEME = ("v2=<hex HMAC-SHA256, keyed with your secret, of timestamp + '.' + Ce-Id + '.' + Ce-Type + '.' + raw "

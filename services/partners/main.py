@@ -45,7 +45,8 @@ def build(settings: Settings | None = None) -> FastAPI:
     partner_gateway = gateway.Gateway(ingress)
     webhooks = WebhookSender(partners, inputs, settings.webhook_poll_seconds, settings.webhook_backoff_seconds,
                              settings.webhook_max_attempts)
-    runtime.background += [lambda: every(60.0, partner_gateway.forget_old_signatures), webhooks.run]
+    runtime.background += [lambda: every(gateway.SIGNATURE_SWEEP_SECONDS, partner_gateway.forget_old_signatures),
+                           webhooks.run]
     app = create_app(runtime, [gateway.router, partner_api.router, api.router, api.contacts, privacy.operator_reads,
                                operator_router(privacy.personal_data)],
                      "Partner ingress: the partner registry and keys, the signed HTTP gateway and the Kafka inbox.")

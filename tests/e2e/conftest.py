@@ -81,15 +81,8 @@ def pytest_sessionfinish(session) -> None:
     KEYCLOAK.abandon()
 
 
-@pytest.fixture(scope="session")
-def keycloak(pytestconfig):
-    """Keycloak from the cache (deploy/local/keycloak.py) with the realm as shipped, fresh data, one start per run
-    (begun at the end of collection: tests/early.py)."""
-    server = KEYCLOAK.take(pytestconfig)
-    try:
-        yield server
-    finally:
-        server.stop()
+keycloak = KEYCLOAK.as_fixture("""Keycloak from the cache (deploy/local/keycloak.py) with the realm as shipped, fresh data,
+one start per run (begun at the end of collection: tests/early.py).""")
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

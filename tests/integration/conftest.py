@@ -49,14 +49,7 @@ def pytest_sessionfinish(session) -> None:
     ACL_BROKER.abandon()
 
 
-@pytest.fixture(scope="session")
-def acl_broker(pytestconfig):
-    """A broker of its own that authenticates with SASL and authorizes with ACLs as compose's does
-    (deploy/local/kafka_acls.py), started once for every module that needs it (begun at the end of collection:
-    tests/early.py): a second start right after a stop raced the first broker's shutdown, and its clients could not
-    bootstrap."""
-    profile = ACL_BROKER.take(pytestconfig)
-    try:
-        yield profile
-    finally:
-        _stop_acl_broker(profile)
+acl_broker = ACL_BROKER.as_fixture("""A broker of its own that authenticates with SASL and authorizes with ACLs as compose's
+does (deploy/local/kafka_acls.py), started once for every module that needs it (begun at the end of collection:
+tests/early.py): a second start right after a stop raced the first broker's shutdown, and its clients could not
+bootstrap.""")
